@@ -1,0 +1,8 @@
+#pragma once
+
+namespace mc::app {
+
+int serve(int argc, char** argv);
+int migrate(int argc, char** argv);
+
+}  // namespace mc::app

@@ -1,0 +1,216 @@
+#include <signal.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <cstring>
+#include <future>
+#include <iostream>
+#include <thread>
+
+#include "app/commands.hpp"
+#include "app/database_setup.hpp"
+#include "cache/rate_limiter.hpp"
+#include "core/build_info.hpp"
+#include "core/config.hpp"
+#include "core/crypto.hpp"
+#include "core/event_loops.hpp"
+#include "core/log.hpp"
+#include "db/cluster.hpp"
+#include "events/relay.hpp"
+#include "features/accounts/routes.hpp"
+#include "http/pipeline.hpp"
+#include "http/server.hpp"
+#include "mail/mailer.hpp"
+#include "ops/metrics.hpp"
+#include "ops/routes.hpp"
+
+namespace mc::app {
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr auto kRelayInterval = std::chrono::milliseconds(100);
+
+db::ClusterOptions cluster_options(const Config& c) {
+  const unsigned per_loop = std::max(1u, (c.db_pool_size + c.workers - 1) / c.workers);
+  db::ClusterOptions o;
+  o.writer = db::PoolOptions{"writer", c.database_url, per_loop, c.db_pool_max_waiters, c.db_acquire_timeout};
+  if (!c.database_read_url.empty()) {
+    o.reader = db::PoolOptions{"reader", c.database_read_url, per_loop, c.db_pool_max_waiters, c.db_acquire_timeout};
+  }
+  o.token_wait = c.db_token_wait;
+  return o;
+}
+
+void register_collectors(const std::vector<std::unique_ptr<db::Cluster>>& clusters, const Config& config) {
+  ops::metrics().add_collector([&clusters, &config](std::string& out) {
+    struct Totals {
+      unsigned in_use = 0, idle = 0, waiting = 0;
+      uint64_t timeouts = 0;
+    };
+    auto sum = [&](auto pick) {
+      Totals t;
+      for (const auto& c : clusters) {
+        if (const db::Pool* p = pick(*c)) {
+          t.in_use += p->stats().in_use.load();
+          t.idle += p->stats().idle.load();
+          t.waiting += p->stats().waiting.load();
+          t.timeouts += p->stats().timeouts.load();
+        }
+      }
+      return t;
+    };
+    const Totals w = sum([](db::Cluster& c) -> const db::Pool* { return &c.writer_pool(); });
+    const Totals r = sum([](db::Cluster& c) -> const db::Pool* { return c.reader_pool(); });
+    const bool replica = !clusters.empty() && clusters.front()->has_replica();
+    auto gauge = [&](const char* name, const char* help, unsigned wv, unsigned rv) {
+      ops::write_help(out, name, "gauge", help);
+      out += std::string(name) + "{pool=\"writer\"} " + std::to_string(wv) + "\n";
+      if (replica) out += std::string(name) + "{pool=\"reader\"} " + std::to_string(rv) + "\n";
+    };
+    gauge("db_pool_in_use", "Database connections in use", w.in_use, r.in_use);
+    gauge("db_pool_idle", "Idle database connections", w.idle, r.idle);
+    gauge("db_pool_waiting", "Requests waiting for a database connection", w.waiting, r.waiting);
+    ops::write_help(out, "db_pool_acquire_timeouts_total", "counter", "Connection waits that timed out");
+    out += "db_pool_acquire_timeouts_total{pool=\"writer\"} " + std::to_string(w.timeouts) + "\n";
+    ops::write_help(out, "musicconnect_build_info", "gauge", "Build and deployment of this node");
+    out += std::string("musicconnect_build_info{version=\"") + build_version() + "\",git_sha=\"" + build_git_sha() +
+           "\",region=\"" + config.region + "\"} 1\n";
+  });
+}
+
+}  // namespace
+
+int serve(int argc, char** argv) {
+  for (int i = 2; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+      std::cout << config_help();
+      return 0;
+    }
+    std::cerr << "unknown option " << argv[i] << " (see musicconnect serve --help)\n";
+    return 2;
+  }
+  // Signals are taken synchronously by the main thread; every other thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  Config config;
+  try {
+    config = load_config(read_process_env);
+  } catch (const std::exception& e) {
+    std::cerr << e.what();
+    return 2;
+  }
+  log::init(config.log_level);
+  int exit_code = 0;
+  try {
+    crypto_init();
+    resolve_secrets(config);
+    auto embedded = prepare_database(config, config.migrate_on_start);
+
+    std::vector<JwtKey> keys{{config.jwt_kid, config.jwt_secret}};
+    if (!config.jwt_previous_secret.empty()) keys.push_back({config.jwt_previous_kid, config.jwt_previous_secret});
+    const JwtCodec jwt(std::move(keys));
+    auto mailer = mail::make_mailer(config);
+    auto limiter = cache::make_in_process_rate_limiter();
+
+    EventLoops loops(config.workers);
+    std::vector<std::unique_ptr<db::Cluster>> clusters;
+    std::vector<http::Loop> loop_views;
+    std::vector<asio::io_context*> contexts;
+    for (std::size_t i = 0; i < loops.size(); ++i) {
+      clusters.push_back(std::make_unique<db::Cluster>(loops.at(i).get_executor(), cluster_options(config)));
+      loop_views.push_back(http::Loop{i, loops.at(i).get_executor(), clusters.back().get()});
+      contexts.push_back(&loops.at(i));
+    }
+    register_collectors(clusters, config);
+
+    std::atomic<bool> draining{false};
+    http::Router router;
+    ops::register_routes(router, config, draining);
+    accounts::AccountsService accounts_service(config, jwt, *mailer);
+    accounts::register_routes(router, accounts_service);
+
+    http::Pipeline pipeline(config, router, *limiter, jwt);
+    http::Server server(config, pipeline, loop_views, contexts);
+    server.start();
+
+    events::Relay relay(*clusters.front(), kRelayInterval);
+    relay.subscribe("", [](const events::Event& e) {
+      log::debug("event", {{"id", e.id}, {"topic", e.topic}, {"key", e.key}});
+    });
+    std::promise<void> relay_done;
+    asio::co_spawn(
+        loops.at(0),
+        [&relay]() -> asio::awaitable<void> {
+          co_await relay.start_from_tail();
+          co_await relay.run();
+        },
+        [&relay_done](std::exception_ptr e) {
+          if (e) {
+            try {
+              std::rethrow_exception(e);
+            } catch (const std::exception& ex) {
+              log::error("outbox relay stopped", {{"error", ex.what()}});
+            }
+          }
+          relay_done.set_value();
+        });
+
+    loops.start();
+    log::info("listening", {{"port", server.port()},
+                            {"workers", config.workers},
+                            {"env", config.app_env},
+                            {"region", config.region},
+                            {"embedded_database", config.embedded_database()},
+                            {"version", build_version()}});
+
+    int sig = 0;
+    sigwait(&signals, &sig);
+    log::info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    draining = true;
+    server.begin_shutdown();
+    const auto deadline = std::chrono::steady_clock::now() + config.shutdown_grace;
+    while (server.open_connections() > 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (server.open_connections() > 0) {
+      log::warn("grace period over with connections open", {{"open", server.open_connections()}});
+    }
+    relay.stop();
+    relay_done.get_future().wait_for(kRelayInterval * 20);
+    loops.stop();
+    clusters.clear();
+    if (embedded) embedded->stop();
+    log::info("stopped");
+  } catch (const std::exception& e) {
+    log::error("fatal", {{"error", e.what()}});
+    exit_code = 1;
+  }
+  log::shutdown();
+  return exit_code;
+}
+
+int migrate(int, char**) {
+  Config config;
+  try {
+    config = load_config(read_process_env);
+    log::init(config.log_level);
+    crypto_init();
+    auto embedded = prepare_database(config, true);
+    if (embedded) embedded->stop();
+  } catch (const std::exception& e) {
+    log::error("migration failed", {{"error", e.what()}});
+    log::shutdown();
+    return 1;
+  }
+  log::shutdown();
+  return 0;
+}
+
+}  // namespace mc::app

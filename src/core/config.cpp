@@ -1,0 +1,243 @@
+#include "core/config.hpp"
+
+#include <sodium.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "core/crypto.hpp"
+
+namespace mc {
+namespace {
+
+struct VarSpec {
+  const char* name;
+  const char* default_value;
+  const char* description;
+};
+
+// The single list that drives both loading and --help.
+const VarSpec kVars[] = {
+    {"APP_ENV", "development", "development | production | test; production refuses missing secrets"},
+    {"HOST", "0.0.0.0", "address to listen on"},
+    {"PORT", "8080", "HTTP port (API, WebSocket, web app)"},
+    {"VAR_DIR", "./var", "state directory: embedded PostgreSQL, dev secrets, mail sink"},
+    {"PUBLIC_URL", "http://localhost:8080", "externally visible base URL (links in emails)"},
+    {"REGION", "local", "this node's region"},
+    {"PRIMARY_REGION", "local", "region of the writable database"},
+    {"WORKERS", "0", "event loops (threads); 0 = one per core"},
+    {"DATABASE_URL", "", "libpq URL of the writer; empty = private embedded PostgreSQL under VAR_DIR"},
+    {"DATABASE_READ_URL", "", "libpq URL of the local read replica; empty = the writer"},
+    {"DB_POOL_SIZE", "16", "connections per pool per process (split across event loops)"},
+    {"DB_POOL_MAX_WAITERS", "1024", "requests that may queue for a connection before 503"},
+    {"DB_ACQUIRE_TIMEOUT_MS", "2000", "longest wait for a pooled connection before 503"},
+    {"DB_TOKEN_WAIT_MS", "50", "longest wait for the replica to replay a consistency token"},
+    {"MIGRATE_ON_START", "true", "apply pending migrations when serve starts"},
+    {"JWT_SECRET", "", "HS256 key for access tokens (generated under VAR_DIR in development)"},
+    {"JWT_KID", "", "key id of JWT_SECRET; empty = derived from the secret"},
+    {"JWT_PREVIOUS_SECRET", "", "previous key, still accepted during rotation"},
+    {"JWT_PREVIOUS_KID", "", "key id of JWT_PREVIOUS_SECRET; empty = derived"},
+    {"ACCESS_TOKEN_TTL_S", "900", "access token lifetime in seconds"},
+    {"REFRESH_TOKEN_TTL_S", "2592000", "refresh token lifetime in seconds"},
+    {"SMTP_URL", "", "smtp:// or smtps:// URL (with credentials); empty = mail sink under VAR_DIR/mail"},
+    {"SMTP_FROM", "no-reply@musicconnect.local", "sender address"},
+    {"CORS_ORIGINS", "http://localhost:8080,http://localhost:5173", "comma-separated allowed origins"},
+    {"HTTP_JSON_BODY_LIMIT", "1048576", "largest JSON request body in bytes"},
+    {"HTTP_IDLE_TIMEOUT_S", "75", "keep-alive idle timeout (also the request-header timeout)"},
+    {"HTTP_READ_TIMEOUT_S", "30", "time allowed to read a request body or write a response"},
+    {"HTTP_SHUTDOWN_GRACE_S", "20", "how long SIGTERM waits for in-flight requests"},
+    {"TRUST_PROXY", "false", "take the client address from X-Forwarded-For"},
+    {"RATE_LIMIT_API_PER_MIN", "600", "API requests per minute per authenticated user"},
+    {"RATE_LIMIT_ANON_PER_MIN", "300", "API requests per minute per IP for anonymous callers"},
+    {"RATE_LIMIT_LOGIN_PER_MIN", "10", "login attempts per minute per IP"},
+    {"ACCESS_LOG", "true", "JSON access log line per request on stderr"},
+    {"LOG_LEVEL", "info", "debug | info | warn | error"},
+};
+
+class Reader {
+ public:
+  explicit Reader(const EnvReader& env) : env_(env) {}
+
+  std::string str(const char* name) {
+    if (auto v = env_(name)) return *v;
+    return spec(name).default_value;
+  }
+
+  template <class T>
+  T number(const char* name, T min, T max) {
+    const std::string raw = str(name);
+    try {
+      std::size_t used = 0;
+      const long long v = std::stoll(raw, &used);
+      if (used != raw.size() || v < static_cast<long long>(min) || v > static_cast<long long>(max)) {
+        throw std::invalid_argument("range");
+      }
+      return static_cast<T>(v);
+    } catch (const std::exception&) {
+      errors_ << "  " << name << "=" << raw << ": expected an integer in [" << min << ", " << max
+              << "]\n";
+      return min;
+    }
+  }
+
+  bool flag(const char* name) {
+    const std::string raw = str(name);
+    if (raw == "true" || raw == "1" || raw == "yes" || raw == "on") return true;
+    if (raw == "false" || raw == "0" || raw == "no" || raw == "off") return false;
+    errors_ << "  " << name << "=" << raw << ": expected true or false\n";
+    return false;
+  }
+
+  void fail(const std::string& message) { errors_ << "  " << message << "\n"; }
+  std::string errors() const { return errors_.str(); }
+
+ private:
+  static const VarSpec& spec(const char* name) {
+    for (const auto& v : kVars) {
+      if (std::string_view(v.name) == name) return v;
+    }
+    throw std::logic_error(std::string("undeclared configuration variable ") + name);
+  }
+
+  const EnvReader& env_;
+  std::ostringstream errors_;
+};
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+std::string derive_kid(const std::string& secret) {
+  return to_hex(sha256(secret)).substr(0, 12);
+}
+
+std::string load_or_create_secret(const std::filesystem::path& file) {
+  namespace fs = std::filesystem;
+  if (fs::exists(file)) {
+    std::ifstream in(file);
+    std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!s.empty()) return s;
+  }
+  fs::create_directories(file.parent_path());
+  fs::permissions(file.parent_path(), fs::perms::owner_all, fs::perm_options::replace);
+  const std::string secret = base64url_encode(random_bytes(32));
+  const fs::path tmp = file.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << secret;
+  }
+  fs::permissions(tmp, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
+  fs::rename(tmp, file);
+  return secret;
+}
+
+}  // namespace
+
+std::optional<std::string> read_process_env(const std::string& name) {
+  if (const char* v = std::getenv(name.c_str())) return std::string(v);
+  return std::nullopt;
+}
+
+Config load_config(const EnvReader& env) {
+  Reader r(env);
+  Config c;
+  c.app_env = r.str("APP_ENV");
+  if (c.app_env != "development" && c.app_env != "production" && c.app_env != "test") {
+    r.fail("APP_ENV=" + c.app_env + ": expected development, production or test");
+  }
+  c.host = r.str("HOST");
+  c.port = r.number<uint16_t>("PORT", 0, 65535);
+  c.var_dir = r.str("VAR_DIR");
+  c.public_url = r.str("PUBLIC_URL");
+  c.region = r.str("REGION");
+  c.primary_region = r.str("PRIMARY_REGION");
+  c.workers = r.number<unsigned>("WORKERS", 0, 256);
+  if (c.workers == 0) c.workers = std::max(1u, std::thread::hardware_concurrency());
+
+  c.database_url = r.str("DATABASE_URL");
+  c.database_read_url = r.str("DATABASE_READ_URL");
+  c.db_pool_size = r.number<unsigned>("DB_POOL_SIZE", 1, 1000);
+  c.db_pool_max_waiters = r.number<unsigned>("DB_POOL_MAX_WAITERS", 0, 1000000);
+  c.db_acquire_timeout = std::chrono::milliseconds(r.number<long>("DB_ACQUIRE_TIMEOUT_MS", 1, 600000));
+  c.db_token_wait = std::chrono::milliseconds(r.number<long>("DB_TOKEN_WAIT_MS", 0, 60000));
+  c.migrate_on_start = r.flag("MIGRATE_ON_START");
+
+  c.jwt_secret = r.str("JWT_SECRET");
+  c.jwt_kid = r.str("JWT_KID");
+  c.jwt_previous_secret = r.str("JWT_PREVIOUS_SECRET");
+  c.jwt_previous_kid = r.str("JWT_PREVIOUS_KID");
+  c.access_token_ttl = std::chrono::seconds(r.number<long>("ACCESS_TOKEN_TTL_S", 10, 86400));
+  c.refresh_token_ttl = std::chrono::seconds(r.number<long>("REFRESH_TOKEN_TTL_S", 60, 31536000));
+
+  c.smtp_url = r.str("SMTP_URL");
+  c.smtp_from = r.str("SMTP_FROM");
+
+  c.cors_origins = split_list(r.str("CORS_ORIGINS"));
+  c.json_body_limit = r.number<std::size_t>("HTTP_JSON_BODY_LIMIT", 1024, 64u << 20);
+  c.idle_timeout = std::chrono::seconds(r.number<long>("HTTP_IDLE_TIMEOUT_S", 1, 3600));
+  c.read_timeout = std::chrono::seconds(r.number<long>("HTTP_READ_TIMEOUT_S", 1, 3600));
+  c.shutdown_grace = std::chrono::seconds(r.number<long>("HTTP_SHUTDOWN_GRACE_S", 0, 3600));
+  c.trust_proxy = r.flag("TRUST_PROXY");
+
+  c.rate_api_per_min = r.number<unsigned>("RATE_LIMIT_API_PER_MIN", 1, 1000000000);
+  c.rate_anon_per_min = r.number<unsigned>("RATE_LIMIT_ANON_PER_MIN", 1, 1000000000);
+  c.rate_login_per_min = r.number<unsigned>("RATE_LIMIT_LOGIN_PER_MIN", 1, 1000000000);
+
+  c.access_log = r.flag("ACCESS_LOG");
+  c.log_level = r.str("LOG_LEVEL");
+  if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" &&
+      c.log_level != "error") {
+    r.fail("LOG_LEVEL=" + c.log_level + ": expected debug, info, warn or error");
+  }
+
+  if (c.is_production()) {
+    if (c.jwt_secret.size() < 32) r.fail("JWT_SECRET: required in production, at least 32 characters");
+    if (c.database_url.empty()) r.fail("DATABASE_URL: required in production");
+  }
+  if (!c.jwt_secret.empty() && c.jwt_secret.size() < 32) {
+    r.fail("JWT_SECRET: at least 32 characters");
+  }
+
+  if (const std::string errors = r.errors(); !errors.empty()) {
+    throw std::runtime_error("invalid configuration:\n" + errors);
+  }
+  return c;
+}
+
+void resolve_secrets(Config& c) {
+  if (c.jwt_secret.empty()) {
+    if (c.is_production()) throw std::runtime_error("JWT_SECRET is required in production");
+    c.jwt_secret = load_or_create_secret(std::filesystem::path(c.var_dir) / "secrets" / "jwt_secret");
+  }
+  if (c.jwt_kid.empty()) c.jwt_kid = derive_kid(c.jwt_secret);
+  if (!c.jwt_previous_secret.empty() && c.jwt_previous_kid.empty()) {
+    c.jwt_previous_kid = derive_kid(c.jwt_previous_secret);
+  }
+}
+
+std::string config_help() {
+  std::ostringstream out;
+  out << "Usage: musicconnect serve\n\n"
+         "Runs the HTTP API, the web app and the background relay. Configuration comes from the\n"
+         "environment; every variable, with its default:\n\n";
+  for (const auto& v : kVars) {
+    out << "  " << v.name;
+    for (std::size_t i = std::string_view(v.name).size(); i < 26; ++i) out << ' ';
+    out << v.description << "\n";
+    out << "                            default: "
+        << (*v.default_value ? v.default_value : "(empty)") << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace mc

@@ -1,0 +1,73 @@
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mc {
+
+// Every setting the server reads, loaded once at start from the environment and validated.
+struct Config {
+  std::string app_env;  // development | production | test
+  std::string host;
+  uint16_t port = 8080;
+  std::string var_dir;
+  std::string public_url;
+  std::string region;
+  std::string primary_region;
+  unsigned workers = 0;
+
+  std::string database_url;       // empty: embedded PostgreSQL under var_dir
+  std::string database_read_url;  // empty: reads go to the writer
+  unsigned db_pool_size = 16;
+  unsigned db_pool_max_waiters = 1024;
+  std::chrono::milliseconds db_acquire_timeout{2000};
+  std::chrono::milliseconds db_token_wait{50};
+  bool migrate_on_start = true;
+
+  std::string jwt_secret;
+  std::string jwt_kid;
+  std::string jwt_previous_secret;
+  std::string jwt_previous_kid;
+  std::chrono::seconds access_token_ttl{900};
+  std::chrono::seconds refresh_token_ttl{30 * 24 * 3600};
+
+  std::string smtp_url;
+  std::string smtp_from;
+
+  std::vector<std::string> cors_origins;
+  std::size_t json_body_limit = 1 << 20;
+  std::chrono::seconds idle_timeout{75};
+  std::chrono::seconds read_timeout{30};
+  std::chrono::seconds shutdown_grace{20};
+  bool trust_proxy = false;
+
+  unsigned rate_api_per_min = 600;
+  unsigned rate_anon_per_min = 300;
+  unsigned rate_login_per_min = 10;
+
+  bool access_log = true;
+  std::string log_level;
+
+  bool is_production() const { return app_env == "production"; }
+  bool is_development() const { return app_env == "development"; }
+  bool embedded_database() const { return database_url.empty(); }
+};
+
+using EnvReader = std::function<std::optional<std::string>(const std::string&)>;
+
+// Reads the process environment.
+std::optional<std::string> read_process_env(const std::string& name);
+
+// Builds the configuration; throws std::runtime_error naming every invalid variable.
+Config load_config(const EnvReader& env);
+
+// Secrets that development generates once and keeps under var_dir (production requires them set).
+void resolve_secrets(Config& config);
+
+// The `serve --help` text: every variable, its default and what it does.
+std::string config_help();
+
+}  // namespace mc

@@ -1,0 +1,63 @@
+#pragma once
+#include <libpq-fe.h>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "db/query.hpp"
+#include "db/result.hpp"
+
+namespace mc::db {
+
+// One non-blocking libpq connection driven by Asio. It stays in pipeline mode: every call sends its
+// statements (preparing each named query once per connection) followed by one sync, so a batch of
+// statements costs one round trip.
+class Connection {
+ public:
+  static boost::asio::awaitable<std::unique_ptr<Connection>> open(
+      boost::asio::any_io_executor ex, const std::string& conninfo, std::chrono::milliseconds timeout);
+
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection();
+
+  boost::asio::awaitable<Result> exec(const Query& q, Params params = {});
+  boost::asio::awaitable<std::vector<Result>> pipeline(std::span<const Statement> statements);
+  // Runs SQL text with the simple protocol (several statements allowed; no parameters).
+  boost::asio::awaitable<void> exec_script(std::string_view sql);
+
+  bool broken() const { return broken_ || PQstatus(conn_) != CONNECTION_OK; }
+  bool in_transaction() const;
+  void mark_broken() { broken_ = true; }
+  const boost::asio::any_io_executor& executor() const { return ex_; }
+
+ private:
+  Connection(boost::asio::any_io_executor ex, PGconn* conn);
+
+  boost::asio::awaitable<void> connect(std::chrono::milliseconds timeout);
+  boost::asio::awaitable<void> wait_readable();
+  boost::asio::awaitable<void> wait_writable();
+  boost::asio::awaitable<void> flush();
+  boost::asio::awaitable<PGresult*> next_result();
+  // Reads the results of one sent command (up to its terminating null).
+  boost::asio::awaitable<Result> read_command_result(std::optional<DbError>& error);
+  void rebind_socket();
+  [[noreturn]] void fail(const std::string& what);
+
+  boost::asio::any_io_executor ex_;
+  PGconn* conn_;
+  std::unique_ptr<boost::asio::posix::stream_descriptor> socket_;
+  int bound_fd_ = -1;
+  std::unordered_set<std::string_view> prepared_;
+  bool broken_ = false;
+};
+
+}  // namespace mc::db

@@ -1,0 +1,119 @@
+#include "db/pool.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace mc::db {
+namespace asio = boost::asio;
+
+namespace {
+constexpr Query kRollback{"pool_rollback", "ROLLBACK"};
+}
+
+Lease& Lease::operator=(Lease&& other) noexcept {
+  if (this != &other) {
+    if (conn_ && pool_) pool_->release(std::move(conn_));
+    pool_ = other.pool_;
+    conn_ = std::move(other.conn_);
+  }
+  return *this;
+}
+
+Lease::~Lease() {
+  if (conn_ && pool_) pool_->release(std::move(conn_));
+}
+
+Pool::Pool(asio::any_io_executor ex, PoolOptions options)
+    : ex_(std::move(ex)), options_(std::move(options)) {}
+
+Pool::~Pool() { *alive_ = false; }
+
+void Pool::publish_stats() {
+  stats_.idle.store(static_cast<unsigned>(idle_.size()), std::memory_order_relaxed);
+  stats_.in_use.store(open_ - static_cast<unsigned>(idle_.size()), std::memory_order_relaxed);
+  stats_.waiting.store(static_cast<unsigned>(waiters_.size()), std::memory_order_relaxed);
+}
+
+asio::awaitable<Lease> Pool::acquire() {
+  while (!idle_.empty()) {
+    auto conn = std::move(idle_.back());
+    idle_.pop_back();
+    if (!conn->broken()) {
+      publish_stats();
+      co_return Lease(this, std::move(conn));
+    }
+    --open_;
+  }
+  bool may_open = open_ < options_.max_size;
+  if (!may_open) {
+    if (waiters_.size() >= options_.max_waiters) {
+      throw Unavailable("database pool " + options_.name + " is saturated");
+    }
+    Waiter waiter(ex_);
+    waiter.timer.expires_after(options_.acquire_timeout);
+    waiters_.push_back(&waiter);
+    publish_stats();
+    co_await waiter.timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    std::erase(waiters_, &waiter);
+    publish_stats();
+    if (waiter.handed) co_return Lease(this, std::move(waiter.handed));
+    if (!waiter.may_open) {
+      stats_.timeouts.fetch_add(1, std::memory_order_relaxed);
+      throw Unavailable("timed out waiting for a database connection (" + options_.name + ")");
+    }
+  }
+  ++open_;
+  publish_stats();
+  try {
+    auto conn = co_await Connection::open(ex_, options_.conninfo, options_.connect_timeout);
+    publish_stats();
+    co_return Lease(this, std::move(conn));
+  } catch (...) {
+    --open_;
+    publish_stats();
+    throw;
+  }
+}
+
+void Pool::give_back(std::unique_ptr<Connection> conn) {
+  if (conn->broken()) {
+    --open_;
+    if (!waiters_.empty()) {
+      Waiter* w = waiters_.front();
+      waiters_.pop_front();
+      w->may_open = true;
+      w->timer.cancel();
+    }
+  } else if (!waiters_.empty()) {
+    Waiter* w = waiters_.front();
+    waiters_.pop_front();
+    w->handed = std::move(conn);
+    w->timer.cancel();
+  } else {
+    idle_.push_back(std::move(conn));
+  }
+  publish_stats();
+}
+
+void Pool::release(std::unique_ptr<Connection> conn) {
+  if (conn->broken() || !conn->in_transaction()) {
+    give_back(std::move(conn));
+    return;
+  }
+  // An abandoned transaction: roll it back before anyone else gets the connection.
+  asio::co_spawn(
+      ex_,
+      [this, alive = alive_, c = std::move(conn)]() mutable -> asio::awaitable<void> {
+        try {
+          co_await c->exec(kRollback);
+        } catch (const std::exception&) {
+          c->mark_broken();
+        }
+        if (*alive) give_back(std::move(c));
+      },
+      asio::detached);
+}
+
+}  // namespace mc::db

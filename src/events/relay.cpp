@@ -1,0 +1,83 @@
+#include "events/relay.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "core/log.hpp"
+
+namespace mc::events {
+namespace asio = boost::asio;
+
+namespace {
+constexpr int kBatch = 500;
+constexpr db::Query kTail{
+    "outbox_tail",
+    "SELECT xid::text, id FROM outbox WHERE xid < pg_snapshot_xmin(pg_current_snapshot()) "
+    "ORDER BY xid DESC, id DESC LIMIT 1"};
+constexpr db::Query kNext{
+    "outbox_next",
+    "SELECT id, xid::text, topic, key, payload::text, "
+    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') "
+    "FROM outbox WHERE xid < pg_snapshot_xmin(pg_current_snapshot()) "
+    "AND (xid, id) > ($1::xid8, $2::bigint) ORDER BY xid, id LIMIT 500"};
+}  // namespace
+
+Relay::Relay(db::Cluster& cluster, std::chrono::milliseconds interval)
+    : cluster_(cluster), interval_(interval) {}
+
+void Relay::subscribe(std::string topic_prefix, Subscriber subscriber) {
+  subscribers_.emplace_back(std::move(topic_prefix), std::move(subscriber));
+}
+
+asio::awaitable<void> Relay::start_from_tail() {
+  auto conn = co_await cluster_.reader();
+  const auto r = co_await conn->exec(kTail);
+  if (!r.empty()) {
+    cursor_xid_ = r.str(0, 0);
+    cursor_id_ = r.int64(0, 1);
+  }
+}
+
+asio::awaitable<std::size_t> Relay::poll_once() {
+  std::size_t total = 0;
+  for (;;) {
+    db::Result rows;
+    {
+      auto conn = co_await cluster_.reader();
+      rows = co_await conn->exec(kNext, db::params(cursor_xid_, cursor_id_));
+    }
+    for (int i = 0; i < rows.rows(); ++i) {
+      Event e{rows.int64(i, 0), rows.str(i, 1), rows.str(i, 2), rows.str(i, 3), rows.str(i, 4),
+              rows.str(i, 5)};
+      for (const auto& [prefix, fn] : subscribers_) {
+        if (!e.topic.starts_with(prefix)) continue;
+        try {
+          fn(e);
+        } catch (const std::exception& ex) {
+          log::error("outbox subscriber failed", {{"topic", e.topic}, {"id", e.id}, {"error", ex.what()}});
+        }
+      }
+      cursor_xid_ = e.xid;
+      cursor_id_ = e.id;
+      ++delivered_;
+      ++total;
+    }
+    if (rows.rows() < kBatch) co_return total;
+  }
+}
+
+asio::awaitable<void> Relay::run() {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (!stopping_) {
+    try {
+      co_await poll_once();
+    } catch (const std::exception& e) {
+      log::warn("outbox relay poll failed", {{"error", e.what()}});
+    }
+    timer.expires_after(interval_);
+    co_await timer.async_wait(asio::use_awaitable);
+  }
+}
+
+}  // namespace mc::events

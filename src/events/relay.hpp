@@ -1,0 +1,52 @@
+#pragma once
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "db/cluster.hpp"
+
+namespace mc::events {
+
+struct Event {
+  int64_t id = 0;
+  std::string xid;
+  std::string topic;
+  std::string key;
+  std::string payload;  // JSON text
+  std::string created_at;
+};
+
+// Tails the outbox on the local database and hands committed events to subscribers in order.
+// Only rows whose transaction is older than every transaction still running are read, so an event
+// that commits late (a lower id committing after a higher one) is never skipped.
+class Relay {
+ public:
+  using Subscriber = std::function<void(const Event&)>;
+
+  Relay(db::Cluster& cluster, std::chrono::milliseconds interval);
+
+  void subscribe(std::string topic_prefix, Subscriber subscriber);
+  // Skips what is already in the outbox: subscribers see events committed from now on.
+  boost::asio::awaitable<void> start_from_tail();
+  // Delivers everything deliverable now; returns how many events were delivered.
+  boost::asio::awaitable<std::size_t> poll_once();
+  // Polls until stop(); failures are logged and retried.
+  boost::asio::awaitable<void> run();
+  void stop() { stopping_ = true; }
+
+  uint64_t delivered() const { return delivered_; }
+
+ private:
+  db::Cluster& cluster_;
+  std::chrono::milliseconds interval_;
+  std::vector<std::pair<std::string, Subscriber>> subscribers_;
+  std::string cursor_xid_ = "0";
+  int64_t cursor_id_ = 0;
+  bool stopping_ = false;
+  uint64_t delivered_ = 0;
+};
+
+}  // namespace mc::events

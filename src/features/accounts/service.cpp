@@ -1,0 +1,415 @@
+#include "features/accounts/service.hpp"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <sstream>
+
+#include "core/crypto.hpp"
+#include "core/embedded_file.hpp"
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "core/offload.hpp"
+#include "events/outbox.hpp"
+#include "features/accounts/store.hpp"
+#include "features/artists/genres.hpp"
+
+namespace mc::accounts {
+namespace {
+
+constexpr auto kVerifyTtl = std::chrono::hours(48);
+constexpr auto kResetTtl = std::chrono::hours(1);
+constexpr std::string_view kInvalidCredentials = "Invalid email or password";
+
+ApiError invalid_credentials() { return ApiError(401, "invalid_credentials", std::string(kInvalidCredentials)); }
+ApiError invalid_token() {
+  return ApiError(401, "invalid_token", "Access token refused: session is no longer valid")
+      .with_header("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+}
+ApiError bad_account_token() {
+  return ApiError(400, "invalid_or_expired_token", "This link is invalid, already used or expired");
+}
+
+int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+std::string slugify(std::string_view name) {
+  std::string out;
+  for (unsigned char c : name) {
+    if (std::isalnum(c)) {
+      out.push_back(static_cast<char>(std::tolower(c)));
+    } else if (!out.empty() && out.back() != '-') {
+      out.push_back('-');
+    }
+  }
+  while (!out.empty() && out.back() == '-') out.pop_back();
+  if (out.size() > 60) out.resize(60);
+  return out.empty() ? "artist" : out;
+}
+
+std::string clip(std::string s, std::size_t n) {
+  if (s.size() > n) s.resize(n);
+  return s;
+}
+
+// A duplicate key tells us which unique index refused the row.
+[[noreturn]] void rethrow_conflict(const db::DbError& e) {
+  if (e.unique_violation() && e.constraint() == "users_email_key") {
+    throw ApiError(409, "email_taken", "An account with this email already exists",
+                   {{"email", "is already registered"}});
+  }
+  if (e.unique_violation() && e.constraint() == "users_username_key") {
+    throw ApiError(409, "username_taken", "This username is taken", {{"username", "is already taken"}});
+  }
+  throw e;
+}
+
+}  // namespace
+
+AccountsService::AccountsService(const Config& config, const JwtCodec& jwt, mail::Mailer& mailer)
+    : config_(config), jwt_(jwt), mailer_(mailer) {
+  const auto list = find_embedded(ops::embedded_docs(), "common_passwords.txt");
+  std::istringstream in(std::string(list.value_or("")));
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) common_passwords_.insert(lower(line));
+  }
+  dummy_hash_ = password_hash(random_token(16));
+}
+
+bool AccountsService::valid_email(std::string_view email) {
+  if (email.size() < 3 || email.size() > 254) return false;
+  const auto at = email.find('@');
+  if (at == std::string_view::npos || at == 0 || email.find('@', at + 1) != std::string_view::npos) return false;
+  const auto domain = email.substr(at + 1);
+  const auto dot = domain.find('.');
+  if (dot == std::string_view::npos || dot == 0 || domain.back() == '.') return false;
+  return std::none_of(email.begin(), email.end(),
+                      [](unsigned char c) { return c <= 32 || c == 127 || c == '<' || c == '>' || c == ','; });
+}
+
+void AccountsService::check_new_password(std::string_view field, const std::string& password,
+                                         json::FieldReader& errors, std::string_view username,
+                                         std::string_view email) const {
+  if (errors.has_error(field)) return;
+  if (password.size() < 10) return errors.fail(field, "must be at least 10 characters");
+  if (password.size() > 256) return errors.fail(field, "must be at most 256 characters");
+  const std::string l = lower(password);
+  if (common_passwords_.contains(l)) return errors.fail(field, "is too common; choose another");
+  if ((!username.empty() && l == lower(std::string(username))) || (!email.empty() && l == lower(std::string(email)))) {
+    errors.fail(field, "must not be your username or email");
+  }
+}
+
+void AccountsService::check_registration(const RegisterInput& in, json::FieldReader& errors) const {
+  if (!errors.has_error("username")) {
+    const bool ok = in.username.size() >= 3 && in.username.size() <= 30 &&
+                    std::all_of(in.username.begin(), in.username.end(), [](char c) {
+                      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+                    });
+    if (!ok) errors.fail("username", "must be 3-30 characters of a-z, 0-9 and _");
+  }
+  if (!errors.has_error("email") && !valid_email(in.email)) errors.fail("email", "must be a valid email address");
+  check_new_password("password", in.password, errors, in.username, in.email);
+  if (!errors.has_error("role") && in.role != "fan" && in.role != "artist") {
+    errors.fail("role", "must be \"fan\" or \"artist\"");
+  }
+  if (in.role == "artist") {
+    if (!in.artist_name) {
+      errors.fail("artistName", "is required for artists");
+    } else if (in.artist_name->empty() || in.artist_name->size() > 100) {
+      errors.fail("artistName", "must be 1-100 characters");
+    }
+  } else if (in.artist_name) {
+    errors.fail("artistName", "is only for artists");
+  }
+  if (in.genre && !artists::is_genre(*in.genre)) errors.fail("genre", "is not a known genre (see GET /api/genres)");
+}
+
+std::string AccountsService::access_token(const std::string& user_id, const std::string& session_id,
+                                          const std::string& role) const {
+  const int64_t now = unix_now();
+  return jwt_.sign(AccessClaims{user_id, session_id, role, now, now + config_.access_token_ttl.count()});
+}
+
+awaitable<bool> AccountsService::verify_password(std::string hash, std::string password) {
+  auto job = [h = std::move(hash), p = std::move(password)] { return password_verify(h, p); };
+  co_return co_await offload(std::move(job));
+}
+
+awaitable<std::string> AccountsService::hash_password(std::string password) {
+  auto job = [p = std::move(password)] { return password_hash(p); };
+  co_return co_await offload(std::move(job));
+}
+
+awaitable<void> AccountsService::send(mail::Email email) {
+  // Sent after commit; a failure is logged and the user can ask again (resend / forgot).
+  try {
+    auto job = [this, e = std::move(email)] { mailer_.send(e); };
+    co_await offload(std::move(job));
+  } catch (const std::exception& e) {
+    log::error("sending email failed", {{"error", e.what()}});
+  }
+}
+
+awaitable<std::string> AccountsService::issue_refresh(db::Transaction& tx, const std::string& session_id) {
+  std::string token = random_token(32);
+  co_await store::insert_refresh_token(tx, to_hex(sha256(token)), session_id, config_.refresh_token_ttl.count());
+  co_return token;
+}
+
+awaitable<AccountsService::IssuedSession> AccountsService::open_session(db::Transaction& tx,
+                                                                       const std::string& user_id,
+                                                                       const std::string& role,
+                                                                       const Client& client) {
+  const Client clipped{clip(client.user_agent, 256), clip(client.ip, 64)};
+  const std::string session_id =
+      co_await store::insert_session(tx, user_id, clipped, config_.refresh_token_ttl.count());
+  std::string refresh = co_await issue_refresh(tx, session_id);
+  co_return IssuedSession{session_id, Tokens{access_token(user_id, session_id, role), std::move(refresh)}};
+}
+
+awaitable<std::string> AccountsService::issue_account_token(db::Transaction& tx, const std::string& user_id,
+                                                            std::string_view purpose, const std::string& email,
+                                                            std::chrono::seconds ttl) {
+  std::string token = random_token(32);
+  co_await store::insert_account_token(tx, to_hex(sha256(token)), user_id, purpose, email, ttl.count());
+  co_return token;
+}
+
+awaitable<void> AccountsService::require_live_session(db::Transaction& tx, const AccessClaims& who) {
+  if (!co_await store::session_live(tx, who.session_id, who.user_id)) throw invalid_token();
+}
+
+awaitable<AuthResult> AccountsService::register_user(db::Cluster& db, const RegisterInput& in,
+                                                     const Client& client) {
+  const std::string hash = co_await hash_password(in.password);
+  auto tx = co_await db.begin();
+  std::string user_id;
+  try {
+    user_id = co_await store::insert_user(tx, in, hash);
+  } catch (const db::DbError& e) {
+    rethrow_conflict(e);
+  }
+  if (in.role == "artist") {
+    co_await store::insert_artist_profile(tx, user_id, *in.artist_name, slugify(*in.artist_name), in.genre);
+  }
+  auto session = co_await open_session(tx, user_id, in.role, client);
+  const std::string verify = co_await issue_account_token(tx, user_id, "verify_email", in.email, kVerifyTtl);
+  const boost::json::object event{{"userId", user_id}, {"role", in.role}};
+  co_await events::append(tx, "user.registered", user_id, event);
+  auto user = co_await store::find_user_tx(tx, user_id);
+  const db::Lsn lsn = co_await tx.commit();
+  mail::Email message{in.email, "Verify your MusicConnect email",
+                 "Welcome to MusicConnect, " + in.username + "!\n\nConfirm your email address:\n" +
+                     config_.public_url + "/verify-email?token=" + verify + "\n\ntoken: " + verify + "\n"};
+  co_await send(std::move(message));
+  co_return AuthResult{std::move(session.tokens), std::move(user), lsn};
+}
+
+awaitable<AuthResult> AccountsService::login(db::Cluster& db, const std::string& email,
+                                             const std::string& password, const Client& client) {
+  std::optional<store::LoginRecord> record;
+  {
+    auto conn = co_await db.writer();  // lockout state must be current
+    record = co_await store::find_login(*conn, email);
+  }
+  if (!record) {
+    co_await verify_password(dummy_hash_, password);
+    throw invalid_credentials();
+  }
+  if (record->locked_seconds > 0) {
+    throw ApiError(429, "account_locked", "Too many failed logins; try again later")
+        .with_header("Retry-After", std::to_string(record->locked_seconds));
+  }
+  if (!co_await verify_password(record->password_hash, password)) {
+    auto conn = co_await db.writer();
+    co_await store::record_login_failure(*conn, record->user_id);
+    throw invalid_credentials();
+  }
+  auto tx = co_await db.begin();
+  co_await store::reset_login_failures(tx, record->user_id);
+  auto session = co_await open_session(tx, record->user_id, record->role, client);
+  auto user = co_await store::find_user_tx(tx, record->user_id);
+  const db::Lsn lsn = co_await tx.commit();
+  co_return AuthResult{std::move(session.tokens), std::move(user), lsn};
+}
+
+awaitable<AuthResult> AccountsService::refresh(db::Cluster& db, const std::string& refresh_token,
+                                               const Client&) {
+  const std::string hash = to_hex(sha256(refresh_token));
+  auto tx = co_await db.begin();
+  const auto rec = co_await store::lock_refresh_token(tx, hash);
+  if (!rec) throw ApiError(401, "invalid_refresh_token", "Refresh token is invalid");
+  if (rec->token_used) {
+    // Someone replayed a rotated token: the family is compromised, end the whole session.
+    co_await store::revoke_family(tx, rec->session_id, "refresh_token_reused");
+    const boost::json::object event{{"userId", rec->user_id}, {"sessionId", rec->session_id}, {"reason", "refresh_token_reused"}};
+    co_await events::append(tx, "session.revoked", rec->user_id, event);
+    co_await tx.commit();
+    log::warn("refresh token reuse detected; session revoked", {{"session_id", rec->session_id}});
+    throw ApiError(401, "refresh_token_reused", "Refresh token was already used; the session has been revoked");
+  }
+  if (rec->token_expired || rec->session_revoked || rec->session_expired) {
+    throw ApiError(401, "invalid_refresh_token", "Refresh token is invalid");
+  }
+  co_await store::mark_refresh_used(tx, hash);
+  co_await store::touch_session(tx, rec->session_id);
+  std::string next = co_await issue_refresh(tx, rec->session_id);
+  const db::Lsn lsn = co_await tx.commit();
+  co_return AuthResult{Tokens{access_token(rec->user_id, rec->session_id, rec->role), std::move(next)},
+                       std::nullopt, lsn};
+}
+
+awaitable<db::Lsn> AccountsService::logout(db::Cluster& db, const AccessClaims& who) {
+  auto tx = co_await db.begin();
+  co_await store::revoke_session(tx, who.session_id, who.user_id, "logout");
+  co_return co_await tx.commit();
+}
+
+awaitable<User> AccountsService::me(db::Cluster& db, const AccessClaims& who, std::optional<db::Lsn> token) {
+  auto conn = co_await db.reader(token);
+  auto user = co_await store::find_user_in_session(*conn.lease, who.user_id, who.session_id);
+  if (!user) throw invalid_token();
+  co_return std::move(*user);
+}
+
+awaitable<Written<User>> AccountsService::verify_email(db::Cluster& db, const std::string& token) {
+  const std::string hash = to_hex(sha256(token));
+  auto tx = co_await db.begin();
+  const auto rec = co_await store::lock_account_token(tx, hash, "verify_email");
+  if (!rec || !rec->valid) throw bad_account_token();
+  co_await store::mark_account_token_used(tx, hash);
+  co_await store::mark_email_verified(tx, rec->user_id);
+  const boost::json::object event{{"userId", rec->user_id}};
+  co_await events::append(tx, "user.email_verified", rec->user_id, event);
+  auto user = co_await store::find_user_tx(tx, rec->user_id);
+  const db::Lsn lsn = co_await tx.commit();
+  co_return Written<User>{std::move(*user), lsn};
+}
+
+awaitable<db::Lsn> AccountsService::resend_verification(db::Cluster& db, const AccessClaims& who) {
+  auto tx = co_await db.begin();
+  co_await require_live_session(tx, who);
+  const auto rec = co_await store::password_record(tx, who.user_id);
+  if (!rec) throw invalid_token();
+  if (rec->email_verified) throw ApiError(409, "already_verified", "This email address is already verified");
+  const std::string token = co_await issue_account_token(tx, who.user_id, "verify_email", rec->email, kVerifyTtl);
+  const db::Lsn lsn = co_await tx.commit();
+  mail::Email message{rec->email, "Verify your MusicConnect email",
+                 "Confirm your email address:\n" + config_.public_url + "/verify-email?token=" + token +
+                     "\n\ntoken: " + token + "\n"};
+  co_await send(std::move(message));
+  co_return lsn;
+}
+
+awaitable<std::optional<db::Lsn>> AccountsService::forgot_password(db::Cluster& db, const std::string& email) {
+  std::optional<std::string> user_id;
+  {
+    auto conn = co_await db.writer();
+    user_id = co_await store::find_user_id_by_email(*conn, email);
+  }
+  if (!user_id) co_return std::nullopt;  // same answer either way: no account enumeration
+  auto tx = co_await db.begin();
+  const auto rec = co_await store::password_record(tx, *user_id);
+  const std::string token = co_await issue_account_token(tx, *user_id, "reset_password", rec->email, kResetTtl);
+  const db::Lsn lsn = co_await tx.commit();
+  mail::Email message{rec->email, "Reset your MusicConnect password",
+                 "Someone asked to reset your password. If it was you, open:\n" + config_.public_url +
+                     "/reset-password?token=" + token + "\n\ntoken: " + token +
+                     "\n\nThe link works once, for one hour. If it was not you, ignore this email.\n"};
+  co_await send(std::move(message));
+  co_return lsn;
+}
+
+awaitable<db::Lsn> AccountsService::reset_password(db::Cluster& db, const std::string& token,
+                                                   const std::string& password) {
+  const std::string hash = to_hex(sha256(token));
+  const std::string new_hash = co_await hash_password(password);
+  auto tx = co_await db.begin();
+  const auto rec = co_await store::lock_account_token(tx, hash, "reset_password");
+  if (!rec || !rec->valid) throw bad_account_token();
+  co_await store::mark_account_token_used(tx, hash);
+  co_await store::set_password(tx, rec->user_id, new_hash);
+  co_await store::revoke_all_sessions(tx, rec->user_id, "password_reset");
+  const boost::json::object event{{"userId", rec->user_id}};
+  co_await events::append(tx, "user.password_reset", rec->user_id, event);
+  co_return co_await tx.commit();
+}
+
+awaitable<db::Lsn> AccountsService::change_password(db::Cluster& db, const AccessClaims& who,
+                                                    const std::string& current, const std::string& next) {
+  std::string stored;
+  {
+    auto tx = co_await db.begin();
+    co_await require_live_session(tx, who);
+    const auto rec = co_await store::password_record(tx, who.user_id);
+    if (!rec) throw invalid_token();
+    stored = rec->password_hash;
+  }
+  if (!co_await verify_password(stored, current)) throw invalid_credentials();
+  const std::string new_hash = co_await hash_password(next);
+  auto tx = co_await db.begin();
+  co_await require_live_session(tx, who);
+  co_await store::set_password(tx, who.user_id, new_hash);
+  co_await store::revoke_other_sessions(tx, who.user_id, who.session_id, "password_changed");
+  const boost::json::object event{{"userId", who.user_id}};
+  co_await events::append(tx, "user.password_changed", who.user_id, event);
+  co_return co_await tx.commit();
+}
+
+awaitable<Written<User>> AccountsService::change_email(db::Cluster& db, const AccessClaims& who,
+                                                       const std::string& new_email, const std::string& password) {
+  std::string stored;
+  {
+    auto tx = co_await db.begin();
+    co_await require_live_session(tx, who);
+    const auto rec = co_await store::password_record(tx, who.user_id);
+    if (!rec) throw invalid_token();
+    stored = rec->password_hash;
+  }
+  if (!co_await verify_password(stored, password)) throw invalid_credentials();
+  auto tx = co_await db.begin();
+  co_await require_live_session(tx, who);
+  try {
+    co_await store::set_email(tx, who.user_id, new_email);
+  } catch (const db::DbError& e) {
+    rethrow_conflict(e);
+  }
+  const std::string token = co_await issue_account_token(tx, who.user_id, "verify_email", new_email, kVerifyTtl);
+  const boost::json::object event{{"userId", who.user_id}};
+  co_await events::append(tx, "user.email_changed", who.user_id, event);
+  auto user = co_await store::find_user_tx(tx, who.user_id);
+  const db::Lsn lsn = co_await tx.commit();
+  mail::Email message{new_email, "Confirm your new MusicConnect email",
+                 "Confirm this address for your account:\n" + config_.public_url + "/verify-email?token=" + token +
+                     "\n\ntoken: " + token + "\n"};
+  co_await send(std::move(message));
+  co_return Written<User>{std::move(*user), lsn};
+}
+
+awaitable<std::vector<SessionInfo>> AccountsService::sessions(db::Cluster& db, const AccessClaims& who,
+                                                              std::optional<db::Lsn> token) {
+  auto conn = co_await db.reader(token);
+  auto list = co_await store::list_sessions(*conn.lease, who.user_id);
+  const bool live = std::any_of(list.begin(), list.end(), [&](const auto& s) { return s.id == who.session_id; });
+  if (!live) throw invalid_token();
+  co_return list;
+}
+
+awaitable<db::Lsn> AccountsService::revoke_session(db::Cluster& db, const AccessClaims& who,
+                                                   const std::string& session_id) {
+  auto tx = co_await db.begin();
+  co_await require_live_session(tx, who);
+  if (co_await store::revoke_session(tx, session_id, who.user_id, "revoked_by_user") == 0) {
+    throw ApiError::not_found("No such session");
+  }
+  co_return co_await tx.commit();
+}
+
+}  // namespace mc::accounts

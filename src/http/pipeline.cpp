@@ -1,0 +1,255 @@
+#include "http/pipeline.hpp"
+
+#include <algorithm>
+#include <boost/json/serialize.hpp>
+
+#include "core/crypto.hpp"
+#include "core/log.hpp"
+#include "db/result.hpp"
+#include "http/response.hpp"
+#include "ops/metrics.hpp"
+
+namespace mc::http {
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr std::string_view kExposedHeaders =
+    "X-Request-Id, X-Consistency-Token, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, "
+    "Retry-After";
+
+std::string_view path_of(std::string_view target) {
+  const auto q = target.find('?');
+  return q == std::string_view::npos ? target : target.substr(0, q);
+}
+
+bool safe_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+  });
+}
+
+bool is_ops_path(std::string_view path) {
+  return path == "/health" || path == "/ready" || path == "/metrics";
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  out += boost::json::serialize(boost::json::string_view(s.data(), s.size()));
+}
+
+int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Pipeline::Pipeline(const Config& config, const Router& router, cache::RateLimiter& limiter,
+                   const JwtCodec& jwt)
+    : config_(config), router_(router), limiter_(limiter), jwt_(jwt) {}
+
+std::size_t Pipeline::body_limit(Verb method, std::string_view target) const {
+  const auto m = router_.match(method, path_of(target));
+  if (m.route && m.route->options.body_limit) return m.route->options.body_limit;
+  return config_.json_body_limit;
+}
+
+std::optional<Response> Pipeline::preflight(const Request& req) const {
+  if (req.method() != Verb::options) return std::nullopt;
+  const auto origin = req[bhttp::field::origin];
+  if (origin.empty() || req[bhttp::field::access_control_request_method].empty()) return std::nullopt;
+  Response res = empty_response(204);
+  if (std::find(config_.cors_origins.begin(), config_.cors_origins.end(), origin) !=
+      config_.cors_origins.end()) {
+    res.set(bhttp::field::access_control_allow_methods, "GET, POST, PUT, PATCH, DELETE, OPTIONS");
+    res.set(bhttp::field::access_control_allow_headers,
+            "Authorization, Content-Type, X-Consistency-Token, X-Request-Id, Idempotency-Key");
+    res.set(bhttp::field::access_control_max_age, "600");
+  }
+  return res;
+}
+
+void Pipeline::apply_cors(const Request& req, Response& res) const {
+  const auto origin = req[bhttp::field::origin];
+  if (origin.empty()) return;
+  res.set(bhttp::field::vary, "Origin");
+  if (std::find(config_.cors_origins.begin(), config_.cors_origins.end(), origin) ==
+      config_.cors_origins.end()) {
+    return;
+  }
+  res.set(bhttp::field::access_control_allow_origin, origin);
+  res.set(bhttp::field::access_control_expose_headers, kExposedHeaders);
+}
+
+void Pipeline::authenticate(Context& ctx) const {
+  const auto header = ctx.req[bhttp::field::authorization];
+  if (header.empty()) return;
+  constexpr std::string_view prefix = "Bearer ";
+  if (header.size() <= prefix.size() || !header.starts_with(prefix)) {
+    ctx.auth_error = JwtError::malformed;
+    return;
+  }
+  auto verified = jwt_.verify(header.substr(prefix.size()), unix_now());
+  if (verified.claims) {
+    ctx.auth = std::move(verified.claims);
+  } else {
+    ctx.auth_error = verified.error;
+  }
+}
+
+std::optional<ApiError> Pipeline::rate_limit(Context& ctx, const RouteOptions& options,
+                                             Response& headers_out) {
+  const auto now = std::chrono::steady_clock::now();
+  std::optional<ApiError> refused;
+  auto apply = [&](const cache::RateDecision& d) {
+    headers_out.set("RateLimit-Limit", std::to_string(d.limit));
+    headers_out.set("RateLimit-Remaining", std::to_string(d.remaining));
+    headers_out.set("RateLimit-Reset", std::to_string(d.reset_seconds));
+    if (!d.allowed && !refused) {
+      refused = ApiError(429, "rate_limited", "Too many requests; slow down")
+                    .with_header("Retry-After", std::to_string(d.retry_after_seconds));
+    }
+  };
+  if (options.api_rate_limited) {
+    if (ctx.auth) {
+      apply(limiter_.consume("api:u:" + ctx.auth->user_id, {config_.rate_api_per_min}, now));
+    } else {
+      apply(limiter_.consume("api:ip:" + ctx.client_ip, {config_.rate_anon_per_min}, now));
+    }
+  }
+  if (options.login_rate_limited && !refused) {
+    apply(limiter_.consume("login:ip:" + ctx.client_ip, {config_.rate_login_per_min}, now));
+  }
+  return refused;
+}
+
+asio::awaitable<Response> Pipeline::handle(const Request& req, const Peer& peer, const Loop& loop) {
+  const auto started = std::chrono::steady_clock::now();
+  Context ctx(req, loop);
+  const auto incoming_id = req["X-Request-Id"];
+  ctx.request_id = safe_request_id(incoming_id) ? std::string(incoming_id) : fast_random_hex(8);
+  ctx.client_ip = peer.address;
+  if (config_.trust_proxy) {
+    const auto xff = req["X-Forwarded-For"];
+    if (!xff.empty()) {
+      const auto comma = xff.find(',');
+      std::string first(xff.substr(0, comma));
+      std::erase(first, ' ');
+      if (!first.empty()) ctx.client_ip = first;
+    }
+  }
+  const std::string_view target = req.target();
+  const auto q = target.find('?');
+  ctx.path = path_of(target);
+  ctx.query = q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
+
+  if (auto res = preflight(req)) {
+    finish(req, *res, &ctx, "preflight", ctx.request_id, peer, started);
+    co_return std::move(*res);
+  }
+
+  Response res;
+  std::string_view route_label = "unmatched";
+  std::optional<ApiError> error;
+  auto match = router_.match(req.method(), ctx.path);
+  if (!match.route) {
+    if (!match.allowed.empty()) {
+      std::string allow;
+      for (auto v : match.allowed) allow += (allow.empty() ? "" : ", ") + std::string(bhttp::to_string(v));
+      error = ApiError(405, "method_not_allowed", "Method not allowed on this path")
+                  .with_header("Allow", allow);
+    } else {
+      error = ApiError::not_found("No such route");
+    }
+  } else {
+    route_label = match.route->path_template;
+    ctx.params = std::move(match.params);
+    authenticate(ctx);
+    Response limit_headers;
+    error = rate_limit(ctx, match.route->options, limit_headers);
+    if (!error) {
+      const auto token = req["X-Consistency-Token"];
+      if (!token.empty()) {
+        ctx.consistency_in = db::Lsn::parse(token);
+        if (!ctx.consistency_in) {
+          error = ApiError(400, "invalid_consistency_token", "X-Consistency-Token is not a WAL position");
+        }
+      }
+    }
+    if (!error) {
+      try {
+        res = co_await match.route->handler(ctx);
+      } catch (const ApiError& e) {
+        error = e;
+      } catch (const db::Unavailable& e) {
+        log::error("database unavailable", {{"request_id", ctx.request_id}, {"error", e.what()}});
+        error = ApiError::unavailable("The service is temporarily unavailable").with_header("Retry-After", "1");
+      } catch (const std::exception& e) {
+        log::error("request failed", {{"request_id", ctx.request_id}, {"route", route_label}, {"error", e.what()}});
+        error = ApiError(500, "internal_error", "Something went wrong; the request id identifies it");
+      }
+    }
+    if (error) res = error_response(*error);
+    for (const auto& field : limit_headers) res.set(field.name_string(), field.value());
+  }
+  if (error && !match.route) res = error_response(*error);
+  if (ctx.consistency_out) res.set("X-Consistency-Token", ctx.consistency_out->str());
+  finish(req, res, &ctx, route_label, ctx.request_id, peer, started);
+  co_return res;
+}
+
+Response Pipeline::refuse(const Request& req, const Peer& peer, const ApiError& error) {
+  const auto started = std::chrono::steady_clock::now();
+  Response res = error_response(error);
+  res.keep_alive(false);
+  const std::string id = fast_random_hex(8);
+  finish(req, res, nullptr, "refused", id, peer, started);
+  return res;
+}
+
+void Pipeline::finish(const Request& req, Response& res, const Context* ctx, std::string_view route,
+                      std::string_view request_id, const Peer& peer,
+                      std::chrono::steady_clock::time_point started) {
+  res.set("X-Request-Id", request_id);
+  res.set("X-Content-Type-Options", "nosniff");
+  res.set("X-Frame-Options", "DENY");
+  res.set("Referrer-Policy", "no-referrer");
+  res.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+  res.set("Cross-Origin-Resource-Policy", "same-origin");
+  if (config_.public_url.starts_with("https://")) {
+    res.set("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
+  }
+  if (res.find(bhttp::field::cache_control) == res.end()) res.set(bhttp::field::cache_control, "no-store");
+  apply_cors(req, res);
+
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const auto method = bhttp::to_string(req.method());
+  const unsigned status = res.result_int();
+  ops::metrics().observe_request(route, method, status, seconds);
+
+  const std::string_view path = ctx ? ctx->path : path_of(req.target());
+  if (!config_.access_log || (is_ops_path(path) && status < 400 && !log::enabled(log::Level::debug))) return;
+  std::string line;
+  line.reserve(256);
+  line += "{\"ts\":\"" + log::now_iso8601() + "\",\"level\":\"info\",\"msg\":\"http\",\"method\":\"";
+  line.append(method);
+  line += "\",\"path\":";
+  append_json_string(line, path.substr(0, 512));
+  line += ",\"route\":";
+  append_json_string(line, route);
+  line += ",\"status\":" + std::to_string(status);
+  line += ",\"duration_ms\":" + std::to_string(seconds * 1000.0);
+  line += ",\"bytes\":" + std::to_string(res.body().size());
+  line += ",\"request_id\":\"";
+  line.append(request_id);
+  line += "\",\"ip\":";
+  append_json_string(line, ctx ? std::string_view(ctx->client_ip) : std::string_view(peer.address));
+  if (ctx && ctx->auth) line += ",\"user_id\":\"" + ctx->auth->user_id + "\"";
+  line += "}";
+  log::write_line(line);
+}
+
+}  // namespace mc::http

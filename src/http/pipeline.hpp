@@ -1,0 +1,47 @@
+#pragma once
+#include <boost/asio/awaitable.hpp>
+#include <string>
+#include <string_view>
+
+#include "cache/rate_limiter.hpp"
+#include "core/config.hpp"
+#include "core/error.hpp"
+#include "core/jwt.hpp"
+#include "http/context.hpp"
+#include "http/router.hpp"
+
+namespace mc::http {
+
+struct Peer {
+  std::string address;
+};
+
+// Everything around a handler, in order: request id, CORS preflight, routing (404/405), bearer
+// token, rate limits, consistency token, the handler, error envelope, security/CORS/rate headers,
+// metrics and the access log.
+class Pipeline {
+ public:
+  Pipeline(const Config& config, const Router& router, cache::RateLimiter& limiter,
+           const JwtCodec& jwt);
+
+  std::size_t body_limit(Verb method, std::string_view target) const;
+  boost::asio::awaitable<Response> handle(const Request& req, const Peer& peer, const Loop& loop);
+  // For requests the server refused before they were complete (too large, malformed).
+  Response refuse(const Request& req, const Peer& peer, const ApiError& error);
+
+ private:
+  void finish(const Request& req, Response& res, const Context* ctx, std::string_view route,
+              std::string_view request_id, const Peer& peer,
+              std::chrono::steady_clock::time_point started);
+  void apply_cors(const Request& req, Response& res) const;
+  std::optional<Response> preflight(const Request& req) const;
+  void authenticate(Context& ctx) const;
+  std::optional<ApiError> rate_limit(Context& ctx, const RouteOptions& options, Response& headers_out);
+
+  const Config& config_;
+  const Router& router_;
+  cache::RateLimiter& limiter_;
+  const JwtCodec& jwt_;
+};
+
+}  // namespace mc::http

@@ -1,0 +1,159 @@
+#include "http/server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include "core/log.hpp"
+
+namespace mc::http {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+
+namespace {
+constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kHeaderLimit = 16 * 1024;
+
+struct SessionEntry {
+  beast::tcp_stream* stream;
+  bool busy = false;
+};
+}  // namespace
+
+struct Server::LoopState {
+  Loop loop;
+  asio::io_context* io;
+  std::unique_ptr<tcp::acceptor> acceptor;
+  std::list<SessionEntry*> sessions;
+  bool draining = false;
+};
+
+Server::Server(const Config& config, Pipeline& pipeline, std::vector<Loop> loops,
+               std::vector<asio::io_context*> contexts)
+    : config_(config), pipeline_(pipeline) {
+  for (std::size_t i = 0; i < loops.size(); ++i) {
+    auto s = std::make_unique<LoopState>();
+    s->loop = loops[i];
+    s->io = contexts[i];
+    loops_.push_back(std::move(s));
+  }
+}
+
+Server::~Server() = default;
+
+void Server::start() {
+  const auto address = asio::ip::make_address(config_.host);
+  uint16_t port = config_.port;
+  for (auto& state : loops_) {
+    auto acceptor = std::make_unique<tcp::acceptor>(*state->io);
+    const tcp::endpoint ep(address, port);
+    acceptor->open(ep.protocol());
+    acceptor->set_option(asio::socket_base::reuse_address(true));
+    const int one = 1;
+    if (setsockopt(acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+      throw std::runtime_error("SO_REUSEPORT unavailable");
+    }
+    acceptor->bind(ep);
+    acceptor->listen(asio::socket_base::max_listen_connections);
+    port = acceptor->local_endpoint().port();  // PORT=0 picks one port, shared by every loop
+    state->acceptor = std::move(acceptor);
+    asio::co_spawn(*state->io, accept_loop(*state), asio::detached);
+  }
+  bound_port_ = port;
+}
+
+asio::awaitable<void> Server::accept_loop(LoopState& state) {
+  while (!state.draining) {
+    auto [ec, socket] = co_await state.acceptor->async_accept(nothrow);
+    if (ec) {
+      if (state.draining || ec == asio::error::operation_aborted) break;
+      log::warn("accept failed", {{"error", ec.message()}});
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true));
+    asio::co_spawn(*state.io, session(std::move(socket), state), asio::detached);
+  }
+}
+
+void Server::begin_shutdown() {
+  for (auto& s : loops_) {
+    LoopState* state = s.get();
+    asio::post(*state->io, [state] {
+      state->draining = true;
+      if (state->acceptor) {
+        boost::system::error_code ignored;
+        state->acceptor->close(ignored);
+      }
+      for (SessionEntry* e : state->sessions) {
+        if (!e->busy) e->stream->socket().cancel();
+      }
+    });
+  }
+}
+
+asio::awaitable<void> Server::session(tcp::socket socket, LoopState& state) {
+  ++open_connections_;
+  Peer peer;
+  boost::system::error_code ec_ep;
+  const auto remote = socket.remote_endpoint(ec_ep);
+  if (!ec_ep) peer.address = remote.address().to_string();
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  SessionEntry entry{&stream};
+  state.sessions.push_back(&entry);
+  const auto self = std::prev(state.sessions.end());
+
+  while (!state.draining) {
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(kHeaderLimit);
+    stream.expires_after(config_.idle_timeout);
+    auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, nothrow);
+    if (ec) {
+      const auto& http_errors = bhttp::make_error_code(bhttp::error::end_of_stream).category();
+      if (ec.category() == http_errors && ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
+        const bool too_big = ec == bhttp::error::header_limit;
+        Response res = pipeline_.refuse(parser.get(), peer,
+                                        too_big ? ApiError(431, "headers_too_large", "Request headers are too large")
+                                                : ApiError(400, "bad_request", "Malformed HTTP request"));
+        stream.expires_after(config_.read_timeout);
+        co_await bhttp::async_write(stream, res, nothrow);
+      }
+      break;
+    }
+    entry.busy = true;
+    parser.body_limit(pipeline_.body_limit(parser.get().method(), parser.get().target()));
+    if (!parser.is_done()) {
+      stream.expires_after(config_.read_timeout);
+      auto [ec2, n2] = co_await bhttp::async_read(stream, buffer, parser, nothrow);
+      if (ec2) {
+        if (ec2 == bhttp::error::body_limit) {
+          Response res = pipeline_.refuse(parser.get(), peer,
+                                          ApiError(413, "payload_too_large", "Request body is too large"));
+          co_await bhttp::async_write(stream, res, nothrow);
+        }
+        break;
+      }
+    }
+    Request req = parser.release();
+    Response res = co_await pipeline_.handle(req, peer, state.loop);
+    res.keep_alive(req.keep_alive() && !state.draining && res.keep_alive());
+    stream.expires_after(config_.read_timeout);
+    auto [ec3, n3] = co_await bhttp::async_write(stream, res, nothrow);
+    entry.busy = false;
+    if (ec3 || !res.keep_alive()) break;
+  }
+  state.sessions.erase(self);
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  --open_connections_;
+}
+
+}  // namespace mc::http
