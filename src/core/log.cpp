@@ -23,6 +23,16 @@ struct Sink {
   std::thread writer;
   std::atomic<int> level{static_cast<int>(Level::info)};
   std::atomic<bool> running{false};
+
+  ~Sink() {
+    if (!writer.joinable()) return;
+    {
+      std::lock_guard lock(mutex);
+      stopping = true;
+    }
+    wake.notify_all();
+    writer.join();
+  }
 };
 
 Sink& sink() {

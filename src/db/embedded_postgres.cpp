@@ -131,8 +131,7 @@ void EmbeddedPostgres::stop_orphan() {
 }
 
 void EmbeddedPostgres::create_database(const std::string& database) {
-  const std::string admin = "postgresql:///postgres?host=" + socket_dir_.string() +
-                            "&port=" + std::to_string(kPort) + "&user=postgres";
+  const std::string admin = url_for("postgres");
   PGconn* c = PQconnectdb(admin.c_str());
   if (PQstatus(c) != CONNECTION_OK) {
     std::string err = PQerrorMessage(c);
@@ -169,11 +168,15 @@ std::string EmbeddedPostgres::start(const std::string& database) {
   run(argv, "pg_ctl start (see " + log_file_.string() + ")");
   running_ = true;
   create_database(database);
-  url_ = "postgresql:///" + database + "?host=" + socket_dir_.string() +
-         "&port=" + std::to_string(kPort) + "&user=postgres";
+  url_ = url_for(database);
   std::ofstream(root_ / "url", std::ios::trunc) << url_ << "\n";
   log::info("embedded PostgreSQL ready", {{"data_dir", data_.string()}, {"socket_dir", socket_dir_.string()}});
   return url_;
+}
+
+std::string EmbeddedPostgres::url_for(const std::string& database) const {
+  return "postgresql:///" + database + "?host=" + socket_dir_.string() + "&port=" + std::to_string(kPort) +
+         "&user=postgres";
 }
 
 void EmbeddedPostgres::stop() {

@@ -21,6 +21,11 @@ class EmbeddedPostgres {
 
   const std::filesystem::path& data_dir() const { return data_; }
   const std::string& url() const { return url_; }
+  const std::filesystem::path& socket_dir() const { return socket_dir_; }
+  // URL of another database on this instance.
+  std::string url_for(const std::string& database) const;
+  // The user PostgreSQL's tools run as (set when we are root).
+  const std::optional<std::string>& run_as() const { return run_as_; }
 
  private:
   std::vector<std::string> pg(const std::string& tool) const;
