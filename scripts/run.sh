@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+build/musicconnect seed-demo
 exec build/musicconnect serve "$@"

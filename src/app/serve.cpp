@@ -18,12 +18,11 @@
 #include "core/log.hpp"
 #include "db/cluster.hpp"
 #include "events/relay.hpp"
-#include "features/accounts/routes.hpp"
+#include "app/routes.hpp"
 #include "http/pipeline.hpp"
 #include "http/server.hpp"
 #include "mail/mailer.hpp"
 #include "ops/metrics.hpp"
-#include "ops/routes.hpp"
 
 namespace mc::app {
 namespace asio = boost::asio;
@@ -132,9 +131,8 @@ int serve(int argc, char** argv) {
 
     std::atomic<bool> draining{false};
     http::Router router;
-    ops::register_routes(router, config, draining);
     accounts::AccountsService accounts_service(config, jwt, *mailer);
-    accounts::register_routes(router, accounts_service);
+    register_all_routes(router, RouteDeps{config, draining, accounts_service});
 
     http::Pipeline pipeline(config, router, *limiter, jwt);
     http::Server server(config, pipeline, loop_views, contexts);

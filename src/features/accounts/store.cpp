@@ -17,8 +17,8 @@ constexpr Query kInsertUser{
 constexpr Query kInsertArtist{
     "accounts_insert_artist_profile",
     "INSERT INTO artist_profiles (user_id, stage_name, slug, genre) "
-    "SELECT $1, $2, CASE WHEN EXISTS (SELECT 1 FROM artist_profiles WHERE slug = $3) "
-    "THEN $3 || '-' || substr(replace($1::text, '-', ''), 1, 8) ELSE $3 END, $4"};
+    "SELECT $1::uuid, $2, CASE WHEN EXISTS (SELECT 1 FROM artist_profiles WHERE slug = $3) "
+    "THEN $3 || '-' || substr(replace($1::uuid::text, '-', ''), 1, 8) ELSE $3 END, $4"};
 constexpr Query kInsertSession{
     "accounts_insert_session",
     "INSERT INTO sessions (user_id, user_agent, ip, expires_at) "

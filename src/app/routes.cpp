@@ -1,0 +1,13 @@
+#include "app/routes.hpp"
+
+#include "features/accounts/routes.hpp"
+#include "ops/routes.hpp"
+
+namespace mc::app {
+
+void register_all_routes(http::Router& router, const RouteDeps& deps) {
+  ops::register_routes(router, deps.config, deps.draining);
+  accounts::register_routes(router, deps.accounts);
+}
+
+}  // namespace mc::app

@@ -1,0 +1,20 @@
+#pragma once
+#include <atomic>
+
+#include "core/config.hpp"
+#include "features/accounts/service.hpp"
+#include "http/router.hpp"
+
+namespace mc::app {
+
+// Everything the routes need; one place lists every feature's routes (serve and the OpenAPI check
+// both use it, so the document is compared with the routes the server really has).
+struct RouteDeps {
+  const Config& config;
+  const std::atomic<bool>& draining;
+  accounts::AccountsService& accounts;
+};
+
+void register_all_routes(http::Router& router, const RouteDeps& deps);
+
+}  // namespace mc::app
