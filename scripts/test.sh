@@ -1,19 +1,34 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: unit and integration tests (ctest, real PostgreSQL started by the
-# harness), then black-box API tests against the real binary.
+# Runs the whole test suite:
+#   1. unit and integration tests (ctest; the harness starts real PostgreSQL, including a replica)
+#   2. the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer
+#   3. black-box API tests (node --test) against the sanitizer build and against the release build
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 
-failed=0
-echo "== unit and integration tests (ctest)"
-if ! ctest --test-dir build --output-on-failure -j1 --timeout 900; then failed=1; fi
+echo "== sanitizer build (ASan + UBSan)"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMC_SANITIZE=ON >/dev/null
+ninja -C build-asan -j"$(nproc)"
 
-echo "== API tests (node --test, real binary, embedded PostgreSQL)"
-if ! (cd tests/api && MC_BINARY="$PWD/../../build/musicconnect" npm test --silent); then failed=1; fi
+export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+failed=()
 
-if [ "$failed" -ne 0 ]; then
-  echo "TEST SUITE FAILED"
+echo "== unit and integration tests (ctest, release build)"
+ctest --test-dir build --output-on-failure -j1 --timeout 900 || failed+=("ctest")
+
+echo "== unit tests (sanitizer build)"
+build-asan/tests/unit_tests --gtest_brief=1 || failed+=("unit-asan")
+
+echo "== API tests against the sanitizer build"
+(cd tests/api && MC_BINARY="$PWD/../../build-asan/musicconnect" npm test --silent) || failed+=("api-asan")
+
+echo "== API tests against the release build"
+(cd tests/api && MC_BINARY="$PWD/../../build/musicconnect" npm test --silent) || failed+=("api-release")
+
+if [ ${#failed[@]} -ne 0 ]; then
+  echo "TEST SUITE FAILED: ${failed[*]}"
   exit 1
 fi
 echo "TEST SUITE PASSED"

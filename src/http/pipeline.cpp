@@ -87,7 +87,8 @@ void Pipeline::authenticate(Context& ctx) const {
   const auto header = ctx.req[bhttp::field::authorization];
   if (header.empty()) return;
   constexpr std::string_view prefix = "Bearer ";
-  if (header.size() <= prefix.size() || !header.starts_with(prefix)) {
+  if (!header.starts_with(prefix)) return;  // another scheme is no bearer token at all
+  if (header.size() <= prefix.size()) {
     ctx.auth_error = JwtError::malformed;
     return;
   }
@@ -154,20 +155,24 @@ asio::awaitable<Response> Pipeline::handle(const Request& req, const Peer& peer,
   std::string_view route_label = "unmatched";
   std::optional<ApiError> error;
   auto match = router_.match(req.method(), ctx.path);
+  Response limit_headers;
   if (!match.route) {
-    if (!match.allowed.empty()) {
+    // Unknown API paths still spend the caller's API budget (and say so in the headers).
+    if (ctx.path.starts_with("/api/")) {
+      authenticate(ctx);
+      error = rate_limit(ctx, RouteOptions{}, limit_headers);
+    }
+    if (!error && !match.allowed.empty()) {
       std::string allow;
       for (auto v : match.allowed) allow += (allow.empty() ? "" : ", ") + std::string(bhttp::to_string(v));
-      error = ApiError(405, "method_not_allowed", "Method not allowed on this path")
-                  .with_header("Allow", allow);
-    } else {
+      error = ApiError(405, "method_not_allowed", "Method not allowed on this path").with_header("Allow", allow);
+    } else if (!error) {
       error = ApiError::not_found("No such route");
     }
   } else {
     route_label = match.route->path_template;
     ctx.params = std::move(match.params);
     authenticate(ctx);
-    Response limit_headers;
     error = rate_limit(ctx, match.route->options, limit_headers);
     if (!error) {
       const auto token = req["X-Consistency-Token"];
@@ -191,10 +196,9 @@ asio::awaitable<Response> Pipeline::handle(const Request& req, const Peer& peer,
         error = ApiError(500, "internal_error", "Something went wrong; the request id identifies it");
       }
     }
-    if (error) res = error_response(*error);
-    for (const auto& field : limit_headers) res.set(field.name_string(), field.value());
   }
-  if (error && !match.route) res = error_response(*error);
+  if (error) res = error_response(*error);
+  for (const auto& field : limit_headers) res.set(field.name_string(), field.value());
   if (ctx.consistency_out) res.set("X-Consistency-Token", ctx.consistency_out->str());
   finish(req, res, &ctx, route_label, ctx.request_id, peer, started);
   co_return res;

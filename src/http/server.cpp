@@ -13,6 +13,8 @@
 
 #include "core/log.hpp"
 
+#include <limits>
+
 namespace mc::http {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -114,6 +116,8 @@ asio::awaitable<void> Server::session(tcp::socket socket, LoopState& state) {
   while (!state.draining) {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(kHeaderLimit);
+    // The route decides the body limit once the headers are in; until then, no limit.
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     stream.expires_after(config_.idle_timeout);
     auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, nothrow);
     if (ec) {
@@ -129,7 +133,15 @@ asio::awaitable<void> Server::session(tcp::socket socket, LoopState& state) {
       break;
     }
     entry.busy = true;
-    parser.body_limit(pipeline_.body_limit(parser.get().method(), parser.get().target()));
+    const std::size_t limit = pipeline_.body_limit(parser.get().method(), parser.get().target());
+    if (parser.content_length() && *parser.content_length() > limit) {
+      Response res = pipeline_.refuse(parser.get(), peer,
+                                      ApiError(413, "payload_too_large", "Request body is too large"));
+      stream.expires_after(config_.read_timeout);
+      co_await bhttp::async_write(stream, res, nothrow);
+      break;
+    }
+    parser.body_limit(limit);
     if (!parser.is_done()) {
       stream.expires_after(config_.read_timeout);
       auto [ec2, n2] = co_await bhttp::async_read(stream, buffer, parser, nothrow);

@@ -183,7 +183,8 @@ awaitable<std::string> AccountsService::issue_account_token(db::Transaction& tx,
 }
 
 awaitable<void> AccountsService::require_live_session(db::Transaction& tx, const AccessClaims& who) {
-  if (!co_await store::session_live(tx, who.session_id, who.user_id)) throw invalid_token();
+  const bool live = co_await store::session_live(tx, who.session_id, who.user_id);
+  if (!live) throw invalid_token();
 }
 
 awaitable<AuthResult> AccountsService::register_user(db::Cluster& db, const RegisterInput& in,
@@ -227,7 +228,8 @@ awaitable<AuthResult> AccountsService::login(db::Cluster& db, const std::string&
     throw ApiError(429, "account_locked", "Too many failed logins; try again later")
         .with_header("Retry-After", std::to_string(record->locked_seconds));
   }
-  if (!co_await verify_password(record->password_hash, password)) {
+  const bool password_ok = co_await verify_password(record->password_hash, password);
+  if (!password_ok) {
     auto conn = co_await db.writer();
     co_await store::record_login_failure(*conn, record->user_id);
     throw invalid_credentials();
@@ -352,7 +354,8 @@ awaitable<db::Lsn> AccountsService::change_password(db::Cluster& db, const Acces
     if (!rec) throw invalid_token();
     stored = rec->password_hash;
   }
-  if (!co_await verify_password(stored, current)) throw invalid_credentials();
+  const bool current_ok = co_await verify_password(stored, current);
+  if (!current_ok) throw invalid_credentials();
   const std::string new_hash = co_await hash_password(next);
   auto tx = co_await db.begin();
   co_await require_live_session(tx, who);
@@ -373,7 +376,8 @@ awaitable<Written<User>> AccountsService::change_email(db::Cluster& db, const Ac
     if (!rec) throw invalid_token();
     stored = rec->password_hash;
   }
-  if (!co_await verify_password(stored, password)) throw invalid_credentials();
+  const bool password_ok = co_await verify_password(stored, password);
+  if (!password_ok) throw invalid_credentials();
   auto tx = co_await db.begin();
   co_await require_live_session(tx, who);
   try {
@@ -406,7 +410,8 @@ awaitable<db::Lsn> AccountsService::revoke_session(db::Cluster& db, const Access
                                                    const std::string& session_id) {
   auto tx = co_await db.begin();
   co_await require_live_session(tx, who);
-  if (co_await store::revoke_session(tx, session_id, who.user_id, "revoked_by_user") == 0) {
+  const long revoked = co_await store::revoke_session(tx, session_id, who.user_id, "revoked_by_user");
+  if (revoked == 0) {
     throw ApiError::not_found("No such session");
   }
   co_return co_await tx.commit();
