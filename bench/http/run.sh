@@ -107,7 +107,7 @@ trap cleanup EXIT
 trap 'log "interrupted"; exit 2' INT TERM
 
 # The whole run is bounded: startup, four measurements with warm-ups, and slack.
-MAX_TOTAL=$((READY_TIMEOUT + 4 * (DURATION + WARMUP + 45) + 180))
+MAX_TOTAL=$((2 * READY_TIMEOUT + 6 * (DURATION + WARMUP + 45) + 180))
 (
   trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
   sleep "$MAX_TOTAL" & sleeper=$!
@@ -124,27 +124,32 @@ if awk -v l="$LOADAVG_START" 'BEGIN { exit !(l > 0.5) }'; then
 fi
 
 # ---------------------------------------------------------------------------------------------
-log "starting $BIN serve (VAR_DIR=${VAR_DIR#"$ROOT"/}, port $PORT)"
-(
-  cd "$WORK"
-  export APP_ENV=development HOST=$HOST PORT=$PORT VAR_DIR="$VAR_DIR" \
-    RATE_LIMIT_API_PER_MIN=100000000 RATE_LIMIT_ANON_PER_MIN=100000000
-  unset DATABASE_URL DATABASE_READ_URL REDIS_URL JWT_SECRET JWT_KID JWT_PREVIOUS_SECRET JWT_PREVIOUS_KID \
-    ACCESS_LOG WORKERS DB_POOL_SIZE
-  exec setsid "$BIN" serve
-) >"$LOGS/server.log" 2>&1 &
-SERVER_PID=$!
-
-deadline=$((SECONDS + READY_TIMEOUT))
-until [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://$HOST:$PORT/ready" || true) == 200 ]]; do
-  if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-    tail -n 40 "$LOGS/server.log" >&2 || true
-    die "the server exited before /ready answered 200 (log: ${LOGS#"$ROOT"/}/server.log)"
-  fi
-  ((SECONDS < deadline)) || { tail -n 40 "$LOGS/server.log" >&2; die "/ready did not answer 200 within ${READY_TIMEOUT}s"; }
-  sleep 0.5
-done
-log "server ready"
+# start_server WORKERS: "" = the server's default (one event loop per core).
+start_server() {
+  local workers=$1
+  log "starting $BIN serve (VAR_DIR=${VAR_DIR#"$ROOT"/}, port $PORT, WORKERS=${workers:-default})"
+  (
+    cd "$WORK"
+    export APP_ENV=development HOST=$HOST PORT=$PORT VAR_DIR="$VAR_DIR" \
+      RATE_LIMIT_API_PER_MIN=100000000 RATE_LIMIT_ANON_PER_MIN=100000000
+    unset DATABASE_URL DATABASE_READ_URL REDIS_URL JWT_SECRET JWT_KID JWT_PREVIOUS_SECRET JWT_PREVIOUS_KID \
+      ACCESS_LOG WORKERS DB_POOL_SIZE
+    [[ -n $workers ]] && export WORKERS=$workers
+    exec setsid "$BIN" serve
+  ) >>"$LOGS/server.log" 2>&1 &
+  SERVER_PID=$!
+  local deadline=$((SECONDS + READY_TIMEOUT))
+  until [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://$HOST:$PORT/ready" || true) == 200 ]]; do
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+      tail -n 40 "$LOGS/server.log" >&2 || true
+      die "the server exited before /ready answered 200 (log: ${LOGS#"$ROOT"/}/server.log)"
+    fi
+    ((SECONDS < deadline)) || { tail -n 40 "$LOGS/server.log" >&2; die "/ready did not answer 200 within ${READY_TIMEOUT}s"; }
+    sleep 0.5
+  done
+  log "server ready"
+}
+start_server ""
 
 [[ -s $VAR_DIR/pg/url ]] || die "the server did not write $VAR_DIR/pg/url"
 [[ -s $VAR_DIR/secrets/jwt_secret ]] || die "the server did not write $VAR_DIR/secrets/jwt_secret"
@@ -232,6 +237,18 @@ else
   note "GET /api/auth/me on our server did not answer 200 with the user: $(head -c 300 "$RAW/me-body.json")"
 fi
 
+# 2b. The same with one event loop: on this 2-core machine PostgreSQL and wrk share the cores with
+# the server, and a single loop leaves one of them to the database. (The database stays up: the
+# embedded PostgreSQL is restarted with the server, same data.)
+stop_group "$SERVER_PID" "musicconnect" 30
+start_server 1
+if check_me $PORT "$RAW/me-1loop-body.json"; then
+  run_wrk me-1loop "http://$HOST:$PORT/api/auth/me" auth
+else
+  note "GET /api/auth/me (WORKERS=1) did not answer 200 with the user: $(head -c 300 "$RAW/me-1loop-body.json")"
+fi
+DB_URL=$(head -n 1 "$VAR_DIR/pg/url")
+
 # 3. pgbench -M prepared on the same query, same ids (the database ceiling)
 PGBENCH_CLIENTS=$CONNECTIONS
 max_conn=$(psql_q -c 'SHOW max_connections')
@@ -264,36 +281,43 @@ if [[ ! -d $PEER_DIR/node_modules ]]; then
     note "npm ci failed in bench/peers/node-fastify (log: ${LOGS#"$ROOT"/}/npm-ci.txt)"
 fi
 # node-postgres parses libpq's unix-socket URLs (postgresql:///db?host=/dir&user=u) as they are.
-(
-  cd "$PEER_DIR"
-  export PORT=$PEER_PORT HOST=$HOST DATABASE_URL="$DB_URL" JWT_SECRET="$JWT_SECRET_VALUE" JWT_KID="$JWT_KID_VALUE"
-  unset WORKERS PG_POOL_MAX
-  exec setsid node server.mjs
-) >"$LOGS/node-peer.log" 2>&1 &
-PEER_PID=$!
-peer_up=0
-for ((i = 0; i < 300; i++)); do
-  if [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://$HOST:$PEER_PORT/health" || true) == 200 ]]; then
-    peer_up=1; break
-  fi
-  kill -0 "$PEER_PID" 2>/dev/null || break
-  sleep 0.1
-done
-if ((peer_up == 0)); then
-  note "the Node peer did not start: $(tail -n 5 "$LOGS/node-peer.log" | tr '\n' ' ')"
-else
-  ensure_token
-  if check_me $PEER_PORT "$RAW/node-body.json"; then
-    if [[ -s $RAW/me-body.json ]] && ! diff <(jq -S . "$RAW/me-body.json") <(jq -S . "$RAW/node-body.json") >"$RAW/body-diff.txt"; then
-      note "the Node peer's /api/auth/me body differs from ours (see the body diff below)"
+# run_peer NAME WORKERS: "" = the peer's default (one node:cluster worker per core).
+run_peer() {
+  local name=$1 workers=$2
+  (
+    cd "$PEER_DIR"
+    export PORT=$PEER_PORT HOST=$HOST DATABASE_URL="$DB_URL" JWT_SECRET="$JWT_SECRET_VALUE" JWT_KID="$JWT_KID_VALUE"
+    unset WORKERS PG_POOL_MAX
+    [[ -n $workers ]] && export WORKERS=$workers
+    exec setsid node server.mjs
+  ) >>"$LOGS/node-peer.log" 2>&1 &
+  PEER_PID=$!
+  local peer_up=0 i
+  for ((i = 0; i < 300; i++)); do
+    if [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://$HOST:$PEER_PORT/health" || true) == 200 ]]; then
+      peer_up=1; break
     fi
-    run_wrk node "http://$HOST:$PEER_PORT/api/auth/me" auth
+    kill -0 "$PEER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  if ((peer_up == 0)); then
+    note "the Node peer ($name) did not start: $(tail -n 5 "$LOGS/node-peer.log" | tr '\n' ' ')"
   else
-    note "GET /api/auth/me on the Node peer did not answer 200 with the user: $(head -c 300 "$RAW/node-body.json") (the peer takes the text of var/secrets/jwt_secret as the HMAC key and expects kid $JWT_KID_VALUE = sha256(secret)[0:12], as the server does when JWT_KID is unset)"
+    ensure_token
+    if check_me $PEER_PORT "$RAW/$name-body.json"; then
+      if [[ -s $RAW/me-body.json ]] && ! diff <(jq -S . "$RAW/me-body.json") <(jq -S . "$RAW/$name-body.json") >"$RAW/body-diff.txt"; then
+        note "the Node peer's /api/auth/me body differs from ours (see the body diff below)"
+      fi
+      run_wrk "$name" "http://$HOST:$PEER_PORT/api/auth/me" auth
+    else
+      note "GET /api/auth/me on the Node peer ($name) did not answer 200 with the user: $(head -c 300 "$RAW/$name-body.json")"
+    fi
   fi
-fi
-stop_group "$PEER_PID" "node peer" 10
-PEER_PID=""
+  stop_group "$PEER_PID" "node peer" 10
+  PEER_PID=""
+}
+run_peer node ""
+run_peer node-1worker 1
 
 # ---------------------------------------------------------------------------------------------
 log "stopping the server"

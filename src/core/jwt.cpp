@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 #include <stdexcept>
+#include <unordered_map>
+#include <atomic>
 
 #include "core/crypto.hpp"
 
@@ -10,9 +12,10 @@ namespace bj = boost::json;
 
 namespace {
 constexpr std::string_view kIssuer = "musicconnect";
-}
+std::atomic<uint64_t> next_codec_id{1};
+}  // namespace
 
-JwtCodec::JwtCodec(std::vector<JwtKey> keys) : keys_(std::move(keys)) {
+JwtCodec::JwtCodec(std::vector<JwtKey> keys) : keys_(std::move(keys)), id_(next_codec_id.fetch_add(1)) {
   if (keys_.empty()) throw std::invalid_argument("JwtCodec needs at least one key");
 }
 
@@ -26,7 +29,49 @@ std::string JwtCodec::sign(const AccessClaims& c) const {
   return input + "." + base64url_encode(sig);
 }
 
+namespace {
+
+// Clients send the same access token for up to 15 minutes, so each event-loop thread remembers
+// tokens it has already verified (exact token text → claims) and skips the base64, HMAC and JSON
+// work for them. Only verified tokens enter; expiry is still checked on every use.
+struct VerifiedCache {
+  static constexpr std::size_t kMax = 8192;
+  uint64_t owner = 0;
+  std::unordered_map<std::string, AccessClaims> entries;
+};
+
+VerifiedCache& verified_cache(uint64_t owner) {
+  thread_local VerifiedCache cache;
+  if (cache.owner != owner) {
+    cache.entries.clear();
+    cache.owner = owner;
+  }
+  return cache;
+}
+
+}  // namespace
+
 JwtCodec::Verified JwtCodec::verify(std::string_view token, int64_t now) const {
+  auto& cache = verified_cache(id_);
+  if (auto it = cache.entries.find(std::string(token)); it != cache.entries.end()) {
+    Verified hit;
+    if (it->second.expires_at <= now) {
+      hit.error = JwtError::expired;
+      cache.entries.erase(it);
+    } else {
+      hit.claims = it->second;
+    }
+    return hit;
+  }
+  Verified out = verify_uncached(token, now);
+  if (out.claims) {
+    if (cache.entries.size() >= VerifiedCache::kMax) cache.entries.clear();
+    cache.entries.emplace(std::string(token), *out.claims);
+  }
+  return out;
+}
+
+JwtCodec::Verified JwtCodec::verify_uncached(std::string_view token, int64_t now) const {
   Verified out;
   if (token.size() > 4096) return out;
   const auto d1 = token.find('.');

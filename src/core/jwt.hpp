@@ -37,7 +37,10 @@ class JwtCodec {
   Verified verify(std::string_view token, int64_t now_seconds) const;
 
  private:
+  Verified verify_uncached(std::string_view token, int64_t now_seconds) const;
+
   std::vector<JwtKey> keys_;
+  uint64_t id_;  // keys the per-thread cache of verified tokens to this codec
 };
 
 const char* to_string(JwtError e);

@@ -31,32 +31,58 @@ asio::awaitable<ReadLease> Cluster::from_writer() {
   co_return ReadLease{std::move(lease), Role::writer};
 }
 
-asio::awaitable<ReadLease> Cluster::reader(std::optional<Lsn> token) {
-  if (!reader_) co_return co_await from_writer();
-  std::optional<ReadLease> replica;
-  try {
-    Lease lease = co_await reader_->acquire();
-    replica.emplace(ReadLease{std::move(lease), Role::reader});
-  } catch (const Unavailable& e) {
-    log::warn("replica unavailable, reading from the writer", {{"error", e.what()}});
-  }
-  if (!replica) co_return co_await from_writer();
-  if (!token || *token <= replayed_) co_return std::move(*replica);
-
+asio::awaitable<Pool*> Cluster::read_pool(std::optional<Lsn> token) {
+  if (!reader_) co_return writer_.get();
+  if (!token || *token <= replayed_) co_return reader_.get();
   const auto deadline = std::chrono::steady_clock::now() + options_.token_wait;
   asio::steady_timer timer(ex_);
   for (;;) {
-    const Result r = co_await (*replica)->exec(kReplayLsn);
-    if (r.is_null(0, 0)) co_return std::move(*replica);  // not in recovery: it is a writer itself
-    if (auto lsn = Lsn::parse(r.view(0, 0)); lsn && *lsn > replayed_) replayed_ = *lsn;
-    if (*token <= replayed_) co_return std::move(*replica);
+    std::optional<Result> r;
+    try {
+      Result replay = co_await reader_->exec_shared(kReplayLsn, {});
+      r.emplace(std::move(replay));
+    } catch (const Unavailable& e) {
+      log::warn("replica unavailable, reading from the writer", {{"error", e.what()}});
+    }
+    if (!r) co_return writer_.get();
+    if (r->is_null(0, 0)) co_return reader_.get();  // not in recovery: it is a writer itself
+    if (auto lsn = Lsn::parse(r->view(0, 0)); lsn && *lsn > replayed_) replayed_ = *lsn;
+    if (*token <= replayed_) co_return reader_.get();
     const auto now = std::chrono::steady_clock::now();
-    if (now >= deadline) break;
+    if (now >= deadline) co_return writer_.get();
     timer.expires_after(std::min<std::chrono::steady_clock::duration>(kPollInterval, deadline - now));
     co_await timer.async_wait(asio::use_awaitable);
   }
-  replica.reset();
+}
+
+asio::awaitable<ReadLease> Cluster::reader(std::optional<Lsn> token) {
+  Pool* pool = co_await read_pool(token);
+  if (pool == reader_.get()) {
+    std::optional<Lease> lease;
+    try {
+      Lease acquired = co_await reader_->acquire();
+      lease.emplace(std::move(acquired));
+    } catch (const Unavailable& e) {
+      log::warn("replica unavailable, reading from the writer", {{"error", e.what()}});
+    }
+    if (lease) co_return ReadLease{std::move(*lease), Role::reader};
+  }
   co_return co_await from_writer();
+}
+
+asio::awaitable<Result> Cluster::read(const Query& q, Params params, std::optional<Lsn> token) {
+  Pool* pool = co_await read_pool(token);
+  if (pool == reader_.get()) {
+    std::optional<Result> result;
+    try {
+      Result r = co_await reader_->exec_shared(q, params);
+      result.emplace(std::move(r));
+    } catch (const Unavailable& e) {
+      log::warn("replica unavailable, reading from the writer", {{"error", e.what()}});
+    }
+    if (result) co_return std::move(*result);
+  }
+  co_return co_await writer_->exec_shared(q, std::move(params));
 }
 
 }  // namespace mc::db

@@ -36,6 +36,9 @@ class Cluster {
   boost::asio::awaitable<Lease> writer();
   boost::asio::awaitable<Transaction> begin();
   boost::asio::awaitable<ReadLease> reader(std::optional<Lsn> token = std::nullopt);
+  // One read statement on a multiplexed connection of the pool the token allows: the fast path
+  // (no lease; statements from concurrent requests share one round trip).
+  boost::asio::awaitable<Result> read(const Query& q, Params params, std::optional<Lsn> token = std::nullopt);
 
   bool has_replica() const { return reader_ != nullptr; }
   Pool& writer_pool() { return *writer_; }
@@ -44,6 +47,7 @@ class Cluster {
 
  private:
   boost::asio::awaitable<ReadLease> from_writer();
+  boost::asio::awaitable<Pool*> read_pool(std::optional<Lsn> token);
 
   boost::asio::any_io_executor ex_;
   ClusterOptions options_;

@@ -1,8 +1,13 @@
 #include "db/connection.hpp"
 
+#include <poll.h>
+
 #include "core/log.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -113,7 +118,11 @@ asio::awaitable<void> Connection::flush() {
 
 asio::awaitable<PGresult*> Connection::next_result() {
   while (PQisBusy(conn_)) {
-    co_await wait_readable();
+    // Asio watches the socket edge-triggered, and libpq may leave bytes in it (or read them at
+    // other times), so only wait when the socket is really empty; otherwise a wait could sleep
+    // through data that already arrived until the server happens to send more.
+    pollfd p{PQsocket(conn_), POLLIN, 0};
+    if (::poll(&p, 1, 0) <= 0) co_await wait_readable();
     if (!PQconsumeInput(conn_)) fail("database connection lost");
   }
   co_return PQgetResult(conn_);
@@ -181,6 +190,153 @@ asio::awaitable<std::vector<Result>> Connection::pipeline(std::span<const Statem
   if (!synced) fail("pipeline out of step");
   if (error) throw *error;
   co_return results;
+}
+
+struct Connection::Pending {
+  explicit Pending(const asio::any_io_executor& ex) : waker(ex, asio::steady_timer::time_point::max()) {}
+  const Query* query = nullptr;  // null: the entry stands for a pipeline sync
+  Params params;                 // kept for a resend after a neighbour's failure
+  bool prepare = false;
+  bool done = false;
+  Result result;
+  std::optional<DbError> error;
+  asio::steady_timer waker;  // the caller waits on it; cancelling it resumes the caller
+
+  void finish() {
+    done = true;
+    waker.cancel();
+  }
+};
+
+void Connection::send_shared(Pending& p, const Params& params) {
+  const std::string name(p.query->name);
+  p.prepare = false;
+  if (!prepared_.contains(p.query->name) && !preparing_.contains(p.query->name)) {
+    const std::string sql(p.query->sql);
+    if (!PQsendPrepare(conn_, name.c_str(), sql.c_str(), 0, nullptr)) fail("cannot send prepare");
+    p.prepare = true;
+    preparing_.insert(p.query->name);
+  }
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& v : params) values.push_back(v ? v->c_str() : nullptr);
+  if (!PQsendQueryPrepared(conn_, name.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
+                           nullptr, 0)) {
+    fail("cannot send query " + name);
+  }
+  ++unsynced_;
+}
+
+asio::awaitable<Result> Connection::exec_shared(const Query& q, Params params) {
+  if (broken()) throw Unavailable("database connection is broken");
+  auto pending = std::make_shared<Pending>(ex_);
+  pending->query = &q;
+  send_shared(*pending, params);
+  pending->params = std::move(params);
+  inflight_.push_back(pending);
+  schedule_flush();
+  if (!reading_) {
+    reading_ = true;
+    asio::co_spawn(ex_, read_loop(shared_from_this()), asio::detached);
+  }
+  while (!pending->done) co_await pending->waker.async_wait(use_nothrow);
+  if (pending->error) throw *pending->error;
+  co_return std::move(pending->result);
+}
+
+void Connection::schedule_flush() {
+  if (flush_posted_) return;
+  flush_posted_ = true;
+  // Everything queued during this turn of the event loop leaves with one sync in one write.
+  asio::post(ex_, [self = shared_from_this()] {
+    self->flush_posted_ = false;
+    if (self->broken_ || self->unsynced_ == 0) return;
+    self->inflight_.push_back(std::make_shared<Pending>(self->ex_));  // the sync's own entry
+    self->unsynced_ = 0;
+    if (!PQpipelineSync(self->conn_)) {
+      self->fail_inflight("cannot send pipeline sync");
+      return;
+    }
+    if (self->flushing_) return;
+    const int r = PQflush(self->conn_);
+    if (r < 0) {
+      self->fail_inflight("database connection lost while sending");
+    } else if (r == 1) {
+      self->flushing_ = true;
+      asio::co_spawn(self->ex_, flush_loop(self), asio::detached);
+    }
+  });
+}
+
+asio::awaitable<void> Connection::flush_loop(std::shared_ptr<Connection> self) {
+  for (;;) {
+    auto [ec] = co_await self->socket_->async_wait(asio::posix::stream_descriptor::wait_write, use_nothrow);
+    const int r = ec ? -1 : PQflush(self->conn_);
+    if (r == 0) break;
+    if (r < 0) {
+      self->fail_inflight("database connection lost while sending");
+      break;
+    }
+  }
+  self->flushing_ = false;
+}
+
+void Connection::fail_inflight(const std::string& why) {
+  broken_ = true;
+  for (auto& p : inflight_) {
+    if (!p->error) p->error = Unavailable(why);
+    p->finish();
+  }
+  inflight_.clear();
+}
+
+asio::awaitable<void> Connection::read_loop(std::shared_ptr<Connection> self) {
+  Connection& c = *self;
+  std::vector<std::shared_ptr<Pending>> resend;
+  while (!c.inflight_.empty() && !c.broken_) {
+    auto p = c.inflight_.front();
+    const bool is_sync = p->query == nullptr;
+    std::string failure;
+    try {
+      if (is_sync) {
+        PGresult* sync = co_await c.next_result();
+        const bool synced = sync && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+        PQclear(sync);
+        if (!synced) failure = "pipeline out of step";
+      } else if (p->prepare) {
+        co_await c.read_command_result(p->error);
+        if (!p->error) c.prepared_.insert(p->query->name);
+        c.preparing_.erase(p->query->name);
+      }
+      if (!is_sync) p->result = co_await c.read_command_result(p->error);
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
+    if (!failure.empty()) {
+      c.fail_inflight(failure);
+      break;
+    }
+    c.inflight_.pop_front();
+    if (!is_sync && !p->error && p->result.pipeline_aborted()) {
+      resend.push_back(p);  // a neighbour failed: this statement never ran
+    } else {
+      p->finish();
+    }
+    if (is_sync && !resend.empty()) {
+      try {
+        for (auto& r : resend) {
+          c.send_shared(*r, r->params);
+          c.inflight_.push_back(r);
+        }
+        c.schedule_flush();
+      } catch (const std::exception& e) {
+        for (auto& r : resend) c.inflight_.push_back(r);
+        c.fail_inflight(e.what());
+      }
+      resend.clear();
+    }
+  }
+  c.reading_ = false;
 }
 
 asio::awaitable<void> Connection::exec_script(std::string_view sql) {

@@ -5,6 +5,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <chrono>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <span>
@@ -20,7 +21,7 @@ namespace mc::db {
 // One non-blocking libpq connection driven by Asio. It stays in pipeline mode: every call sends its
 // statements (preparing each named query once per connection) followed by one sync, so a batch of
 // statements costs one round trip.
-class Connection {
+class Connection : public std::enable_shared_from_this<Connection> {
  public:
   static boost::asio::awaitable<std::unique_ptr<Connection>> open(
       boost::asio::any_io_executor ex, const std::string& conninfo, std::chrono::milliseconds timeout);
@@ -33,6 +34,14 @@ class Connection {
   boost::asio::awaitable<std::vector<Result>> pipeline(std::span<const Statement> statements);
   // Runs SQL text with the simple protocol (several statements allowed; no parameters).
   boost::asio::awaitable<void> exec_script(std::string_view sql);
+
+  // Multiplexed use: many coroutines may await exec_shared() on one connection at once. Their
+  // statements leave together, with one sync, in one write per event-loop turn, and results are
+  // handed back in order. A statement skipped because a neighbour in its segment failed is sent
+  // again (these are single autocommit statements), so one failure never fails another caller.
+  // A connection is used either this way or exclusively (exec/pipeline/transactions), never both.
+  boost::asio::awaitable<Result> exec_shared(const Query& q, Params params = {});
+  std::size_t inflight() const { return inflight_.size(); }
 
   bool broken() const { return broken_ || PQstatus(conn_) != CONNECTION_OK; }
   bool in_transaction() const;
@@ -50,6 +59,13 @@ class Connection {
   // Reads the results of one sent command (up to its terminating null).
   boost::asio::awaitable<Result> read_command_result(std::optional<DbError>& error);
   void rebind_socket();
+  struct Pending;
+  void send_shared(Pending& p, const Params& params);
+  void schedule_flush();
+  // Both keep the connection alive while they run (multiplexed connections are shared_ptr-owned).
+  static boost::asio::awaitable<void> flush_loop(std::shared_ptr<Connection> self);
+  static boost::asio::awaitable<void> read_loop(std::shared_ptr<Connection> self);
+  void fail_inflight(const std::string& why);
   [[noreturn]] void fail(const std::string& what);
 
   boost::asio::any_io_executor ex_;
@@ -57,6 +73,12 @@ class Connection {
   std::unique_ptr<boost::asio::posix::stream_descriptor> socket_;
   int bound_fd_ = -1;
   std::unordered_set<std::string_view> prepared_;
+  std::unordered_set<std::string_view> preparing_;  // prepares sent by exec_shared, not yet answered
+  std::deque<std::shared_ptr<Pending>> inflight_;
+  unsigned unsynced_ = 0;  // statements sent since the last sync
+  bool flush_posted_ = false;
+  bool flushing_ = false;
+  bool reading_ = false;
   bool broken_ = false;
 };
 

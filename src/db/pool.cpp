@@ -77,6 +77,48 @@ asio::awaitable<Lease> Pool::acquire() {
   }
 }
 
+asio::awaitable<std::shared_ptr<Connection>> Pool::shared_connection() {
+  std::erase_if(shared_, [](const auto& c) { return c->broken(); });
+  std::shared_ptr<Connection> best;
+  for (const auto& c : shared_) {
+    if (!best || c->inflight() < best->inflight()) best = c;
+  }
+  const bool room = shared_.size() + shared_opening_ < options_.shared_size;
+  if (best && (best->inflight() == 0 || !room)) co_return best;
+  if (!room) {
+    // Every multiplexed connection is still being opened: wait for one.
+    asio::steady_timer t(ex_, std::chrono::milliseconds(1));
+    const auto deadline = std::chrono::steady_clock::now() + options_.acquire_timeout;
+    while (shared_.empty() && shared_opening_ > 0 && std::chrono::steady_clock::now() < deadline) {
+      t.expires_after(std::chrono::milliseconds(1));
+      co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    if (shared_.empty()) throw Unavailable("no multiplexed connection to " + options_.name);
+    co_return shared_.front();
+  }
+  ++shared_opening_;
+  std::unique_ptr<Connection> conn;
+  try {
+    conn = co_await Connection::open(ex_, options_.conninfo, options_.connect_timeout);
+  } catch (...) {
+    --shared_opening_;
+    throw;
+  }
+  --shared_opening_;
+  shared_.push_back(std::move(conn));
+  co_return shared_.back();
+}
+
+asio::awaitable<Result> Pool::exec_shared(const Query& q, Params params) {
+  const std::shared_ptr<Connection> conn = co_await shared_connection();
+  stats_.shared_inflight.fetch_add(1, std::memory_order_relaxed);
+  struct Done {
+    PoolStats& s;
+    ~Done() { s.shared_inflight.fetch_sub(1, std::memory_order_relaxed); }
+  } done{stats_};
+  co_return co_await conn->exec_shared(q, std::move(params));
+}
+
 void Pool::give_back(std::unique_ptr<Connection> conn) {
   if (conn->broken()) {
     --open_;

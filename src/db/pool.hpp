@@ -20,6 +20,7 @@ struct PoolOptions {
   unsigned max_waiters = 1024;
   std::chrono::milliseconds acquire_timeout{2000};
   std::chrono::milliseconds connect_timeout{5000};
+  unsigned shared_size = 2;  // multiplexed connections for single-statement reads
 };
 
 struct PoolStats {
@@ -27,6 +28,7 @@ struct PoolStats {
   std::atomic<unsigned> idle{0};
   std::atomic<unsigned> waiting{0};
   std::atomic<uint64_t> timeouts{0};
+  std::atomic<unsigned> shared_inflight{0};
 };
 
 class Pool;
@@ -60,6 +62,8 @@ class Pool {
   ~Pool();
 
   boost::asio::awaitable<Lease> acquire();
+  // One statement on a multiplexed connection (no lease, no transaction): the fast path for reads.
+  boost::asio::awaitable<Result> exec_shared(const Query& q, Params params);
   const PoolOptions& options() const { return options_; }
   const PoolStats& stats() const { return stats_; }
 
@@ -78,7 +82,11 @@ class Pool {
 
   boost::asio::any_io_executor ex_;
   PoolOptions options_;
+  boost::asio::awaitable<std::shared_ptr<Connection>> shared_connection();
+
   std::vector<std::unique_ptr<Connection>> idle_;
+  std::vector<std::shared_ptr<Connection>> shared_;  // shared: a broken one may still be awaited
+  unsigned shared_opening_ = 0;
   std::deque<Waiter*> waiters_;
   unsigned open_ = 0;  // connections in existence or being opened
   PoolStats stats_;

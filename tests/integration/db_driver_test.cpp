@@ -170,6 +170,62 @@ TEST_F(DbDriver, pool_wait_times_out) {
   }());
 }
 
+TEST_F(DbDriver, multiplexed_reads_share_one_connection_and_keep_their_own_results) {
+  run(io, [&]() -> awaitable<void> {
+    auto conn = co_await db::Connection::open(io.get_executor(), url, std::chrono::seconds(5));
+    std::shared_ptr<db::Connection> shared = std::move(conn);
+    auto one = [&](int i) -> awaitable<int64_t> {
+      const auto r = co_await shared->exec_shared(kEcho, db::params("x", i, std::nullopt));
+      co_return r.int64(0, 1);
+    };
+    const auto [a, b, c, d] = co_await (one(1) && one(2) && one(3) && one(4));
+    EXPECT_EQ(a, 2);
+    EXPECT_EQ(b, 3);
+    EXPECT_EQ(c, 4);
+    EXPECT_EQ(d, 5);
+    EXPECT_EQ(shared->inflight(), 0u);
+  }());
+}
+
+TEST_F(DbDriver, a_failing_multiplexed_read_does_not_fail_its_neighbours) {
+  run(io, [&]() -> awaitable<void> {
+    auto conn = co_await db::Connection::open(io.get_executor(), url, std::chrono::seconds(5));
+    std::shared_ptr<db::Connection> shared = std::move(conn);
+    auto ok = [&](int i) -> awaitable<bool> {
+      const auto r = co_await shared->exec_shared(kEcho, db::params("x", i, "y"));
+      co_return r.int64(0, 1) == i + 1;
+    };
+    auto bad = [&]() -> awaitable<bool> {
+      try {
+        co_await shared->exec_shared(kEcho, db::params("x", "not a number", "y"));
+      } catch (const db::DbError& e) {
+        co_return e.sqlstate() == "22P02";
+      }
+      co_return false;
+    };
+    // Sent in one pipeline segment: the failure aborts the statements after it, which are sent again.
+    const auto [before, failed, after1, after2] = co_await (ok(1) && bad() && ok(2) && ok(3));
+    EXPECT_TRUE(before);
+    EXPECT_TRUE(failed);
+    EXPECT_TRUE(after1);
+    EXPECT_TRUE(after2);
+  }());
+}
+
+TEST_F(DbDriver, cluster_read_uses_the_pool_fast_path) {
+  run(io, [&]() -> awaitable<void> {
+    db::Cluster cluster(io.get_executor(), db::ClusterOptions{pool_options(url, 2, 10)});
+    {
+      auto tx = co_await cluster.begin();
+      co_await tx.exec(kInsertUser, db::params("fast", "fast@example.com"));
+      co_await tx.commit();
+    }
+    const auto r = co_await cluster.read(kCountUsers, {});
+    EXPECT_EQ(r.int64(0, 0), 1);
+    EXPECT_EQ(cluster.writer_pool().stats().in_use.load(), 0u);
+  }());
+}
+
 TEST_F(DbDriver, unreachable_database_is_unavailable) {
   run(io, [&]() -> awaitable<void> {
     bool unavailable = false;

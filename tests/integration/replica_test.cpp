@@ -88,6 +88,26 @@ TEST_F(Replica, plain_reads_go_to_the_replica) {
   }());
 }
 
+TEST_F(Replica, fast_path_reads_follow_the_same_routing) {
+  run(io, [&]() -> awaitable<void> {
+    db::Cluster cluster(io.get_executor(), options());
+    EXPECT_TRUE((co_await cluster.read(kInRecovery, {})).boolean(0, 0)) << "plain read on the replica";
+    const db::Lsn token = co_await insert(cluster, "fast_path_ryw");
+    EXPECT_EQ((co_await cluster.read(kFind, db::params("fast_path_ryw"), token)).int64(0, 0), 1);
+    {
+      auto replica = co_await cluster.reader();
+      co_await replica->exec(kPauseReplay);
+    }
+    const db::Lsn paused = co_await insert(cluster, "fast_path_paused");
+    EXPECT_FALSE((co_await cluster.read(kInRecovery, {}, paused)).boolean(0, 0)) << "token read went to the writer";
+    EXPECT_EQ((co_await cluster.read(kFind, db::params("fast_path_paused"), paused)).int64(0, 0), 1);
+    {
+      auto replica = co_await cluster.reader();
+      co_await replica->exec(kResumeReplay);
+    }
+  }());
+}
+
 TEST_F(Replica, a_token_read_right_after_a_write_sees_it) {
   run(io, [&]() -> awaitable<void> {
     db::Cluster cluster(io.get_executor(), options());

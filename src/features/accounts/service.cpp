@@ -275,8 +275,7 @@ awaitable<db::Lsn> AccountsService::logout(db::Cluster& db, const AccessClaims& 
 }
 
 awaitable<User> AccountsService::me(db::Cluster& db, const AccessClaims& who, std::optional<db::Lsn> token) {
-  auto conn = co_await db.reader(token);
-  auto user = co_await store::find_user_in_session(*conn.lease, who.user_id, who.session_id);
+  auto user = co_await store::find_user_in_session(db, token, who.user_id, who.session_id);
   if (!user) throw invalid_token();
   co_return std::move(*user);
 }

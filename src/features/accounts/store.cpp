@@ -151,9 +151,9 @@ awaitable<void> insert_account_token(db::Transaction& tx, const std::string& tok
   co_await tx.exec(kInsertAccountToken, params(token_hash_hex, user_id, purpose, email, ttl_seconds));
 }
 
-awaitable<std::optional<User>> find_user_in_session(db::Connection& c, const std::string& user_id,
-                                                    const std::string& session_id) {
-  const auto r = co_await c.exec(kUserInSession, params(user_id, session_id));
+awaitable<std::optional<User>> find_user_in_session(db::Cluster& db, std::optional<db::Lsn> token,
+                                                    const std::string& user_id, const std::string& session_id) {
+  const auto r = co_await db.read(kUserInSession, params(user_id, session_id), token);
   if (r.empty()) co_return std::nullopt;
   co_return user_from(r, 0);
 }

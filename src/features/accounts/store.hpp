@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "db/cluster.hpp"
 #include "db/connection.hpp"
 #include "db/transaction.hpp"
 #include "features/accounts/model.hpp"
@@ -55,8 +56,8 @@ awaitable<void> insert_account_token(db::Transaction& tx, const std::string& tok
                                      const std::string& user_id, std::string_view purpose,
                                      const std::string& email, long ttl_seconds);
 
-awaitable<std::optional<User>> find_user_in_session(db::Connection& c, const std::string& user_id,
-                                                    const std::string& session_id);
+awaitable<std::optional<User>> find_user_in_session(db::Cluster& db, std::optional<db::Lsn> token,
+                                                    const std::string& user_id, const std::string& session_id);
 awaitable<std::optional<User>> find_user_tx(db::Transaction& tx, const std::string& user_id);
 awaitable<std::optional<LoginRecord>> find_login(db::Connection& c, const std::string& email);
 awaitable<void> record_login_failure(db::Connection& c, const std::string& user_id);
