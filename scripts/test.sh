@@ -21,6 +21,9 @@ ctest --test-dir build --output-on-failure -j1 --timeout 900 || failed+=("ctest"
 echo "== unit tests (sanitizer build)"
 build-asan/tests/unit_tests --gtest_brief=1 || failed+=("unit-asan")
 
+echo "== integration tests (sanitizer build)"
+build-asan/tests/integration_tests --gtest_brief=1 || failed+=("integration-asan")
+
 echo "== API tests against the sanitizer build"
 (cd tests/api && MC_BINARY="$PWD/../../build-asan/musicconnect" npm test --silent) || failed+=("api-asan")
 

@@ -245,7 +245,10 @@ void Pipeline::finish(const Request& req, Response& res, const Context* ctx, std
   line += ",\"route\":";
   append_json_string(line, route);
   line += ",\"status\":" + std::to_string(status);
-  line += ",\"duration_ms\":" + std::to_string(seconds * 1000.0);
+  const auto micros = static_cast<long long>(seconds * 1e6);
+  char duration[64];
+  std::snprintf(duration, sizeof duration, ",\"duration_ms\":%lld.%03lld", micros / 1000, micros % 1000);
+  line += duration;
   line += ",\"bytes\":" + std::to_string(res.body().size());
   line += ",\"request_id\":\"";
   line.append(request_id);

@@ -5,6 +5,8 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <array>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
@@ -23,6 +25,46 @@ using tcp = asio::ip::tcp;
 namespace {
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kHeaderLimit = 16 * 1024;
+
+// One contiguous write per response: cheaper than Beast's generic serializer for the small,
+// fully-buffered responses this server sends.
+void serialize(const Response& res, std::string& out) {
+  out.clear();
+  out.reserve(256 + res.body().size());
+  out.append("HTTP/1.1 ");
+  out.append(std::to_string(res.result_int()));
+  out.push_back(' ');
+  const auto reason = res.reason();
+  out.append(reason.data(), reason.size());
+  out.append("\r\n");
+  for (const auto& field : res) {
+    const auto name = field.name_string();
+    const auto value = field.value();
+    out.append(name.data(), name.size());
+    out.append(": ");
+    out.append(value.data(), value.size());
+    out.append("\r\n");
+  }
+  out.append("\r\n");
+  out.append(res.body());
+}
+
+// After refusing a request whose body is still arriving: stop sending, then read and discard what
+// the client is still writing for a short while, so it can finish and read our answer instead of
+// hitting a reset. Bounded in bytes and time, like a web server's lingering close.
+asio::awaitable<void> linger(beast::tcp_stream& stream) {
+  constexpr std::size_t kMaxDrain = 8u << 20;
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.expires_after(std::chrono::seconds(2));
+  std::array<char, 16384> scratch;
+  std::size_t drained = 0;
+  while (drained < kMaxDrain) {
+    auto [ec, n] = co_await stream.async_read_some(asio::buffer(scratch), nothrow);
+    if (ec) break;
+    drained += n;
+  }
+}
 
 struct SessionEntry {
   beast::tcp_stream* stream;
@@ -109,6 +151,7 @@ asio::awaitable<void> Server::session(tcp::socket socket, LoopState& state) {
   if (!ec_ep) peer.address = remote.address().to_string();
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
+  std::string out;  // the serialized response, reused across the connection's requests
   SessionEntry entry{&stream};
   state.sessions.push_back(&entry);
   const auto self = std::prev(state.sessions.end());
@@ -127,8 +170,10 @@ asio::awaitable<void> Server::session(tcp::socket socket, LoopState& state) {
         Response res = pipeline_.refuse(parser.get(), peer,
                                         too_big ? ApiError(431, "headers_too_large", "Request headers are too large")
                                                 : ApiError(400, "bad_request", "Malformed HTTP request"));
+        serialize(res, out);
         stream.expires_after(config_.read_timeout);
-        co_await bhttp::async_write(stream, res, nothrow);
+        co_await asio::async_write(stream, asio::buffer(out), nothrow);
+        co_await linger(stream);
       }
       break;
     }
@@ -137,8 +182,10 @@ asio::awaitable<void> Server::session(tcp::socket socket, LoopState& state) {
     if (parser.content_length() && *parser.content_length() > limit) {
       Response res = pipeline_.refuse(parser.get(), peer,
                                       ApiError(413, "payload_too_large", "Request body is too large"));
+      serialize(res, out);
       stream.expires_after(config_.read_timeout);
-      co_await bhttp::async_write(stream, res, nothrow);
+      co_await asio::async_write(stream, asio::buffer(out), nothrow);
+      co_await linger(stream);
       break;
     }
     parser.body_limit(limit);
@@ -149,7 +196,9 @@ asio::awaitable<void> Server::session(tcp::socket socket, LoopState& state) {
         if (ec2 == bhttp::error::body_limit) {
           Response res = pipeline_.refuse(parser.get(), peer,
                                           ApiError(413, "payload_too_large", "Request body is too large"));
-          co_await bhttp::async_write(stream, res, nothrow);
+          serialize(res, out);
+          co_await asio::async_write(stream, asio::buffer(out), nothrow);
+          co_await linger(stream);
         }
         break;
       }
@@ -157,8 +206,9 @@ asio::awaitable<void> Server::session(tcp::socket socket, LoopState& state) {
     Request req = parser.release();
     Response res = co_await pipeline_.handle(req, peer, state.loop);
     res.keep_alive(req.keep_alive() && !state.draining && res.keep_alive());
+    serialize(res, out);
     stream.expires_after(config_.read_timeout);
-    auto [ec3, n3] = co_await bhttp::async_write(stream, res, nothrow);
+    auto [ec3, n3] = co_await asio::async_write(stream, asio::buffer(out), nothrow);
     entry.busy = false;
     if (ec3 || !res.keep_alive()) break;
   }
