@@ -110,6 +110,7 @@ int serve(int argc, char** argv) {
   try {
     crypto_init();
     resolve_secrets(config);
+    const bool embedded_database = config.embedded_database();
     auto embedded = prepare_database(config, config.migrate_on_start);
 
     std::vector<JwtKey> keys{{config.jwt_kid, config.jwt_secret}};
@@ -165,7 +166,7 @@ int serve(int argc, char** argv) {
                             {"workers", config.workers},
                             {"env", config.app_env},
                             {"region", config.region},
-                            {"embedded_database", config.embedded_database()},
+                            {"embedded_database", embedded_database},
                             {"version", build_version()}});
 
     int sig = 0;
