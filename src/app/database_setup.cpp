@@ -5,6 +5,7 @@
 #include <boost/asio/use_future.hpp>
 #include <stdexcept>
 
+#include "core/crypto.hpp"
 #include "core/log.hpp"
 #include "db/connection.hpp"
 #include "db/migrations.hpp"
@@ -22,7 +23,8 @@ std::unique_ptr<db::EmbeddedPostgres> prepare_database(Config& config, bool run_
   auto done = asio::co_spawn(
       io,
       [&]() -> asio::awaitable<void> {
-        auto conn = co_await db::Connection::open(io.get_executor(), config.database_url, std::chrono::seconds(10));
+        auto conn =
+            co_await db::Connection::open(io.get_executor(), config.database_url, std::chrono::seconds(10));
         if (run_migrations) {
           const int ran = co_await db::migrate(*conn);
           log::info("schema up to date", {{"applied", ran}, {"version", db::latest_known_version()}});
@@ -38,6 +40,24 @@ std::unique_ptr<db::EmbeddedPostgres> prepare_database(Config& config, bool run_
   io.run();
   done.get();
   return embedded;
+}
+
+int run_database_command(std::string_view name, const std::function<void(const Config&)>& work) {
+  int code = 0;
+  try {
+    Config config = load_config(read_process_env);
+    log::init(config.log_level);
+    crypto_init();
+    resolve_secrets(config);
+    auto embedded = prepare_database(config, true);
+    work(config);
+    if (embedded) embedded->stop();
+  } catch (const std::exception& e) {
+    log::error(std::string(name) + " failed", {{"error", e.what()}});
+    code = 1;
+  }
+  log::shutdown();
+  return code;
 }
 
 }  // namespace mc::app

@@ -6,7 +6,6 @@
 
 #include "app/commands.hpp"
 #include "app/database_setup.hpp"
-#include "core/crypto.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "db/cluster.hpp"
@@ -24,13 +23,7 @@ const accounts::RegisterInput kDemoUsers[] = {
 }  // namespace
 
 int seed_demo(int, char**) {
-  Config config;
-  try {
-    config = load_config(read_process_env);
-    log::init(config.log_level);
-    crypto_init();
-    resolve_secrets(config);
-    auto embedded = prepare_database(config, true);
+  return run_database_command("seed-demo", [](const Config& config) {
     const JwtCodec jwt({{config.jwt_kid, config.jwt_secret}});
     auto mailer = mail::make_mailer(config);
     accounts::AccountsService service(config, jwt, *mailer);
@@ -38,7 +31,8 @@ int seed_demo(int, char**) {
     auto done = asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {
-          db::Cluster cluster(io.get_executor(), db::ClusterOptions{db::PoolOptions{"writer", config.database_url, 2, 10}});
+          db::Cluster cluster(io.get_executor(),
+                              db::ClusterOptions{db::PoolOptions{"writer", config.database_url, 2, 10}});
           const accounts::Client client{"seed-demo", "127.0.0.1"};
           for (const auto& user : kDemoUsers) {
             bool created = true;
@@ -55,14 +49,7 @@ int seed_demo(int, char**) {
         asio::use_future);
     io.run();
     done.get();
-    if (embedded) embedded->stop();
-  } catch (const std::exception& e) {
-    log::error("seed-demo failed", {{"error", e.what()}});
-    log::shutdown();
-    return 1;
-  }
-  log::shutdown();
-  return 0;
+  });
 }
 
 }  // namespace mc::app

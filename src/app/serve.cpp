@@ -10,6 +10,7 @@
 
 #include "app/commands.hpp"
 #include "app/database_setup.hpp"
+#include "app/routes.hpp"
 #include "cache/rate_limiter.hpp"
 #include "core/build_info.hpp"
 #include "core/config.hpp"
@@ -18,7 +19,6 @@
 #include "core/log.hpp"
 #include "db/cluster.hpp"
 #include "events/relay.hpp"
-#include "app/routes.hpp"
 #include "http/pipeline.hpp"
 #include "http/server.hpp"
 #include "mail/mailer.hpp"
@@ -36,7 +36,8 @@ db::ClusterOptions cluster_options(const Config& c) {
   db::ClusterOptions o;
   o.writer = db::PoolOptions{"writer", c.database_url, per_loop, c.db_pool_max_waiters, c.db_acquire_timeout};
   if (!c.database_read_url.empty()) {
-    o.reader = db::PoolOptions{"reader", c.database_read_url, per_loop, c.db_pool_max_waiters, c.db_acquire_timeout};
+    o.reader =
+        db::PoolOptions{"reader", c.database_read_url, per_loop, c.db_pool_max_waiters, c.db_acquire_timeout};
   }
   o.token_wait = c.db_token_wait;
   return o;
@@ -74,8 +75,8 @@ void register_collectors(const std::vector<std::unique_ptr<db::Cluster>>& cluste
     ops::write_help(out, "db_pool_acquire_timeouts_total", "counter", "Connection waits that timed out");
     out += "db_pool_acquire_timeouts_total{pool=\"writer\"} " + std::to_string(w.timeouts) + "\n";
     ops::write_help(out, "musicconnect_build_info", "gauge", "Build and deployment of this node");
-    out += std::string("musicconnect_build_info{version=\"") + build_version() + "\",git_sha=\"" + build_git_sha() +
-           "\",region=\"" + config.region + "\"} 1\n";
+    out += std::string("musicconnect_build_info{version=\"") + build_version() + "\",git_sha=\"" +
+           build_git_sha() + "\",region=\"" + config.region + "\"} 1\n";
   });
 }
 
@@ -114,7 +115,8 @@ int serve(int argc, char** argv) {
     auto embedded = prepare_database(config, config.migrate_on_start);
 
     std::vector<JwtKey> keys{{config.jwt_kid, config.jwt_secret}};
-    if (!config.jwt_previous_secret.empty()) keys.push_back({config.jwt_previous_kid, config.jwt_previous_secret});
+    if (!config.jwt_previous_secret.empty())
+      keys.push_back({config.jwt_previous_kid, config.jwt_previous_secret});
     const JwtCodec jwt(std::move(keys));
     auto mailer = mail::make_mailer(config);
     auto limiter = cache::make_in_process_rate_limiter();
@@ -196,20 +198,7 @@ int serve(int argc, char** argv) {
 }
 
 int migrate(int, char**) {
-  Config config;
-  try {
-    config = load_config(read_process_env);
-    log::init(config.log_level);
-    crypto_init();
-    auto embedded = prepare_database(config, true);
-    if (embedded) embedded->stop();
-  } catch (const std::exception& e) {
-    log::error("migration failed", {{"error", e.what()}});
-    log::shutdown();
-    return 1;
-  }
-  log::shutdown();
-  return 0;
+  return run_database_command("migrate", [](const Config&) {});
 }
 
 }  // namespace mc::app

@@ -78,8 +78,7 @@ class Reader {
       }
       return static_cast<T>(v);
     } catch (const std::exception&) {
-      errors_ << "  " << name << "=" << raw << ": expected an integer in [" << min << ", " << max
-              << "]\n";
+      errors_ << "  " << name << "=" << raw << ": expected an integer in [" << min << ", " << max << "]\n";
       return min;
     }
   }
@@ -195,8 +194,7 @@ Config load_config(const EnvReader& env) {
 
   c.access_log = r.flag("ACCESS_LOG");
   c.log_level = r.str("LOG_LEVEL");
-  if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" &&
-      c.log_level != "error") {
+  if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" && c.log_level != "error") {
     r.fail("LOG_LEVEL=" + c.log_level + ": expected debug, info, warn or error");
   }
 
@@ -234,8 +232,8 @@ std::string config_help() {
     out << "  " << v.name;
     for (std::size_t i = std::string_view(v.name).size(); i < 26; ++i) out << ' ';
     out << v.description << "\n";
-    out << "                            default: "
-        << (*v.default_value ? v.default_value : "(empty)") << "\n";
+    out << "                            default: " << (*v.default_value ? v.default_value : "(empty)")
+        << "\n";
   }
   return out.str();
 }

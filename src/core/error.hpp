@@ -12,10 +12,7 @@ namespace mc {
 class ApiError : public std::runtime_error {
  public:
   ApiError(int status, std::string code, std::string message, boost::json::object details = {})
-      : std::runtime_error(message),
-        status_(status),
-        code_(std::move(code)),
-        details_(std::move(details)) {}
+      : std::runtime_error(message), status_(status), code_(std::move(code)), details_(std::move(details)) {}
 
   int status() const { return status_; }
   const std::string& code() const { return code_; }
@@ -27,15 +24,11 @@ class ApiError : public std::runtime_error {
     return *this;
   }
 
-  static ApiError not_found(std::string what = "Not found") {
-    return {404, "not_found", std::move(what)};
-  }
+  static ApiError not_found(std::string what = "Not found") { return {404, "not_found", std::move(what)}; }
   static ApiError validation(boost::json::object details) {
     return {400, "validation_failed", "Request body is invalid", std::move(details)};
   }
-  static ApiError unavailable(std::string message) {
-    return {503, "unavailable", std::move(message)};
-  }
+  static ApiError unavailable(std::string message) { return {503, "unavailable", std::move(message)}; }
 
  private:
   int status_;

@@ -11,7 +11,9 @@ EventLoops::EventLoops(unsigned count) {
   }
 }
 
-EventLoops::~EventLoops() { stop(); }
+EventLoops::~EventLoops() {
+  stop();
+}
 
 void EventLoops::start() {
   for (auto& ctx : contexts_) {

@@ -17,7 +17,9 @@ bj::object parse_object(std::string_view body) {
   return std::move(v.as_object());
 }
 
-std::string serialize(const bj::value& v) { return bj::serialize(v); }
+std::string serialize(const bj::value& v) {
+  return bj::serialize(v);
+}
 
 std::string FieldReader::required_string(std::string_view name) {
   seen_.emplace(name);

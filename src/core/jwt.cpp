@@ -1,9 +1,9 @@
 #include "core/jwt.hpp"
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <stdexcept>
 #include <unordered_map>
-#include <atomic>
 
 #include "core/crypto.hpp"
 
@@ -22,9 +22,10 @@ JwtCodec::JwtCodec(std::vector<JwtKey> keys) : keys_(std::move(keys)), id_(next_
 std::string JwtCodec::sign(const AccessClaims& c) const {
   const JwtKey& key = keys_.front();
   bj::object header{{"alg", "HS256"}, {"typ", "JWT"}, {"kid", key.kid}};
-  bj::object payload{{"sub", c.user_id}, {"sid", c.session_id}, {"role", c.role},
+  bj::object payload{{"sub", c.user_id},   {"sid", c.session_id}, {"role", c.role},
                      {"iat", c.issued_at}, {"exp", c.expires_at}, {"iss", kIssuer}};
-  std::string input = base64url_encode(bj::serialize(header)) + "." + base64url_encode(bj::serialize(payload));
+  std::string input =
+      base64url_encode(bj::serialize(header)) + "." + base64url_encode(bj::serialize(payload));
   const std::string sig = hmac_sha256(key.secret, input);
   return input + "." + base64url_encode(sig);
 }
@@ -113,8 +114,8 @@ JwtCodec::Verified JwtCodec::verify_uncached(std::string_view token, int64_t now
   const auto* iat = p.if_contains("iat");
   const auto* exp = p.if_contains("exp");
   const auto* iss = p.if_contains("iss");
-  if (!sub || !sub->is_string() || !sid || !sid->is_string() || !role || !role->is_string() ||
-      !exp || !exp->is_int64() || !iat || !iat->is_int64()) {
+  if (!sub || !sub->is_string() || !sid || !sid->is_string() || !role || !role->is_string() || !exp ||
+      !exp->is_int64() || !iat || !iat->is_int64()) {
     return out;
   }
   if (!iss || !iss->is_string() || iss->as_string() != kIssuer) {
@@ -132,11 +133,16 @@ JwtCodec::Verified JwtCodec::verify_uncached(std::string_view token, int64_t now
 
 const char* to_string(JwtError e) {
   switch (e) {
-    case JwtError::malformed: return "malformed";
-    case JwtError::unknown_kid: return "unknown_kid";
-    case JwtError::bad_signature: return "bad_signature";
-    case JwtError::expired: return "expired";
-    case JwtError::wrong_issuer: return "wrong_issuer";
+    case JwtError::malformed:
+      return "malformed";
+    case JwtError::unknown_kid:
+      return "unknown_kid";
+    case JwtError::bad_signature:
+      return "bad_signature";
+    case JwtError::expired:
+      return "expired";
+    case JwtError::wrong_issuer:
+      return "wrong_issuer";
   }
   return "malformed";
 }

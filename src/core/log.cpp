@@ -68,10 +68,14 @@ void writer_loop() {
 
 const char* level_name(Level l) {
   switch (l) {
-    case Level::debug: return "debug";
-    case Level::info: return "info";
-    case Level::warn: return "warn";
-    case Level::error: return "error";
+    case Level::debug:
+      return "debug";
+    case Level::info:
+      return "info";
+    case Level::warn:
+      return "warn";
+    case Level::error:
+      return "error";
   }
   return "info";
 }
@@ -100,7 +104,9 @@ void shutdown() {
   s.stopping = false;
 }
 
-bool enabled(Level level) { return static_cast<int>(level) >= sink().level.load(std::memory_order_relaxed); }
+bool enabled(Level level) {
+  return static_cast<int>(level) >= sink().level.load(std::memory_order_relaxed);
+}
 
 std::string now_iso8601() {
   using namespace std::chrono;

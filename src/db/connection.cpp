@@ -7,8 +7,8 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -81,7 +81,11 @@ asio::awaitable<void> Connection::connect(std::chrono::milliseconds timeout) {
   }
   rebind_socket();
   PQsetNoticeProcessor(
-      conn_, [](void*, const char* message) { log::debug("postgres notice", {{"message", message}}); }, nullptr);
+      conn_,
+      [](void*, const char* message) {
+        log::debug("postgres notice", {{"message", message}});
+      },
+      nullptr);
   if (PQsetnonblocking(conn_, 1) != 0 || PQenterPipelineMode(conn_) != 1) {
     fail("cannot switch connection to pipeline mode");
   }
@@ -92,7 +96,9 @@ void Connection::fail(const std::string& what) {
   throw Unavailable(what + ": " + PQerrorMessage(conn_));
 }
 
-bool Connection::in_transaction() const { return PQtransactionStatus(conn_) != PQTRANS_IDLE; }
+bool Connection::in_transaction() const {
+  return PQtransactionStatus(conn_) != PQTRANS_IDLE;
+}
 
 asio::awaitable<void> Connection::wait_readable() {
   auto [ec] = co_await socket_->async_wait(asio::posix::stream_descriptor::wait_read, use_nothrow);
@@ -101,9 +107,8 @@ asio::awaitable<void> Connection::wait_readable() {
 
 asio::awaitable<void> Connection::wait_writable() {
   // libpq asks us to wait for either direction: the server may be blocked sending us results.
-  auto result = co_await (
-      socket_->async_wait(asio::posix::stream_descriptor::wait_write, use_nothrow) ||
-      socket_->async_wait(asio::posix::stream_descriptor::wait_read, use_nothrow));
+  auto result = co_await (socket_->async_wait(asio::posix::stream_descriptor::wait_write, use_nothrow) ||
+                          socket_->async_wait(asio::posix::stream_descriptor::wait_read, use_nothrow));
   if (result.index() == 1 && !PQconsumeInput(conn_)) fail("database connection lost");
 }
 
@@ -165,8 +170,8 @@ asio::awaitable<std::vector<Result>> Connection::pipeline(std::span<const Statem
     }
     values.clear();
     for (const auto& p : statements[i].params) values.push_back(p ? p->c_str() : nullptr);
-    if (!PQsendQueryPrepared(conn_, name.c_str(), static_cast<int>(values.size()), values.data(),
-                             nullptr, nullptr, 0)) {
+    if (!PQsendQueryPrepared(conn_, name.c_str(), static_cast<int>(values.size()), values.data(), nullptr,
+                             nullptr, 0)) {
       fail("cannot send query " + name);
     }
   }

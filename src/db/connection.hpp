@@ -23,8 +23,9 @@ namespace mc::db {
 // statements costs one round trip.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  static boost::asio::awaitable<std::unique_ptr<Connection>> open(
-      boost::asio::any_io_executor ex, const std::string& conninfo, std::chrono::milliseconds timeout);
+  static boost::asio::awaitable<std::unique_ptr<Connection>> open(boost::asio::any_io_executor ex,
+                                                                  const std::string& conninfo,
+                                                                  std::chrono::milliseconds timeout);
 
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;

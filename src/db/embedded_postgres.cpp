@@ -39,8 +39,7 @@ std::string find_postgres_bin_dir() {
     const std::string dir = std::string("/usr/lib/postgresql/") + v + "/bin";
     if (fs::exists(dir + "/pg_ctl")) return dir;
   }
-  throw std::runtime_error(
-      "PostgreSQL server binaries not found (install postgresql-15 or set PG_BIN_DIR)");
+  throw std::runtime_error("PostgreSQL server binaries not found (install postgresql-15 or set PG_BIN_DIR)");
 }
 
 EmbeddedPostgres::EmbeddedPostgres(fs::path var_dir) {
@@ -84,7 +83,8 @@ void EmbeddedPostgres::prepare_directories() {
     chown_tree(socket_dir_, *run_as_);
     // The parent chain must be traversable by the postgres user.
     for (fs::path p = root_.parent_path(); !p.empty() && p != p.root_path(); p = p.parent_path()) {
-      if (access(p.c_str(), F_OK) == 0 && (fs::status(p).permissions() & fs::perms::others_exec) == fs::perms::none) {
+      if (access(p.c_str(), F_OK) == 0 &&
+          (fs::status(p).permissions() & fs::perms::others_exec) == fs::perms::none) {
         throw std::runtime_error("the embedded PostgreSQL runs as user postgres and cannot enter " +
                                  p.string() + " (make it traversable: chmod o+x)");
       }
@@ -139,8 +139,8 @@ void EmbeddedPostgres::create_database(const std::string& database) {
     throw std::runtime_error("cannot connect to embedded PostgreSQL: " + err);
   }
   const char* values[] = {database.c_str()};
-  PGresult* r = PQexecParams(c, "SELECT 1 FROM pg_database WHERE datname = $1", 1, nullptr, values,
-                             nullptr, nullptr, 0);
+  PGresult* r = PQexecParams(c, "SELECT 1 FROM pg_database WHERE datname = $1", 1, nullptr, values, nullptr,
+                             nullptr, 0);
   const bool exists = PQntuples(r) > 0;
   PQclear(r);
   if (!exists) {
@@ -170,7 +170,8 @@ std::string EmbeddedPostgres::start(const std::string& database) {
   create_database(database);
   url_ = url_for(database);
   std::ofstream(root_ / "url", std::ios::trunc) << url_ << "\n";
-  log::info("embedded PostgreSQL ready", {{"data_dir", data_.string()}, {"socket_dir", socket_dir_.string()}});
+  log::info("embedded PostgreSQL ready",
+            {{"data_dir", data_.string()}, {"socket_dir", socket_dir_.string()}});
   return url_;
 }
 

@@ -74,8 +74,8 @@ asio::awaitable<int> migrate(Connection& conn) {
     const int current = co_await applied_version(conn);
     if (current > latest_known_version()) {
       throw std::runtime_error("database schema version " + std::to_string(current) +
-                               " is newer than this binary knows (" +
-                               std::to_string(latest_known_version()) + "); refusing to run");
+                               " is newer than this binary knows (" + std::to_string(latest_known_version()) +
+                               "); refusing to run");
     }
     for (const auto& m : known_migrations()) {
       if (m.version <= current) continue;

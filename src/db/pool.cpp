@@ -28,7 +28,9 @@ Lease::~Lease() {
 Pool::Pool(asio::any_io_executor ex, PoolOptions options)
     : ex_(std::move(ex)), options_(std::move(options)) {}
 
-Pool::~Pool() { *alive_ = false; }
+Pool::~Pool() {
+  *alive_ = false;
+}
 
 void Pool::publish_stats() {
   stats_.idle.store(static_cast<unsigned>(idle_.size()), std::memory_order_relaxed);

@@ -17,14 +17,23 @@ struct Query {
 using Param = std::optional<std::string>;
 using Params = std::vector<Param>;
 
-inline Param to_param(std::string s) { return s; }
-inline Param to_param(std::string_view s) { return std::string(s); }
-inline Param to_param(const char* s) { return std::string(s); }
-inline Param to_param(bool b) { return std::string(b ? "true" : "false"); }
-inline Param to_param(std::nullopt_t) { return std::nullopt; }
+inline Param to_param(std::string s) {
+  return s;
+}
+inline Param to_param(std::string_view s) {
+  return std::string(s);
+}
+inline Param to_param(const char* s) {
+  return std::string(s);
+}
+inline Param to_param(bool b) {
+  return std::string(b ? "true" : "false");
+}
+inline Param to_param(std::nullopt_t) {
+  return std::nullopt;
+}
 template <class T>
-  requires std::is_integral_v<T>
-Param to_param(T v) {
+requires std::is_integral_v<T> Param to_param(T v) {
   return std::to_string(v);
 }
 template <class T>

@@ -46,8 +46,7 @@ class Result {
 
   bool is_null(int row, int col) const { return PQgetisnull(res_.get(), row, col) != 0; }
   std::string_view view(int row, int col) const {
-    return {PQgetvalue(res_.get(), row, col),
-            static_cast<std::size_t>(PQgetlength(res_.get(), row, col))};
+    return {PQgetvalue(res_.get(), row, col), static_cast<std::size_t>(PQgetlength(res_.get(), row, col))};
   }
   std::string str(int row, int col) const { return std::string(view(row, col)); }
   std::optional<std::string> opt_str(int row, int col) const {

@@ -30,8 +30,7 @@ const AccessClaims& Context::require_auth() const {
     throw ApiError(401, "invalid_token", std::string("Access token refused: ") + to_string(*auth_error))
         .with_header("WWW-Authenticate", "Bearer error=\"invalid_token\"");
   }
-  throw ApiError(401, "unauthorized", "Authentication required")
-      .with_header("WWW-Authenticate", "Bearer");
+  throw ApiError(401, "unauthorized", "Authentication required").with_header("WWW-Authenticate", "Bearer");
 }
 
 }  // namespace mc::http

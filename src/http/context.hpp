@@ -32,8 +32,8 @@ class Context {
   std::string client_ip;
   std::string user_agent;
 
-  std::optional<AccessClaims> auth;      // a valid bearer token was sent
-  std::optional<JwtError> auth_error;    // a bearer token was sent and refused
+  std::optional<AccessClaims> auth;        // a valid bearer token was sent
+  std::optional<JwtError> auth_error;      // a bearer token was sent and refused
   std::optional<db::Lsn> consistency_in;   // X-Consistency-Token from the client
   std::optional<db::Lsn> consistency_out;  // set by handlers that wrote
 

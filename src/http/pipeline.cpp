@@ -39,8 +39,7 @@ void append_json_string(std::string& out, std::string_view s) {
 }
 
 int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -165,7 +164,8 @@ asio::awaitable<Response> Pipeline::handle(const Request& req, const Peer& peer,
     if (!error && !match.allowed.empty()) {
       std::string allow;
       for (auto v : match.allowed) allow += (allow.empty() ? "" : ", ") + std::string(bhttp::to_string(v));
-      error = ApiError(405, "method_not_allowed", "Method not allowed on this path").with_header("Allow", allow);
+      error =
+          ApiError(405, "method_not_allowed", "Method not allowed on this path").with_header("Allow", allow);
     } else if (!error) {
       error = ApiError::not_found("No such route");
     }
@@ -190,9 +190,11 @@ asio::awaitable<Response> Pipeline::handle(const Request& req, const Peer& peer,
         error = e;
       } catch (const db::Unavailable& e) {
         log::error("database unavailable", {{"request_id", ctx.request_id}, {"error", e.what()}});
-        error = ApiError::unavailable("The service is temporarily unavailable").with_header("Retry-After", "1");
+        error =
+            ApiError::unavailable("The service is temporarily unavailable").with_header("Retry-After", "1");
       } catch (const std::exception& e) {
-        log::error("request failed", {{"request_id", ctx.request_id}, {"route", route_label}, {"error", e.what()}});
+        log::error("request failed",
+                   {{"request_id", ctx.request_id}, {"route", route_label}, {"error", e.what()}});
         error = ApiError(500, "internal_error", "Something went wrong; the request id identifies it");
       }
     }
@@ -228,8 +230,7 @@ void Pipeline::finish(const Request& req, Response& res, const Context* ctx, std
   if (res.find(bhttp::field::cache_control) == res.end()) res.set(bhttp::field::cache_control, "no-store");
   apply_cors(req, res);
 
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const auto method = bhttp::to_string(req.method());
   const unsigned status = res.result_int();
   ops::metrics().observe_request(route, method, status, seconds);

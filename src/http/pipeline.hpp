@@ -21,8 +21,7 @@ struct Peer {
 // metrics and the access log.
 class Pipeline {
  public:
-  Pipeline(const Config& config, const Router& router, cache::RateLimiter& limiter,
-           const JwtCodec& jwt);
+  Pipeline(const Config& config, const Router& router, cache::RateLimiter& limiter, const JwtCodec& jwt);
 
   std::size_t body_limit(Verb method, std::string_view target) const;
   boost::asio::awaitable<Response> handle(const Request& req, const Peer& peer, const Loop& loop);
@@ -31,8 +30,7 @@ class Pipeline {
 
  private:
   void finish(const Request& req, Response& res, const Context* ctx, std::string_view route,
-              std::string_view request_id, const Peer& peer,
-              std::chrono::steady_clock::time_point started);
+              std::string_view request_id, const Peer& peer, std::chrono::steady_clock::time_point started);
   void apply_cors(const Request& req, Response& res) const;
   std::optional<Response> preflight(const Request& req) const;
   void authenticate(Context& ctx) const;

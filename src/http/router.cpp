@@ -8,12 +8,15 @@ namespace {
 
 enum class ParamType { any, uuid, integer, slug };
 
-bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+bool is_hex(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
 
 bool accepts(ParamType type, std::string_view s) {
   if (s.empty()) return false;
   switch (type) {
-    case ParamType::any: return true;
+    case ParamType::any:
+      return true;
     case ParamType::uuid:
       if (s.size() != 36) return false;
       for (std::size_t i = 0; i < 36; ++i) {
@@ -85,10 +88,14 @@ void Router::add(Verb method, std::string_view pattern, Handler handler, RouteOp
       ParamType type = ParamType::any;
       if (colon != std::string_view::npos) {
         const auto t = inner.substr(colon + 1);
-        if (t == "uuid") type = ParamType::uuid;
-        else if (t == "int") type = ParamType::integer;
-        else if (t == "slug") type = ParamType::slug;
-        else throw std::logic_error("unknown parameter type in route " + route->pattern);
+        if (t == "uuid")
+          type = ParamType::uuid;
+        else if (t == "int")
+          type = ParamType::integer;
+        else if (t == "slug")
+          type = ParamType::slug;
+        else
+          throw std::logic_error("unknown parameter type in route " + route->pattern);
       }
       Node* next = nullptr;
       for (auto& p : node->params) {

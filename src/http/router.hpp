@@ -33,8 +33,8 @@ using PathParams = std::vector<std::pair<std::string_view, std::string_view>>;
 
 struct RouteMatch {
   const Route* route = nullptr;
-  PathParams params;              // views into the request path
-  std::vector<Verb> allowed;      // when the path exists but not for this method
+  PathParams params;          // views into the request path
+  std::vector<Verb> allowed;  // when the path exists but not for this method
 };
 
 // Path routing with typed parameters: {name} (any segment), {name:uuid}, {name:int}, {name:slug}.

@@ -1,12 +1,12 @@
 #include "http/server.hpp"
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <array>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
@@ -165,11 +165,13 @@ asio::awaitable<void> Server::session(tcp::socket socket, LoopState& state) {
     auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, nothrow);
     if (ec) {
       const auto& http_errors = bhttp::make_error_code(bhttp::error::end_of_stream).category();
-      if (ec.category() == http_errors && ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
+      if (ec.category() == http_errors && ec != bhttp::error::end_of_stream &&
+          ec != bhttp::error::partial_message) {
         const bool too_big = ec == bhttp::error::header_limit;
-        Response res = pipeline_.refuse(parser.get(), peer,
-                                        too_big ? ApiError(431, "headers_too_large", "Request headers are too large")
-                                                : ApiError(400, "bad_request", "Malformed HTTP request"));
+        Response res =
+            pipeline_.refuse(parser.get(), peer,
+                             too_big ? ApiError(431, "headers_too_large", "Request headers are too large")
+                                     : ApiError(400, "bad_request", "Malformed HTTP request"));
         serialize(res, out);
         stream.expires_after(config_.read_timeout);
         co_await asio::async_write(stream, asio::buffer(out), nothrow);

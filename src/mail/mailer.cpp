@@ -29,8 +29,11 @@ class FileSinkMailer final : public Mailer {
     const auto now = std::chrono::system_clock::now().time_since_epoch();
     const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now).count();
     const std::string id = std::to_string(micros) + "-" + fast_random_hex(4);
-    bj::object msg{{"id", id}, {"to", email.to}, {"subject", email.subject},
-                   {"body", email.body}, {"createdAt", log::now_iso8601()}};
+    bj::object msg{{"id", id},
+                   {"to", email.to},
+                   {"subject", email.subject},
+                   {"body", email.body},
+                   {"createdAt", log::now_iso8601()}};
     const fs::path tmp = dir_ / (id + ".tmp");
     std::ofstream(tmp) << bj::serialize(msg);
     fs::rename(tmp, dir_ / (id + ".json"));
@@ -67,16 +70,16 @@ class SmtpMailer final : public Mailer {
     curl_easy_setopt(curl, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_TRY));
     curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
     curl_easy_setopt(curl, CURLOPT_READDATA, &source);
-    curl_easy_setopt(curl, CURLOPT_READFUNCTION,
-                     +[](char* buf, size_t size, size_t n, void* user) -> size_t {
-                       auto* s = static_cast<Source*>(user);
-                       const size_t room = size * n;
-                       const size_t left = s->data->size() - *s->offset;
-                       const size_t take = std::min(room, left);
-                       std::memcpy(buf, s->data->data() + *s->offset, take);
-                       *s->offset += take;
-                       return take;
-                     });
+    curl_easy_setopt(
+        curl, CURLOPT_READFUNCTION, +[](char* buf, size_t size, size_t n, void* user) -> size_t {
+          auto* s = static_cast<Source*>(user);
+          const size_t room = size * n;
+          const size_t left = s->data->size() - *s->offset;
+          const size_t take = std::min(room, left);
+          std::memcpy(buf, s->data->data() + *s->offset, take);
+          *s->offset += take;
+          return take;
+        });
     const CURLcode rc = curl_easy_perform(curl);
     curl_slist_free_all(rcpt);
     curl_easy_cleanup(curl);

@@ -11,7 +11,7 @@ namespace mc::ops {
 namespace {
 
 constexpr std::array<double, 14> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                             0.1,    0.25,  0.5,    1.0,   2.5,   5.0,  10.0};
+                                             0.1,    0.25,  0.5,    1.0,   2.5,  5.0,   10.0};
 
 struct Series {
   std::array<uint64_t, kBuckets.size()> buckets{};
@@ -104,8 +104,8 @@ std::string Metrics::render() const {
   auto labels = [](const std::string& key) {
     const auto a = key.find('\0');
     const auto b = key.find('\0', a + 1);
-    return "route=\"" + key.substr(0, a) + "\",method=\"" + key.substr(a + 1, b - a - 1) +
-           "\",status=\"" + key.substr(b + 1) + "\"";
+    return "route=\"" + key.substr(0, a) + "\",method=\"" + key.substr(a + 1, b - a - 1) + "\",status=\"" +
+           key.substr(b + 1) + "\"";
   };
   write_help(out, "http_requests_total", "counter", "HTTP requests served");
   for (const auto& [key, s] : merged) {
@@ -117,8 +117,8 @@ std::string Metrics::render() const {
     uint64_t cumulative = 0;
     for (std::size_t i = 0; i < kBuckets.size(); ++i) {
       cumulative += s.buckets[i];
-      out += "http_request_duration_seconds_bucket{" + l + ",le=\"" + fmt_double(kBuckets[i]) +
-             "\"} " + std::to_string(cumulative) + "\n";
+      out += "http_request_duration_seconds_bucket{" + l + ",le=\"" + fmt_double(kBuckets[i]) + "\"} " +
+             std::to_string(cumulative) + "\n";
     }
     out += "http_request_duration_seconds_bucket{" + l + ",le=\"+Inf\"} " + std::to_string(s.count) + "\n";
     out += "http_request_duration_seconds_sum{" + l + "} " + fmt_double(s.sum) + "\n";

@@ -10,8 +10,7 @@ namespace mc::ops {
 // their own families (pools, build info) at scrape time.
 class Metrics {
  public:
-  void observe_request(std::string_view route, std::string_view method, unsigned status,
-                       double seconds);
+  void observe_request(std::string_view route, std::string_view method, unsigned status, double seconds);
   using Collector = std::function<void(std::string& out)>;
   void add_collector(Collector c);
   std::string render() const;

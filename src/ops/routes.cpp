@@ -66,8 +66,8 @@ void register_routes(http::Router& router, const Config& config, const std::atom
             checks["replica"] = std::string("degraded: ") + e.what();  // reads fall back to the writer
           }
         }
-        co_return http::json_response(ready ? 200 : 503,
-                                      bj::object{{"status", ready ? "ready" : "not_ready"}, {"checks", checks}});
+        co_return http::json_response(
+            ready ? 200 : 503, bj::object{{"status", ready ? "ready" : "not_ready"}, {"checks", checks}});
       },
       kOps);
 

@@ -10,5 +10,4 @@ namespace mc::ops {
 // /api/openapi.json, and in development the mail sink at /api/dev/mail.
 void register_routes(http::Router& router, const Config& config, const std::atomic<bool>& draining);
 
-
 }  // namespace mc::ops

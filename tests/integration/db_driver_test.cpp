@@ -13,8 +13,8 @@ using namespace boost::asio::experimental::awaitable_operators;
 
 namespace {
 constexpr db::Query kEcho{"t_echo", "SELECT $1::text, $2::int + 1, $3::text IS NULL"};
-constexpr db::Query kInsertUser{"t_insert_user",
-                                "INSERT INTO users (username, email, password_hash, role) VALUES ($1, $2, 'x', 'fan')"};
+constexpr db::Query kInsertUser{
+    "t_insert_user", "INSERT INTO users (username, email, password_hash, role) VALUES ($1, $2, 'x', 'fan')"};
 constexpr db::Query kCountUsers{"t_count_users", "SELECT count(*) FROM users"};
 constexpr db::Query kSleep{"t_sleep", "SELECT pg_sleep(0.2)"};
 constexpr db::Query kBackendPid{"t_backend_pid", "SELECT pg_backend_pid()"};
@@ -99,7 +99,8 @@ TEST_F(DbDriver, commit_tokens_advance_with_each_write) {
     db::Lsn previous;
     for (int i = 0; i < 3; ++i) {
       auto tx = co_await cluster.begin();
-      co_await tx.exec(kInsertUser, db::params("u" + std::to_string(i), "u" + std::to_string(i) + "@example.com"));
+      co_await tx.exec(kInsertUser,
+                       db::params("u" + std::to_string(i), "u" + std::to_string(i) + "@example.com"));
       const db::Lsn lsn = co_await tx.commit();
       EXPECT_GT(lsn, previous);
       previous = lsn;

@@ -45,7 +45,8 @@ struct Primary {
     pg.start("mc_template");
     asio::io_context io;
     run(io, [&]() -> asio::awaitable<void> {
-      auto conn = co_await db::Connection::open(io.get_executor(), pg.url_for("mc_template"), std::chrono::seconds(10));
+      auto conn = co_await db::Connection::open(io.get_executor(), pg.url_for("mc_template"),
+                                                std::chrono::seconds(10));
       co_await db::migrate(*conn);
     }());
   }

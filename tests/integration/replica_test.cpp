@@ -16,8 +16,9 @@ using boost::asio::awaitable;
 namespace {
 
 constexpr db::Query kInRecovery{"t_in_recovery", "SELECT pg_is_in_recovery()"};
-constexpr db::Query kInsert{"t_replica_insert",
-                            "INSERT INTO users (username, email, password_hash, role) VALUES ($1, $1 || '@example.com', 'x', 'fan')"};
+constexpr db::Query kInsert{
+    "t_replica_insert",
+    "INSERT INTO users (username, email, password_hash, role) VALUES ($1, $1 || '@example.com', 'x', 'fan')"};
 constexpr db::Query kFind{"t_replica_find", "SELECT count(*) FROM users WHERE username = $1"};
 constexpr db::Query kPauseReplay{"t_pause_replay", "SELECT pg_wal_replay_pause()"};
 constexpr db::Query kResumeReplay{"t_resume_replay", "SELECT pg_wal_replay_resume()"};
@@ -31,11 +32,12 @@ class Replica : public ::testing::Test {
     std::filesystem::create_directories(pg_root);
     const auto& user = primary().run_as();
     if (user) run_process({"chown", "-R", *user, dir_->string()});
-    std::filesystem::permissions(pg_root, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace);
-    const auto r = run_process({db::find_postgres_bin_dir() + "/pg_basebackup", "-D", (pg_root / "data").string(), "-R",
-                                "-X", "stream", "-c", "fast", "-h", primary().socket_dir().string(), "-p", "5432",
-                                "-U", "postgres"},
-                               ProcessOptions{.run_as_user = user});
+    std::filesystem::permissions(pg_root, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace);
+    const auto r = run_process(
+        {db::find_postgres_bin_dir() + "/pg_basebackup", "-D", (pg_root / "data").string(), "-R", "-X",
+         "stream", "-c", "fast", "-h", primary().socket_dir().string(), "-p", "5432", "-U", "postgres"},
+        ProcessOptions{.run_as_user = user});
     ASSERT_EQ(r.exit_code, 0) << r.output;
     standby_ = new db::EmbeddedPostgres(*dir_);
     standby_->start("postgres");
@@ -50,8 +52,8 @@ class Replica : public ::testing::Test {
   }
 
   db::ClusterOptions options() const {
-    const std::string db_name = database_->substr(std::string("postgresql:///").size(),
-                                                  database_->find('?') - std::string("postgresql:///").size());
+    const std::string db_name = database_->substr(
+        std::string("postgresql:///").size(), database_->find('?') - std::string("postgresql:///").size());
     db::ClusterOptions o;
     o.writer = db::PoolOptions{"writer", *database_, 2, 100};
     o.reader = db::PoolOptions{"reader", standby_->url_for(db_name), 2, 100};
@@ -99,7 +101,8 @@ TEST_F(Replica, fast_path_reads_follow_the_same_routing) {
       co_await replica->exec(kPauseReplay);
     }
     const db::Lsn paused = co_await insert(cluster, "fast_path_paused");
-    EXPECT_FALSE((co_await cluster.read(kInRecovery, {}, paused)).boolean(0, 0)) << "token read went to the writer";
+    EXPECT_FALSE((co_await cluster.read(kInRecovery, {}, paused)).boolean(0, 0))
+        << "token read went to the writer";
     EXPECT_EQ((co_await cluster.read(kFind, db::params("fast_path_paused"), paused)).int64(0, 0), 1);
     {
       auto replica = co_await cluster.reader();

@@ -8,7 +8,9 @@ using namespace mc;
 namespace {
 const JwtKey kCurrent{"k2", "current-secret-current-secret-0123456789"};
 const JwtKey kPrevious{"k1", "previous-secret-previous-secret-012345678"};
-AccessClaims claims(int64_t exp) { return {"user-1", "session-1", "fan", 1000, exp}; }
+AccessClaims claims(int64_t exp) {
+  return {"user-1", "session-1", "fan", 1000, exp};
+}
 }  // namespace
 
 TEST(Jwt, round_trip_keeps_claims) {

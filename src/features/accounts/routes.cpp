@@ -57,27 +57,27 @@ void register_routes(http::Router& router, AccountsService& s) {
   router.add(Verb::post, "/api/auth/register", [&s](Context& ctx) -> awaitable<Response> {
     const auto obj = body_of(ctx);
     json::FieldReader r(obj);
-    RegisterInput in{r.required_string("username"), r.required_string("email"), r.required_string("password"),
-                     r.required_string("role"),     r.optional_string("artistName"), r.optional_string("genre")};
+    RegisterInput in{r.required_string("username"),   r.required_string("email"),
+                     r.required_string("password"),   r.required_string("role"),
+                     r.optional_string("artistName"), r.optional_string("genre")};
     s.check_registration(in, r);
     r.finish();
     const auto result = co_await s.register_user(ctx.db(), in, client_of(ctx));
     co_return written(ctx, 201, tokens_json(result), result.lsn);
   });
 
-  router.add(
-      Verb::post, "/api/auth/login",
-      [&s](Context& ctx) -> awaitable<Response> {
-        const auto obj = body_of(ctx);
-        json::FieldReader r(obj);
-        const auto email = r.required_string("email");
-        const auto password = r.required_string("password");
-        if (!r.has_error("password") && password.size() > 256) r.fail("password", "is too long");
-        r.finish();
-        const auto result = co_await s.login(ctx.db(), email, password, client_of(ctx));
-        co_return written(ctx, 200, tokens_json(result), result.lsn);
-      },
-      {.login_rate_limited = true});
+  router.add(Verb::post, "/api/auth/login",
+             [&s](Context& ctx) -> awaitable<Response> {
+               const auto obj = body_of(ctx);
+               json::FieldReader r(obj);
+               const auto email = r.required_string("email");
+               const auto password = r.required_string("password");
+               if (!r.has_error("password") && password.size() > 256) r.fail("password", "is too long");
+               r.finish();
+               const auto result = co_await s.login(ctx.db(), email, password, client_of(ctx));
+               co_return written(ctx, 200, tokens_json(result), result.lsn);
+             },
+             {.login_rate_limited = true});
 
   router.add(Verb::post, "/api/auth/refresh", [&s](Context& ctx) -> awaitable<Response> {
     const auto obj = body_of(ctx);
@@ -117,20 +117,19 @@ void register_routes(http::Router& router, AccountsService& s) {
     co_return written(ctx, 202, bj::object{{"status", "sent"}}, lsn);
   });
 
-  router.add(
-      Verb::post, "/api/auth/password/forgot",
-      [&s](Context& ctx) -> awaitable<Response> {
-        const auto obj = body_of(ctx);
-        json::FieldReader r(obj);
-        const auto email = r.required_string("email");
-        if (!r.has_error("email") && !AccountsService::valid_email(email)) {
-          r.fail("email", "must be a valid email address");
-        }
-        r.finish();
-        if (auto lsn = co_await s.forgot_password(ctx.db(), email)) ctx.consistency_out = *lsn;
-        co_return http::json_response(202, bj::object{{"status", "sent"}});
-      },
-      {.login_rate_limited = true});
+  router.add(Verb::post, "/api/auth/password/forgot",
+             [&s](Context& ctx) -> awaitable<Response> {
+               const auto obj = body_of(ctx);
+               json::FieldReader r(obj);
+               const auto email = r.required_string("email");
+               if (!r.has_error("email") && !AccountsService::valid_email(email)) {
+                 r.fail("email", "must be a valid email address");
+               }
+               r.finish();
+               if (auto lsn = co_await s.forgot_password(ctx.db(), email)) ctx.consistency_out = *lsn;
+               co_return http::json_response(202, bj::object{{"status", "sent"}});
+             },
+             {.login_rate_limited = true});
 
   router.add(Verb::post, "/api/auth/password/reset", [&s](Context& ctx) -> awaitable<Response> {
     const auto obj = body_of(ctx);

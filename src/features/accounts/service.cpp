@@ -20,7 +20,9 @@ constexpr auto kVerifyTtl = std::chrono::hours(48);
 constexpr auto kResetTtl = std::chrono::hours(1);
 constexpr std::string_view kInvalidCredentials = "Invalid email or password";
 
-ApiError invalid_credentials() { return ApiError(401, "invalid_credentials", std::string(kInvalidCredentials)); }
+ApiError invalid_credentials() {
+  return ApiError(401, "invalid_credentials", std::string(kInvalidCredentials));
+}
 ApiError invalid_token() {
   return ApiError(401, "invalid_token", "Access token refused: session is no longer valid")
       .with_header("WWW-Authenticate", "Bearer error=\"invalid_token\"");
@@ -85,12 +87,14 @@ AccountsService::AccountsService(const Config& config, const JwtCodec& jwt, mail
 bool AccountsService::valid_email(std::string_view email) {
   if (email.size() < 3 || email.size() > 254) return false;
   const auto at = email.find('@');
-  if (at == std::string_view::npos || at == 0 || email.find('@', at + 1) != std::string_view::npos) return false;
+  if (at == std::string_view::npos || at == 0 || email.find('@', at + 1) != std::string_view::npos)
+    return false;
   const auto domain = email.substr(at + 1);
   const auto dot = domain.find('.');
   if (dot == std::string_view::npos || dot == 0 || domain.back() == '.') return false;
-  return std::none_of(email.begin(), email.end(),
-                      [](unsigned char c) { return c <= 32 || c == 127 || c == '<' || c == '>' || c == ','; });
+  return std::none_of(email.begin(), email.end(), [](unsigned char c) {
+    return c <= 32 || c == 127 || c == '<' || c == '>' || c == ',';
+  });
 }
 
 void AccountsService::check_new_password(std::string_view field, const std::string& password,
@@ -101,7 +105,8 @@ void AccountsService::check_new_password(std::string_view field, const std::stri
   if (password.size() > 256) return errors.fail(field, "must be at most 256 characters");
   const std::string l = lower(password);
   if (common_passwords_.contains(l)) return errors.fail(field, "is too common; choose another");
-  if ((!username.empty() && l == lower(std::string(username))) || (!email.empty() && l == lower(std::string(email)))) {
+  if ((!username.empty() && l == lower(std::string(username))) ||
+      (!email.empty() && l == lower(std::string(email)))) {
     errors.fail(field, "must not be your username or email");
   }
 }
@@ -114,7 +119,8 @@ void AccountsService::check_registration(const RegisterInput& in, json::FieldRea
                     });
     if (!ok) errors.fail("username", "must be 3-30 characters of a-z, 0-9 and _");
   }
-  if (!errors.has_error("email") && !valid_email(in.email)) errors.fail("email", "must be a valid email address");
+  if (!errors.has_error("email") && !valid_email(in.email))
+    errors.fail("email", "must be a valid email address");
   check_new_password("password", in.password, errors, in.username, in.email);
   if (!errors.has_error("role") && in.role != "fan" && in.role != "artist") {
     errors.fail("role", "must be \"fan\" or \"artist\"");
@@ -128,7 +134,8 @@ void AccountsService::check_registration(const RegisterInput& in, json::FieldRea
   } else if (in.artist_name) {
     errors.fail("artistName", "is only for artists");
   }
-  if (in.genre && !artists::is_genre(*in.genre)) errors.fail("genre", "is not a known genre (see GET /api/genres)");
+  if (in.genre && !artists::is_genre(*in.genre))
+    errors.fail("genre", "is not a known genre (see GET /api/genres)");
 }
 
 std::string AccountsService::access_token(const std::string& user_id, const std::string& session_id,
@@ -159,14 +166,15 @@ awaitable<void> AccountsService::send(mail::Email email) {
 
 awaitable<std::string> AccountsService::issue_refresh(db::Transaction& tx, const std::string& session_id) {
   std::string token = random_token(32);
-  co_await store::insert_refresh_token(tx, to_hex(sha256(token)), session_id, config_.refresh_token_ttl.count());
+  co_await store::insert_refresh_token(tx, to_hex(sha256(token)), session_id,
+                                       config_.refresh_token_ttl.count());
   co_return token;
 }
 
 awaitable<AccountsService::IssuedSession> AccountsService::open_session(db::Transaction& tx,
-                                                                       const std::string& user_id,
-                                                                       const std::string& role,
-                                                                       const Client& client) {
+                                                                        const std::string& user_id,
+                                                                        const std::string& role,
+                                                                        const Client& client) {
   const Client clipped{clip(client.user_agent, 256), clip(client.ip, 64)};
   const std::string session_id =
       co_await store::insert_session(tx, user_id, clipped, config_.refresh_token_ttl.count());
@@ -175,7 +183,8 @@ awaitable<AccountsService::IssuedSession> AccountsService::open_session(db::Tran
 }
 
 awaitable<std::string> AccountsService::issue_account_token(db::Transaction& tx, const std::string& user_id,
-                                                            std::string_view purpose, const std::string& email,
+                                                            std::string_view purpose,
+                                                            const std::string& email,
                                                             std::chrono::seconds ttl) {
   std::string token = random_token(32);
   co_await store::insert_account_token(tx, to_hex(sha256(token)), user_id, purpose, email, ttl.count());
@@ -207,8 +216,9 @@ awaitable<AuthResult> AccountsService::register_user(db::Cluster& db, const Regi
   auto user = co_await store::find_user_tx(tx, user_id);
   const db::Lsn lsn = co_await tx.commit();
   mail::Email message{in.email, "Verify your MusicConnect email",
-                 "Welcome to MusicConnect, " + in.username + "!\n\nConfirm your email address:\n" +
-                     config_.public_url + "/verify-email?token=" + verify + "\n\ntoken: " + verify + "\n"};
+                      "Welcome to MusicConnect, " + in.username + "!\n\nConfirm your email address:\n" +
+                          config_.public_url + "/verify-email?token=" + verify + "\n\ntoken: " + verify +
+                          "\n"};
   co_await send(std::move(message));
   co_return AuthResult{std::move(session.tokens), std::move(user), lsn};
 }
@@ -251,11 +261,13 @@ awaitable<AuthResult> AccountsService::refresh(db::Cluster& db, const std::strin
   if (rec->token_used) {
     // Someone replayed a rotated token: the family is compromised, end the whole session.
     co_await store::revoke_family(tx, rec->session_id, "refresh_token_reused");
-    const boost::json::object event{{"userId", rec->user_id}, {"sessionId", rec->session_id}, {"reason", "refresh_token_reused"}};
+    const boost::json::object event{
+        {"userId", rec->user_id}, {"sessionId", rec->session_id}, {"reason", "refresh_token_reused"}};
     co_await events::append(tx, "session.revoked", rec->user_id, event);
     co_await tx.commit();
     log::warn("refresh token reuse detected; session revoked", {{"session_id", rec->session_id}});
-    throw ApiError(401, "refresh_token_reused", "Refresh token was already used; the session has been revoked");
+    throw ApiError(401, "refresh_token_reused",
+                   "Refresh token was already used; the session has been revoked");
   }
   if (rec->token_expired || rec->session_revoked || rec->session_expired) {
     throw ApiError(401, "invalid_refresh_token", "Refresh token is invalid");
@@ -300,16 +312,18 @@ awaitable<db::Lsn> AccountsService::resend_verification(db::Cluster& db, const A
   const auto rec = co_await store::password_record(tx, who.user_id);
   if (!rec) throw invalid_token();
   if (rec->email_verified) throw ApiError(409, "already_verified", "This email address is already verified");
-  const std::string token = co_await issue_account_token(tx, who.user_id, "verify_email", rec->email, kVerifyTtl);
+  const std::string token =
+      co_await issue_account_token(tx, who.user_id, "verify_email", rec->email, kVerifyTtl);
   const db::Lsn lsn = co_await tx.commit();
   mail::Email message{rec->email, "Verify your MusicConnect email",
-                 "Confirm your email address:\n" + config_.public_url + "/verify-email?token=" + token +
-                     "\n\ntoken: " + token + "\n"};
+                      "Confirm your email address:\n" + config_.public_url + "/verify-email?token=" + token +
+                          "\n\ntoken: " + token + "\n"};
   co_await send(std::move(message));
   co_return lsn;
 }
 
-awaitable<std::optional<db::Lsn>> AccountsService::forgot_password(db::Cluster& db, const std::string& email) {
+awaitable<std::optional<db::Lsn>> AccountsService::forgot_password(db::Cluster& db,
+                                                                   const std::string& email) {
   std::optional<std::string> user_id;
   {
     auto conn = co_await db.writer();
@@ -318,12 +332,13 @@ awaitable<std::optional<db::Lsn>> AccountsService::forgot_password(db::Cluster& 
   if (!user_id) co_return std::nullopt;  // same answer either way: no account enumeration
   auto tx = co_await db.begin();
   const auto rec = co_await store::password_record(tx, *user_id);
-  const std::string token = co_await issue_account_token(tx, *user_id, "reset_password", rec->email, kResetTtl);
+  const std::string token =
+      co_await issue_account_token(tx, *user_id, "reset_password", rec->email, kResetTtl);
   const db::Lsn lsn = co_await tx.commit();
   mail::Email message{rec->email, "Reset your MusicConnect password",
-                 "Someone asked to reset your password. If it was you, open:\n" + config_.public_url +
-                     "/reset-password?token=" + token + "\n\ntoken: " + token +
-                     "\n\nThe link works once, for one hour. If it was not you, ignore this email.\n"};
+                      "Someone asked to reset your password. If it was you, open:\n" + config_.public_url +
+                          "/reset-password?token=" + token + "\n\ntoken: " + token +
+                          "\n\nThe link works once, for one hour. If it was not you, ignore this email.\n"};
   co_await send(std::move(message));
   co_return lsn;
 }
@@ -366,7 +381,8 @@ awaitable<db::Lsn> AccountsService::change_password(db::Cluster& db, const Acces
 }
 
 awaitable<Written<User>> AccountsService::change_email(db::Cluster& db, const AccessClaims& who,
-                                                       const std::string& new_email, const std::string& password) {
+                                                       const std::string& new_email,
+                                                       const std::string& password) {
   std::string stored;
   {
     auto tx = co_await db.begin();
@@ -384,14 +400,15 @@ awaitable<Written<User>> AccountsService::change_email(db::Cluster& db, const Ac
   } catch (const db::DbError& e) {
     rethrow_conflict(e);
   }
-  const std::string token = co_await issue_account_token(tx, who.user_id, "verify_email", new_email, kVerifyTtl);
+  const std::string token =
+      co_await issue_account_token(tx, who.user_id, "verify_email", new_email, kVerifyTtl);
   const boost::json::object event{{"userId", who.user_id}};
   co_await events::append(tx, "user.email_changed", who.user_id, event);
   auto user = co_await store::find_user_tx(tx, who.user_id);
   const db::Lsn lsn = co_await tx.commit();
   mail::Email message{new_email, "Confirm your new MusicConnect email",
-                 "Confirm this address for your account:\n" + config_.public_url + "/verify-email?token=" + token +
-                     "\n\ntoken: " + token + "\n"};
+                      "Confirm this address for your account:\n" + config_.public_url +
+                          "/verify-email?token=" + token + "\n\ntoken: " + token + "\n"};
   co_await send(std::move(message));
   co_return Written<User>{std::move(*user), lsn};
 }
@@ -400,7 +417,8 @@ awaitable<std::vector<SessionInfo>> AccountsService::sessions(db::Cluster& db, c
                                                               std::optional<db::Lsn> token) {
   auto conn = co_await db.reader(token);
   auto list = co_await store::list_sessions(*conn.lease, who.user_id);
-  const bool live = std::any_of(list.begin(), list.end(), [&](const auto& s) { return s.id == who.session_id; });
+  const bool live =
+      std::any_of(list.begin(), list.end(), [&](const auto& s) { return s.id == who.session_id; });
   if (!live) throw invalid_token();
   co_return list;
 }

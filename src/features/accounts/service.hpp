@@ -58,8 +58,8 @@ class AccountsService {
   awaitable<db::Lsn> reset_password(db::Cluster& db, const std::string& token, const std::string& password);
   awaitable<db::Lsn> change_password(db::Cluster& db, const AccessClaims& who, const std::string& current,
                                      const std::string& next);
-  awaitable<Written<User>> change_email(db::Cluster& db, const AccessClaims& who, const std::string& new_email,
-                                        const std::string& password);
+  awaitable<Written<User>> change_email(db::Cluster& db, const AccessClaims& who,
+                                        const std::string& new_email, const std::string& password);
   awaitable<std::vector<SessionInfo>> sessions(db::Cluster& db, const AccessClaims& who,
                                                std::optional<db::Lsn> token);
   awaitable<db::Lsn> revoke_session(db::Cluster& db, const AccessClaims& who, const std::string& session_id);

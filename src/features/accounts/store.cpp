@@ -6,7 +6,7 @@ namespace {
 using db::params;
 using db::Query;
 
-#define MC_USER_COLUMNS                                                                       \
+#define MC_USER_COLUMNS                                                                        \
   "u.id, u.username, u.email, u.role, u.email_verified_at IS NOT NULL, a.stage_name, a.slug, " \
   "a.genre, to_char(u.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
 #define MC_ISO(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
@@ -36,24 +36,25 @@ constexpr Query kUserInSession{
     "SELECT " MC_USER_COLUMNS
     "FROM users u JOIN sessions s ON s.user_id = u.id AND s.id = $2 AND s.revoked_at IS NULL "
     "AND s.expires_at > now() LEFT JOIN artist_profiles a ON a.user_id = u.id WHERE u.id = $1"};
-constexpr Query kUserById{
-    "accounts_user_by_id",
-    "SELECT " MC_USER_COLUMNS "FROM users u LEFT JOIN artist_profiles a ON a.user_id = u.id WHERE u.id = $1"};
-constexpr Query kFindLogin{
-    "accounts_find_login",
-    "SELECT id, password_hash, role, "
-    "coalesce(ceil(extract(epoch FROM (locked_until - now())))::int, 0) "
-    "FROM users WHERE lower(email) = lower($1)"};
+constexpr Query kUserById{"accounts_user_by_id",
+                          "SELECT " MC_USER_COLUMNS
+                          "FROM users u LEFT JOIN artist_profiles a ON a.user_id = u.id WHERE u.id = $1"};
+constexpr Query kFindLogin{"accounts_find_login",
+                           "SELECT id, password_hash, role, "
+                           "coalesce(ceil(extract(epoch FROM (locked_until - now())))::int, 0) "
+                           "FROM users WHERE lower(email) = lower($1)"};
 #define MC_NEW_WINDOW \
   "(failed_login_window_start IS NULL OR failed_login_window_start < now() - interval '15 minutes')"
-constexpr Query kLoginFailure{
-    "accounts_login_failure",
-    "UPDATE users SET "
-    "failed_login_count = CASE WHEN " MC_NEW_WINDOW " THEN 1 ELSE failed_login_count + 1 END, "
-    "failed_login_window_start = CASE WHEN " MC_NEW_WINDOW " THEN now() ELSE failed_login_window_start END, "
-    "locked_until = CASE WHEN (CASE WHEN " MC_NEW_WINDOW " THEN 1 ELSE failed_login_count + 1 END) >= 5 "
-    "THEN now() + interval '15 minutes' ELSE locked_until END "
-    "WHERE id = $1"};
+constexpr Query kLoginFailure{"accounts_login_failure",
+                              "UPDATE users SET "
+                              "failed_login_count = CASE WHEN " MC_NEW_WINDOW
+                              " THEN 1 ELSE failed_login_count + 1 END, "
+                              "failed_login_window_start = CASE WHEN " MC_NEW_WINDOW
+                              " THEN now() ELSE failed_login_window_start END, "
+                              "locked_until = CASE WHEN (CASE WHEN " MC_NEW_WINDOW
+                              " THEN 1 ELSE failed_login_count + 1 END) >= 5 "
+                              "THEN now() + interval '15 minutes' ELSE locked_until END "
+                              "WHERE id = $1"};
 constexpr Query kResetFailures{
     "accounts_reset_login_failures",
     "UPDATE users SET failed_login_count = 0, failed_login_window_start = NULL, locked_until = NULL "
@@ -66,27 +67,26 @@ constexpr Query kLockRefresh{
     "s.revoked_at IS NOT NULL, s.expires_at <= now() "
     "FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id JOIN users u ON u.id = s.user_id "
     "WHERE rt.token_hash = decode($1, 'hex') FOR UPDATE OF rt, s"};
-constexpr Query kMarkRefreshUsed{"accounts_mark_refresh_used",
-                                 "UPDATE refresh_tokens SET used_at = now() WHERE token_hash = decode($1, 'hex')"};
+constexpr Query kMarkRefreshUsed{
+    "accounts_mark_refresh_used",
+    "UPDATE refresh_tokens SET used_at = now() WHERE token_hash = decode($1, 'hex')"};
 constexpr Query kTouchSession{"accounts_touch_session",
                               "UPDATE sessions SET last_used_at = now() WHERE id = $1"};
 constexpr Query kSessionLive{
     "accounts_session_live",
     "SELECT 1 FROM sessions WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > now()"};
-constexpr Query kRevokeSession{
-    "accounts_revoke_session",
-    "UPDATE sessions SET revoked_at = now(), revoke_reason = $3 "
-    "WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL"};
+constexpr Query kRevokeSession{"accounts_revoke_session",
+                               "UPDATE sessions SET revoked_at = now(), revoke_reason = $3 "
+                               "WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL"};
 constexpr Query kRevokeFamily{
     "accounts_revoke_family",
     "UPDATE sessions SET revoked_at = now(), revoke_reason = $2 WHERE id = $1 AND revoked_at IS NULL"};
 constexpr Query kRevokeAll{
     "accounts_revoke_all_sessions",
     "UPDATE sessions SET revoked_at = now(), revoke_reason = $2 WHERE user_id = $1 AND revoked_at IS NULL"};
-constexpr Query kRevokeOthers{
-    "accounts_revoke_other_sessions",
-    "UPDATE sessions SET revoked_at = now(), revoke_reason = $3 "
-    "WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL"};
+constexpr Query kRevokeOthers{"accounts_revoke_other_sessions",
+                              "UPDATE sessions SET revoked_at = now(), revoke_reason = $3 "
+                              "WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL"};
 constexpr Query kListSessions{
     "accounts_list_sessions",
     "SELECT id, " MC_ISO("created_at") ", " MC_ISO("last_used_at") ", " MC_ISO("expires_at")
@@ -152,7 +152,8 @@ awaitable<void> insert_account_token(db::Transaction& tx, const std::string& tok
 }
 
 awaitable<std::optional<User>> find_user_in_session(db::Cluster& db, std::optional<db::Lsn> token,
-                                                    const std::string& user_id, const std::string& session_id) {
+                                                    const std::string& user_id,
+                                                    const std::string& session_id) {
   const auto r = co_await db.read(kUserInSession, params(user_id, session_id), token);
   if (r.empty()) co_return std::nullopt;
   co_return user_from(r, 0);
@@ -214,7 +215,8 @@ awaitable<void> revoke_family(db::Transaction& tx, const std::string& session_id
   co_await tx.exec(kRevokeFamily, params(session_id, reason));
 }
 
-awaitable<void> revoke_all_sessions(db::Transaction& tx, const std::string& user_id, std::string_view reason) {
+awaitable<void> revoke_all_sessions(db::Transaction& tx, const std::string& user_id,
+                                    std::string_view reason) {
   co_await tx.exec(kRevokeAll, params(user_id, reason));
 }
 
@@ -227,13 +229,14 @@ awaitable<std::vector<SessionInfo>> list_sessions(db::Connection& c, const std::
   const auto r = co_await c.exec(kListSessions, params(user_id));
   std::vector<SessionInfo> out;
   for (int i = 0; i < r.rows(); ++i) {
-    out.push_back(SessionInfo{r.str(i, 0), r.str(i, 1), r.str(i, 2), r.str(i, 3), r.opt_str(i, 4),
-                              r.opt_str(i, 5)});
+    out.push_back(
+        SessionInfo{r.str(i, 0), r.str(i, 1), r.str(i, 2), r.str(i, 3), r.opt_str(i, 4), r.opt_str(i, 5)});
   }
   co_return out;
 }
 
-awaitable<std::optional<AccountTokenRecord>> lock_account_token(db::Transaction& tx, const std::string& hash_hex,
+awaitable<std::optional<AccountTokenRecord>> lock_account_token(db::Transaction& tx,
+                                                                const std::string& hash_hex,
                                                                 std::string_view purpose) {
   const auto r = co_await tx.exec(kLockAccountToken, params(hash_hex, purpose));
   if (r.empty()) co_return std::nullopt;

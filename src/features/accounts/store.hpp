@@ -57,7 +57,8 @@ awaitable<void> insert_account_token(db::Transaction& tx, const std::string& tok
                                      const std::string& email, long ttl_seconds);
 
 awaitable<std::optional<User>> find_user_in_session(db::Cluster& db, std::optional<db::Lsn> token,
-                                                    const std::string& user_id, const std::string& session_id);
+                                                    const std::string& user_id,
+                                                    const std::string& session_id);
 awaitable<std::optional<User>> find_user_tx(db::Transaction& tx, const std::string& user_id);
 awaitable<std::optional<LoginRecord>> find_login(db::Connection& c, const std::string& email);
 awaitable<void> record_login_failure(db::Connection& c, const std::string& user_id);
@@ -69,15 +70,16 @@ awaitable<void> mark_refresh_used(db::Transaction& tx, const std::string& hash_h
 awaitable<void> touch_session(db::Transaction& tx, const std::string& session_id);
 awaitable<bool> session_live(db::Transaction& tx, const std::string& session_id, const std::string& user_id);
 
-awaitable<long> revoke_session(db::Transaction& tx, const std::string& session_id,
-                               const std::string& user_id, std::string_view reason);
+awaitable<long> revoke_session(db::Transaction& tx, const std::string& session_id, const std::string& user_id,
+                               std::string_view reason);
 awaitable<void> revoke_family(db::Transaction& tx, const std::string& session_id, std::string_view reason);
 awaitable<void> revoke_all_sessions(db::Transaction& tx, const std::string& user_id, std::string_view reason);
 awaitable<void> revoke_other_sessions(db::Transaction& tx, const std::string& user_id,
                                       const std::string& keep_session_id, std::string_view reason);
 awaitable<std::vector<SessionInfo>> list_sessions(db::Connection& c, const std::string& user_id);
 
-awaitable<std::optional<AccountTokenRecord>> lock_account_token(db::Transaction& tx, const std::string& hash_hex,
+awaitable<std::optional<AccountTokenRecord>> lock_account_token(db::Transaction& tx,
+                                                                const std::string& hash_hex,
                                                                 std::string_view purpose);
 awaitable<void> mark_account_token_used(db::Transaction& tx, const std::string& hash_hex);
 awaitable<void> mark_email_verified(db::Transaction& tx, const std::string& user_id);

@@ -6,10 +6,9 @@ namespace mc::artists {
 
 const std::vector<std::string_view>& genres() {
   static const std::vector<std::string_view> all = {
-      "ambient", "blues",  "classical", "country",   "electronic", "experimental", "folk",
-      "funk",    "gospel", "hip-hop",   "house",     "indie",      "jazz",         "latin",
-      "lo-fi",   "metal",  "pop",       "punk",      "reggae",     "rnb",          "rock",
-      "soul",    "soundtrack", "techno", "world"};
+      "ambient", "blues", "classical", "country", "electronic", "experimental", "folk",  "funk", "gospel",
+      "hip-hop", "house", "indie",     "jazz",    "latin",      "lo-fi",        "metal", "pop",  "punk",
+      "reggae",  "rnb",   "rock",      "soul",    "soundtrack", "techno",       "world"};
   return all;
 }
 
