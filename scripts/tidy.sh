@@ -15,7 +15,7 @@ fi
 status=0
 for f in "${files[@]}"; do
   [ -f "$f" ] || continue
-  clang-tidy -p build-tidy --quiet "$f" 2>&1 | grep -v "warnings generated" || true
-  clang-tidy -p build-tidy --quiet "$f" >/dev/null 2>&1 || status=1
+  out=$(clang-tidy -p build-tidy --quiet "$f" 2>&1) || status=1
+  grep -v "warnings generated" <<<"$out" || true
 done
 exit $status
