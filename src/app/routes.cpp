@@ -1,6 +1,7 @@
 #include "app/routes.hpp"
 
 #include "features/accounts/routes.hpp"
+#include "features/artists/routes.hpp"
 #include "ops/routes.hpp"
 
 namespace mc::app {
@@ -8,6 +9,7 @@ namespace mc::app {
 void register_all_routes(http::Router& router, const RouteDeps& deps) {
   ops::register_routes(router, deps.config, deps.draining);
   accounts::register_routes(router, deps.accounts);
+  artists::register_routes(router, deps.artists);
 }
 
 }  // namespace mc::app

@@ -3,6 +3,7 @@
 
 #include "core/config.hpp"
 #include "features/accounts/service.hpp"
+#include "features/artists/service.hpp"
 #include "http/router.hpp"
 
 namespace mc::app {
@@ -13,6 +14,7 @@ struct RouteDeps {
   const Config& config;
   const std::atomic<bool>& draining;
   accounts::AccountsService& accounts;
+  artists::ArtistsService& artists;
 };
 
 void register_all_routes(http::Router& router, const RouteDeps& deps);

@@ -135,7 +135,8 @@ int serve(int argc, char** argv) {
     std::atomic<bool> draining{false};
     http::Router router;
     accounts::AccountsService accounts_service(config, jwt, *mailer);
-    register_all_routes(router, RouteDeps{config, draining, accounts_service});
+    artists::ArtistsService artists_service;
+    register_all_routes(router, RouteDeps{config, draining, accounts_service, artists_service});
 
     http::Pipeline pipeline(config, router, *limiter, jwt);
     http::Server server(config, pipeline, loop_views, contexts);

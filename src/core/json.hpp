@@ -25,6 +25,9 @@ class FieldReader {
   std::string required_string(std::string_view name);
   std::optional<std::string> optional_string(std::string_view name);
 
+  // Marks a field as known when the caller reads it itself (arrays, objects).
+  void accept(std::string_view name) { seen_.emplace(name); }
+
   // Records a rule failure for a field (first reason per field wins).
   void fail(std::string_view name, std::string_view reason);
   bool has_error(std::string_view name) const { return errors_.contains(name); }

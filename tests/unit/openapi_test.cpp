@@ -29,9 +29,10 @@ std::set<std::string> router_operations() {
   const JwtCodec jwt({{config.jwt_kid, config.jwt_secret}});
   auto mailer = mail::make_mailer(config);
   accounts::AccountsService accounts(config, jwt, *mailer);
+  artists::ArtistsService artists;
   std::atomic<bool> draining{false};
   http::Router router;
-  app::register_all_routes(router, app::RouteDeps{config, draining, accounts});
+  app::register_all_routes(router, app::RouteDeps{config, draining, accounts, artists});
   std::set<std::string> out;
   for (const auto* r : router.routes()) {
     std::string method(http::bhttp::to_string(r->method));

@@ -5,6 +5,7 @@
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "http/context.hpp"
+#include "http/request_body.hpp"
 #include "http/response.hpp"
 
 namespace mc::accounts {
@@ -15,21 +16,6 @@ using boost::asio::awaitable;
 using http::Context;
 using http::Response;
 using http::Verb;
-
-// A JSON request body: content type checked, parsed, read field by field.
-bj::object body_of(const Context& ctx) {
-  const auto type = ctx.req[http::bhttp::field::content_type];
-  if (!type.starts_with("application/json")) {
-    throw ApiError(415, "unsupported_media_type", "Send the body as application/json");
-  }
-  return json::parse_object(ctx.req.body());
-}
-
-// For endpoints without input: an empty body or `{}` only.
-void no_body(const Context& ctx) {
-  if (ctx.req.body().empty()) return;
-  json::FieldReader(body_of(ctx)).finish();
-}
 
 Client client_of(const Context& ctx) {
   return Client{std::string(ctx.req[http::bhttp::field::user_agent]), ctx.client_ip};
@@ -55,7 +41,7 @@ Response written_empty(Context& ctx, db::Lsn lsn) {
 
 void register_routes(http::Router& router, AccountsService& s) {
   router.add(Verb::post, "/api/auth/register", [&s](Context& ctx) -> awaitable<Response> {
-    const auto obj = body_of(ctx);
+    const auto obj = http::json_body(ctx);
     json::FieldReader r(obj);
     RegisterInput in{r.required_string("username"),   r.required_string("email"),
                      r.required_string("password"),   r.required_string("role"),
@@ -68,7 +54,7 @@ void register_routes(http::Router& router, AccountsService& s) {
 
   router.add(Verb::post, "/api/auth/login",
              [&s](Context& ctx) -> awaitable<Response> {
-               const auto obj = body_of(ctx);
+               const auto obj = http::json_body(ctx);
                json::FieldReader r(obj);
                const auto email = r.required_string("email");
                const auto password = r.required_string("password");
@@ -80,7 +66,7 @@ void register_routes(http::Router& router, AccountsService& s) {
              {.login_rate_limited = true});
 
   router.add(Verb::post, "/api/auth/refresh", [&s](Context& ctx) -> awaitable<Response> {
-    const auto obj = body_of(ctx);
+    const auto obj = http::json_body(ctx);
     json::FieldReader r(obj);
     const auto token = r.required_string("refreshToken");
     r.finish();
@@ -90,7 +76,7 @@ void register_routes(http::Router& router, AccountsService& s) {
 
   router.add(Verb::post, "/api/auth/logout", [&s](Context& ctx) -> awaitable<Response> {
     const auto& who = ctx.require_auth();
-    no_body(ctx);
+    http::no_body(ctx);
     const auto lsn = co_await s.logout(ctx.db(), who);
     co_return written_empty(ctx, lsn);
   });
@@ -102,7 +88,7 @@ void register_routes(http::Router& router, AccountsService& s) {
   });
 
   router.add(Verb::post, "/api/auth/verify-email", [&s](Context& ctx) -> awaitable<Response> {
-    const auto obj = body_of(ctx);
+    const auto obj = http::json_body(ctx);
     json::FieldReader r(obj);
     const auto token = r.required_string("token");
     r.finish();
@@ -112,14 +98,14 @@ void register_routes(http::Router& router, AccountsService& s) {
 
   router.add(Verb::post, "/api/auth/verify-email/resend", [&s](Context& ctx) -> awaitable<Response> {
     const auto& who = ctx.require_auth();
-    no_body(ctx);
+    http::no_body(ctx);
     const auto lsn = co_await s.resend_verification(ctx.db(), who);
     co_return written(ctx, 202, bj::object{{"status", "sent"}}, lsn);
   });
 
   router.add(Verb::post, "/api/auth/password/forgot",
              [&s](Context& ctx) -> awaitable<Response> {
-               const auto obj = body_of(ctx);
+               const auto obj = http::json_body(ctx);
                json::FieldReader r(obj);
                const auto email = r.required_string("email");
                if (!r.has_error("email") && !AccountsService::valid_email(email)) {
@@ -132,7 +118,7 @@ void register_routes(http::Router& router, AccountsService& s) {
              {.login_rate_limited = true});
 
   router.add(Verb::post, "/api/auth/password/reset", [&s](Context& ctx) -> awaitable<Response> {
-    const auto obj = body_of(ctx);
+    const auto obj = http::json_body(ctx);
     json::FieldReader r(obj);
     const auto token = r.required_string("token");
     const auto password = r.required_string("password");
@@ -144,7 +130,7 @@ void register_routes(http::Router& router, AccountsService& s) {
 
   router.add(Verb::post, "/api/auth/password/change", [&s](Context& ctx) -> awaitable<Response> {
     const auto& who = ctx.require_auth();
-    const auto obj = body_of(ctx);
+    const auto obj = http::json_body(ctx);
     json::FieldReader r(obj);
     const auto current = r.required_string("currentPassword");
     const auto next = r.required_string("newPassword");
@@ -157,7 +143,7 @@ void register_routes(http::Router& router, AccountsService& s) {
 
   router.add(Verb::post, "/api/auth/email/change", [&s](Context& ctx) -> awaitable<Response> {
     const auto& who = ctx.require_auth();
-    const auto obj = body_of(ctx);
+    const auto obj = http::json_body(ctx);
     json::FieldReader r(obj);
     const auto email = r.required_string("newEmail");
     const auto password = r.required_string("password");

@@ -16,9 +16,10 @@ constexpr Query kInsertUser{
     "INSERT INTO users (username, email, password_hash, role) VALUES ($1, $2, $3, $4) RETURNING id"};
 constexpr Query kInsertArtist{
     "accounts_insert_artist_profile",
-    "INSERT INTO artist_profiles (user_id, stage_name, slug, genre) "
+    "INSERT INTO artist_profiles (user_id, stage_name, slug, genre, genres) "
     "SELECT $1::uuid, $2, CASE WHEN EXISTS (SELECT 1 FROM artist_profiles WHERE slug = $3) "
-    "THEN $3 || '-' || substr(replace($1::uuid::text, '-', ''), 1, 8) ELSE $3 END, $4"};
+    "THEN $3 || '-' || substr(replace($1::uuid::text, '-', ''), 1, 8) ELSE $3 END, $4::text, "
+    "CASE WHEN $4::text IS NULL THEN '{}'::text[] ELSE ARRAY[$4::text] END"};
 constexpr Query kInsertSession{
     "accounts_insert_session",
     "INSERT INTO sessions (user_id, user_agent, ip, expires_at) "

@@ -1,0 +1,44 @@
+#pragma once
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+
+#include "core/json.hpp"
+#include "core/jwt.hpp"
+#include "db/cluster.hpp"
+#include "features/artists/store.hpp"
+
+namespace mc::artists {
+
+using boost::asio::awaitable;
+
+template <class T>
+struct Written {
+  T value;
+  db::Lsn lsn;
+};
+
+// Rules for artist profiles and the follow graph (SPEC §4.2).
+class ArtistsService {
+ public:
+  // Field rules for a profile edit; failures go into the reader.
+  static void check_update(const store::ProfileUpdate& u, json::FieldReader& errors);
+
+  awaitable<boost::json::object> get(db::Cluster& db, const std::string& id_or_slug,
+                                     std::optional<db::Lsn> token);
+  awaitable<boost::json::object> list(db::Cluster& db, const store::ListQuery& q);
+  awaitable<Written<boost::json::object>> update_profile(db::Cluster& db, const AccessClaims& who,
+                                                         const store::ProfileUpdate& u);
+  awaitable<Written<bool>> follow(db::Cluster& db, const AccessClaims& who, const std::string& id_or_slug,
+                                  bool on);
+  awaitable<boost::json::object> followers(db::Cluster& db, const std::string& id_or_slug, int page,
+                                           int limit, std::optional<db::Lsn> token);
+  awaitable<boost::json::object> fans_also_follow(db::Cluster& db, const std::string& id_or_slug);
+
+ private:
+  awaitable<store::Profile> require(db::Cluster& db, const std::string& id_or_slug,
+                                    std::optional<db::Lsn> token);
+};
+
+boost::json::object to_json(const store::Profile& p);
+
+}  // namespace mc::artists

@@ -1,0 +1,38 @@
+#pragma once
+#include <boost/asio/awaitable.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "db/cluster.hpp"
+
+namespace mc::memberships {
+
+// SPEC §2: one vocabulary everywhere, ranked.
+enum class Tier { free = 0, supporter = 1, superfan = 2 };
+
+std::string_view to_string(Tier t);
+std::optional<Tier> parse_tier(std::string_view s);
+
+// What a viewer may see of one artist's content.
+struct Access {
+  Tier tier = Tier::free;
+  bool sees_everything = false;  // the artist themself, or an admin
+
+  bool allows(Tier required) const {
+    return sees_everything || static_cast<int>(tier) >= static_cast<int>(required);
+  }
+};
+
+struct Viewer {
+  std::optional<std::string> user_id;  // nullopt: anonymous
+  std::string role;                    // fan | artist | admin
+};
+
+// The one answer to "which tier does user U hold for artist A right now": an active
+// subscription's tier (renewals keep it active), or a cancelled one's until its period ends;
+// past_due and everything else is free. Anonymous viewers and followers are free.
+boost::asio::awaitable<Access> access_for(db::Cluster& db, const Viewer& viewer, const std::string& artist_id,
+                                          std::optional<db::Lsn> token = std::nullopt);
+
+}  // namespace mc::memberships

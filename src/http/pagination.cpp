@@ -1,0 +1,41 @@
+#include "http/pagination.hpp"
+
+#include <charconv>
+
+#include "core/error.hpp"
+
+namespace mc::http {
+namespace {
+
+std::optional<int> parse_int(const std::string& s) {
+  int v = 0;
+  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+Page pagination(const Context& ctx, int default_limit) {
+  Page page{1, default_limit};
+  boost::json::object errors;
+  if (auto raw = ctx.query_param("page")) {
+    const auto v = parse_int(*raw);
+    if (!v || *v < 1 || *v > 100000)
+      errors["page"] = "must be an integer ≥ 1";
+    else
+      page.page = *v;
+  }
+  if (auto raw = ctx.query_param("limit")) {
+    const auto v = parse_int(*raw);
+    if (!v || *v < 1 || *v > 100)
+      errors["limit"] = "must be an integer from 1 to 100";
+    else
+      page.limit = *v;
+  }
+  if (!errors.empty())
+    throw ApiError(400, "invalid_query", "Query parameters are invalid", std::move(errors));
+  return page;
+}
+
+}  // namespace mc::http
