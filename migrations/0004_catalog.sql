@@ -93,6 +93,7 @@ CREATE TABLE tracks (
     like_count      bigint NOT NULL DEFAULT 0,
     created_at      timestamptz NOT NULL DEFAULT now(),
     updated_at      timestamptz NOT NULL DEFAULT now(),
-    UNIQUE (release_id, position) DEFERRABLE INITIALLY DEFERRED
+    -- Immediate, so a clash is reported at insert; reordering defers it in its own transaction.
+    UNIQUE (release_id, position) DEFERRABLE INITIALLY IMMEDIATE
 );
 CREATE INDEX tracks_artist_idx ON tracks (artist_id, created_at DESC);

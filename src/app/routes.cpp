@@ -2,6 +2,7 @@
 
 #include "features/accounts/routes.hpp"
 #include "features/artists/routes.hpp"
+#include "features/catalog/routes.hpp"
 #include "ops/routes.hpp"
 
 namespace mc::app {
@@ -10,6 +11,7 @@ void register_all_routes(http::Router& router, const RouteDeps& deps) {
   ops::register_routes(router, deps.config, deps.draining);
   accounts::register_routes(router, deps.accounts);
   artists::register_routes(router, deps.artists);
+  catalog::register_routes(router, deps.catalog);
 }
 
 }  // namespace mc::app

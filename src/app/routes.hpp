@@ -4,6 +4,7 @@
 #include "core/config.hpp"
 #include "features/accounts/service.hpp"
 #include "features/artists/service.hpp"
+#include "features/catalog/service.hpp"
 #include "http/router.hpp"
 
 namespace mc::app {
@@ -15,6 +16,7 @@ struct RouteDeps {
   const std::atomic<bool>& draining;
   accounts::AccountsService& accounts;
   artists::ArtistsService& artists;
+  catalog::CatalogService& catalog;
 };
 
 void register_all_routes(http::Router& router, const RouteDeps& deps);

@@ -136,7 +136,9 @@ int serve(int argc, char** argv) {
     http::Router router;
     accounts::AccountsService accounts_service(config, jwt, *mailer);
     artists::ArtistsService artists_service;
-    register_all_routes(router, RouteDeps{config, draining, accounts_service, artists_service});
+    catalog::CatalogService catalog_service(artists_service);
+    register_all_routes(router,
+                        RouteDeps{config, draining, accounts_service, artists_service, catalog_service});
 
     http::Pipeline pipeline(config, router, *limiter, jwt);
     http::Server server(config, pipeline, loop_views, contexts);
@@ -153,7 +155,7 @@ int serve(int argc, char** argv) {
           co_await relay.start_from_tail();
           co_await relay.run();
         },
-        [&relay_done](std::exception_ptr e) {
+        [&relay_done](const std::exception_ptr& e) {
           if (e) {
             try {
               std::rethrow_exception(e);

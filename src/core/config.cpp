@@ -129,7 +129,7 @@ std::string load_or_create_secret(const std::filesystem::path& file) {
   }
   fs::create_directories(file.parent_path());
   fs::permissions(file.parent_path(), fs::perms::owner_all, fs::perm_options::replace);
-  const std::string secret = base64url_encode(random_bytes(32));
+  std::string secret = base64url_encode(random_bytes(32));
   const fs::path tmp = file.string() + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);

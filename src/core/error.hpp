@@ -11,7 +11,7 @@ namespace mc {
 // The one error type for requests: mapped to SPEC §5's envelope by the HTTP layer.
 class ApiError : public std::runtime_error {
  public:
-  ApiError(int status, std::string code, std::string message, boost::json::object details = {})
+  ApiError(int status, std::string code, const std::string& message, boost::json::object details = {})
       : std::runtime_error(message), status_(status), code_(std::move(code)), details_(std::move(details)) {}
 
   int status() const { return status_; }

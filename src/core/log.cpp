@@ -13,7 +13,7 @@
 namespace mc::log {
 namespace {
 
-constexpr std::size_t kFlushThreshold = 256 * 1024;
+constexpr std::size_t kFlushThreshold = std::size_t{256} * 1024;
 
 struct Sink {
   std::mutex mutex;

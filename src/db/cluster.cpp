@@ -13,7 +13,8 @@ constexpr Query kReplayLsn{"cluster_replay_lsn", "SELECT pg_last_wal_replay_lsn(
 constexpr auto kPollInterval = std::chrono::milliseconds(2);
 }  // namespace
 
-Cluster::Cluster(asio::any_io_executor ex, ClusterOptions options) : ex_(ex), options_(std::move(options)) {
+Cluster::Cluster(const asio::any_io_executor& ex, ClusterOptions options)
+    : ex_(ex), options_(std::move(options)) {
   writer_ = std::make_unique<Pool>(ex, options_.writer);
   if (options_.reader) reader_ = std::make_unique<Pool>(ex, *options_.reader);
 }

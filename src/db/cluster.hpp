@@ -31,7 +31,7 @@ struct ReadLease {
 // One Cluster per event loop.
 class Cluster {
  public:
-  Cluster(boost::asio::any_io_executor ex, ClusterOptions options);
+  Cluster(const boost::asio::any_io_executor& ex, ClusterOptions options);
 
   boost::asio::awaitable<Lease> writer();
   boost::asio::awaitable<Transaction> begin();

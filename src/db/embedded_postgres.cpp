@@ -36,13 +36,13 @@ void chown_tree(const fs::path& root, const std::string& user) {
 std::string find_postgres_bin_dir() {
   if (const char* dir = std::getenv("PG_BIN_DIR"); dir && *dir) return dir;
   for (const char* v : {"17", "16", "15"}) {
-    const std::string dir = std::string("/usr/lib/postgresql/") + v + "/bin";
+    std::string dir = std::string("/usr/lib/postgresql/") + v + "/bin";
     if (fs::exists(dir + "/pg_ctl")) return dir;
   }
   throw std::runtime_error("PostgreSQL server binaries not found (install postgresql-15 or set PG_BIN_DIR)");
 }
 
-EmbeddedPostgres::EmbeddedPostgres(fs::path var_dir) {
+EmbeddedPostgres::EmbeddedPostgres(const fs::path& var_dir) {
   root_ = fs::absolute(var_dir / "pg").lexically_normal();
   data_ = root_ / "data";
   log_file_ = root_ / "log" / "postgres.log";

@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace mc::db {
 
@@ -10,7 +11,7 @@ namespace mc::db {
 // killed server is detected through postmaster.pid and stopped before a clean start.
 class EmbeddedPostgres {
  public:
-  explicit EmbeddedPostgres(std::filesystem::path var_dir);
+  explicit EmbeddedPostgres(const std::filesystem::path& var_dir);
   ~EmbeddedPostgres();
   EmbeddedPostgres(const EmbeddedPostgres&) = delete;
   EmbeddedPostgres& operator=(const EmbeddedPostgres&) = delete;

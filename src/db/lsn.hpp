@@ -13,7 +13,8 @@ struct Lsn {
 
   static std::optional<Lsn> parse(std::string_view text);
   std::string str() const;
-  auto operator<=>(const Lsn&) const = default;
+  auto operator<=>(const Lsn&) const =
+      default;  // NOLINT(modernize-use-nullptr): clang-tidy 14 false positive
 };
 
 }  // namespace mc::db

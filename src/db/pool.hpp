@@ -70,7 +70,7 @@ class Pool {
  private:
   friend class Lease;
   struct Waiter {
-    explicit Waiter(boost::asio::any_io_executor ex) : timer(ex) {}
+    explicit Waiter(const boost::asio::any_io_executor& ex) : timer(ex) {}
     boost::asio::steady_timer timer;
     std::unique_ptr<Connection> handed;
     bool may_open = false;  // woken because capacity freed up

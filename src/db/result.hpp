@@ -13,10 +13,8 @@ namespace mc::db {
 // A failed statement, with PostgreSQL's SQLSTATE and (for constraint errors) the constraint name.
 class DbError : public std::runtime_error {
  public:
-  DbError(std::string message, std::string sqlstate = {}, std::string constraint = {})
-      : std::runtime_error(std::move(message)),
-        sqlstate_(std::move(sqlstate)),
-        constraint_(std::move(constraint)) {}
+  DbError(const std::string& message, std::string sqlstate = {}, std::string constraint = {})
+      : std::runtime_error(message), sqlstate_(std::move(sqlstate)), constraint_(std::move(constraint)) {}
   const std::string& sqlstate() const { return sqlstate_; }
   const std::string& constraint() const { return constraint_; }
   bool unique_violation() const { return sqlstate_ == "23505"; }

@@ -24,7 +24,7 @@ using tcp = asio::ip::tcp;
 
 namespace {
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t kHeaderLimit = 16 * 1024;
+constexpr std::size_t kHeaderLimit = std::size_t{16} * 1024;
 
 // One contiguous write per response: cheaper than Beast's generic serializer for the small,
 // fully-buffered responses this server sends.

@@ -30,9 +30,10 @@ std::set<std::string> router_operations() {
   auto mailer = mail::make_mailer(config);
   accounts::AccountsService accounts(config, jwt, *mailer);
   artists::ArtistsService artists;
+  catalog::CatalogService catalog(artists);
   std::atomic<bool> draining{false};
   http::Router router;
-  app::register_all_routes(router, app::RouteDeps{config, draining, accounts, artists});
+  app::register_all_routes(router, app::RouteDeps{config, draining, accounts, artists, catalog});
   std::set<std::string> out;
   for (const auto* r : router.routes()) {
     std::string method(http::bhttp::to_string(r->method));

@@ -229,6 +229,7 @@ awaitable<void> revoke_other_sessions(db::Transaction& tx, const std::string& us
 awaitable<std::vector<SessionInfo>> list_sessions(db::Connection& c, const std::string& user_id) {
   const auto r = co_await c.exec(kListSessions, params(user_id));
   std::vector<SessionInfo> out;
+  out.reserve(static_cast<std::size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) {
     out.push_back(
         SessionInfo{r.str(i, 0), r.str(i, 1), r.str(i, 2), r.str(i, 3), r.opt_str(i, 4), r.opt_str(i, 5)});

@@ -133,6 +133,12 @@ awaitable<bj::object> ArtistsService::followers(db::Cluster& db, const std::stri
       {"followers", std::move(items)}, {"page", page}, {"limit", limit}, {"total", artist.followers}};
 }
 
+awaitable<std::string> ArtistsService::resolve_id(db::Cluster& db, const std::string& id_or_slug,
+                                                  std::optional<db::Lsn> token) {
+  const store::Profile p = co_await require(db, id_or_slug, token);
+  co_return p.id;
+}
+
 awaitable<bj::object> ArtistsService::fans_also_follow(db::Cluster& db, const std::string& id_or_slug) {
   const store::Profile artist = co_await require(db, id_or_slug, std::nullopt);
   const auto others = co_await store::fans_also_follow(db, artist.id, 10);

@@ -33,6 +33,9 @@ class ArtistsService {
   awaitable<boost::json::object> followers(db::Cluster& db, const std::string& id_or_slug, int page,
                                            int limit, std::optional<db::Lsn> token);
   awaitable<boost::json::object> fans_also_follow(db::Cluster& db, const std::string& id_or_slug);
+  // The artist's id for an id or slug; 404 when there is no such artist.
+  awaitable<std::string> resolve_id(db::Cluster& db, const std::string& id_or_slug,
+                                    std::optional<db::Lsn> token);
 
  private:
   awaitable<store::Profile> require(db::Cluster& db, const std::string& id_or_slug,

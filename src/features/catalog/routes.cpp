@@ -1,0 +1,173 @@
+#include "features/catalog/routes.hpp"
+
+#include <boost/json.hpp>
+#include <regex>
+
+#include "core/error.hpp"
+#include "core/json.hpp"
+#include "features/artists/genres.hpp"
+#include "features/memberships/tiers.hpp"
+#include "http/context.hpp"
+#include "http/request_body.hpp"
+#include "http/response.hpp"
+
+namespace mc::catalog {
+namespace {
+
+namespace bj = boost::json;
+using boost::asio::awaitable;
+using http::Context;
+using http::Response;
+using http::Verb;
+
+bool rfc3339(const std::string& s) {
+  static const std::regex re(R"(^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$)");
+  return std::regex_match(s, re);
+}
+
+void check_title(json::FieldReader& r, std::string_view field, const std::optional<std::string>& title) {
+  if (title && !r.has_error(field) && (title->empty() || title->size() > 200))
+    r.fail(field, "must be 1-200 characters");
+}
+
+void check_tier(json::FieldReader& r, const std::optional<std::string>& tier) {
+  if (tier && !r.has_error("minTier") && !memberships::parse_tier(*tier)) {
+    r.fail("minTier", "must be free, supporter or superfan");
+  }
+}
+
+void check_time(json::FieldReader& r, const std::optional<std::string>& t) {
+  if (t && !r.has_error("releaseAt") && !rfc3339(*t)) r.fail("releaseAt", "must be an RFC 3339 timestamp");
+}
+
+std::optional<bool> optional_bool(const bj::object& obj, std::string_view name, json::FieldReader& r) {
+  r.accept(name);
+  const auto* v = obj.if_contains(name);
+  if (!v || v->is_null()) return std::nullopt;
+  if (!v->is_bool()) {
+    r.fail(name, "must be true or false");
+    return std::nullopt;
+  }
+  return v->as_bool();
+}
+
+std::optional<std::string> optional_tags(const bj::object& obj, json::FieldReader& r) {
+  r.accept("tags");
+  const auto* v = obj.if_contains("tags");
+  if (!v || v->is_null()) return std::nullopt;
+  if (!v->is_array() || v->as_array().size() > 10) {
+    r.fail("tags", "must be an array of at most 10 strings");
+    return std::nullopt;
+  }
+  std::string out = "{";
+  for (const auto& e : v->as_array()) {
+    if (!e.is_string() || e.as_string().empty() || e.as_string().size() > 30) {
+      r.fail("tags", "each tag is 1-30 characters");
+      return std::nullopt;
+    }
+    if (out.size() > 1) out += ',';
+    out += '"';
+    for (char c : e.as_string()) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
+std::optional<AccessClaims> viewer(const Context& ctx) {
+  if (ctx.auth_error) ctx.require_auth();  // a bad token is an error, not anonymity
+  return ctx.auth;
+}
+
+}  // namespace
+
+void register_routes(http::Router& router, CatalogService& s) {
+  router.add(Verb::post, "/api/releases", [&s](Context& ctx) -> awaitable<Response> {
+    const auto& who = ctx.require_auth();
+    const auto obj = http::json_body(ctx);
+    json::FieldReader r(obj);
+    store::NewRelease in;
+    in.title = r.required_string("title");
+    in.kind = r.required_string("kind");
+    in.genre = r.optional_string("genre");
+    in.tags_pg = optional_tags(obj, r);
+    const auto tier = r.optional_string("minTier");
+    in.release_at = r.optional_string("releaseAt");
+    check_title(r, "title", in.title);
+    if (!r.has_error("kind") && in.kind != "single" && in.kind != "ep" && in.kind != "album") {
+      r.fail("kind", "must be single, ep or album");
+    }
+    if (in.genre && !artists::is_genre(*in.genre)) r.fail("genre", "is not a known genre");
+    check_tier(r, tier);
+    check_time(r, in.release_at);
+    r.finish();
+    in.min_tier = tier.value_or("free");
+    const auto result = co_await s.create_release(ctx.db(), who, in);
+    ctx.consistency_out = result.lsn;
+    co_return http::json_response(201, result.value);
+  });
+
+  router.add(Verb::patch, "/api/releases/{id:uuid}", [&s](Context& ctx) -> awaitable<Response> {
+    const auto& who = ctx.require_auth();
+    const auto obj = http::json_body(ctx);
+    json::FieldReader r(obj);
+    store::ReleasePatch p;
+    p.title = r.optional_string("title");
+    p.min_tier = r.optional_string("minTier");
+    r.accept("releaseAt");
+    if (const auto* v = obj.if_contains("releaseAt"); v && v->is_null()) {
+      p.clear_release_at = true;
+    } else {
+      p.release_at = r.optional_string("releaseAt");
+    }
+    p.published = optional_bool(obj, "published", r);
+    check_title(r, "title", p.title);
+    check_tier(r, p.min_tier);
+    check_time(r, p.release_at);
+    r.finish();
+    const auto result = co_await s.patch_release(ctx.db(), who, std::string(ctx.param("id")), p);
+    ctx.consistency_out = result.lsn;
+    co_return http::json_response(200, result.value);
+  });
+
+  router.add(Verb::post, "/api/releases/{id:uuid}/tracks", [&s](Context& ctx) -> awaitable<Response> {
+    const auto& who = ctx.require_auth();
+    const auto obj = http::json_body(ctx);
+    json::FieldReader r(obj);
+    const auto title = r.required_string("title");
+    const auto tier = r.optional_string("minTier");
+    r.accept("position");
+    std::optional<int> position;
+    if (const auto* v = obj.if_contains("position"); v && !v->is_null()) {
+      if (!v->is_int64() || v->as_int64() < 1 || v->as_int64() > 500)
+        r.fail("position", "must be an integer 1-500");
+      else
+        position = static_cast<int>(v->as_int64());
+    }
+    check_title(r, "title", title);
+    check_tier(r, tier);
+    r.finish();
+    const auto result = co_await s.add_track(ctx.db(), who, std::string(ctx.param("id")), title,
+                                             tier.value_or("free"), position);
+    ctx.consistency_out = result.lsn;
+    co_return http::json_response(201, result.value);
+  });
+
+  router.add(Verb::get, "/api/artists/{id}/content", [&s](Context& ctx) -> awaitable<Response> {
+    const auto who = viewer(ctx);
+    const bj::object body =
+        co_await s.artist_content(ctx.db(), who, std::string(ctx.param("id")), ctx.consistency_in);
+    co_return http::json_response(200, body);
+  });
+
+  router.add(Verb::get, "/api/content/{id:uuid}", [&s](Context& ctx) -> awaitable<Response> {
+    const auto who = viewer(ctx);
+    const bj::object body =
+        co_await s.content(ctx.db(), who, std::string(ctx.param("id")), ctx.consistency_in);
+    co_return http::json_response(200, body);
+  });
+}
+
+}  // namespace mc::catalog

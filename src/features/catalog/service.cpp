@@ -1,0 +1,195 @@
+#include "features/catalog/service.hpp"
+
+#include <boost/json.hpp>
+#include <map>
+
+#include "core/error.hpp"
+#include "events/outbox.hpp"
+#include "features/catalog/visibility.hpp"
+#include "features/memberships/tiers.hpp"
+
+namespace mc::catalog {
+namespace bj = boost::json;
+using memberships::Tier;
+
+namespace {
+
+bj::value opt_str(const std::optional<std::string>& v) {
+  return v ? bj::value(*v) : bj::value(nullptr);
+}
+bj::value opt_num(const std::optional<double>& v) {
+  return v ? bj::value(*v) : bj::value(nullptr);
+}
+
+std::string iso(Clock::time_point t) {
+  const std::time_t tt = Clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::optional<Clock::time_point> at(const std::optional<double>& unix_seconds) {
+  if (!unix_seconds) return std::nullopt;
+  return Clock::time_point(
+      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(*unix_seconds)));
+}
+
+bj::value iso_or_null(const std::optional<double>& unix_seconds) {
+  const auto t = at(unix_seconds);
+  return t ? bj::value(iso(*t)) : bj::value(nullptr);
+}
+
+memberships::Viewer viewer_of(const std::optional<AccessClaims>& c) {
+  if (!c) return {};
+  return memberships::Viewer{c->user_id, c->role};
+}
+
+bj::value lock_json(const Visibility& v) {
+  if (v.playable) return nullptr;
+  bj::object lock;
+  lock["requiredTier"] =
+      v.locked_by_tier ? bj::value(memberships::to_string(*v.locked_by_tier)) : bj::value(nullptr);
+  lock["availableAt"] = v.available_at ? bj::value(iso(*v.available_at)) : bj::value(nullptr);
+  return lock;
+}
+
+// Locked items are teasers: no audio facts, never a playable reference.
+bj::object track_json(const store::Track& t, const Visibility& v) {
+  bj::object out{{"id", t.id},
+                 {"releaseId", t.release_id},
+                 {"artistId", t.artist_id},
+                 {"title", t.title},
+                 {"position", t.position},
+                 {"artworkKey", opt_str(t.artwork_key)},
+                 {"minTier", t.min_tier},
+                 {"releaseAt", iso_or_null(t.release_at)},
+                 {"locked", lock_json(v)}};
+  if (v.playable) {
+    out["status"] = t.status;
+    out["progress"] = t.progress;
+    out["durationS"] = opt_num(t.duration_s);
+    out["gainDb"] = opt_num(t.gain_db);
+    out["playCount"] = t.play_count;
+    out["likeCount"] = t.like_count;
+  }
+  return out;
+}
+
+bj::object release_json(const store::Release& r, const Visibility& v) {
+  return {{"id", r.id},
+          {"artistId", r.artist_id},
+          {"title", r.title},
+          {"kind", r.kind},
+          {"genre", opt_str(r.genre)},
+          {"tags", bj::parse(r.tags_json)},
+          {"coverKey", opt_str(r.cover_key)},
+          {"minTier", r.min_tier},
+          {"releaseAt", iso_or_null(r.release_at)},
+          {"published", r.published},
+          {"createdAt", r.created_at},
+          {"locked", lock_json(v)}};
+}
+
+Tier tier_of(const std::string& s) {
+  return memberships::parse_tier(s).value_or(Tier::superfan);
+}
+
+void require_artist(const AccessClaims& who) {
+  if (who.role != "artist") throw ApiError(403, "forbidden", "Only artists publish releases");
+}
+
+}  // namespace
+
+awaitable<Written<bj::object>> CatalogService::create_release(db::Cluster& db, const AccessClaims& who,
+                                                              const store::NewRelease& r) {
+  require_artist(who);
+  auto tx = co_await db.begin();
+  const store::Release release = co_await store::insert_release(tx, who.user_id, r);
+  const bj::object event{{"releaseId", release.id}, {"artistId", who.user_id}};
+  co_await events::append(tx, "release.created", release.id, event);
+  const db::Lsn lsn = co_await tx.commit();
+  const Visibility all{true, true, std::nullopt, std::nullopt};
+  co_return Written<bj::object>{release_json(release, all), lsn};
+}
+
+awaitable<Written<bj::object>> CatalogService::patch_release(db::Cluster& db, const AccessClaims& who,
+                                                             const std::string& id,
+                                                             const store::ReleasePatch& p) {
+  require_artist(who);
+  auto tx = co_await db.begin();
+  const auto release = co_await store::patch_release(tx, id, who.user_id, p);
+  if (!release) throw ApiError::not_found("No such release of yours");
+  if (p.published && *p.published) {
+    const bj::object event{{"releaseId", id}, {"artistId", who.user_id}};
+    co_await events::append(tx, "release.published", id, event);
+  }
+  const db::Lsn lsn = co_await tx.commit();
+  const Visibility all{true, true, std::nullopt, std::nullopt};
+  co_return Written<bj::object>{release_json(*release, all), lsn};
+}
+
+awaitable<Written<bj::object>> CatalogService::add_track(db::Cluster& db, const AccessClaims& who,
+                                                         const std::string& release_id,
+                                                         const std::string& title,
+                                                         const std::string& min_tier,
+                                                         std::optional<int> position) {
+  require_artist(who);
+  auto tx = co_await db.begin();
+  const auto owner = co_await store::release_owner(tx, release_id);
+  if (!owner || *owner != who.user_id) throw ApiError::not_found("No such release of yours");
+  std::optional<store::Track> track;
+  try {
+    store::Track t = co_await store::insert_track(tx, release_id, who.user_id, title, min_tier, position);
+    track.emplace(std::move(t));
+  } catch (const db::DbError& e) {
+    if (!e.unique_violation()) throw;
+  }
+  if (!track) throw ApiError(409, "position_taken", "Another track already has this position");
+  const db::Lsn lsn = co_await tx.commit();
+  const Visibility all{true, true, std::nullopt, std::nullopt};
+  co_return Written<bj::object>{track_json(*track, all), lsn};
+}
+
+awaitable<bj::object> CatalogService::artist_content(db::Cluster& db,
+                                                     const std::optional<AccessClaims>& viewer,
+                                                     const std::string& artist,
+                                                     std::optional<db::Lsn> token) {
+  const std::string artist_id = co_await artists_.resolve_id(db, artist, token);
+  const memberships::Viewer v = viewer_of(viewer);
+  const memberships::Access access = co_await memberships::access_for(db, v, artist_id, token);
+  const auto releases = co_await store::releases_of(db, token, artist_id);
+  const auto tracks = co_await store::tracks_of_artist(db, token, artist_id);
+  const auto now = Clock::now();
+  std::map<std::string, bj::array> by_release;
+  for (const auto& t : tracks) {
+    const Visibility vis = evaluate(access, tier_of(t.min_tier), t.published, at(t.release_at), now);
+    if (vis.listed) by_release[t.release_id].push_back(track_json(t, vis));
+  }
+  bj::array out;
+  for (const auto& r : releases) {
+    const Visibility vis = evaluate(access, tier_of(r.min_tier), r.published, at(r.release_at), now);
+    if (!vis.listed) continue;
+    bj::object json = release_json(r, vis);
+    json["tracks"] = std::move(by_release[r.id]);
+    out.push_back(std::move(json));
+  }
+  co_return bj::object{{"artistId", artist_id},
+                       {"viewerTier", memberships::to_string(access.tier)},
+                       {"releases", std::move(out)}};
+}
+
+awaitable<bj::object> CatalogService::content(db::Cluster& db, const std::optional<AccessClaims>& viewer,
+                                              const std::string& track_id, std::optional<db::Lsn> token) {
+  const auto track = co_await store::track(db, token, track_id);
+  if (!track) throw ApiError::not_found("No such track");
+  const memberships::Viewer v = viewer_of(viewer);
+  const memberships::Access access = co_await memberships::access_for(db, v, track->artist_id, token);
+  const Visibility vis =
+      evaluate(access, tier_of(track->min_tier), track->published, at(track->release_at), Clock::now());
+  if (!vis.listed) throw ApiError::not_found("No such track");
+  co_return track_json(*track, vis);
+}
+
+}  // namespace mc::catalog

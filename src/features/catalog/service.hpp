@@ -1,0 +1,42 @@
+#pragma once
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+
+#include "core/jwt.hpp"
+#include "db/cluster.hpp"
+#include "features/artists/service.hpp"
+#include "features/catalog/store.hpp"
+
+namespace mc::catalog {
+
+using boost::asio::awaitable;
+
+template <class T>
+struct Written {
+  T value;
+  db::Lsn lsn;
+};
+
+// Releases and tracks, and what each viewer may see of them (SPEC §2, §4.3): drafts only for
+// their artist, tier-gated and scheduled items as teasers (title, artwork, what unlocks them).
+class CatalogService {
+ public:
+  explicit CatalogService(artists::ArtistsService& artists) : artists_(artists) {}
+
+  awaitable<Written<boost::json::object>> create_release(db::Cluster& db, const AccessClaims& who,
+                                                         const store::NewRelease& r);
+  awaitable<Written<boost::json::object>> patch_release(db::Cluster& db, const AccessClaims& who,
+                                                        const std::string& id, const store::ReleasePatch& p);
+  awaitable<Written<boost::json::object>> add_track(db::Cluster& db, const AccessClaims& who,
+                                                    const std::string& release_id, const std::string& title,
+                                                    const std::string& min_tier, std::optional<int> position);
+  awaitable<boost::json::object> artist_content(db::Cluster& db, const std::optional<AccessClaims>& viewer,
+                                                const std::string& artist, std::optional<db::Lsn> token);
+  awaitable<boost::json::object> content(db::Cluster& db, const std::optional<AccessClaims>& viewer,
+                                         const std::string& track_id, std::optional<db::Lsn> token);
+
+ private:
+  artists::ArtistsService& artists_;
+};
+
+}  // namespace mc::catalog

@@ -1,0 +1,133 @@
+#include "features/catalog/store.hpp"
+
+namespace mc::catalog::store {
+namespace {
+
+using db::params;
+using db::Query;
+
+#define MC_ISO(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#define MC_RELEASE_COLUMNS                                                                              \
+  "r.id, r.artist_id, r.title, r.kind, r.genre, array_to_json(r.tags)::text, r.cover_key, r.min_tier, " \
+  "extract(epoch FROM r.release_at)::double precision, r.published, " MC_ISO("r.created_at") " "
+#define MC_TRACK_COLUMNS                                                                                \
+  "t.id, t.release_id, t.artist_id, t.position, t.title, t.min_tier, "                                  \
+  "extract(epoch FROM coalesce(t.release_at, r.release_at))::double precision, r.published, t.status, " \
+  "t.progress, t.duration_s, t.gain_db, coalesce(t.artwork_key, r.cover_key), t.play_count, t.like_count "
+
+constexpr Query kInsertRelease{
+    "catalog_insert_release",
+    "INSERT INTO releases AS r (artist_id, title, kind, genre, tags, min_tier, release_at) "
+    "VALUES ($1, $2, $3, $4, coalesce($5::text[], '{}'), $6, $7::timestamptz) RETURNING " MC_RELEASE_COLUMNS};
+constexpr Query kPatchRelease{
+    "catalog_patch_release",
+    "UPDATE releases AS r SET title = coalesce($3, title), min_tier = coalesce($4, min_tier), "
+    "release_at = CASE WHEN $7::boolean THEN NULL ELSE coalesce($5::timestamptz, release_at) END, "
+    "published = coalesce($6::boolean, published), updated_at = now() "
+    "WHERE id = $1 AND artist_id = $2 RETURNING " MC_RELEASE_COLUMNS};
+constexpr Query kReleaseOwner{"catalog_release_owner",
+                              "SELECT artist_id FROM releases WHERE id = $1 FOR UPDATE"};
+constexpr Query kInsertTrack{
+    "catalog_insert_track",
+    "WITH ins AS (INSERT INTO tracks (release_id, artist_id, title, min_tier, position) "
+    "VALUES ($1, $2, $3, $4, coalesce($5::int, (SELECT coalesce(max(position), 0) + 1 FROM tracks "
+    "WHERE release_id = $1))) RETURNING *) "
+    "SELECT " MC_TRACK_COLUMNS "FROM ins t JOIN releases r ON r.id = t.release_id"};
+constexpr Query kReleasesOf{"catalog_releases_of",
+                            "SELECT " MC_RELEASE_COLUMNS
+                            "FROM releases r WHERE r.artist_id = $1 "
+                            "ORDER BY coalesce(r.release_at, r.created_at) DESC, r.id LIMIT 200"};
+constexpr Query kTracksOfArtist{"catalog_tracks_of_artist",
+                                "SELECT " MC_TRACK_COLUMNS
+                                "FROM tracks t JOIN releases r ON r.id = t.release_id "
+                                "WHERE t.artist_id = $1 ORDER BY t.release_id, t.position LIMIT 2000"};
+constexpr Query kTrack{"catalog_track",
+                       "SELECT " MC_TRACK_COLUMNS
+                       "FROM tracks t JOIN releases r ON r.id = t.release_id WHERE t.id = $1"};
+
+std::optional<double> opt_double(const db::Result& r, int i, int c) {
+  if (r.is_null(i, c)) return std::nullopt;
+  return std::stod(r.str(i, c));
+}
+
+Release release_from(const db::Result& r, int i) {
+  return Release{r.str(i, 0),         r.str(i, 1),     r.str(i, 2),     r.str(i, 3),
+                 r.opt_str(i, 4),     r.str(i, 5),     r.opt_str(i, 6), r.str(i, 7),
+                 opt_double(r, i, 8), r.boolean(i, 9), r.str(i, 10)};
+}
+
+Track track_from(const db::Result& r, int i) {
+  Track t;
+  t.id = r.str(i, 0);
+  t.release_id = r.str(i, 1);
+  t.artist_id = r.str(i, 2);
+  t.position = static_cast<int>(r.int64(i, 3));
+  t.title = r.str(i, 4);
+  t.min_tier = r.str(i, 5);
+  t.release_at = opt_double(r, i, 6);
+  t.published = r.boolean(i, 7);
+  t.status = r.str(i, 8);
+  t.progress = static_cast<int>(r.int64(i, 9));
+  t.duration_s = opt_double(r, i, 10);
+  t.gain_db = opt_double(r, i, 11);
+  t.artwork_key = r.opt_str(i, 12);
+  t.play_count = r.int64(i, 13);
+  t.like_count = r.int64(i, 14);
+  return t;
+}
+
+}  // namespace
+
+awaitable<Release> insert_release(db::Transaction& tx, const std::string& artist_id, const NewRelease& n) {
+  const db::Result r = co_await tx.exec(
+      kInsertRelease, params(artist_id, n.title, n.kind, n.genre, n.tags_pg, n.min_tier, n.release_at));
+  co_return release_from(r, 0);
+}
+
+awaitable<std::optional<Release>> patch_release(db::Transaction& tx, const std::string& id,
+                                                const std::string& artist_id, const ReleasePatch& p) {
+  const db::Result r = co_await tx.exec(kPatchRelease, params(id, artist_id, p.title, p.min_tier,
+                                                              p.release_at, p.published, p.clear_release_at));
+  if (r.empty()) co_return std::nullopt;
+  co_return release_from(r, 0);
+}
+
+awaitable<std::optional<std::string>> release_owner(db::Transaction& tx, const std::string& release_id) {
+  const db::Result r = co_await tx.exec(kReleaseOwner, params(release_id));
+  if (r.empty()) co_return std::nullopt;
+  co_return r.str(0, 0);
+}
+
+awaitable<Track> insert_track(db::Transaction& tx, const std::string& release_id,
+                              const std::string& artist_id, const std::string& title,
+                              const std::string& min_tier, std::optional<int> position) {
+  const db::Result r =
+      co_await tx.exec(kInsertTrack, params(release_id, artist_id, title, min_tier, position));
+  co_return track_from(r, 0);
+}
+
+awaitable<std::vector<Release>> releases_of(db::Cluster& db, std::optional<db::Lsn> token,
+                                            const std::string& artist_id) {
+  const db::Result r = co_await db.read(kReleasesOf, params(artist_id), token);
+  std::vector<Release> out;
+  out.reserve(static_cast<std::size_t>(r.rows()));
+  for (int i = 0; i < r.rows(); ++i) out.push_back(release_from(r, i));
+  co_return out;
+}
+
+awaitable<std::vector<Track>> tracks_of_artist(db::Cluster& db, std::optional<db::Lsn> token,
+                                               const std::string& artist_id) {
+  const db::Result r = co_await db.read(kTracksOfArtist, params(artist_id), token);
+  std::vector<Track> out;
+  out.reserve(static_cast<std::size_t>(r.rows()));
+  for (int i = 0; i < r.rows(); ++i) out.push_back(track_from(r, i));
+  co_return out;
+}
+
+awaitable<std::optional<Track>> track(db::Cluster& db, std::optional<db::Lsn> token, const std::string& id) {
+  const db::Result r = co_await db.read(kTrack, params(id), token);
+  if (r.empty()) co_return std::nullopt;
+  co_return track_from(r, 0);
+}
+
+}  // namespace mc::catalog::store

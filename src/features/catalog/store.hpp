@@ -1,0 +1,65 @@
+#pragma once
+#include <boost/asio/awaitable.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "db/cluster.hpp"
+
+// The catalog's SQL: releases and their ordered tracks.
+namespace mc::catalog::store {
+
+using boost::asio::awaitable;
+
+struct Release {
+  std::string id, artist_id, title, kind;
+  std::optional<std::string> genre;
+  std::string tags_json;
+  std::optional<std::string> cover_key;
+  std::string min_tier;
+  std::optional<double> release_at;  // unix seconds
+  bool published = false;
+  std::string created_at;
+};
+
+struct Track {
+  std::string id, release_id, artist_id;
+  int position = 0;
+  std::string title, min_tier;
+  std::optional<double> release_at;  // the track's own, else its release's
+  bool published = false;            // its release's
+  std::string status;
+  int progress = 0;
+  std::optional<double> duration_s, gain_db;
+  std::optional<std::string> artwork_key;
+  int64_t play_count = 0, like_count = 0;
+};
+
+struct NewRelease {
+  std::string title, kind;
+  std::optional<std::string> genre;
+  std::optional<std::string> tags_pg;  // text[] literal
+  std::string min_tier;
+  std::optional<std::string> release_at;  // RFC 3339
+};
+
+struct ReleasePatch {
+  std::optional<std::string> title, min_tier, release_at;
+  std::optional<bool> published;
+  bool clear_release_at = false;
+};
+
+awaitable<Release> insert_release(db::Transaction& tx, const std::string& artist_id, const NewRelease& r);
+awaitable<std::optional<Release>> patch_release(db::Transaction& tx, const std::string& id,
+                                                const std::string& artist_id, const ReleasePatch& p);
+awaitable<std::optional<std::string>> release_owner(db::Transaction& tx, const std::string& release_id);
+awaitable<Track> insert_track(db::Transaction& tx, const std::string& release_id,
+                              const std::string& artist_id, const std::string& title,
+                              const std::string& min_tier, std::optional<int> position);
+awaitable<std::vector<Release>> releases_of(db::Cluster& db, std::optional<db::Lsn> token,
+                                            const std::string& artist_id);
+awaitable<std::vector<Track>> tracks_of_artist(db::Cluster& db, std::optional<db::Lsn> token,
+                                               const std::string& artist_id);
+awaitable<std::optional<Track>> track(db::Cluster& db, std::optional<db::Lsn> token, const std::string& id);
+
+}  // namespace mc::catalog::store

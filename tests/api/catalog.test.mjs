@@ -1,0 +1,150 @@
+// Catalog: releases and tracks, and the metadata part of the authorization matrix (who sees a
+// playable item and who a teaser). Tiers are granted through the subscriptions table, the same
+// table the memberships work writes.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer } from './helpers/server.mjs';
+import { expectError, expectStatus } from './helpers/http.mjs';
+import { login, registerUser, uniqueName } from './helpers/fixtures.mjs';
+
+let srv;
+let api;
+before(async () => {
+  srv = await startServer({ name: 'catalog' });
+  api = srv.api;
+});
+after(async () => { await srv?.stop(); });
+
+const hoursFromNow = (h) => new Date(Date.now() + h * 3600_000).toISOString().replace(/\.\d+Z$/, 'Z');
+
+async function grant(fanId, artistId, tier, status = 'active') {
+  await srv.pool.query(
+    `INSERT INTO subscriptions (fan_id, artist_id, tier, status, current_period_end)
+     VALUES ($1, $2, $3, $4, now() + interval '30 days')`, [fanId, artistId, tier, status]);
+}
+
+async function release(token, body) {
+  return expectStatus(await api.json('POST', '/api/releases', { token, body }), 201);
+}
+async function track(token, releaseId, body) {
+  return expectStatus(await api.json('POST', `/api/releases/${releaseId}/tracks`, { token, body }), 201);
+}
+async function publish(token, id, extra = {}) {
+  return expectStatus(await api.json('PATCH', `/api/releases/${id}`, { token, body: { published: true, ...extra } }), 200);
+}
+
+describe('authorization matrix (metadata)', () => {
+  const items = {};
+  const viewers = {};
+  let artist;
+
+  before(async () => {
+    artist = await registerUser(api, { role: 'artist', artistName: `Matrix ${uniqueName('m')}` });
+    const t = artist.token;
+    const open = await release(t, { title: 'Open', kind: 'ep' });
+    items.public = (await track(t, open.id, { title: 'Public track' })).id;
+    items.supporter = (await track(t, open.id, { title: 'Supporter track', minTier: 'supporter' })).id;
+    items.superfan = (await track(t, open.id, { title: 'Superfan track', minTier: 'superfan' })).id;
+    await publish(t, open.id);
+    const soon = await release(t, { title: 'Soon', kind: 'single' });
+    items.in30h = (await track(t, soon.id, { title: 'Thirty hours' })).id;
+    await publish(t, soon.id, { releaseAt: hoursFromNow(30) });
+    const later = await release(t, { title: 'Later', kind: 'single' });
+    items.in60h = (await track(t, later.id, { title: 'Sixty hours' })).id;
+    await publish(t, later.id, { releaseAt: hoursFromNow(60) });
+
+    viewers.anonymous = null;
+    const follower = await registerUser(api);
+    await api.json('POST', `/api/artists/${artist.user.id}/follow`, { token: follower.token });
+    viewers.follower = follower.token;
+    const supporter = await registerUser(api);
+    await grant(supporter.user.id, artist.user.id, 'supporter');
+    viewers.supporter = supporter.token;
+    const superfan = await registerUser(api);
+    await grant(superfan.user.id, artist.user.id, 'superfan');
+    viewers.superfan = superfan.token;
+    viewers.artist = artist.token;
+    viewers.otherArtist = (await registerUser(api, { role: 'artist', artistName: 'Other' })).token;
+    const admin = await registerUser(api);
+    await srv.pool.query("UPDATE users SET role = 'admin' WHERE id = $1", [admin.user.id]);
+    viewers.admin = (await login(api, admin.input.email, admin.input.password)).token;
+  });
+
+  // P = playable; S = locked by tier (teaser names it); T = scheduled (teaser says when).
+  const expected = {
+    anonymous:   { public: 'P', supporter: 'S', superfan: 'S', in30h: 'T', in60h: 'T' },
+    follower:    { public: 'P', supporter: 'S', superfan: 'S', in30h: 'T', in60h: 'T' },
+    supporter:   { public: 'P', supporter: 'P', superfan: 'S', in30h: 'T', in60h: 'T' },
+    superfan:    { public: 'P', supporter: 'P', superfan: 'P', in30h: 'P', in60h: 'T' },
+    artist:      { public: 'P', supporter: 'P', superfan: 'P', in30h: 'P', in60h: 'P' },
+    otherArtist: { public: 'P', supporter: 'S', superfan: 'S', in30h: 'T', in60h: 'T' },
+    admin:       { public: 'P', supporter: 'P', superfan: 'P', in30h: 'P', in60h: 'P' },
+  };
+
+  for (const [role, row] of Object.entries(expected)) {
+    test(`${role}: each item is playable or a teaser exactly as the tier rules say`, async () => {
+      for (const [item, want] of Object.entries(row)) {
+        const body = expectStatus(await api.get(`/api/content/${items[item]}`, { token: viewers[role] ?? undefined }), 200);
+        const where = `${role} × ${item}`;
+        if (want === 'P') {
+          assert.equal(body.locked, null, where);
+          assert.equal(body.status, 'draft', `${where}: full metadata`);
+        } else {
+          assert.notEqual(body.locked, null, where);
+          assert.equal(body.status, undefined, `${where}: a teaser has no audio facts`);
+          assert.equal(body.durationS, undefined, where);
+          assert.equal(typeof body.title, 'string', `${where}: a teaser keeps its title`);
+          if (want === 'S') assert.equal(body.locked.requiredTier, item, where);
+          if (want === 'T') assert.ok(Date.parse(body.locked.availableAt) > Date.now(), where);
+        }
+      }
+    });
+  }
+
+  test('the artist page lists the same items with the same locks', async () => {
+    const page = expectStatus(await api.get(`/api/artists/${artist.user.id}/content`, { token: viewers.supporter }), 200);
+    assert.equal(page.viewerTier, 'supporter');
+    const all = page.releases.flatMap((r) => r.tracks);
+    assert.equal(all.length, 5);
+    const byTitle = Object.fromEntries(all.map((t) => [t.title, t]));
+    assert.equal(byTitle['Supporter track'].locked, null);
+    assert.equal(byTitle['Superfan track'].locked.requiredTier, 'superfan');
+  });
+});
+
+describe('releases and tracks', () => {
+  test('drafts are invisible to everyone but their artist', async () => {
+    const a = await registerUser(api, { role: 'artist', artistName: 'Drafty' });
+    const r = await release(a.token, { title: 'Unfinished', kind: 'album', tags: ['demo'] });
+    const t = await track(a.token, r.id, { title: 'Sketch' });
+    expectError(await api.get(`/api/content/${t.id}`), 404, 'not_found');
+    expectStatus(await api.get(`/api/content/${t.id}`, { token: a.token }), 200);
+    const page = expectStatus(await api.get(`/api/artists/${a.user.id}/content`), 200);
+    assert.equal(page.releases.length, 0);
+  });
+
+  test('bad input → 400 naming the field; fans → 403; someone else\'s release → 404; nothing written', async () => {
+    const a = await registerUser(api, { role: 'artist', artistName: 'Strict' });
+    const fan = await registerUser(api);
+    const count = async () => Number((await srv.pool.query('SELECT (SELECT count(*) FROM releases) + (SELECT count(*) FROM tracks) AS n')).rows[0].n);
+    const before = await count();
+    for (const [body, field] of [
+      [{ title: '', kind: 'ep' }, 'title'],
+      [{ title: 'x', kind: 'mixtape' }, 'kind'],
+      [{ title: 'x', kind: 'ep', minTier: 'gold' }, 'minTier'],
+      [{ title: 'x', kind: 'ep', releaseAt: 'tomorrow' }, 'releaseAt'],
+      [{ title: 'x', kind: 'ep', genre: 'polka-metal' }, 'genre'],
+      [{ title: 'x', kind: 'ep', colour: 'red' }, 'colour'],
+    ]) {
+      expectError(await api.json('POST', '/api/releases', { token: a.token, body }), 400, 'validation_failed', { field });
+    }
+    expectError(await api.json('POST', '/api/releases', { token: fan.token, body: { title: 'x', kind: 'ep' } }), 403, 'forbidden');
+    const mine = await release(a.token, { title: 'Mine', kind: 'single' });
+    const other = await registerUser(api, { role: 'artist', artistName: 'Thief' });
+    expectError(await api.json('POST', `/api/releases/${mine.id}/tracks`, { token: other.token, body: { title: 'x' } }), 404, 'not_found');
+    expectError(await api.json('PATCH', `/api/releases/${mine.id}`, { token: other.token, body: { published: true } }), 404, 'not_found');
+    await track(a.token, mine.id, { title: 'One', position: 1 });
+    expectError(await api.json('POST', `/api/releases/${mine.id}/tracks`, { token: a.token, body: { title: 'Two', position: 1 } }), 409, 'position_taken');
+    assert.equal(await count(), before + 2, 'only the valid release and track were written');
+  });
+});
