@@ -24,11 +24,11 @@ class ApiError : public std::runtime_error {
     return *this;
   }
 
-  static ApiError not_found(std::string what = "Not found") { return {404, "not_found", std::move(what)}; }
+  static ApiError not_found(const std::string& what = "Not found") { return {404, "not_found", what}; }
   static ApiError validation(boost::json::object details) {
     return {400, "validation_failed", "Request body is invalid", std::move(details)};
   }
-  static ApiError unavailable(std::string message) { return {503, "unavailable", std::move(message)}; }
+  static ApiError unavailable(const std::string& message) { return {503, "unavailable", message}; }
 
  private:
   int status_;

@@ -114,6 +114,7 @@ awaitable<std::vector<TierPrice>> tiers(db::Cluster& db, std::optional<db::Lsn> 
                                         const std::string& artist_id) {
   const db::Result r = co_await db.read(kTiers, params(artist_id), token);
   std::vector<TierPrice> out;
+  out.reserve(static_cast<std::size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) {
     out.push_back(TierPrice{r.str(i, 0), r.int64(i, 1), r.str(i, 2), string_array(r.view(i, 3))});
   }
@@ -124,6 +125,7 @@ awaitable<std::pair<std::vector<Profile>, int64_t>> list(db::Cluster& db, const 
   const db::Result r =
       co_await db.read(kList, params(q.genre, q.search, q.limit, static_cast<int64_t>(q.page - 1) * q.limit));
   std::vector<Profile> out;
+  out.reserve(static_cast<std::size_t>(r.rows()));
   int64_t total = 0;
   for (int i = 0; i < r.rows(); ++i) {
     out.push_back(profile_from(r, i));
@@ -155,6 +157,7 @@ awaitable<std::vector<FanEntry>> followers(db::Cluster& db, std::optional<db::Ls
   const db::Result r =
       co_await db.read(kFollowers, params(artist_id, limit, static_cast<int64_t>(page - 1) * limit), token);
   std::vector<FanEntry> out;
+  out.reserve(static_cast<std::size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) out.push_back(FanEntry{r.str(i, 0), r.str(i, 1), r.str(i, 2)});
   co_return out;
 }
@@ -162,6 +165,7 @@ awaitable<std::vector<FanEntry>> followers(db::Cluster& db, std::optional<db::Ls
 awaitable<std::vector<Profile>> fans_also_follow(db::Cluster& db, const std::string& artist_id, int limit) {
   const db::Result r = co_await db.read(kAlsoFollow, params(artist_id, limit));
   std::vector<Profile> out;
+  out.reserve(static_cast<std::size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) out.push_back(profile_from(r, i));
   co_return out;
 }
