@@ -148,3 +148,44 @@ describe('releases and tracks', () => {
     assert.equal(await count(), before + 2, 'only the valid release and track were written');
   });
 });
+
+describe('likes and plays', () => {
+  let artist;
+  let open;
+  let gated;
+  before(async () => {
+    artist = await registerUser(api, { role: 'artist', artistName: `Plays ${uniqueName('p')}` });
+    const r = await release(artist.token, { title: 'Counted', kind: 'single' });
+    open = (await track(artist.token, r.id, { title: 'Everyone' })).id;
+    gated = (await track(artist.token, r.id, { title: 'Supporters', minTier: 'supporter' })).id;
+    await publish(artist.token, r.id);
+  });
+
+  test('a like counts once and an unlike removes it', async () => {
+    const fan = await registerUser(api);
+    for (let i = 0; i < 2; i++) {
+      assert.equal(expectStatus(await api.json('POST', `/api/content/${open}/like`, { token: fan.token }), 200).liked, true);
+    }
+    assert.equal(expectStatus(await api.get(`/api/content/${open}`), 200).likeCount, 1);
+    expectStatus(await api.json('DELETE', `/api/content/${open}/like`, { token: fan.token }), 200);
+    assert.equal(expectStatus(await api.get(`/api/content/${open}`), 200).likeCount, 0);
+    expectError(await api.json('POST', `/api/content/${open}/like`), 401, 'unauthorized');
+  });
+
+  test('a play counts after 30 s, once per listener per 30 minutes; locked tracks refuse plays', async () => {
+    const fan = await registerUser(api);
+    const report = (id, s, token) => api.json('POST', `/api/content/${id}/plays`, { token, body: { listenedSeconds: s } });
+    assert.equal(expectStatus(await report(open, 12, fan.token), 202).counted, false, 'under 30 s');
+    assert.equal(expectStatus(await report(open, 31, fan.token), 202).counted, true);
+    assert.equal(expectStatus(await report(open, 200, fan.token), 202).counted, false, 'same listener within 30 min');
+    assert.equal(expectStatus(await report(open, 45), 202).counted, true, 'an anonymous listener is another listener');
+    assert.equal(expectStatus(await api.get(`/api/content/${open}`), 200).playCount, 2);
+    const locked = await report(gated, 60, fan.token);
+    expectError(locked, 403, 'locked');
+    assert.equal(locked.body.error.details.locked.requiredTier, 'supporter');
+    expectError(await report(open, -1, fan.token), 400, 'validation_failed', { field: 'listenedSeconds' });
+    expectError(await api.json('POST', `/api/content/${open}/plays`, { token: fan.token, body: {} }), 400, 'validation_failed', { field: 'listenedSeconds' });
+    const plays = Number((await srv.pool.query('SELECT count(*) FROM plays WHERE track_id = $1', [open])).rows[0].count);
+    assert.equal(plays, 2);
+  });
+});

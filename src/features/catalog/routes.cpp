@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <regex>
 
+#include "core/crypto.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "features/artists/genres.hpp"
@@ -160,6 +161,40 @@ void register_routes(http::Router& router, CatalogService& s) {
     const bj::object body =
         co_await s.artist_content(ctx.db(), who, std::string(ctx.param("id")), ctx.consistency_in);
     co_return http::json_response(200, body);
+  });
+
+  auto like = [&s](bool on) {
+    return [&s, on](Context& ctx) -> awaitable<Response> {
+      const auto& who = ctx.require_auth();
+      const auto result = co_await s.like(ctx.db(), who, std::string(ctx.param("id")), on);
+      ctx.consistency_out = result.lsn;
+      co_return http::json_response(200, bj::object{{"liked", result.value}});
+    };
+  };
+  router.add(Verb::post, "/api/content/{id:uuid}/like", like(true));
+  router.add(Verb::delete_, "/api/content/{id:uuid}/like", like(false));
+
+  router.add(Verb::post, "/api/content/{id:uuid}/plays", [&s](Context& ctx) -> awaitable<Response> {
+    const auto who = viewer(ctx);
+    const auto obj = http::json_body(ctx);
+    json::FieldReader r(obj);
+    r.accept("listenedSeconds");
+    double listened = 0;
+    const auto* v = obj.if_contains("listenedSeconds");
+    if (!v || !v->is_number()) {
+      r.fail("listenedSeconds", "is required: the seconds listened, a number");
+    } else {
+      listened = v->to_number<double>();
+      if (listened < 0 || listened > 86400) r.fail("listenedSeconds", "must be between 0 and 86400");
+    }
+    r.finish();
+    // Anonymous listeners are told apart by address and client, stored only as a hash.
+    const std::string anonymous =
+        to_hex(sha256(ctx.client_ip + "|" + std::string(ctx.req[http::bhttp::field::user_agent])));
+    const auto result =
+        co_await s.report_play(ctx.db(), who, anonymous, std::string(ctx.param("id")), listened);
+    if (result.lsn.value) ctx.consistency_out = result.lsn;
+    co_return http::json_response(202, bj::object{{"counted", result.value}});
   });
 
   router.add(Verb::get, "/api/content/{id:uuid}", [&s](Context& ctx) -> awaitable<Response> {

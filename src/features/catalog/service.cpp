@@ -192,4 +192,46 @@ awaitable<bj::object> CatalogService::content(db::Cluster& db, const std::option
   co_return track_json(*track, vis);
 }
 
+awaitable<store::Track> CatalogService::visible_track(db::Cluster& db,
+                                                      const std::optional<AccessClaims>& viewer,
+                                                      const std::string& track_id, bool must_be_playable) {
+  const auto track = co_await store::track(db, std::nullopt, track_id);
+  if (!track) throw ApiError::not_found("No such track");
+  const memberships::Access access =
+      co_await memberships::access_for(db, viewer_of(viewer), track->artist_id);
+  const Visibility vis =
+      evaluate(access, tier_of(track->min_tier), track->published, at(track->release_at), Clock::now());
+  if (!vis.listed) throw ApiError::not_found("No such track");
+  if (must_be_playable && !vis.playable) {
+    bj::object details{{"locked", lock_json(vis)}};
+    throw ApiError(403, "locked", "This track is locked for you", std::move(details));
+  }
+  co_return *track;
+}
+
+awaitable<Written<bool>> CatalogService::like(db::Cluster& db, const AccessClaims& who,
+                                              const std::string& track_id, bool on) {
+  const std::optional<AccessClaims> viewer = who;
+  co_await visible_track(db, viewer, track_id, false);
+  auto tx = co_await db.begin();
+  co_await store::like(tx, who.user_id, track_id, on);
+  const db::Lsn lsn = co_await tx.commit();
+  co_return Written<bool>{on, lsn};
+}
+
+awaitable<Written<bool>> CatalogService::report_play(db::Cluster& db,
+                                                     const std::optional<AccessClaims>& viewer,
+                                                     const std::string& anonymous_key,
+                                                     const std::string& track_id, double listened_seconds) {
+  co_await visible_track(db, viewer, track_id, true);
+  if (listened_seconds < 30) co_return Written<bool>{false, db::Lsn{}};
+  const std::string listener = viewer ? "u:" + viewer->user_id : "a:" + anonymous_key;
+  const std::optional<std::string> user_id =
+      viewer ? std::optional<std::string>(viewer->user_id) : std::nullopt;
+  auto tx = co_await db.begin();
+  const bool counted = co_await store::count_play(tx, listener, user_id, track_id);
+  const db::Lsn lsn = co_await tx.commit();
+  co_return Written<bool>{counted, lsn};
+}
+
 }  // namespace mc::catalog

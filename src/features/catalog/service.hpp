@@ -35,7 +35,17 @@ class CatalogService {
   awaitable<boost::json::object> content(db::Cluster& db, const std::optional<AccessClaims>& viewer,
                                          const std::string& track_id, std::optional<db::Lsn> token);
 
+  awaitable<Written<bool>> like(db::Cluster& db, const AccessClaims& who, const std::string& track_id,
+                                bool on);
+  // The player reports a listen; it counts after 30 s, once per listener per track per 30 min.
+  awaitable<Written<bool>> report_play(db::Cluster& db, const std::optional<AccessClaims>& viewer,
+                                       const std::string& anonymous_key, const std::string& track_id,
+                                       double listened_seconds);
+
  private:
+  awaitable<store::Track> visible_track(db::Cluster& db, const std::optional<AccessClaims>& viewer,
+                                        const std::string& track_id, bool must_be_playable);
+
   artists::ArtistsService& artists_;
 };
 

@@ -45,6 +45,24 @@ constexpr Query kTrack{"catalog_track",
                        "SELECT " MC_TRACK_COLUMNS
                        "FROM tracks t JOIN releases r ON r.id = t.release_id WHERE t.id = $1"};
 
+constexpr Query kLike{
+    "catalog_like",
+    "WITH ins AS (INSERT INTO likes (user_id, track_id) VALUES ($1, $2) ON CONFLICT DO NOTHING "
+    "RETURNING track_id) UPDATE tracks SET like_count = like_count + 1 WHERE id IN (SELECT track_id FROM "
+    "ins)"};
+constexpr Query kUnlike{
+    "catalog_unlike",
+    "WITH del AS (DELETE FROM likes WHERE user_id = $1 AND track_id = $2 RETURNING track_id) "
+    "UPDATE tracks SET like_count = like_count - 1 WHERE id IN (SELECT track_id FROM del)"};
+constexpr Query kPlayWindow{
+    "catalog_play_window",
+    "INSERT INTO play_windows AS w (listener_key, track_id, counted_at) VALUES ($1, $2, now()) "
+    "ON CONFLICT (listener_key, track_id) DO UPDATE SET counted_at = now() "
+    "WHERE w.counted_at < now() - interval '30 minutes' RETURNING 1"};
+constexpr Query kCountPlay{"catalog_count_play",
+                           "WITH p AS (INSERT INTO plays (track_id, user_id) VALUES ($1, $2)) "
+                           "UPDATE tracks SET play_count = play_count + 1 WHERE id = $1"};
+
 std::optional<double> opt_double(const db::Result& r, int i, int c) {
   if (r.is_null(i, c)) return std::nullopt;
   return std::stod(r.str(i, c));
@@ -128,6 +146,19 @@ awaitable<std::optional<Track>> track(db::Cluster& db, std::optional<db::Lsn> to
   const db::Result r = co_await db.read(kTrack, params(id), token);
   if (r.empty()) co_return std::nullopt;
   co_return track_from(r, 0);
+}
+
+awaitable<bool> like(db::Transaction& tx, const std::string& user_id, const std::string& track_id, bool on) {
+  const db::Result r = co_await tx.exec(on ? kLike : kUnlike, params(user_id, track_id));
+  co_return r.affected() == 1;
+}
+
+awaitable<bool> count_play(db::Transaction& tx, const std::string& listener_key,
+                           const std::optional<std::string>& user_id, const std::string& track_id) {
+  const db::Result window = co_await tx.exec(kPlayWindow, params(listener_key, track_id));
+  if (window.empty()) co_return false;
+  co_await tx.exec(kCountPlay, params(track_id, user_id));
+  co_return true;
 }
 
 }  // namespace mc::catalog::store

@@ -62,4 +62,10 @@ awaitable<std::vector<Track>> tracks_of_artist(db::Cluster& db, std::optional<db
                                                const std::string& artist_id);
 awaitable<std::optional<Track>> track(db::Cluster& db, std::optional<db::Lsn> token, const std::string& id);
 
+// Returns whether anything changed (a second like or an unlike of nothing changes nothing).
+awaitable<bool> like(db::Transaction& tx, const std::string& user_id, const std::string& track_id, bool on);
+// Counts the play unless this listener's last counted play of the track is under 30 minutes old.
+awaitable<bool> count_play(db::Transaction& tx, const std::string& listener_key,
+                           const std::optional<std::string>& user_id, const std::string& track_id);
+
 }  // namespace mc::catalog::store
