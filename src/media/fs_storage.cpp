@@ -120,7 +120,7 @@ std::string hex(std::uint64_t v) {
 
 }  // namespace
 
-FsStorage::FsStorage(fs::path root) : root_(fs::absolute(std::move(root)).lexically_normal()) {
+FsStorage::FsStorage(const fs::path& root) : root_(fs::absolute(root).lexically_normal()) {
   std::error_code ec;
   fs::create_directories(root_, ec);
   if (ec) throw StorageError("io", "cannot create media directory " + root_.string() + ": " + ec.message());

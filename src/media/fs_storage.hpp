@@ -13,7 +13,7 @@ namespace mc::media {
 // second fails with StorageError{"io"}.
 class FsStorage final : public Storage {
  public:
-  explicit FsStorage(std::filesystem::path root);
+  explicit FsStorage(const std::filesystem::path& root);
 
   void put_file(std::string_view key, const std::filesystem::path& src, std::string_view content_type,
                 std::string_view cache_control = {}) override;

@@ -29,7 +29,7 @@ constexpr std::uint64_t kMinPartSize = 5ull << 20;
 constexpr std::uint64_t kMaxPartSize = 5ull << 30;
 constexpr std::uint64_t kMaxParts = 10000;
 constexpr std::size_t kDeleteBatch = 1000;
-constexpr std::size_t kMaxErrorBody = 64 * 1024;
+constexpr std::size_t kMaxErrorBody = std::size_t{64} << 10;
 
 // Closes a descriptor on scope exit.
 class Fd {
@@ -325,7 +325,7 @@ struct S3Storage::Impl {
         sigv4::sign(req, {opt.access_key_id, opt.secret_access_key}, opt.region, "s3", date);
 
     Slist headers;
-    for (const auto& [name, value] : req.headers) headers.add(name + ": " + value);
+    for (const auto& [name, value] : req.headers) headers.add(std::string(name).append(": ").append(value));
     if (!call.cache_control.empty()) headers.add("Cache-Control: " + call.cache_control);
     headers.add("Authorization: " + signed_req.authorization);
     Slist connect_to;

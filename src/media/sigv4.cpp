@@ -104,7 +104,7 @@ Signed sign(const Request& request, const Credentials& credentials, std::string_
   Signed out;
   std::string canonical_headers;
   for (const auto& [name, value] : headers) {
-    canonical_headers += name + ":" + value + "\n";
+    canonical_headers.append(name).append(":").append(value).append("\n");
     if (!out.signed_headers.empty()) out.signed_headers.push_back(';');
     out.signed_headers += name;
   }

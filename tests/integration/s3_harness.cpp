@@ -97,6 +97,7 @@ class Running {
                                   "--secret",
                                   info_.secret_access_key};
     std::vector<char*> args;
+    args.reserve(argv.size() + 1);
     for (auto& a : argv) args.push_back(a.data());
     args.push_back(nullptr);
 

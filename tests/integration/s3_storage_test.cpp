@@ -83,7 +83,7 @@ class S3StorageTest : public ::testing::TestWithParam<Style> {
   }
 
   fs::path write_temp(const std::string& name, const std::string& data) {
-    const fs::path p = tmp_ / name;
+    fs::path p = tmp_ / name;
     std::ofstream(p, std::ios::binary) << data;
     return p;
   }

@@ -24,7 +24,7 @@ class FsStorageTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   fs::path write_temp(const std::string& name, const std::string& data) {
-    const fs::path p = dir_ / name;
+    fs::path p = dir_ / name;
     std::ofstream(p, std::ios::binary) << data;
     return p;
   }
