@@ -1,7 +1,11 @@
 #include "core/crypto.hpp"
 
+#include <fcntl.h>
+#include <openssl/evp.h>
 #include <sodium.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <random>
 #include <stdexcept>
@@ -38,6 +42,44 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
   return out;
 }
 
+std::string sha256_file(const std::filesystem::path& path, std::uint64_t offset, std::uint64_t length) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw std::runtime_error("cannot open " + path.string() + ": " + std::strerror(errno));
+  crypto_hash_sha256_state state;
+  crypto_hash_sha256_init(&state);
+  std::string buf(1 << 16, '\0');
+  std::uint64_t left = length;
+  auto pos = static_cast<off_t>(offset);
+  while (left > 0) {
+    const std::size_t want = left < buf.size() ? static_cast<std::size_t>(left) : buf.size();
+    const ssize_t n = ::pread(fd, buf.data(), want, pos);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      throw std::runtime_error("cannot read " + path.string() + ": " + std::strerror(err));
+    }
+    if (n == 0) break;  // end of file
+    crypto_hash_sha256_update(&state, reinterpret_cast<const unsigned char*>(buf.data()),
+                              static_cast<unsigned long long>(n));
+    pos += n;
+    left -= static_cast<std::uint64_t>(n);
+  }
+  ::close(fd);
+  std::string out(crypto_hash_sha256_BYTES, '\0');
+  crypto_hash_sha256_final(&state, reinterpret_cast<unsigned char*>(out.data()));
+  return out;
+}
+
+std::string md5(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(data.data(), data.size(), digest, &len, EVP_md5(), nullptr) != 1) {
+    throw std::runtime_error("MD5 failed");
+  }
+  return std::string(reinterpret_cast<const char*>(digest), len);
+}
+
 bool constant_time_equal(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
@@ -51,6 +93,15 @@ std::string to_hex(std::string_view bytes) {
     out.push_back(digits[c >> 4]);
     out.push_back(digits[c & 15]);
   }
+  return out;
+}
+
+std::string base64_encode(std::string_view bytes) {
+  const int variant = sodium_base64_VARIANT_ORIGINAL;
+  std::string out(sodium_base64_encoded_len(bytes.size(), variant), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                    bytes.size(), variant);
+  out.resize(std::strlen(out.c_str()));
   return out;
 }
 
