@@ -10,6 +10,7 @@
 
 #include "app/commands.hpp"
 #include "app/database_setup.hpp"
+#include "app/media_setup.hpp"
 #include "app/routes.hpp"
 #include "cache/rate_limiter.hpp"
 #include "core/build_info.hpp"
@@ -119,6 +120,8 @@ int serve(int argc, char** argv) {
       keys.push_back({config.jwt_previous_kid, config.jwt_previous_secret});
     const JwtCodec jwt(std::move(keys));
     auto mailer = mail::make_mailer(config);
+    auto storage = make_media_storage(config);
+    log::info("media storage", {{"storage", storage->describe()}});
     auto limiter = cache::make_in_process_rate_limiter();
 
     EventLoops loops(config.workers);

@@ -45,6 +45,15 @@ const VarSpec kVars[] = {
     {"REFRESH_TOKEN_TTL_S", "2592000", "refresh token lifetime in seconds"},
     {"SMTP_URL", "", "smtp:// or smtps:// URL (with credentials); empty = mail sink under VAR_DIR/mail"},
     {"SMTP_FROM", "no-reply@musicconnect.local", "sender address"},
+    {"MEDIA_STORAGE", "fs", "where media lives: fs (local directory) or s3 (any S3-compatible service)"},
+    {"MEDIA_DIR", "", "media directory for MEDIA_STORAGE=fs; empty = VAR_DIR/media"},
+    {"S3_ENDPOINT", "", "S3 endpoint URL, e.g. https://s3.eu-west-1.amazonaws.com (MEDIA_STORAGE=s3)"},
+    {"S3_REGION", "us-east-1", "S3 signing region"},
+    {"S3_BUCKET", "", "media bucket (MEDIA_STORAGE=s3)"},
+    {"S3_ACCESS_KEY_ID", "", "S3 access key id (MEDIA_STORAGE=s3)"},
+    {"S3_SECRET_ACCESS_KEY", "", "S3 secret access key (MEDIA_STORAGE=s3)"},
+    {"S3_SESSION_TOKEN", "", "session token for temporary S3 credentials"},
+    {"S3_FORCE_PATH_STYLE", "false", "address buckets as endpoint/bucket instead of bucket.endpoint"},
     {"CORS_ORIGINS", "http://localhost:8080,http://localhost:5173", "comma-separated allowed origins"},
     {"HTTP_JSON_BODY_LIMIT", "1048576", "largest JSON request body in bytes"},
     {"HTTP_IDLE_TIMEOUT_S", "75", "keep-alive idle timeout (also the request-header timeout)"},
@@ -180,6 +189,28 @@ Config load_config(const EnvReader& env) {
 
   c.smtp_url = r.str("SMTP_URL");
   c.smtp_from = r.str("SMTP_FROM");
+
+  c.media_storage = r.str("MEDIA_STORAGE");
+  c.media_dir = r.str("MEDIA_DIR");
+  if (c.media_dir.empty()) c.media_dir = (std::filesystem::path(c.var_dir) / "media").string();
+  c.s3_endpoint = r.str("S3_ENDPOINT");
+  c.s3_region = r.str("S3_REGION");
+  c.s3_bucket = r.str("S3_BUCKET");
+  c.s3_access_key_id = r.str("S3_ACCESS_KEY_ID");
+  c.s3_secret_access_key = r.str("S3_SECRET_ACCESS_KEY");
+  c.s3_session_token = r.str("S3_SESSION_TOKEN");
+  c.s3_force_path_style = r.flag("S3_FORCE_PATH_STYLE");
+  if (c.media_storage != "fs" && c.media_storage != "s3") {
+    r.fail("MEDIA_STORAGE=" + c.media_storage + ": expected fs or s3");
+  }
+  if (c.media_storage == "s3") {
+    for (const auto& [name, value] :
+         {std::pair{"S3_ENDPOINT", &c.s3_endpoint}, std::pair{"S3_BUCKET", &c.s3_bucket},
+          std::pair{"S3_ACCESS_KEY_ID", &c.s3_access_key_id},
+          std::pair{"S3_SECRET_ACCESS_KEY", &c.s3_secret_access_key}}) {
+      if (value->empty()) r.fail(std::string(name) + ": required when MEDIA_STORAGE=s3");
+    }
+  }
 
   c.cors_origins = split_list(r.str("CORS_ORIGINS"));
   c.json_body_limit = r.number<std::size_t>("HTTP_JSON_BODY_LIMIT", 1024, 64u << 20);

@@ -37,6 +37,16 @@ struct Config {
   std::string smtp_url;
   std::string smtp_from;
 
+  std::string media_storage;  // fs | s3
+  std::string media_dir;      // fs root (default VAR_DIR/media)
+  std::string s3_endpoint;
+  std::string s3_region;
+  std::string s3_bucket;
+  std::string s3_access_key_id;
+  std::string s3_secret_access_key;
+  std::string s3_session_token;
+  bool s3_force_path_style = false;
+
   std::vector<std::string> cors_origins;
   std::size_t json_body_limit = 1 << 20;
   std::chrono::seconds idle_timeout{75};

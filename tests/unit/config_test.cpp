@@ -50,3 +50,16 @@ TEST(Config, help_lists_every_variable_read) {
     EXPECT_NE(help.find(v), std::string::npos) << v;
   }
 }
+
+TEST(Config, s3_storage_needs_its_endpoint_bucket_and_keys) {
+  try {
+    load_config(env({{"MEDIA_STORAGE", "s3"}, {"S3_BUCKET", "media"}}));
+    FAIL() << "expected a refusal";
+  } catch (const std::runtime_error& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("S3_ENDPOINT"), std::string::npos);
+    EXPECT_NE(msg.find("S3_ACCESS_KEY_ID"), std::string::npos);
+    EXPECT_EQ(msg.find("S3_BUCKET:"), std::string::npos);
+  }
+  EXPECT_EQ(load_config(env({{"VAR_DIR", "/srv/mc"}})).media_dir, "/srv/mc/media");
+}
