@@ -35,7 +35,7 @@ namespace detail {
 // One claimed job on this worker: what the handler sees, and what the runner and the supervisor
 // (heartbeat, timeout) share. Owned by both coroutines, so it outlives whichever ends first.
 struct Claim {
-  Claim(Core& c, asio::any_io_executor ex) : core(c), timer(std::move(ex)) {}
+  Claim(Core& c, const asio::any_io_executor& ex) : core(c), timer(ex) {}
 
   Core& core;
   int64_t id = 0;
@@ -333,7 +333,7 @@ asio::awaitable<std::vector<std::shared_ptr<Claim>>> claim_jobs(std::shared_ptr<
   }
   for (const auto& claim : claimed) {
     c->active.push_back(claim);
-    auto on_done = [claim](std::exception_ptr e) {
+    auto on_done = [claim](const std::exception_ptr& e) {
       if (!e) return;
       try {
         std::rethrow_exception(e);

@@ -176,6 +176,7 @@ TEST_F(Jobs, the_claim_query_uses_the_due_index) {
         ";EXPLAIN EXECUTE claim('default', 'w', 4, 30000, '{test.effect}')");
   EXPECT_NE(plan.find("jobs_due_idx"), std::string::npos) << plan;
   EXPECT_EQ(plan.find("Seq Scan"), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("Sort"), std::string::npos) << plan;  // the index gives the order too
 }
 
 TEST_F(Jobs, two_workers_share_a_queue_and_run_every_job_once) {
@@ -234,9 +235,10 @@ TEST_F(Jobs, two_workers_share_a_queue_and_run_every_job_once) {
                         });
   }
   std::vector<std::thread> threads;
+  threads.reserve(sides.size());
   for (auto& side : sides) {
     threads.emplace_back([&side] {
-      asio::co_spawn(side.io, side.worker->run(), [&side](std::exception_ptr e) { side.error = e; });
+      asio::co_spawn(side.io, side.worker->run(), [&side](const std::exception_ptr& e) { side.error = e; });
       side.io.run();
     });
   }
@@ -329,7 +331,7 @@ TEST_F(Jobs, a_job_whose_worker_vanished_resumes_elsewhere_and_the_stale_owner_c
   });
   bool w1_done = false;
   std::exception_ptr w1_error;
-  asio::co_spawn(io1, w1.run(), [&](std::exception_ptr e) {
+  asio::co_spawn(io1, w1.run(), [&](const std::exception_ptr& e) {
     w1_error = e;
     w1_done = true;
   });
@@ -387,11 +389,11 @@ TEST_F(Jobs, a_heartbeat_keeps_a_job_longer_than_its_lease_with_its_worker) {
   a.handle("test.slow", handler);
   b.handle("test.slow", handler);
   int finished = 0;
-  asio::co_spawn(io, a.run(), [&](std::exception_ptr e) {
+  asio::co_spawn(io, a.run(), [&](const std::exception_ptr& e) {
     EXPECT_FALSE(e);
     ++finished;
   });
-  asio::co_spawn(io, b.run(), [&](std::exception_ptr e) {
+  asio::co_spawn(io, b.run(), [&](const std::exception_ptr& e) {
     EXPECT_FALSE(e);
     ++finished;
   });
