@@ -1,0 +1,36 @@
+#include "jobs/queue.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <stdexcept>
+
+#include "jobs/sql.hpp"
+
+namespace mc::jobs {
+
+bool valid_name(std::string_view name) {
+  if (name.empty() || name.size() > 100) return false;
+  for (const char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                    c == '.' || c == ':' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+boost::asio::awaitable<int64_t> enqueue(db::Transaction& tx, const EnqueueRequest& r) {
+  if (!valid_name(r.queue)) throw std::invalid_argument("invalid job queue name: " + r.queue);
+  if (!valid_name(r.kind)) throw std::invalid_argument("invalid job kind: " + r.kind);
+  if (r.max_attempts < 1) throw std::invalid_argument("max_attempts must be at least 1");
+  if (r.delay.count() < 0) throw std::invalid_argument("delay must not be negative");
+  const db::Result inserted = co_await tx.exec(
+      sql::kEnqueue, db::params(r.queue, r.kind, boost::json::serialize(r.payload),
+                                static_cast<int64_t>(r.delay.count()), r.max_attempts, r.dedupe_key));
+  if (!inserted.empty()) co_return inserted.int64(0, 0);
+  // A job with this dedupe key exists (committed, or inserted earlier in this transaction). In
+  // READ COMMITTED this statement's fresh snapshot sees a row a concurrent transaction just committed.
+  const db::Result existing = co_await tx.exec(sql::kFindByDedupeKey, db::params(r.dedupe_key));
+  if (existing.empty()) throw std::runtime_error("job with dedupe key " + *r.dedupe_key + " vanished");
+  co_return existing.int64(0, 0);
+}
+
+}  // namespace mc::jobs
