@@ -17,10 +17,17 @@ WaveformBuilder::WaveformBuilder(int channels, std::uint64_t expected_frames, st
 void WaveformBuilder::add_frame_peak(std::uint16_t peak) {
   current_ = std::max(current_, peak);
   ++frames_;
-  if (++in_block_ == block_frames_) {
-    blocks_.push_back(current_);
-    current_ = 0;
-    in_block_ = 0;
+  if (++in_block_ < block_frames_) return;
+  blocks_.push_back(current_);
+  current_ = 0;
+  in_block_ = 0;
+  // Far longer than expected (or the length was unknown): halve the resolution, so memory stays
+  // bounded whatever the stream turns out to be.
+  if (blocks_.size() >= points_ * 32) {
+    for (std::size_t i = 0; i < blocks_.size() / 2; ++i)
+      blocks_[i] = std::max(blocks_[2 * i], blocks_[2 * i + 1]);
+    blocks_.resize(blocks_.size() / 2);
+    block_frames_ *= 2;
   }
 }
 

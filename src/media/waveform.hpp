@@ -9,8 +9,9 @@ namespace mc::media {
 
 // Builds waveform peaks from interleaved signed 16-bit little-endian PCM fed in chunks of any size
 // (a chunk may end in the middle of a sample). Peaks are first kept per block of samples sized from
-// the expected length (about 8 blocks per point), then reduced to exactly `points` values, so the
-// result has `points` entries whether the stream turns out longer or shorter than expected.
+// the expected length (about 8 blocks per point; blocks double in size should the stream run far
+// longer, so memory stays bounded), then reduced to exactly `points` values, so the result has
+// `points` entries whether the stream turns out longer or shorter than expected.
 class WaveformBuilder {
  public:
   WaveformBuilder(int channels, std::uint64_t expected_frames, std::size_t points);

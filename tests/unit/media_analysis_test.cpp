@@ -109,6 +109,16 @@ TEST(Waveform, always_has_the_requested_points) {
   EXPECT_LT(b[2], b[3]);
   EXPECT_FLOAT_EQ(b[3], 1.0f);
 
+  WaveformBuilder unknown(1, 0, 10);  // length unknown: blocks grow instead of memory
+  std::vector<std::int16_t> rising(200000);
+  for (std::size_t i = 0; i < rising.size(); ++i) rising[i] = static_cast<std::int16_t>(i / 8);
+  unknown.feed(s16(rising));
+  const auto c = unknown.finish();
+  ASSERT_EQ(c.size(), 10u);
+  EXPECT_NEAR(c[0], 0.1f, 0.01f);
+  EXPECT_NEAR(c[4], 0.5f, 0.01f);
+  EXPECT_FLOAT_EQ(c[9], 1.0f);
+
   WaveformBuilder silent(2, 100, 5);
   silent.feed(s16(std::vector<std::int16_t>(200, 0)));
   for (float v : silent.finish()) EXPECT_EQ(v, 0.0f);

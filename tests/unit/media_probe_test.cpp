@@ -58,6 +58,8 @@ struct Expected {
   int sample_rate;
 };
 
+void PrintTo(const Expected& e, std::ostream* os) { *os << e.kind; }
+
 class EveryAcceptedFormat : public MediaProbe, public ::testing::WithParamInterface<Expected> {};
 
 TEST_P(EveryAcceptedFormat, is_accepted_with_its_format_duration_and_stream) {
