@@ -48,41 +48,14 @@ double playlist_seconds(const fs::path& playlist) {
 boost::json::object run_baseline(const fs::path& input, const fs::path& out) {
   const auto t0 = Clock::now();
   const double cpu0 = cpu_seconds();
-  const std::vector<std::string> argv{"ffmpeg",
-                                      "-nostdin",
-                                      "-hide_banner",
-                                      "-nostats",
-                                      "-v",
-                                      "error",
-                                      "-i",
-                                      input.string(),
-                                      "-map",
-                                      "0:a:0",
-                                      "-map",
-                                      "0:a:0",
-                                      "-map",
-                                      "0:a:0",
-                                      "-c:a",
-                                      "aac",
-                                      "-b:a:0",
-                                      "128k",
-                                      "-b:a:1",
-                                      "256k",
-                                      "-b:a:2",
-                                      "320k",
-                                      "-f",
-                                      "hls",
-                                      "-hls_time",
-                                      "6",
-                                      "-hls_playlist_type",
-                                      "vod",
-                                      "-hls_segment_type",
-                                      "fmp4",
-                                      "-var_stream_map",
-                                      "a:0,name:128 a:1,name:256 a:2,name:320",
-                                      "-hls_segment_filename",
-                                      (out / "%v" / "seg_%05d.m4s").string(),
-                                      (out / "%v" / "index.m3u8").string()};
+  std::vector<std::string> argv{"ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-v", "error"};
+  argv.insert(argv.end(), {"-i", input.string(), "-map", "0:a:0", "-map", "0:a:0", "-map", "0:a:0"});
+  argv.insert(argv.end(), {"-c:a", "aac", "-b:a:0", "128k", "-b:a:1", "256k", "-b:a:2", "320k"});
+  argv.insert(argv.end(),
+              {"-f", "hls", "-hls_time", "6", "-hls_playlist_type", "vod", "-hls_segment_type", "fmp4"});
+  argv.insert(argv.end(), {"-var_stream_map", "a:0,name:128 a:1,name:256 a:2,name:320"});
+  argv.insert(argv.end(), {"-hls_segment_filename", (out / "%v" / "seg_%05d.m4s").string()});
+  argv.push_back((out / "%v" / "index.m3u8").string());
   const auto r = mc::run_process_streaming(argv, {});
   const double wall = std::chrono::duration<double>(Clock::now() - t0).count();
   if (r.exit_code != 0) throw std::runtime_error("baseline ffmpeg failed: " + r.stderr_output);

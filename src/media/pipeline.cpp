@@ -55,47 +55,26 @@ std::string number(double v) {
 // The arguments that encode one mapped stream into an fMP4 HLS rung in `dir`.
 void add_rung_output(std::vector<std::string>& argv, int kbps, const fs::path& dir,
                      const ProcessOptions& options) {
-  const std::vector<std::string> args{"-c:a",
-                                      "aac",
-                                      "-b:a",
-                                      rung_name(kbps) + "k",
-                                      "-map_metadata",
-                                      "-1",
-                                      "-map_chapters",
-                                      "-1",
-                                      "-f",
-                                      "hls",
-                                      "-hls_time",
-                                      number(options.segment_s),
-                                      "-hls_playlist_type",
-                                      "vod",
-                                      "-hls_segment_type",
-                                      "fmp4",
-                                      "-hls_fmp4_init_filename",
-                                      "init.mp4",
-                                      "-hls_segment_filename",
-                                      (dir / "seg_%05d.m4s").string(),
-                                      (dir / "index.m3u8").string()};
-  argv.insert(argv.end(), args.begin(), args.end());
+  argv.insert(argv.end(), {"-c:a", "aac", "-b:a", rung_name(kbps) + "k", "-map_metadata", "-1"});
+  argv.insert(argv.end(), {"-map_chapters", "-1", "-f", "hls", "-hls_time", number(options.segment_s)});
+  argv.insert(argv.end(), {"-hls_playlist_type", "vod", "-hls_segment_type", "fmp4"});
+  argv.insert(argv.end(), {"-hls_fmp4_init_filename", "init.mp4"});
+  argv.insert(argv.end(),
+              {"-hls_segment_filename", (dir / "seg_%05d.m4s").string(), (dir / "index.m3u8").string()});
+}
+
+// The input, read only as a local file, with the demuxer its content was sniffed as.
+void add_input(std::vector<std::string>& argv, const ProbeResult& probe, const fs::path& input) {
+  argv.insert(argv.end(), {"-protocol_whitelist", "file", "-f", std::string(demuxer_name(probe.format))});
+  argv.insert(argv.end(), {"-i", input_url(input)});
 }
 
 std::vector<std::string> ffmpeg_head(const ProcessOptions& options, const ProbeResult& probe,
                                      const fs::path& input, const char* log_level) {
-  return {options.probe_options.tools.ffmpeg,
-          "-nostdin",
-          "-hide_banner",
-          "-nostats",
-          "-v",
-          log_level,
-          "-xerror",
-          "-progress",
-          "pipe:1",
-          "-protocol_whitelist",
-          "file",
-          "-f",
-          std::string(demuxer_name(probe.format)),
-          "-i",
-          input_url(input)};
+  std::vector<std::string> argv{options.probe_options.tools.ffmpeg, "-nostdin", "-hide_banner", "-nostats"};
+  argv.insert(argv.end(), {"-v", log_level, "-xerror", "-progress", "pipe:1"});
+  add_input(argv, probe, input);
+  return argv;
 }
 
 std::string read_file(const fs::path& p) {
@@ -246,29 +225,12 @@ std::optional<Artwork> extract_artwork(const fs::path& input, const fs::path& ou
   const bool jpeg = probe.artwork_codec == "mjpeg";
   const bool copy = jpeg || probe.artwork_codec == "png";
   const fs::path target = out_dir / (jpeg ? "artwork.jpg" : "artwork.png");
-  std::vector<std::string> argv{options.probe_options.tools.ffmpeg,
-                                "-nostdin",
-                                "-hide_banner",
-                                "-v",
-                                "error",
-                                "-protocol_whitelist",
-                                "file",
-                                "-f",
-                                std::string(demuxer_name(probe.format)),
-                                "-i",
-                                input_url(input),
-                                "-map",
-                                "0:" + std::to_string(probe.artwork_stream),
-                                "-frames:v",
-                                "1",
-                                "-c:v",
-                                copy ? "copy" : "png",
-                                "-f",
-                                "image2",
-                                "-update",
-                                "1",
-                                "-y",
-                                target.string()};
+  std::vector<std::string> argv{options.probe_options.tools.ffmpeg, "-nostdin", "-hide_banner", "-v",
+                                "error"};
+  add_input(argv, probe, input);
+  argv.insert(argv.end(), {"-map", "0:" + std::to_string(probe.artwork_stream), "-frames:v", "1"});
+  argv.insert(argv.end(),
+              {"-c:v", copy ? "copy" : "png", "-f", "image2", "-update", "1", "-y", target.string()});
   StreamingOptions streaming;
   streaming.stop = std::move(stop);
   streaming.timeout = std::chrono::seconds(60);

@@ -247,28 +247,12 @@ ProbeResult probe_audio(const std::filesystem::path& file, const ProbeOptions& o
   result.duration_s = declared.value_or(0);
   if (!options.decode_check) return result;
 
+  // Decode everything to a null sink; -xerror makes the first decoding error fatal.
+  std::vector<std::string> argv{options.tools.ffmpeg, "-nostdin", "-hide_banner", "-nostats", "-v", "error"};
+  argv.insert(argv.end(), {"-xerror", "-protocol_whitelist", "file", "-f", demuxer, "-i", url});
+  argv.insert(argv.end(), {"-map", "0:a:0", "-f", "null", "-", "-progress", "pipe:1"});
   std::int64_t decoded_us = -1;
-  const StreamingResult decoded = run_tool({options.tools.ffmpeg,
-                                            "-nostdin",
-                                            "-hide_banner",
-                                            "-nostats",
-                                            "-v",
-                                            "error",
-                                            "-xerror",
-                                            "-protocol_whitelist",
-                                            "file",
-                                            "-f",
-                                            demuxer,
-                                            "-i",
-                                            url,
-                                            "-map",
-                                            "0:a:0",
-                                            "-f",
-                                            "null",
-                                            "-",
-                                            "-progress",
-                                            "pipe:1"},
-                                           nullptr, options, &decoded_us);
+  const StreamingResult decoded = run_tool(argv, nullptr, options, &decoded_us);
   if (decoded.exit_code != 0 || !decoded.stderr_output.empty()) {
     throw InvalidMedia("truncated_or_corrupt", "The audio cannot be decoded to the end: " +
                                                    client_message(decoded.stderr_output, file));
