@@ -58,7 +58,9 @@ struct Expected {
   int sample_rate;
 };
 
-void PrintTo(const Expected& e, std::ostream* os) { *os << e.kind; }
+void PrintTo(const Expected& e, std::ostream* os) {
+  *os << e.kind;
+}
 
 class EveryAcceptedFormat : public MediaProbe, public ::testing::WithParamInterface<Expected> {};
 
@@ -309,6 +311,47 @@ TEST(MediaSniff, id3v2_tag_size_is_syncsafe_plus_header_and_footer) {
   EXPECT_EQ(id3v2_size(std::string("ID3\x04\0\x10\0\0\0\x10", 10)), 10u + 16u + 10u);
   EXPECT_EQ(id3v2_size(std::string("ID3\x04\0\0\0\0\x80\x01", 10)), 0u);  // not syncsafe
   EXPECT_EQ(id3v2_size("fLaC"), 0u);
+}
+
+// Sniffing reads untrusted bytes: whatever they are, it answers a format or InvalidMedia.
+TEST(MediaSniff, never_fails_otherwise_on_random_or_mutated_bytes) {
+  std::mt19937 rng(7);
+  const std::vector<std::string> seeds{
+      std::string("ID3\x03\0\0\0\0\0\x20", 10) + mpeg_frames(3, 3),
+      mpeg_frames(3, 5),
+      std::string("fLaC\0\0\0\x22", 8),
+      std::string("RIFF\x24\0\0\0WAVEfmt ", 16),
+      std::string("\0\0\0\x18"
+                  "ftypM4A \0\0\0\0M4A isom",
+                  24),
+      std::string("OggS\0\x02", 6) + std::string(20, '\0') + "\x01\x13OpusHead\x01\x02"};
+  for (int i = 0; i < 20000; ++i) {
+    std::string bytes = seeds[static_cast<std::size_t>(i) % seeds.size()];
+    bytes.resize(rng() % (bytes.size() + 64));
+    for (int flips = static_cast<int>(rng() % 8); flips > 0 && !bytes.empty(); --flips) {
+      bytes[rng() % bytes.size()] = static_cast<char>(rng());
+    }
+    try {
+      classify_head(bytes, rng() % 2 == 0);
+      (void)id3v2_size(bytes);
+    } catch (const InvalidMedia&) {
+    }
+  }
+  // The checks that read a file's end too (Ogg pages, RIFF/FORM sizes).
+  const fs::path dir = test::media_temp_dir("mc-sniff");
+  for (int i = 0; i < 300; ++i) {
+    std::string bytes = seeds[static_cast<std::size_t>(i) % seeds.size()];
+    if (i % 3 == 0) bytes = std::string("FORM\xff\0\0\0AIFF", 12);
+    for (int k = static_cast<int>(rng() % 3); k > 0; --k) bytes += "OggS" + std::string(rng() % 300, '\x05');
+    for (int flips = static_cast<int>(rng() % 8); flips > 0; --flips)
+      bytes[rng() % bytes.size()] = static_cast<char>(rng());
+    test::write_bytes(dir / "f", bytes);
+    try {
+      sniff_file(dir / "f");
+    } catch (const InvalidMedia&) {
+    }
+  }
+  fs::remove_all(dir);
 }
 
 }  // namespace
