@@ -60,7 +60,8 @@ measure() {  # mode round → JSON on stdout
     die "media_bench $1 failed: $(tail -3 "$WORK/round-$2-$1.log")"
 }
 
-echo "== $ROUNDS rounds (baseline and process_audio alternately first)"
+load_before=$(cut -d' ' -f1 /proc/loadavg)
+echo "== $ROUNDS rounds (baseline and process_audio alternately first); 1-minute load before: $load_before"
 : >"$WORK/rounds.jsonl"
 for round in $(seq "$ROUNDS"); do
   load=$(cut -d' ' -f1 /proc/loadavg)
@@ -88,7 +89,7 @@ ffmpeg_version=$(ffmpeg -version | head -1 | cut -d' ' -f3)
 
 jq -s --arg stamp "$stamp" --arg commit "$commit$dirty" --arg cpu "$cpu_model" --arg cores "$(nproc)" \
   --arg kernel "$(uname -r)" --arg ffmpeg "$ffmpeg_version" --argjson seconds "$AUDIO_SECONDS" \
-  --argjson ta "$TARGET_A" --argjson tb "$TARGET_B" --argjson tol "$TOLERANCE_S" '
+  --argjson load_before "$load_before" --argjson ta "$TARGET_A" --argjson tb "$TARGET_B" --argjson tol "$TOLERANCE_S" '
   def median: sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
   . as $rounds
   | ([$rounds[] | .ours as $o | $o.rungs[] | (.duration_s - $o.source_duration_s) | fabs] | max) as $drift_ours
@@ -97,6 +98,7 @@ jq -s --arg stamp "$stamp" --arg commit "$commit$dirty" --arg cpu "$cpu_model" -
       stamp: $stamp, commit: $commit,
       machine: {cpu: $cpu, cores: ($cores | tonumber), kernel: $kernel}, ffmpeg: $ffmpeg,
       input: {seconds: $seconds, format: "FLAC 44.1 kHz stereo s16"},
+      load_1min_before: $load_before,
       baseline_command: $rounds[0].baseline.command,
       rounds: $rounds,
       median: {
@@ -125,7 +127,8 @@ f2() { jq -r "$1 * 100 | round / 100" "$R"; }
   echo
   echo "Input: ${AUDIO_SECONDS} s 44.1 kHz stereo 16-bit FLAC (pink noise under two tremolo tones), $ROUNDS rounds,"
   echo "baseline and process_audio alternately first. Machine: $(nproc) × $cpu_model, Linux $(uname -r)."
-  echo "Commit $commit$dirty; ffmpeg $ffmpeg_version."
+  echo "Commit $commit$dirty; ffmpeg $ffmpeg_version. 1-minute load average before the run: $load_before (each"
+  echo "round's figure includes the benchmark's own previous round)."
   echo
   echo "- **Baseline**: one ffmpeg, the same ladder (AAC-LC 128/256/320 kbps, fMP4 HLS, 6 s segments), no analysis:"
   echo "  \`$(jq -r .baseline_command "$R" | sed "s#$PWD/##g")\`"
@@ -148,9 +151,9 @@ f2() { jq -r "$1 * 100 | round / 100" "$R"; }
   echo "(the probe's decode check, one decode per tool and the analysis)."
   echo
   if [ "$(jq -r .overall "$R")" = true ]; then echo "**Overall: PASS**"; else echo "**Overall: FAIL**"; fi
-  if awk -v l="$(jq -r .median.load_1min "$R")" 'BEGIN { exit !(l >= 0.5) }'; then
+  if awk -v l="$load_before" 'BEGIN { exit !(l >= 0.5) }'; then
     echo
-    echo "Note: the machine was busy (median 1-minute load $(jq -r .median.load_1min "$R") on $(nproc) cores): other"
+    echo "Note: the machine was busy before the run (1-minute load $load_before on $(nproc) cores): other"
     echo "processes took CPU from both sides; ratios are more trustworthy than absolute times."
   fi
   echo
