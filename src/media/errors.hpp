@@ -1,0 +1,35 @@
+#pragma once
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+namespace mc::media {
+
+// An upload that is not acceptable audio: the client's fault, suitable for a 4xx. `code` is stable
+// snake_case (docs/media.md lists them with the status the HTTP layer answers):
+//   empty_file, unrecognized_format, not_audio, unsupported_codec, truncated_or_corrupt,
+//   no_audio_stream, too_long
+class InvalidMedia : public std::runtime_error {
+ public:
+  InvalidMedia(std::string code, const std::string& message)
+      : std::runtime_error(message), code_(std::move(code)) {}
+  const std::string& code() const { return code_; }
+
+ private:
+  std::string code_;
+};
+
+// Processing failed for a reason that is not the upload's fault (a tool is missing, the disk is
+// full, an output failed its own checks): a job retries these; it never retries InvalidMedia.
+class ProcessingError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Processing was cancelled through its stop token.
+class Cancelled : public std::runtime_error {
+ public:
+  Cancelled() : std::runtime_error("media processing cancelled") {}
+};
+
+}  // namespace mc::media

@@ -1,0 +1,469 @@
+#include "media/pipeline.hpp"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cmath>
+#include <exception>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "media/waveform.hpp"
+
+namespace mc::media {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr double kDurationTolerance_s = 0.1;  // HLS total vs the decoded audio
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// 44.1 kHz for the 44.1 kHz family (CD, 88.2, 176.4, 22.05 ...), 48 kHz for everything else.
+int output_rate(int source_rate) {
+  return source_rate % 11025 == 0 ? 44100 : 48000;
+}
+
+// Resample only when needed (with soxr), then the stereo planar float the AAC encoder takes. Mono
+// is spread over both channels at -3 dB each, which keeps its loudness.
+std::string prepare_filter(int source_rate, int rate) {
+  std::string f;
+  if (source_rate != rate) f = "aresample=" + std::to_string(rate) + ":resampler=soxr,";
+  return f + "aformat=sample_fmts=fltp:sample_rates=" + std::to_string(rate) + ":channel_layouts=stereo";
+}
+
+std::string rung_name(int kbps) {
+  return std::to_string(kbps);
+}
+fs::path part_dir(const fs::path& out_dir, int kbps) {
+  return out_dir / (rung_name(kbps) + ".part");
+}
+
+std::string number(double v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
+// The arguments that encode one mapped stream into an fMP4 HLS rung in `dir`.
+void add_rung_output(std::vector<std::string>& argv, int kbps, const fs::path& dir,
+                     const ProcessOptions& options) {
+  argv.insert(argv.end(), {"-c:a", "aac", "-b:a", rung_name(kbps) + "k", "-map_metadata", "-1"});
+  argv.insert(argv.end(), {"-map_chapters", "-1", "-f", "hls", "-hls_time", number(options.segment_s)});
+  argv.insert(argv.end(), {"-hls_playlist_type", "vod", "-hls_segment_type", "fmp4"});
+  argv.insert(argv.end(), {"-hls_fmp4_init_filename", "init.mp4"});
+  argv.insert(argv.end(),
+              {"-hls_segment_filename", (dir / "seg_%05d.m4s").string(), (dir / "index.m3u8").string()});
+}
+
+// The input, read only as a local file, with the demuxer its content was sniffed as.
+void add_input(std::vector<std::string>& argv, const ProbeResult& probe, const fs::path& input) {
+  argv.insert(argv.end(), {"-protocol_whitelist", "file", "-f", std::string(demuxer_name(probe.format))});
+  argv.insert(argv.end(), {"-i", input_url(input)});
+}
+
+std::vector<std::string> ffmpeg_head(const ProcessOptions& options, const ProbeResult& probe,
+                                     const fs::path& input, const char* log_level) {
+  std::vector<std::string> argv{options.probe_options.tools.ffmpeg, "-nostdin", "-hide_banner", "-nostats"};
+  argv.insert(argv.end(), {"-v", log_level, "-xerror", "-progress", "pipe:1"});
+  add_input(argv, probe, input);
+  return argv;
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) throw ProcessingError("cannot read " + p.string());
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void write_file_atomically(const fs::path& p, const std::string& text) {
+  const fs::path tmp = p.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out.flush()) throw ProcessingError("cannot write " + tmp.string());
+  }
+  fs::rename(tmp, p);
+}
+
+// Checks a finished rung against the HLS rules we promise, measures it and moves it into place.
+// `expected_s` < 0: the source duration is not known exactly yet (checked later).
+Rung finish_rung(const fs::path& out_dir, int kbps, int rate, double expected_s,
+                 const ProcessOptions& options) {
+  const fs::path dir = part_dir(out_dir, kbps);
+  const std::string what = rung_name(kbps) + " kbps rung: ";
+  hls::MediaPlaylist playlist;
+  try {
+    playlist = hls::parse_media_playlist(read_file(dir / "index.m3u8"));
+  } catch (const std::invalid_argument& e) {
+    throw ProcessingError(what + e.what());
+  }
+  if (!playlist.ended || playlist.segments.empty()) throw ProcessingError(what + "playlist is incomplete");
+  if (!playlist.map_uri || !fs::exists(dir / *playlist.map_uri))
+    throw ProcessingError(what + "no init segment");
+  std::vector<double> durations;
+  std::vector<std::uint64_t> sizes;
+  for (const hls::Segment& s : playlist.segments) {
+    if (s.duration_s > options.max_segment_s) {
+      throw ProcessingError(what + "segment " + s.uri + " lasts " + number(s.duration_s) + " s");
+    }
+    std::error_code ec;
+    const auto size = fs::file_size(dir / s.uri, ec);
+    if (ec || size == 0) throw ProcessingError(what + "segment " + s.uri + " is missing");
+    durations.push_back(s.duration_s);
+    sizes.push_back(size);
+  }
+  Rung rung;
+  rung.kbps = kbps;
+  rung.playlist = fs::path(rung_name(kbps)) / "index.m3u8";
+  rung.sample_rate = rate;
+  rung.segments = playlist.segments.size();
+  rung.duration_s = playlist.total_duration_s();
+  if (expected_s >= 0 && std::abs(rung.duration_s - expected_s) > kDurationTolerance_s) {
+    throw ProcessingError(what + "lasts " + number(rung.duration_s) + " s instead of " + number(expected_s) +
+                          " s");
+  }
+  rung.bandwidth = hls::peak_segment_bit_rate(durations, sizes, playlist.target_duration);
+  std::uint64_t total = 0;
+  for (auto s : sizes) total += s;
+  rung.average_bandwidth =
+      static_cast<std::int64_t>(std::ceil(8.0 * static_cast<double>(total) / rung.duration_s));
+  const fs::path final_dir = out_dir / rung_name(kbps);
+  fs::remove_all(final_dir);
+  fs::rename(dir, final_dir);
+  return rung;
+}
+
+// Serialises the sink's calls from the worker threads and keeps progress monotonic.
+class Reporter {
+ public:
+  Reporter(const ProgressSink& sink, std::vector<double> weights)
+      : sink_(sink), weights_(std::move(weights)), fractions_(weights_.size(), 0.0) {}
+
+  void progress(Stage stage, double percent) {
+    std::lock_guard lock(mutex_);
+    percent = std::clamp(percent, last_, 100.0);
+    if (stage == stage_ && percent - last_ < 0.1 && percent < 100.0) return;
+    last_ = percent;
+    stage_ = stage;
+    if (sink_.on_progress) sink_.on_progress(stage, percent);
+  }
+
+  // Transcoding: the share of its work each tool has done, weighted by how much work it has.
+  void transcoded(std::size_t tool, double fraction) {
+    double done = 0, total = 0;
+    {
+      std::lock_guard lock(mutex_);
+      fractions_[tool] = std::clamp(fraction, 0.0, 1.0);
+      for (std::size_t i = 0; i < weights_.size(); ++i) {
+        done += weights_[i] * fractions_[i];
+        total += weights_[i];
+      }
+    }
+    progress(Stage::transcoding, 2.0 + 95.0 * done / total);
+  }
+
+  void rung_ready(int kbps) {
+    std::lock_guard lock(mutex_);
+    if (sink_.on_rung_ready) sink_.on_rung_ready(kbps);
+  }
+
+ private:
+  const ProgressSink& sink_;
+  std::mutex mutex_;
+  double last_ = -1;
+  Stage stage_ = Stage::probing;
+  std::vector<double> weights_;
+  std::vector<double> fractions_;
+};
+
+// Runs one ffmpeg, feeding its -progress output to `on_fraction` (share of `duration_s` done).
+StreamingResult run_ffmpeg(const std::vector<std::string>& argv, double duration_s,
+                           const std::function<void(double)>& on_fraction,
+                           std::function<void(std::string_view)> on_fd3, std::stop_token stop,
+                           const ProcessOptions& options, const std::atomic<int>* renice) {
+  ProgressReader reader;
+  StreamingOptions streaming;
+  streaming.stop = std::move(stop);
+  streaming.nice = options.nice;
+  streaming.renice = renice;
+  // Transcoding runs at many times real time; allow real time plus the probe's timeout.
+  streaming.timeout =
+      options.probe_options.timeout + std::chrono::milliseconds(static_cast<long>(duration_s * 1000));
+  streaming.on_fd3 = std::move(on_fd3);
+  streaming.on_stdout_line = [&](std::string_view line) {
+    if (reader.feed(line) && duration_s > 0)
+      on_fraction(static_cast<double>(reader.out_time_us()) / 1e6 / duration_s);
+  };
+  StreamingResult r = run_process_streaming(argv, streaming);
+  require_started(r, "ffmpeg");
+  if (r.stopped) throw Cancelled();
+  if (r.timed_out) throw ProcessingError("ffmpeg timed out");
+  return r;
+}
+
+[[noreturn]] void tool_failed(const char* what, const StreamingResult& r, const fs::path& input) {
+  // With -v level+info the error lines carry an "[error]" tag; show the first one.
+  std::string_view err = r.stderr_output;
+  if (const auto at = err.find("[error] "); at != std::string_view::npos) err = err.substr(at);
+  throw ProcessingError(std::string(what) + " failed (exit " + std::to_string(r.exit_code) +
+                        "): " + client_message(err, input));
+}
+
+std::optional<Artwork> extract_artwork(const fs::path& input, const fs::path& out_dir,
+                                       const ProbeResult& probe, const ProcessOptions& options,
+                                       std::stop_token stop) {
+  const bool jpeg = probe.artwork_codec == "mjpeg";
+  const bool copy = jpeg || probe.artwork_codec == "png";
+  const fs::path target = out_dir / (jpeg ? "artwork.jpg" : "artwork.png");
+  std::vector<std::string> argv{options.probe_options.tools.ffmpeg, "-nostdin", "-hide_banner", "-v",
+                                "error"};
+  add_input(argv, probe, input);
+  argv.insert(argv.end(), {"-map", "0:" + std::to_string(probe.artwork_stream), "-frames:v", "1"});
+  argv.insert(argv.end(),
+              {"-c:v", copy ? "copy" : "png", "-f", "image2", "-update", "1", "-y", target.string()});
+  StreamingOptions streaming;
+  streaming.stop = std::move(stop);
+  streaming.timeout = std::chrono::seconds(60);
+  streaming.nice = options.nice;
+  const StreamingResult r = run_process_streaming(argv, streaming);
+  require_started(r, "ffmpeg");
+  if (r.stopped) throw Cancelled();
+  std::error_code ec;
+  if (r.exit_code != 0 || fs::file_size(target, ec) == 0 || ec) {
+    fs::remove(target, ec);
+    throw ProcessingError("artwork extraction failed: " + client_message(r.stderr_output, input));
+  }
+  return Artwork{target, jpeg ? "image/jpeg" : "image/png"};
+}
+
+void remove_previous_outputs(const fs::path& out_dir, const std::vector<int>& ladder) {
+  for (int kbps : ladder) {
+    fs::remove_all(out_dir / rung_name(kbps));
+    fs::remove_all(part_dir(out_dir, kbps));
+  }
+  for (const char* name : {"master.m3u8", "artwork.jpg", "artwork.png"}) fs::remove(out_dir / name);
+}
+
+// One ffmpeg run: it decodes the input once and feeds its rungs and its share of the analysis.
+struct Tool {
+  std::vector<int> rungs;
+  bool loudness = false;
+  bool waveform = false;
+  double weight() const {
+    return static_cast<double>(rungs.size()) + (loudness ? 0.3 : 0) + (waveform ? 0.1 : 0);
+  }
+};
+
+// The lowest rung gets a tool of its own, so it is ready after about a third of the work. Every
+// other rung gets one too, so that the cores stay busy once the first is done (decoding is cheap
+// next to AAC encoding, so decoding once per tool costs little); loudness rides with the second
+// tool and the waveform with the last.
+std::vector<Tool> plan_tools(const std::vector<int>& ladder) {
+  std::vector<Tool> tools;
+  tools.reserve(ladder.size() + 1);
+  for (int kbps : ladder) tools.push_back(Tool{{kbps}});
+  if (tools.size() == 1) tools.push_back(Tool{});
+  tools[1].loudness = true;
+  tools.back().waveform = true;
+  return tools;
+}
+
+std::vector<std::string> tool_argv(const Tool& tool, const std::string& prepare, const fs::path& input,
+                                   const fs::path& out_dir, const ProbeResult& probe,
+                                   const ProcessOptions& options) {
+  // level+info: the ebur128 summary is logged at info level; errors carry an [error] tag.
+  std::vector<std::string> argv = ffmpeg_head(options, probe, input, tool.loudness ? "level+info" : "error");
+  const std::size_t outputs = tool.rungs.size() + (tool.loudness ? 1 : 0) + (tool.waveform ? 1 : 0);
+  if (outputs == 1 && tool.rungs.size() == 1) {
+    argv.insert(argv.end(), {"-map", "0:a:0", "-af", prepare});
+    add_rung_output(argv, tool.rungs[0], part_dir(out_dir, tool.rungs[0]), options);
+    return argv;
+  }
+  std::string graph = "[0:a:0]" + prepare + (outputs > 1 ? ",asplit=" + std::to_string(outputs) : "");
+  for (int kbps : tool.rungs) graph += "[r" + rung_name(kbps) + "]";
+  if (tool.loudness) graph += "[loud]";
+  if (tool.waveform) graph += "[wave]";
+  if (tool.loudness) graph += ";[loud]ebur128=peak=true:framelog=verbose,anullsink";
+  if (tool.waveform) graph += ";[wave]aformat=sample_fmts=s16:channel_layouts=stereo[pcm]";
+  argv.insert(argv.end(), {"-filter_complex", graph});
+  for (int kbps : tool.rungs) {
+    argv.insert(argv.end(), {"-map", "[r" + rung_name(kbps) + "]"});
+    add_rung_output(argv, kbps, part_dir(out_dir, kbps), options);
+  }
+  if (tool.waveform) argv.insert(argv.end(), {"-map", "[pcm]", "-f", "s16le", "pipe:3"});
+  return argv;
+}
+
+// How much lower the other tools run while the first rung is encoded, so that on a busy machine the
+// first rung gets a whole core. They are raised back when it is done (where we may: see renice).
+constexpr int kLaterToolsNice = 10;
+
+}  // namespace
+
+std::string_view to_string(Stage stage) {
+  switch (stage) {
+    case Stage::probing:
+      return "probing";
+    case Stage::transcoding:
+      return "transcoding";
+    case Stage::finishing:
+      return "finishing";
+    case Stage::done:
+      return "done";
+  }
+  return "unknown";
+}
+
+ProcessResult process_audio(const fs::path& input, const fs::path& out_dir, const ProcessOptions& options,
+                            const ProgressSink& sink) {
+  const auto t0 = Clock::now();
+  std::vector<int> ladder = options.ladder_kbps;
+  std::sort(ladder.begin(), ladder.end());
+  ladder.erase(std::unique(ladder.begin(), ladder.end()), ladder.end());
+  if (ladder.empty() || ladder.front() <= 0) throw std::invalid_argument("process_audio: empty ladder");
+  if (options.waveform_points == 0)
+    throw std::invalid_argument("process_audio: waveform_points must be positive");
+  const std::vector<Tool> tools = plan_tools(ladder);
+  std::vector<double> weights;
+  weights.reserve(tools.size());
+  for (const Tool& t : tools) weights.push_back(t.weight());
+
+  Reporter reporter(sink, weights);
+  reporter.progress(Stage::probing, 0);
+  ProcessResult result;
+  if (options.probe) {
+    result.probe = *options.probe;
+  } else {
+    ProbeOptions probe_options = options.probe_options;
+    probe_options.decode_check = false;
+    result.probe = probe_audio(input, probe_options);
+  }
+  result.timings.probe_s = seconds_since(t0);
+  reporter.progress(Stage::probing, 2);
+  const ProbeResult& probe = result.probe;
+
+  fs::create_directories(out_dir);
+  remove_previous_outputs(out_dir, ladder);
+  for (int kbps : ladder) fs::create_directories(part_dir(out_dir, kbps));
+
+  const int rate = output_rate(probe.sample_rate);
+  const std::string prepare = prepare_filter(probe.sample_rate, rate);
+  const double expected_s = probe.duration_s;
+
+  // A failure in one tool stops the others; so does the caller's stop token.
+  std::stop_source internal;
+  std::stop_callback forward(options.probe_options.stop, [&internal] { internal.request_stop(); });
+  std::atomic<int> later_nice{std::min(options.nice + kLaterToolsNice, 19)};
+
+  WaveformBuilder waveform(2, static_cast<std::uint64_t>(std::max(expected_s, 0.0) * rate),
+                           options.waveform_points);
+  std::vector<std::vector<Rung>> rungs(tools.size());
+  std::vector<std::exception_ptr> errors(tools.size());
+  std::string loudness_log;
+
+  auto run_tool = [&](std::size_t index) {
+    const Tool& tool = tools[index];
+    try {
+      ProcessOptions tool_options = options;
+      if (index > 0) tool_options.nice = later_nice.load();
+      auto on_fraction = [&reporter, index](double f) { reporter.transcoded(index, f); };
+      std::function<void(std::string_view)> on_pcm;
+      if (tool.waveform) on_pcm = [&waveform](std::string_view bytes) { waveform.feed(bytes); };
+      const StreamingResult r =
+          run_ffmpeg(tool_argv(tool, prepare, input, out_dir, probe, options), expected_s, on_fraction,
+                     on_pcm, internal.get_token(), tool_options, index > 0 ? &later_nice : nullptr);
+      if (r.exit_code != 0) tool_failed("encoding", r, input);
+      reporter.transcoded(index, 1.0);
+      if (tool.loudness) loudness_log = r.stderr_output;
+      for (int kbps : tool.rungs) {
+        rungs[index].push_back(finish_rung(out_dir, kbps, rate, probe.decoded ? expected_s : -1.0, options));
+        reporter.rung_ready(kbps);
+      }
+      if (index == 0) {
+        result.timings.first_rung_s = seconds_since(t0);
+        later_nice = options.nice;  // the rest may now have the machine
+        if (options.extract_artwork && probe.has_artwork && probe.artwork_stream >= 0) {
+          try {
+            result.artwork = extract_artwork(input, out_dir, probe, options, internal.get_token());
+          } catch (const ProcessingError& e) {
+            result.warnings.emplace_back(e.what());
+          }
+        }
+      }
+    } catch (...) {
+      errors[index] = std::current_exception();
+      internal.request_stop();
+    }
+  };
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i + 1 < tools.size(); ++i) threads.emplace_back(run_tool, i);
+  run_tool(tools.size() - 1);
+  for (auto& t : threads) t.join();
+
+  // A failed job leaves nothing behind, not even rungs already announced: the job is not done.
+  auto cleanup = [&] {
+    try {
+      remove_previous_outputs(out_dir, ladder);
+    } catch (const fs::filesystem_error&) {
+    }
+  };
+  // The error that made the other tools stop wins over their Cancelled.
+  for (const std::exception_ptr& e : errors) {
+    if (!e) continue;
+    try {
+      std::rethrow_exception(e);
+    } catch (const Cancelled&) {
+      continue;
+    } catch (...) {
+      cleanup();
+      throw;
+    }
+  }
+  if (std::any_of(errors.begin(), errors.end(), [](const auto& e) { return e != nullptr; })) {
+    cleanup();
+    throw Cancelled();
+  }
+
+  reporter.progress(Stage::finishing, 97);
+  result.duration_s = static_cast<double>(waveform.frames()) / rate;
+  for (const auto& tool_rungs : rungs)
+    result.rungs.insert(result.rungs.end(), tool_rungs.begin(), tool_rungs.end());
+  std::sort(result.rungs.begin(), result.rungs.end(),
+            [](const Rung& a, const Rung& b) { return a.kbps < b.kbps; });
+  // Rungs finished before the exact duration was known are checked now.
+  for (const Rung& r : result.rungs) {
+    if (std::abs(r.duration_s - result.duration_s) > kDurationTolerance_s) {
+      throw ProcessingError("the " + rung_name(r.kbps) + " kbps rung lasts " + number(r.duration_s) +
+                            " s instead of " + number(result.duration_s) + " s");
+    }
+  }
+
+  const auto loudness = parse_ebur128_summary(loudness_log);
+  if (!loudness) throw ProcessingError("no EBU R128 summary in ffmpeg's output");
+  result.loudness = *loudness;
+  result.gain_db = normalisation_gain_db(*loudness, options.target_lufs, options.true_peak_ceiling_dbtp);
+  result.waveform = waveform.finish();
+
+  std::vector<hls::Variant> variants;
+  for (const Rung& r : result.rungs) variants.push_back(r.variant());
+  result.master_playlist = out_dir / "master.m3u8";
+  write_file_atomically(result.master_playlist, hls::master_playlist(variants, [](const hls::Variant& v) {
+                          return rung_name(v.kbps) + "/index.m3u8";
+                        }));
+
+  result.timings.total_s = seconds_since(t0);
+  reporter.progress(Stage::done, 100);
+  return result;
+}
+
+}  // namespace mc::media

@@ -1,0 +1,90 @@
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "media/hls.hpp"
+#include "media/loudness.hpp"
+#include "media/probe.hpp"
+
+namespace mc::media {
+
+enum class Stage { probing, transcoding, finishing, done };
+std::string_view to_string(Stage stage);
+
+// Where processing reports to. Calls never overlap (they come from two threads, one at a time) and
+// must not block for long: they hold up the tool whose output they report.
+struct ProgressSink {
+  // Overall progress: percent of the whole job (0..100, never decreasing), with the current stage.
+  // The last call is (done, 100).
+  std::function<void(Stage stage, double percent)> on_progress;
+  // A rung's playlist and segments are complete and final under out_dir/<kbps>/: it can be served.
+  // The lowest rung comes first, well before the others.
+  std::function<void(int kbps)> on_rung_ready;
+};
+
+struct ProcessOptions {
+  std::vector<int> ladder_kbps{128, 256, 320};  // AAC-LC rungs; the lowest is encoded on its own
+  double segment_s = 6.0;                       // HLS segment target
+  double max_segment_s = 6.5;                   // every segment at most this long (checked)
+  std::size_t waveform_points = 1000;
+  double target_lufs = -14.0;
+  double true_peak_ceiling_dbtp = -1.0;
+  bool extract_artwork = true;
+  // The file's probe, when the caller already has one (skips probing again). Without it the file
+  // is probed without the decode check: the transcode itself stops at the first decoding error.
+  std::optional<ProbeResult> probe;
+  ProbeOptions probe_options;  // limits, tools, timeout and stop token for the probe and every tool run
+  int nice = 0;                // added niceness for the tools (a server keeps its API responsive with 10)
+};
+
+struct Rung {
+  int kbps = 0;
+  std::filesystem::path playlist;  // relative to out_dir: "128/index.m3u8"
+  int sample_rate = 0;             // 44100 or 48000, stereo
+  std::int64_t bandwidth = 0;      // peak segment bit rate (bits/s), for BANDWIDTH
+  std::int64_t average_bandwidth = 0;
+  std::string codecs = "mp4a.40.2";
+  std::size_t segments = 0;
+  double duration_s = 0;  // sum of EXTINF
+
+  hls::Variant variant() const { return {kbps, bandwidth, average_bandwidth, codecs, {}}; }
+};
+
+struct Artwork {
+  std::filesystem::path path;  // out_dir/artwork.jpg or out_dir/artwork.png
+  std::string mime_type;       // image/jpeg or image/png
+};
+
+struct ProcessResult {
+  ProbeResult probe;
+  double duration_s = 0;        // decoded duration of the audio
+  Loudness loudness;            // EBU R128 of the streamed signal (after resampling/downmix, before AAC)
+  double gain_db = 0;           // playback gain to target_lufs (see normalisation_gain_db)
+  std::vector<float> waveform;  // waveform_points values in [0, 1]
+  std::vector<Rung> rungs;      // ascending kbps
+  std::filesystem::path master_playlist;  // out_dir/master.m3u8: every rung, relative URIs
+  std::optional<Artwork> artwork;
+  std::vector<std::string> warnings;  // things that went wrong without failing the job
+  struct Timings {
+    double probe_s = 0;
+    double first_rung_s = 0;  // from the call to the lowest rung's on_rung_ready
+    double total_s = 0;
+  } timings;
+};
+
+// Turns an accepted upload into everything the player needs (SPEC §4.4): loudness and gain,
+// waveform, an HLS AAC-LC ladder (fMP4 segments) under out_dir/<kbps>/index.m3u8, a master
+// playlist, and the embedded artwork. The input is only read. Blocking; run it through
+// mc::offload. Previous outputs in out_dir are replaced, so a retried job starts clean.
+// Throws InvalidMedia (from the probe), ProcessingError, or Cancelled.
+ProcessResult process_audio(const std::filesystem::path& input, const std::filesystem::path& out_dir,
+                            const ProcessOptions& options = {}, const ProgressSink& sink = {});
+
+}  // namespace mc::media
