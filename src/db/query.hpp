@@ -36,6 +36,21 @@ template <class T>
 requires std::is_integral_v<T> Param to_param(T v) {
   return std::to_string(v);
 }
+// A text[] parameter, as PostgreSQL's array literal ({"a","b\"c"}).
+inline Param to_param(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    out += '"';
+    for (char c : items[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
 template <class T>
 Param to_param(const std::optional<T>& v) {
   if (!v) return std::nullopt;

@@ -130,14 +130,24 @@ asio::awaitable<void> Server::accept_loop(LoopState& state) {
 void Server::begin_shutdown() {
   for (auto& s : loops_) {
     LoopState* state = s.get();
-    asio::post(*state->io, [state] {
+    asio::post(*state->io, [this, state] {
       state->draining = true;
       if (state->acceptor) {
-        boost::system::error_code ignored;
-        state->acceptor->close(ignored);
+        // Connections already in the backlog were made before we stopped: serve their request.
+        boost::system::error_code ec;
+        state->acceptor->non_blocking(true, ec);
+        for (;;) {
+          tcp::socket socket(*state->io);
+          state->acceptor->accept(socket, ec);
+          if (ec) break;
+          asio::co_spawn(*state->io, session(std::move(socket), *state), asio::detached);
+        }
+        state->acceptor->close(ec);
       }
+      // Idle keep-alive connections close now, unless a request is already waiting on them.
       for (SessionEntry* e : state->sessions) {
-        if (!e->busy) e->stream->socket().cancel();
+        boost::system::error_code ec;
+        if (!e->busy && e->stream->socket().available(ec) == 0) e->stream->socket().cancel(ec);
       }
     });
   }
@@ -156,12 +166,13 @@ asio::awaitable<void> Server::session(tcp::socket socket, LoopState& state) {
   state.sessions.push_back(&entry);
   const auto self = std::prev(state.sessions.end());
 
-  while (!state.draining) {
+  // While draining, a connection still serves the request it already carries, then closes.
+  for (bool first = true; first || !state.draining; first = false) {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(kHeaderLimit);
     // The route decides the body limit once the headers are in; until then, no limit.
     parser.body_limit(std::numeric_limits<std::uint64_t>::max());
-    stream.expires_after(config_.idle_timeout);
+    stream.expires_after(state.draining ? std::chrono::seconds(2) : config_.idle_timeout);
     auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, nothrow);
     if (ec) {
       const auto& http_errors = bhttp::make_error_code(bhttp::error::end_of_stream).category();

@@ -13,7 +13,7 @@ describe('graceful shutdown', () => {
       // Registrations take argon2id time each, so several are still in flight when SIGTERM lands.
       const inputs = Array.from({ length: 6 }, () => newUserInput());
       const inflight = inputs.map((body) => srv.api.json('POST', '/api/auth/register', { body }));
-      await new Promise((r) => setTimeout(r, 30));
+      await new Promise((r) => setTimeout(r, 100));
       srv.exitExpected = true;
       srv.proc.kill('SIGTERM');
       const results = await Promise.all(inflight);

@@ -86,20 +86,6 @@ bool is_uuid(std::string_view s) {
   return true;
 }
 
-std::string pg_text_array(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i) out += ',';
-    out += '"';
-    for (char c : items[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  return out + "}";
-}
-
 }  // namespace
 
 awaitable<std::optional<Profile>> find(db::Cluster& db, std::optional<db::Lsn> token,
@@ -135,10 +121,8 @@ awaitable<std::pair<std::vector<Profile>, int64_t>> list(db::Cluster& db, const 
 }
 
 awaitable<bool> update(db::Transaction& tx, const std::string& artist_id, const ProfileUpdate& u) {
-  std::optional<std::string> genres;
-  if (u.genres) genres = pg_text_array(*u.genres);
   const db::Result r = co_await tx.exec(
-      kUpdate, params(artist_id, u.stage_name, u.bio, genres, u.city, u.country, u.links_json));
+      kUpdate, params(artist_id, u.stage_name, u.bio, u.genres, u.city, u.country, u.links_json));
   co_return r.affected() == 1;
 }
 

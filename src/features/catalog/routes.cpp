@@ -52,7 +52,7 @@ std::optional<bool> optional_bool(const bj::object& obj, std::string_view name, 
   return v->as_bool();
 }
 
-std::optional<std::string> optional_tags(const bj::object& obj, json::FieldReader& r) {
+std::optional<std::vector<std::string>> optional_tags(const bj::object& obj, json::FieldReader& r) {
   r.accept("tags");
   const auto* v = obj.if_contains("tags");
   if (!v || v->is_null()) return std::nullopt;
@@ -60,21 +60,15 @@ std::optional<std::string> optional_tags(const bj::object& obj, json::FieldReade
     r.fail("tags", "must be an array of at most 10 strings");
     return std::nullopt;
   }
-  std::string out = "{";
+  std::vector<std::string> tags;
   for (const auto& e : v->as_array()) {
     if (!e.is_string() || e.as_string().empty() || e.as_string().size() > 30) {
       r.fail("tags", "each tag is 1-30 characters");
       return std::nullopt;
     }
-    if (out.size() > 1) out += ',';
-    out += '"';
-    for (char c : e.as_string()) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
+    tags.emplace_back(e.as_string());
   }
-  return out + "}";
+  return tags;
 }
 
 std::optional<AccessClaims> viewer(const Context& ctx) {
@@ -93,7 +87,7 @@ void register_routes(http::Router& router, CatalogService& s) {
     in.title = r.required_string("title");
     in.kind = r.required_string("kind");
     in.genre = r.optional_string("genre");
-    in.tags_pg = optional_tags(obj, r);
+    in.tags = optional_tags(obj, r);
     const auto tier = r.optional_string("minTier");
     in.release_at = r.optional_string("releaseAt");
     check_title(r, "title", in.title);

@@ -98,7 +98,7 @@ Track track_from(const db::Result& r, int i) {
 
 awaitable<Release> insert_release(db::Transaction& tx, const std::string& artist_id, const NewRelease& n) {
   const db::Result r = co_await tx.exec(
-      kInsertRelease, params(artist_id, n.title, n.kind, n.genre, n.tags_pg, n.min_tier, n.release_at));
+      kInsertRelease, params(artist_id, n.title, n.kind, n.genre, n.tags, n.min_tier, n.release_at));
   co_return release_from(r, 0);
 }
 

@@ -38,7 +38,7 @@ struct Track {
 struct NewRelease {
   std::string title, kind;
   std::optional<std::string> genre;
-  std::optional<std::string> tags_pg;  // text[] literal
+  std::optional<std::vector<std::string>> tags;
   std::string min_tier;
   std::optional<std::string> release_at;  // RFC 3339
 };
