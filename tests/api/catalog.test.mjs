@@ -189,3 +189,65 @@ describe('likes and plays', () => {
     assert.equal(plays, 2);
   });
 });
+
+describe('comments', () => {
+  let artist;
+  let trackId;
+  before(async () => {
+    artist = await registerUser(api, { role: 'artist', artistName: `Talk ${uniqueName('c')}` });
+    const r = await release(artist.token, { title: 'Discussed', kind: 'single' });
+    trackId = (await track(artist.token, r.id, { title: 'Topic' })).id;
+    await publish(artist.token, r.id);
+  });
+  const post = (token, body) => api.json('POST', `/api/content/${trackId}/comments`, { token, body });
+
+  test('comments thread one level deep, newest first, replies oldest first; edits are marked', async () => {
+    const a = await registerUser(api);
+    const b = await registerUser(api);
+    const first = expectStatus(await post(a.token, { body: 'First!' }), 201);
+    const second = expectStatus(await post(b.token, { body: 'Second' }), 201);
+    expectStatus(await post(b.token, { body: 'reply 1', parentId: first.id }), 201);
+    const r2 = expectStatus(await post(a.token, { body: 'reply 2', parentId: first.id }), 201);
+    expectError(await post(a.token, { body: 'too deep', parentId: r2.id }), 400, 'invalid_parent');
+    const edited = expectStatus(await api.json('PATCH', `/api/comments/${second.id}`, { token: b.token, body: { body: 'Second (edited)' } }), 200);
+    assert.equal(edited.edited, true);
+    expectError(await api.json('PATCH', `/api/comments/${second.id}`, { token: a.token, body: { body: 'hijack' } }), 404, 'not_found');
+    const list = expectStatus(await api.get(`/api/content/${trackId}/comments`), 200);
+    assert.deepEqual(list.comments.map((c) => c.body), ['Second (edited)', 'First!']);
+    assert.deepEqual(list.comments[1].replies.map((c) => c.body), ['reply 1', 'reply 2']);
+  });
+
+  test('deletion by the author or the track\'s artist; a deleted parent with replies stays as a placeholder', async () => {
+    const a = await registerUser(api);
+    const b = await registerUser(api);
+    const parent = expectStatus(await post(a.token, { body: 'will be deleted' }), 201);
+    expectStatus(await post(b.token, { body: 'still here', parentId: parent.id }), 201);
+    const lonely = expectStatus(await post(b.token, { body: 'spam' }), 201);
+    expectError(await api.json('DELETE', `/api/comments/${parent.id}`, { token: b.token }), 403, 'forbidden');
+    expectStatus(await api.json('DELETE', `/api/comments/${parent.id}`, { token: a.token }), 204);
+    expectStatus(await api.json('DELETE', `/api/comments/${lonely.id}`, { token: artist.token }), 204);
+    const list = expectStatus(await api.get(`/api/content/${trackId}/comments?limit=100`), 200);
+    const placeholder = list.comments.find((c) => c.id === parent.id);
+    assert.equal(placeholder.deleted, true);
+    assert.equal(placeholder.body, null);
+    assert.deepEqual(placeholder.replies.map((c) => c.body), ['still here']);
+    assert.equal(list.comments.find((c) => c.id === lonely.id), undefined);
+  });
+
+  test('reports are recorded once per reporter; bad bodies write nothing', async () => {
+    const a = await registerUser(api);
+    const c = expectStatus(await post(a.token, { body: 'questionable' }), 201);
+    const r = await registerUser(api);
+    for (let i = 0; i < 2; i++) {
+      expectStatus(await api.json('POST', `/api/comments/${c.id}/report`, { token: r.token, body: { reason: 'spam' } }), 202);
+    }
+    const reports = Number((await srv.pool.query('SELECT count(*) FROM comment_reports WHERE comment_id = $1', [c.id])).rows[0].count);
+    assert.equal(reports, 1);
+    const before = Number((await srv.pool.query('SELECT count(*) FROM comments')).rows[0].count);
+    expectError(await post(a.token, { body: '' }), 400, 'validation_failed', { field: 'body' });
+    expectError(await post(a.token, { body: 'x'.repeat(2001) }), 400, 'validation_failed', { field: 'body' });
+    expectError(await post(a.token, { body: 'x', parentId: 'nope' }), 400, 'validation_failed', { field: 'parentId' });
+    expectError(await post(undefined, { body: 'anon' }), 401, 'unauthorized');
+    assert.equal(Number((await srv.pool.query('SELECT count(*) FROM comments')).rows[0].count), before);
+  });
+});

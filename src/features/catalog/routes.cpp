@@ -9,6 +9,7 @@
 #include "features/artists/genres.hpp"
 #include "features/memberships/tiers.hpp"
 #include "http/context.hpp"
+#include "http/pagination.hpp"
 #include "http/request_body.hpp"
 #include "http/response.hpp"
 
@@ -69,6 +70,16 @@ std::optional<std::vector<std::string>> optional_tags(const bj::object& obj, jso
     tags.emplace_back(e.as_string());
   }
   return tags;
+}
+
+void check_comment(json::FieldReader& r, const std::string& body) {
+  if (!r.has_error("body") && (body.empty() || body.size() > 2000))
+    r.fail("body", "must be 1-2000 characters");
+}
+
+bool is_uuid(const std::string& s) {
+  static const std::regex re("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$");
+  return std::regex_match(s, re);
 }
 
 std::optional<AccessClaims> viewer(const Context& ctx) {
@@ -189,6 +200,58 @@ void register_routes(http::Router& router, CatalogService& s) {
         co_await s.report_play(ctx.db(), who, anonymous, std::string(ctx.param("id")), listened);
     if (result.lsn.value) ctx.consistency_out = result.lsn;
     co_return http::json_response(202, bj::object{{"counted", result.value}});
+  });
+
+  router.add(Verb::get, "/api/content/{id:uuid}/comments", [&s](Context& ctx) -> awaitable<Response> {
+    const auto who = viewer(ctx);
+    const http::Page page = http::pagination(ctx);
+    const bj::object body = co_await s.comments(ctx.db(), who, std::string(ctx.param("id")), page.page,
+                                                page.limit, ctx.consistency_in);
+    co_return http::json_response(200, body);
+  });
+
+  router.add(Verb::post, "/api/content/{id:uuid}/comments", [&s](Context& ctx) -> awaitable<Response> {
+    const auto& who = ctx.require_auth();
+    const auto obj = http::json_body(ctx);
+    json::FieldReader r(obj);
+    const auto body = r.required_string("body");
+    const auto parent = r.optional_string("parentId");
+    check_comment(r, body);
+    if (parent && !is_uuid(*parent)) r.fail("parentId", "must be a comment id");
+    r.finish();
+    const auto result = co_await s.add_comment(ctx.db(), who, std::string(ctx.param("id")), body, parent);
+    ctx.consistency_out = result.lsn;
+    co_return http::json_response(201, result.value);
+  });
+
+  router.add(Verb::patch, "/api/comments/{id:uuid}", [&s](Context& ctx) -> awaitable<Response> {
+    const auto& who = ctx.require_auth();
+    const auto obj = http::json_body(ctx);
+    json::FieldReader r(obj);
+    const auto body = r.required_string("body");
+    check_comment(r, body);
+    r.finish();
+    const auto result = co_await s.edit_comment(ctx.db(), who, std::string(ctx.param("id")), body);
+    ctx.consistency_out = result.lsn;
+    co_return http::json_response(200, result.value);
+  });
+
+  router.add(Verb::delete_, "/api/comments/{id:uuid}", [&s](Context& ctx) -> awaitable<Response> {
+    const auto& who = ctx.require_auth();
+    ctx.consistency_out = co_await s.delete_comment(ctx.db(), who, std::string(ctx.param("id")));
+    co_return http::empty_response(204);
+  });
+
+  router.add(Verb::post, "/api/comments/{id:uuid}/report", [&s](Context& ctx) -> awaitable<Response> {
+    const auto& who = ctx.require_auth();
+    const auto obj = http::json_body(ctx);
+    json::FieldReader r(obj);
+    const auto reason = r.required_string("reason");
+    if (!r.has_error("reason") && (reason.empty() || reason.size() > 500))
+      r.fail("reason", "must be 1-500 characters");
+    r.finish();
+    ctx.consistency_out = co_await s.report_comment(ctx.db(), who, std::string(ctx.param("id")), reason);
+    co_return http::json_response(202, bj::object{{"status", "reported"}});
   });
 
   router.add(Verb::get, "/api/content/{id:uuid}", [&s](Context& ctx) -> awaitable<Response> {

@@ -92,6 +92,16 @@ bj::object release_json(const store::Release& r, const Visibility& v) {
           {"locked", lock_json(v)}};
 }
 
+bj::object comment_json(const store::Comment& c) {
+  return {{"id", c.id},
+          {"user", bj::object{{"id", c.user_id}, {"username", c.username}}},
+          {"parentId", opt_str(c.parent_id)},
+          {"body", opt_str(c.body)},
+          {"deleted", !c.body.has_value()},
+          {"edited", c.edited},
+          {"createdAt", c.created_at}};
+}
+
 Tier tier_of(const std::string& s) {
   return memberships::parse_tier(s).value_or(Tier::superfan);
 }
@@ -232,6 +242,79 @@ awaitable<Written<bool>> CatalogService::report_play(db::Cluster& db,
   const bool counted = co_await store::count_play(tx, listener, user_id, track_id);
   const db::Lsn lsn = co_await tx.commit();
   co_return Written<bool>{counted, lsn};
+}
+
+awaitable<bj::object> CatalogService::comments(db::Cluster& db, const std::optional<AccessClaims>& viewer,
+                                               const std::string& track_id, int page, int limit,
+                                               std::optional<db::Lsn> token) {
+  co_await visible_track(db, viewer, track_id, false);
+  const auto rows = co_await store::comments_page(db, token, track_id, page, limit);
+  bj::array top;
+  for (const auto& c : rows) {
+    if (!c.parent_id) {
+      bj::object json = comment_json(c);
+      json["replies"] = bj::array{};
+      top.push_back(std::move(json));
+    } else if (!top.empty()) {
+      top.back().as_object()["replies"].as_array().push_back(comment_json(c));
+    }
+  }
+  co_return bj::object{{"comments", std::move(top)}, {"page", page}, {"limit", limit}};
+}
+
+awaitable<Written<bj::object>> CatalogService::add_comment(db::Cluster& db, const AccessClaims& who,
+                                                           const std::string& track_id,
+                                                           const std::string& body,
+                                                           const std::optional<std::string>& parent_id) {
+  const std::optional<AccessClaims> viewer = who;
+  co_await visible_track(db, viewer, track_id, false);
+  auto tx = co_await db.begin();
+  if (parent_id) {
+    const auto parent = co_await store::comment_ref(tx, *parent_id);
+    if (!parent || parent->track_id != track_id || parent->parent_id || parent->deleted) {
+      throw ApiError(400, "invalid_parent", "Replies go to a live top-level comment on the same track",
+                     {{"parentId", "is not a live top-level comment of this track"}});
+    }
+  }
+  const store::Comment c = co_await store::insert_comment(tx, track_id, who.user_id, parent_id, body);
+  const bj::object event{{"commentId", c.id}, {"trackId", track_id}, {"userId", who.user_id}};
+  co_await events::append(tx, "comment.created", track_id, event);
+  const db::Lsn lsn = co_await tx.commit();
+  co_return Written<bj::object>{comment_json(c), lsn};
+}
+
+awaitable<Written<bj::object>> CatalogService::edit_comment(db::Cluster& db, const AccessClaims& who,
+                                                            const std::string& id, const std::string& body) {
+  auto tx = co_await db.begin();
+  const auto c = co_await store::edit_comment(tx, id, who.user_id, body);
+  if (!c) throw ApiError::not_found("No such comment of yours");
+  const db::Lsn lsn = co_await tx.commit();
+  co_return Written<bj::object>{comment_json(*c), lsn};
+}
+
+awaitable<db::Lsn> CatalogService::delete_comment(db::Cluster& db, const AccessClaims& who,
+                                                  const std::string& id) {
+  auto tx = co_await db.begin();
+  const auto ref = co_await store::comment_ref(tx, id);
+  if (!ref || ref->deleted) throw ApiError::not_found("No such comment");
+  bool allowed = ref->user_id == who.user_id || who.role == "admin";
+  if (!allowed) {
+    const auto track = co_await store::track(db, std::nullopt, ref->track_id);
+    allowed = track && track->artist_id == who.user_id;  // artists moderate their own tracks
+  }
+  if (!allowed)
+    throw ApiError(403, "forbidden", "Only the author, the track's artist or an admin may delete it");
+  co_await store::delete_comment(tx, id);
+  co_return co_await tx.commit();
+}
+
+awaitable<db::Lsn> CatalogService::report_comment(db::Cluster& db, const AccessClaims& who,
+                                                  const std::string& id, const std::string& reason) {
+  auto tx = co_await db.begin();
+  const auto ref = co_await store::comment_ref(tx, id);
+  if (!ref || ref->deleted) throw ApiError::not_found("No such comment");
+  co_await store::report_comment(tx, id, who.user_id, reason);
+  co_return co_await tx.commit();
 }
 
 }  // namespace mc::catalog

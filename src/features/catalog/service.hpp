@@ -42,6 +42,18 @@ class CatalogService {
                                        const std::string& anonymous_key, const std::string& track_id,
                                        double listened_seconds);
 
+  awaitable<boost::json::object> comments(db::Cluster& db, const std::optional<AccessClaims>& viewer,
+                                          const std::string& track_id, int page, int limit,
+                                          std::optional<db::Lsn> token);
+  awaitable<Written<boost::json::object>> add_comment(db::Cluster& db, const AccessClaims& who,
+                                                      const std::string& track_id, const std::string& body,
+                                                      const std::optional<std::string>& parent_id);
+  awaitable<Written<boost::json::object>> edit_comment(db::Cluster& db, const AccessClaims& who,
+                                                       const std::string& id, const std::string& body);
+  awaitable<db::Lsn> delete_comment(db::Cluster& db, const AccessClaims& who, const std::string& id);
+  awaitable<db::Lsn> report_comment(db::Cluster& db, const AccessClaims& who, const std::string& id,
+                                    const std::string& reason);
+
  private:
   awaitable<store::Track> visible_track(db::Cluster& db, const std::optional<AccessClaims>& viewer,
                                         const std::string& track_id, bool must_be_playable);

@@ -63,6 +63,46 @@ constexpr Query kCountPlay{"catalog_count_play",
                            "WITH p AS (INSERT INTO plays (track_id, user_id) VALUES ($1, $2)) "
                            "UPDATE tracks SET play_count = play_count + 1 WHERE id = $1"};
 
+#define MC_COMMENT_COLUMNS                                                                            \
+  "c.id, c.track_id, c.user_id, u.username, c.parent_id, CASE WHEN c.deleted_at IS NULL THEN c.body " \
+  "END, " MC_ISO("c.created_at") ", c.edited_at IS NOT NULL "
+constexpr Query kInsertComment{"catalog_insert_comment",
+                               "WITH c AS (INSERT INTO comments (track_id, user_id, parent_id, body) VALUES "
+                               "($1, $2, $3, $4) RETURNING *) "
+                               "SELECT " MC_COMMENT_COLUMNS "FROM c JOIN users u ON u.id = c.user_id"};
+constexpr Query kCommentRef{"catalog_comment_ref",
+                            "SELECT track_id, user_id, parent_id, deleted_at IS NOT NULL FROM comments "
+                            "WHERE id = $1 FOR UPDATE"};
+constexpr Query kEditComment{
+    "catalog_edit_comment",
+    "WITH c AS (UPDATE comments SET body = $3, edited_at = now() WHERE id = $1 AND user_id = $2 "
+    "AND deleted_at IS NULL RETURNING *) SELECT " MC_COMMENT_COLUMNS
+    "FROM c JOIN users u ON u.id = c.user_id"};
+constexpr Query kDeleteComment{"catalog_delete_comment",
+                               "UPDATE comments SET deleted_at = now() WHERE id = $1 AND deleted_at IS NULL"};
+constexpr Query kReportComment{
+    "catalog_report_comment",
+    "INSERT INTO comment_reports (comment_id, reporter_id, reason) VALUES ($1, $2, $3) "
+    "ON CONFLICT DO NOTHING"};
+// A page of live (or replied-to) top-level comments, then their replies, in display order.
+constexpr Query kCommentsPage{
+    "catalog_comments_page",
+    "WITH top AS (SELECT c.* FROM comments c WHERE c.track_id = $1 AND c.parent_id IS NULL "
+    "AND (c.deleted_at IS NULL OR EXISTS (SELECT 1 FROM comments r WHERE r.parent_id = c.id AND r.deleted_at "
+    "IS NULL)) "
+    "ORDER BY c.created_at DESC, c.id LIMIT $2 OFFSET $3), "
+    "rows AS (SELECT t.*, t.created_at AS top_at, t.id AS top_id, 0 AS depth FROM top t "
+    "UNION ALL SELECT r.*, t.created_at, t.id, 1 FROM comments r JOIN top t ON r.parent_id = t.id "
+    "WHERE r.deleted_at IS NULL) "
+    "SELECT " MC_COMMENT_COLUMNS
+    "FROM rows c JOIN users u ON u.id = c.user_id "
+    "ORDER BY c.top_at DESC, c.top_id, c.depth, c.created_at, c.id"};
+
+Comment comment_from(const db::Result& r, int i) {
+  return Comment{r.str(i, 0),     r.str(i, 1),     r.str(i, 2), r.str(i, 3),
+                 r.opt_str(i, 4), r.opt_str(i, 5), r.str(i, 6), r.boolean(i, 7)};
+}
+
 std::optional<double> opt_double(const db::Result& r, int i, int c) {
   if (r.is_null(i, c)) return std::nullopt;
   return std::stod(r.str(i, c));
@@ -159,6 +199,46 @@ awaitable<bool> count_play(db::Transaction& tx, const std::string& listener_key,
   if (window.empty()) co_return false;
   co_await tx.exec(kCountPlay, params(track_id, user_id));
   co_return true;
+}
+
+awaitable<Comment> insert_comment(db::Transaction& tx, const std::string& track_id,
+                                  const std::string& user_id, const std::optional<std::string>& parent_id,
+                                  const std::string& body) {
+  const db::Result r = co_await tx.exec(kInsertComment, params(track_id, user_id, parent_id, body));
+  co_return comment_from(r, 0);
+}
+
+awaitable<std::optional<CommentRef>> comment_ref(db::Transaction& tx, const std::string& id) {
+  const db::Result r = co_await tx.exec(kCommentRef, params(id));
+  if (r.empty()) co_return std::nullopt;
+  co_return CommentRef{r.str(0, 0), r.str(0, 1), r.opt_str(0, 2), r.boolean(0, 3)};
+}
+
+awaitable<std::optional<Comment>> edit_comment(db::Transaction& tx, const std::string& id,
+                                               const std::string& user_id, const std::string& body) {
+  const db::Result r = co_await tx.exec(kEditComment, params(id, user_id, body));
+  if (r.empty()) co_return std::nullopt;
+  co_return comment_from(r, 0);
+}
+
+awaitable<void> delete_comment(db::Transaction& tx, const std::string& id) {
+  co_await tx.exec(kDeleteComment, params(id));
+}
+
+awaitable<bool> report_comment(db::Transaction& tx, const std::string& id, const std::string& reporter,
+                               const std::string& reason) {
+  const db::Result r = co_await tx.exec(kReportComment, params(id, reporter, reason));
+  co_return r.affected() == 1;
+}
+
+awaitable<std::vector<Comment>> comments_page(db::Cluster& db, std::optional<db::Lsn> token,
+                                              const std::string& track_id, int page, int limit) {
+  const db::Result r =
+      co_await db.read(kCommentsPage, params(track_id, limit, static_cast<int64_t>(page - 1) * limit), token);
+  std::vector<Comment> out;
+  out.reserve(static_cast<std::size_t>(r.rows()));
+  for (int i = 0; i < r.rows(); ++i) out.push_back(comment_from(r, i));
+  co_return out;
 }
 
 }  // namespace mc::catalog::store

@@ -68,4 +68,31 @@ awaitable<bool> like(db::Transaction& tx, const std::string& user_id, const std:
 awaitable<bool> count_play(db::Transaction& tx, const std::string& listener_key,
                            const std::optional<std::string>& user_id, const std::string& track_id);
 
+struct Comment {
+  std::string id, track_id, user_id, username;
+  std::optional<std::string> parent_id;
+  std::optional<std::string> body;  // null once deleted
+  std::string created_at;
+  bool edited = false;
+};
+
+struct CommentRef {
+  std::string track_id, user_id;
+  std::optional<std::string> parent_id;
+  bool deleted = false;
+};
+
+awaitable<Comment> insert_comment(db::Transaction& tx, const std::string& track_id,
+                                  const std::string& user_id, const std::optional<std::string>& parent_id,
+                                  const std::string& body);
+awaitable<std::optional<CommentRef>> comment_ref(db::Transaction& tx, const std::string& id);
+awaitable<std::optional<Comment>> edit_comment(db::Transaction& tx, const std::string& id,
+                                               const std::string& user_id, const std::string& body);
+awaitable<void> delete_comment(db::Transaction& tx, const std::string& id);
+awaitable<bool> report_comment(db::Transaction& tx, const std::string& id, const std::string& reporter,
+                               const std::string& reason);
+// Top-level comments newest first (a page), each followed by its replies oldest first.
+awaitable<std::vector<Comment>> comments_page(db::Cluster& db, std::optional<db::Lsn> token,
+                                              const std::string& track_id, int page, int limit);
+
 }  // namespace mc::catalog::store
