@@ -18,16 +18,19 @@
 
 namespace mc {
 
+namespace {
+// The uid/gid a child drops to (ProcessOptions::run_as_user), looked up before forking.
+std::pair<uid_t, gid_t> target_user(const ProcessOptions& options) {
+  if (!options.run_as_user) return {0, 0};
+  const passwd* pw = getpwnam(options.run_as_user->c_str());
+  if (!pw) throw std::runtime_error("user " + *options.run_as_user + " does not exist");
+  return {pw->pw_uid, pw->pw_gid};
+}
+}  // namespace
+
 ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options) {
   if (argv.empty()) throw std::invalid_argument("run_process: empty argv");
-  uid_t uid = 0;
-  gid_t gid = 0;
-  if (options.run_as_user) {
-    const passwd* pw = getpwnam(options.run_as_user->c_str());
-    if (!pw) throw std::runtime_error("user " + *options.run_as_user + " does not exist");
-    uid = pw->pw_uid;
-    gid = pw->pw_gid;
-  }
+  const auto [uid, gid] = target_user(options);
   int pipefd[2];
   if (pipe2(pipefd, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
   std::vector<char*> args;
@@ -137,14 +140,7 @@ void set_autogroup_nice(const char* path, int value) {
 StreamingResult run_process_streaming(const std::vector<std::string>& argv, const StreamingOptions& streaming,
                                       const ProcessOptions& options) {
   if (argv.empty()) throw std::invalid_argument("run_process_streaming: empty argv");
-  uid_t uid = 0;
-  gid_t gid = 0;
-  if (options.run_as_user) {
-    const passwd* pw = getpwnam(options.run_as_user->c_str());
-    if (!pw) throw std::runtime_error("user " + *options.run_as_user + " does not exist");
-    uid = pw->pw_uid;
-    gid = pw->pw_gid;
-  }
+  const auto [uid, gid] = target_user(options);
   // [0] stdout, [1] stderr, [2] fd 3 (optional); each {read end, write end}.
   std::array<std::array<int, 2>, 3> pipes{{{-1, -1}, {-1, -1}, {-1, -1}}};
   const std::size_t pipe_count = streaming.on_fd3 ? 3 : 2;
