@@ -17,4 +17,11 @@ struct Lsn {
       default;  // NOLINT(modernize-use-nullptr): clang-tidy 14 false positive
 };
 
+// A write's result and the consistency token its commit produced.
+template <class T>
+struct Written {
+  T value;
+  Lsn lsn;
+};
+
 }  // namespace mc::db

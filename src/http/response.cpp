@@ -2,6 +2,8 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "http/context.hpp"
+
 namespace mc::http {
 
 Response text_response(unsigned status, std::string body, std::string_view content_type) {
@@ -20,6 +22,16 @@ Response empty_response(unsigned status) {
   Response res{static_cast<bhttp::status>(status), 11};
   res.prepare_payload();
   return res;
+}
+
+Response written(Context& ctx, unsigned status, const boost::json::value& body, db::Lsn lsn) {
+  ctx.consistency_out = lsn;
+  return json_response(status, body);
+}
+
+Response written_empty(Context& ctx, db::Lsn lsn) {
+  ctx.consistency_out = lsn;
+  return empty_response(204);
 }
 
 Response error_response(const ApiError& e) {

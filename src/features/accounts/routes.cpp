@@ -27,16 +27,6 @@ bj::object tokens_json(const AuthResult& r) {
   return out;
 }
 
-Response written(Context& ctx, unsigned status, const bj::value& body, db::Lsn lsn) {
-  ctx.consistency_out = lsn;
-  return http::json_response(status, body);
-}
-
-Response written_empty(Context& ctx, db::Lsn lsn) {
-  ctx.consistency_out = lsn;
-  return http::empty_response(204);
-}
-
 }  // namespace
 
 void register_routes(http::Router& router, AccountsService& s) {
@@ -49,7 +39,7 @@ void register_routes(http::Router& router, AccountsService& s) {
     s.check_registration(in, r);
     r.finish();
     const auto result = co_await s.register_user(ctx.db(), in, client_of(ctx));
-    co_return written(ctx, 201, tokens_json(result), result.lsn);
+    co_return http::written(ctx, 201, tokens_json(result), result.lsn);
   });
 
   router.add(Verb::post, "/api/auth/login",
@@ -61,7 +51,7 @@ void register_routes(http::Router& router, AccountsService& s) {
                if (!r.has_error("password") && password.size() > 256) r.fail("password", "is too long");
                r.finish();
                const auto result = co_await s.login(ctx.db(), email, password, client_of(ctx));
-               co_return written(ctx, 200, tokens_json(result), result.lsn);
+               co_return http::written(ctx, 200, tokens_json(result), result.lsn);
              },
              {.login_rate_limited = true});
 
@@ -71,14 +61,14 @@ void register_routes(http::Router& router, AccountsService& s) {
     const auto token = r.required_string("refreshToken");
     r.finish();
     const auto result = co_await s.refresh(ctx.db(), token, client_of(ctx));
-    co_return written(ctx, 200, tokens_json(result), result.lsn);
+    co_return http::written(ctx, 200, tokens_json(result), result.lsn);
   });
 
   router.add(Verb::post, "/api/auth/logout", [&s](Context& ctx) -> awaitable<Response> {
     const auto& who = ctx.require_auth();
     http::no_body(ctx);
     const auto lsn = co_await s.logout(ctx.db(), who);
-    co_return written_empty(ctx, lsn);
+    co_return http::written_empty(ctx, lsn);
   });
 
   router.add(Verb::get, "/api/auth/me", [&s](Context& ctx) -> awaitable<Response> {
@@ -93,14 +83,14 @@ void register_routes(http::Router& router, AccountsService& s) {
     const auto token = r.required_string("token");
     r.finish();
     const auto result = co_await s.verify_email(ctx.db(), token);
-    co_return written(ctx, 200, to_json(result.value), result.lsn);
+    co_return http::written(ctx, 200, to_json(result.value), result.lsn);
   });
 
   router.add(Verb::post, "/api/auth/verify-email/resend", [&s](Context& ctx) -> awaitable<Response> {
     const auto& who = ctx.require_auth();
     http::no_body(ctx);
     const auto lsn = co_await s.resend_verification(ctx.db(), who);
-    co_return written(ctx, 202, bj::object{{"status", "sent"}}, lsn);
+    co_return http::written(ctx, 202, bj::object{{"status", "sent"}}, lsn);
   });
 
   router.add(Verb::post, "/api/auth/password/forgot",
@@ -112,7 +102,8 @@ void register_routes(http::Router& router, AccountsService& s) {
                  r.fail("email", "must be a valid email address");
                }
                r.finish();
-               if (auto lsn = co_await s.forgot_password(ctx.db(), email)) ctx.consistency_out = *lsn;
+               const auto lsn = co_await s.forgot_password(ctx.db(), email);
+               if (lsn) ctx.consistency_out = *lsn;
                co_return http::json_response(202, bj::object{{"status", "sent"}});
              },
              {.login_rate_limited = true});
@@ -125,7 +116,7 @@ void register_routes(http::Router& router, AccountsService& s) {
     s.check_new_password("password", password, r);
     r.finish();
     const auto lsn = co_await s.reset_password(ctx.db(), token, password);
-    co_return written(ctx, 200, bj::object{{"status", "ok"}}, lsn);
+    co_return http::written(ctx, 200, bj::object{{"status", "ok"}}, lsn);
   });
 
   router.add(Verb::post, "/api/auth/password/change", [&s](Context& ctx) -> awaitable<Response> {
@@ -138,7 +129,7 @@ void register_routes(http::Router& router, AccountsService& s) {
     if (!r.has_error("currentPassword") && current.size() > 256) r.fail("currentPassword", "is too long");
     r.finish();
     const auto lsn = co_await s.change_password(ctx.db(), who, current, next);
-    co_return written(ctx, 200, bj::object{{"status", "ok"}}, lsn);
+    co_return http::written(ctx, 200, bj::object{{"status", "ok"}}, lsn);
   });
 
   router.add(Verb::post, "/api/auth/email/change", [&s](Context& ctx) -> awaitable<Response> {
@@ -153,7 +144,7 @@ void register_routes(http::Router& router, AccountsService& s) {
     if (!r.has_error("password") && password.size() > 256) r.fail("password", "is too long");
     r.finish();
     const auto result = co_await s.change_email(ctx.db(), who, email, password);
-    co_return written(ctx, 200, to_json(result.value), result.lsn);
+    co_return http::written(ctx, 200, to_json(result.value), result.lsn);
   });
 
   router.add(Verb::get, "/api/auth/sessions", [&s](Context& ctx) -> awaitable<Response> {
@@ -175,7 +166,7 @@ void register_routes(http::Router& router, AccountsService& s) {
   router.add(Verb::delete_, "/api/auth/sessions/{id:uuid}", [&s](Context& ctx) -> awaitable<Response> {
     const auto& who = ctx.require_auth();
     const auto lsn = co_await s.revoke_session(ctx.db(), who, std::string(ctx.param("id")));
-    co_return written_empty(ctx, lsn);
+    co_return http::written_empty(ctx, lsn);
   });
 }
 

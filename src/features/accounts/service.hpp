@@ -27,11 +27,7 @@ struct AuthResult {
   db::Lsn lsn;
 };
 
-template <class T>
-struct Written {
-  T value;
-  db::Lsn lsn;
-};
+using db::Written;
 
 // The rules of SPEC §4.1: registration, login with lockout, refresh rotation with reuse
 // detection, email verification, password reset and change, email change, sessions.

@@ -96,8 +96,7 @@ void register_routes(http::Router& router, ArtistsService& s) {
     ArtistsService::check_update(u, r);
     r.finish();
     const auto result = co_await s.update_profile(ctx.db(), who, u);
-    ctx.consistency_out = result.lsn;
-    co_return http::json_response(200, result.value);
+    co_return http::written(ctx, 200, result.value, result.lsn);
   });
 
   router.add(Verb::get, "/api/artists/{id}", [&s](Context& ctx) -> awaitable<Response> {
@@ -109,8 +108,7 @@ void register_routes(http::Router& router, ArtistsService& s) {
     return [&s, on](Context& ctx) -> awaitable<Response> {
       const auto& who = ctx.require_auth();
       const auto result = co_await s.follow(ctx.db(), who, std::string(ctx.param("id")), on);
-      ctx.consistency_out = result.lsn;
-      co_return http::json_response(200, bj::object{{"following", result.value}});
+      co_return http::written(ctx, 200, bj::object{{"following", result.value}}, result.lsn);
     };
   };
   router.add(Verb::post, "/api/artists/{id}/follow", follow(true));

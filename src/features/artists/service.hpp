@@ -11,11 +11,7 @@ namespace mc::artists {
 
 using boost::asio::awaitable;
 
-template <class T>
-struct Written {
-  T value;
-  db::Lsn lsn;
-};
+using db::Written;
 
 // Rules for artist profiles and the follow graph (SPEC §4.2).
 class ArtistsService {

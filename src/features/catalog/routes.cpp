@@ -111,8 +111,7 @@ void register_routes(http::Router& router, CatalogService& s) {
     r.finish();
     in.min_tier = tier.value_or("free");
     const auto result = co_await s.create_release(ctx.db(), who, in);
-    ctx.consistency_out = result.lsn;
-    co_return http::json_response(201, result.value);
+    co_return http::written(ctx, 201, result.value, result.lsn);
   });
 
   router.add(Verb::patch, "/api/releases/{id:uuid}", [&s](Context& ctx) -> awaitable<Response> {
@@ -134,8 +133,7 @@ void register_routes(http::Router& router, CatalogService& s) {
     check_time(r, p.release_at);
     r.finish();
     const auto result = co_await s.patch_release(ctx.db(), who, std::string(ctx.param("id")), p);
-    ctx.consistency_out = result.lsn;
-    co_return http::json_response(200, result.value);
+    co_return http::written(ctx, 200, result.value, result.lsn);
   });
 
   router.add(Verb::post, "/api/releases/{id:uuid}/tracks", [&s](Context& ctx) -> awaitable<Response> {
@@ -157,8 +155,7 @@ void register_routes(http::Router& router, CatalogService& s) {
     r.finish();
     const auto result = co_await s.add_track(ctx.db(), who, std::string(ctx.param("id")), title,
                                              tier.value_or("free"), position);
-    ctx.consistency_out = result.lsn;
-    co_return http::json_response(201, result.value);
+    co_return http::written(ctx, 201, result.value, result.lsn);
   });
 
   router.add(Verb::get, "/api/artists/{id}/content", [&s](Context& ctx) -> awaitable<Response> {
@@ -172,8 +169,7 @@ void register_routes(http::Router& router, CatalogService& s) {
     return [&s, on](Context& ctx) -> awaitable<Response> {
       const auto& who = ctx.require_auth();
       const auto result = co_await s.like(ctx.db(), who, std::string(ctx.param("id")), on);
-      ctx.consistency_out = result.lsn;
-      co_return http::json_response(200, bj::object{{"liked", result.value}});
+      co_return http::written(ctx, 200, bj::object{{"liked", result.value}}, result.lsn);
     };
   };
   router.add(Verb::post, "/api/content/{id:uuid}/like", like(true));
@@ -198,6 +194,7 @@ void register_routes(http::Router& router, CatalogService& s) {
         to_hex(sha256(ctx.client_ip + "|" + std::string(ctx.req[http::bhttp::field::user_agent])));
     const auto result =
         co_await s.report_play(ctx.db(), who, anonymous, std::string(ctx.param("id")), listened);
+    // A listen that was not counted wrote nothing, so it carries no consistency token.
     if (result.lsn.value) ctx.consistency_out = result.lsn;
     co_return http::json_response(202, bj::object{{"counted", result.value}});
   });
@@ -220,8 +217,7 @@ void register_routes(http::Router& router, CatalogService& s) {
     if (parent && !is_uuid(*parent)) r.fail("parentId", "must be a comment id");
     r.finish();
     const auto result = co_await s.add_comment(ctx.db(), who, std::string(ctx.param("id")), body, parent);
-    ctx.consistency_out = result.lsn;
-    co_return http::json_response(201, result.value);
+    co_return http::written(ctx, 201, result.value, result.lsn);
   });
 
   router.add(Verb::patch, "/api/comments/{id:uuid}", [&s](Context& ctx) -> awaitable<Response> {
@@ -232,14 +228,13 @@ void register_routes(http::Router& router, CatalogService& s) {
     check_comment(r, body);
     r.finish();
     const auto result = co_await s.edit_comment(ctx.db(), who, std::string(ctx.param("id")), body);
-    ctx.consistency_out = result.lsn;
-    co_return http::json_response(200, result.value);
+    co_return http::written(ctx, 200, result.value, result.lsn);
   });
 
   router.add(Verb::delete_, "/api/comments/{id:uuid}", [&s](Context& ctx) -> awaitable<Response> {
     const auto& who = ctx.require_auth();
-    ctx.consistency_out = co_await s.delete_comment(ctx.db(), who, std::string(ctx.param("id")));
-    co_return http::empty_response(204);
+    const auto lsn = co_await s.delete_comment(ctx.db(), who, std::string(ctx.param("id")));
+    co_return http::written_empty(ctx, lsn);
   });
 
   router.add(Verb::post, "/api/comments/{id:uuid}/report", [&s](Context& ctx) -> awaitable<Response> {
@@ -250,8 +245,8 @@ void register_routes(http::Router& router, CatalogService& s) {
     if (!r.has_error("reason") && (reason.empty() || reason.size() > 500))
       r.fail("reason", "must be 1-500 characters");
     r.finish();
-    ctx.consistency_out = co_await s.report_comment(ctx.db(), who, std::string(ctx.param("id")), reason);
-    co_return http::json_response(202, bj::object{{"status", "reported"}});
+    const auto lsn = co_await s.report_comment(ctx.db(), who, std::string(ctx.param("id")), reason);
+    co_return http::written(ctx, 202, bj::object{{"status", "reported"}}, lsn);
   });
 
   router.add(Verb::get, "/api/content/{id:uuid}", [&s](Context& ctx) -> awaitable<Response> {

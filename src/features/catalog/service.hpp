@@ -11,11 +11,7 @@ namespace mc::catalog {
 
 using boost::asio::awaitable;
 
-template <class T>
-struct Written {
-  T value;
-  db::Lsn lsn;
-};
+using db::Written;
 
 // Releases and tracks, and what each viewer may see of them (SPEC §2, §4.3): drafts only for
 // their artist, tier-gated and scheduled items as teasers (title, artwork, what unlocks them).
