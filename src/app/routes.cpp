@@ -3,6 +3,8 @@
 #include "features/accounts/routes.hpp"
 #include "features/artists/routes.hpp"
 #include "features/catalog/routes.hpp"
+#include "features/earnings/routes.hpp"
+#include "features/memberships/routes.hpp"
 #include "ops/routes.hpp"
 
 namespace mc::app {
@@ -12,6 +14,8 @@ void register_all_routes(http::Router& router, const RouteDeps& deps) {
   accounts::register_routes(router, deps.accounts);
   artists::register_routes(router, deps.artists);
   catalog::register_routes(router, deps.catalog);
+  memberships::register_routes(router, deps.memberships, deps.webhooks);
+  earnings::register_routes(router, deps.earnings);
 }
 
 }  // namespace mc::app

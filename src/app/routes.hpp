@@ -5,6 +5,8 @@
 #include "features/accounts/service.hpp"
 #include "features/artists/service.hpp"
 #include "features/catalog/service.hpp"
+#include "features/earnings/service.hpp"
+#include "features/memberships/service.hpp"
 #include "http/router.hpp"
 
 namespace mc::app {
@@ -17,6 +19,9 @@ struct RouteDeps {
   accounts::AccountsService& accounts;
   artists::ArtistsService& artists;
   catalog::CatalogService& catalog;
+  memberships::MembershipsService& memberships;
+  earnings::EarningsService& earnings;
+  payments::WebhookPipeline& webhooks;
 };
 
 void register_all_routes(http::Router& router, const RouteDeps& deps);

@@ -11,6 +11,7 @@
 #include "app/commands.hpp"
 #include "app/database_setup.hpp"
 #include "app/media_setup.hpp"
+#include "app/payments_setup.hpp"
 #include "app/routes.hpp"
 #include "cache/rate_limiter.hpp"
 #include "core/build_info.hpp"
@@ -22,6 +23,7 @@
 #include "events/relay.hpp"
 #include "http/pipeline.hpp"
 #include "http/server.hpp"
+#include "jobs/worker.hpp"
 #include "mail/mailer.hpp"
 #include "ops/metrics.hpp"
 
@@ -140,8 +142,10 @@ int serve(int argc, char** argv) {
     accounts::AccountsService accounts_service(config, jwt, *mailer);
     artists::ArtistsService artists_service;
     catalog::CatalogService catalog_service(artists_service);
-    register_all_routes(router,
-                        RouteDeps{config, draining, accounts_service, artists_service, catalog_service});
+    PaymentsStack payments = make_payments(config, artists_service);
+    log::info("payments", {{"provider", std::string(payments.provider->name())}});
+    register_all_routes(router, RouteDeps{config, draining, accounts_service, artists_service, catalog_service,
+                                          *payments.memberships, *payments.earnings, *payments.webhooks});
 
     http::Pipeline pipeline(config, router, *limiter, jwt);
     http::Server server(config, pipeline, loop_views, contexts);
@@ -169,6 +173,29 @@ int serve(int argc, char** argv) {
           relay_done.set_value();
         });
 
+    // Payout transfers and the monthly payout run (queue "payments", on loop 0).
+    jobs::WorkerOptions payout_options;
+    payout_options.queue = earnings::kPayoutQueue;
+    jobs::Worker payout_worker(loops.at(0).get_executor(), *clusters.front(), payout_options);
+    earnings::register_jobs(payout_worker, *payments.earnings, *clusters.front());
+    std::promise<void> payout_worker_done;
+    asio::co_spawn(
+        loops.at(0),
+        [&payout_worker, &payments, &clusters]() -> asio::awaitable<void> {
+          co_await payments.earnings->schedule_monthly(*clusters.front());
+          co_await payout_worker.run();
+        },
+        [&payout_worker_done](const std::exception_ptr& e) {
+          if (e) {
+            try {
+              std::rethrow_exception(e);
+            } catch (const std::exception& ex) {
+              log::error("payout worker stopped", {{"error", ex.what()}});
+            }
+          }
+          payout_worker_done.set_value();
+        });
+
     loops.start();
     log::info("listening", {{"port", server.port()},
                             {"workers", config.workers},
@@ -190,7 +217,9 @@ int serve(int argc, char** argv) {
       log::warn("grace period over with connections open", {{"open", server.open_connections()}});
     }
     relay.stop();
+    payout_worker.stop();
     relay_done.get_future().wait_for(kRelayInterval * 20);
+    payout_worker_done.get_future().wait_for(std::chrono::seconds(15));
     loops.stop();
     clusters.clear();
     if (embedded) embedded->stop();

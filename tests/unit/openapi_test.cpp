@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <set>
 
+#include "app/payments_setup.hpp"
 #include "app/routes.hpp"
 #include "core/crypto.hpp"
 #include "core/embedded_file.hpp"
@@ -31,9 +32,12 @@ std::set<std::string> router_operations() {
   accounts::AccountsService accounts(config, jwt, *mailer);
   artists::ArtistsService artists;
   catalog::CatalogService catalog(artists);
+  config.stripe_webhook_secret = "whsec_openapi_test";
+  app::PaymentsStack payments = app::make_payments(config, artists);
   std::atomic<bool> draining{false};
   http::Router router;
-  app::register_all_routes(router, app::RouteDeps{config, draining, accounts, artists, catalog});
+  app::register_all_routes(router, app::RouteDeps{config, draining, accounts, artists, catalog,
+                                                  *payments.memberships, *payments.earnings, *payments.webhooks});
   std::set<std::string> out;
   for (const auto* r : router.routes()) {
     std::string method(http::bhttp::to_string(r->method));
