@@ -152,9 +152,13 @@ describe('bad uploads get a clear 4xx and leave nothing behind', () => {
   });
 
   test('an oversized file (announced, and streamed without a length)', async () => {
-    const big = path.join(dir, 'big.wav');
-    await fsp.writeFile(big, Buffer.alloc(MAX_BYTES + 200_000, 1));
-    await refused(() => uploadMultipart(srv, artist.token, big, { trackId: draftTrack }), 413, 'payload_too_large', 'oversized');
+    // Announced: refused on the headers.
+    const announced = `POST /api/uploads/content HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${artist.token}\r\n` +
+      `Content-Type: multipart/form-data; boundary=b\r\nContent-Length: ${MAX_BYTES + 200_000}\r\n\r\n`;
+    await refused(async () => {
+      const r = await rawRequest(srv, announced, [Buffer.alloc(MAX_BYTES + 200_000, 1)]);
+      return { ...r, headers: new Headers(), method: 'POST', path: '/api/uploads/content' };
+    }, 413, 'payload_too_large', 'oversized');
 
     // Chunked: no length up front, so the limit has to hold while the bytes arrive.
     const before = await state();

@@ -79,13 +79,15 @@ export async function rawRequest(srv, head, bodyChunks = [], { endAfterHead = fa
     let data = '';
     socket.setTimeout(30_000, () => { socket.destroy(); reject(new Error('raw request timed out')); });
     socket.on('data', (d) => { data += d.toString('latin1'); });
+    // Once the server has answered, a real client stops sending too.
+    const answered = () => data.length > 0;
     socket.on('error', (err) => (data ? resolve(parse(data)) : reject(err)));
     socket.on('close', () => resolve(parse(data)));
     socket.on('connect', async () => {
       socket.write(head);
       if (endAfterHead) return;
       for (const chunk of bodyChunks) {
-        if (socket.destroyed) return;
+        if (socket.destroyed || answered()) return;
         if (!socket.write(chunk)) await new Promise((r) => socket.once('drain', r));
       }
     });
