@@ -94,7 +94,8 @@ asio::awaitable<bool> send_file(beast::tcp_stream& stream, const FileSlice& f, s
   std::uint64_t left = f.length;
   bool ok = !ec;
   while (ok && left > 0) {
-    const ssize_t n = ::sendfile(socket.native_handle(), fd, &offset, static_cast<std::size_t>(std::min<std::uint64_t>(left, 1u << 30)));
+    const ssize_t n = ::sendfile(socket.native_handle(), fd, &offset,
+                                 static_cast<std::size_t>(std::min<std::uint64_t>(left, 1u << 30)));
     if (n > 0) {
       left -= static_cast<std::uint64_t>(n);
       continue;
@@ -328,13 +329,15 @@ asio::awaitable<void> Server::session(tcp::socket socket, LoopState& state) {
     if (file) {
       boost::system::error_code nb;
       stream.socket().native_non_blocking(true, nb);
-      const ssize_t n = nb ? -1 : ::send(stream.socket().native_handle(), out.data(), out.size(), MSG_MORE | MSG_NOSIGNAL);
+      const ssize_t n =
+          nb ? -1 : ::send(stream.socket().native_handle(), out.data(), out.size(), MSG_MORE | MSG_NOSIGNAL);
       if (n > 0) head_sent = static_cast<std::size_t>(n);
     }
     if (head_sent == out.size()) {
       // already on its way
     } else if (res.body().size() <= kInlineBody) {
-      auto [e, n3] = co_await asio::async_write(stream, asio::buffer(out.data() + head_sent, out.size() - head_sent), nothrow);
+      auto [e, n3] = co_await asio::async_write(
+          stream, asio::buffer(out.data() + head_sent, out.size() - head_sent), nothrow);
       ec3 = e;
     } else {
       const std::array<asio::const_buffer, 2> parts{asio::buffer(out), asio::buffer(res.body())};

@@ -30,7 +30,8 @@ class MediaUrlSigner {
   // outside the signed scope, or expired at `now`.
   std::optional<MediaGrant> verify(std::string_view path, std::string_view query, std::int64_t now) const;
   // The same for a caller that knows the scope the URL must have been signed for (one HMAC).
-  std::optional<MediaGrant> verify_scope(std::string_view scope, std::string_view query, std::int64_t now) const;
+  std::optional<MediaGrant> verify_scope(std::string_view scope, std::string_view query,
+                                         std::int64_t now) const;
 
  private:
   std::string signature(const MediaGrant& grant) const;

@@ -401,7 +401,8 @@ awaitable<http::Response> StreamingService::serve_artwork(std::string path) {
   std::shared_ptr<const std::string> data;
   bool missing = false;
   try {
-    data = co_await object(key, true);
+    // Not cached: a replaced image must stop being served once its files are gone.
+    data = co_await object(key, false);
   } catch (const media::StorageNotFound&) {
     missing = true;
   }
