@@ -305,6 +305,7 @@ asio::awaitable<void> Server::session(tcp::socket socket, LoopState& state) {
       }
     }
     if (read_ec) {
+      upload.reset();  // what was spooled goes before anyone hears of the refusal
       if (read_ec == bhttp::error::body_limit) {
         // The spooling branch moved the parser's headers into spooled_request.
         const Request& refused = spool ? *spooled_request : parser.get();  // NOLINT(bugprone-use-after-move)
