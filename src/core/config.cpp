@@ -65,6 +65,7 @@ const VarSpec kVars[] = {
     {"RATE_LIMIT_UPLOADS_PER_HOUR", "100", "uploads per hour per user"},
     {"JOBS", "true", "serve also runs the background job worker (false: run `musicconnect worker`)"},
     {"MEDIA_JOBS_CONCURRENCY", "1", "audio processing jobs one worker process runs at a time"},
+    {"MEDIA_JOBS_NICE", "10", "niceness added to the audio tools (0-19): processing yields to the API on a shared machine"},
     {"JOBS_LEASE_S", "60", "a job whose worker stops heartbeating is taken over after this long"},
     {"STRIPE_SECRET_KEY", "", "Stripe secret key; empty = the offline payments sandbox"},
     {"STRIPE_WEBHOOK_SECRET", "", "Stripe webhook signing secret (whsec_...; generated under VAR_DIR in development)"},
@@ -254,6 +255,7 @@ Config load_config(const EnvReader& env) {
   c.rate_uploads_per_hour = r.number<unsigned>("RATE_LIMIT_UPLOADS_PER_HOUR", 1, 1000000000);
   c.jobs_in_serve = r.flag("JOBS");
   c.media_jobs_concurrency = r.number<unsigned>("MEDIA_JOBS_CONCURRENCY", 1, 64);
+  c.media_jobs_nice = r.number<int>("MEDIA_JOBS_NICE", 0, 19);
   c.jobs_lease = std::chrono::seconds(r.number<long>("JOBS_LEASE_S", 2, 3600));
   c.stripe_secret_key = r.str("STRIPE_SECRET_KEY");
   c.stripe_webhook_secret = r.str("STRIPE_WEBHOOK_SECRET");

@@ -153,7 +153,7 @@ awaitable<void> MediaProcessor::run(jobs::JobContext& job, db::Cluster& db) {
     const fs::path input = co_await offload(std::move(fetch));
 
     media::ProcessOptions options;
-    options.nice = 10;  // the API on the same machine stays responsive
+    options.nice = config_.media_jobs_nice;  // the API on the same machine stays responsive
     options.probe_options.stop = shared->stop.get_token();
     options.extract_artwork = !track->has_artwork;
     int lowest = options.ladder_kbps.front();
