@@ -22,6 +22,7 @@
 #include "events/relay.hpp"
 #include "http/pipeline.hpp"
 #include "http/server.hpp"
+#include "http/static_files.hpp"
 #include "mail/mailer.hpp"
 #include "ops/metrics.hpp"
 
@@ -143,7 +144,8 @@ int serve(int argc, char** argv) {
     register_all_routes(router,
                         RouteDeps{config, draining, accounts_service, artists_service, catalog_service});
 
-    http::Pipeline pipeline(config, router, *limiter, jwt);
+    const http::StaticFiles web_app(config.web_dir);
+    http::Pipeline pipeline(config, router, *limiter, jwt, &web_app);
     http::Server server(config, pipeline, loop_views, contexts);
     server.start();
 

@@ -54,6 +54,7 @@ const VarSpec kVars[] = {
     {"S3_SECRET_ACCESS_KEY", "", "S3 secret access key (MEDIA_STORAGE=s3)"},
     {"S3_SESSION_TOKEN", "", "session token for temporary S3 credentials"},
     {"S3_FORCE_PATH_STYLE", "false", "address buckets as endpoint/bucket instead of bucket.endpoint"},
+    {"WEB_DIR", "web/dist", "the built web app, served at / (read once at start); empty = API only"},
     {"CORS_ORIGINS", "http://localhost:8080,http://localhost:5173", "comma-separated allowed origins"},
     {"HTTP_JSON_BODY_LIMIT", "1048576", "largest JSON request body in bytes"},
     {"HTTP_IDLE_TIMEOUT_S", "75", "keep-alive idle timeout (also the request-header timeout)"},
@@ -212,6 +213,7 @@ Config load_config(const EnvReader& env) {
     }
   }
 
+  c.web_dir = r.str("WEB_DIR");
   c.cors_origins = split_list(r.str("CORS_ORIGINS"));
   c.json_body_limit = r.number<std::size_t>("HTTP_JSON_BODY_LIMIT", 1024, 64u << 20);
   c.idle_timeout = std::chrono::seconds(r.number<long>("HTTP_IDLE_TIMEOUT_S", 1, 3600));

@@ -47,6 +47,7 @@ struct Config {
   std::string s3_session_token;
   bool s3_force_path_style = false;
 
+  std::string web_dir;  // the built SPA (web/dist); empty: API only
   std::vector<std::string> cors_origins;
   std::size_t json_body_limit = 1 << 20;
   std::chrono::seconds idle_timeout{75};

@@ -1,0 +1,53 @@
+#pragma once
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "http/types.hpp"
+
+namespace mc::http {
+
+// The built web app (web/dist), read into memory once at start: a few hundred kilobytes, so
+// requests never touch the disk (no blocking I/O on the event loop) and can only ever name a file
+// that was in the directory listing (no path traversal by construction).
+//
+// - /assets/* are content-hashed by the bundler: cached for a year as immutable.
+// - Every other file (index.html, favicon, …) must be revalidated: `no-cache` with an ETag.
+// - A GET for a path that is no file is the SPA's own route: index.html (client-side routing).
+// - Precompressed siblings (name.gz, name.br) are served when the client accepts them.
+class StaticFiles {
+ public:
+  // Loads every regular file under `root`; an absent directory gives an empty set (the API still
+  // runs, and `/` answers 404 with a hint). Throws on an unreadable file.
+  explicit StaticFiles(const std::string& root);
+  ~StaticFiles();
+
+  bool empty() const { return files_.empty(); }
+  std::size_t size() const { return files_.size(); }
+
+  // Whether `path` belongs to the web app rather than to the API, media, ops or real-time paths.
+  static bool owns(std::string_view path);
+
+  // The answer for a GET or HEAD of `path` (percent-encoded, without the query).
+  Response serve(const Request& req, std::string_view path) const;
+
+  // Content-Security-Policy for the app's pages: scripts, styles and media from this origin only
+  // (blob: for the MediaSource that hls.js plays through, and its worker).
+  static constexpr std::string_view kContentSecurityPolicy =
+      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+      "media-src 'self' blob:; worker-src 'self' blob:; connect-src 'self'; font-src 'self'; "
+      "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+ private:
+  struct File;
+  const File* find(std::string_view path) const;
+
+  std::unordered_map<std::string, std::unique_ptr<File>> files_;  // "/assets/x.js" → file
+  const File* index_ = nullptr;
+};
+
+// Exposed for tests: the MIME type for a file name, by extension.
+std::string_view content_type_for(std::string_view name);
+
+}  // namespace mc::http
