@@ -172,6 +172,17 @@ void register_routes(http::Router& router, CatalogService& s) {
       co_return http::written(ctx, 200, bj::object{{"liked", result.value}}, result.lsn);
     };
   };
+  router.add(Verb::get, "/api/content/{id:uuid}/like", [&s](Context& ctx) -> awaitable<Response> {
+    const auto& who = ctx.require_auth();
+    const bool liked = co_await s.is_liked(ctx.db(), who, std::string(ctx.param("id")), ctx.consistency_in);
+    co_return http::json_response(200, bj::object{{"liked", liked}});
+  });
+  router.add(Verb::get, "/api/me/likes", [&s](Context& ctx) -> awaitable<Response> {
+    const auto& who = ctx.require_auth();
+    const http::Page page = http::pagination(ctx);
+    const bj::object body = co_await s.likes(ctx.db(), who, page.page, page.limit, ctx.consistency_in);
+    co_return http::json_response(200, body);
+  });
   router.add(Verb::post, "/api/content/{id:uuid}/like", like(true));
   router.add(Verb::delete_, "/api/content/{id:uuid}/like", like(false));
 

@@ -229,6 +229,33 @@ awaitable<Written<bool>> CatalogService::like(db::Cluster& db, const AccessClaim
   co_return Written<bool>{on, lsn};
 }
 
+awaitable<bool> CatalogService::is_liked(db::Cluster& db, const AccessClaims& who, const std::string& track_id,
+                                         std::optional<db::Lsn> token) {
+  const std::optional<AccessClaims> viewer = who;
+  co_await visible_track(db, viewer, track_id, false);
+  const bool liked = co_await store::liked(db, token, who.user_id, track_id);
+  co_return liked;
+}
+
+awaitable<bj::object> CatalogService::likes(db::Cluster& db, const AccessClaims& who, int page, int limit,
+                                            std::optional<db::Lsn> token) {
+  const auto [ids, total] = co_await store::liked_tracks(db, token, who.user_id, page, limit);
+  const std::optional<AccessClaims> viewer = who;
+  bj::array tracks;
+  for (const auto& id : ids) {
+    bool hidden = false;
+    bj::object track;
+    try {
+      track = co_await content(db, viewer, id, token);
+    } catch (const ApiError& e) {
+      if (e.status() != 404) throw;
+      hidden = true;  // unpublished since it was liked
+    }
+    if (!hidden) tracks.push_back(std::move(track));
+  }
+  co_return bj::object{{"tracks", std::move(tracks)}, {"page", page}, {"limit", limit}, {"total", total}};
+}
+
 awaitable<Written<bool>> CatalogService::report_play(db::Cluster& db,
                                                      const std::optional<AccessClaims>& viewer,
                                                      const std::string& anonymous_key,

@@ -33,6 +33,12 @@ class CatalogService {
 
   awaitable<Written<bool>> like(db::Cluster& db, const AccessClaims& who, const std::string& track_id,
                                 bool on);
+  awaitable<bool> is_liked(db::Cluster& db, const AccessClaims& who, const std::string& track_id,
+                           std::optional<db::Lsn> token);
+  // The caller's liked tracks as the caller may see them now (a track locked since is a teaser;
+  // one that is no longer listed is left out).
+  awaitable<boost::json::object> likes(db::Cluster& db, const AccessClaims& who, int page, int limit,
+                                       std::optional<db::Lsn> token);
   // The player reports a listen; it counts after 30 s, once per listener per track per 30 min.
   awaitable<Written<bool>> report_play(db::Cluster& db, const std::optional<AccessClaims>& viewer,
                                        const std::string& anonymous_key, const std::string& track_id,

@@ -64,6 +64,12 @@ awaitable<std::optional<Track>> track(db::Cluster& db, std::optional<db::Lsn> to
 
 // Returns whether anything changed (a second like or an unlike of nothing changes nothing).
 awaitable<bool> like(db::Transaction& tx, const std::string& user_id, const std::string& track_id, bool on);
+awaitable<bool> liked(db::Cluster& db, std::optional<db::Lsn> token, const std::string& user_id,
+                      const std::string& track_id);
+// The tracks a user likes, most recent first (a page), and how many there are.
+awaitable<std::pair<std::vector<std::string>, int64_t>> liked_tracks(db::Cluster& db, std::optional<db::Lsn> token,
+                                                                     const std::string& user_id, int page,
+                                                                     int limit);
 // Counts the play unless this listener's last counted play of the track is under 30 minutes old.
 awaitable<bool> count_play(db::Transaction& tx, const std::string& listener_key,
                            const std::optional<std::string>& user_id, const std::string& track_id);
