@@ -1,0 +1,173 @@
+// The one way the app talks to the API: bearer token, refresh on expiry, read-your-writes token,
+// and the SPEC §5 error envelope turned into ApiError.
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+  field(name: string): string | undefined {
+    const v = this.details[name];
+    return typeof v === 'string' ? v : undefined;
+  }
+}
+
+type Tokens = { token: string; refreshToken: string };
+const REFRESH_KEY = 'mc.refreshToken';
+// How long reads carry the consistency token of the caller's last write.
+const CONSISTENCY_WINDOW_MS = 15_000;
+
+let accessToken: string | null = null;
+let refreshInFlight: Promise<boolean> | null = null;
+let consistency: { token: string; at: number } | null = null;
+const listeners = new Set<() => void>();
+
+export function setTokens(t: Tokens | null) {
+  accessToken = t?.token ?? null;
+  if (t) localStorage.setItem(REFRESH_KEY, t.refreshToken);
+  else localStorage.removeItem(REFRESH_KEY);
+  listeners.forEach((l) => l());
+}
+export const hasRefreshToken = () => localStorage.getItem(REFRESH_KEY) !== null;
+export const onTokensChanged = (l: () => void) => {
+  listeners.add(l);
+  return () => listeners.delete(l);
+};
+
+export async function refreshSession(): Promise<boolean> {
+  const refreshToken = localStorage.getItem(REFRESH_KEY);
+  if (!refreshToken) return false;
+  refreshInFlight ??= (async () => {
+    try {
+      const res = await fetch('/api/auth/refresh', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ refreshToken }),
+      });
+      if (!res.ok) {
+        setTokens(null);
+        return false;
+      }
+      setTokens((await res.json()) as Tokens);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      refreshInFlight = null;
+    }
+  })();
+  return refreshInFlight;
+}
+
+export type RequestOptions = {
+  body?: unknown;
+  form?: FormData;
+  signal?: AbortSignal;
+  headers?: Record<string, string>;
+};
+
+// Seconds left on the access token (from its `exp` claim); 0 when there is none.
+function secondsLeft(): number {
+  if (!accessToken) return 0;
+  try {
+    const payload = JSON.parse(atob(accessToken.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
+    return payload.exp - Date.now() / 1000;
+  } catch {
+    return 0;
+  }
+}
+
+// Refreshes ahead of expiry, so ordinary requests never meet a 401 for a stale token.
+async function freshToken() {
+  if (accessToken && secondsLeft() < 30) await refreshSession();
+}
+
+async function send(method: string, path: string, opts: RequestOptions): Promise<Response> {
+  await freshToken();
+  const headers: Record<string, string> = { ...opts.headers };
+  if (accessToken) headers.Authorization = `Bearer ${accessToken}`;
+  if (method === 'GET' && consistency && Date.now() - consistency.at < CONSISTENCY_WINDOW_MS) {
+    headers['X-Consistency-Token'] = consistency.token;
+  }
+  let body: BodyInit | undefined;
+  if (opts.form) body = opts.form;
+  else if (opts.body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(opts.body);
+  }
+  return fetch(path, { method, headers, body, signal: opts.signal });
+}
+
+export async function api<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+  let res = await send(method, path, opts);
+  if (res.status === 401 && hasRefreshToken()) {
+    const err = await res.clone().json().catch(() => null);
+    const code = err?.error?.code;
+    if ((code === 'invalid_token' || code === 'unauthorized') && (await refreshSession())) {
+      res = await send(method, path, opts);
+    }
+  }
+  const token = res.headers.get('X-Consistency-Token');
+  if (token) consistency = { token, at: Date.now() };
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  const data = text ? JSON.parse(text) : undefined;
+  if (!res.ok) {
+    const e = data?.error ?? {};
+    throw new ApiError(res.status, e.code ?? 'http_error', e.message ?? res.statusText, e.details ?? {});
+  }
+  return data as T;
+}
+
+export const get = <T>(path: string, signal?: AbortSignal) => api<T>('GET', path, { signal });
+export const post = <T>(path: string, body?: unknown) => api<T>('POST', path, { body: body ?? {} });
+export const put = <T>(path: string, body: unknown) => api<T>('PUT', path, { body });
+export const patch = <T>(path: string, body: unknown) => api<T>('PATCH', path, { body });
+export const del = <T>(path: string) => api<T>('DELETE', path);
+
+export function qs(params: Record<string, string | number | undefined | null>): string {
+  const u = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') u.set(k, String(v));
+  const s = u.toString();
+  return s ? `?${s}` : '';
+}
+
+// Upload with progress events (fetch has none for request bodies).
+export async function upload<T>(path: string, form: FormData, onProgress: (fraction: number) => void): Promise<T> {
+  await freshToken();
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', path);
+    if (accessToken) xhr.setRequestHeader('Authorization', `Bearer ${accessToken}`);
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable) onProgress(e.loaded / e.total);
+    };
+    xhr.onload = () => {
+      const token = xhr.getResponseHeader('X-Consistency-Token');
+      if (token) consistency = { token, at: Date.now() };
+      let data: any = undefined;
+      try {
+        data = xhr.responseText ? JSON.parse(xhr.responseText) : undefined;
+      } catch {
+        /* not JSON */
+      }
+      if (xhr.status >= 200 && xhr.status < 300) resolve(data as T);
+      else {
+        const e = data?.error ?? {};
+        reject(new ApiError(xhr.status, e.code ?? 'http_error', e.message ?? xhr.statusText, e.details ?? {}));
+      }
+    };
+    xhr.onerror = () => reject(new ApiError(0, 'network_error', 'The upload could not reach the server'));
+    xhr.send(form);
+  });
+}
+
+export function errorMessage(e: unknown): string {
+  if (e instanceof ApiError) return e.message;
+  if (e instanceof Error) return e.message;
+  return 'Something went wrong';
+}
