@@ -1,0 +1,294 @@
+// Browser journeys of issue 5, against the real binary serving the built web app (web/dist):
+//   1. an artist signs up, sets tier prices, uploads a track made at test time, watches processing
+//      reach 100 % and publishes it as supporter-only;
+//   2. a fan signs up, finds the artist by search, sees the lock teaser, subscribes through the
+//      sandbox checkout and plays the track (currentTime advances; 256 kbps segments are fetched);
+//   3. the fan cancels; once the period ends (sandbox control) the track is locked again.
+// Any console error, uncaught exception, failed request or unexpected HTTP error fails a step.
+// Screenshots of every main page, at desktop and phone width, go to tests/e2e/screenshots/.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer } from '../api/helpers/server.mjs';
+import { assertClean, assertNoHorizontalOverflow, launchBrowser, openPage, screenshot } from './helpers/browser.mjs';
+import { sandbox } from './helpers/sandbox.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const WEB_DIR = process.env.MC_WEB_DIR || path.resolve(here, '..', '..', 'web', 'dist');
+const run = Date.now().toString(36);
+const artist = { username: `band_${run}`, email: `band_${run}@example.com`, password: 'correct horse battery', name: `Velvet Static ${run}` };
+const fan = { username: `fan_${run}`, email: `fan_${run}@example.com`, password: 'another fine password' };
+const TRACK_TITLE = 'Supporters Only Song';
+const RELEASE_TITLE = 'First Light';
+
+let server;
+let browser;
+let audioFile;
+const state = {}; // what one journey leaves for the next
+
+function makeAudio() {
+  // 40 s of a chord with a little noise: long enough to hear currentTime move across segments.
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mc-e2e-audio-')), 'first-light.mp3');
+  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i',
+    'sine=frequency=220:duration=40', '-f', 'lavfi', '-i', 'sine=frequency=330:duration=40', '-f', 'lavfi', '-i',
+    'anoisesrc=color=pink:amplitude=0.05:duration=40', '-filter_complex', 'amix=inputs=3,volume=2',
+    '-ac', '2', '-ar', '44100', '-c:a', 'libmp3lame', '-b:a', '192k', file]);
+  return file;
+}
+
+async function signUp(session, { username, email, password, artistName }) {
+  const { page } = session;
+  await page.goto('/signup');
+  if (artistName) await page.getByLabel('an artist').check();
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  if (artistName) await page.getByLabel('Artist name').fill(artistName);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await page.getByRole('link', { name: `@${username}` }).or(page.getByRole('button', { name: 'Menu' })).first().waitFor();
+}
+
+async function logIn(session, { email, password }) {
+  const { page } = session;
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+}
+
+before(async () => {
+  assert.ok(fs.existsSync(path.join(WEB_DIR, 'index.html')), `web app not built at ${WEB_DIR} (cd web && npm run build)`);
+  audioFile = makeAudio();
+  server = await startServer({ name: 'e2e', env: { WEB_DIR, PUBLIC_URL: 'http://127.0.0.1' } });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  if (audioFile) fs.rmSync(path.dirname(audioFile), { recursive: true, force: true });
+});
+
+describe('journeys', () => {
+  test('1. artist signs up, sets tier prices, uploads a track, sees processing reach 100 % and publishes it for supporters', async () => {
+    const s = await openPage(browser, server.baseUrl);
+    const { page } = s;
+    try {
+      await page.goto('/');
+      await page.getByRole('heading', { level: 1, name: 'Discover independent music' }).waitFor();
+      assertClean(s, 'discover');
+
+      await signUp(s, { ...artist, artistName: artist.name });
+      await page.getByRole('heading', { name: 'Your artist profile' }).waitFor();
+      assertClean(s, 'sign up as artist');
+      await screenshot(s, 'studio-profile');
+
+      await page.getByRole('link', { name: 'Tiers' }).click();
+      await page.getByLabel('Supporter monthly price').fill('7.00');
+      await page.getByLabel('Superfan monthly price').fill('15.00');
+      await page.getByLabel('Supporter perks (one per line)').fill('Supporter-only tracks\nEarly access');
+      await page.getByRole('button', { name: 'Save tiers' }).click();
+      await page.getByText('Tiers saved.').waitFor();
+      assertClean(s, 'set tier prices');
+      await screenshot(s, 'studio-tiers');
+
+      await page.getByRole('link', { name: /Releases/ }).click();
+      await page.getByLabel('Release title').fill(RELEASE_TITLE);
+      await page.getByRole('button', { name: 'Create release' }).click();
+      await page.getByRole('heading', { level: 1, name: RELEASE_TITLE }).waitFor();
+      state.releaseUrl = page.url();
+
+      await page.getByLabel('Track title').fill(TRACK_TITLE);
+      await page.getByLabel('Who can play this track').selectOption('supporter');
+      await page.getByLabel('Audio file').setInputFiles(audioFile);
+      await page.getByRole('button', { name: 'Upload' }).click();
+      // The processing bar follows the real job until the track is ready.
+      const bar = page.getByTestId('processing-progress');
+      await bar.waitFor({ timeout: 60_000 });
+      const seen = new Set();
+      const deadline = Date.now() + 180_000;
+      for (;;) {
+        const ready = await page.getByTestId('studio-track').filter({ hasText: 'ready' }).count();
+        if (ready > 0) break;
+        const value = await bar.getAttribute('data-progress').catch(() => null);
+        if (value !== null) seen.add(Number(value));
+        if (Date.now() > deadline) throw new Error(`processing did not finish; progress seen: ${[...seen]}`);
+        await page.waitForTimeout(200);
+      }
+      seen.add(100);
+      assert.ok(Math.max(...seen) === 100, 'progress reached 100 %');
+      assertClean(s, 'upload and processing');
+      await screenshot(s, 'studio-release');
+
+      await page.getByRole('button', { name: 'Publish now' }).click();
+      await page.getByText('Published.').waitFor();
+      assert.equal(await page.getByTestId('release-state').textContent(), 'published');
+      assertClean(s, 'publish');
+
+      const found = await (await fetch(`${server.baseUrl}/api/artists?search=${encodeURIComponent(artist.name)}`)).json();
+      assert.equal(found.artists.length, 1);
+      state.artistId = found.artists[0].id;
+      state.artistSlug = found.artists[0].slug;
+      // The published track, as an anonymous visitor sees it: a teaser.
+      const content = await (await fetch(`${server.baseUrl}/api/artists/${state.artistId}/content`)).json();
+      const track = content.releases.flatMap((r) => r.tracks).find((t) => t.title === TRACK_TITLE);
+      assert.equal(track.locked?.requiredTier, 'supporter');
+
+      await page.goto('/studio/earnings');
+      await page.getByRole('heading', { name: 'Earnings and payouts' }).waitFor();
+      await page.waitForLoadState('networkidle');
+      assertClean(s, 'earnings');
+      await screenshot(s, 'studio-earnings');
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('2. fan signs up, finds the artist, sees the lock, subscribes in the sandbox checkout and plays the track', async () => {
+    assert.ok(state.artistSlug, 'journey 1 ran');
+    const s = await openPage(browser, server.baseUrl);
+    const { page } = s;
+    try {
+      await signUp(s, fan);
+      assertClean(s, 'sign up as fan');
+
+      await page.goto('/');
+      await page.getByRole('searchbox', { name: 'Search artists' }).fill(artist.name.split(' ')[0]);
+      await page.getByRole('searchbox', { name: 'Search artists' }).press('Enter');
+      await page.getByRole('link', { name: artist.name }).click();
+      await page.getByRole('heading', { level: 1, name: artist.name }).waitFor();
+      const row = page.getByTestId('track-row').filter({ hasText: TRACK_TITLE });
+      await row.getByTestId('lock-teaser').waitFor();
+      assert.match(await row.getByTestId('lock-teaser').textContent(), /Supporter/);
+      assert.equal(await row.getByRole('button', { name: `Play ${TRACK_TITLE}` }).count(), 0, 'a locked track has no play button');
+      assertClean(s, 'search and lock teaser');
+      await screenshot(s, 'artist-locked');
+
+      await page.getByRole('button', { name: 'Follow' }).click();
+      await page.getByRole('button', { name: 'Following' }).waitFor();
+
+      await page.getByRole('link', { name: 'Subscribe as Supporter' }).click();
+      await page.getByRole('heading', { name: 'Become a Supporter' }).waitFor();
+      assert.match(await page.locator('.tier__price').textContent(), /7\.00/);
+      await screenshot(s, 'checkout');
+      await page.getByRole('button', { name: 'Continue to payment' }).click();
+      await sandbox.pay(page);
+      await page.getByRole('heading', { name: 'Thank you for your support!' }).waitFor({ timeout: 30_000 });
+      assertClean(s, 'sandbox checkout');
+
+      await page.goto(`/artist/${state.artistSlug}`);
+      const unlocked = page.getByTestId('track-row').filter({ hasText: TRACK_TITLE });
+      const play = unlocked.getByRole('button', { name: `Play ${TRACK_TITLE}` });
+      await play.waitFor({ timeout: 30_000 });
+      await screenshot(s, 'artist-unlocked');
+      const before = s.requests.length;
+      await play.click();
+      // The audio element's clock must move: real decoding of real HLS segments.
+      await page.waitForFunction(() => {
+        const a = document.querySelector('audio[data-testid="audio"]');
+        return a && a.currentTime > 2;
+      }, null, { timeout: 60_000 });
+      const t1 = await page.evaluate(() => document.querySelector('audio').currentTime);
+      await page.waitForTimeout(1500);
+      const t2 = await page.evaluate(() => document.querySelector('audio').currentTime);
+      assert.ok(t2 > t1, `currentTime advances (${t1} → ${t2})`);
+      const media = s.requests.slice(before).filter((u) => u.includes('/media/'));
+      assert.ok(media.some((u) => /\.m3u8/.test(u)), `a playlist was fetched: ${media.join(', ')}`);
+      assert.ok(sandbox.segmentsOfRung(media, 256).length > 0, `256 kbps segments were fetched: ${media.join('\n')}`);
+      assertClean(s, 'playback');
+      await screenshot(s, 'player');
+
+      await page.getByRole('link', { name: TRACK_TITLE }).first().click();
+      await page.getByRole('heading', { level: 1, name: TRACK_TITLE }).waitFor();
+      await page.getByRole('button', { name: '♡ Like' }).click();
+      await page.getByRole('button', { name: '♥ Liked' }).waitFor();
+      assertClean(s, 'track page');
+      await screenshot(s, 'track');
+
+      await page.goto('/library');
+      await page.getByTestId('subscription').first().waitFor();
+      await page.getByRole('heading', { name: 'Liked tracks' }).waitFor();
+      await page.waitForLoadState('networkidle');
+      assertClean(s, 'library');
+      await screenshot(s, 'library');
+      state.fanSignedUp = true;
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('3. fan cancels; when the period ends the track is locked again', async () => {
+    assert.ok(state.fanSignedUp, 'journey 2 ran');
+    const s = await openPage(browser, server.baseUrl);
+    const { page } = s;
+    try {
+      await logIn(s, fan);
+      await page.goto('/library');
+      const sub = page.getByTestId('subscription').first();
+      await sub.getByRole('button', { name: 'Cancel at period end' }).click();
+      await sub.getByRole('button', { name: 'Resume' }).waitFor();
+      assertClean(s, 'cancel');
+
+      // Still a supporter until the period ends.
+      await page.goto(`/artist/${state.artistSlug}`);
+      await page.getByTestId('track-row').filter({ hasText: TRACK_TITLE }).getByRole('button', { name: `Play ${TRACK_TITLE}` }).waitFor();
+
+      await sandbox.endPeriod(server, page);
+
+      await page.reload();
+      const row = page.getByTestId('track-row').filter({ hasText: TRACK_TITLE });
+      await row.getByTestId('lock-teaser').waitFor();
+      assert.equal(await row.getByRole('button', { name: `Play ${TRACK_TITLE}` }).count(), 0);
+      assertClean(s, 'locked again');
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('every main page renders cleanly at desktop and phone width', async () => {
+    assert.ok(state.artistSlug, 'journey 1 ran');
+    const s = await openPage(browser, server.baseUrl);
+    const { page } = s;
+    try {
+      const pages = [
+        ['discover', '/', 'Discover independent music'],
+        ['search', `/search?q=${encodeURIComponent(artist.name.split(' ')[0])}`, 'Search'],
+        ['artist', `/artist/${state.artistSlug}`, artist.name],
+        ['login', '/login', 'Log in'],
+        ['signup', '/signup', 'Create your account'],
+        ['forgot-password', '/forgot-password', 'Reset your password'],
+        ['not-found', '/no/such/page', 'Page not found'],
+      ];
+      for (const [name, url, heading] of pages) {
+        await page.goto(url);
+        await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+        await page.waitForLoadState('networkidle');
+        assertClean(s, name);
+        await assertNoHorizontalOverflow(page);
+        await screenshot(s, name);
+      }
+      await page.goto(`/artist/${state.artistSlug}`);
+      await page.getByRole('link', { name: RELEASE_TITLE }).click();
+      await page.getByRole('heading', { level: 1, name: RELEASE_TITLE }).waitFor();
+      await page.waitForLoadState('networkidle');
+      assertClean(s, 'release');
+      await screenshot(s, 'release');
+
+      await logIn(s, fan);
+      await page.goto('/settings');
+      await page.getByRole('heading', { name: 'Sessions' }).waitFor();
+      await page.getByText('(this device)').waitFor();
+      await page.waitForLoadState('networkidle');
+      assertClean(s, 'settings');
+      await assertNoHorizontalOverflow(page);
+      await screenshot(s, 'settings');
+    } finally {
+      await s.close();
+    }
+  });
+});
