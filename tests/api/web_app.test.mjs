@@ -128,4 +128,29 @@ describe('what the app reads about me', () => {
     expectError(await api.get(`/api/content/${a.track.id}/like`, { token: fan.token }), 404, 'not_found');
     expectError(await api.get('/api/me/likes'), 401, 'unauthorized');
   });
+
+  test('an artist reorders a release\'s tracks; a wrong set of ids changes nothing', async () => {
+    const a = await artistWithTrack();
+    const add = async (title) => expectStatus(await api.json('POST', `/api/releases/${a.track.releaseId}/tracks`, { token: a.token, body: { title } }), 201);
+    const b = await add('B');
+    const c = await add('C');
+    const order = async () => {
+      const content = expectStatus(await api.get(`/api/artists/${a.user.id}/content`, { token: a.token }), 200);
+      return content.releases[0].tracks.sort((x, y) => x.position - y.position).map((t) => [t.title, t.position]);
+    };
+    assert.deepEqual(await order(), [['T', 1], ['B', 2], ['C', 3]]);
+    const path = `/api/releases/${a.track.releaseId}/track-order`;
+    const res = expectStatus(await api.json('PUT', path, { token: a.token, body: { trackIds: [c.id, a.track.id, b.id] } }), 200);
+    assert.deepEqual(res.tracks.map((t) => t.position), [1, 2, 3]);
+    assert.deepEqual(await order(), [['C', 1], ['T', 2], ['B', 3]]);
+
+    expectError(await api.json('PUT', path, { token: a.token, body: { trackIds: [c.id, b.id] } }), 422, 'track_set_mismatch');
+    expectError(await api.json('PUT', path, { token: a.token, body: { trackIds: [c.id, c.id, b.id] } }), 422, 'track_set_mismatch');
+    expectError(await api.json('PUT', path, { token: a.token, body: { trackIds: ['nope'] } }), 400, 'validation_failed', { field: 'trackIds' });
+    const other = await registerUser(api, { role: 'artist', artistName: `Other ${uniqueName('o')}` });
+    expectError(await api.json('PUT', path, { token: other.token, body: { trackIds: [a.track.id, b.id, c.id] } }), 404, 'not_found');
+    const fan = await registerUser(api);
+    expectError(await api.json('PUT', path, { token: fan.token, body: { trackIds: [a.track.id, b.id, c.id] } }), 403, 'forbidden');
+    assert.deepEqual(await order(), [['C', 1], ['T', 2], ['B', 3]]);
+  });
 });

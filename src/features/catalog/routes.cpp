@@ -158,6 +158,29 @@ void register_routes(http::Router& router, CatalogService& s) {
     co_return http::written(ctx, 201, result.value, result.lsn);
   });
 
+  router.add(Verb::put, "/api/releases/{id:uuid}/track-order", [&s](Context& ctx) -> awaitable<Response> {
+    const auto& who = ctx.require_auth();
+    const auto obj = http::json_body(ctx);
+    json::FieldReader r(obj);
+    r.accept("trackIds");
+    std::vector<std::string> ids;
+    const auto* v = obj.if_contains("trackIds");
+    if (!v || !v->is_array() || v->as_array().empty() || v->as_array().size() > 500) {
+      r.fail("trackIds", "is required: the release's track ids in the new order (1-500)");
+    } else {
+      for (const auto& e : v->as_array()) {
+        if (!e.is_string() || !is_uuid(std::string(e.as_string()))) {
+          r.fail("trackIds", "must be track ids (UUIDs)");
+          break;
+        }
+        ids.emplace_back(e.as_string());
+      }
+    }
+    r.finish();
+    const auto result = co_await s.reorder_tracks(ctx.db(), who, std::string(ctx.param("id")), ids);
+    co_return http::written(ctx, 200, result.value, result.lsn);
+  });
+
   router.add(Verb::get, "/api/artists/{id}/content", [&s](Context& ctx) -> awaitable<Response> {
     const auto who = viewer(ctx);
     const bj::object body =

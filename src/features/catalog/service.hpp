@@ -26,6 +26,10 @@ class CatalogService {
   awaitable<Written<boost::json::object>> add_track(db::Cluster& db, const AccessClaims& who,
                                                     const std::string& release_id, const std::string& title,
                                                     const std::string& min_tier, std::optional<int> position);
+  // A new track order for my release: `track_ids` must name each of its tracks exactly once.
+  awaitable<Written<boost::json::object>> reorder_tracks(db::Cluster& db, const AccessClaims& who,
+                                                         const std::string& release_id,
+                                                         const std::vector<std::string>& track_ids);
   awaitable<boost::json::object> artist_content(db::Cluster& db, const std::optional<AccessClaims>& viewer,
                                                 const std::string& artist, std::optional<db::Lsn> token);
   awaitable<boost::json::object> content(db::Cluster& db, const std::optional<AccessClaims>& viewer,

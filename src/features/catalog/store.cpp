@@ -33,6 +33,14 @@ constexpr Query kInsertTrack{
     "VALUES ($1, $2, $3, $4, coalesce($5::int, (SELECT coalesce(max(position), 0) + 1 FROM tracks "
     "WHERE release_id = $1))) RETURNING *) "
     "SELECT " MC_TRACK_COLUMNS "FROM ins t JOIN releases r ON r.id = t.release_id"};
+constexpr Query kTrackIdsOf{"catalog_track_ids_of",
+                            "SELECT id FROM tracks WHERE release_id = $1 ORDER BY position"};
+// One statement: the (release_id, position) constraint is deferrable, so it is checked once the
+// whole permutation is in place, not row by row.
+constexpr Query kReorderTracks{
+    "catalog_reorder_tracks",
+    "UPDATE tracks t SET position = o.ord, updated_at = now() "
+    "FROM unnest($2::uuid[]) WITH ORDINALITY AS o (id, ord) WHERE t.id = o.id AND t.release_id = $1"};
 constexpr Query kReleasesOf{"catalog_releases_of",
                             "SELECT " MC_RELEASE_COLUMNS
                             "FROM releases r WHERE r.artist_id = $1 "
@@ -167,6 +175,20 @@ awaitable<Track> insert_track(db::Transaction& tx, const std::string& release_id
   const db::Result r =
       co_await tx.exec(kInsertTrack, params(release_id, artist_id, title, min_tier, position));
   co_return track_from(r, 0);
+}
+
+awaitable<std::vector<std::string>> track_ids_of(db::Transaction& tx, const std::string& release_id) {
+  const db::Result r = co_await tx.exec(kTrackIdsOf, params(release_id));
+  std::vector<std::string> ids;
+  ids.reserve(static_cast<std::size_t>(r.rows()));
+  for (int i = 0; i < r.rows(); ++i) ids.push_back(r.str(i, 0));
+  co_return ids;
+}
+
+awaitable<void> reorder_tracks(db::Transaction& tx, const std::string& release_id,
+                               const std::vector<std::string>& ids) {
+  co_await tx.exec(kReorderTracks, params(release_id, ids));
+  co_return;
 }
 
 awaitable<std::vector<Release>> releases_of(db::Cluster& db, std::optional<db::Lsn> token,

@@ -56,6 +56,11 @@ awaitable<std::optional<std::string>> release_owner(db::Transaction& tx, const s
 awaitable<Track> insert_track(db::Transaction& tx, const std::string& release_id,
                               const std::string& artist_id, const std::string& title,
                               const std::string& min_tier, std::optional<int> position);
+// The release's track ids in position order (inside the caller's transaction).
+awaitable<std::vector<std::string>> track_ids_of(db::Transaction& tx, const std::string& release_id);
+// Positions 1..n in the order given; `ids` are exactly the release's tracks.
+awaitable<void> reorder_tracks(db::Transaction& tx, const std::string& release_id,
+                               const std::vector<std::string>& ids);
 awaitable<std::vector<Release>> releases_of(db::Cluster& db, std::optional<db::Lsn> token,
                                             const std::string& artist_id);
 awaitable<std::vector<Track>> tracks_of_artist(db::Cluster& db, std::optional<db::Lsn> token,
