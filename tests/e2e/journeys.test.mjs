@@ -14,8 +14,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../api/helpers/server.mjs';
-import { assertClean, assertNoHorizontalOverflow, launchBrowser, openPage, screenshot } from './helpers/browser.mjs';
+import { PHONE, assertClean, assertNoHorizontalOverflow, launchBrowser, openPage, screenshot } from './helpers/browser.mjs';
 import { sandbox } from './helpers/sandbox.mjs';
+import { login as apiLogin, tokenFromMail, waitForMail } from '../api/helpers/fixtures.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const WEB_DIR = process.env.MC_WEB_DIR || path.resolve(here, '..', '..', 'web', 'dist');
@@ -28,7 +29,29 @@ const RELEASE_TITLE = 'First Light';
 let server;
 let browser;
 let audioFile;
+let offeredPaths = new Set();
 const state = {}; // what one journey leaves for the next
+
+// Endpoints that arrive with other features (uploads and streaming, payments, discovery). While the
+// server does not offer one, the app leaves its section out and the journeys that need it wait.
+const offered = (p) => offeredPaths.has(p);
+const OPTIONAL_READS = [
+  ['/api/discovery', /\/api\/discovery\?/],
+  ['/api/subscriptions/active', /\/api\/subscriptions\/active$/],
+  ['/api/payments/history', /\/api\/payments\/history/],
+  ['/api/artists/earnings', /\/api\/artists\/earnings$/],
+  ['/api/artists/payouts', /\/api\/artists\/payouts$/],
+];
+async function session(viewport) {
+  const s = await openPage(browser, server.baseUrl, viewport ? { viewport } : {});
+  for (const [p, re] of OPTIONAL_READS) if (!offered(p)) s.allow(re);
+  return s;
+}
+function needs(t, paths) {
+  const missing = paths.filter((p) => !offered(p));
+  if (missing.length) t.skip(`the server does not offer ${missing.join(', ')} yet`);
+  return missing.length === 0;
+}
 
 function makeAudio() {
   // 40 s of a chord with a little noise: long enough to hear currentTime move across segments.
@@ -65,6 +88,8 @@ before(async () => {
   assert.ok(fs.existsSync(path.join(WEB_DIR, 'index.html')), `web app not built at ${WEB_DIR} (cd web && npm run build)`);
   audioFile = makeAudio();
   server = await startServer({ name: 'e2e', env: { WEB_DIR, PUBLIC_URL: 'http://127.0.0.1' } });
+  const spec = await (await fetch(`${server.baseUrl}/api/openapi.json`)).json();
+  offeredPaths = new Set(Object.keys(spec.paths));
   browser = await launchBrowser();
 });
 
@@ -74,9 +99,203 @@ after(async () => {
   if (audioFile) fs.rmSync(path.dirname(audioFile), { recursive: true, force: true });
 });
 
+// A page at both widths, after checking it fits 375 px.
+async function capture(s, name) {
+  await s.page.waitForLoadState('networkidle');
+  assertClean(s, name);
+  await assertNoHorizontalOverflow(s.page);
+  await screenshot(s, name);
+}
+
+describe('browsing, accounts and the studio (no payments or audio needed)', () => {
+  const band = { username: `trio_${run}`, email: `trio_${run}@example.com`, password: 'a long band password', name: `Northern Trio ${run}` };
+  const listener = { username: `ear_${run}`, email: `ear_${run}@example.com`, password: 'a long listener password' };
+  const RELEASE = 'Night Drive';
+  const shared = {};
+
+  test('an artist signs up, edits the profile, creates a release, orders its tracks and publishes it', async () => {
+    const s = await session();
+    const { page } = s;
+    try {
+      await signUp(s, { ...band, artistName: band.name });
+      await page.getByRole('heading', { name: 'Your artist profile' }).waitFor();
+      await page.getByLabel('Bio').fill('Three friends, one van, many songs.');
+      await page.getByLabel('indie', { exact: true }).check();
+      await page.getByLabel('City').fill('Leeds');
+      await page.getByLabel('Country (2 letters)').fill('GB');
+      await page.getByRole('button', { name: 'Save profile' }).click();
+      await page.getByText('Profile saved.').waitFor();
+      await capture(s, 'studio-profile');
+
+      await page.getByRole('link', { name: 'Tiers' }).click();
+      await page.getByLabel('Supporter monthly price').waitFor();
+      assert.equal(await page.getByLabel('Supporter monthly price').inputValue(), '5.00');
+      await capture(s, 'studio-tiers');
+
+      await page.getByRole('link', { name: /Releases/ }).click();
+      await page.getByLabel('Release title').fill(RELEASE);
+      await page.getByLabel('Kind').selectOption('album');
+      await page.getByRole('button', { name: 'Create release' }).click();
+      await page.getByRole('heading', { level: 1, name: RELEASE }).waitFor();
+      const releaseId = page.url().split('/').pop();
+
+      // Tracks without audio yet (their upload comes later), through the API as the artist.
+      const { token } = await apiLogin(server.api, band.email, band.password);
+      for (const [title, minTier] of [['Opening', 'free'], ['Hidden Track', 'supporter'], ['Closing', 'free']]) {
+        const res = await server.api.json('POST', `/api/releases/${releaseId}/tracks`, { token, body: { title, minTier } });
+        assert.equal(res.status, 201, res.text);
+      }
+      await page.reload();
+      const titles = () => page.getByTestId('studio-track').locator('.track__title').evaluateAll((els) => els.map((e) => e.firstChild.textContent));
+      await page.getByTestId('studio-track').nth(2).waitFor();
+      assert.deepEqual(await titles(), ['Opening', 'Hidden Track', 'Closing']);
+      await page.getByRole('button', { name: 'Move Closing up' }).click();
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="studio-track"]')[1]?.textContent.includes('Closing'));
+      assert.deepEqual(await titles(), ['Opening', 'Closing', 'Hidden Track']);
+
+      await page.getByRole('button', { name: 'Publish now' }).click();
+      await page.getByText('Published.').waitFor();
+      assert.equal(await page.getByTestId('release-state').textContent(), 'published');
+      await capture(s, 'studio-release-editor');
+
+      await page.getByRole('link', { name: 'Earnings' }).click();
+      await page.getByRole('heading', { name: 'Earnings and payouts' }).waitFor();
+      await capture(s, 'studio-earnings');
+
+      const found = await (await fetch(`${server.baseUrl}/api/artists?search=${encodeURIComponent(band.name)}`)).json();
+      shared.slug = found.artists[0].slug;
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('a fan signs up, verifies the email, finds the artist by search, sees the teaser, follows, likes and comments', async () => {
+    assert.ok(shared.slug, 'the artist test ran');
+    const s = await session();
+    const { page } = s;
+    try {
+      await signUp(s, listener);
+      await page.getByRole('heading', { level: 1, name: 'Discover independent music' }).waitFor();
+      await capture(s, 'discover');
+
+      const mail = await waitForMail(server.api, listener.email, { match: /verify-email/ });
+      await page.goto(`/verify-email?token=${encodeURIComponent(tokenFromMail(mail))}`);
+      await page.getByText('Your email address is verified').waitFor();
+      assertClean(s, 'verify email');
+
+      const search = page.getByRole('searchbox', { name: 'Search artists' });
+      await search.fill(band.name.split(' ')[0]);
+      await search.press('Enter');
+      await page.getByRole('heading', { level: 2, name: /Artists matching/ }).waitFor();
+      await capture(s, 'search');
+      await page.getByRole('link', { name: band.name }).click();
+      await page.getByRole('heading', { level: 1, name: band.name }).waitFor();
+
+      const hidden = page.getByTestId('track-row').filter({ hasText: 'Hidden Track' });
+      await hidden.getByTestId('lock-teaser').waitFor();
+      assert.match(await hidden.getByTestId('lock-teaser').textContent(), /Support as Supporter to unlock/);
+      assert.equal(await hidden.getByRole('button', { name: /^Play/ }).count(), 0, 'a locked track has no play button');
+      assert.equal(await page.getByTestId('track-row').filter({ hasText: 'Opening' }).getByTestId('lock-teaser').count(), 0);
+      await page.getByRole('button', { name: 'Follow' }).click();
+      await page.getByRole('button', { name: 'Following' }).waitFor();
+      assert.equal(await page.getByTestId('follower-count').textContent(), '1');
+      await capture(s, 'artist');
+
+      await page.reload();
+      await page.getByRole('button', { name: 'Following' }).waitFor(); // the state comes from the server
+
+      await page.getByRole('link', { name: RELEASE }).click();
+      await page.getByRole('heading', { level: 1, name: RELEASE }).waitFor();
+      await capture(s, 'release');
+
+      await page.getByRole('link', { name: 'Opening' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Opening' }).waitFor();
+      await page.getByRole('button', { name: 'Like', exact: true }).click();
+      await page.getByRole('button', { name: 'Liked', exact: true }).waitFor();
+      await page.getByLabel('Add a comment').fill('Lovely opener!');
+      await page.getByRole('button', { name: 'Post' }).click();
+      await page.getByText('Lovely opener!').waitFor();
+      await capture(s, 'track');
+
+      await page.getByRole('link', { name: 'Library' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Your library' }).waitFor();
+      await page.locator('section', { has: page.getByRole('heading', { name: 'Following' }) }).getByRole('link', { name: band.name }).waitFor();
+      await page.locator('section', { has: page.getByRole('heading', { name: 'Liked tracks' }) }).getByRole('link', { name: 'Opening' }).waitFor();
+      await capture(s, 'library');
+
+      await page.goto('/settings');
+      await page.getByText('(this device)').waitFor();
+      assert.match(await page.locator('.facts').textContent(), /verified/);
+      await capture(s, 'settings');
+
+      await page.getByRole('button', { name: 'Log out' }).click();
+      await page.getByRole('link', { name: 'Log in' }).waitFor();
+      assertClean(s, 'log out');
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('a forgotten password is reset through the emailed link; the new one logs in', async () => {
+    const s = await session();
+    const { page } = s;
+    try {
+      await page.goto('/login');
+      await capture(s, 'login');
+      await page.getByRole('link', { name: 'Forgot your password?' }).click();
+      await page.getByLabel('Email').fill(listener.email);
+      await page.getByRole('button', { name: 'Send reset link' }).click();
+      await page.getByText(/we sent it a link/).waitFor();
+      await capture(s, 'forgot-password');
+      const mail = await waitForMail(server.api, listener.email, { match: /reset-password/ });
+      await page.goto(`/reset-password?token=${encodeURIComponent(tokenFromMail(mail))}`);
+      listener.password = 'a brand new listener password';
+      await page.getByLabel('New password').fill(listener.password);
+      await page.getByRole('button', { name: 'Set password' }).click();
+      await page.getByText('Your password is changed').waitFor();
+      assertClean(s, 'reset password');
+      await logIn(s, listener);
+      await page.getByRole('link', { name: 'Library' }).waitFor();
+      assertClean(s, 'log in with the new password');
+
+      await page.goto('/signup');
+      await page.getByRole('heading', { level: 1, name: 'Create your account' }).waitFor();
+      await capture(s, 'signup');
+      await page.goto('/no/such/page');
+      await page.getByRole('heading', { level: 1, name: 'Page not found' }).waitFor();
+      await capture(s, 'not-found');
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('keyboard: the skip link comes first and moves focus to the content; the menu works at phone width', async () => {
+    const s = await session(PHONE);
+    const { page } = s;
+    try {
+      await page.goto('/');
+      await page.getByRole('heading', { level: 1, name: 'Discover independent music' }).waitFor();
+      await page.keyboard.press('Tab');
+      assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+      await page.keyboard.press('Enter');
+      assert.equal(await page.evaluate(() => location.hash), '#main');
+      const nav = page.getByRole('navigation', { name: 'Main' });
+      assert.equal(await nav.isVisible(), false, 'the menu is folded at 375 px');
+      await page.getByRole('button', { name: 'Menu' }).click();
+      await nav.getByRole('link', { name: 'Log in' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Log in' }).waitFor();
+      assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'H1', 'focus moves to the new page');
+      assertClean(s, 'keyboard');
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe('journeys', () => {
-  test('1. artist signs up, sets tier prices, uploads a track, sees processing reach 100 % and publishes it for supporters', async () => {
-    const s = await openPage(browser, server.baseUrl);
+  test('1. artist signs up, sets tier prices, uploads a track, sees processing reach 100 % and publishes it for supporters', async (t) => {
+    if (!needs(t, ['/api/uploads/content', '/api/artists/tiers'])) return;
+    const s = await session();
     const { page } = s;
     try {
       await page.goto('/');
@@ -149,9 +368,10 @@ describe('journeys', () => {
     }
   });
 
-  test('2. fan signs up, finds the artist, sees the lock, subscribes in the sandbox checkout and plays the track', async () => {
+  test('2. fan signs up, finds the artist, sees the lock, subscribes in the sandbox checkout and plays the track', async (t) => {
+    if (!needs(t, ['/api/uploads/content', '/api/content/{id}/playback', '/api/subscriptions/create'])) return;
     assert.ok(state.artistSlug, 'journey 1 ran');
-    const s = await openPage(browser, server.baseUrl);
+    const s = await session();
     const { page } = s;
     try {
       await signUp(s, fan);
@@ -205,8 +425,8 @@ describe('journeys', () => {
 
       await page.getByRole('link', { name: TRACK_TITLE }).first().click();
       await page.getByRole('heading', { level: 1, name: TRACK_TITLE }).waitFor();
-      await page.getByRole('button', { name: '♡ Like' }).click();
-      await page.getByRole('button', { name: '♥ Liked' }).waitFor();
+      await page.getByRole('button', { name: 'Like', exact: true }).click();
+      await page.getByRole('button', { name: 'Liked', exact: true }).waitFor();
       assertClean(s, 'track page');
       await screenshot(s, 'track');
 
@@ -222,9 +442,10 @@ describe('journeys', () => {
     }
   });
 
-  test('3. fan cancels; when the period ends the track is locked again', async () => {
+  test('3. fan cancels; when the period ends the track is locked again', async (t) => {
+    if (!needs(t, ['/api/subscriptions/create', '/api/subscriptions/{id}/cancel'])) return;
     assert.ok(state.fanSignedUp, 'journey 2 ran');
-    const s = await openPage(browser, server.baseUrl);
+    const s = await session();
     const { page } = s;
     try {
       await logIn(s, fan);
@@ -245,48 +466,6 @@ describe('journeys', () => {
       await row.getByTestId('lock-teaser').waitFor();
       assert.equal(await row.getByRole('button', { name: `Play ${TRACK_TITLE}` }).count(), 0);
       assertClean(s, 'locked again');
-    } finally {
-      await s.close();
-    }
-  });
-
-  test('every main page renders cleanly at desktop and phone width', async () => {
-    assert.ok(state.artistSlug, 'journey 1 ran');
-    const s = await openPage(browser, server.baseUrl);
-    const { page } = s;
-    try {
-      const pages = [
-        ['discover', '/', 'Discover independent music'],
-        ['search', `/search?q=${encodeURIComponent(artist.name.split(' ')[0])}`, 'Search'],
-        ['artist', `/artist/${state.artistSlug}`, artist.name],
-        ['login', '/login', 'Log in'],
-        ['signup', '/signup', 'Create your account'],
-        ['forgot-password', '/forgot-password', 'Reset your password'],
-        ['not-found', '/no/such/page', 'Page not found'],
-      ];
-      for (const [name, url, heading] of pages) {
-        await page.goto(url);
-        await page.getByRole('heading', { level: 1, name: heading }).waitFor();
-        await page.waitForLoadState('networkidle');
-        assertClean(s, name);
-        await assertNoHorizontalOverflow(page);
-        await screenshot(s, name);
-      }
-      await page.goto(`/artist/${state.artistSlug}`);
-      await page.getByRole('link', { name: RELEASE_TITLE }).click();
-      await page.getByRole('heading', { level: 1, name: RELEASE_TITLE }).waitFor();
-      await page.waitForLoadState('networkidle');
-      assertClean(s, 'release');
-      await screenshot(s, 'release');
-
-      await logIn(s, fan);
-      await page.goto('/settings');
-      await page.getByRole('heading', { name: 'Sessions' }).waitFor();
-      await page.getByText('(this device)').waitFor();
-      await page.waitForLoadState('networkidle');
-      assertClean(s, 'settings');
-      await assertNoHorizontalOverflow(page);
-      await screenshot(s, 'settings');
     } finally {
       await s.close();
     }

@@ -31,7 +31,7 @@ function Header() {
   return (
     <header className="header">
       <Link to="/" className="brand" aria-label="MusicConnect home">
-        <span aria-hidden="true">♪</span> MusicConnect
+        <img src="/favicon.svg" alt="" width="24" height="24" /> MusicConnect
       </Link>
       <form role="search" className="header__search" onSubmit={submit}>
         <label htmlFor="header-search" className="visually-hidden">

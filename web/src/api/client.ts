@@ -166,6 +166,17 @@ export async function upload<T>(path: string, form: FormData, onProgress: (fract
   });
 }
 
+// For endpoints that arrive with later features (discovery, payments): a 404 for the route itself
+// means "not offered by this server yet", and the page leaves that section out.
+export async function ifOffered<T>(p: Promise<T>): Promise<T | null> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404 && e.message === 'No such route') return null;
+    throw e;
+  }
+}
+
 export function errorMessage(e: unknown): string {
   if (e instanceof ApiError) return e.message;
   if (e instanceof Error) return e.message;

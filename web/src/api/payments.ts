@@ -1,5 +1,5 @@
 // Memberships and payments (docs/api/payments.md). Paths in one place.
-import { get, post, put, qs } from './client';
+import { get, ifOffered, post, put, qs } from './client';
 import type { TierName } from './types';
 
 export type Subscription = {
@@ -35,12 +35,13 @@ export const payments = {
     const returnUrl = `${location.origin}/checkout/return`;
     return post<Checkout>('/api/subscriptions/create', { artistId, tier, successUrl: returnUrl, cancelUrl: returnUrl });
   },
-  active: (signal?: AbortSignal) => get<{ subscriptions: Subscription[] }>('/api/subscriptions/active', signal),
+  active: (signal?: AbortSignal) => ifOffered(get<{ subscriptions: Subscription[] }>('/api/subscriptions/active', signal)),
   cancel: (id: string) => post<Subscription>(`/api/subscriptions/${id}/cancel`),
   resume: (id: string) => post<Subscription>(`/api/subscriptions/${id}/resume`),
-  history: (signal?: AbortSignal, page = 1) => get<{ payments: Payment[] }>(`/api/payments/history${qs({ page, limit: 50 })}`, signal),
+  history: (signal?: AbortSignal, page = 1) =>
+    ifOffered(get<{ payments: Payment[] }>(`/api/payments/history${qs({ page, limit: 50 })}`, signal)),
   setTiers: (tiers: { tier: TierName; priceCents: number; perks: string[] }[]) => put('/api/artists/tiers', { tiers }),
-  earnings: (signal?: AbortSignal) => get<Record<string, unknown>>('/api/artists/earnings', signal),
-  payouts: (signal?: AbortSignal) => get<{ payouts: Record<string, unknown>[] }>('/api/artists/payouts', signal),
+  earnings: (signal?: AbortSignal) => ifOffered(get<Record<string, unknown>>('/api/artists/earnings', signal)),
+  payouts: (signal?: AbortSignal) => ifOffered(get<{ payouts: Record<string, unknown>[] }>('/api/artists/payouts', signal)),
   requestPayout: () => post('/api/artists/payouts'),
 };

@@ -1,6 +1,7 @@
 import { Link } from 'react-router';
 import { formatDuration, type Track } from '../api/types';
 import { usePlayer, type QueueItem } from '../player/PlayerContext';
+import { Icon } from './Icon';
 import { LockBadge } from './ui';
 
 // Tracks with play buttons; locked ones are teasers (title and what unlocks them, nothing playable).
@@ -33,11 +34,11 @@ export function TrackList({ tracks, artistName, artistSlug, showNumbers = true }
                 aria-label={isCurrent && player.playing ? `Pause ${t.title}` : `Play ${t.title}`}
                 onClick={() => (isCurrent ? player.toggle() : player.playQueue(items, at))}
               >
-                {isCurrent && player.playing ? '⏸' : '▶'}
+                <Icon name={isCurrent && player.playing ? 'pause' : 'play'} />
               </button>
             ) : (
               <span className="icon-btn icon-btn--disabled" aria-hidden="true">
-                {t.locked ? '🔒' : '·'}
+                {t.locked ? <Icon name="lock" size={16} /> : null}
               </span>
             )}
             <span className="track__title">
@@ -45,7 +46,7 @@ export function TrackList({ tracks, artistName, artistSlug, showNumbers = true }
               {t.locked ? (
                 <LockBadge lock={t.locked} />
               ) : t.status && t.status !== 'ready' ? (
-                <span className="muted small"> · {t.status === 'processing' ? `processing ${t.progress ?? 0}%` : t.status}</span>
+                <span className="muted small"> · {t.status === 'processing' ? `processing ${t.progress ?? 0}%` : t.status === 'draft' ? 'no audio yet' : t.status}</span>
               ) : null}
             </span>
             <span className="track__meta muted small">

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useId, useState, type DependencyList, type InputHTMLAttributes, type ReactNode } from 'react';
 import { Link } from 'react-router';
+import { Icon } from './Icon';
 import { errorMessage } from '../api/client';
 import { TIER_LABEL, type ArtistProfile, type Lock, type TierName, formatDate } from '../api/types';
 
@@ -74,13 +75,13 @@ export function LockBadge({ lock }: { lock: Lock }) {
   if (lock.requiredTier) {
     return (
       <span className="lock" data-testid="lock-teaser">
-        <span aria-hidden="true">🔒</span> Support as {TIER_LABEL[lock.requiredTier as TierName] ?? lock.requiredTier} to unlock
+        <Icon name="lock" size={14} /> Support as {TIER_LABEL[lock.requiredTier as TierName] ?? lock.requiredTier} to unlock
       </span>
     );
   }
   return (
     <span className="lock" data-testid="lock-teaser">
-      <span aria-hidden="true">⏳</span> Available {formatDate(lock.availableAt)}
+      <Icon name="clock" size={14} /> Available {formatDate(lock.availableAt)}
     </span>
   );
 }

@@ -1,5 +1,5 @@
 import { Link } from 'react-router';
-import { get, qs } from '../api/client';
+import { get, ifOffered, qs } from '../api/client';
 import type { ArtistList, Release, Track } from '../api/types';
 import { ArtistCard, ErrorBox, Loading, useAsync, useTitle } from '../components/ui';
 import { TrackList } from '../components/TrackList';
@@ -9,8 +9,8 @@ type Discovery = { type: string; releases?: (Release & { artistName?: string; ar
 export function DiscoverPage() {
   useTitle('Discover');
   const artists = useAsync((s) => get<ArtistList>(`/api/artists${qs({ limit: 12 })}`, s), []);
-  const fresh = useAsync((s) => get<Discovery>(`/api/discovery${qs({ type: 'new', limit: 12 })}`, s), []);
-  const trending = useAsync((s) => get<Discovery>(`/api/discovery${qs({ type: 'trending', limit: 10 })}`, s), []);
+  const fresh = useAsync((s) => ifOffered(get<Discovery>(`/api/discovery${qs({ type: 'new', limit: 12 })}`, s)), []);
+  const trending = useAsync((s) => ifOffered(get<Discovery>(`/api/discovery${qs({ type: 'trending', limit: 10 })}`, s)), []);
   return (
     <>
       <section className="hero">
@@ -18,13 +18,13 @@ export function DiscoverPage() {
         <p className="muted">Stream, follow and support the artists you love directly.</p>
       </section>
 
-      <section aria-labelledby="trending-h">
+      {trending.data !== null && <section aria-labelledby="trending-h">
         <h2 id="trending-h">Trending now</h2>
         {trending.loading ? <Loading /> : <ErrorBox message={trending.error} />}
         {trending.data?.tracks && (trending.data.tracks.length ? <TrackList tracks={trending.data.tracks} showNumbers={false} /> : <p className="muted">Nothing is trending yet.</p>)}
-      </section>
+      </section>}
 
-      <section aria-labelledby="new-h">
+      {fresh.data !== null && <section aria-labelledby="new-h">
         <h2 id="new-h">New releases</h2>
         {fresh.loading ? <Loading /> : <ErrorBox message={fresh.error} />}
         {fresh.data?.releases && (
@@ -44,7 +44,7 @@ export function DiscoverPage() {
             {fresh.data.releases.length === 0 && <li className="muted">No releases yet.</li>}
           </ul>
         )}
-      </section>
+      </section>}
 
       <section aria-labelledby="artists-h">
         <h2 id="artists-h">Artists</h2>

@@ -38,6 +38,7 @@ function Subscriptions() {
     <section aria-labelledby="subs-h">
       <h2 id="subs-h">Memberships</h2>
       {subs.loading && !subs.data ? <Loading /> : <ErrorBox message={subs.error ?? error} />}
+      {subs.data === null && <p className="muted">Memberships are not offered on this server yet.</p>}
       {subs.data && subs.data.subscriptions.length === 0 && <p className="muted">You support no one yet.</p>}
       <ul className="list">
         {subs.data?.subscriptions.map((s) => (
@@ -99,6 +100,7 @@ function PaymentHistory() {
     <section aria-labelledby="pay-h">
       <h2 id="pay-h">Payment history</h2>
       {list.loading && !list.data ? <Loading /> : <ErrorBox message={list.error} />}
+      {list.data === null && <p className="muted">Payments are not offered on this server yet.</p>}
       {list.data && list.data.payments.length === 0 && <p className="muted">No payments yet.</p>}
       {list.data && list.data.payments.length > 0 && (
         <div className="table-wrap">

@@ -6,6 +6,7 @@ import { useAuth } from '../auth/AuthContext';
 import { ErrorBox, Loading, LockBadge, useAsync, useTitle } from '../components/ui';
 import { usePlayer } from '../player/PlayerContext';
 import { Waveform } from '../player/Waveform';
+import { Icon } from '../components/Icon';
 
 export function TrackPage() {
   const { id = '' } = useParams();
@@ -71,9 +72,9 @@ export function TrackPage() {
           ) : (
             <>
               <p className="muted small">
-                {formatDuration(track.durationS)} · {track.playCount ?? 0} plays · {track.likeCount ?? 0} likes
+                {formatDuration(track.durationS)} · {track.playCount ?? 0} plays · {track.likeCount ?? 0} {track.likeCount === 1 ? 'like' : 'likes'}
                 {track.minTier && track.minTier !== 'free' ? ` · ${TIER_LABEL[track.minTier]} only` : ''}
-                {track.status && track.status !== 'ready' ? ` · ${track.status}` : ''}
+                {track.status === 'draft' ? ' · no audio yet' : track.status && track.status !== 'ready' ? ` · ${track.status}` : ''}
               </p>
               <div className="row">
                 <button
@@ -95,7 +96,7 @@ export function TrackPage() {
                 )}
                 {user && (
                   <button type="button" className="btn" aria-pressed={liked} onClick={toggleLike}>
-                    {liked ? '♥ Liked' : '♡ Like'}
+                    <Icon name={liked ? 'heart' : 'heartOutline'} /> {liked ? 'Liked' : 'Like'}
                   </button>
                 )}
               </div>

@@ -3,6 +3,7 @@ import { Link } from 'react-router';
 import { formatDuration } from '../api/types';
 import { usePlayer } from './PlayerContext';
 import { Waveform } from './Waveform';
+import { Icon } from '../components/Icon';
 
 // The persistent player: lives outside the routes, so navigation never stops the music.
 export function PlayerBar() {
@@ -26,7 +27,7 @@ export function PlayerBar() {
           </div>
           <div className="player__controls">
             <button type="button" className="icon-btn" onClick={p.previous} aria-label="Previous track" disabled={p.index <= 0 && p.time < 3}>
-              ⏮
+              <Icon name="prev" />
             </button>
             <button
               type="button"
@@ -35,10 +36,10 @@ export function PlayerBar() {
               aria-label={p.playing ? 'Pause' : 'Play'}
               disabled={p.loading}
             >
-              {p.loading ? '…' : p.playing ? '⏸' : '▶'}
+              {p.loading ? '…' : <Icon name={p.playing ? 'pause' : 'play'} size={22} />}
             </button>
             <button type="button" className="icon-btn" onClick={p.next} aria-label="Next track" disabled={p.index + 1 >= p.queue.length}>
-              ⏭
+              <Icon name="next" />
             </button>
           </div>
           <div className="player__seek">
@@ -82,7 +83,7 @@ export function PlayerBar() {
                     {item.artistName ? <span className="muted"> · {item.artistName}</span> : null}
                   </button>
                   <button type="button" className="icon-btn icon-btn--small" onClick={() => p.remove(i)} aria-label={`Remove ${item.track.title} from the queue`}>
-                    ✕
+                    <Icon name="close" size={14} />
                   </button>
                 </li>
               ))}

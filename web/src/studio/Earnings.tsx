@@ -29,6 +29,7 @@ export function EarningsPanel() {
     <section aria-labelledby="earn-h">
       <h1 id="earn-h">Earnings and payouts</h1>
       {earnings.loading && !earnings.data ? <Loading /> : <ErrorBox message={earnings.error} />}
+      {earnings.data === null && <p className="muted">Payments are not offered on this server yet.</p>}
       {earnings.data && (
         <dl className="stats">
           {(['availableCents', 'pendingCents', 'grossCents', 'netCents', 'paidOutCents'] as const)
@@ -43,7 +44,7 @@ export function EarningsPanel() {
       )}
       <ErrorBox message={error} />
       {msg && <Notice>{msg}</Notice>}
-      <button type="button" className="btn btn--primary" onClick={payout} disabled={cents(e.availableCents) < 1000}>
+      <button type="button" className="btn btn--primary" onClick={payout} disabled={!earnings.data || cents(e.availableCents) < 1000}>
         Pay out now
       </button>
       <p className="muted small">Payouts need an available balance of at least {formatPrice(1000, currency)}.</p>

@@ -3,9 +3,11 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { errorMessage, get, patch, post, put, upload } from '../api/client';
 import { TIER_LABEL, formatDate, type ArtistContent, type Release, type ReleaseKind, type TierName, type Track } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
+import { Icon } from '../components/Icon';
 import { ErrorBox, Field, Loading, Notice, useAsync } from '../components/ui';
 
 const TIERS: TierName[] = ['free', 'supporter', 'superfan'];
+const AUDIO_ACCEPT = 'audio/*,.mp3,.wav,.flac,.aiff,.aif,.m4a,.ogg,.opus';
 
 function TierSelect({ id, label, value, onChange }: { id: string; label: string; value: TierName; onChange(t: TierName): void }) {
   return (
@@ -197,28 +199,72 @@ export function ReleaseEditor() {
 function StudioTrackRow({ track, first, last, onMove, onChanged }: { track: Track; first: boolean; last: boolean; onMove(d: number): void; onChanged(): void }) {
   const progress = useProcessing(track, onChanged);
   return (
-    <li className="track" data-testid="studio-track">
+    <li className="track track--studio" data-testid="studio-track">
       <span className="track__pos">{track.position}</span>
       <span className="track__title">
         {track.title}
         <span className="muted small"> · {track.minTier && track.minTier !== 'free' ? `${TIER_LABEL[track.minTier]}s only` : 'public'}</span>
-        {track.status && track.status !== 'ready' && <ProcessingBar status={track.status} progress={progress} title={track.title} />}
+        {track.status === 'draft' && <AttachAudio track={track} onUploaded={onChanged} />}
+        {(track.status === 'processing' || track.status === 'failed') && <ProcessingBar status={track.status} progress={progress} title={track.title} />}
         {track.status === 'ready' && <span className="ok small"> · ready</span>}
       </span>
       <span className="row">
         <button type="button" className="icon-btn icon-btn--small" disabled={first} onClick={() => onMove(-1)} aria-label={`Move ${track.title} up`}>
-          ↑
+          <Icon name="up" size={14} />
         </button>
         <button type="button" className="icon-btn icon-btn--small" disabled={last} onClick={() => onMove(1)} aria-label={`Move ${track.title} down`}>
-          ↓
+          <Icon name="down" size={14} />
         </button>
       </span>
     </li>
   );
 }
 
+// A track created without audio gets its file here (the upload names the existing track).
+function AttachAudio({ track, onUploaded }: { track: Track; onUploaded(): void }) {
+  const [sent, setSent] = useState<number | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const id = `audio-${track.id}`;
+  const send = async (file: File | undefined) => {
+    if (!file) return;
+    setError(null);
+    setSent(0);
+    const form = new FormData();
+    form.set('trackId', track.id);
+    form.set('file', file);
+    try {
+      await upload('/api/uploads/content', form, (f) => setSent(Math.round(f * 100)));
+      onUploaded();
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setSent(null);
+    }
+  };
+  return (
+    <span className="attach">
+      <span className="muted small"> · no audio yet</span>
+      {sent === null ? (
+        <>
+          <label htmlFor={id} className="btn btn--ghost btn--small">
+            Upload audio<span className="visually-hidden"> for {track.title}</span>
+          </label>
+          <input id={id} type="file" className="visually-hidden" accept={AUDIO_ACCEPT} onChange={(e) => send(e.target.files?.[0])} />
+        </>
+      ) : (
+        <progress max={100} value={sent} aria-label={`Uploading audio for ${track.title}`} />
+      )}
+      {error && (
+        <span className="error small" role="alert">
+          {error}
+        </span>
+      )}
+    </span>
+  );
+}
+
 function ProcessingBar({ status, progress, title }: { status: string; progress: number; title: string }) {
-  const label = status === 'failed' ? 'failed' : status === 'draft' ? 'waiting for audio' : `processing ${progress}%`;
+  const label = status === 'failed' ? 'processing failed' : `processing ${progress}%`;
   return (
     <span className="processing">
       <progress
@@ -311,7 +357,7 @@ function UploadForm({ releaseId, onUploaded }: { releaseId: string; onUploaded()
           id="track-file"
           ref={fileInput}
           type="file"
-          accept="audio/*,.mp3,.wav,.flac,.aiff,.aif,.m4a,.ogg,.opus"
+          accept={AUDIO_ACCEPT}
           required
           onChange={(e) => setFile(e.target.files?.[0] ?? null)}
         />
