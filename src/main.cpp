@@ -10,6 +10,7 @@ void usage() {
   std::cout << "Usage: musicconnect <command>\n\n"
                "Commands:\n"
                "  serve      run the HTTP API, web app and background relay (serve --help lists settings)\n"
+               "  worker     run only the background jobs (audio processing, sweeps)\n"
                "  migrate    apply database migrations and exit\n"
                "  seed-demo  create the demo accounts (idempotent)\n"
                "  version    print the version\n";
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
   }
   const std::string_view command = argv[1];
   if (command == "serve") return mc::app::serve(argc, argv);
+  if (command == "worker") return mc::app::worker(argc, argv);
   if (command == "migrate") return mc::app::migrate(argc, argv);
   if (command == "seed-demo") return mc::app::seed_demo(argc, argv);
   if (command == "version") {

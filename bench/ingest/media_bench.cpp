@@ -86,7 +86,8 @@ boost::json::object run_ours(const fs::path& input, const fs::path& out) {
   int first_kbps = 0;
   boost::json::array ready;
   media::ProgressSink sink;
-  sink.on_rung_ready = [&](int kbps) {
+  sink.on_rung_ready = [&](const media::Rung& rung) {
+    const int kbps = rung.kbps;
     const double t = since();
     if (first_ready_s < 0) {
       first_ready_s = t;

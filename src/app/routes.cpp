@@ -12,6 +12,7 @@ void register_all_routes(http::Router& router, const RouteDeps& deps) {
   accounts::register_routes(router, deps.accounts);
   artists::register_routes(router, deps.artists);
   catalog::register_routes(router, deps.catalog);
+  catalog::register_upload_routes(router, deps.uploads, deps.config);
 }
 
 }  // namespace mc::app

@@ -5,6 +5,7 @@
 #include "features/accounts/service.hpp"
 #include "features/artists/service.hpp"
 #include "features/catalog/service.hpp"
+#include "features/catalog/upload_service.hpp"
 #include "http/router.hpp"
 
 namespace mc::app {
@@ -17,6 +18,7 @@ struct RouteDeps {
   accounts::AccountsService& accounts;
   artists::ArtistsService& artists;
   catalog::CatalogService& catalog;
+  catalog::UploadService& uploads;
 };
 
 void register_all_routes(http::Router& router, const RouteDeps& deps);

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <thread>
 
+#include "app/background.hpp"
 #include "app/commands.hpp"
 #include "app/database_setup.hpp"
 #include "app/media_setup.hpp"
@@ -141,8 +142,9 @@ int serve(int argc, char** argv) {
     accounts::AccountsService accounts_service(config, jwt, *mailer);
     artists::ArtistsService artists_service;
     catalog::CatalogService catalog_service(artists_service);
-    register_all_routes(router,
-                        RouteDeps{config, draining, accounts_service, artists_service, catalog_service});
+    catalog::UploadService upload_service(catalog_service, *storage, config);
+    register_all_routes(router, RouteDeps{config, draining, accounts_service, artists_service, catalog_service,
+                                          upload_service});
 
     const http::StaticFiles web_app(config.web_dir);
     http::Pipeline pipeline(config, router, *limiter, jwt, &web_app);
@@ -171,6 +173,14 @@ int serve(int argc, char** argv) {
           relay_done.set_value();
         });
 
+    std::unique_ptr<Background> background;
+    if (config.jobs_in_serve) {
+      // On the last loop: the first one also carries the relay.
+      const std::size_t last = loops.size() - 1;
+      background = std::make_unique<Background>(config, loops.at(last), *clusters[last], upload_service);
+      background->start();
+    }
+
     loops.start();
     log::info("listening", {{"port", server.port()},
                             {"workers", config.workers},
@@ -191,6 +201,7 @@ int serve(int argc, char** argv) {
     if (server.open_connections() > 0) {
       log::warn("grace period over with connections open", {{"open", server.open_connections()}});
     }
+    if (background) background->stop();
     relay.stop();
     relay_done.get_future().wait_for(kRelayInterval * 20);
     loops.stop();

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <mutex>
@@ -13,8 +14,8 @@ class InProcessRateLimiter final : public RateLimiter {
  public:
   RateDecision consume(std::string_view key, const RateRule& rule,
                        std::chrono::steady_clock::time_point now) override {
-    const double capacity = rule.per_minute;
-    const double per_second = capacity / 60.0;
+    const double capacity = rule.limit;
+    const double per_second = capacity / static_cast<double>(std::max<long>(1, rule.window.count()));
     Shard& shard = shards_[std::hash<std::string_view>{}(key) % shards_.size()];
     std::lock_guard lock(shard.mutex);
     if (shard.buckets.size() > kMaxKeysPerShard) evict_full(shard, now, per_second, capacity);
@@ -26,7 +27,7 @@ class InProcessRateLimiter final : public RateLimiter {
       b.updated = now;
     }
     RateDecision d;
-    d.limit = rule.per_minute;
+    d.limit = rule.limit;
     if (b.tokens >= 1.0) {
       b.tokens -= 1.0;
       d.allowed = true;

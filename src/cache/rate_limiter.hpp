@@ -6,9 +6,10 @@
 
 namespace mc::cache {
 
-// A budget: `per_minute` requests, refilled continuously, bursting up to the full minute's worth.
+// A budget: `limit` requests per `window`, refilled continuously, bursting up to the whole window's worth.
 struct RateRule {
-  unsigned per_minute;
+  unsigned limit;
+  std::chrono::seconds window{60};
 };
 
 struct RateDecision {

@@ -54,6 +54,18 @@ const VarSpec kVars[] = {
     {"S3_SECRET_ACCESS_KEY", "", "S3 secret access key (MEDIA_STORAGE=s3)"},
     {"S3_SESSION_TOKEN", "", "session token for temporary S3 credentials"},
     {"S3_FORCE_PATH_STYLE", "false", "address buckets as endpoint/bucket instead of bucket.endpoint"},
+    {"MEDIA_URL_SECRET", "", "HMAC key for signed media URLs (generated under VAR_DIR in development)"},
+    {"MEDIA_URL_TTL_S", "21600", "lifetime of a playback grant's signed playlist and segment URLs"},
+    {"MEDIA_URL_SIGNING", "hmac", "signed media URL format: hmac (served here) or cloudfront (CDN_URL)"},
+    {"CDN_URL", "", "base URL of the CDN in front of /media (MEDIA_URL_SIGNING=cloudfront)"},
+    {"CLOUDFRONT_KEY_PAIR_ID", "", "CloudFront public key id (MEDIA_URL_SIGNING=cloudfront)"},
+    {"CLOUDFRONT_PRIVATE_KEY", "", "PEM RSA private key for CloudFront signed URLs"},
+    {"UPLOAD_MAX_BYTES", "524288000", "largest audio upload in bytes (500 MB)"},
+    {"UPLOAD_TMP_DIR", "", "where uploads are spooled while they arrive; empty = VAR_DIR/tmp/uploads"},
+    {"RATE_LIMIT_UPLOADS_PER_HOUR", "100", "uploads per hour per user"},
+    {"JOBS", "true", "serve also runs the background job worker (false: run `musicconnect worker`)"},
+    {"MEDIA_JOBS_CONCURRENCY", "1", "audio processing jobs one worker process runs at a time"},
+    {"JOBS_LEASE_S", "60", "a job whose worker stops heartbeating is taken over after this long"},
     {"WEB_DIR", "web/dist", "the built web app, served at / (read once at start); empty = API only"},
     {"CORS_ORIGINS", "http://localhost:8080,http://localhost:5173", "comma-separated allowed origins"},
     {"HTTP_JSON_BODY_LIMIT", "1048576", "largest JSON request body in bytes"},
@@ -213,6 +225,33 @@ Config load_config(const EnvReader& env) {
     }
   }
 
+  c.media_url_secret = r.str("MEDIA_URL_SECRET");
+  c.media_url_ttl = std::chrono::seconds(r.number<long>("MEDIA_URL_TTL_S", 60, 7 * 24 * 3600));
+  c.media_url_signing = r.str("MEDIA_URL_SIGNING");
+  c.cdn_url = r.str("CDN_URL");
+  c.cloudfront_key_pair_id = r.str("CLOUDFRONT_KEY_PAIR_ID");
+  c.cloudfront_private_key = r.str("CLOUDFRONT_PRIVATE_KEY");
+  if (c.media_url_signing != "hmac" && c.media_url_signing != "cloudfront") {
+    r.fail("MEDIA_URL_SIGNING=" + c.media_url_signing + ": expected hmac or cloudfront");
+  }
+  if (c.media_url_signing == "cloudfront") {
+    for (const auto& [name, value] :
+         {std::pair{"CDN_URL", &c.cdn_url}, std::pair{"CLOUDFRONT_KEY_PAIR_ID", &c.cloudfront_key_pair_id},
+          std::pair{"CLOUDFRONT_PRIVATE_KEY", &c.cloudfront_private_key}}) {
+      if (value->empty()) r.fail(std::string(name) + ": required when MEDIA_URL_SIGNING=cloudfront");
+    }
+  }
+  if (!c.media_url_secret.empty() && c.media_url_secret.size() < 32) {
+    r.fail("MEDIA_URL_SECRET: at least 32 characters");
+  }
+  c.upload_max_bytes = r.number<std::uint64_t>("UPLOAD_MAX_BYTES", 1024, 4ull << 30);
+  c.upload_tmp_dir = r.str("UPLOAD_TMP_DIR");
+  if (c.upload_tmp_dir.empty()) c.upload_tmp_dir = c.var_dir + "/tmp/uploads";
+  c.rate_uploads_per_hour = r.number<unsigned>("RATE_LIMIT_UPLOADS_PER_HOUR", 1, 1000000000);
+  c.jobs_in_serve = r.flag("JOBS");
+  c.media_jobs_concurrency = r.number<unsigned>("MEDIA_JOBS_CONCURRENCY", 1, 64);
+  c.jobs_lease = std::chrono::seconds(r.number<long>("JOBS_LEASE_S", 2, 3600));
+
   c.web_dir = r.str("WEB_DIR");
   c.cors_origins = split_list(r.str("CORS_ORIGINS"));
   c.json_body_limit = r.number<std::size_t>("HTTP_JSON_BODY_LIMIT", 1024, 64u << 20);
@@ -234,6 +273,7 @@ Config load_config(const EnvReader& env) {
   if (c.is_production()) {
     if (c.jwt_secret.size() < 32) r.fail("JWT_SECRET: required in production, at least 32 characters");
     if (c.database_url.empty()) r.fail("DATABASE_URL: required in production");
+    if (c.media_url_secret.size() < 32) r.fail("MEDIA_URL_SECRET: required in production, at least 32 characters");
   }
   if (!c.jwt_secret.empty() && c.jwt_secret.size() < 32) {
     r.fail("JWT_SECRET: at least 32 characters");
@@ -251,6 +291,10 @@ void resolve_secrets(Config& c) {
     c.jwt_secret = load_or_create_secret(std::filesystem::path(c.var_dir) / "secrets" / "jwt_secret");
   }
   if (c.jwt_kid.empty()) c.jwt_kid = derive_kid(c.jwt_secret);
+  if (c.media_url_secret.empty()) {
+    if (c.is_production()) throw std::runtime_error("MEDIA_URL_SECRET is required in production");
+    c.media_url_secret = load_or_create_secret(std::filesystem::path(c.var_dir) / "secrets" / "media_url_secret");
+  }
   if (!c.jwt_previous_secret.empty() && c.jwt_previous_kid.empty()) {
     c.jwt_previous_kid = derive_kid(c.jwt_previous_secret);
   }

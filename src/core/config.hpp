@@ -47,6 +47,19 @@ struct Config {
   std::string s3_session_token;
   bool s3_force_path_style = false;
 
+  std::string media_url_secret;
+  std::chrono::seconds media_url_ttl{21600};
+  std::string media_url_signing;  // hmac | cloudfront
+  std::string cdn_url;
+  std::string cloudfront_key_pair_id;
+  std::string cloudfront_private_key;
+  std::uint64_t upload_max_bytes = 500ull << 20;
+  std::string upload_tmp_dir;
+  unsigned rate_uploads_per_hour = 100;
+  bool jobs_in_serve = true;
+  unsigned media_jobs_concurrency = 1;
+  std::chrono::seconds jobs_lease{60};
+
   std::string web_dir;  // the built SPA (web/dist); empty: API only
   std::vector<std::string> cors_origins;
   std::size_t json_body_limit = 1 << 20;

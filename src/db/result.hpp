@@ -37,6 +37,7 @@ class Result {
   explicit Result(PGresult* r) : res_(r, &PQclear) {}
 
   int rows() const { return res_ ? PQntuples(res_.get()) : 0; }
+  int columns() const { return res_ ? PQnfields(res_.get()) : 0; }
   // Skipped because an earlier statement of the same pipeline segment failed.
   bool pipeline_aborted() const { return res_ && PQresultStatus(res_.get()) == PGRES_PIPELINE_ABORTED; }
   bool empty() const { return rows() == 0; }

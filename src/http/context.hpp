@@ -9,6 +9,7 @@
 #include "db/lsn.hpp"
 #include "http/router.hpp"
 #include "http/types.hpp"
+#include "http/upload_spool.hpp"
 
 namespace mc::http {
 
@@ -36,6 +37,7 @@ class Context {
   std::optional<JwtError> auth_error;      // a bearer token was sent and refused
   std::optional<db::Lsn> consistency_in;   // X-Consistency-Token from the client
   std::optional<db::Lsn> consistency_out;  // set by handlers that wrote
+  UploadSpool* upload = nullptr;           // the spooled body of a spool_body route
 
   std::string_view param(std::string_view name) const;
   std::optional<std::string> query_param(std::string_view name) const;

@@ -55,6 +55,35 @@ std::size_t Pipeline::body_limit(Verb method, std::string_view target) const {
   return config_.json_body_limit;
 }
 
+bool Pipeline::spools_body(Verb method, std::string_view target) const {
+  const auto m = router_.match(method, path_of(target));
+  return m.route && m.route->options.spool_body;
+}
+
+std::optional<ApiError> Pipeline::admit_upload(const Request& req, const Peer& peer, const Loop& loop) {
+  const auto m = router_.match(req.method(), path_of(req.target()));
+  if (!m.route) return std::nullopt;
+  Context ctx(req, loop);
+  ctx.client_ip = peer.address;
+  authenticate(ctx);
+  if (!ctx.auth) {
+    try {
+      ctx.require_auth();
+    } catch (const ApiError& e) {
+      return e;
+    }
+  }
+  if (!m.route->options.upload_rate_limited) return std::nullopt;
+  const auto d = limiter_.consume("upload:u:" + ctx.auth->user_id,
+                                  {config_.rate_uploads_per_hour, std::chrono::hours(1)},
+                                  std::chrono::steady_clock::now());
+  if (!d.allowed) {
+    return ApiError(429, "rate_limited", "Too many uploads; try again later")
+        .with_header("Retry-After", std::to_string(d.retry_after_seconds));
+  }
+  return std::nullopt;
+}
+
 std::optional<Response> Pipeline::preflight(const Request& req) const {
   if (req.method() != Verb::options) return std::nullopt;
   const auto origin = req[bhttp::field::origin];
@@ -119,15 +148,22 @@ std::optional<ApiError> Pipeline::rate_limit(Context& ctx, const RouteOptions& o
       apply(limiter_.consume("api:ip:" + ctx.client_ip, {config_.rate_anon_per_min}, now));
     }
   }
+  // Spooling routes spent the upload budget before their body was read.
+  if (options.upload_rate_limited && !options.spool_body && !refused && ctx.auth) {
+    apply(limiter_.consume("upload:u:" + ctx.auth->user_id,
+                           {config_.rate_uploads_per_hour, std::chrono::hours(1)}, now));
+  }
   if (options.login_rate_limited && !refused) {
     apply(limiter_.consume("login:ip:" + ctx.client_ip, {config_.rate_login_per_min}, now));
   }
   return refused;
 }
 
-asio::awaitable<Response> Pipeline::handle(const Request& req, const Peer& peer, const Loop& loop) {
+asio::awaitable<Response> Pipeline::handle(const Request& req, const Peer& peer, const Loop& loop,
+                                           UploadSpool* upload) {
   const auto started = std::chrono::steady_clock::now();
   Context ctx(req, loop);
+  ctx.upload = upload;
   const auto incoming_id = req["X-Request-Id"];
   ctx.request_id = safe_request_id(incoming_id) ? std::string(incoming_id) : fast_random_hex(8);
   ctx.client_ip = peer.address;

@@ -27,7 +27,13 @@ class Pipeline {
            const StaticFiles* web = nullptr);
 
   std::size_t body_limit(Verb method, std::string_view target) const;
-  boost::asio::awaitable<Response> handle(const Request& req, const Peer& peer, const Loop& loop);
+  // Whether the route spools its body to disk (uploads).
+  bool spools_body(Verb method, std::string_view target) const;
+  // For spooling routes, on the headers alone: a bearer token is required and, for uploads, the
+  // caller's upload budget is spent. The refusal to send instead of reading the body, if any.
+  std::optional<ApiError> admit_upload(const Request& req, const Peer& peer, const Loop& loop);
+  boost::asio::awaitable<Response> handle(const Request& req, const Peer& peer, const Loop& loop,
+                                          UploadSpool* upload = nullptr);
   // For requests the server refused before they were complete (too large, malformed).
   Response refuse(const Request& req, const Peer& peer, const ApiError& error);
 

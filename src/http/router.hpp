@@ -19,6 +19,10 @@ struct RouteOptions {
   std::size_t body_limit = 0;  // 0: the JSON default
   bool api_rate_limited = true;
   bool login_rate_limited = false;  // the extra per-IP login budget
+  // Uploads: the body goes to disk as it arrives (Context::upload), after the caller's token and
+  // upload budget were checked on the headers alone, so a refused upload is never stored.
+  bool spool_body = false;
+  bool upload_rate_limited = false;  // spends the caller's upload budget (checked before the body)
 };
 
 struct Route {

@@ -12,6 +12,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/core/string.hpp>
 
 #include "core/log.hpp"
 
@@ -191,33 +192,65 @@ asio::awaitable<void> Server::session(tcp::socket socket, LoopState& state) {
       break;
     }
     entry.busy = true;
-    const std::size_t limit = pipeline_.body_limit(parser.get().method(), parser.get().target());
+    const Request& head = parser.get();
+    const bool spool = pipeline_.spools_body(head.method(), head.target());
+    std::optional<ApiError> refusal;
+    const std::size_t limit = pipeline_.body_limit(head.method(), head.target());
     if (parser.content_length() && *parser.content_length() > limit) {
-      Response res = pipeline_.refuse(parser.get(), peer,
-                                      ApiError(413, "payload_too_large", "Request body is too large"));
+      refusal = ApiError(413, "payload_too_large", "Request body is too large");
+    } else if (spool) {
+      refusal = pipeline_.admit_upload(head, peer, state.loop);
+    }
+    if (refusal) {
+      Response res = pipeline_.refuse(head, peer, *refusal);
       serialize(res, out);
       stream.expires_after(config_.read_timeout);
       co_await asio::async_write(stream, asio::buffer(out), nothrow);
       co_await linger(stream);
       break;
     }
-    parser.body_limit(limit);
-    if (!parser.is_done()) {
+    if (!parser.is_done() && beast::iequals(head[bhttp::field::expect], "100-continue")) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
       stream.expires_after(config_.read_timeout);
-      auto [ec2, n2] = co_await bhttp::async_read(stream, buffer, parser, nothrow);
-      if (ec2) {
-        if (ec2 == bhttp::error::body_limit) {
-          Response res = pipeline_.refuse(parser.get(), peer,
-                                          ApiError(413, "payload_too_large", "Request body is too large"));
-          serialize(res, out);
-          co_await asio::async_write(stream, asio::buffer(out), nothrow);
-          co_await linger(stream);
-        }
-        break;
+      auto [ec_c, n_c] = co_await asio::async_write(stream, asio::buffer(kContinue), nothrow);
+      if (ec_c) break;
+    }
+    std::shared_ptr<UploadSpool> upload;
+    std::optional<Request> spooled_request;
+    boost::system::error_code read_ec;
+    if (spool) {
+      // The body goes to disk as it arrives; the handler sees the headers and the spool.
+      bhttp::request_parser<SpoolBody> spool_parser(std::move(parser));
+      spool_parser.body_limit(limit);
+      upload = std::make_shared<UploadSpool>(config_.upload_tmp_dir);
+      spool_parser.get().body() = upload;
+      if (!spool_parser.is_done()) {
+        stream.expires_after(config_.read_timeout);
+        auto [ec2, n2] = co_await bhttp::async_read(stream, buffer, spool_parser, nothrow);
+        read_ec = ec2;
+      }
+      spooled_request.emplace(std::move(spool_parser.get().base()));
+    } else {
+      parser.body_limit(limit);
+      if (!parser.is_done()) {
+        stream.expires_after(config_.read_timeout);
+        auto [ec2, n2] = co_await bhttp::async_read(stream, buffer, parser, nothrow);
+        read_ec = ec2;
       }
     }
-    Request req = parser.release();
-    Response res = co_await pipeline_.handle(req, peer, state.loop);
+    if (read_ec) {
+      if (read_ec == bhttp::error::body_limit) {
+        Response res = pipeline_.refuse(spooled_request ? *spooled_request : parser.get(), peer,
+                                        ApiError(413, "payload_too_large", "Request body is too large"));
+        serialize(res, out);
+        co_await asio::async_write(stream, asio::buffer(out), nothrow);
+        co_await linger(stream);
+      }
+      break;
+    }
+    Request req = spooled_request ? std::move(*spooled_request) : parser.release();
+    Response res = co_await pipeline_.handle(req, peer, state.loop, upload.get());
+    upload.reset();  // whatever the handler did not take is removed now
     res.keep_alive(req.keep_alive() && !state.draining && res.keep_alive());
     serialize(res, out);
     stream.expires_after(config_.read_timeout);

@@ -172,9 +172,9 @@ class Reporter {
     progress(Stage::transcoding, 2.0 + 95.0 * done / total);
   }
 
-  void rung_ready(int kbps) {
+  void rung_ready(const Rung& rung) {
     std::lock_guard lock(mutex_);
-    if (sink_.on_rung_ready) sink_.on_rung_ready(kbps);
+    if (sink_.on_rung_ready) sink_.on_rung_ready(rung);
   }
 
  private:
@@ -387,7 +387,7 @@ ProcessResult process_audio(const fs::path& input, const fs::path& out_dir, cons
       if (tool.loudness) loudness_log = r.stderr_output;
       for (int kbps : tool.rungs) {
         rungs[index].push_back(finish_rung(out_dir, kbps, rate, probe.decoded ? expected_s : -1.0, options));
-        reporter.rung_ready(kbps);
+        reporter.rung_ready(rungs[index].back());
       }
       if (index == 0) {
         result.timings.first_rung_s = seconds_since(t0);

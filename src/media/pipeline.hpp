@@ -18,6 +18,8 @@ namespace mc::media {
 enum class Stage { probing, transcoding, finishing, done };
 std::string_view to_string(Stage stage);
 
+struct Rung;
+
 // Where processing reports to. Calls never overlap (they come from two threads, one at a time) and
 // must not block for long: they hold up the tool whose output they report.
 struct ProgressSink {
@@ -26,7 +28,7 @@ struct ProgressSink {
   std::function<void(Stage stage, double percent)> on_progress;
   // A rung's playlist and segments are complete and final under out_dir/<kbps>/: it can be served.
   // The lowest rung comes first, well before the others.
-  std::function<void(int kbps)> on_rung_ready;
+  std::function<void(const Rung& rung)> on_rung_ready;
 };
 
 struct ProcessOptions {

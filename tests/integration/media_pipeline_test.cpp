@@ -53,9 +53,9 @@ struct Recorded {
               std::lock_guard lock(mutex);
               progress.emplace_back(s, p);
             },
-            [this](int kbps) {
+            [this](const mc::media::Rung& rung) {
               std::lock_guard lock(mutex);
-              ready.push_back(kbps);
+              ready.push_back(rung.kbps);
             }};
   }
 };

@@ -30,6 +30,17 @@ TEST(Config, production_refuses_missing_secrets) {
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("JWT_SECRET"), std::string::npos);
     EXPECT_NE(std::string(e.what()).find("DATABASE_URL"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("MEDIA_URL_SECRET"), std::string::npos);
+  }
+}
+
+TEST(Config, cloudfront_signing_needs_its_key_and_cdn) {
+  try {
+    load_config(env({{"MEDIA_URL_SIGNING", "cloudfront"}}));
+    FAIL() << "expected a refusal";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("CDN_URL"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("CLOUDFRONT_PRIVATE_KEY"), std::string::npos);
   }
 }
 

@@ -1,6 +1,7 @@
 // The OpenAPI document (docs/api/openapi.json, compiled in) and the router must describe the same
 // set of operations: a route added without documentation, or documentation for a route that does
 // not exist, fails here.
+#include "media/storage.hpp"
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -31,9 +32,13 @@ std::set<std::string> router_operations() {
   accounts::AccountsService accounts(config, jwt, *mailer);
   artists::ArtistsService artists;
   catalog::CatalogService catalog(artists);
+  media::StorageOptions storage_options;
+  storage_options.fs_root = var_dir / "media";
+  auto storage = media::make_storage(storage_options);
+  catalog::UploadService uploads(catalog, *storage, config);
   std::atomic<bool> draining{false};
   http::Router router;
-  app::register_all_routes(router, app::RouteDeps{config, draining, accounts, artists, catalog});
+  app::register_all_routes(router, app::RouteDeps{config, draining, accounts, artists, catalog, uploads});
   std::set<std::string> out;
   for (const auto* r : router.routes()) {
     std::string method(http::bhttp::to_string(r->method));

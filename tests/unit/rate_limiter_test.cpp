@@ -33,3 +33,15 @@ TEST(RateLimiter, keys_are_independent) {
   EXPECT_FALSE(limiter->consume("a", {1}, t0).allowed);
   EXPECT_TRUE(limiter->consume("b", {1}, t0).allowed);
 }
+
+TEST(RateLimiter, longer_windows_refill_proportionally) {
+  auto limiter = make_in_process_rate_limiter();
+  const auto t0 = steady_clock::now();
+  const RateRule hourly{100, hours(1)};
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(limiter->consume("u", hourly, t0).allowed) << i;
+  const auto refused = limiter->consume("u", hourly, t0);
+  EXPECT_FALSE(refused.allowed);
+  EXPECT_EQ(refused.retry_after_seconds, 36u);  // 100/hour refills one token every 36 s
+  EXPECT_FALSE(limiter->consume("u", hourly, t0 + seconds(30)).allowed);
+  EXPECT_TRUE(limiter->consume("u", hourly, t0 + seconds(37)).allowed);
+}

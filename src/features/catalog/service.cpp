@@ -75,6 +75,11 @@ bj::object track_json(const store::Track& t, const Visibility& v) {
     out["gainDb"] = opt_num(t.gain_db);
     out["playCount"] = t.play_count;
     out["likeCount"] = t.like_count;
+    bj::array rungs;
+    for (int k : t.rungs) rungs.push_back(k);
+    out["rungs"] = std::move(rungs);
+    if (t.processing_error) out["processingError"] = *t.processing_error;
+    if (t.peaks_json) out["peaks"] = bj::parse(*t.peaks_json);
   }
   return out;
 }

@@ -1,5 +1,8 @@
 #include "features/catalog/store.hpp"
 
+#include <algorithm>
+#include <string>
+
 namespace mc::catalog::store {
 namespace {
 
@@ -13,7 +16,8 @@ using db::Query;
 #define MC_TRACK_COLUMNS                                                                                \
   "t.id, t.release_id, t.artist_id, t.position, t.title, t.min_tier, "                                  \
   "extract(epoch FROM coalesce(t.release_at, r.release_at))::double precision, r.published, t.status, " \
-  "t.progress, t.duration_s, t.gain_db, coalesce(t.artwork_key, r.cover_key), t.play_count, t.like_count "
+  "t.progress, t.duration_s, t.gain_db, coalesce(t.artwork_key, r.cover_key), t.play_count, t.like_count, " \
+  "t.rungs::text, t.media_version, t.processing_error, t.original_key IS NOT NULL "
 
 constexpr Query kInsertRelease{
     "catalog_insert_release",
@@ -51,7 +55,7 @@ constexpr Query kTracksOfArtist{"catalog_tracks_of_artist",
                                 "WHERE t.artist_id = $1 ORDER BY t.release_id, t.position LIMIT 2000"};
 constexpr Query kTrack{"catalog_track",
                        "SELECT " MC_TRACK_COLUMNS
-                       "FROM tracks t JOIN releases r ON r.id = t.release_id WHERE t.id = $1"};
+                       ", t.peaks::text FROM tracks t JOIN releases r ON r.id = t.release_id WHERE t.id = $1"};
 
 constexpr Query kLiked{"catalog_liked", "SELECT 1 FROM likes WHERE user_id = $1::uuid AND track_id = $2::uuid"};
 // One user's likes: the primary key (user_id, track_id) finds them; one user's list is sorted in memory.
@@ -144,6 +148,17 @@ Track track_from(const db::Result& r, int i) {
   t.artwork_key = r.opt_str(i, 12);
   t.play_count = r.int64(i, 13);
   t.like_count = r.int64(i, 14);
+  // rungs arrive as a Postgres array literal: {128,256}
+  const std::string_view rungs = r.view(i, 15);
+  for (std::size_t p = 1; p + 1 < rungs.size();) {
+    const std::size_t comma = std::min(rungs.find(',', p), rungs.size() - 1);
+    t.rungs.push_back(std::stoi(std::string(rungs.substr(p, comma - p))));
+    p = comma + 1;
+  }
+  t.media_version = static_cast<int>(r.int64(i, 16));
+  t.processing_error = r.opt_str(i, 17);
+  t.has_original = r.boolean(i, 18);
+  if (r.columns() > 19) t.peaks_json = r.opt_str(i, 19);
   return t;
 }
 

@@ -33,6 +33,11 @@ struct Track {
   std::optional<double> duration_s, gain_db;
   std::optional<std::string> artwork_key;
   int64_t play_count = 0, like_count = 0;
+  std::vector<int> rungs;  // HLS rungs ready to stream (kbps, ascending)
+  int media_version = 0;   // which upload the HLS output belongs to
+  std::optional<std::string> processing_error;
+  bool has_original = false;
+  std::optional<std::string> peaks_json;  // waveform (single-track reads only)
 };
 
 struct NewRelease {

@@ -1,0 +1,83 @@
+#include "app/background.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include "core/log.hpp"
+
+namespace mc::app {
+namespace asio = boost::asio;
+
+namespace {
+constexpr auto kSweepInterval = std::chrono::minutes(10);
+}
+
+Background::Background(const Config& config, asio::io_context& loop, db::Cluster& cluster,
+                       catalog::UploadService& uploads)
+    : config_(config), loop_(loop), cluster_(cluster), uploads_(uploads), media_(uploads.storage(), config) {
+  jobs::register_metrics();
+  jobs::WorkerOptions media_options;
+  media_options.queue = "media";
+  media_options.concurrency = config.media_jobs_concurrency;
+  media_options.poll_interval = std::chrono::milliseconds(500);
+  media_options.lease = config.jobs_lease;
+  media_options.job_timeout = std::chrono::hours(2);
+  auto media_worker = std::make_unique<jobs::Worker>(loop.get_executor(), cluster, media_options);
+  media_.register_on(*media_worker, cluster);
+  workers_.push_back(std::move(media_worker));
+}
+
+Background::~Background() {
+  // Without waiting: the loops may already be gone.
+  stopping_->store(true);
+  for (auto& w : workers_) w->stop();
+}
+
+void Background::start() {
+  for (auto& w : workers_) {
+    done_.push_back(asio::co_spawn(loop_, w->run(), asio::use_future));
+  }
+  asio::co_spawn(loop_, sweep_forever(), [](const std::exception_ptr&) {});
+  log::info("background jobs started",
+            {{"queues", "media"}, {"media_concurrency", config_.media_jobs_concurrency}});
+}
+
+void Background::stop() {
+  if (stopping_->exchange(true)) return;
+  for (auto& w : workers_) w->stop();
+  for (auto& d : done_) {
+    try {
+      if (d.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+        log::warn("a job worker did not stop in time");
+        continue;
+      }
+      d.get();
+    } catch (const std::exception& e) {
+      log::error("job worker failed", {{"error", e.what()}});
+    }
+  }
+}
+
+asio::awaitable<void> Background::sweep_forever() {
+  const auto stopping = stopping_;
+  asio::steady_timer timer(loop_);
+  while (!*stopping) {
+    try {
+      const int removed = co_await uploads_.sweep_expired(cluster_);
+      if (removed > 0) log::info("expired uploads removed", {{"count", removed}});
+    } catch (const std::exception& e) {
+      log::warn("upload sweep failed", {{"error", e.what()}});
+    }
+    // Short naps so a stop is noticed quickly.
+    for (auto waited = std::chrono::seconds(0); waited < kSweepInterval && !*stopping;
+         waited += std::chrono::seconds(1)) {
+      timer.expires_after(std::chrono::seconds(1));
+      co_await timer.async_wait(asio::use_awaitable);
+    }
+  }
+  co_return;
+}
+
+}  // namespace mc::app
