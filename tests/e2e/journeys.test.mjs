@@ -87,7 +87,7 @@ async function logIn(session, { email, password }) {
 before(async () => {
   assert.ok(fs.existsSync(path.join(WEB_DIR, 'index.html')), `web app not built at ${WEB_DIR} (cd web && npm run build)`);
   audioFile = makeAudio();
-  server = await startServer({ name: 'e2e', env: { WEB_DIR, PUBLIC_URL: 'http://127.0.0.1' } });
+  server = await startServer({ name: 'e2e', env: { WEB_DIR, PUBLIC_URL: (s) => s.baseUrl } });
   const spec = await (await fetch(`${server.baseUrl}/api/openapi.json`)).json();
   offeredPaths = new Set(Object.keys(spec.paths));
   browser = await launchBrowser();

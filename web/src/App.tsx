@@ -4,7 +4,7 @@ import { useAuth } from './auth/AuthContext';
 import { Loading } from './components/ui';
 import { PlayerBar } from './player/PlayerBar';
 import { ArtistPage } from './pages/Artist';
-import { CheckoutPage, CheckoutReturnPage } from './pages/Checkout';
+import { CheckoutPage, CheckoutResultPage } from './pages/Checkout';
 import { DiscoverPage } from './pages/Discover';
 import { ForgotPasswordPage, LoginPage, ResetPasswordPage, SignupPage, VerifyEmailPage } from './pages/Account';
 import { LibraryPage } from './pages/Library';
@@ -117,7 +117,8 @@ export function App() {
               <Route path="/library" element={<LibraryPage />} />
               <Route path="/settings" element={<SettingsPage />} />
               <Route path="/checkout/:artistId/:tier" element={<CheckoutPage />} />
-              <Route path="/checkout/return" element={<CheckoutReturnPage />} />
+              <Route path="/checkout/success" element={<CheckoutResultPage ok />} />
+              <Route path="/checkout/cancel" element={<CheckoutResultPage ok={false} />} />
               <Route path="/studio/*" element={<StudioPage />} />
               <Route path="*" element={<NotFoundPage />} />
             </Routes>

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
-import { Link, Navigate, useParams, useSearchParams } from 'react-router';
+import { Link, Navigate, useParams } from 'react-router';
 import { errorMessage, get } from '../api/client';
-import { payments } from '../api/payments';
+import { payments, pendingCheckout } from '../api/payments';
 import { TIER_LABEL, formatPrice, type ArtistDetail, type TierName } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
 import { ErrorBox, Loading, useAsync, useTitle } from '../components/ui';
@@ -25,9 +25,8 @@ export function CheckoutPage() {
     setError(null);
     try {
       const c = await payments.subscribe(artist.data!.id, t.tier as TierName);
-      const url = c.checkoutUrl ?? c.url;
-      if (!url) throw new Error('The payment provider gave no checkout page');
-      window.location.assign(url);
+      pendingCheckout.set(artist.data!.slug);
+      window.location.assign(c.checkoutUrl);
     } catch (e) {
       setError(errorMessage(e));
       setBusy(false);
@@ -59,20 +58,18 @@ export function CheckoutPage() {
   );
 }
 
-export function CheckoutReturnPage() {
-  useTitle('Checkout');
-  const [params] = useSearchParams();
-  const status = params.get('status') ?? params.get('result');
-  const artist = params.get('artist');
+// Where the provider sends the fan back: /checkout/success or /checkout/cancel.
+export function CheckoutResultPage({ ok }: { ok: boolean }) {
+  useTitle(ok ? 'Thank you' : 'Checkout cancelled');
+  const [artist] = useState(() => pendingCheckout.take());
   const focus = useRef<HTMLHeadingElement | null>(null);
   useEffect(() => focus.current?.focus(), []);
-  const ok = status === 'success' || status === 'paid' || status === 'completed';
   return (
     <section className="narrow">
       <h1 ref={focus} tabIndex={-1}>
-        {ok ? 'Thank you for your support!' : status === 'cancel' || status === 'canceled' ? 'Checkout cancelled' : 'Payment not completed'}
+        {ok ? 'Thank you for your support!' : 'Checkout cancelled'}
       </h1>
-      <p>{ok ? 'Your membership is active; locked tracks open up right away.' : 'Nothing was charged.'}</p>
+      <p>{ok ? 'Your membership is active: its tracks are unlocked now.' : 'Nothing was charged.'}</p>
       <p className="row">
         {artist && (
           <Link className="btn btn--primary" to={`/artist/${artist}`}>

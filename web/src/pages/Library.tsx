@@ -46,7 +46,8 @@ function Subscriptions() {
             <div>
               <Link to={`/artist/${s.artist?.slug ?? s.artistId}`}>{s.artist?.stageName ?? 'Artist'}</Link> <TierBadge tier={s.tier} />
               <p className="muted small">
-                {s.status}
+                {s.status === 'past_due' ? 'payment failed: perks paused until it goes through' : s.status}
+                {s.pendingTier ? ` · becomes ${s.pendingTier} at renewal` : ''}
                 {s.priceCents ? ` · ${formatPrice(s.priceCents, s.currency)} / month` : ''}
                 {s.currentPeriodEnd ? ` · ${s.cancelAtPeriodEnd ? 'ends' : 'renews'} ${formatDate(s.currentPeriodEnd)}` : ''}
               </p>
@@ -118,13 +119,16 @@ function PaymentHistory() {
               {list.data.payments.map((p) => (
                 <tr key={p.id}>
                   <td>{formatDate(p.createdAt)}</td>
-                  <td>{p.artist ? <Link to={`/artist/${p.artist.slug}`}>{p.artist.stageName}</Link> : '—'}</td>
+                  <td>{p.artistId ? <Link to={`/artist/${p.artistId}`}>{p.artistName ?? 'Artist'}</Link> : '—'}</td>
                   <td>
                     {p.kind}
                     {p.tier ? ` (${p.tier})` : ''}
                   </td>
-                  <td>{formatPrice(p.amountCents, p.currency)}</td>
-                  <td>{p.status}</td>
+                  <td>
+                    {formatPrice(p.amountCents, p.currency)}
+                    {p.refundedCents ? ` (${formatPrice(p.refundedCents, p.currency)} refunded)` : ''}
+                  </td>
+                  <td>{p.status.replace(/_/g, ' ')}</td>
                 </tr>
               ))}
             </tbody>

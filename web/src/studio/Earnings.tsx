@@ -4,23 +4,30 @@ import { payments } from '../api/payments';
 import { formatDate, formatPrice } from '../api/types';
 import { ErrorBox, Loading, Notice, useAsync } from '../components/ui';
 
-const cents = (v: unknown) => (typeof v === 'number' ? v : 0);
-
 export function EarningsPanel() {
   const earnings = useAsync((s) => payments.earnings(s), []);
   const payouts = useAsync((s) => payments.payouts(s), []);
   const [error, setError] = useState<string | null>(null);
   const [msg, setMsg] = useState<string | null>(null);
-  const e = earnings.data ?? {};
-  const currency = typeof e.currency === 'string' ? e.currency : 'USD';
-  const payout = async () => {
+  const e = earnings.data;
+  const act = async (fn: () => Promise<unknown>, done: string) => {
     setError(null);
     setMsg(null);
     try {
-      await payments.requestPayout();
-      setMsg('Payout requested.');
+      await fn();
+      setMsg(done);
       earnings.reload();
       payouts.reload();
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  };
+  const connect = async () => {
+    setError(null);
+    try {
+      const r = await payments.connectPayouts();
+      if (r.onboardingUrl && !r.payoutsEnabled) window.location.assign(r.onboardingUrl);
+      else earnings.reload();
     } catch (err) {
       setError(errorMessage(err));
     }
@@ -29,25 +36,67 @@ export function EarningsPanel() {
     <section aria-labelledby="earn-h">
       <h1 id="earn-h">Earnings and payouts</h1>
       {earnings.loading && !earnings.data ? <Loading /> : <ErrorBox message={earnings.error} />}
-      {earnings.data === null && <p className="muted">Payments are not offered on this server yet.</p>}
-      {earnings.data && (
-        <dl className="stats">
-          {(['availableCents', 'pendingCents', 'grossCents', 'netCents', 'paidOutCents'] as const)
-            .filter((k) => k in e)
-            .map((k) => (
-              <div key={k} className="card stat">
-                <dt>{k.replace(/Cents$/, '').replace(/^./, (c) => c.toUpperCase())}</dt>
-                <dd>{formatPrice(cents(e[k]), currency)}</dd>
+      {e === null && <p className="muted">Payments are not offered on this server yet.</p>}
+      {e && (
+        <>
+          {e.balances.length === 0 && e.totals.length === 0 && <p className="muted">No earnings yet.</p>}
+          {e.balances.map((b) => {
+            const total = e.totals.find((t) => t.currency === b.currency);
+            return (
+              <div key={b.currency}>
+                <dl className="stats">
+                  <div className="card stat">
+                    <dt>Available</dt>
+                    <dd>{formatPrice(b.availableCents, b.currency)}</dd>
+                  </div>
+                  <div className="card stat">
+                    <dt>In transit</dt>
+                    <dd>{formatPrice(b.inTransitCents, b.currency)}</dd>
+                  </div>
+                  <div className="card stat">
+                    <dt>Paid out</dt>
+                    <dd>{formatPrice(b.paidOutCents, b.currency)}</dd>
+                  </div>
+                  {total && (
+                    <>
+                      <div className="card stat">
+                        <dt>Gross</dt>
+                        <dd>{formatPrice(total.grossCents, b.currency)}</dd>
+                      </div>
+                      <div className="card stat">
+                        <dt>Fees (processor + platform)</dt>
+                        <dd>{formatPrice(total.processorFeesCents + total.platformFeesCents, b.currency)}</dd>
+                      </div>
+                      <div className="card stat">
+                        <dt>Net</dt>
+                        <dd>{formatPrice(total.netCents, b.currency)}</dd>
+                      </div>
+                    </>
+                  )}
+                </dl>
+                <p className="row">
+                  <button
+                    type="button"
+                    className="btn btn--primary"
+                    disabled={!e.payoutsEnabled || b.availableCents < e.minimumPayoutCents}
+                    onClick={() => act(() => payments.requestPayout(b.currency), 'Payout requested.')}
+                  >
+                    Pay out {formatPrice(b.availableCents, b.currency)} now
+                  </button>
+                </p>
               </div>
-            ))}
-        </dl>
+            );
+          })}
+          <p className="muted small">Payouts run monthly, or on demand from an available balance of at least {formatPrice(e.minimumPayoutCents, 'USD')}.</p>
+          {!e.payoutsEnabled && (
+            <button type="button" className="btn" onClick={connect}>
+              Set up payouts
+            </button>
+          )}
+        </>
       )}
       <ErrorBox message={error} />
       {msg && <Notice>{msg}</Notice>}
-      <button type="button" className="btn btn--primary" onClick={payout} disabled={!earnings.data || cents(e.availableCents) < 1000}>
-        Pay out now
-      </button>
-      <p className="muted small">Payouts need an available balance of at least {formatPrice(1000, currency)}.</p>
       <h2>Payouts</h2>
       {payouts.loading && !payouts.data ? <Loading /> : <ErrorBox message={payouts.error} />}
       {payouts.data && payouts.data.payouts.length === 0 && <p className="muted">No payouts yet.</p>}
@@ -63,10 +112,13 @@ export function EarningsPanel() {
             </thead>
             <tbody>
               {payouts.data.payouts.map((p) => (
-                <tr key={String(p.id)}>
-                  <td>{formatDate(String(p.createdAt ?? ''))}</td>
-                  <td>{formatPrice(cents(p.amountCents), String(p.currency ?? currency))}</td>
-                  <td>{String(p.status ?? '')}</td>
+                <tr key={p.id}>
+                  <td>{formatDate(p.createdAt)}</td>
+                  <td>{formatPrice(p.amountCents, p.currency)}</td>
+                  <td>
+                    {p.status}
+                    {p.failureReason ? ` (${p.failureReason})` : ''}
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -35,12 +35,13 @@ export function TiersPanel() {
       if (!/^\d+(\.\d{1,2})?$/.test(r.price.trim()) || cents < 100 || cents > 100000) {
         local[r.tier] = 'Enter a price between 1.00 and 1000.00';
       }
-      return { tier: r.tier, priceCents: cents, perks: r.perks.split('\n').map((p) => p.trim()).filter(Boolean) };
+      return { tier: r.tier as 'supporter' | 'superfan', priceCents: cents, perks: r.perks.split('\n').map((p) => p.trim()).filter(Boolean) };
     });
     setErrors(local);
     if (Object.keys(local).length) return;
     try {
-      await payments.setTiers(tiers);
+      const superfan = artist.data!.tiers.find((t) => t.tier === 'superfan');
+      await payments.setTiers(tiers, superfan?.priceCents ?? 0);
       setSaved(true);
       artist.reload();
     } catch (err) {
