@@ -15,8 +15,13 @@ constexpr auto kSweepInterval = std::chrono::minutes(10);
 }
 
 Background::Background(const Config& config, asio::io_context& loop, db::Cluster& cluster,
-                       catalog::UploadService& uploads)
-    : config_(config), loop_(loop), cluster_(cluster), uploads_(uploads), media_(uploads.storage(), config) {
+                       catalog::UploadService& uploads, earnings::EarningsService& earnings)
+    : config_(config),
+      loop_(loop),
+      cluster_(cluster),
+      uploads_(uploads),
+      earnings_(earnings),
+      media_(uploads.storage(), config) {
   jobs::register_metrics();
   jobs::WorkerOptions media_options;
   media_options.queue = "media";
@@ -27,6 +32,14 @@ Background::Background(const Config& config, asio::io_context& loop, db::Cluster
   auto media_worker = std::make_unique<jobs::Worker>(loop.get_executor(), cluster, media_options);
   media_.register_on(*media_worker, cluster);
   workers_.push_back(std::move(media_worker));
+
+  // Payout transfers and the monthly payout run.
+  jobs::WorkerOptions payout_options;
+  payout_options.queue = earnings::kPayoutQueue;
+  payout_options.lease = config.jobs_lease;
+  auto payout_worker = std::make_unique<jobs::Worker>(loop.get_executor(), cluster, payout_options);
+  earnings::register_jobs(*payout_worker, earnings, cluster);
+  workers_.push_back(std::move(payout_worker));
 }
 
 Background::~Background() {
@@ -36,12 +49,21 @@ Background::~Background() {
 }
 
 void Background::start() {
+  // The monthly payout run is a job with a dedupe key per month: scheduling it again is harmless.
+  asio::co_spawn(loop_, earnings_.schedule_monthly(cluster_), [](const std::exception_ptr& e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      log::error("could not schedule the monthly payout run", {{"error", ex.what()}});
+    }
+  });
   for (auto& w : workers_) {
     done_.push_back(asio::co_spawn(loop_, w->run(), asio::use_future));
   }
   asio::co_spawn(loop_, sweep_forever(), [](const std::exception_ptr&) {});
   log::info("background jobs started",
-            {{"queues", "media"}, {"media_concurrency", config_.media_jobs_concurrency}});
+            {{"queues", "media,payments"}, {"media_concurrency", config_.media_jobs_concurrency}});
 }
 
 void Background::stop() {

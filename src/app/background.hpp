@@ -8,6 +8,7 @@
 #include "db/cluster.hpp"
 #include "features/catalog/processing_job.hpp"
 #include "features/catalog/upload_service.hpp"
+#include "features/earnings/service.hpp"
 #include "jobs/worker.hpp"
 
 namespace mc::app {
@@ -17,7 +18,7 @@ namespace mc::app {
 class Background {
  public:
   Background(const Config& config, boost::asio::io_context& loop, db::Cluster& cluster,
-             catalog::UploadService& uploads);
+             catalog::UploadService& uploads, earnings::EarningsService& earnings);
   ~Background();
   void start();
   // Graceful: running jobs get the workers' stop grace, then are handed back.
@@ -30,6 +31,7 @@ class Background {
   boost::asio::io_context& loop_;
   db::Cluster& cluster_;
   catalog::UploadService& uploads_;
+  earnings::EarningsService& earnings_;
   catalog::MediaProcessor media_;
   std::vector<std::unique_ptr<jobs::Worker>> workers_;
   std::vector<std::future<void>> done_;

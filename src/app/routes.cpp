@@ -3,6 +3,8 @@
 #include "features/accounts/routes.hpp"
 #include "features/artists/routes.hpp"
 #include "features/catalog/routes.hpp"
+#include "features/earnings/routes.hpp"
+#include "features/memberships/routes.hpp"
 #include "ops/routes.hpp"
 
 namespace mc::app {
@@ -13,6 +15,8 @@ void register_all_routes(http::Router& router, const RouteDeps& deps) {
   artists::register_routes(router, deps.artists);
   catalog::register_routes(router, deps.catalog);
   catalog::register_upload_routes(router, deps.uploads, deps.config);
+  memberships::register_routes(router, deps.memberships, deps.webhooks);
+  earnings::register_routes(router, deps.earnings);
 }
 
 }  // namespace mc::app

@@ -6,6 +6,8 @@
 #include "features/artists/service.hpp"
 #include "features/catalog/service.hpp"
 #include "features/catalog/upload_service.hpp"
+#include "features/earnings/service.hpp"
+#include "features/memberships/service.hpp"
 #include "http/router.hpp"
 
 namespace mc::app {
@@ -19,6 +21,9 @@ struct RouteDeps {
   artists::ArtistsService& artists;
   catalog::CatalogService& catalog;
   catalog::UploadService& uploads;
+  memberships::MembershipsService& memberships;
+  earnings::EarningsService& earnings;
+  payments::WebhookPipeline& webhooks;
 };
 
 void register_all_routes(http::Router& router, const RouteDeps& deps);

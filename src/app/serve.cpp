@@ -12,6 +12,7 @@
 #include "app/commands.hpp"
 #include "app/database_setup.hpp"
 #include "app/media_setup.hpp"
+#include "app/payments_setup.hpp"
 #include "app/routes.hpp"
 #include "cache/rate_limiter.hpp"
 #include "core/build_info.hpp"
@@ -24,6 +25,7 @@
 #include "http/pipeline.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
+#include "jobs/worker.hpp"
 #include "mail/mailer.hpp"
 #include "ops/metrics.hpp"
 
@@ -143,8 +145,11 @@ int serve(int argc, char** argv) {
     artists::ArtistsService artists_service;
     catalog::CatalogService catalog_service(artists_service);
     catalog::UploadService upload_service(catalog_service, *storage, config);
+    PaymentsStack payments = make_payments(config, artists_service);
+    log::info("payments", {{"provider", std::string(payments.provider->name())}});
     register_all_routes(router, RouteDeps{config, draining, accounts_service, artists_service, catalog_service,
-                                          upload_service});
+                                          upload_service, *payments.memberships, *payments.earnings,
+                                          *payments.webhooks});
 
     const http::StaticFiles web_app(config.web_dir);
     http::Pipeline pipeline(config, router, *limiter, jwt, &web_app);
@@ -177,7 +182,8 @@ int serve(int argc, char** argv) {
     if (config.jobs_in_serve) {
       // On the last loop: the first one also carries the relay.
       const std::size_t last = loops.size() - 1;
-      background = std::make_unique<Background>(config, loops.at(last), *clusters[last], upload_service);
+      background =
+          std::make_unique<Background>(config, loops.at(last), *clusters[last], upload_service, *payments.earnings);
       background->start();
     }
 

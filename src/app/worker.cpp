@@ -7,6 +7,7 @@
 #include "app/commands.hpp"
 #include "app/database_setup.hpp"
 #include "app/media_setup.hpp"
+#include "app/payments_setup.hpp"
 #include "core/config.hpp"
 #include "core/crypto.hpp"
 #include "core/event_loops.hpp"
@@ -56,7 +57,8 @@ int worker(int, char**) {
     artists::ArtistsService artists_service;
     catalog::CatalogService catalog_service(artists_service);
     catalog::UploadService uploads(catalog_service, *storage, config);
-    Background background(config, loops.at(0), cluster, uploads);
+    PaymentsStack payments = make_payments(config, artists_service);
+    Background background(config, loops.at(0), cluster, uploads, *payments.earnings);
     background.start();
     loops.start();
     log::info("worker running", {{"storage", storage->describe()}});

@@ -66,6 +66,11 @@ const VarSpec kVars[] = {
     {"JOBS", "true", "serve also runs the background job worker (false: run `musicconnect worker`)"},
     {"MEDIA_JOBS_CONCURRENCY", "1", "audio processing jobs one worker process runs at a time"},
     {"JOBS_LEASE_S", "60", "a job whose worker stops heartbeating is taken over after this long"},
+    {"STRIPE_SECRET_KEY", "", "Stripe secret key; empty = the offline payments sandbox"},
+    {"STRIPE_WEBHOOK_SECRET", "", "Stripe webhook signing secret (whsec_...; generated under VAR_DIR in development)"},
+    {"STRIPE_WEBHOOK_PREVIOUS_SECRET", "", "previous webhook signing secret, still accepted during rotation"},
+    {"STRIPE_API_BASE", "https://api.stripe.com", "Stripe API base URL (tests point it at a local double)"},
+    {"PLATFORM_FEE_BPS", "1000", "platform fee in basis points of (amount - processor fee); 1000 = 10 %"},
     {"WEB_DIR", "web/dist", "the built web app, served at / (read once at start); empty = API only"},
     {"CORS_ORIGINS", "http://localhost:8080,http://localhost:5173", "comma-separated allowed origins"},
     {"HTTP_JSON_BODY_LIMIT", "1048576", "largest JSON request body in bytes"},
@@ -251,6 +256,18 @@ Config load_config(const EnvReader& env) {
   c.jobs_in_serve = r.flag("JOBS");
   c.media_jobs_concurrency = r.number<unsigned>("MEDIA_JOBS_CONCURRENCY", 1, 64);
   c.jobs_lease = std::chrono::seconds(r.number<long>("JOBS_LEASE_S", 2, 3600));
+  c.stripe_secret_key = r.str("STRIPE_SECRET_KEY");
+  c.stripe_webhook_secret = r.str("STRIPE_WEBHOOK_SECRET");
+  c.stripe_webhook_previous_secret = r.str("STRIPE_WEBHOOK_PREVIOUS_SECRET");
+  c.stripe_api_base = r.str("STRIPE_API_BASE");
+  while (c.stripe_api_base.ends_with('/')) c.stripe_api_base.pop_back();
+  if (!c.stripe_api_base.starts_with("https://") && !c.stripe_api_base.starts_with("http://")) {
+    r.fail("STRIPE_API_BASE=" + c.stripe_api_base + ": expected an http(s) URL");
+  }
+  c.platform_fee_bps = r.number<int>("PLATFORM_FEE_BPS", 0, 5000);
+  if (c.stripe_enabled() && c.stripe_webhook_secret.empty() && c.is_production()) {
+    r.fail("STRIPE_WEBHOOK_SECRET: required in production when STRIPE_SECRET_KEY is set");
+  }
 
   c.web_dir = r.str("WEB_DIR");
   c.cors_origins = split_list(r.str("CORS_ORIGINS"));
@@ -294,6 +311,13 @@ void resolve_secrets(Config& c) {
   if (c.media_url_secret.empty()) {
     if (c.is_production()) throw std::runtime_error("MEDIA_URL_SECRET is required in production");
     c.media_url_secret = load_or_create_secret(std::filesystem::path(c.var_dir) / "secrets" / "media_url_secret");
+  }
+  if (c.stripe_webhook_secret.empty()) {
+    // Production only gets here with the sandbox (load_config refuses Stripe without a secret): the
+    // sandbox signs its own events, so a generated secret under var_dir is what it should use.
+    const auto file = std::filesystem::path(c.var_dir) / "secrets" / "stripe_webhook_secret";
+    std::string s = load_or_create_secret(file);
+    c.stripe_webhook_secret = s.starts_with("whsec_") ? s : "whsec_" + s;
   }
   if (!c.jwt_previous_secret.empty() && c.jwt_previous_kid.empty()) {
     c.jwt_previous_kid = derive_kid(c.jwt_previous_secret);

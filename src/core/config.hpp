@@ -59,6 +59,12 @@ struct Config {
   bool jobs_in_serve = true;
   unsigned media_jobs_concurrency = 1;
   std::chrono::seconds jobs_lease{60};
+  // Payments: Stripe when stripe_secret_key is set, else the offline sandbox (docs/payments.md).
+  std::string stripe_secret_key;
+  std::string stripe_webhook_secret;           // generated under var_dir in development
+  std::string stripe_webhook_previous_secret;  // still accepted while rotating
+  std::string stripe_api_base;
+  int platform_fee_bps = 1000;
 
   std::string web_dir;  // the built SPA (web/dist); empty: API only
   std::vector<std::string> cors_origins;
@@ -78,6 +84,7 @@ struct Config {
   bool is_production() const { return app_env == "production"; }
   bool is_development() const { return app_env == "development"; }
   bool embedded_database() const { return database_url.empty(); }
+  bool stripe_enabled() const { return !stripe_secret_key.empty(); }
 };
 
 using EnvReader = std::function<std::optional<std::string>(const std::string&)>;

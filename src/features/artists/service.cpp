@@ -5,6 +5,7 @@
 #include "core/error.hpp"
 #include "events/outbox.hpp"
 #include "features/artists/genres.hpp"
+#include "features/memberships/tiers.hpp"
 
 namespace mc::artists {
 namespace bj = boost::json;
@@ -60,7 +61,7 @@ awaitable<store::Profile> ArtistsService::require(db::Cluster& db, const std::st
 awaitable<bj::object> ArtistsService::get(db::Cluster& db, const std::string& id_or_slug,
                                           std::optional<db::Lsn> token) {
   const store::Profile p = co_await require(db, id_or_slug, token);
-  const auto prices = co_await store::tiers(db, token, p.id);
+  const auto prices = co_await memberships::tier_prices(db, p.id, token);
   bj::array tiers;
   tiers.push_back(bj::object{{"tier", "free"},
                              {"rank", 0},

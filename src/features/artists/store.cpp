@@ -19,16 +19,6 @@ constexpr Query kFindById{"artists_find_by_id",
                           "SELECT " MC_PROFILE_COLUMNS "FROM artist_profiles a WHERE a.user_id = $1::uuid"};
 constexpr Query kFindBySlug{"artists_find_by_slug",
                             "SELECT " MC_PROFILE_COLUMNS "FROM artist_profiles a WHERE a.slug = $1"};
-constexpr Query kTiers{
-    "artists_tiers",
-    "SELECT d.tier, coalesce(t.price_cents, d.price), coalesce(t.currency, 'USD'), "
-    "array_to_json(coalesce(t.perks, d.perks))::text "
-    "FROM (VALUES ('supporter', 500, ARRAY['Streams up to 256 kbps', 'Supporter-only tracks and posts', "
-    "'Early access 24 h before release', 'Supporter badge']), "
-    "('superfan', 1000, ARRAY['Streams up to 320 kbps', 'Everything, including superfan-only releases', "
-    "'Early access 48 h before release', '5 direct messages a month', 'Original file downloads', "
-    "'Superfan badge'])) AS d (tier, price, perks) "
-    "LEFT JOIN artist_tiers t ON t.artist_id = $1 AND t.tier = d.tier ORDER BY d.price"};
 // Listing: newest first, optional genre (GIN index) and name prefix search (text_pattern_ops index).
 constexpr Query kList{"artists_list",
                       "SELECT " MC_PROFILE_COLUMNS
@@ -102,17 +92,6 @@ awaitable<std::optional<Profile>> find(db::Cluster& db, std::optional<db::Lsn> t
   const db::Result r = co_await db.read(q, params(id_or_slug), token);
   if (r.empty()) co_return std::nullopt;
   co_return profile_from(r, 0);
-}
-
-awaitable<std::vector<TierPrice>> tiers(db::Cluster& db, std::optional<db::Lsn> token,
-                                        const std::string& artist_id) {
-  const db::Result r = co_await db.read(kTiers, params(artist_id), token);
-  std::vector<TierPrice> out;
-  out.reserve(static_cast<std::size_t>(r.rows()));
-  for (int i = 0; i < r.rows(); ++i) {
-    out.push_back(TierPrice{r.str(i, 0), r.int64(i, 1), r.str(i, 2), string_array(r.view(i, 3))});
-  }
-  co_return out;
 }
 
 awaitable<std::pair<std::vector<Profile>, int64_t>> list(db::Cluster& db, const ListQuery& q) {

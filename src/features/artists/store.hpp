@@ -7,7 +7,7 @@
 
 #include "db/cluster.hpp"
 
-// The artists feature's SQL: profiles, tiers as the public sees them, the follow graph.
+// The artists feature's SQL: profiles and the follow graph (prices: memberships::tier_prices).
 namespace mc::artists::store {
 
 using boost::asio::awaitable;
@@ -26,13 +26,6 @@ struct Profile {
   int64_t followers = 0;
   int64_t subscribers = 0;
   std::string created_at;
-};
-
-struct TierPrice {
-  std::string tier;
-  int64_t price_cents;
-  std::string currency;
-  std::vector<std::string> perks;
 };
 
 struct ProfileUpdate {
@@ -59,8 +52,6 @@ struct FanEntry {
 
 awaitable<std::optional<Profile>> find(db::Cluster& db, std::optional<db::Lsn> token,
                                        const std::string& id_or_slug);
-awaitable<std::vector<TierPrice>> tiers(db::Cluster& db, std::optional<db::Lsn> token,
-                                        const std::string& artist_id);
 awaitable<std::pair<std::vector<Profile>, int64_t>> list(db::Cluster& db, const ListQuery& q);
 awaitable<bool> update(db::Transaction& tx, const std::string& artist_id, const ProfileUpdate& u);
 awaitable<bool> follow(db::Transaction& tx, const std::string& fan_id, const std::string& artist_id);

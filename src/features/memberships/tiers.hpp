@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "db/cluster.hpp"
 
@@ -30,9 +31,21 @@ struct Viewer {
 };
 
 // The one answer to "which tier does user U hold for artist A right now": an active
-// subscription's tier (renewals keep it active), or a cancelled one's until its period ends;
-// past_due and everything else is free. Anonymous viewers and followers are free.
+// subscription's tier (renewals keep it active; one cancelled at period end only until that end),
+// or a cancelled one's until its period ends; past_due (after the 3rd failed payment attempt),
+// incomplete and everything else is free. Anonymous viewers and followers are free.
 boost::asio::awaitable<Access> access_for(db::Cluster& db, const Viewer& viewer, const std::string& artist_id,
                                           std::optional<db::Lsn> token = std::nullopt);
+
+// An artist's public price list (SPEC §2): the two paid tiers, with the defaults (supporter 500,
+// superfan 1000 USD) where the artist has not set their own. Ordered by rank.
+struct TierPrice {
+  std::string tier;
+  int64_t price_cents = 0;
+  std::string currency;
+  std::vector<std::string> perks;
+};
+boost::asio::awaitable<std::vector<TierPrice>> tier_prices(db::Cluster& db, const std::string& artist_id,
+                                                           std::optional<db::Lsn> token = std::nullopt);
 
 }  // namespace mc::memberships
