@@ -52,15 +52,36 @@ function Subscriptions() {
                 {s.currentPeriodEnd ? ` · ${s.cancelAtPeriodEnd ? 'ends' : 'renews'} ${formatDate(s.currentPeriodEnd)}` : ''}
               </p>
             </div>
-            {s.cancelAtPeriodEnd ? (
-              <button type="button" className="btn" onClick={() => act(() => payments.resume(s.id))}>
-                Resume
-              </button>
-            ) : (
-              <button type="button" className="btn btn--ghost" onClick={() => act(() => payments.cancel(s.id))}>
-                Cancel at period end
-              </button>
-            )}
+            <div className="row">
+              {s.status === 'active' && !s.cancelAtPeriodEnd && s.tier === 'supporter' && (
+                <button
+                  type="button"
+                  className="btn"
+                  onClick={() =>
+                    window.confirm('Upgrade now? The difference for the rest of this period is charged today.') &&
+                    act(() => payments.change(s.id, 'superfan'))
+                  }
+                >
+                  Upgrade to Superfan
+                </button>
+              )}
+              {s.status === 'active' && !s.cancelAtPeriodEnd && s.tier === 'superfan' && !s.pendingTier && (
+                <button type="button" className="btn btn--ghost" onClick={() => act(() => payments.change(s.id, 'supporter'))}>
+                  Downgrade at renewal
+                </button>
+              )}
+              {s.cancelAtPeriodEnd ? (
+                <button type="button" className="btn" onClick={() => act(() => payments.resume(s.id))}>
+                  Resume
+                </button>
+              ) : (
+                s.status !== 'canceled' && (
+                  <button type="button" className="btn btn--ghost" onClick={() => act(() => payments.cancel(s.id))}>
+                    Cancel at period end
+                  </button>
+                )
+              )}
+            </div>
           </li>
         ))}
       </ul>
