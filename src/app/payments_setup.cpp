@@ -10,7 +10,8 @@ PaymentsStack make_payments(const Config& config, artists::ArtistsService& artis
   PaymentsStack s;
   const std::string provider = config.stripe_enabled() ? "stripe" : "sandbox";
   std::vector<std::string> secrets{config.stripe_webhook_secret};
-  if (!config.stripe_webhook_previous_secret.empty()) secrets.push_back(config.stripe_webhook_previous_secret);
+  if (!config.stripe_webhook_previous_secret.empty())
+    secrets.push_back(config.stripe_webhook_previous_secret);
   s.webhooks = std::make_unique<payments::WebhookPipeline>(provider, std::move(secrets));
   if (config.stripe_enabled()) {
     s.provider = std::make_unique<payments::StripeProvider>(config.stripe_api_base, config.stripe_secret_key);
@@ -22,7 +23,8 @@ PaymentsStack make_payments(const Config& config, artists::ArtistsService& artis
       log::warn("payments run on the sandbox: STRIPE_SECRET_KEY is not set, no real money can be taken");
     }
   }
-  memberships::register_event_handlers(*s.webhooks, memberships::HandlerOptions{provider, config.platform_fee_bps});
+  memberships::register_event_handlers(*s.webhooks,
+                                       memberships::HandlerOptions{provider, config.platform_fee_bps});
   s.memberships = std::make_unique<memberships::MembershipsService>(config, *s.provider, s.sandbox, artists);
   s.earnings = std::make_unique<earnings::EarningsService>(*s.provider, s.sandbox);
   s.earnings->register_event_handlers(*s.webhooks);

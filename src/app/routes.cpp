@@ -5,6 +5,7 @@
 #include "features/catalog/routes.hpp"
 #include "features/earnings/routes.hpp"
 #include "features/memberships/routes.hpp"
+#include "features/streaming/routes.hpp"
 #include "ops/routes.hpp"
 
 namespace mc::app {
@@ -15,6 +16,7 @@ void register_all_routes(http::Router& router, const RouteDeps& deps) {
   artists::register_routes(router, deps.artists);
   catalog::register_routes(router, deps.catalog);
   catalog::register_upload_routes(router, deps.uploads, deps.config);
+  streaming::register_routes(router, deps.streaming);
   memberships::register_routes(router, deps.memberships, deps.webhooks);
   earnings::register_routes(router, deps.earnings);
 }

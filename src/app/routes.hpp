@@ -8,6 +8,7 @@
 #include "features/catalog/upload_service.hpp"
 #include "features/earnings/service.hpp"
 #include "features/memberships/service.hpp"
+#include "features/streaming/service.hpp"
 #include "http/router.hpp"
 
 namespace mc::app {
@@ -21,6 +22,7 @@ struct RouteDeps {
   artists::ArtistsService& artists;
   catalog::CatalogService& catalog;
   catalog::UploadService& uploads;
+  streaming::StreamingService& streaming;
   memberships::MembershipsService& memberships;
   earnings::EarningsService& earnings;
   payments::WebhookPipeline& webhooks;

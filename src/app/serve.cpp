@@ -145,11 +145,12 @@ int serve(int argc, char** argv) {
     artists::ArtistsService artists_service;
     catalog::CatalogService catalog_service(artists_service);
     catalog::UploadService upload_service(catalog_service, *storage, config);
+    streaming::StreamingService streaming_service(catalog_service, *storage, config);
     PaymentsStack payments = make_payments(config, artists_service);
     log::info("payments", {{"provider", std::string(payments.provider->name())}});
-    register_all_routes(router, RouteDeps{config, draining, accounts_service, artists_service, catalog_service,
-                                          upload_service, *payments.memberships, *payments.earnings,
-                                          *payments.webhooks});
+    register_all_routes(router, RouteDeps{config, draining, accounts_service, artists_service,
+                                          catalog_service, upload_service, streaming_service,
+                                          *payments.memberships, *payments.earnings, *payments.webhooks});
 
     const http::StaticFiles web_app(config.web_dir);
     http::Pipeline pipeline(config, router, *limiter, jwt, &web_app);
@@ -182,8 +183,8 @@ int serve(int argc, char** argv) {
     if (config.jobs_in_serve) {
       // On the last loop: the first one also carries the relay.
       const std::size_t last = loops.size() - 1;
-      background =
-          std::make_unique<Background>(config, loops.at(last), *clusters[last], upload_service, *payments.earnings);
+      background = std::make_unique<Background>(config, loops.at(last), *clusters[last], upload_service,
+                                                *payments.earnings);
       background->start();
     }
 

@@ -8,13 +8,16 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/beast/core/string.hpp>
 
 #include "core/log.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <limits>
 
@@ -27,11 +30,16 @@ namespace {
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kHeaderLimit = std::size_t{16} * 1024;
 
+// Bodies up to this size travel in the same buffer as the headers; larger ones (segments) are
+// written from the response itself, without a copy.
+constexpr std::size_t kInlineBody = 16 * 1024;
+
 // One contiguous write per response: cheaper than Beast's generic serializer for the small,
-// fully-buffered responses this server sends.
+// fully-buffered responses this server sends. Large bodies are left out (see kInlineBody).
 void serialize(const Response& res, std::string& out) {
   out.clear();
-  out.reserve(256 + res.body().size());
+  const bool inline_body = res.body().size() <= kInlineBody;
+  out.reserve(256 + (inline_body ? res.body().size() : 0));
   out.append("HTTP/1.1 ");
   out.append(std::to_string(res.result_int()));
   out.push_back(' ');
@@ -47,7 +55,53 @@ void serialize(const Response& res, std::string& out) {
     out.append("\r\n");
   }
   out.append("\r\n");
-  out.append(res.body());
+  if (inline_body) out.append(res.body());
+}
+
+struct FileSlice {
+  std::string path;
+  std::uint64_t offset = 0, length = 0;
+};
+
+// The file a handler asked to send (kSendFileHeader), removing the marker from the response.
+std::optional<FileSlice> take_send_file(Response& res) {
+  const auto it = res.find(kSendFileHeader);
+  if (it == res.end()) return std::nullopt;
+  const std::string value(it->value());
+  res.erase(it);
+  FileSlice f;
+  std::size_t used = 0;
+  const auto sp1 = value.find(' ');
+  const auto sp2 = value.find(' ', sp1 + 1);
+  if (sp1 == std::string::npos || sp2 == std::string::npos) return std::nullopt;
+  f.offset = std::stoull(value.substr(0, sp1), &used);
+  f.length = std::stoull(value.substr(sp1 + 1, sp2 - sp1 - 1), &used);
+  f.path = value.substr(sp2 + 1);
+  return f;
+}
+
+// Streams a file slice after the headers. Reads are from the page cache in the common case.
+asio::awaitable<bool> send_file(beast::tcp_stream& stream, const FileSlice& f, std::chrono::seconds timeout) {
+  const int fd = ::open(f.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) co_return false;
+  std::vector<char> chunk(256 * 1024);
+  std::uint64_t sent = 0;
+  bool ok = true;
+  while (ok && sent < f.length) {
+    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), f.length - sent));
+    const ssize_t n = ::pread(fd, chunk.data(), want, static_cast<off_t>(f.offset + sent));
+    if (n <= 0) {
+      ok = false;
+      break;
+    }
+    stream.expires_after(timeout);
+    auto [ec, written] =
+        co_await asio::async_write(stream, asio::buffer(chunk.data(), static_cast<std::size_t>(n)), nothrow);
+    if (ec) ok = false;
+    sent += static_cast<std::uint64_t>(n);
+  }
+  ::close(fd);
+  co_return ok;
 }
 
 // After refusing a request whose body is still arriving: stop sending, then read and discard what
@@ -252,11 +306,23 @@ asio::awaitable<void> Server::session(tcp::socket socket, LoopState& state) {
     Response res = co_await pipeline_.handle(req, peer, state.loop, upload.get());
     upload.reset();  // whatever the handler did not take is removed now
     res.keep_alive(req.keep_alive() && !state.draining && res.keep_alive());
+    const std::optional<FileSlice> file = take_send_file(res);
+    if (file) res.content_length(file->length);
     serialize(res, out);
     stream.expires_after(config_.read_timeout);
-    auto [ec3, n3] = co_await asio::async_write(stream, asio::buffer(out), nothrow);
+    boost::system::error_code ec3;
+    if (res.body().size() <= kInlineBody) {
+      auto [e, n3] = co_await asio::async_write(stream, asio::buffer(out), nothrow);
+      ec3 = e;
+    } else {
+      const std::array<asio::const_buffer, 2> parts{asio::buffer(out), asio::buffer(res.body())};
+      auto [e, n3] = co_await asio::async_write(stream, parts, nothrow);
+      ec3 = e;
+    }
+    bool sent_file = true;
+    if (!ec3 && file) sent_file = co_await send_file(stream, *file, config_.read_timeout);
     entry.busy = false;
-    if (ec3 || !res.keep_alive()) break;
+    if (ec3 || !sent_file || !res.keep_alive()) break;
   }
   state.sessions.erase(self);
   boost::system::error_code ignored;

@@ -235,9 +235,8 @@ awaitable<bj::object> CatalogService::content(db::Cluster& db, const std::option
   co_return track_json(*track, vis);
 }
 
-awaitable<store::Track> CatalogService::visible_track(db::Cluster& db,
-                                                      const std::optional<AccessClaims>& viewer,
-                                                      const std::string& track_id, bool must_be_playable) {
+awaitable<PlayableTrack> CatalogService::playable(db::Cluster& db, const std::optional<AccessClaims>& viewer,
+                                                  const std::string& track_id) {
   const auto track = co_await store::track(db, std::nullopt, track_id);
   if (!track) throw ApiError::not_found("No such track");
   const memberships::Access access =
@@ -245,10 +244,27 @@ awaitable<store::Track> CatalogService::visible_track(db::Cluster& db,
   const Visibility vis =
       evaluate(access, tier_of(track->min_tier), track->published, at(track->release_at), Clock::now());
   if (!vis.listed) throw ApiError::not_found("No such track");
-  if (must_be_playable && !vis.playable) {
+  if (!vis.playable) {
     bj::object details{{"locked", lock_json(vis)}};
     throw ApiError(403, "locked", "This track is locked for you", std::move(details));
   }
+  co_return PlayableTrack{*track, access};
+}
+
+awaitable<store::Track> CatalogService::visible_track(db::Cluster& db,
+                                                      const std::optional<AccessClaims>& viewer,
+                                                      const std::string& track_id, bool must_be_playable) {
+  if (must_be_playable) {
+    PlayableTrack p = co_await playable(db, viewer, track_id);
+    co_return std::move(p.track);
+  }
+  const auto track = co_await store::track(db, std::nullopt, track_id);
+  if (!track) throw ApiError::not_found("No such track");
+  const memberships::Access access =
+      co_await memberships::access_for(db, viewer_of(viewer), track->artist_id);
+  const Visibility vis =
+      evaluate(access, tier_of(track->min_tier), track->published, at(track->release_at), Clock::now());
+  if (!vis.listed) throw ApiError::not_found("No such track");
   co_return *track;
 }
 

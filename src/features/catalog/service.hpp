@@ -6,6 +6,7 @@
 #include "db/cluster.hpp"
 #include "features/artists/service.hpp"
 #include "features/catalog/store.hpp"
+#include "features/memberships/tiers.hpp"
 
 namespace mc::catalog {
 
@@ -15,6 +16,12 @@ using db::Written;
 
 // Releases and tracks, and what each viewer may see of them (SPEC §2, §4.3): drafts only for
 // their artist, tier-gated and scheduled items as teasers (title, artwork, what unlocks them).
+// A track the viewer may play now, and what they hold for its artist.
+struct PlayableTrack {
+  store::Track track;
+  memberships::Access access;
+};
+
 class CatalogService {
  public:
   explicit CatalogService(artists::ArtistsService& artists) : artists_(artists) {}
@@ -35,6 +42,9 @@ class CatalogService {
   awaitable<boost::json::object> content(db::Cluster& db, const std::optional<AccessClaims>& viewer,
                                          const std::string& track_id, std::optional<db::Lsn> token);
 
+  // 404 unless listed for the viewer, 403 `locked` (with what unlocks it) unless playable now.
+  awaitable<PlayableTrack> playable(db::Cluster& db, const std::optional<AccessClaims>& viewer,
+                                    const std::string& track_id);
   awaitable<Written<bool>> like(db::Cluster& db, const AccessClaims& who, const std::string& track_id,
                                 bool on);
   awaitable<bool> is_liked(db::Cluster& db, const AccessClaims& who, const std::string& track_id,

@@ -13,11 +13,11 @@ using db::Query;
 #define MC_RELEASE_COLUMNS                                                                              \
   "r.id, r.artist_id, r.title, r.kind, r.genre, array_to_json(r.tags)::text, r.cover_key, r.min_tier, " \
   "extract(epoch FROM r.release_at)::double precision, r.published, " MC_ISO("r.created_at") " "
-#define MC_TRACK_COLUMNS                                                                                \
-  "t.id, t.release_id, t.artist_id, t.position, t.title, t.min_tier, "                                  \
-  "extract(epoch FROM coalesce(t.release_at, r.release_at))::double precision, r.published, t.status, " \
+#define MC_TRACK_COLUMNS                                                                                    \
+  "t.id, t.release_id, t.artist_id, t.position, t.title, t.min_tier, "                                      \
+  "extract(epoch FROM coalesce(t.release_at, r.release_at))::double precision, r.published, t.status, "     \
   "t.progress, t.duration_s, t.gain_db, coalesce(t.artwork_key, r.cover_key), t.play_count, t.like_count, " \
-  "t.rungs::text, t.media_version, t.processing_error, t.original_key IS NOT NULL "
+  "t.rungs::text, t.media_version, t.processing_error, t.original_key "
 
 constexpr Query kInsertRelease{
     "catalog_insert_release",
@@ -53,9 +53,9 @@ constexpr Query kTracksOfArtist{"catalog_tracks_of_artist",
                                 "SELECT " MC_TRACK_COLUMNS
                                 "FROM tracks t JOIN releases r ON r.id = t.release_id "
                                 "WHERE t.artist_id = $1 ORDER BY t.release_id, t.position LIMIT 2000"};
-constexpr Query kTrack{"catalog_track",
-                       "SELECT " MC_TRACK_COLUMNS
-                       ", t.peaks::text FROM tracks t JOIN releases r ON r.id = t.release_id WHERE t.id = $1"};
+constexpr Query kTrack{
+    "catalog_track", "SELECT " MC_TRACK_COLUMNS
+                     ", t.peaks::text FROM tracks t JOIN releases r ON r.id = t.release_id WHERE t.id = $1"};
 
 constexpr Query kLiked{"catalog_liked", "SELECT 1 FROM likes WHERE user_id = $1::uuid AND track_id = $2::uuid"};
 // One user's likes: the primary key (user_id, track_id) finds them; one user's list is sorted in memory.
@@ -157,7 +157,7 @@ Track track_from(const db::Result& r, int i) {
   }
   t.media_version = static_cast<int>(r.int64(i, 16));
   t.processing_error = r.opt_str(i, 17);
-  t.has_original = r.boolean(i, 18);
+  t.original_key = r.opt_str(i, 18);
   if (r.columns() > 19) t.peaks_json = r.opt_str(i, 19);
   return t;
 }

@@ -36,8 +36,8 @@ struct Track {
   std::vector<int> rungs;  // HLS rungs ready to stream (kbps, ascending)
   int media_version = 0;   // which upload the HLS output belongs to
   std::optional<std::string> processing_error;
-  bool has_original = false;
-  std::optional<std::string> peaks_json;  // waveform (single-track reads only)
+  std::optional<std::string> original_key;  // storage key of the uploaded original
+  std::optional<std::string> peaks_json;    // waveform (single-track reads only)
 };
 
 struct NewRelease {

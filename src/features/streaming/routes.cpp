@@ -1,0 +1,71 @@
+#include "features/streaming/routes.hpp"
+
+#include "core/error.hpp"
+#include "http/context.hpp"
+#include "http/request_body.hpp"
+#include "http/response.hpp"
+
+namespace mc::streaming {
+namespace {
+
+using boost::asio::awaitable;
+using http::Context;
+using http::Response;
+using http::Verb;
+
+std::optional<AccessClaims> viewer(const Context& ctx) {
+  if (ctx.auth_error) ctx.require_auth();  // a bad token is an error, not anonymity
+  return ctx.auth;
+}
+
+}  // namespace
+
+void register_routes(http::Router& router, StreamingService& s) {
+  router.add(Verb::post, "/api/content/{id:uuid}/playback", [&s](Context& ctx) -> awaitable<Response> {
+    http::no_body(ctx);
+    const std::string id(ctx.param("id"));
+    const auto body = co_await s.grant(ctx.db(), viewer(ctx), id);
+    co_return http::json_response(200, body);
+  });
+  router.add(Verb::post, "/api/content/{id:uuid}/download", [&s](Context& ctx) -> awaitable<Response> {
+    const auto& who = ctx.require_auth();
+    http::no_body(ctx);
+    const std::string id(ctx.param("id"));
+    const auto body = co_await s.download(ctx.db(), who, id);
+    co_return http::json_response(200, body);
+  });
+
+  // Media is CDN traffic: not API-limited, authorised by the URL's signature alone.
+  http::RouteOptions media;
+  media.api_rate_limited = false;
+  auto hls = [&s](Context& ctx) -> awaitable<Response> {
+    std::string path(ctx.path);
+    std::string query(ctx.query);
+    Response res = co_await s.serve_hls(std::move(path), std::move(query));
+    co_return res;
+  };
+  router.add(Verb::get, "/media/hls/{track:uuid}/{version}/master.m3u8", hls, media);
+  router.add(Verb::get, "/media/hls/{track:uuid}/{version}/{rung:int}/{file}", hls, media);
+  router.add(
+      Verb::get, "/media/originals/{owner:uuid}/{file}",
+      [&s](Context& ctx) -> awaitable<Response> {
+        std::string range(ctx.req[http::bhttp::field::range]);
+        std::string name = ctx.query_param("n").value_or("");
+        std::string path(ctx.path);
+        std::string query(ctx.query);
+        Response res =
+            co_await s.serve_original(std::move(path), std::move(query), std::move(range), std::move(name));
+        co_return res;
+      },
+      media);
+  router.add(
+      Verb::get, "/media/artwork/{track:uuid}/{file}",
+      [&s](Context& ctx) -> awaitable<Response> {
+        std::string path(ctx.path);
+        Response res = co_await s.serve_artwork(std::move(path));
+        co_return res;
+      },
+      media);
+}
+
+}  // namespace mc::streaming

@@ -1,0 +1,380 @@
+#include "features/streaming/service.hpp"
+
+#include <boost/json.hpp>
+#include <charconv>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+
+#include "core/error.hpp"
+#include "core/offload.hpp"
+#include "http/response.hpp"
+#include "media/hls.hpp"
+
+namespace mc::streaming {
+namespace bj = boost::json;
+using boost::asio::awaitable;
+using memberships::Tier;
+
+namespace {
+
+constexpr std::size_t kCacheBytes = std::size_t{256} << 20;
+constexpr std::int64_t kDownloadTtl = 24 * 3600;
+constexpr std::int64_t kExpiryGranularity = 300;  // grants share URLs within 5 minutes: better caching
+constexpr std::uint64_t kMaxBufferedRange = 64ull << 20;
+constexpr std::string_view kImmutable = "public, max-age=31536000, immutable";
+constexpr std::string_view kPlaylistType = "application/vnd.apple.mpegurl";
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string iso(std::int64_t t) {
+  const std::time_t tt = t;
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+ApiError bad_link() {
+  return ApiError(403, "invalid_media_link", "This media link is invalid or has expired");
+}
+
+// The leading number of "128/index.m3u8", or 0.
+int leading_rung(std::string_view rel) {
+  int k = 0;
+  const auto slash = rel.find('/');
+  if (slash == std::string_view::npos) return 0;
+  const auto [p, ec] = std::from_chars(rel.data(), rel.data() + slash, k);
+  return ec == std::errc() && p == rel.data() + slash ? k : 0;
+}
+
+bool contains(const std::vector<int>& v, int k) {
+  return std::find(v.begin(), v.end(), k) != v.end();
+}
+
+// A media playlist whose URIs (segments and the init map) carry the grant's query.
+std::string sign_media_playlist(std::string_view text, std::string_view query) {
+  std::string out;
+  out.reserve(text.size() * 2);
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    auto eol = text.find('\n', pos);
+    if (eol == std::string_view::npos) eol = text.size();
+    std::string_view line = text.substr(pos, eol - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.starts_with("#EXT-X-MAP:")) {
+      const auto q1 = line.find("URI=\"");
+      const auto q2 = q1 == std::string_view::npos ? q1 : line.find('"', q1 + 5);
+      if (q2 != std::string_view::npos) {
+        out.append(line.substr(0, q2)).append("?").append(query).append(line.substr(q2));
+      } else {
+        out.append(line);
+      }
+    } else if (!line.empty() && line.front() != '#') {
+      out.append(line).append("?").append(query);
+    } else {
+      out.append(line);
+    }
+    out.push_back('\n');
+    pos = eol + 1;
+  }
+  return out;
+}
+
+std::string url_encode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+// A download name that is safe inside a quoted header value.
+std::string safe_filename(std::string_view name) {
+  std::string out;
+  for (unsigned char c : name) {
+    if (c >= 0x20 && c != '"' && c != '\\' && c != '/' && c != 0x7f && c < 0x80)
+      out.push_back(static_cast<char>(c));
+  }
+  if (out.empty()) out = "original";
+  return out.substr(0, 150);
+}
+
+struct ByteRange {
+  std::uint64_t first = 0, last = 0;
+};
+
+// RFC 9110 single byte ranges: "bytes=a-b", "bytes=a-", "bytes=-n". nullopt: not satisfiable.
+std::optional<ByteRange> parse_range(std::string_view header, std::uint64_t size) {
+  if (!header.starts_with("bytes=") || header.find(',') != std::string_view::npos || size == 0)
+    return std::nullopt;
+  header.remove_prefix(6);
+  const auto dash = header.find('-');
+  if (dash == std::string_view::npos) return std::nullopt;
+  auto num = [](std::string_view s, std::uint64_t& v) {
+    const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    return !s.empty() && ec == std::errc() && p == s.data() + s.size();
+  };
+  std::uint64_t a = 0, b = 0;
+  if (dash == 0) {
+    if (!num(header.substr(1), b) || b == 0) return std::nullopt;
+    return ByteRange{size - std::min(b, size), size - 1};
+  }
+  if (!num(header.substr(0, dash), a) || a >= size) return std::nullopt;
+  if (dash + 1 == header.size()) return ByteRange{a, size - 1};
+  if (!num(header.substr(dash + 1), b) || b < a) return std::nullopt;
+  return ByteRange{a, std::min(b, size - 1)};
+}
+
+}  // namespace
+
+int rung_cap(const memberships::Access& access) {
+  if (access.sees_everything) return 1 << 20;
+  switch (access.tier) {
+    case Tier::superfan:
+      return 320;
+    case Tier::supporter:
+      return 256;
+    case Tier::free:
+      break;
+  }
+  return 128;
+}
+
+std::shared_ptr<const std::string> MediaCache::get(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  const auto it = index_.find(key);
+  if (it == index_.end()) return nullptr;
+  lru_.splice(lru_.begin(), lru_, it->second);
+  return it->second->second;
+}
+
+void MediaCache::put(const std::string& key, std::shared_ptr<const std::string> value) {
+  if (value->size() > max_bytes_ / 8) return;
+  std::lock_guard lock(mutex_);
+  if (index_.contains(key)) return;
+  bytes_ += value->size();
+  lru_.emplace_front(key, std::move(value));
+  index_[key] = lru_.begin();
+  while (bytes_ > max_bytes_ && !lru_.empty()) {
+    bytes_ -= lru_.back().second->size();
+    index_.erase(lru_.back().first);
+    lru_.pop_back();
+  }
+}
+
+StreamingService::StreamingService(catalog::CatalogService& catalog, media::Storage& storage,
+                                   const Config& config)
+    : catalog_(catalog),
+      storage_(storage),
+      config_(config),
+      signer_(config.media_url_secret),
+      cache_(kCacheBytes) {}
+
+std::string StreamingService::url_for(const std::string& path, const media::MediaGrant& grant) const {
+  std::string url = path + "?" + signer_.query(grant);
+  if (config_.media_url_signing != "cloudfront") return url;
+  std::string cdn = config_.cdn_url;
+  while (cdn.ends_with('/')) cdn.pop_back();
+  const std::string resource = cdn + grant.scope + (grant.scope.ends_with('/') ? "*" : "");
+  return cdn + url + "&" +
+         media::cloudfront_signed_query(resource, grant.expires, config_.cloudfront_key_pair_id,
+                                        config_.cloudfront_private_key);
+}
+
+awaitable<bj::object> StreamingService::grant(db::Cluster& db, const std::optional<AccessClaims>& viewer,
+                                              const std::string& track_id) {
+  const catalog::PlayableTrack p = co_await catalog_.playable(db, viewer, track_id);
+  if (p.track.rungs.empty()) {
+    bj::object details{{"status", p.track.status}, {"progress", p.track.progress}};
+    throw ApiError(409, "not_ready", "This track is not streamable yet", std::move(details));
+  }
+  const int cap = rung_cap(p.access);
+  media::MediaGrant g;
+  for (int k : p.track.rungs) {
+    if (k <= cap) g.rungs.push_back(k);
+  }
+  g.scope = "/media/hls/" + p.track.id + "/v" + std::to_string(p.track.media_version) + "/";
+  const std::int64_t until = unix_now() + config_.media_url_ttl.count();
+  g.expires = (until + kExpiryGranularity - 1) / kExpiryGranularity * kExpiryGranularity;
+  bj::array rungs;
+  for (int k : g.rungs) rungs.push_back(k);
+  bj::object out{{"trackId", p.track.id},
+                 {"masterUrl", url_for(g.scope + "master.m3u8", g)},
+                 {"expiresAt", iso(g.expires)},
+                 {"rungs", std::move(rungs)},
+                 {"tier", memberships::to_string(p.access.tier)},
+                 {"gainDb", p.track.gain_db ? bj::value(*p.track.gain_db) : bj::value(nullptr)},
+                 {"durationS", p.track.duration_s ? bj::value(*p.track.duration_s) : bj::value(nullptr)}};
+  co_return out;
+}
+
+awaitable<bj::object> StreamingService::download(db::Cluster& db, const AccessClaims& who,
+                                                 const std::string& track_id) {
+  const std::optional<AccessClaims> viewer = who;
+  const catalog::PlayableTrack p = co_await catalog_.playable(db, viewer, track_id);
+  if (!p.access.sees_everything && p.access.tier != Tier::superfan) {
+    bj::object details{{"requiredTier", "superfan"}};
+    throw ApiError(403, "tier_required", "Original downloads are a superfan perk", std::move(details));
+  }
+  if (!p.track.original_key) throw ApiError(409, "not_ready", "This track has no uploaded audio yet");
+  media::MediaGrant g;
+  g.scope = "/media/" + *p.track.original_key;
+  g.expires = unix_now() + kDownloadTtl;
+  const auto dot = p.track.original_key->rfind('.');
+  const std::string filename =
+      safe_filename(p.track.title) + (dot == std::string::npos ? "" : p.track.original_key->substr(dot));
+  bj::object out{{"url", url_for(g.scope, g) + "&n=" + url_encode(filename)},
+                 {"expiresAt", iso(g.expires)},
+                 {"filename", filename}};
+  co_return out;
+}
+
+awaitable<std::shared_ptr<const std::string>> StreamingService::object(const std::string& key,
+                                                                       bool cacheable) {
+  if (cacheable) {
+    if (auto hit = cache_.get(key)) co_return hit;
+  }
+  std::shared_ptr<const std::string> data;
+  if (auto local = storage_.local_path(key)) {
+    // Local files are small and in the page cache: read them here rather than hop threads.
+    std::ifstream in(*local, std::ios::binary);
+    std::ostringstream buf;
+    buf << in.rdbuf();
+    data = std::make_shared<const std::string>(buf.str());
+  } else {
+    auto read = [this, key] { return storage_.read(key); };
+    std::string bytes = co_await offload(std::move(read));
+    data = std::make_shared<const std::string>(std::move(bytes));
+  }
+  if (cacheable) cache_.put(key, data);
+  co_return data;
+}
+
+awaitable<http::Response> StreamingService::serve_hls(std::string path, std::string query) {
+  const auto g = signer_.verify(path, query, unix_now());
+  if (!g || !g->scope.ends_with('/') || !g->scope.starts_with("/media/hls/")) throw bad_link();
+  const std::string key = path.substr(std::string_view("/media/").size());
+  const std::string rel = path.substr(g->scope.size());
+  try {
+    media::validate_key(key);
+  } catch (const std::invalid_argument&) {
+    throw ApiError::not_found("No such media");
+  }
+  std::optional<http::Response> res;
+  bool missing = false;
+  try {
+    if (rel == "master.m3u8") {
+      const auto text = co_await object(key, false);
+      const media::hls::MasterPlaylist master = media::hls::parse_master_playlist(*text);
+      std::vector<media::hls::Variant> allowed;
+      for (auto v : master.variants) {
+        v.kbps = leading_rung(v.uri);
+        if (contains(g->rungs, v.kbps)) allowed.push_back(v);
+      }
+      if (allowed.empty()) throw ApiError::not_found("No such media");
+      const std::string body = media::hls::master_playlist(
+          allowed, [&query](const media::hls::Variant& v) { return v.uri + "?" + query; });
+      res = http::text_response(200, body, kPlaylistType);
+      res->set(http::bhttp::field::cache_control, "private, no-store");
+    } else {
+      const int rung = leading_rung(rel);
+      if (rung == 0 || !contains(g->rungs, rung)) {
+        throw ApiError(403, "rung_not_allowed", "This link does not include that quality");
+      }
+      const auto data = co_await object(key, true);
+      if (rel.ends_with(".m3u8")) {
+        res = http::text_response(200, sign_media_playlist(*data, query), kPlaylistType);
+        res->set(http::bhttp::field::cache_control, "private, max-age=3600");
+      } else {
+        res = http::text_response(200, *data, "audio/mp4");
+        res->set(http::bhttp::field::cache_control, kImmutable);
+      }
+    }
+  } catch (const media::StorageNotFound&) {
+    missing = true;
+  }
+  if (missing) throw ApiError::not_found("No such media");
+  res->set(http::bhttp::field::access_control_allow_origin, "*");
+  co_return std::move(*res);
+}
+
+awaitable<http::Response> StreamingService::serve_original(std::string path, std::string query,
+                                                           std::string range, std::string name) {
+  const auto g = signer_.verify(path, query, unix_now());
+  if (!g || g->scope != path || !path.starts_with("/media/originals/")) throw bad_link();
+  const std::string key = path.substr(std::string_view("/media/").size());
+  auto head_job = [this, key] { return storage_.head(key); };
+  const std::optional<media::ObjectInfo> info = co_await offload(std::move(head_job));
+  if (!info) throw ApiError::not_found("No such media");
+  const std::uint64_t size = info->size;
+  std::optional<ByteRange> slice;
+  if (!range.empty()) {
+    slice = parse_range(range, size);
+    if (!slice) {
+      http::Response refused = http::text_response(416, "", "text/plain");
+      refused.set(http::bhttp::field::content_range, "bytes */" + std::to_string(size));
+      co_return refused;
+    }
+  }
+  const std::uint64_t first = slice ? slice->first : 0;
+  const std::uint64_t length = slice ? slice->last - slice->first + 1 : size;
+  http::Response res;
+  if (auto local = storage_.local_path(key)) {
+    res = http::text_response(slice ? 206 : 200, "",
+                              info->content_type.empty() ? "application/octet-stream" : info->content_type);
+    res.set(http::kSendFileHeader,
+            std::to_string(first) + " " + std::to_string(length) + " " + local->string());
+  } else {
+    if (length > kMaxBufferedRange && slice) {
+      throw ApiError(416, "range_too_large", "Ask for at most 64 MiB per range");
+    }
+    media::ByteRange r{first, length};
+    auto read = [this, key, r] { return storage_.read(key, r); };
+    std::string bytes = co_await offload(std::move(read));
+    res = http::text_response(slice ? 206 : 200, std::move(bytes), info->content_type);
+  }
+  if (slice) {
+    res.set(http::bhttp::field::content_range, "bytes " + std::to_string(slice->first) + "-" +
+                                                   std::to_string(slice->last) + "/" + std::to_string(size));
+  }
+  res.set(http::bhttp::field::accept_ranges, "bytes");
+  res.set(http::bhttp::field::cache_control, "private, max-age=86400");
+  const std::string filename = safe_filename(name.empty() ? key.substr(key.rfind('/') + 1) : name);
+  res.set(http::bhttp::field::content_disposition, "attachment; filename=\"" + filename + "\"");
+  co_return res;
+}
+
+awaitable<http::Response> StreamingService::serve_artwork(std::string path) {
+  const std::string key = path.substr(std::string_view("/media/").size());
+  try {
+    media::validate_key(key);
+  } catch (const std::invalid_argument&) {
+    throw ApiError::not_found("No such image");
+  }
+  std::shared_ptr<const std::string> data;
+  bool missing = false;
+  try {
+    data = co_await object(key, true);
+  } catch (const media::StorageNotFound&) {
+    missing = true;
+  }
+  if (missing) throw ApiError::not_found("No such image");
+  const bool png = key.ends_with(".png");
+  http::Response res = http::text_response(200, *data, png ? "image/png" : "image/jpeg");
+  res.set(http::bhttp::field::cache_control, kImmutable);
+  co_return res;
+}
+
+}  // namespace mc::streaming

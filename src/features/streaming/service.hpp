@@ -1,0 +1,71 @@
+#pragma once
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "core/config.hpp"
+#include "core/jwt.hpp"
+#include "db/cluster.hpp"
+#include "features/catalog/service.hpp"
+#include "http/types.hpp"
+#include "media/signed_url.hpp"
+#include "media/storage.hpp"
+
+namespace mc::streaming {
+
+// The highest rung (kbps) each tier may stream (SPEC §2): free 128, supporter 256, superfan 320.
+int rung_cap(const memberships::Access& access);
+
+// Immutable media objects (segments, init segments, variant playlists) kept in memory, bounded
+// in bytes, least recently used out first.
+class MediaCache {
+ public:
+  explicit MediaCache(std::size_t max_bytes) : max_bytes_(max_bytes) {}
+  std::shared_ptr<const std::string> get(const std::string& key);
+  void put(const std::string& key, std::shared_ptr<const std::string> value);
+
+ private:
+  using Entry = std::pair<std::string, std::shared_ptr<const std::string>>;
+  std::mutex mutex_;
+  std::list<Entry> lru_;  // front: most recent
+  std::unordered_map<std::string, std::list<Entry>::iterator> index_;
+  std::size_t bytes_ = 0;
+  std::size_t max_bytes_;
+};
+
+// Playback grants and the signed media they unlock (SPEC §4.4). Granting checks the catalog's
+// rules and the viewer's tier once; serving checks only the URL's signature, never the database.
+class StreamingService {
+ public:
+  StreamingService(catalog::CatalogService& catalog, media::Storage& storage, const Config& config);
+
+  boost::asio::awaitable<boost::json::object> grant(db::Cluster& db,
+                                                    const std::optional<AccessClaims>& viewer,
+                                                    const std::string& track_id);
+  // Superfans (and the artist, admins): a signed link to the original, valid 24 h.
+  boost::asio::awaitable<boost::json::object> download(db::Cluster& db, const AccessClaims& who,
+                                                       const std::string& track_id);
+
+  // GET /media/…: `path` is the request path, `query` its query string.
+  boost::asio::awaitable<http::Response> serve_hls(std::string path, std::string query);
+  boost::asio::awaitable<http::Response> serve_original(std::string path, std::string query,
+                                                        std::string range, std::string name);
+  boost::asio::awaitable<http::Response> serve_artwork(std::string path);
+
+ private:
+  std::string url_for(const std::string& path, const media::MediaGrant& grant) const;
+  boost::asio::awaitable<std::shared_ptr<const std::string>> object(const std::string& key, bool cacheable);
+
+  catalog::CatalogService& catalog_;
+  media::Storage& storage_;
+  const Config& config_;
+  media::MediaUrlSigner signer_;
+  MediaCache cache_;
+};
+
+}  // namespace mc::streaming

@@ -1,0 +1,123 @@
+#include "media/signed_url.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include <charconv>
+#include <memory>
+#include <stdexcept>
+
+#include "core/crypto.hpp"
+
+namespace mc::media {
+namespace {
+
+std::string rungs_text(const std::vector<int>& rungs) {
+  std::string out;
+  for (std::size_t i = 0; i < rungs.size(); ++i) out += (i ? "," : "") + std::to_string(rungs[i]);
+  return out;
+}
+
+std::optional<std::string_view> param(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    const auto eq = pair.find('=');
+    if (eq != std::string_view::npos && pair.substr(0, eq) == name) return pair.substr(eq + 1);
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return std::nullopt;
+}
+
+bool parse_int(std::string_view s, std::int64_t& out) {
+  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return !s.empty() && ec == std::errc() && p == s.data() + s.size();
+}
+
+}  // namespace
+
+std::string MediaUrlSigner::signature(const MediaGrant& g) const {
+  const std::string message =
+      "v1\n" + g.scope + "\n" + rungs_text(g.rungs) + "\n" + std::to_string(g.expires);
+  return base64url_encode(hmac_sha256(secret_, message));
+}
+
+std::string MediaUrlSigner::query(const MediaGrant& g) const {
+  return "r=" + rungs_text(g.rungs) + "&e=" + std::to_string(g.expires) + "&s=" + signature(g);
+}
+
+std::optional<MediaGrant> MediaUrlSigner::verify(std::string_view path, std::string_view query,
+                                                 std::int64_t now) const {
+  const auto r = param(query, "r");
+  const auto e = param(query, "e");
+  const auto s = param(query, "s");
+  if (!r || !e || !s) return std::nullopt;
+  MediaGrant g;
+  if (!parse_int(*e, g.expires)) return std::nullopt;
+  std::string_view rest = *r;
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    std::int64_t k = 0;
+    if (!parse_int(rest.substr(0, comma), k) || k <= 0 || k > 10000) return std::nullopt;
+    g.rungs.push_back(static_cast<int>(k));
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  // The scope is the path itself or one of its enclosing directories (ending in '/'); the
+  // signature says which.
+  std::vector<std::string_view> scopes{path};
+  for (auto slash = path.rfind('/'); slash != std::string_view::npos && slash > 0;
+       slash = path.rfind('/', slash - 1)) {
+    scopes.push_back(path.substr(0, slash + 1));
+  }
+  for (const auto scope : scopes) {
+    g.scope = std::string(scope);
+    if (constant_time_equal(signature(g), *s)) {
+      if (g.expires <= now) return std::nullopt;
+      return g;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string cloudfront_signed_query(std::string_view resource, std::int64_t expires,
+                                    std::string_view key_pair_id, std::string_view private_key_pem) {
+  const std::string policy = R"({"Statement":[{"Resource":")" + std::string(resource) +
+                             R"(","Condition":{"DateLessThan":{"AWS:EpochTime":)" + std::to_string(expires) +
+                             "}}}]}";
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(private_key_pem.data(), static_cast<int>(private_key_pem.size())), &BIO_free);
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
+      bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr, &EVP_PKEY_free);
+  if (!key) throw std::invalid_argument("CLOUDFRONT_PRIVATE_KEY is not a PEM private key");
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  std::size_t length = 0;
+  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha1(), nullptr, key.get()) != 1 ||
+      EVP_DigestSign(ctx.get(), nullptr, &length, reinterpret_cast<const unsigned char*>(policy.data()),
+                     policy.size()) != 1) {
+    throw std::invalid_argument("CloudFront signing failed");
+  }
+  std::string sig(length, '\0');
+  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &length,
+                     reinterpret_cast<const unsigned char*>(policy.data()), policy.size()) != 1) {
+    throw std::invalid_argument("CloudFront signing failed");
+  }
+  sig.resize(length);
+  // CloudFront's URL-safe base64: + → -, = → _, / → ~.
+  auto cf64 = [](std::string s) {
+    for (auto& c : s) {
+      if (c == '+')
+        c = '-';
+      else if (c == '=')
+        c = '_';
+      else if (c == '/')
+        c = '~';
+    }
+    return s;
+  };
+  return "Policy=" + cf64(base64_encode(policy)) + "&Signature=" + cf64(base64_encode(sig)) +
+         "&Key-Pair-Id=" + std::string(key_pair_id);
+}
+
+}  // namespace mc::media
