@@ -155,7 +155,7 @@ describe('browsing, accounts and the studio (no payments or audio needed)', () =
 
       await page.getByRole('button', { name: 'Publish now' }).click();
       await page.getByText('Published.').waitFor();
-      assert.equal(await page.getByTestId('release-state').textContent(), 'published');
+      await page.getByTestId('release-state').filter({ hasText: /^published$/ }).waitFor();
       await capture(s, 'studio-release-editor');
 
       await page.getByRole('link', { name: 'Earnings' }).click();
@@ -346,7 +346,7 @@ describe('journeys', () => {
 
       await page.getByRole('button', { name: 'Publish now' }).click();
       await page.getByText('Published.').waitFor();
-      assert.equal(await page.getByTestId('release-state').textContent(), 'published');
+      await page.getByTestId('release-state').filter({ hasText: /^published$/ }).waitFor();
       assertClean(s, 'publish');
 
       const found = await (await fetch(`${server.baseUrl}/api/artists?search=${encodeURIComponent(artist.name)}`)).json();
@@ -444,7 +444,7 @@ describe('journeys', () => {
       assertClean(s, 'playback');
       await screenshot(s, 'player');
 
-      await page.getByRole('button', { name: 'Pause' }).click();
+      await page.getByRole('region', { name: 'Player' }).getByRole('button', { name: 'Pause' }).click();
       await page.getByRole('link', { name: TRACK_TITLE }).first().click();
       await page.getByRole('heading', { level: 1, name: TRACK_TITLE }).waitFor();
       assertClean(s, 'track page');

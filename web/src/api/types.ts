@@ -104,7 +104,9 @@ export type PlaybackGrant = {
   expiresAt: string;
   rungs: number[];
   gainDb: number | null;
-  durationSeconds: number | null;
+  durationS: number | null;
+  tier?: TierName;
+  trackId?: string;
 };
 
 export function formatPrice(cents: number, currency = 'USD'): string {

@@ -113,7 +113,11 @@ export function ArtistPage() {
                 </ul>
                 {t.tier === 'free' ? null : current ? (
                   <p className="small">Your current membership</p>
-                ) : isOwner ? null : below ? null : (
+                ) : isOwner ? null : below ? null : viewerTier !== 'free' ? (
+                  <Link className="btn" to="/library">
+                    Upgrade to {TIER_LABEL[t.tier]}
+                  </Link>
+                ) : (
                   <Link className="btn btn--primary" to={user ? `/checkout/${a.id}/${t.tier}` : `/login?next=${encodeURIComponent(`/checkout/${a.id}/${t.tier}`)}`}>
                     Subscribe as {TIER_LABEL[t.tier]}
                   </Link>

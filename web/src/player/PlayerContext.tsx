@@ -81,7 +81,7 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
         applyGain(item.track.gainDb ?? null);
         const grant = await post<PlaybackGrant>(`/api/content/${item.track.id}/playback`);
         applyGain(grant.gainDb);
-        if (grant.durationSeconds) setDuration(grant.durationSeconds);
+        if (grant.durationS) setDuration(grant.durationS);
         stream.current = await attachStream(el, grant.masterUrl, (m) => setError(`Playback failed (${m})`));
         await el.play();
         if (!item.track.peaks) {
