@@ -441,6 +441,17 @@ describe('journeys', () => {
       const media = s.requests.slice(before).filter((u) => u.includes('/media/'));
       assert.ok(media.some((u) => /\.m3u8/.test(u)), `a playlist was fetched: ${media.join(', ')}`);
       assert.ok(sandbox.segmentsOfRung(media, 256).length > 0, `256 kbps segments were fetched:\n${media.join('\n')}`);
+      // The stored loudness gain is what the player applies.
+      const { token } = await apiLogin(server.api, fan.email, fan.password);
+      const content = await server.api.get(`/api/artists/${state.artistId}/content`, { token });
+      const track = content.body.releases.flatMap((r) => r.tracks).find((x) => x.title === TRACK_TITLE);
+      assert.equal(typeof track.gainDb, 'number');
+      const applied = Number(await page.locator('audio[data-testid="audio"]').getAttribute('data-gain-db'));
+      assert.ok(Math.abs(applied - Math.max(-30, Math.min(12, track.gainDb))) < 1e-9, `gain ${applied} dB applied, ${track.gainDb} dB stored`);
+      // Seeking with the slider moves the audio clock.
+      await page.getByRole('slider', { name: 'Seek' }).fill('25');
+      await page.waitForFunction(() => document.querySelector('audio').currentTime >= 24, null, { timeout: 20_000 });
+      assert.ok(await page.locator('canvas.waveform').first().isVisible(), 'the waveform is drawn');
       assertClean(s, 'playback');
       await screenshot(s, 'player');
 

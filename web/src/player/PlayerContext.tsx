@@ -57,6 +57,7 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
     }
     const db = Math.max(-30, Math.min(12, gainDb ?? 0));
     graph.current.gain.gain.value = Math.pow(10, db / 20);
+    el.dataset.gainDb = String(db); // what is applied, for the curious and for the e2e tests
     if (graph.current.ctx.state === 'suspended') void graph.current.ctx.resume();
   }, []);
 
