@@ -162,7 +162,8 @@ StaticFiles::StaticFiles(const std::string& root) {
       if (it->is_directory()) it.disable_recursion_pending();
       continue;
     }
-    if (!it->is_regular_file()) continue;  // symlinks out of the tree are not followed either
+    // Symlinks are not followed (they could point out of the tree); nor are devices, sockets, ….
+    if (it->is_symlink() || !it->is_regular_file()) continue;
     total += it->file_size();
     if (total > kMaxTotalBytes) throw std::runtime_error("web app directory is larger than 256 MiB: " + root);
     if (ends_with(name, ".gz") || ends_with(name, ".br")) {

@@ -47,6 +47,8 @@ describe('serving the web app', () => {
     assert.match(res.headers.get('content-security-policy'), /script-src 'self'/);
     assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
     assert.equal(res.headers.get('ratelimit-limit'), null, 'static files are not API-limited');
+    const apiRes = await raw('/api/genres');
+    assert.equal(apiRes.headers.get('content-security-policy'), "default-src 'none'; frame-ancestors 'none'", 'API answers keep theirs');
   });
 
   test('client-side routes get index.html; API, media and ops paths do not', async () => {

@@ -31,6 +31,7 @@ class StaticFilesTest : public ::testing::Test {
     write("dist/assets/style-Zz9.css", "body{}");
     write("dist/.env", "SECRET=1");
     write("secret.txt", "outside the web root");
+    fs::create_symlink(dir_ / "secret.txt", dir_ / "dist" / "linked.txt");
     web_ = std::make_unique<StaticFiles>((dir_ / "dist").string());
   }
   void TearDown() override { fs::remove_all(dir_); }
@@ -99,7 +100,7 @@ TEST_F(StaticFilesTest, missing_assets_and_files_are_404_not_html) {
 }
 
 TEST_F(StaticFilesTest, paths_cannot_leave_the_web_root_or_reach_dotfiles) {
-  for (const char* path : {"/../secret.txt", "/%2e%2e/secret.txt", "/assets/..%2f..%2fsecret.txt", "/.env",
+  for (const char* path : {"/../secret.txt", "/%2e%2e/secret.txt", "/assets/..%2f..%2fsecret.txt", "/.env", "/linked.txt",
                            "/assets/../../secret.txt", "/%2e%2e%2fsecret.txt"}) {
     const auto res = serve(path);
     EXPECT_NE(res.body(), "outside the web root") << path;
