@@ -29,6 +29,7 @@ const RELEASE_TITLE = 'First Light';
 let server;
 let browser;
 let audioFile;
+let largeAudioFile;
 let offeredPaths = new Set();
 const state = {}; // what one journey leaves for the next
 
@@ -51,6 +52,14 @@ function needs(t, paths) {
   const missing = paths.filter((p) => !offered(p));
   if (missing.length) t.skip(`the server does not offer ${missing.join(', ')} yet`);
   return missing.length === 0;
+}
+
+// 60 s of 16-bit stereo WAV (10.6 MB): over the app's 8 MiB chunk, so it takes the resumable path.
+function makeLargeAudio() {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mc-e2e-audio-')), 'opening.wav');
+  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i',
+    'sine=frequency=262:duration=60', '-ac', '2', '-ar', '44100', '-c:a', 'pcm_s16le', file]);
+  return file;
 }
 
 function makeAudio() {
@@ -87,6 +96,7 @@ async function logIn(session, { email, password }) {
 before(async () => {
   assert.ok(fs.existsSync(path.join(WEB_DIR, 'index.html')), `web app not built at ${WEB_DIR} (cd web && npm run build)`);
   audioFile = makeAudio();
+  largeAudioFile = makeLargeAudio();
   server = await startServer({ name: 'e2e', env: { WEB_DIR, PUBLIC_URL: (s) => s.baseUrl } });
   const spec = await (await fetch(`${server.baseUrl}/api/openapi.json`)).json();
   offeredPaths = new Set(Object.keys(spec.paths));
@@ -96,7 +106,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.stop();
-  if (audioFile) fs.rmSync(path.dirname(audioFile), { recursive: true, force: true });
+  for (const f of [audioFile, largeAudioFile]) if (f) fs.rmSync(path.dirname(f), { recursive: true, force: true });
 });
 
 // A page at both widths, after checking it fits 375 px.
@@ -107,13 +117,13 @@ async function capture(s, name) {
   await screenshot(s, name);
 }
 
-describe('browsing, accounts and the studio (no payments or audio needed)', () => {
+describe('browsing, accounts and the studio', () => {
   const band = { username: `trio_${run}`, email: `trio_${run}@example.com`, password: 'a long band password', name: `Northern Trio ${run}` };
   const listener = { username: `ear_${run}`, email: `ear_${run}@example.com`, password: 'a long listener password' };
   const RELEASE = 'Night Drive';
   const shared = {};
 
-  test('an artist signs up, edits the profile, creates a release, orders its tracks and publishes it', async () => {
+  test('an artist signs up, edits the profile, creates a release, orders its tracks, uploads a large file in resumable chunks and publishes', async () => {
     const s = await session();
     const { page } = s;
     try {
@@ -152,6 +162,16 @@ describe('browsing, accounts and the studio (no payments or audio needed)', () =
       await page.getByRole('button', { name: 'Move Closing up' }).click();
       await page.waitForFunction(() => document.querySelectorAll('[data-testid="studio-track"]')[1]?.textContent.includes('Closing'));
       assert.deepEqual(await titles(), ['Opening', 'Closing', 'Hidden Track']);
+
+      // A large file goes up in resumable chunks, then processes like any other.
+      assert.ok(fs.statSync(largeAudioFile).size > 8 << 20);
+      const resumable = [];
+      page.on('request', (r) => { if (/\/api\/uploads(\/|$)/.test(new URL(r.url()).pathname)) resumable.push(`${r.method()} ${new URL(r.url()).pathname}`); });
+      await page.getByLabel('Upload audio for Opening').setInputFiles(largeAudioFile);
+      await page.getByTestId('studio-track').filter({ hasText: 'Opening' }).filter({ hasText: 'ready' }).waitFor({ timeout: 180_000 });
+      assert.equal(resumable.filter((r) => r.startsWith('POST')).length, 1, resumable.join(', '));
+      assert.equal(resumable.filter((r) => r.startsWith('PUT')).length, 2, resumable.join(', '));
+      assertClean(s, 'resumable upload');
 
       await page.getByRole('button', { name: 'Publish now' }).click();
       await page.getByText('Published.').waitFor();

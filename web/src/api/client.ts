@@ -136,34 +136,86 @@ export function qs(params: Record<string, string | number | undefined | null>): 
   return s ? `?${s}` : '';
 }
 
-// Upload with progress events (fetch has none for request bodies).
-export async function upload<T>(path: string, form: FormData, onProgress: (fraction: number) => void): Promise<T> {
+// A request with upload progress events (fetch has none for request bodies).
+async function xhr<T>(
+  method: string,
+  path: string,
+  body: XMLHttpRequestBodyInit,
+  headers: Record<string, string>,
+  onProgress: (loaded: number) => void,
+): Promise<T> {
   await freshToken();
   return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest();
-    xhr.open('POST', path);
-    if (accessToken) xhr.setRequestHeader('Authorization', `Bearer ${accessToken}`);
-    xhr.upload.onprogress = (e) => {
-      if (e.lengthComputable) onProgress(e.loaded / e.total);
-    };
-    xhr.onload = () => {
-      const token = xhr.getResponseHeader('X-Consistency-Token');
+    const req = new XMLHttpRequest();
+    req.open(method, path);
+    if (accessToken) req.setRequestHeader('Authorization', `Bearer ${accessToken}`);
+    for (const [k, v] of Object.entries(headers)) req.setRequestHeader(k, v);
+    req.upload.onprogress = (e) => onProgress(e.loaded);
+    req.onload = () => {
+      const token = req.getResponseHeader('X-Consistency-Token');
       if (token) consistency = { token, at: Date.now() };
       let data: any = undefined;
       try {
-        data = xhr.responseText ? JSON.parse(xhr.responseText) : undefined;
+        data = req.responseText ? JSON.parse(req.responseText) : undefined;
       } catch {
         /* not JSON */
       }
-      if (xhr.status >= 200 && xhr.status < 300) resolve(data as T);
+      if (req.status >= 200 && req.status < 300) resolve(data as T);
       else {
         const e = data?.error ?? {};
-        reject(new ApiError(xhr.status, e.code ?? 'http_error', e.message ?? xhr.statusText, e.details ?? {}));
+        reject(new ApiError(req.status, e.code ?? 'http_error', e.message ?? req.statusText, e.details ?? {}));
       }
     };
-    xhr.onerror = () => reject(new ApiError(0, 'network_error', 'The upload could not reach the server'));
-    xhr.send(form);
+    req.onerror = () => reject(new ApiError(0, 'network_error', 'The upload could not reach the server'));
+    req.send(body);
   });
+}
+
+// One multipart upload (small files), progress as a fraction of the bytes sent.
+export function upload<T>(path: string, form: FormData, onProgress: (fraction: number) => void): Promise<T> {
+  let total = 0;
+  for (const [, v] of form.entries()) total += typeof v === 'string' ? v.length : v.size;
+  return xhr<T>('POST', path, form, {}, (loaded) => onProgress(Math.min(1, loaded / Math.max(1, total))));
+}
+
+// Files above this go through the resumable protocol, in chunks of this size: a dropped connection
+// costs one chunk, not the whole file.
+export const CHUNK_BYTES = 8 << 20;
+const RETRIES = 5;
+
+// Resumable upload of `file` as the audio of an existing track (docs/api: POST /api/uploads, then
+// PUT /api/uploads/{id} with Content-Range; the last chunk answers 202 with the track).
+export async function uploadResumable<T>(trackId: string, file: File, onProgress: (fraction: number) => void): Promise<T> {
+  const session = await post<{ id: string; offset: number; size: number }>('/api/uploads', {
+    trackId,
+    size: file.size,
+    filename: file.name.slice(0, 255),
+  });
+  let offset = session.offset;
+  let failures = 0;
+  for (;;) {
+    const end = Math.min(offset + CHUNK_BYTES, file.size);
+    try {
+      const r = await xhr<{ offset?: number; track?: unknown }>(
+        'PUT',
+        `/api/uploads/${session.id}`,
+        file.slice(offset, end),
+        { 'Content-Type': 'application/octet-stream', 'Content-Range': `bytes ${offset}-${end - 1}/${file.size}` },
+        (loaded) => onProgress(Math.min(1, (offset + loaded) / file.size)),
+      );
+      failures = 0;
+      if (r?.track) return r as T;
+      offset = r?.offset ?? end;
+    } catch (e) {
+      if (e instanceof ApiError && e.code === 'offset_mismatch' && typeof e.details.offset === 'number') {
+        offset = e.details.offset; // the server has more (or less) than we thought: go on from there
+        continue;
+      }
+      if (!(e instanceof ApiError) || e.status !== 0 || ++failures > RETRIES) throw e;
+      await new Promise((r) => setTimeout(r, 500 * 2 ** failures));
+      offset = (await get<{ offset: number }>(`/api/uploads/${session.id}`)).offset;
+    }
+  }
 }
 
 // For endpoints that arrive with later features (discovery, payments): a 404 for the route itself

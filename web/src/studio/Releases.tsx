@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import { errorMessage, get, patch, post, put, upload } from '../api/client';
+import { CHUNK_BYTES, errorMessage, get, patch, post, put, upload, uploadResumable } from '../api/client';
 import { TIER_LABEL, formatDate, type ArtistContent, type Release, type ReleaseKind, type TierName, type Track } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
 import { Icon } from '../components/Icon';
@@ -229,11 +229,8 @@ function AttachAudio({ track, onUploaded }: { track: Track; onUploaded(): void }
     if (!file) return;
     setError(null);
     setSent(0);
-    const form = new FormData();
-    form.set('trackId', track.id);
-    form.set('file', file);
     try {
-      await upload('/api/uploads/content', form, (f) => setSent(Math.round(f * 100)));
+      await sendAudio(track.id, file, (f) => setSent(Math.round(f * 100)));
       onUploaded();
     } catch (e) {
       setError(errorMessage(e));
@@ -261,6 +258,15 @@ function AttachAudio({ track, onUploaded }: { track: Track; onUploaded(): void }
       )}
     </span>
   );
+}
+
+// A track's audio: one multipart request for small files, resumable chunks for large ones.
+function sendAudio(trackId: string, file: File, onProgress: (f: number) => void) {
+  if (file.size > CHUNK_BYTES) return uploadResumable(trackId, file, onProgress);
+  const form = new FormData();
+  form.set('trackId', trackId);
+  form.set('file', file);
+  return upload('/api/uploads/content', form, onProgress);
 }
 
 function ProcessingBar({ status, progress, title }: { status: string; progress: number; title: string }) {
@@ -329,13 +335,20 @@ function UploadForm({ releaseId, onUploaded }: { releaseId: string; onUploaded()
     if (!file) return;
     setError(null);
     setSent(0);
-    const form = new FormData();
-    form.set('releaseId', releaseId);
-    form.set('title', title || file.name.replace(/\.[^.]+$/, ''));
-    form.set('minTier', minTier);
-    form.set('file', file);
+    const trackTitle = title || file.name.replace(/\.[^.]+$/, '');
     try {
-      await upload('/api/uploads/content', form, (f) => setSent(Math.round(f * 100)));
+      if (file.size > CHUNK_BYTES) {
+        // Large files: the track first, then its audio in resumable chunks.
+        const track = await post<Track>(`/api/releases/${releaseId}/tracks`, { title: trackTitle, minTier });
+        await sendAudio(track.id, file, (f) => setSent(Math.round(f * 100)));
+      } else {
+        const form = new FormData();
+        form.set('releaseId', releaseId);
+        form.set('title', trackTitle);
+        form.set('minTier', minTier);
+        form.set('file', file);
+        await upload('/api/uploads/content', form, (f) => setSent(Math.round(f * 100)));
+      }
       setTitle('');
       setFile(null);
       if (fileInput.current) fileInput.current.value = '';
