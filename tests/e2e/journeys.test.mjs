@@ -513,4 +513,24 @@ describe('journeys', () => {
       await s.close();
     }
   });
+
+  test('the artist sees the payment in earnings', async (t) => {
+    if (!needs(t, ['/api/artists/earnings'])) return;
+    assert.ok(state.fanSubscribed, 'journey 2 ran');
+    const s = await session();
+    const { page } = s;
+    try {
+      await logIn(s, artist);
+      await page.goto('/studio/earnings');
+      await page.getByRole('heading', { name: 'Earnings and payouts' }).waitFor();
+      // 700 cents: processor fee round(2.9 % × 700) + 30 = 50, platform round(10 % × 650) = 65, artist 585.
+      const stat = (label) => page.locator('.stat', { has: page.getByText(label, { exact: true }) }).locator('dd');
+      await stat('Gross').waitFor();
+      assert.equal(await stat('Gross').textContent(), '$7.00');
+      assert.equal(await stat('Net').textContent(), '$5.85');
+      await capture(s, 'studio-earnings-paid');
+    } finally {
+      await s.close();
+    }
+  });
 });
