@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -105,7 +106,8 @@ void set_autogroup_nice(const char* path, int value) {
 
 // The child side of run_process_streaming: only async-signal-safe calls until exec.
 [[noreturn]] void exec_child(char* const* args, int out_w, int err_w, int fd3_w,
-                             const ProcessOptions& options, int nice_increment, uid_t uid, gid_t gid) {
+                             const ProcessOptions& options, int nice_increment, uid_t uid, gid_t gid,
+                             pid_t parent) {
   // Lift the write ends above 3 first, so no dup2 below can overwrite another one.
   const int out = fcntl(out_w, F_DUPFD, 10);
   const int err = fcntl(err_w, F_DUPFD, 10);
@@ -129,6 +131,10 @@ void set_autogroup_nice(const char* path, int value) {
   if (options.run_as_user) {
     if (setgroups(0, nullptr) != 0 || setgid(gid) != 0 || setuid(uid) != 0) _exit(126);
   }
+  // A tool whose parent was killed (kill -9 of a worker) must not run on unsupervised. Set after
+  // the credential change, which would clear it.
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent) _exit(125);
   execvp(args[0], args);
   const char* msg = "exec failed\n";
   (void)!write(2, msg, strlen(msg));
@@ -166,13 +172,14 @@ StreamingResult run_process_streaming(const std::vector<std::string>& argv, cons
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
 
+  const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) {
     close_all();
     throw std::runtime_error("fork failed");
   }
   if (pid == 0)
-    exec_child(args.data(), pipes[0][1], pipes[1][1], pipes[2][1], options, streaming.nice, uid, gid);
+    exec_child(args.data(), pipes[0][1], pipes[1][1], pipes[2][1], options, streaming.nice, uid, gid, parent);
   for (auto& p : pipes) close_fd(p[1]);
 
   const pid_t target = options.new_session ? -pid : pid;  // the whole group when it has its own

@@ -56,7 +56,14 @@ std::string mime_for(std::string_view format) {
   if (format == "flac") return "audio/flac";
   if (format == "aiff") return "audio/aiff";
   if (format == "m4a") return "audio/mp4";
+  if (format == "aac") return "audio/aac";
   return "audio/ogg";
+}
+
+// The file name extension an original is stored under.
+std::string extension_for(std::string_view format) {
+  if (format == "ogg_vorbis") return "ogg";
+  return std::string(format);
 }
 
 const std::string kChunkPrefix = "uploads/";
@@ -115,7 +122,7 @@ awaitable<db::Written<bj::object>> UploadService::accept(db::Cluster& db, const 
   if (refused) throw *refused;
 
   const std::string format(media::to_string(probe->format));
-  const std::string key = "originals/" + who.user_id + "/" + fast_random_hex(16) + "." + format;
+  const std::string key = "originals/" + who.user_id + "/" + fast_random_hex(16) + "." + extension_for(format);
   auto store_job = [this, key, path = file.path, mime = mime_for(format)] {
     storage_.put_file(key, path, mime, "private, max-age=0");
   };

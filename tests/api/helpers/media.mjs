@@ -1,0 +1,189 @@
+// Audio made at test time with real ffmpeg, uploads (multipart, raw and resumable), waiting for
+// processing, and reading HLS the way a player does.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import assert from 'node:assert/strict';
+
+const run = promisify(execFile);
+
+export const FORMATS = {
+  mp3: ['-c:a', 'libmp3lame', '-b:a', '192k'],
+  wav: ['-c:a', 'pcm_s16le'],
+  flac: ['-c:a', 'flac'],
+  aiff: ['-c:a', 'pcm_s16be', '-f', 'aiff'],
+  'aac.m4a': ['-c:a', 'aac', '-b:a', '192k'],
+  'alac.m4a': ['-c:a', 'alac'],
+  ogg: ['-c:a', 'libvorbis'],
+  opus: ['-c:a', 'libopus', '-b:a', '128k'],
+};
+
+export async function scratchDir(name) {
+  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), `mc-media-${name}-`));
+  return dir;
+}
+
+/** A stereo tone plus a little noise, `seconds` long, in the format named by `ext` (a FORMATS key). */
+export async function makeAudio(dir, ext, seconds = 4, { frequency = 440, rate = 44100 } = {}) {
+  const file = path.join(dir, `tone-${frequency}-${seconds}s.${ext}`);
+  await run('ffmpeg', ['-nostdin', '-v', 'error', '-y',
+    '-f', 'lavfi', '-i', `sine=frequency=${frequency}:sample_rate=${rate}:duration=${seconds}`,
+    '-f', 'lavfi', '-i', `anoisesrc=color=pink:amplitude=0.05:sample_rate=${rate}:duration=${seconds}`,
+    '-filter_complex', '[0][1]amix=inputs=2:duration=first,aformat=channel_layouts=stereo',
+    ...FORMATS[ext], file]);
+  return file;
+}
+
+export async function makeImage(dir) {
+  const file = path.join(dir, 'cover.png');
+  await run('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=red:s=64x64', '-frames:v', '1', file]);
+  return file;
+}
+
+/** Duration in seconds of what ffmpeg decodes from `file` (errors fatal). */
+export async function decodedDuration(file) {
+  const { stderr } = await run('ffmpeg', ['-nostdin', '-v', 'error', '-xerror', '-i', file, '-f', 'null', '-'], { maxBuffer: 1 << 20 })
+    .catch((err) => { throw new Error(`ffmpeg could not decode ${file}: ${err.stderr || err.message}`); });
+  assert.equal(stderr.trim(), '', `decode errors in ${file}`);
+  const probe = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file]);
+  return Number(probe.stdout.trim());
+}
+
+/** POST /api/uploads/content as multipart/form-data. `fields` are text parts. */
+export async function uploadMultipart(srv, token, file, fields = {}, { filename, type = 'application/octet-stream' } = {}) {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) form.append(k, v);
+  const bytes = await fsp.readFile(file);
+  form.append('file', new Blob([bytes], { type }), filename ?? path.basename(file));
+  const res = await fetch(new URL('/api/uploads/content', srv.baseUrl), {
+    method: 'POST', body: form, headers: { authorization: `Bearer ${token}` },
+  });
+  const text = await res.text();
+  let body = text;
+  try { body = JSON.parse(text); } catch { /* text */ }
+  return { status: res.status, headers: res.headers, body, text, method: 'POST', path: '/api/uploads/content' };
+}
+
+/**
+ * Sends raw bytes over a socket and returns the status line's code and the response text, for
+ * requests fetch() refuses to make (a 2 GB Content-Length, broken framing).
+ */
+export async function rawRequest(srv, head, bodyChunks = [], { endAfterHead = false } = {}) {
+  const url = new URL(srv.baseUrl);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(url.port), url.hostname);
+    let data = '';
+    socket.setTimeout(30_000, () => { socket.destroy(); reject(new Error('raw request timed out')); });
+    socket.on('data', (d) => { data += d.toString('latin1'); });
+    // Once the server has answered, a real client stops sending too.
+    const answered = () => data.length > 0;
+    socket.on('error', (err) => (data ? resolve(parse(data)) : reject(err)));
+    socket.on('close', () => resolve(parse(data)));
+    socket.on('connect', async () => {
+      socket.write(head);
+      if (endAfterHead) return;
+      for (const chunk of bodyChunks) {
+        if (socket.destroyed || answered()) return;
+        if (!socket.write(chunk)) await new Promise((r) => socket.once('drain', r));
+      }
+    });
+  });
+  function parse(text) {
+    const status = Number((text.match(/^HTTP\/1\.1 (\d{3})/) || [])[1] || 0);
+    const bodyStart = text.indexOf('\r\n\r\n');
+    const body = bodyStart >= 0 ? text.slice(bodyStart + 4) : '';
+    let json = null;
+    try { json = JSON.parse(body); } catch { /* not json */ }
+    return { status, text, body: json ?? body };
+  }
+}
+
+/** Polls the track until it is ready (or failed); returns the artist's view of it. */
+export async function waitForTrack(api, token, trackId, { timeoutMs = 120_000, until = (t) => t.status === 'ready' || t.status === 'failed' } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    const res = await api.get(`/api/content/${trackId}`, { token });
+    last = res.body;
+    if (res.status === 200 && until(last)) return last;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`track ${trackId} not done in time: ${JSON.stringify(last)}`);
+}
+
+export function parseMaster(text) {
+  assert.ok(text.startsWith('#EXTM3U'), 'master playlist starts with #EXTM3U');
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const variants = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i].startsWith('#EXT-X-STREAM-INF:')) {
+      const bandwidth = Number((lines[i].match(/BANDWIDTH=(\d+)/) || [])[1]);
+      assert.ok(bandwidth > 0, 'variant has BANDWIDTH');
+      const uri = lines[i + 1];
+      assert.ok(uri && !uri.startsWith('#'), 'variant URI follows its STREAM-INF');
+      variants.push({ bandwidth, uri, kbps: Number(uri.split('/')[0]) });
+    }
+  }
+  return variants;
+}
+
+export function parseMedia(text) {
+  assert.ok(text.startsWith('#EXTM3U'), 'media playlist starts with #EXTM3U');
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const segments = [];
+  let map = null;
+  let target = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i];
+    if (l.startsWith('#EXT-X-TARGETDURATION:')) target = Number(l.split(':')[1]);
+    if (l.startsWith('#EXT-X-MAP:')) map = l.match(/URI="([^"]+)"/)[1];
+    if (l.startsWith('#EXTINF:')) segments.push({ duration: Number(l.slice(8).split(',')[0]), uri: lines[i + 1] });
+  }
+  assert.ok(lines.includes('#EXT-X-ENDLIST'), 'a VOD playlist ends');
+  return { segments, map, target };
+}
+
+/** Resolves a playlist-relative URI against the playlist's URL (path + query). */
+export function resolveUri(playlistUrl, uri) {
+  return new URL(uri, new URL(playlistUrl, 'http://x')).pathname + new URL(uri, new URL(playlistUrl, 'http://x')).search;
+}
+
+export async function fetchBytes(srv, pathAndQuery, headers = {}) {
+  const res = await fetch(new URL(pathAndQuery, srv.baseUrl), { headers });
+  const buf = Buffer.from(await res.arrayBuffer());
+  return { status: res.status, headers: res.headers, buf };
+}
+
+/** Downloads a whole rung (init + segments) into one fMP4 file a decoder can read. */
+export async function downloadRung(srv, masterUrl, variantUri, dir) {
+  const variantUrl = resolveUri(masterUrl, variantUri);
+  const playlist = await fetchBytes(srv, variantUrl);
+  assert.equal(playlist.status, 200, `variant playlist ${variantUrl}`);
+  const media = parseMedia(playlist.buf.toString('utf8'));
+  const parts = [];
+  const init = await fetchBytes(srv, resolveUri(variantUrl, media.map));
+  assert.equal(init.status, 200, 'init segment');
+  parts.push(init.buf);
+  for (const s of media.segments) {
+    const seg = await fetchBytes(srv, resolveUri(variantUrl, s.uri));
+    assert.equal(seg.status, 200, `segment ${s.uri}`);
+    parts.push(seg.buf);
+  }
+  const file = path.join(dir, `rung-${variantUri.split('/')[0]}-${Date.now()}.mp4`);
+  await fsp.writeFile(file, Buffer.concat(parts));
+  return { file, media, variantUrl };
+}
+
+/** Every file under dir (recursively), relative paths; [] when dir does not exist. */
+export function filesUnder(dir) {
+  if (!fs.existsSync(dir)) return [];
+  const out = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) out.push(path.relative(dir, path.join(entry.path ?? entry.parentPath, entry.name)));
+  }
+  return out.sort();
+}
