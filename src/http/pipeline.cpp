@@ -191,7 +191,8 @@ asio::awaitable<Response> Pipeline::handle(const Request& req, const Peer& peer,
   std::optional<ApiError> error;
   auto match = router_.match(req.method(), ctx.path);
   Response limit_headers;
-  const bool web_request = web_ && !match.route && (req.method() == Verb::get || req.method() == Verb::head) &&
+  const bool web_request = web_ && !match.route &&
+                           (req.method() == Verb::get || req.method() == Verb::head) &&
                            StaticFiles::owns(ctx.path);
   if (web_request) {
     // Static files are CDN traffic: not API-limited (SPEC §5), no token needed.

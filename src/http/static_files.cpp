@@ -1,8 +1,8 @@
 #include "http/static_files.hpp"
 
 #include <filesystem>
-#include <optional>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <vector>
@@ -38,7 +38,9 @@ std::string etag_of(std::string_view body, std::string_view suffix) {
   return "\"" + to_hex(sha256(body)).substr(0, 20) + std::string(suffix) + "\"";
 }
 
-bool ends_with(std::string_view s, std::string_view suffix) { return s.ends_with(suffix); }
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.ends_with(suffix);
+}
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -72,7 +74,8 @@ bool accepts(std::string_view header, std::string_view coding) {
   std::size_t start = 0;
   while (start <= header.size()) {
     const auto comma = header.find(',', start);
-    std::string_view item = header.substr(start, comma == std::string_view::npos ? header.npos : comma - start);
+    std::string_view item =
+        header.substr(start, comma == std::string_view::npos ? header.npos : comma - start);
     start = comma == std::string_view::npos ? header.size() + 1 : comma + 1;
     while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
     const auto semi = item.find(';');
@@ -198,7 +201,8 @@ StaticFiles::~StaticFiles() = default;
 
 bool StaticFiles::owns(std::string_view path) {
   auto under = [&](std::string_view prefix) {
-    return path == prefix || (path.starts_with(prefix) && path.size() > prefix.size() && path[prefix.size()] == '/');
+    return path == prefix ||
+           (path.starts_with(prefix) && path.size() > prefix.size() && path[prefix.size()] == '/');
   };
   return !(under("/api") || under("/media") || under("/ws") || path == "/health" || path == "/ready" ||
            path == "/metrics");

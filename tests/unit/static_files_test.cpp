@@ -54,7 +54,9 @@ class StaticFilesTest : public ::testing::Test {
   std::unique_ptr<StaticFiles> web_;
 };
 
-std::string header(const Response& res, bhttp::field f) { return std::string(res[f]); }
+std::string header(const Response& res, bhttp::field f) {
+  return std::string(res[f]);
+}
 
 TEST_F(StaticFilesTest, root_serves_index_html_that_must_be_revalidated) {
   const auto res = serve("/");
@@ -82,8 +84,8 @@ TEST_F(StaticFilesTest, other_files_revalidate) {
 }
 
 TEST_F(StaticFilesTest, app_routes_fall_back_to_index_html) {
-  for (const char* path : {"/artist/some-band", "/track/5d1f0f7e-1c1b-4b7a-9a43-9b1b9d2f0a11", "/studio",
-                           "/library/"}) {
+  for (const char* path :
+       {"/artist/some-band", "/track/5d1f0f7e-1c1b-4b7a-9a43-9b1b9d2f0a11", "/studio", "/library/"}) {
     const auto res = serve(path);
     EXPECT_EQ(res.result_int(), 200) << path;
     EXPECT_EQ(res.body(), kIndex) << path;
@@ -100,8 +102,8 @@ TEST_F(StaticFilesTest, missing_assets_and_files_are_404_not_html) {
 }
 
 TEST_F(StaticFilesTest, paths_cannot_leave_the_web_root_or_reach_dotfiles) {
-  for (const char* path : {"/../secret.txt", "/%2e%2e/secret.txt", "/assets/..%2f..%2fsecret.txt", "/.env", "/linked.txt",
-                           "/assets/../../secret.txt", "/%2e%2e%2fsecret.txt"}) {
+  for (const char* path : {"/../secret.txt", "/%2e%2e/secret.txt", "/assets/..%2f..%2fsecret.txt", "/.env",
+                           "/linked.txt", "/assets/../../secret.txt", "/%2e%2e%2fsecret.txt"}) {
     const auto res = serve(path);
     EXPECT_NE(res.body(), "outside the web root") << path;
     EXPECT_NE(res.body(), "SECRET=1") << path;
@@ -157,7 +159,8 @@ TEST_F(StaticFilesTest, head_sends_the_length_without_the_body) {
 }
 
 TEST_F(StaticFilesTest, api_media_ops_and_realtime_paths_are_not_the_web_apps) {
-  for (const char* path : {"/api", "/api/artists", "/media/hls/x.m3u8", "/health", "/ready", "/metrics", "/ws"}) {
+  for (const char* path :
+       {"/api", "/api/artists", "/media/hls/x.m3u8", "/health", "/ready", "/metrics", "/ws"}) {
     EXPECT_FALSE(StaticFiles::owns(path)) << path;
   }
   for (const char* path : {"/", "/artist/x", "/apis", "/healthy", "/assets/a.js"}) {

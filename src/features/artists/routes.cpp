@@ -113,7 +113,8 @@ void register_routes(http::Router& router, ArtistsService& s) {
   };
   router.add(Verb::get, "/api/artists/{id}/follow", [&s](Context& ctx) -> awaitable<Response> {
     const auto& who = ctx.require_auth();
-    const bool following = co_await s.is_following(ctx.db(), who, std::string(ctx.param("id")), ctx.consistency_in);
+    const bool following =
+        co_await s.is_following(ctx.db(), who, std::string(ctx.param("id")), ctx.consistency_in);
     co_return http::json_response(200, bj::object{{"following", following}});
   });
   router.add(Verb::post, "/api/artists/{id}/follow", follow(true));

@@ -51,12 +51,13 @@ constexpr Query kAlsoFollow{
     "JOIN artist_profiles a ON a.user_id = c.artist_id ORDER BY c.shared DESC, a.user_id"};
 
 constexpr Query kIsFollowing{"artists_is_following",
-                              "SELECT 1 FROM follows WHERE fan_id = $1::uuid AND artist_id = $2::uuid"};
+                             "SELECT 1 FROM follows WHERE fan_id = $1::uuid AND artist_id = $2::uuid"};
 // A fan's follows: the primary key (fan_id, artist_id) finds them; one fan's list is sorted in memory.
-constexpr Query kFollowing{"artists_following",
-                           "SELECT " MC_PROFILE_COLUMNS
-                           ", count(*) OVER () FROM follows fo JOIN artist_profiles a ON a.user_id = fo.artist_id "
-                           "WHERE fo.fan_id = $1::uuid ORDER BY fo.created_at DESC, fo.artist_id LIMIT $2 OFFSET $3"};
+constexpr Query kFollowing{
+    "artists_following",
+    "SELECT " MC_PROFILE_COLUMNS
+    ", count(*) OVER () FROM follows fo JOIN artist_profiles a ON a.user_id = fo.artist_id "
+    "WHERE fo.fan_id = $1::uuid ORDER BY fo.created_at DESC, fo.artist_id LIMIT $2 OFFSET $3"};
 
 std::vector<std::string> string_array(std::string_view json_text) {
   std::vector<std::string> out;
@@ -148,7 +149,8 @@ awaitable<bool> is_following(db::Cluster& db, std::optional<db::Lsn> token, cons
 }
 
 awaitable<std::pair<std::vector<Profile>, int64_t>> following(db::Cluster& db, std::optional<db::Lsn> token,
-                                                              const std::string& fan_id, int page, int limit) {
+                                                              const std::string& fan_id, int page,
+                                                              int limit) {
   const db::Result r =
       co_await db.read(kFollowing, params(fan_id, limit, static_cast<int64_t>(page - 1) * limit), token);
   std::vector<Profile> out;

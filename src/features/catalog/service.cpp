@@ -278,8 +278,8 @@ awaitable<Written<bool>> CatalogService::like(db::Cluster& db, const AccessClaim
   co_return Written<bool>{on, lsn};
 }
 
-awaitable<bool> CatalogService::is_liked(db::Cluster& db, const AccessClaims& who, const std::string& track_id,
-                                         std::optional<db::Lsn> token) {
+awaitable<bool> CatalogService::is_liked(db::Cluster& db, const AccessClaims& who,
+                                         const std::string& track_id, std::optional<db::Lsn> token) {
   const std::optional<AccessClaims> viewer = who;
   co_await visible_track(db, viewer, track_id, false);
   const bool liked = co_await store::liked(db, token, who.user_id, track_id);

@@ -57,7 +57,8 @@ constexpr Query kTrack{
     "catalog_track", "SELECT " MC_TRACK_COLUMNS
                      ", t.peaks::text FROM tracks t JOIN releases r ON r.id = t.release_id WHERE t.id = $1"};
 
-constexpr Query kLiked{"catalog_liked", "SELECT 1 FROM likes WHERE user_id = $1::uuid AND track_id = $2::uuid"};
+constexpr Query kLiked{"catalog_liked",
+                       "SELECT 1 FROM likes WHERE user_id = $1::uuid AND track_id = $2::uuid"};
 // One user's likes: the primary key (user_id, track_id) finds them; one user's list is sorted in memory.
 constexpr Query kLikedTracks{"catalog_liked_tracks",
                              "SELECT track_id, count(*) OVER () FROM likes WHERE user_id = $1::uuid "
@@ -241,7 +242,8 @@ awaitable<bool> liked(db::Cluster& db, std::optional<db::Lsn> token, const std::
   co_return !r.empty();
 }
 
-awaitable<std::pair<std::vector<std::string>, int64_t>> liked_tracks(db::Cluster& db, std::optional<db::Lsn> token,
+awaitable<std::pair<std::vector<std::string>, int64_t>> liked_tracks(db::Cluster& db,
+                                                                     std::optional<db::Lsn> token,
                                                                      const std::string& user_id, int page,
                                                                      int limit) {
   const db::Result r =

@@ -77,7 +77,8 @@ awaitable<bool> like(db::Transaction& tx, const std::string& user_id, const std:
 awaitable<bool> liked(db::Cluster& db, std::optional<db::Lsn> token, const std::string& user_id,
                       const std::string& track_id);
 // The tracks a user likes, most recent first (a page), and how many there are.
-awaitable<std::pair<std::vector<std::string>, int64_t>> liked_tracks(db::Cluster& db, std::optional<db::Lsn> token,
+awaitable<std::pair<std::vector<std::string>, int64_t>> liked_tracks(db::Cluster& db,
+                                                                     std::optional<db::Lsn> token,
                                                                      const std::string& user_id, int page,
                                                                      int limit);
 // Counts the play unless this listener's last counted play of the track is under 30 minutes old.
