@@ -152,7 +152,7 @@ int serve(int argc, char** argv) {
                                           catalog_service, upload_service, streaming_service,
                                           *payments.memberships, *payments.earnings, *payments.webhooks});
 
-    const http::StaticFiles web_app(config.web_dir);
+    const http::StaticFiles web_app(config.web_dir, config.cdn_url);
     http::Pipeline pipeline(config, router, *limiter, jwt, &web_app);
     http::Server server(config, pipeline, loop_views, contexts);
     server.start();

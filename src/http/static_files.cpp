@@ -150,7 +150,27 @@ std::string_view content_type_for(std::string_view name) {
   return "application/octet-stream";
 }
 
-StaticFiles::StaticFiles(const std::string& root) {
+std::string origin_of(std::string_view url) {
+  const auto scheme = url.find("://");
+  if (scheme == std::string_view::npos) return {};
+  const std::string_view name = url.substr(0, scheme);
+  if (name != "https" && name != "http") return {};
+  const auto host_end = url.find_first_of("/?#", scheme + 3);
+  const std::string_view origin = url.substr(0, host_end);
+  if (origin.size() == scheme + 3) return {};
+  // Anything that could break out of the header value or the directive is refused.
+  for (const char c : origin) {
+    if (c <= ' ' || c == ';' || c == ',' || c == '\'' || c == '"' || c == 0x7f) return {};
+  }
+  return std::string(origin);
+}
+
+StaticFiles::StaticFiles(const std::string& root, const std::string& media_url) {
+  const std::string media = origin_of(media_url);
+  const std::string extra = media.empty() ? "" : " " + media;
+  csp_ = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:" + extra +
+         "; media-src 'self' blob:" + extra + "; worker-src 'self' blob:; connect-src 'self'" + extra +
+         "; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
   std::error_code ec;
   if (root.empty() || !fs::is_directory(root, ec)) {
     log::warn("web app directory not found; only the API is served", {{"web_dir", root}});
@@ -244,7 +264,7 @@ Response StaticFiles::serve(const Request& req, std::string_view raw_path) const
   res.set(bhttp::field::cache_control, file->immutable ? kImmutable : kRevalidate);
   if (file->gzip || file->brotli) res.set(bhttp::field::vary, "Accept-Encoding");
   if (file == index_ || file->content_type.starts_with("text/html")) {
-    res.set("Content-Security-Policy", kContentSecurityPolicy);
+    res.set("Content-Security-Policy", csp_);
   }
   if (etag_matches(req[bhttp::field::if_none_match], variant->etag)) {
     res.result(bhttp::status::not_modified);

@@ -19,8 +19,8 @@ namespace mc::http {
 class StaticFiles {
  public:
   // Loads every regular file under `root`; an absent directory gives an empty set (the API still
-  // runs, and `/` answers 404 with a hint). Throws on an unreadable file.
-  explicit StaticFiles(const std::string& root);
+  // runs, and `/` answers 404 with a hint). Throws on an unreadable file. `media_url` is CDN_URL.
+  explicit StaticFiles(const std::string& root, const std::string& media_url = {});
   ~StaticFiles();
 
   bool empty() const { return files_.empty(); }
@@ -32,12 +32,10 @@ class StaticFiles {
   // The answer for a GET or HEAD of `path` (percent-encoded, without the query).
   Response serve(const Request& req, std::string_view path) const;
 
-  // Content-Security-Policy for the app's pages: scripts, styles and media from this origin only
-  // (blob: for the MediaSource that hls.js plays through, and its worker).
-  static constexpr std::string_view kContentSecurityPolicy =
-      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-      "media-src 'self' blob:; worker-src 'self' blob:; connect-src 'self'; font-src 'self'; "
-      "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+  // Content-Security-Policy of the app's pages: scripts and styles from this origin only; media,
+  // images and fetches also from `media_origin` (the CDN in front of /media, when there is one), and
+  // blob: for the MediaSource and worker hls.js plays through.
+  const std::string& content_security_policy() const { return csp_; }
 
  private:
   struct File;
@@ -45,7 +43,11 @@ class StaticFiles {
 
   std::unordered_map<std::string, std::unique_ptr<File>> files_;  // "/assets/x.js" → file
   const File* index_ = nullptr;
+  std::string csp_;
 };
+
+// "https://cdn.example.com" for "https://cdn.example.com/media/x"; empty for anything else.
+std::string origin_of(std::string_view url);
 
 // Exposed for tests: the MIME type for a file name, by extension.
 std::string_view content_type_for(std::string_view name);

@@ -176,6 +176,25 @@ TEST_F(StaticFilesTest, a_missing_build_serves_nothing_but_says_so) {
   EXPECT_NE(res.body().find("not built"), std::string::npos);
 }
 
+TEST_F(StaticFilesTest, a_cdn_for_media_is_allowed_for_media_images_and_fetches_only) {
+  const StaticFiles with_cdn((dir_ / "dist").string(), "https://cdn.example.com/media");
+  const auto res = with_cdn.serve(get("/"), "/");
+  const std::string csp(res["Content-Security-Policy"]);
+  EXPECT_NE(csp.find("media-src 'self' blob: https://cdn.example.com;"), std::string::npos) << csp;
+  EXPECT_NE(csp.find("connect-src 'self' https://cdn.example.com;"), std::string::npos) << csp;
+  EXPECT_NE(csp.find("script-src 'self';"), std::string::npos) << csp;
+  EXPECT_EQ(serve("/")["Content-Security-Policy"].find("cdn"), std::string_view::npos);
+}
+
+TEST(OriginOf, keeps_scheme_host_and_port_and_refuses_the_rest) {
+  EXPECT_EQ(origin_of("https://cdn.example.com/media/x?y"), "https://cdn.example.com");
+  EXPECT_EQ(origin_of("http://127.0.0.1:9000"), "http://127.0.0.1:9000");
+  EXPECT_EQ(origin_of(""), "");
+  EXPECT_EQ(origin_of("ftp://x"), "");
+  EXPECT_EQ(origin_of("https://"), "");
+  EXPECT_EQ(origin_of("https://evil.com; script-src *"), "");
+}
+
 TEST(ContentTypes, by_extension) {
   EXPECT_EQ(content_type_for("a.js"), "text/javascript; charset=utf-8");
   EXPECT_EQ(content_type_for("a.woff2"), "font/woff2");
