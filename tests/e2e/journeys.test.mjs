@@ -289,6 +289,23 @@ describe('browsing, accounts and the studio', () => {
     }
   });
 
+  test('tabs of one browser share the session; reloading them together never reuses a refresh token', async () => {
+    const s = await session();
+    try {
+      await logIn(s, listener);
+      const second = await s.newTab();
+      await second.goto('/library');
+      for (let round = 0; round < 3; round++) {
+        await Promise.all([s.page.reload(), second.reload()]);
+        for (const p of [s.page, second]) await p.getByRole('link', { name: `@${listener.username}` }).waitFor();
+      }
+      await second.getByRole('heading', { level: 1, name: 'Your library' }).waitFor();
+      assertClean(s, 'two tabs');
+    } finally {
+      await s.close();
+    }
+  });
+
   test('keyboard: the skip link comes first and moves focus to the content; the menu works at phone width', async () => {
     const s = await session(PHONE);
     const { page } = s;

@@ -37,10 +37,30 @@ export async function launchBrowser() {
  */
 export async function openPage(browser, baseUrl, { viewport = DESKTOP } = {}) {
   const context = await browser.newContext({ baseURL: baseUrl, viewport });
-  const page = await context.newPage();
-  const problems = [];
-  const allowed = [];
-  const requests = [];
+  const session = {
+    context,
+    problems: [],
+    allowed: [],
+    requests: [],
+    allow(re) {
+      session.allowed.push(re);
+    },
+    /** Another tab of the same browser profile (shared storage), watched like the first. */
+    async newTab() {
+      const page = await context.newPage();
+      watch(session, page);
+      return page;
+    },
+    async close() {
+      await context.close();
+    },
+  };
+  session.page = await session.newTab();
+  return session;
+}
+
+function watch(session, page) {
+  const { problems, allowed, requests } = session;
   page.on('console', (m) => {
     if (m.type() !== 'error') return;
     const text = m.text();
@@ -64,18 +84,6 @@ export async function openPage(browser, baseUrl, { viewport = DESKTOP } = {}) {
     if (allowed.some((re) => re.test(r.url()))) return;
     problems.push(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`);
   });
-  return {
-    context,
-    page,
-    problems,
-    requests,
-    allow(re) {
-      allowed.push(re);
-    },
-    async close() {
-      await context.close();
-    },
-  };
 }
 
 /** Fails with every problem the page met so far (and forgets them). */

@@ -38,24 +38,36 @@ export const onTokensChanged = (l: () => void) => {
   return () => listeners.delete(l);
 };
 
-export async function refreshSession(): Promise<boolean> {
+// Refresh tokens rotate and a reused one revokes the whole session, so tabs must never refresh
+// with the same token: refreshes are serialised across tabs (Web Locks), and each one reads the
+// newest token from storage once it holds the lock.
+async function rotate(): Promise<boolean> {
   const refreshToken = localStorage.getItem(REFRESH_KEY);
   if (!refreshToken) return false;
+  try {
+    const res = await fetch('/api/auth/refresh', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ refreshToken }),
+    });
+    if (!res.ok) {
+      // Another tab may have logged out or rotated meanwhile: only drop what we sent.
+      if (localStorage.getItem(REFRESH_KEY) === refreshToken) setTokens(null);
+      return false;
+    }
+    setTokens((await res.json()) as Tokens);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function refreshSession(): Promise<boolean> {
+  if (!localStorage.getItem(REFRESH_KEY)) return false;
   refreshInFlight ??= (async () => {
     try {
-      const res = await fetch('/api/auth/refresh', {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ refreshToken }),
-      });
-      if (!res.ok) {
-        setTokens(null);
-        return false;
-      }
-      setTokens((await res.json()) as Tokens);
-      return true;
-    } catch {
-      return false;
+      if (navigator.locks) return await navigator.locks.request('mc.refresh', rotate);
+      return await rotate();
     } finally {
       refreshInFlight = null;
     }
