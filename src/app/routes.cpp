@@ -16,6 +16,7 @@ void register_all_routes(http::Router& router, const RouteDeps& deps) {
   artists::register_routes(router, deps.artists);
   catalog::register_routes(router, deps.catalog);
   catalog::register_upload_routes(router, deps.uploads, deps.config);
+  artists::register_image_routes(router, deps.images);
   streaming::register_routes(router, deps.streaming);
   memberships::register_routes(router, deps.memberships, deps.webhooks);
   earnings::register_routes(router, deps.earnings);

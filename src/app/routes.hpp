@@ -3,6 +3,7 @@
 
 #include "core/config.hpp"
 #include "features/accounts/service.hpp"
+#include "features/artists/images.hpp"
 #include "features/artists/service.hpp"
 #include "features/catalog/service.hpp"
 #include "features/catalog/upload_service.hpp"
@@ -22,6 +23,7 @@ struct RouteDeps {
   artists::ArtistsService& artists;
   catalog::CatalogService& catalog;
   catalog::UploadService& uploads;
+  artists::ImageService& images;
   streaming::StreamingService& streaming;
   memberships::MembershipsService& memberships;
   earnings::EarningsService& earnings;

@@ -146,10 +146,11 @@ int serve(int argc, char** argv) {
     catalog::CatalogService catalog_service(artists_service);
     catalog::UploadService upload_service(catalog_service, *storage, config);
     streaming::StreamingService streaming_service(catalog_service, *storage, config);
+    artists::ImageService image_service(artists_service, *storage);
     PaymentsStack payments = make_payments(config, artists_service);
     log::info("payments", {{"provider", std::string(payments.provider->name())}});
     register_all_routes(router, RouteDeps{config, draining, accounts_service, artists_service,
-                                          catalog_service, upload_service, streaming_service,
+                                          catalog_service, upload_service, image_service, streaming_service,
                                           *payments.memberships, *payments.earnings, *payments.webhooks});
 
     const http::StaticFiles web_app(config.web_dir, config.cdn_url);

@@ -49,15 +49,12 @@ Pipeline::Pipeline(const Config& config, const Router& router, cache::RateLimite
                    const JwtCodec& jwt, const StaticFiles* web)
     : config_(config), router_(router), limiter_(limiter), jwt_(jwt), web_(web) {}
 
-std::size_t Pipeline::body_limit(Verb method, std::string_view target) const {
+Pipeline::BodyPolicy Pipeline::body_policy(Verb method, std::string_view target) const {
   const auto m = router_.match(method, path_of(target));
-  if (m.route && m.route->options.body_limit) return m.route->options.body_limit;
-  return config_.json_body_limit;
-}
-
-bool Pipeline::spools_body(Verb method, std::string_view target) const {
-  const auto m = router_.match(method, path_of(target));
-  return m.route && m.route->options.spool_body;
+  BodyPolicy p;
+  p.limit = m.route && m.route->options.body_limit ? m.route->options.body_limit : config_.json_body_limit;
+  p.spool = m.route && m.route->options.spool_body;
+  return p;
 }
 
 std::optional<ApiError> Pipeline::admit_upload(const Request& req, const Peer& peer, const Loop& loop) {

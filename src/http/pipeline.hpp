@@ -26,9 +26,12 @@ class Pipeline {
   Pipeline(const Config& config, const Router& router, cache::RateLimiter& limiter, const JwtCodec& jwt,
            const StaticFiles* web = nullptr);
 
-  std::size_t body_limit(Verb method, std::string_view target) const;
-  // Whether the route spools its body to disk (uploads).
-  bool spools_body(Verb method, std::string_view target) const;
+  // How a request's body is read: its size limit, and whether it is spooled to disk (uploads).
+  struct BodyPolicy {
+    std::size_t limit = 0;
+    bool spool = false;
+  };
+  BodyPolicy body_policy(Verb method, std::string_view target) const;
   // For spooling routes, on the headers alone: a bearer token is required and, for uploads, the
   // caller's upload budget is spent. The refusal to send instead of reading the body, if any.
   std::optional<ApiError> admit_upload(const Request& req, const Peer& peer, const Loop& loop);

@@ -47,12 +47,10 @@ std::string MediaUrlSigner::query(const MediaGrant& g) const {
   return "r=" + rungs_text(g.rungs) + "&e=" + std::to_string(g.expires) + "&s=" + signature(g);
 }
 
-std::optional<MediaGrant> MediaUrlSigner::verify(std::string_view path, std::string_view query,
-                                                 std::int64_t now) const {
+std::optional<MediaGrant> MediaUrlSigner::parse(std::string_view query) const {
   const auto r = param(query, "r");
   const auto e = param(query, "e");
-  const auto s = param(query, "s");
-  if (!r || !e || !s) return std::nullopt;
+  if (!r || !e || !param(query, "s")) return std::nullopt;
   MediaGrant g;
   if (!parse_int(*e, g.expires)) return std::nullopt;
   std::string_view rest = *r;
@@ -64,6 +62,20 @@ std::optional<MediaGrant> MediaUrlSigner::verify(std::string_view path, std::str
     if (comma == std::string_view::npos) break;
     rest.remove_prefix(comma + 1);
   }
+  return g;
+}
+
+std::optional<MediaGrant> MediaUrlSigner::verify_scope(std::string_view scope, std::string_view query,
+                                                       std::int64_t now) const {
+  auto g = parse(query);
+  if (!g) return std::nullopt;
+  g->scope = std::string(scope);
+  if (!constant_time_equal(signature(*g), *param(query, "s")) || g->expires <= now) return std::nullopt;
+  return g;
+}
+
+std::optional<MediaGrant> MediaUrlSigner::verify(std::string_view path, std::string_view query,
+                                                 std::int64_t now) const {
   // The scope is the path itself or one of its enclosing directories (ending in '/'); the
   // signature says which.
   std::vector<std::string_view> scopes{path};
@@ -72,11 +84,7 @@ std::optional<MediaGrant> MediaUrlSigner::verify(std::string_view path, std::str
     scopes.push_back(path.substr(0, slash + 1));
   }
   for (const auto scope : scopes) {
-    g.scope = std::string(scope);
-    if (constant_time_equal(signature(g), *s)) {
-      if (g.expires <= now) return std::nullopt;
-      return g;
-    }
+    if (auto g = verify_scope(scope, query, now)) return g;
   }
   return std::nullopt;
 }

@@ -29,9 +29,13 @@ class MediaUrlSigner {
   // The grant a request's query proves for `path`, or nullopt: bad or missing signature, a path
   // outside the signed scope, or expired at `now`.
   std::optional<MediaGrant> verify(std::string_view path, std::string_view query, std::int64_t now) const;
+  // The same for a caller that knows the scope the URL must have been signed for (one HMAC).
+  std::optional<MediaGrant> verify_scope(std::string_view scope, std::string_view query,
+                                         std::int64_t now) const;
 
  private:
   std::string signature(const MediaGrant& grant) const;
+  std::optional<MediaGrant> parse(std::string_view query) const;
   std::string secret_;
 };
 

@@ -288,3 +288,23 @@ test('spooled upload files never outlive their request', async () => {
   assert.deepEqual(filesUnder(spoolDir()), []);
   assert.ok(fs.existsSync(mediaDir()));
 });
+
+test('a new upload replaces the audio: new version, old original and segments removed', async () => {
+  const trackId = expectStatus(await api.json('POST', `/api/releases/${releaseId}/tracks`, {
+    token: artist.token, body: { title: 'Replaced' },
+  }), 201).id;
+  const first = await makeAudio(dir, 'wav', 2, { frequency: 700 });
+  expectStatus(await uploadMultipart(srv, artist.token, first, { trackId }), 202);
+  await waitForTrack(api, artist.token, trackId);
+  const v1 = (await srv.pool.query('SELECT original_key, media_version FROM tracks WHERE id = $1', [trackId])).rows[0];
+  const second = await makeAudio(dir, 'mp3', 3, { frequency: 800 });
+  expectStatus(await uploadMultipart(srv, artist.token, second, { trackId }), 202);
+  const done = await waitForTrack(api, artist.token, trackId, { until: (t) => t.status === 'ready' && Math.abs(t.durationS - 3) < 0.1 });
+  assert.equal(done.status, 'ready');
+  const v2 = (await srv.pool.query('SELECT original_key, media_version FROM tracks WHERE id = $1', [trackId])).rows[0];
+  assert.equal(v2.media_version, v1.media_version + 1);
+  assert.ok(!fs.existsSync(path.join(mediaDir(), v1.original_key)), 'the first original is gone');
+  assert.ok(fs.existsSync(path.join(mediaDir(), v2.original_key)));
+  const versions = fs.readdirSync(path.join(mediaDir(), 'hls', trackId));
+  assert.deepEqual(versions, [`v${v2.media_version}`], 'only the current version is kept');
+});

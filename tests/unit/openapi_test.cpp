@@ -39,11 +39,12 @@ std::set<std::string> router_operations() {
   catalog::UploadService uploads(catalog, *storage, config);
   config.media_url_secret = "x-media-secret-x-media-secret-x-media";
   streaming::StreamingService streaming(catalog, *storage, config);
+  artists::ImageService images(artists, *storage);
   config.stripe_webhook_secret = "whsec_openapi_test";
   app::PaymentsStack payments = app::make_payments(config, artists);
   std::atomic<bool> draining{false};
   http::Router router;
-  app::register_all_routes(router, app::RouteDeps{config, draining, accounts, artists, catalog, uploads, streaming,
+  app::register_all_routes(router, app::RouteDeps{config, draining, accounts, artists, catalog, uploads, images, streaming,
                                                   *payments.memberships, *payments.earnings, *payments.webhooks});
   std::set<std::string> out;
   for (const auto* r : router.routes()) {

@@ -6,6 +6,7 @@
 #include "events/outbox.hpp"
 #include "features/artists/genres.hpp"
 #include "features/memberships/tiers.hpp"
+#include "media/images.hpp"
 
 namespace mc::artists {
 namespace bj = boost::json;
@@ -13,6 +14,16 @@ namespace bj = boost::json;
 namespace {
 bj::value opt(const std::optional<std::string>& v) {
   return v ? bj::value(*v) : bj::value(nullptr);
+}
+
+// The URL of each standard size under an image prefix ("images/<artist>/avatar-…/"), by width.
+bj::value image_urls(const std::optional<std::string>& prefix, media::ImageKind kind) {
+  if (!prefix || !prefix->ends_with('/')) return nullptr;
+  bj::object urls;
+  for (const auto& size : media::standard_sizes(kind)) {
+    urls[std::to_string(size.width)] = "/media/" + *prefix + std::to_string(size.width) + ".jpg";
+  }
+  return urls;
 }
 }  // namespace
 
@@ -28,6 +39,8 @@ bj::object to_json(const store::Profile& p) {
           {"links", bj::parse(p.links_json)},
           {"avatarKey", opt(p.avatar_key)},
           {"bannerKey", opt(p.banner_key)},
+          {"avatar", image_urls(p.avatar_key, media::ImageKind::avatar)},
+          {"banner", image_urls(p.banner_key, media::ImageKind::banner)},
           {"followerCount", p.followers},
           {"subscriberCount", p.subscribers},
           {"createdAt", p.created_at}};

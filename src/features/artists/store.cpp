@@ -85,6 +85,16 @@ bool is_uuid(std::string_view s) {
   return true;
 }
 
+// The previous key comes from a join evaluated before the update (a CTE would run lazily, after it).
+constexpr Query kSetAvatar{"artists_set_avatar",
+                           "UPDATE artist_profiles a SET avatar_key = $2 FROM (SELECT avatar_key AS previous "
+                           "FROM artist_profiles WHERE user_id = $1 FOR UPDATE) p WHERE a.user_id = $1 "
+                           "RETURNING p.previous"};
+constexpr Query kSetBanner{"artists_set_banner",
+                           "UPDATE artist_profiles a SET banner_key = $2 FROM (SELECT banner_key AS previous "
+                           "FROM artist_profiles WHERE user_id = $1 FOR UPDATE) p WHERE a.user_id = $1 "
+                           "RETURNING p.previous"};
+
 }  // namespace
 
 awaitable<std::optional<Profile>> find(db::Cluster& db, std::optional<db::Lsn> token,
@@ -140,6 +150,13 @@ awaitable<std::vector<Profile>> fans_also_follow(db::Cluster& db, const std::str
   out.reserve(static_cast<std::size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) out.push_back(profile_from(r, i));
   co_return out;
+}
+
+awaitable<std::optional<std::string>> set_image(db::Transaction& tx, const std::string& artist_id,
+                                                bool banner, const std::string& prefix) {
+  const db::Result r = co_await tx.exec(banner ? kSetBanner : kSetAvatar, db::params(artist_id, prefix));
+  if (r.empty()) co_return std::nullopt;
+  co_return r.opt_str(0, 0);
 }
 
 awaitable<bool> is_following(db::Cluster& db, std::optional<db::Lsn> token, const std::string& fan_id,

@@ -54,6 +54,9 @@ awaitable<std::optional<Profile>> find(db::Cluster& db, std::optional<db::Lsn> t
                                        const std::string& id_or_slug);
 awaitable<std::pair<std::vector<Profile>, int64_t>> list(db::Cluster& db, const ListQuery& q);
 awaitable<bool> update(db::Transaction& tx, const std::string& artist_id, const ProfileUpdate& u);
+// Points the artist's avatar or banner at new renditions; returns the previous prefix, if any.
+awaitable<std::optional<std::string>> set_image(db::Transaction& tx, const std::string& artist_id, bool banner,
+                                                const std::string& prefix);
 awaitable<bool> follow(db::Transaction& tx, const std::string& fan_id, const std::string& artist_id);
 awaitable<bool> unfollow(db::Transaction& tx, const std::string& fan_id, const std::string& artist_id);
 awaitable<std::vector<FanEntry>> followers(db::Cluster& db, std::optional<db::Lsn> token,

@@ -14,10 +14,10 @@ constexpr Query kLockTrack{"media_lock_track",
                            "SELECT id, artist_id, status FROM tracks WHERE id = $1 FOR UPDATE"};
 constexpr Query kStartProcessing{
     "media_start_processing",
-    "WITH old AS (SELECT original_key FROM tracks WHERE id = $1) "
-    "UPDATE tracks SET status = 'processing', progress = 0, media_version = media_version + 1, "
+    "UPDATE tracks t SET status = 'processing', progress = 0, media_version = t.media_version + 1, "
     "original_key = $2, original_format = $3, processing_error = NULL, rungs = '{}', updated_at = now() "
-    "WHERE id = $1 RETURNING media_version, (SELECT original_key FROM old)"};
+    "FROM (SELECT original_key AS previous FROM tracks WHERE id = $1 FOR UPDATE) p "
+    "WHERE t.id = $1 RETURNING t.media_version, p.previous"};
 constexpr Query kProcessingTrack{
     "media_processing_track",
     "SELECT t.artist_id, t.status, t.media_version, t.original_key, t.original_format, "

@@ -24,7 +24,8 @@ constexpr std::size_t kChunkLimit = std::size_t{64} << 20;
 constexpr std::size_t kMultipartOverhead = std::size_t{80} << 10;
 
 http::UploadSpool& spooled(const Context& ctx) {
-  if (!ctx.upload) throw ApiError(500, "internal_error", "The upload was not spooled");
+  // No body at all: nothing was spooled.
+  if (!ctx.upload) throw ApiError(415, "unsupported_media_type", "Send the upload in the request body");
   return *ctx.upload;
 }
 

@@ -122,7 +122,8 @@ awaitable<db::Written<bj::object>> UploadService::accept(db::Cluster& db, const 
   if (refused) throw *refused;
 
   const std::string format(media::to_string(probe->format));
-  const std::string key = "originals/" + who.user_id + "/" + fast_random_hex(16) + "." + extension_for(format);
+  const std::string key =
+      "originals/" + who.user_id + "/" + fast_random_hex(16) + "." + extension_for(format);
   auto store_job = [this, key, path = file.path, mime = mime_for(format)] {
     storage_.put_file(key, path, mime, "private, max-age=0");
   };

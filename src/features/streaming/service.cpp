@@ -19,6 +19,7 @@ using memberships::Tier;
 namespace {
 
 constexpr std::size_t kCacheBytes = std::size_t{256} << 20;
+constexpr std::size_t kMaxLocalSegments = 200000;
 constexpr std::int64_t kDownloadTtl = 24 * 3600;
 constexpr std::int64_t kExpiryGranularity = 300;  // grants share URLs within 5 minutes: better caching
 constexpr std::uint64_t kMaxBufferedRange = 64ull << 20;
@@ -262,9 +263,43 @@ awaitable<std::shared_ptr<const std::string>> StreamingService::object(const std
   co_return data;
 }
 
+awaitable<http::Response> StreamingService::segment(const std::string& key) {
+  // Local files go out with sendfile, without being read here; remote ones from the cache.
+  std::optional<std::pair<std::string, std::uint64_t>> local;
+  {
+    std::lock_guard lock(local_mutex_);
+    if (auto it = local_segments_.find(key); it != local_segments_.end()) local = it->second;
+  }
+  if (!local) {
+    if (auto path = storage_.local_path(key)) {
+      std::error_code ec;
+      const auto size = std::filesystem::file_size(*path, ec);
+      if (!ec) {
+        local.emplace(path->string(), size);
+        std::lock_guard lock(local_mutex_);
+        if (local_segments_.size() >= kMaxLocalSegments) local_segments_.clear();
+        local_segments_.emplace(key, *local);
+      }
+    }
+  }
+  if (local) {
+    http::Response res = http::text_response(200, "", "audio/mp4");
+    res.set(http::kSendFileHeader, "0 " + std::to_string(local->second) + " " + local->first);
+    co_return res;
+  }
+  const auto data = co_await object(key, true);
+  co_return http::text_response(200, *data, "audio/mp4");
+}
+
 awaitable<http::Response> StreamingService::serve_hls(std::string path, std::string query) {
-  const auto g = signer_.verify(path, query, unix_now());
-  if (!g || !g->scope.ends_with('/') || !g->scope.starts_with("/media/hls/")) throw bad_link();
+  // The scope of an HLS grant is the track version's prefix: /media/hls/<track>/v<n>/.
+  std::size_t scope_end = 0;
+  for (int slashes = 0; slashes < 5 && scope_end != std::string::npos; ++slashes) {
+    scope_end = path.find('/', scope_end + (slashes ? 1 : 0));
+  }
+  if (scope_end == std::string::npos) throw bad_link();
+  const auto g = signer_.verify_scope(path.substr(0, scope_end + 1), query, unix_now());
+  if (!g) throw bad_link();
   const std::string key = path.substr(std::string_view("/media/").size());
   const std::string rel = path.substr(g->scope.size());
   try {
@@ -293,12 +328,12 @@ awaitable<http::Response> StreamingService::serve_hls(std::string path, std::str
       if (rung == 0 || !contains(g->rungs, rung)) {
         throw ApiError(403, "rung_not_allowed", "This link does not include that quality");
       }
-      const auto data = co_await object(key, true);
       if (rel.ends_with(".m3u8")) {
+        const auto data = co_await object(key, true);
         res = http::text_response(200, sign_media_playlist(*data, query), kPlaylistType);
         res->set(http::bhttp::field::cache_control, "private, max-age=3600");
       } else {
-        res = http::text_response(200, *data, "audio/mp4");
+        res = co_await segment(key);
         res->set(http::bhttp::field::cache_control, kImmutable);
       }
     }
@@ -366,7 +401,8 @@ awaitable<http::Response> StreamingService::serve_artwork(std::string path) {
   std::shared_ptr<const std::string> data;
   bool missing = false;
   try {
-    data = co_await object(key, true);
+    // Not cached: a replaced image must stop being served once its files are gone.
+    data = co_await object(key, false);
   } catch (const media::StorageNotFound&) {
     missing = true;
   }

@@ -59,6 +59,7 @@ class StreamingService {
 
  private:
   std::string url_for(const std::string& path, const media::MediaGrant& grant) const;
+  boost::asio::awaitable<http::Response> segment(const std::string& key);
   boost::asio::awaitable<std::shared_ptr<const std::string>> object(const std::string& key, bool cacheable);
 
   catalog::CatalogService& catalog_;
@@ -66,6 +67,10 @@ class StreamingService {
   const Config& config_;
   media::MediaUrlSigner signer_;
   MediaCache cache_;
+  // Segments kept as local files: where each is and its size (immutable), so serving one costs no
+  // filesystem lookup before sendfile.
+  std::mutex local_mutex_;
+  std::unordered_map<std::string, std::pair<std::string, std::uint64_t>> local_segments_;
 };
 
 }  // namespace mc::streaming
