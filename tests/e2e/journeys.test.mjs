@@ -30,6 +30,8 @@ let server;
 let browser;
 let audioFile;
 let largeAudioFile;
+let avatarFile;
+let bannerFile;
 let offeredPaths = new Set();
 const state = {}; // what one journey leaves for the next
 
@@ -59,6 +61,14 @@ function makeLargeAudio() {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mc-e2e-audio-')), 'opening.wav');
   execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i',
     'sine=frequency=262:duration=60', '-ac', '2', '-ar', '44100', '-c:a', 'pcm_s16le', file]);
+  return file;
+}
+
+// Pictures for the profile: a square avatar and a wide banner, as PNG.
+function makeImage(name, size) {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mc-e2e-image-')), name);
+  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i',
+    `testsrc2=size=${size}:duration=1`, '-frames:v', '1', file]);
   return file;
 }
 
@@ -97,6 +107,8 @@ before(async () => {
   assert.ok(fs.existsSync(path.join(WEB_DIR, 'index.html')), `web app not built at ${WEB_DIR} (cd web && npm run build)`);
   audioFile = makeAudio();
   largeAudioFile = makeLargeAudio();
+  avatarFile = makeImage('avatar.png', '600x600');
+  bannerFile = makeImage('banner.png', '1600x400');
   server = await startServer({ name: 'e2e', env: { WEB_DIR, PUBLIC_URL: (s) => s.baseUrl } });
   const spec = await (await fetch(`${server.baseUrl}/api/openapi.json`)).json();
   offeredPaths = new Set(Object.keys(spec.paths));
@@ -106,7 +118,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.stop();
-  for (const f of [audioFile, largeAudioFile]) if (f) fs.rmSync(path.dirname(f), { recursive: true, force: true });
+  for (const f of [audioFile, largeAudioFile, avatarFile, bannerFile]) if (f) fs.rmSync(path.dirname(f), { recursive: true, force: true });
 });
 
 // A page at both widths, after checking it fits 375 px.
@@ -123,7 +135,7 @@ describe('browsing, accounts and the studio', () => {
   const RELEASE = 'Night Drive';
   const shared = {};
 
-  test('an artist signs up, edits the profile, creates a release, orders its tracks, uploads a large file in resumable chunks and publishes', async () => {
+  test('an artist signs up, edits the profile and its images, creates a release, orders its tracks, uploads a large file in resumable chunks and publishes', async () => {
     const s = await session();
     const { page } = s;
     try {
@@ -135,6 +147,16 @@ describe('browsing, accounts and the studio', () => {
       await page.getByLabel('Country (2 letters)').fill('GB');
       await page.getByRole('button', { name: 'Save profile' }).click();
       await page.getByText('Profile saved.').waitFor();
+      await page.getByLabel('Avatar image').setInputFiles(avatarFile);
+      await page.getByText('Avatar updated.').waitFor();
+      await page.getByLabel('Banner image').setInputFiles(bannerFile);
+      await page.getByText('Banner updated.').waitFor();
+      const loaded = (sel) => page.waitForFunction((q) => {
+        const img = document.querySelector(q);
+        return img && img.complete && img.naturalWidth > 0;
+      }, sel);
+      await loaded('img.avatar');
+      await loaded('[data-testid="banner-preview"]');
       await capture(s, 'studio-profile');
 
       await page.getByRole('link', { name: 'Tiers' }).click();
@@ -216,6 +238,8 @@ describe('browsing, accounts and the studio', () => {
       assert.match(await hidden.getByTestId('lock-teaser').textContent(), /Support as Supporter to unlock/);
       assert.equal(await hidden.getByRole('button', { name: /^Play/ }).count(), 0, 'a locked track has no play button');
       assert.equal(await page.getByTestId('track-row').filter({ hasText: 'Opening' }).getByTestId('lock-teaser').count(), 0);
+      await page.waitForFunction(() => [...document.querySelectorAll('img.banner, img.avatar')]
+        .filter((i) => i.complete && i.naturalWidth > 0).length === 2);
       await page.getByRole('button', { name: 'Follow' }).click();
       await page.getByRole('button', { name: 'Following' }).waitFor();
       assert.equal(await page.getByTestId('follower-count').textContent(), '1');

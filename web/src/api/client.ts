@@ -190,6 +190,13 @@ export function upload<T>(path: string, form: FormData, onProgress: (fraction: n
   return xhr<T>('POST', path, form, {}, (loaded) => onProgress(Math.min(1, loaded / Math.max(1, total))));
 }
 
+// A file as the raw body of a PUT (images), with progress.
+export function putFile<T>(path: string, file: File, onProgress: (fraction: number) => void): Promise<T> {
+  return xhr<T>('PUT', path, file, { 'Content-Type': file.type || 'application/octet-stream' }, (loaded) =>
+    onProgress(Math.min(1, loaded / Math.max(1, file.size))),
+  );
+}
+
 // Files above this go through the resumable protocol, in chunks of this size: a dropped connection
 // costs one chunk, not the whole file.
 export const CHUNK_BYTES = 8 << 20;

@@ -18,6 +18,8 @@ export type User = {
 
 export type AuthResult = { token: string; refreshToken: string; user: User };
 
+export type ImageUrls = Record<string, string>;
+
 export type Tier = { tier: TierName; rank: number; priceCents: number; currency: string; perks: string[] };
 
 export type ArtistProfile = {
@@ -30,6 +32,8 @@ export type ArtistProfile = {
   links?: { label: string; url: string }[];
   avatarKey?: string | null;
   bannerKey?: string | null;
+  avatar?: ImageUrls | null; // URL by width: avatars 64–512 px squares
+  banner?: ImageUrls | null; // banners 640, 1280, 1920 px wide (4:1)
   followerCount: number;
   subscriberCount: number;
   createdAt?: string;

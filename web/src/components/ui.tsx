@@ -93,9 +93,7 @@ export function TierBadge({ tier }: { tier: TierName }) {
 export function ArtistCard({ artist }: { artist: ArtistProfile }) {
   return (
     <li className="card artist-card">
-      <div className="avatar" aria-hidden="true">
-        {artist.stageName.slice(0, 1).toUpperCase()}
-      </div>
+      <Avatar artist={artist} size="small" />
       <div>
         <Link to={`/artist/${artist.slug}`} className="card__title">
           {artist.stageName}
@@ -130,4 +128,26 @@ export function useTitle(title: string) {
   useEffect(() => {
     document.title = title ? `${title} · MusicConnect` : 'MusicConnect';
   }, [title]);
+}
+
+// srcset from the API's {width: url} map.
+export function srcSet(urls: Record<string, string>): string {
+  return Object.entries(urls)
+    .map(([w, u]) => `${u} ${w}w`)
+    .join(', ');
+}
+
+// The artist's picture, or their initial on a gradient when they have none.
+export function Avatar({ artist, size }: { artist: Pick<ArtistProfile, 'stageName' | 'avatar'>; size: 'small' | 'large' }) {
+  const px = size === 'large' ? 96 : 48;
+  if (artist.avatar && Object.keys(artist.avatar).length) {
+    const urls = artist.avatar;
+    const fallback = urls['128'] ?? Object.values(urls)[0];
+    return <img className={`avatar avatar--${size}`} src={fallback} srcSet={srcSet(urls)} sizes={`${px}px`} width={px} height={px} alt="" />;
+  }
+  return (
+    <div className={`avatar avatar--${size}`} aria-hidden="true">
+      {artist.stageName.slice(0, 1).toUpperCase()}
+    </div>
+  );
 }

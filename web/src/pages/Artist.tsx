@@ -4,7 +4,7 @@ import { del, errorMessage, get, post } from '../api/client';
 import { TIER_LABEL, TIER_RANK, formatPrice, type ArtistContent, type ArtistDetail, type TierName } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
 import { TrackList } from '../components/TrackList';
-import { ErrorBox, Loading, LockBadge, TierBadge, useAsync, useTitle } from '../components/ui';
+import { Avatar, ErrorBox, Loading, LockBadge, TierBadge, srcSet, useAsync, useTitle } from '../components/ui';
 import { useFollowing } from '../api/following';
 
 export function ArtistPage() {
@@ -43,10 +43,11 @@ export function ArtistPage() {
 
   return (
     <>
+      {a.banner && Object.keys(a.banner).length > 0 && (
+        <img className="banner" src={a.banner['1280'] ?? Object.values(a.banner)[0]} srcSet={srcSet(a.banner)} sizes="(max-width: 72rem) 100vw, 72rem" alt="" />
+      )}
       <section className="artist-hero">
-        <div className="avatar avatar--large" aria-hidden="true">
-          {a.stageName.slice(0, 1).toUpperCase()}
-        </div>
+        <Avatar artist={a} size="large" />
         <div>
           <h1>{a.stageName}</h1>
           <p className="muted">

@@ -1,9 +1,9 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
-import { ApiError, errorMessage, get, put } from '../api/client';
+import { ApiError, errorMessage, get, put, putFile } from '../api/client';
 import type { ArtistDetail } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
-import { ErrorBox, Field, Loading, Notice, useAsync } from '../components/ui';
+import { Avatar, ErrorBox, Field, Loading, Notice, srcSet, useAsync } from '../components/ui';
 
 export function ProfilePanel() {
   const { user } = useAuth();
@@ -67,6 +67,19 @@ export function ProfilePanel() {
         Public page: <Link to={`/artist/${artist.data.slug}`}>/artist/{artist.data.slug}</Link> · {artist.data.followerCount} followers ·{' '}
         {artist.data.subscriberCount} subscribers
       </p>
+      <section className="card form" aria-labelledby="images-h">
+        <h2 id="images-h">Images</h2>
+        <ImageInput kind="avatar" label="Avatar image" hint="Square crop; shown up to 512 px." onDone={artist.reload}>
+          <Avatar artist={artist.data} size="large" />
+        </ImageInput>
+        <ImageInput kind="banner" label="Banner image" hint="4:1 crop; shown up to 1920 px wide." onDone={artist.reload}>
+          {artist.data.banner && Object.keys(artist.data.banner).length > 0 ? (
+            <img className="banner" src={artist.data.banner['640'] ?? Object.values(artist.data.banner)[0]} srcSet={srcSet(artist.data.banner)} sizes="24rem" alt="Current banner" data-testid="banner-preview" />
+          ) : (
+            <span className="muted small">No banner yet.</span>
+          )}
+        </ImageInput>
+      </section>
       <form onSubmit={submit} className="form card">
         <Field label="Stage name" required maxLength={100} value={form.stageName} onChange={(e) => setForm({ ...form, stageName: e.target.value })} error={errors.stageName} />
         <div className="field">
@@ -100,3 +113,46 @@ export function ProfilePanel() {
     </section>
   );
 }
+
+// JPEG, PNG or WebP up to 15 MB; the server crops and renders the standard sizes.
+function ImageInput({ kind, label, hint, onDone, children }: { kind: 'avatar' | 'banner'; label: string; hint: string; onDone(): void; children: React.ReactNode }) {
+  const [sent, setSent] = useState<number | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [done, setDone] = useState(false);
+  const id = `image-${kind}`;
+  const send = async (file: File | undefined) => {
+    if (!file) return;
+    setError(null);
+    setDone(false);
+    setSent(0);
+    try {
+      await putFile(`/api/artists/profile/${kind}`, file, (f) => setSent(Math.round(f * 100)));
+      setDone(true);
+      onDone();
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setSent(null);
+    }
+  };
+  return (
+    <div className="image-field">
+      {children}
+      <div className="field">
+        <label htmlFor={id}>{label}</label>
+        <input id={id} type="file" accept="image/jpeg,image/png,image/webp" onChange={(e) => send(e.target.files?.[0])} aria-describedby={`${id}-hint`} />
+        <small id={`${id}-hint`} className="muted">
+          {hint} JPEG, PNG or WebP, up to 15 MB.
+        </small>
+        {sent !== null && <progress max={100} value={sent} aria-label={`Uploading the ${kind}`} />}
+        {done && <span className="ok small" role="status">{kind === 'avatar' ? 'Avatar' : 'Banner'} updated.</span>}
+        {error && (
+          <span className="error small" role="alert">
+            {error}
+          </span>
+        )}
+      </div>
+    </div>
+  );
+}
+
