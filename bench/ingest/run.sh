@@ -81,6 +81,48 @@ for round in $(seq "$ROUNDS"); do
     <(tail -1 "$WORK/rounds.jsonl")
 done
 
+# Through the server: the same file uploaded to a running musicconnect, timed from the moment the
+# upload request has been answered (202) until the track lists the 128 kbps rung (a) and is ready
+# (b); each round beside a fresh baseline run. Skipped with THROUGH_SERVER=0.
+SERVER_BIN="${MUSICCONNECT_BIN:-$BUILD_DIR/musicconnect}"
+: >"$WORK/server-rounds.jsonl"
+if [ "${THROUGH_SERVER:-1}" = 1 ] && [ -x "$SERVER_BIN" ]; then
+  SPORT=18095
+  SVAR="$PWD/$WORK/server-var"
+  rm -rf "$SVAR" && mkdir -p "$SVAR" && chmod 755 "$SVAR" "$PWD/$WORK" "$PWD/bench/.work"
+  VAR_DIR="$SVAR" PORT=$SPORT HOST=127.0.0.1 ACCESS_LOG=false RATE_LIMIT_API_PER_MIN=1000000 \
+    "$SERVER_BIN" serve >"$WORK/server.log" 2>&1 &
+  server_pid=$!
+  trap 'kill -TERM $server_pid 2>/dev/null || true; wait $server_pid 2>/dev/null || true' EXIT
+  for _ in $(seq 240); do curl -sf "http://127.0.0.1:$SPORT/health" >/dev/null && break; sleep 0.5; done
+  api() { curl -sf -X "$1" "http://127.0.0.1:$SPORT$2" -H "authorization: Bearer ${TOKEN:-}" ${3:+-H 'content-type: application/json' -d "$3"}; }
+  TOKEN=$(api POST /api/auth/register '{"username":"ingestbench","email":"ingest@example.com","password":"ingest-bench-123","role":"artist","artistName":"Ingest"}' | jq -r .token)
+  RELEASE=$(api POST /api/releases '{"title":"Ingest","kind":"album"}' | jq -r .id)
+  now() { date +%s.%N; }
+  for round in $(seq "$ROUNDS"); do
+    measure baseline "s$round"
+    track=$(curl -sf "http://127.0.0.1:$SPORT/api/uploads/content" -H "authorization: Bearer $TOKEN" \
+      -F "releaseId=$RELEASE" -F "title=Round $round" -F "file=@$SRC" | jq -r .track.id)
+    t0=$(now)
+    ta=""
+    for _ in $(seq 12000); do
+      body=$(api GET "/api/content/$track")
+      if [ -z "$ta" ] && jq -e '.rungs | index(128)' <<<"$body" >/dev/null; then ta=$(now); fi
+      status=$(jq -r .status <<<"$body")
+      if [ "$status" = ready ] || [ "$status" = failed ]; then break; fi
+      sleep 0.05
+    done
+    tb=$(now)
+    [ "$status" = ready ] || die "through the server, the track ended $status"
+    jq -c -n --argjson round "$round" --slurpfile b "$WORK/round-s$round-baseline.json" \
+      --argjson t0 "$t0" --argjson ta "$ta" --argjson tb "$tb" \
+      '($ta - $t0) as $a | ($tb - $t0) as $all | {round: $round, baseline_s: $b[0].wall_s, first_rung_s: $a, all_ready_s: $all,
+        ratio_a: ($a / $b[0].wall_s), ratio_b: ($all / $b[0].wall_s)}' >>"$WORK/server-rounds.jsonl"
+    jq -r '"server round \(.round): baseline \(.baseline_s * 100 | round / 100) s; first rung \(.first_rung_s * 100 | round / 100) s (\(.ratio_a * 100 | round / 100)x); ready \(.all_ready_s * 100 | round / 100) s (\(.ratio_b * 100 | round / 100)x)"' \
+      <(tail -1 "$WORK/server-rounds.jsonl")
+  done
+fi
+
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 dirty=$(git status --porcelain 2>/dev/null | grep -q . && echo " (uncommitted changes)" || true)
@@ -89,7 +131,8 @@ ffmpeg_version=$(ffmpeg -version | head -1 | cut -d' ' -f3)
 
 jq -s --arg stamp "$stamp" --arg commit "$commit$dirty" --arg cpu "$cpu_model" --arg cores "$(nproc)" \
   --arg kernel "$(uname -r)" --arg ffmpeg "$ffmpeg_version" --argjson seconds "$AUDIO_SECONDS" \
-  --argjson load_before "$load_before" --argjson ta "$TARGET_A" --argjson tb "$TARGET_B" --argjson tol "$TOLERANCE_S" '
+  --argjson load_before "$load_before" --argjson ta "$TARGET_A" --argjson tb "$TARGET_B" --argjson tol "$TOLERANCE_S" \
+  --slurpfile server "$WORK/server-rounds.jsonl" '
   def median: sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
   . as $rounds
   | ([$rounds[] | .ours as $o | $o.rungs[] | (.duration_s - $o.source_duration_s) | fabs] | max) as $drift_ours
@@ -115,8 +158,13 @@ jq -s --arg stamp "$stamp" --arg commit "$commit$dirty" --arg cpu "$cpu_model" -
       hls_drift_s: {ours: $drift_ours, baseline: $drift_base},
       targets: {ratio_a: $ta, ratio_b: $tb, hls_drift_s: $tol}
     }
-  | .pass = {ratio_a: (.median.ratio_a <= $ta), ratio_b: (.median.ratio_b <= $tb), hls: ($drift_ours <= $tol)}
-  | .overall = (.pass.ratio_a and .pass.ratio_b and .pass.hls)
+  | .server = (if ($server | length) > 0 then {rounds: $server,
+      ratio_a: ([$server[].ratio_a] | median), ratio_b: ([$server[].ratio_b] | median),
+      first_rung_s: ([$server[].first_rung_s] | median), all_ready_s: ([$server[].all_ready_s] | median),
+      baseline_s: ([$server[].baseline_s] | median)} else null end)
+  | .pass = {ratio_a: (.median.ratio_a <= $ta), ratio_b: (.median.ratio_b <= $tb), hls: ($drift_ours <= $tol),
+             server_a: (.server == null or .server.ratio_a <= $ta), server_b: (.server == null or .server.ratio_b <= $tb)}
+  | .overall = (.pass.ratio_a and .pass.ratio_b and .pass.hls and .pass.server_a and .pass.server_b)
 ' "$WORK/rounds.jsonl" >"$RESULTS/ingest-$stamp.json"
 
 R="$RESULTS/ingest-$stamp.json"
@@ -145,6 +193,10 @@ f2() { jq -r "$1 * 100 | round / 100" "$R"; }
   echo "|---|---:|---|---|"
   echo "| (a) first rung playable ÷ baseline (median of rounds) | $(f2 .median.ratio_a)× | ≤ ${TARGET_A}× | $(pf .pass.ratio_a) |"
   echo "| (b) all rungs + loudness + waveform ÷ baseline | $(f2 .median.ratio_b)× | ≤ ${TARGET_B}× | $(pf .pass.ratio_b) |"
+  if [ "$(jq -r '.server != null' "$R")" = true ]; then
+    echo "| through the server, upload answered → (a) 128 kbps listed ÷ baseline | $(f2 .server.ratio_a)× ($(f2 .server.first_rung_s) s) | ≤ ${TARGET_A}× | $(pf .pass.server_a) |"
+    echo "| through the server, upload answered → (b) ready ÷ baseline | $(f2 .server.ratio_b)× ($(f2 .server.all_ready_s) s) | ≤ ${TARGET_B}× | $(pf .pass.server_b) |"
+  fi
   echo "| HLS total duration vs source, worst rung | $(jq -r '.hls_drift_s.ours * 1000 | round' "$R") ms (baseline $(jq -r '.hls_drift_s.baseline * 1000 | round' "$R") ms) | ≤ $(jq -r '.targets.hls_drift_s * 1000' "$R") ms | $(pf .pass.hls) |"
   echo
   echo "CPU time (user + system, all processes): baseline $(f2 .median.baseline_cpu_s) s, ours $(f2 .median.ours_cpu_s) s"

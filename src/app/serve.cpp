@@ -13,6 +13,7 @@
 #include "app/database_setup.hpp"
 #include "app/media_setup.hpp"
 #include "app/payments_setup.hpp"
+#include "app/process_setup.hpp"
 #include "app/routes.hpp"
 #include "cache/rate_limiter.hpp"
 #include "core/build_info.hpp"
@@ -97,20 +98,10 @@ int serve(int argc, char** argv) {
     return 2;
   }
   // Signals are taken synchronously by the main thread; every other thread inherits the mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-
-  Config config;
-  try {
-    config = load_config(read_process_env);
-  } catch (const std::exception& e) {
-    std::cerr << e.what();
-    return 2;
-  }
+  const sigset_t signals = block_termination_signals();
+  auto loaded = load_config_or_report();
+  if (!loaded) return 2;
+  Config config = std::move(*loaded);
   log::init(config.log_level);
   int exit_code = 0;
   try {
@@ -197,8 +188,7 @@ int serve(int argc, char** argv) {
                             {"embedded_database", embedded_database},
                             {"version", build_version()}});
 
-    int sig = 0;
-    sigwait(&signals, &sig);
+    const int sig = wait_for_termination(signals);
     log::info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
     draining = true;
     server.begin_shutdown();

@@ -8,6 +8,7 @@
 #include "app/database_setup.hpp"
 #include "app/media_setup.hpp"
 #include "app/payments_setup.hpp"
+#include "app/process_setup.hpp"
 #include "core/config.hpp"
 #include "core/crypto.hpp"
 #include "core/event_loops.hpp"
@@ -21,20 +22,11 @@ namespace mc::app {
 // `musicconnect worker`: the background jobs without the HTTP server, for scaling processing
 // apart from the API. Needs DATABASE_URL, or a serve on the same VAR_DIR owning the embedded database.
 int worker(int, char**) {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-
-  Config config;
-  try {
-    config = load_config(read_process_env);
-  } catch (const std::exception& e) {
-    std::cerr << e.what();
-    return 2;
-  }
+  // Signals are taken synchronously by the main thread; every other thread inherits the mask.
+  const sigset_t signals = block_termination_signals();
+  auto loaded = load_config_or_report();
+  if (!loaded) return 2;
+  Config config = std::move(*loaded);
   log::init(config.log_level);
   int exit_code = 0;
   try {
@@ -62,8 +54,7 @@ int worker(int, char**) {
     background.start();
     loops.start();
     log::info("worker running", {{"storage", storage->describe()}});
-    int sig = 0;
-    sigwait(&signals, &sig);
+    const int sig = wait_for_termination(signals);
     log::info("worker shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
     background.stop();
     loops.stop();

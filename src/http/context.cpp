@@ -33,4 +33,9 @@ const AccessClaims& Context::require_auth() const {
   throw ApiError(401, "unauthorized", "Authentication required").with_header("WWW-Authenticate", "Bearer");
 }
 
+std::optional<AccessClaims> Context::optional_auth() const {
+  if (auth_error) require_auth();
+  return auth;
+}
+
 }  // namespace mc::http

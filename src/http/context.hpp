@@ -43,6 +43,8 @@ class Context {
   std::optional<std::string> query_param(std::string_view name) const;
   // The caller's claims, or ApiError 401 (unauthorized / invalid_token).
   const AccessClaims& require_auth() const;
+  // The caller's claims, or nullopt for an anonymous caller; a bad token is still 401, not anonymity.
+  std::optional<AccessClaims> optional_auth() const;
   db::Cluster& db() const { return *loop_.cluster; }
   const Loop& loop() const { return loop_; }
 

@@ -72,6 +72,7 @@ struct Core {
   std::atomic<bool> stopping{false};
   bool started = false;
   bool waiting_for_slot = false;
+  bool poked = false;                         // a job was enqueued here: poll again without waiting
   bool releasing = false;                     // stop(): grace period over, no more heartbeats
   asio::steady_timer wake;                    // run() sleeps on it between polls
   std::vector<asio::steady_timer*> watchers;  // woken whenever a job ends
@@ -100,6 +101,7 @@ namespace {
 struct StatsRegistry {
   std::mutex mutex;
   std::vector<std::shared_ptr<const WorkerStats>> all;
+  std::vector<std::weak_ptr<Core>> cores;  // for poke_local_workers
 };
 
 StatsRegistry& stats_registry() {
@@ -453,6 +455,10 @@ asio::awaitable<void> run_loop(std::shared_ptr<Core> c) {
     }
     if (c->stopping.load()) break;
     if (claimed > 0) continue;  // more may be due: poll again at once (or wait for a slot)
+    if (c->poked) {
+      c->poked = false;
+      continue;
+    }
     c->waiting_for_slot = free_slots(*c) == 0;
     c->wake.expires_after(c->options.poll_interval);
     co_await c->wake.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -569,6 +575,25 @@ Worker::Worker(asio::any_io_executor ex, db::Cluster& cluster, WorkerOptions opt
   core_->id = o.id.empty() ? default_worker_id() : o.id;
   std::lock_guard lock(stats_registry().mutex);
   stats_registry().all.push_back(core_->stats);
+  auto& cores = stats_registry().cores;
+  std::erase_if(cores, [](const std::weak_ptr<Core>& w) { return w.expired(); });
+  cores.push_back(core_);
+}
+
+void poke_local_workers(std::string_view queue) {
+  std::vector<std::shared_ptr<Core>> targets;
+  {
+    std::lock_guard lock(stats_registry().mutex);
+    for (const auto& w : stats_registry().cores) {
+      if (auto c = w.lock(); c && c->options.queue == queue) targets.push_back(std::move(c));
+    }
+  }
+  for (auto& c : targets) {
+    asio::post(c->ex, [c] {
+      c->poked = true;
+      if (!c->waiting_for_slot) c->wake.cancel();
+    });
+  }
 }
 
 Worker::~Worker() {

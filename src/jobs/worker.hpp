@@ -132,6 +132,10 @@ class Worker {
   std::shared_ptr<detail::Core> core_;  // shared with running jobs, which may outlive the Worker
 };
 
+// A job was just committed to `queue`: workers of that queue in this process poll at once instead
+// of at their next interval (workers elsewhere still find it by polling). Thread-safe.
+void poke_local_workers(std::string_view queue);
+
 // Adds the jobs families to ops::metrics(), summed over every Worker this process has created:
 // jobs_processed_total{kind,outcome} (counter) and jobs_running (gauge). Idempotent.
 void register_metrics();

@@ -82,11 +82,6 @@ bool is_uuid(const std::string& s) {
   return std::regex_match(s, re);
 }
 
-std::optional<AccessClaims> viewer(const Context& ctx) {
-  if (ctx.auth_error) ctx.require_auth();  // a bad token is an error, not anonymity
-  return ctx.auth;
-}
-
 }  // namespace
 
 void register_routes(http::Router& router, CatalogService& s) {
@@ -182,7 +177,7 @@ void register_routes(http::Router& router, CatalogService& s) {
   });
 
   router.add(Verb::get, "/api/artists/{id}/content", [&s](Context& ctx) -> awaitable<Response> {
-    const auto who = viewer(ctx);
+    const auto who = ctx.optional_auth();
     const bj::object body =
         co_await s.artist_content(ctx.db(), who, std::string(ctx.param("id")), ctx.consistency_in);
     co_return http::json_response(200, body);
@@ -210,7 +205,7 @@ void register_routes(http::Router& router, CatalogService& s) {
   router.add(Verb::delete_, "/api/content/{id:uuid}/like", like(false));
 
   router.add(Verb::post, "/api/content/{id:uuid}/plays", [&s](Context& ctx) -> awaitable<Response> {
-    const auto who = viewer(ctx);
+    const auto who = ctx.optional_auth();
     const auto obj = http::json_body(ctx);
     json::FieldReader r(obj);
     r.accept("listenedSeconds");
@@ -234,7 +229,7 @@ void register_routes(http::Router& router, CatalogService& s) {
   });
 
   router.add(Verb::get, "/api/content/{id:uuid}/comments", [&s](Context& ctx) -> awaitable<Response> {
-    const auto who = viewer(ctx);
+    const auto who = ctx.optional_auth();
     const http::Page page = http::pagination(ctx);
     const bj::object body = co_await s.comments(ctx.db(), who, std::string(ctx.param("id")), page.page,
                                                 page.limit, ctx.consistency_in);
@@ -284,7 +279,7 @@ void register_routes(http::Router& router, CatalogService& s) {
   });
 
   router.add(Verb::get, "/api/content/{id:uuid}", [&s](Context& ctx) -> awaitable<Response> {
-    const auto who = viewer(ctx);
+    const auto who = ctx.optional_auth();
     const bj::object body =
         co_await s.content(ctx.db(), who, std::string(ctx.param("id")), ctx.consistency_in);
     co_return http::json_response(200, body);

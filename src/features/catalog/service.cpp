@@ -223,32 +223,34 @@ awaitable<bj::object> CatalogService::artist_content(db::Cluster& db,
                        {"releases", std::move(out)}};
 }
 
-awaitable<bj::object> CatalogService::content(db::Cluster& db, const std::optional<AccessClaims>& viewer,
-                                              const std::string& track_id, std::optional<db::Lsn> token) {
-  const auto track = co_await store::track(db, token, track_id);
+awaitable<CatalogService::ListedTrack> CatalogService::listed_track(db::Cluster& db,
+                                                                    const std::optional<AccessClaims>& viewer,
+                                                                    const std::string& track_id,
+                                                                    std::optional<db::Lsn> token) {
+  auto track = co_await store::track(db, token, track_id);
   if (!track) throw ApiError::not_found("No such track");
-  const memberships::Viewer v = viewer_of(viewer);
-  const memberships::Access access = co_await memberships::access_for(db, v, track->artist_id, token);
+  const memberships::Access access =
+      co_await memberships::access_for(db, viewer_of(viewer), track->artist_id, token);
   const Visibility vis =
       evaluate(access, tier_of(track->min_tier), track->published, at(track->release_at), Clock::now());
   if (!vis.listed) throw ApiError::not_found("No such track");
-  co_return track_json(*track, vis);
+  co_return ListedTrack{std::move(*track), access, vis};
+}
+
+awaitable<bj::object> CatalogService::content(db::Cluster& db, const std::optional<AccessClaims>& viewer,
+                                              const std::string& track_id, std::optional<db::Lsn> token) {
+  const ListedTrack t = co_await listed_track(db, viewer, track_id, token);
+  co_return track_json(t.track, t.visibility);
 }
 
 awaitable<PlayableTrack> CatalogService::playable(db::Cluster& db, const std::optional<AccessClaims>& viewer,
                                                   const std::string& track_id) {
-  const auto track = co_await store::track(db, std::nullopt, track_id);
-  if (!track) throw ApiError::not_found("No such track");
-  const memberships::Access access =
-      co_await memberships::access_for(db, viewer_of(viewer), track->artist_id);
-  const Visibility vis =
-      evaluate(access, tier_of(track->min_tier), track->published, at(track->release_at), Clock::now());
-  if (!vis.listed) throw ApiError::not_found("No such track");
-  if (!vis.playable) {
-    bj::object details{{"locked", lock_json(vis)}};
+  ListedTrack t = co_await listed_track(db, viewer, track_id, std::nullopt);
+  if (!t.visibility.playable) {
+    bj::object details{{"locked", lock_json(t.visibility)}};
     throw ApiError(403, "locked", "This track is locked for you", std::move(details));
   }
-  co_return PlayableTrack{*track, access};
+  co_return PlayableTrack{std::move(t.track), t.access};
 }
 
 awaitable<store::Track> CatalogService::visible_track(db::Cluster& db,
@@ -258,14 +260,8 @@ awaitable<store::Track> CatalogService::visible_track(db::Cluster& db,
     PlayableTrack p = co_await playable(db, viewer, track_id);
     co_return std::move(p.track);
   }
-  const auto track = co_await store::track(db, std::nullopt, track_id);
-  if (!track) throw ApiError::not_found("No such track");
-  const memberships::Access access =
-      co_await memberships::access_for(db, viewer_of(viewer), track->artist_id);
-  const Visibility vis =
-      evaluate(access, tier_of(track->min_tier), track->published, at(track->release_at), Clock::now());
-  if (!vis.listed) throw ApiError::not_found("No such track");
-  co_return *track;
+  ListedTrack t = co_await listed_track(db, viewer, track_id, std::nullopt);
+  co_return std::move(t.track);
 }
 
 awaitable<Written<bool>> CatalogService::like(db::Cluster& db, const AccessClaims& who,

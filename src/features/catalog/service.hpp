@@ -6,6 +6,7 @@
 #include "db/cluster.hpp"
 #include "features/artists/service.hpp"
 #include "features/catalog/store.hpp"
+#include "features/catalog/visibility.hpp"
 #include "features/memberships/tiers.hpp"
 
 namespace mc::catalog {
@@ -71,6 +72,14 @@ class CatalogService {
                                     const std::string& reason);
 
  private:
+  struct ListedTrack {
+    store::Track track;
+    memberships::Access access;
+    Visibility visibility;
+  };
+  // 404 unless the viewer may see the track at all.
+  awaitable<ListedTrack> listed_track(db::Cluster& db, const std::optional<AccessClaims>& viewer,
+                                      const std::string& track_id, std::optional<db::Lsn> token);
   awaitable<store::Track> visible_track(db::Cluster& db, const std::optional<AccessClaims>& viewer,
                                         const std::string& track_id, bool must_be_playable);
 

@@ -14,6 +14,7 @@
 #include "features/catalog/media_store.hpp"
 #include "features/catalog/store.hpp"
 #include "jobs/queue.hpp"
+#include "jobs/worker.hpp"
 #include "media/errors.hpp"
 #include "media/probe.hpp"
 
@@ -181,6 +182,7 @@ awaitable<db::Written<bj::object>> UploadService::accept(db::Cluster& db, const 
     co_await offload(std::move(remove_job));
     std::rethrow_exception(failed);
   }
+  jobs::poke_local_workers("media");
   if (previous_original && *previous_original != key) {
     auto remove_job = [this, old = *previous_original] {
       try {
