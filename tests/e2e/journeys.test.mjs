@@ -319,7 +319,7 @@ describe('browsing, accounts and the studio', () => {
       await logIn(s, listener);
       const second = await s.newTab();
       await second.goto('/library');
-      for (let round = 0; round < 3; round++) {
+      for (let round = 0; round < 6; round++) {
         await Promise.all([s.page.reload(), second.reload()]);
         for (const p of [s.page, second]) await p.getByRole('link', { name: `@${listener.username}` }).waitFor();
       }

@@ -1,5 +1,6 @@
 // The one way the app talks to the API: bearer token, refresh on expiry, read-your-writes token,
 // and the SPEC §5 error envelope turned into ApiError.
+import { tokenStore } from './tokenStore';
 
 export class ApiError extends Error {
   constructor(
@@ -17,32 +18,25 @@ export class ApiError extends Error {
 }
 
 type Tokens = { token: string; refreshToken: string };
-const REFRESH_KEY = 'mc.refreshToken';
 // How long reads carry the consistency token of the caller's last write.
 const CONSISTENCY_WINDOW_MS = 15_000;
 
 let accessToken: string | null = null;
 let refreshInFlight: Promise<boolean> | null = null;
 let consistency: { token: string; at: number } | null = null;
-const listeners = new Set<() => void>();
 
-export function setTokens(t: Tokens | null) {
+// Resolves once the refresh token is stored where every tab reads it.
+export async function setTokens(t: Tokens | null): Promise<void> {
   accessToken = t?.token ?? null;
-  if (t) localStorage.setItem(REFRESH_KEY, t.refreshToken);
-  else localStorage.removeItem(REFRESH_KEY);
-  listeners.forEach((l) => l());
+  await tokenStore.write(t?.refreshToken ?? null);
 }
-export const hasRefreshToken = () => localStorage.getItem(REFRESH_KEY) !== null;
-export const onTokensChanged = (l: () => void) => {
-  listeners.add(l);
-  return () => listeners.delete(l);
-};
+export const hasRefreshToken = () => tokenStore.mayHaveSession();
 
 // Refresh tokens rotate and a reused one revokes the whole session, so tabs must never refresh
 // with the same token: refreshes are serialised across tabs (Web Locks), and each one reads the
-// newest token from storage once it holds the lock.
+// newest token (tokenStore) once it holds the lock, and stores the next before letting go.
 async function rotate(): Promise<boolean> {
-  const refreshToken = localStorage.getItem(REFRESH_KEY);
+  const refreshToken = await tokenStore.read();
   if (!refreshToken) return false;
   try {
     const res = await fetch('/api/auth/refresh', {
@@ -51,11 +45,10 @@ async function rotate(): Promise<boolean> {
       body: JSON.stringify({ refreshToken }),
     });
     if (!res.ok) {
-      // Another tab may have logged out or rotated meanwhile: only drop what we sent.
-      if (localStorage.getItem(REFRESH_KEY) === refreshToken) setTokens(null);
+      await setTokens(null);
       return false;
     }
-    setTokens((await res.json()) as Tokens);
+    await setTokens((await res.json()) as Tokens);
     return true;
   } catch {
     return false;
@@ -63,7 +56,7 @@ async function rotate(): Promise<boolean> {
 }
 
 export async function refreshSession(): Promise<boolean> {
-  if (!localStorage.getItem(REFRESH_KEY)) return false;
+  if (!hasRefreshToken()) return false;
   refreshInFlight ??= (async () => {
     try {
       if (navigator.locks) return await navigator.locks.request('mc.refresh', rotate);

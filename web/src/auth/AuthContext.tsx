@@ -27,7 +27,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       try {
         if (hasRefreshToken() && (await refreshSession())) await reload();
       } catch {
-        setTokens(null);
+        await setTokens(null);
       } finally {
         setReady(true);
       }
@@ -40,13 +40,13 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       ready,
       async login(email, password) {
         const r = await post<AuthResult>('/api/auth/login', { email, password });
-        setTokens(r);
+        await setTokens(r);
         setUser(r.user);
         return r.user;
       },
       async register(body) {
         const r = await post<AuthResult>('/api/auth/register', body);
-        setTokens(r);
+        await setTokens(r);
         setUser(r.user);
         return r.user;
       },
@@ -54,7 +54,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
         try {
           await post('/api/auth/logout');
         } finally {
-          setTokens(null);
+          await setTokens(null);
           setUser(null);
         }
       },
