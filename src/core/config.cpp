@@ -231,7 +231,7 @@ Config load_config(const EnvReader& env) {
   }
 
   c.media_url_secret = r.str("MEDIA_URL_SECRET");
-  c.media_url_ttl = std::chrono::seconds(r.number<long>("MEDIA_URL_TTL_S", 60, 7 * 24 * 3600));
+  c.media_url_ttl = std::chrono::seconds(r.number<long>("MEDIA_URL_TTL_S", 60, 7L * 24 * 3600));
   c.media_url_signing = r.str("MEDIA_URL_SIGNING");
   c.cdn_url = r.str("CDN_URL");
   c.cloudfront_key_pair_id = r.str("CLOUDFRONT_KEY_PAIR_ID");

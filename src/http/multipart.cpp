@@ -48,6 +48,8 @@ std::optional<std::string> header_param(std::string_view value, std::string_view
   return std::nullopt;
 }
 
+constexpr std::size_t kMaxPreamble = std::size_t{64} * 1024;
+
 bool valid_boundary(std::string_view b) {
   if (b.empty() || b.size() > 70 || b.back() == ' ') return false;
   static constexpr std::string_view kSpecials = "'()+_,-./:=? ";
@@ -66,7 +68,7 @@ std::optional<std::string> multipart_boundary(std::string_view content_type) {
   return b;
 }
 
-MultipartParser::MultipartParser(std::string boundary, Callbacks callbacks, std::size_t header_limit)
+MultipartParser::MultipartParser(const std::string& boundary, Callbacks callbacks, std::size_t header_limit)
     : delimiter_("\r\n--" + boundary), callbacks_(std::move(callbacks)), header_limit_(header_limit) {
   // The first delimiter may open the body without the CRLF that precedes the others.
   pending_ = "\r\n";
@@ -123,7 +125,8 @@ bool MultipartParser::feed(std::string_view data) {
         if (state_ == State::body && emit > 0 && !callbacks_.on_part_data(rest.substr(0, emit))) {
           return fail("the upload was refused");
         }
-        if (state_ == State::preamble && pos + emit > 64 * 1024) return fail("no multipart boundary found");
+        if (state_ == State::preamble && pos + emit > kMaxPreamble)
+          return fail("no multipart boundary found");
         pos += emit;
         break;
       }

@@ -30,7 +30,7 @@ class MultipartParser {
     std::function<bool()> on_part_end;
   };
 
-  MultipartParser(std::string boundary, Callbacks callbacks, std::size_t header_limit = 8192);
+  MultipartParser(const std::string& boundary, Callbacks callbacks, std::size_t header_limit = 8192);
 
   // false once the body is malformed or a callback refused; error() says why.
   bool feed(std::string_view data);

@@ -34,7 +34,7 @@ constexpr std::size_t kHeaderLimit = std::size_t{16} * 1024;
 
 // Bodies up to this size travel in the same buffer as the headers; larger ones (segments) are
 // written from the response itself, without a copy.
-constexpr std::size_t kInlineBody = 16 * 1024;
+constexpr std::size_t kInlineBody = std::size_t{16} * 1024;
 
 // One contiguous write per response: cheaper than Beast's generic serializer for the small,
 // fully-buffered responses this server sends. Large bodies are left out (see kInlineBody).
@@ -305,9 +305,12 @@ asio::awaitable<void> Server::session(tcp::socket socket, LoopState& state) {
       }
     }
     if (read_ec) {
+      upload.reset();  // what was spooled goes before anyone hears of the refusal
       if (read_ec == bhttp::error::body_limit) {
-        Response res = pipeline_.refuse(spooled_request ? *spooled_request : parser.get(), peer,
-                                        ApiError(413, "payload_too_large", "Request body is too large"));
+        // The spooling branch moved the parser's headers into spooled_request.
+        const Request& refused = spool ? *spooled_request : parser.get();  // NOLINT(bugprone-use-after-move)
+        Response res =
+            pipeline_.refuse(refused, peer, ApiError(413, "payload_too_large", "Request body is too large"));
         serialize(res, out);
         co_await asio::async_write(stream, asio::buffer(out), nothrow);
         co_await linger(stream);

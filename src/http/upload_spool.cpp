@@ -89,7 +89,7 @@ void UploadSpool::begin(std::string_view content_type) {
     current_field_ = nullptr;
     return true;
   };
-  parser_ = std::make_unique<MultipartParser>(std::move(*boundary), std::move(cb));
+  parser_ = std::make_unique<MultipartParser>(*boundary, std::move(cb));
 }
 
 bool UploadSpool::write(std::string_view data) {

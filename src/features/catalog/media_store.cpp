@@ -167,6 +167,7 @@ awaitable<std::vector<UploadSession>> expired_upload_sessions(db::Cluster& db, i
   auto lease = co_await db.writer();
   const db::Result r = co_await lease->exec(kExpiredSessions, params(limit));
   std::vector<UploadSession> out;
+  out.reserve(static_cast<std::size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) out.push_back(session_from(r, i));
   co_return out;
 }

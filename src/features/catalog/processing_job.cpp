@@ -146,7 +146,7 @@ awaitable<void> MediaProcessor::run(jobs::JobContext& job, db::Cluster& db) {
     auto fetch = [this, work, original_key] {
       fs::create_directories(work);
       if (auto local = storage_.local_path(original_key)) return *local;
-      const fs::path dest = work / "original";
+      fs::path dest = work / "original";
       storage_.get_file(original_key, dest);
       return dest;
     };
@@ -172,9 +172,9 @@ awaitable<void> MediaProcessor::run(jobs::JobContext& job, db::Cluster& db) {
       if (rung.kbps != lowest) return;
       const fs::path dir = out_dir / rung.playlist.parent_path();
       for (const auto& entry : fs::directory_iterator(dir)) {
-        const std::string name = entry.path().filename().string();
-        storage_.put_file(prefix + std::to_string(rung.kbps) + "/" + name, entry.path(),
-                          content_type_of(entry.path()), kImmutable);
+        std::string key = prefix;
+        key.append(std::to_string(rung.kbps)).append("/").append(entry.path().filename().string());
+        storage_.put_file(key, entry.path(), content_type_of(entry.path()), kImmutable);
       }
       const std::vector<media::hls::Variant> variants{rung.variant()};
       const std::string master = media::hls::master_playlist(

@@ -20,7 +20,7 @@ namespace {
 
 constexpr std::size_t kCacheBytes = std::size_t{256} << 20;
 constexpr std::size_t kMaxLocalSegments = 200000;
-constexpr std::int64_t kDownloadTtl = 24 * 3600;
+constexpr std::int64_t kDownloadTtl = std::int64_t{24} * 3600;
 constexpr std::int64_t kExpiryGranularity = 300;  // grants share URLs within 5 minutes: better caching
 constexpr std::uint64_t kMaxBufferedRange = 64ull << 20;
 constexpr std::string_view kImmutable = "public, max-age=31536000, immutable";
