@@ -10,6 +10,7 @@ APT_PACKAGES=(
   postgresql-15 postgresql-client-15
   googletest libgtest-dev
   wrk procps ffmpeg nginx libvips-dev
+  chromium
 )
 
 missing=()
@@ -24,7 +25,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-for dir in tests/api tests/s3 bench/peers/node-fastify; do
+for dir in tests/api tests/s3 tests/e2e web bench/peers/node-fastify; do
   if [ -f "$dir/package.json" ]; then
     if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
       echo "== npm ci in $dir"
@@ -32,6 +33,9 @@ for dir in tests/api tests/s3 bench/peers/node-fastify; do
     fi
   fi
 done
+
+echo "== building the web app (web/dist)"
+(cd web && npm run build --silent)
 
 echo "== building"
 BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}"

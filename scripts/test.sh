@@ -3,6 +3,7 @@
 #   1. unit and integration tests (ctest; the harness starts real PostgreSQL, including a replica)
 #   2. the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer
 #   3. black-box API tests (node --test) against the sanitizer build and against the release build
+#   4. browser journeys (tests/e2e: playwright-core driving Debian's chromium) against the release build
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -29,6 +30,9 @@ echo "== API tests against the sanitizer build"
 
 echo "== API tests against the release build"
 (cd tests/api && MC_BINARY="$PWD/../../build/musicconnect" npm test --silent) || failed+=("api-release")
+
+echo "== browser journeys (release build, web/dist)"
+(cd tests/e2e && MC_BINARY="$PWD/../../build/musicconnect" npm test --silent) || failed+=("e2e")
 
 if [ ${#failed[@]} -ne 0 ]; then
   echo "TEST SUITE FAILED: ${failed[*]}"

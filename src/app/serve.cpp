@@ -25,6 +25,7 @@
 #include "events/relay.hpp"
 #include "http/pipeline.hpp"
 #include "http/server.hpp"
+#include "http/static_files.hpp"
 #include "jobs/worker.hpp"
 #include "mail/mailer.hpp"
 #include "ops/metrics.hpp"
@@ -143,7 +144,8 @@ int serve(int argc, char** argv) {
                                           catalog_service, upload_service, image_service, streaming_service,
                                           *payments.memberships, *payments.earnings, *payments.webhooks});
 
-    http::Pipeline pipeline(config, router, *limiter, jwt);
+    const http::StaticFiles web_app(config.web_dir, config.cdn_url);
+    http::Pipeline pipeline(config, router, *limiter, jwt, &web_app);
     http::Server server(config, pipeline, loop_views, contexts);
     server.start();
 

@@ -72,6 +72,7 @@ const VarSpec kVars[] = {
     {"STRIPE_WEBHOOK_PREVIOUS_SECRET", "", "previous webhook signing secret, still accepted during rotation"},
     {"STRIPE_API_BASE", "https://api.stripe.com", "Stripe API base URL (tests point it at a local double)"},
     {"PLATFORM_FEE_BPS", "1000", "platform fee in basis points of (amount - processor fee); 1000 = 10 %"},
+    {"WEB_DIR", "web/dist", "the built web app, served at / (read once at start); empty = API only"},
     {"CORS_ORIGINS", "http://localhost:8080,http://localhost:5173", "comma-separated allowed origins"},
     {"HTTP_JSON_BODY_LIMIT", "1048576", "largest JSON request body in bytes"},
     {"HTTP_IDLE_TIMEOUT_S", "75", "keep-alive idle timeout (also the request-header timeout)"},
@@ -270,6 +271,7 @@ Config load_config(const EnvReader& env) {
     r.fail("STRIPE_WEBHOOK_SECRET: required in production when STRIPE_SECRET_KEY is set");
   }
 
+  c.web_dir = r.str("WEB_DIR");
   c.cors_origins = split_list(r.str("CORS_ORIGINS"));
   c.json_body_limit = r.number<std::size_t>("HTTP_JSON_BODY_LIMIT", 1024, 64u << 20);
   c.idle_timeout = std::chrono::seconds(r.number<long>("HTTP_IDLE_TIMEOUT_S", 1, 3600));

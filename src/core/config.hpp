@@ -67,6 +67,7 @@ struct Config {
   std::string stripe_api_base;
   int platform_fee_bps = 1000;
 
+  std::string web_dir;  // the built SPA (web/dist); empty: API only
   std::vector<std::string> cors_origins;
   std::size_t json_body_limit = 1 << 20;
   std::chrono::seconds idle_timeout{75};

@@ -46,8 +46,8 @@ int64_t unix_now() {
 }  // namespace
 
 Pipeline::Pipeline(const Config& config, const Router& router, cache::RateLimiter& limiter,
-                   const JwtCodec& jwt)
-    : config_(config), router_(router), limiter_(limiter), jwt_(jwt) {}
+                   const JwtCodec& jwt, const StaticFiles* web)
+    : config_(config), router_(router), limiter_(limiter), jwt_(jwt), web_(web) {}
 
 Pipeline::BodyPolicy Pipeline::body_policy(Verb method, std::string_view target) const {
   const auto m = router_.match(method, path_of(target));
@@ -188,7 +188,14 @@ asio::awaitable<Response> Pipeline::handle(const Request& req, const Peer& peer,
   std::optional<ApiError> error;
   auto match = router_.match(req.method(), ctx.path);
   Response limit_headers;
-  if (!match.route) {
+  const bool web_request = web_ && !match.route &&
+                           (req.method() == Verb::get || req.method() == Verb::head) &&
+                           StaticFiles::owns(ctx.path);
+  if (web_request) {
+    // Static files are CDN traffic: not API-limited (SPEC §5), no token needed.
+    route_label = "web";
+    res = web_->serve(req, ctx.path);
+  } else if (!match.route) {
     // Unknown API paths still spend the caller's API budget (and say so in the headers).
     if (ctx.path.starts_with("/api/")) {
       authenticate(ctx);
@@ -255,7 +262,9 @@ void Pipeline::finish(const Request& req, Response& res, const Context* ctx, std
   res.set("X-Content-Type-Options", "nosniff");
   res.set("X-Frame-Options", "DENY");
   res.set("Referrer-Policy", "no-referrer");
-  res.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+  if (res.find("Content-Security-Policy") == res.end()) {
+    res.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+  }
   res.set("Cross-Origin-Resource-Policy", "same-origin");
   if (config_.public_url.starts_with("https://")) {
     res.set("Strict-Transport-Security", "max-age=63072000; includeSubDomains");

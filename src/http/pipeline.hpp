@@ -9,6 +9,7 @@
 #include "core/jwt.hpp"
 #include "http/context.hpp"
 #include "http/router.hpp"
+#include "http/static_files.hpp"
 
 namespace mc::http {
 
@@ -18,10 +19,12 @@ struct Peer {
 
 // Everything around a handler, in order: request id, CORS preflight, routing (404/405), bearer
 // token, rate limits, consistency token, the handler, error envelope, security/CORS/rate headers,
-// metrics and the access log.
+// metrics and the access log. A GET or HEAD that no route takes, outside the API, media, ops and
+// real-time paths, goes to the web app (`web`, when given).
 class Pipeline {
  public:
-  Pipeline(const Config& config, const Router& router, cache::RateLimiter& limiter, const JwtCodec& jwt);
+  Pipeline(const Config& config, const Router& router, cache::RateLimiter& limiter, const JwtCodec& jwt,
+           const StaticFiles* web = nullptr);
 
   // How a request's body is read: its size limit, and whether it is spooled to disk (uploads).
   struct BodyPolicy {
@@ -49,6 +52,7 @@ class Pipeline {
   const Router& router_;
   cache::RateLimiter& limiter_;
   const JwtCodec& jwt_;
+  const StaticFiles* web_;
 };
 
 }  // namespace mc::http

@@ -111,6 +111,12 @@ void register_routes(http::Router& router, ArtistsService& s) {
       co_return http::written(ctx, 200, bj::object{{"following", result.value}}, result.lsn);
     };
   };
+  router.add(Verb::get, "/api/artists/{id}/follow", [&s](Context& ctx) -> awaitable<Response> {
+    const auto& who = ctx.require_auth();
+    const bool following =
+        co_await s.is_following(ctx.db(), who, std::string(ctx.param("id")), ctx.consistency_in);
+    co_return http::json_response(200, bj::object{{"following", following}});
+  });
   router.add(Verb::post, "/api/artists/{id}/follow", follow(true));
   router.add(Verb::delete_, "/api/artists/{id}/follow", follow(false));
 
@@ -118,6 +124,13 @@ void register_routes(http::Router& router, ArtistsService& s) {
     const http::Page page = http::pagination(ctx);
     const bj::object body = co_await s.followers(ctx.db(), std::string(ctx.param("id")), page.page,
                                                  page.limit, ctx.consistency_in);
+    co_return http::json_response(200, body);
+  });
+
+  router.add(Verb::get, "/api/me/following", [&s](Context& ctx) -> awaitable<Response> {
+    const auto& who = ctx.require_auth();
+    const http::Page page = http::pagination(ctx);
+    const bj::object body = co_await s.following(ctx.db(), who, page.page, page.limit, ctx.consistency_in);
     co_return http::json_response(200, body);
   });
 

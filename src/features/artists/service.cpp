@@ -161,4 +161,19 @@ awaitable<bj::object> ArtistsService::fans_also_follow(db::Cluster& db, const st
   co_return bj::object{{"artists", std::move(items)}};
 }
 
+awaitable<bool> ArtistsService::is_following(db::Cluster& db, const AccessClaims& who,
+                                             const std::string& id_or_slug, std::optional<db::Lsn> token) {
+  const store::Profile artist = co_await require(db, id_or_slug, token);
+  const bool following = co_await store::is_following(db, token, who.user_id, artist.id);
+  co_return following;
+}
+
+awaitable<bj::object> ArtistsService::following(db::Cluster& db, const AccessClaims& who, int page, int limit,
+                                                std::optional<db::Lsn> token) {
+  const auto [artists, total] = co_await store::following(db, token, who.user_id, page, limit);
+  bj::array items;
+  for (const auto& p : artists) items.push_back(to_json(p));
+  co_return bj::object{{"artists", std::move(items)}, {"page", page}, {"limit", limit}, {"total", total}};
+}
+
 }  // namespace mc::artists

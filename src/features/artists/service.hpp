@@ -29,6 +29,12 @@ class ArtistsService {
   awaitable<boost::json::object> followers(db::Cluster& db, const std::string& id_or_slug, int page,
                                            int limit, std::optional<db::Lsn> token);
   awaitable<boost::json::object> fans_also_follow(db::Cluster& db, const std::string& id_or_slug);
+  // Whether the caller follows the artist (404 for an unknown artist).
+  awaitable<bool> is_following(db::Cluster& db, const AccessClaims& who, const std::string& id_or_slug,
+                               std::optional<db::Lsn> token);
+  // The caller's follows, as artist profiles, most recent first.
+  awaitable<boost::json::object> following(db::Cluster& db, const AccessClaims& who, int page, int limit,
+                                           std::optional<db::Lsn> token);
   // The artist's id for an id or slug; 404 when there is no such artist.
   awaitable<std::string> resolve_id(db::Cluster& db, const std::string& id_or_slug,
                                     std::optional<db::Lsn> token);

@@ -50,6 +50,15 @@ constexpr Query kAlsoFollow{
     "WHERE f1.artist_id = $1 GROUP BY f2.artist_id ORDER BY shared DESC, f2.artist_id LIMIT $2) c "
     "JOIN artist_profiles a ON a.user_id = c.artist_id ORDER BY c.shared DESC, a.user_id"};
 
+constexpr Query kIsFollowing{"artists_is_following",
+                             "SELECT 1 FROM follows WHERE fan_id = $1::uuid AND artist_id = $2::uuid"};
+// A fan's follows: the primary key (fan_id, artist_id) finds them; one fan's list is sorted in memory.
+constexpr Query kFollowing{
+    "artists_following",
+    "SELECT " MC_PROFILE_COLUMNS
+    ", count(*) OVER () FROM follows fo JOIN artist_profiles a ON a.user_id = fo.artist_id "
+    "WHERE fo.fan_id = $1::uuid ORDER BY fo.created_at DESC, fo.artist_id LIMIT $2 OFFSET $3"};
+
 std::vector<std::string> string_array(std::string_view json_text) {
   std::vector<std::string> out;
   const auto v = boost::json::parse(json_text);
@@ -148,6 +157,27 @@ awaitable<std::optional<std::string>> set_image(db::Transaction& tx, const std::
   const db::Result r = co_await tx.exec(banner ? kSetBanner : kSetAvatar, db::params(artist_id, prefix));
   if (r.empty()) co_return std::nullopt;
   co_return r.opt_str(0, 0);
+}
+
+awaitable<bool> is_following(db::Cluster& db, std::optional<db::Lsn> token, const std::string& fan_id,
+                             const std::string& artist_id) {
+  const db::Result r = co_await db.read(kIsFollowing, params(fan_id, artist_id), token);
+  co_return !r.empty();
+}
+
+awaitable<std::pair<std::vector<Profile>, int64_t>> following(db::Cluster& db, std::optional<db::Lsn> token,
+                                                              const std::string& fan_id, int page,
+                                                              int limit) {
+  const db::Result r =
+      co_await db.read(kFollowing, params(fan_id, limit, static_cast<int64_t>(page - 1) * limit), token);
+  std::vector<Profile> out;
+  out.reserve(static_cast<std::size_t>(r.rows()));
+  int64_t total = 0;
+  for (int i = 0; i < r.rows(); ++i) {
+    out.push_back(profile_from(r, i));
+    total = r.int64(i, 13);
+  }
+  co_return std::make_pair(std::move(out), total);
 }
 
 }  // namespace mc::artists::store

@@ -62,5 +62,10 @@ awaitable<bool> unfollow(db::Transaction& tx, const std::string& fan_id, const s
 awaitable<std::vector<FanEntry>> followers(db::Cluster& db, std::optional<db::Lsn> token,
                                            const std::string& artist_id, int page, int limit);
 awaitable<std::vector<Profile>> fans_also_follow(db::Cluster& db, const std::string& artist_id, int limit);
+awaitable<bool> is_following(db::Cluster& db, std::optional<db::Lsn> token, const std::string& fan_id,
+                             const std::string& artist_id);
+// The artists a fan follows, most recently followed first, and how many there are.
+awaitable<std::pair<std::vector<Profile>, int64_t>> following(db::Cluster& db, std::optional<db::Lsn> token,
+                                                              const std::string& fan_id, int page, int limit);
 
 }  // namespace mc::artists::store

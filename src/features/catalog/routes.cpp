@@ -153,6 +153,29 @@ void register_routes(http::Router& router, CatalogService& s) {
     co_return http::written(ctx, 201, result.value, result.lsn);
   });
 
+  router.add(Verb::put, "/api/releases/{id:uuid}/track-order", [&s](Context& ctx) -> awaitable<Response> {
+    const auto& who = ctx.require_auth();
+    const auto obj = http::json_body(ctx);
+    json::FieldReader r(obj);
+    r.accept("trackIds");
+    std::vector<std::string> ids;
+    const auto* v = obj.if_contains("trackIds");
+    if (!v || !v->is_array() || v->as_array().empty() || v->as_array().size() > 500) {
+      r.fail("trackIds", "is required: the release's track ids in the new order (1-500)");
+    } else {
+      for (const auto& e : v->as_array()) {
+        if (!e.is_string() || !is_uuid(std::string(e.as_string()))) {
+          r.fail("trackIds", "must be track ids (UUIDs)");
+          break;
+        }
+        ids.emplace_back(e.as_string());
+      }
+    }
+    r.finish();
+    const auto result = co_await s.reorder_tracks(ctx.db(), who, std::string(ctx.param("id")), ids);
+    co_return http::written(ctx, 200, result.value, result.lsn);
+  });
+
   router.add(Verb::get, "/api/artists/{id}/content", [&s](Context& ctx) -> awaitable<Response> {
     const auto who = ctx.optional_auth();
     const bj::object body =
@@ -167,6 +190,17 @@ void register_routes(http::Router& router, CatalogService& s) {
       co_return http::written(ctx, 200, bj::object{{"liked", result.value}}, result.lsn);
     };
   };
+  router.add(Verb::get, "/api/content/{id:uuid}/like", [&s](Context& ctx) -> awaitable<Response> {
+    const auto& who = ctx.require_auth();
+    const bool liked = co_await s.is_liked(ctx.db(), who, std::string(ctx.param("id")), ctx.consistency_in);
+    co_return http::json_response(200, bj::object{{"liked", liked}});
+  });
+  router.add(Verb::get, "/api/me/likes", [&s](Context& ctx) -> awaitable<Response> {
+    const auto& who = ctx.require_auth();
+    const http::Page page = http::pagination(ctx);
+    const bj::object body = co_await s.likes(ctx.db(), who, page.page, page.limit, ctx.consistency_in);
+    co_return http::json_response(200, body);
+  });
   router.add(Verb::post, "/api/content/{id:uuid}/like", like(true));
   router.add(Verb::delete_, "/api/content/{id:uuid}/like", like(false));
 

@@ -1,5 +1,7 @@
 #include "features/catalog/service.hpp"
 
+#include <algorithm>
+
 #include <boost/json.hpp>
 #include <map>
 
@@ -167,6 +169,32 @@ awaitable<Written<bj::object>> CatalogService::add_track(db::Cluster& db, const 
   co_return Written<bj::object>{track_json(*track, all), lsn};
 }
 
+awaitable<Written<bj::object>> CatalogService::reorder_tracks(db::Cluster& db, const AccessClaims& who,
+                                                              const std::string& release_id,
+                                                              const std::vector<std::string>& track_ids) {
+  require_artist(who);
+  auto tx = co_await db.begin();
+  const auto owner = co_await store::release_owner(tx, release_id);
+  if (!owner || *owner != who.user_id) throw ApiError::not_found("No such release of yours");
+  std::vector<std::string> current = co_await store::track_ids_of(tx, release_id);
+  std::vector<std::string> wanted = track_ids;
+  std::sort(current.begin(), current.end());
+  std::sort(wanted.begin(), wanted.end());
+  if (current != wanted) {
+    throw ApiError(422, "track_set_mismatch", "trackIds must list each track of the release exactly once",
+                   {{"trackIds", "must be a permutation of the release's tracks"}});
+  }
+  co_await store::reorder_tracks(tx, release_id, track_ids);
+  const bj::object event{{"releaseId", release_id}, {"artistId", who.user_id}};
+  co_await events::append(tx, "release.updated", release_id, event);
+  const db::Lsn lsn = co_await tx.commit();
+  bj::array order;
+  for (std::size_t i = 0; i < track_ids.size(); ++i) {
+    order.push_back(bj::object{{"id", track_ids[i]}, {"position", static_cast<int64_t>(i + 1)}});
+  }
+  co_return Written<bj::object>{bj::object{{"releaseId", release_id}, {"tracks", std::move(order)}}, lsn};
+}
+
 awaitable<bj::object> CatalogService::artist_content(db::Cluster& db,
                                                      const std::optional<AccessClaims>& viewer,
                                                      const std::string& artist,
@@ -244,6 +272,33 @@ awaitable<Written<bool>> CatalogService::like(db::Cluster& db, const AccessClaim
   co_await store::like(tx, who.user_id, track_id, on);
   const db::Lsn lsn = co_await tx.commit();
   co_return Written<bool>{on, lsn};
+}
+
+awaitable<bool> CatalogService::is_liked(db::Cluster& db, const AccessClaims& who,
+                                         const std::string& track_id, std::optional<db::Lsn> token) {
+  const std::optional<AccessClaims> viewer = who;
+  co_await visible_track(db, viewer, track_id, false);
+  const bool liked = co_await store::liked(db, token, who.user_id, track_id);
+  co_return liked;
+}
+
+awaitable<bj::object> CatalogService::likes(db::Cluster& db, const AccessClaims& who, int page, int limit,
+                                            std::optional<db::Lsn> token) {
+  const auto [ids, total] = co_await store::liked_tracks(db, token, who.user_id, page, limit);
+  const std::optional<AccessClaims> viewer = who;
+  bj::array tracks;
+  for (const auto& id : ids) {
+    bool hidden = false;
+    bj::object track;
+    try {
+      track = co_await content(db, viewer, id, token);
+    } catch (const ApiError& e) {
+      if (e.status() != 404) throw;
+      hidden = true;  // unpublished since it was liked
+    }
+    if (!hidden) tracks.push_back(std::move(track));
+  }
+  co_return bj::object{{"tracks", std::move(tracks)}, {"page", page}, {"limit", limit}, {"total", total}};
 }
 
 awaitable<Written<bool>> CatalogService::report_play(db::Cluster& db,

@@ -34,6 +34,10 @@ class CatalogService {
   awaitable<Written<boost::json::object>> add_track(db::Cluster& db, const AccessClaims& who,
                                                     const std::string& release_id, const std::string& title,
                                                     const std::string& min_tier, std::optional<int> position);
+  // A new track order for my release: `track_ids` must name each of its tracks exactly once.
+  awaitable<Written<boost::json::object>> reorder_tracks(db::Cluster& db, const AccessClaims& who,
+                                                         const std::string& release_id,
+                                                         const std::vector<std::string>& track_ids);
   awaitable<boost::json::object> artist_content(db::Cluster& db, const std::optional<AccessClaims>& viewer,
                                                 const std::string& artist, std::optional<db::Lsn> token);
   awaitable<boost::json::object> content(db::Cluster& db, const std::optional<AccessClaims>& viewer,
@@ -44,6 +48,12 @@ class CatalogService {
                                     const std::string& track_id);
   awaitable<Written<bool>> like(db::Cluster& db, const AccessClaims& who, const std::string& track_id,
                                 bool on);
+  awaitable<bool> is_liked(db::Cluster& db, const AccessClaims& who, const std::string& track_id,
+                           std::optional<db::Lsn> token);
+  // The caller's liked tracks as the caller may see them now (a track locked since is a teaser;
+  // one that is no longer listed is left out).
+  awaitable<boost::json::object> likes(db::Cluster& db, const AccessClaims& who, int page, int limit,
+                                       std::optional<db::Lsn> token);
   // The player reports a listen; it counts after 30 s, once per listener per track per 30 min.
   awaitable<Written<bool>> report_play(db::Cluster& db, const std::optional<AccessClaims>& viewer,
                                        const std::string& anonymous_key, const std::string& track_id,

@@ -37,6 +37,14 @@ constexpr Query kInsertTrack{
     "VALUES ($1, $2, $3, $4, coalesce($5::int, (SELECT coalesce(max(position), 0) + 1 FROM tracks "
     "WHERE release_id = $1))) RETURNING *) "
     "SELECT " MC_TRACK_COLUMNS "FROM ins t JOIN releases r ON r.id = t.release_id"};
+constexpr Query kTrackIdsOf{"catalog_track_ids_of",
+                            "SELECT id FROM tracks WHERE release_id = $1 ORDER BY position"};
+// One statement: the (release_id, position) constraint is deferrable, so it is checked once the
+// whole permutation is in place, not row by row.
+constexpr Query kReorderTracks{
+    "catalog_reorder_tracks",
+    "UPDATE tracks t SET position = o.ord, updated_at = now() "
+    "FROM unnest($2::uuid[]) WITH ORDINALITY AS o (id, ord) WHERE t.id = o.id AND t.release_id = $1"};
 constexpr Query kReleasesOf{"catalog_releases_of",
                             "SELECT " MC_RELEASE_COLUMNS
                             "FROM releases r WHERE r.artist_id = $1 "
@@ -49,6 +57,12 @@ constexpr Query kTrack{
     "catalog_track", "SELECT " MC_TRACK_COLUMNS
                      ", t.peaks::text FROM tracks t JOIN releases r ON r.id = t.release_id WHERE t.id = $1"};
 
+constexpr Query kLiked{"catalog_liked",
+                       "SELECT 1 FROM likes WHERE user_id = $1::uuid AND track_id = $2::uuid"};
+// One user's likes: the primary key (user_id, track_id) finds them; one user's list is sorted in memory.
+constexpr Query kLikedTracks{"catalog_liked_tracks",
+                             "SELECT track_id, count(*) OVER () FROM likes WHERE user_id = $1::uuid "
+                             "ORDER BY created_at DESC, track_id LIMIT $2 OFFSET $3"};
 constexpr Query kLike{
     "catalog_like",
     "WITH ins AS (INSERT INTO likes (user_id, track_id) VALUES ($1, $2) ON CONFLICT DO NOTHING "
@@ -179,6 +193,20 @@ awaitable<Track> insert_track(db::Transaction& tx, const std::string& release_id
   co_return track_from(r, 0);
 }
 
+awaitable<std::vector<std::string>> track_ids_of(db::Transaction& tx, const std::string& release_id) {
+  const db::Result r = co_await tx.exec(kTrackIdsOf, params(release_id));
+  std::vector<std::string> ids;
+  ids.reserve(static_cast<std::size_t>(r.rows()));
+  for (int i = 0; i < r.rows(); ++i) ids.push_back(r.str(i, 0));
+  co_return ids;
+}
+
+awaitable<void> reorder_tracks(db::Transaction& tx, const std::string& release_id,
+                               const std::vector<std::string>& ids) {
+  co_await tx.exec(kReorderTracks, params(release_id, ids));
+  co_return;
+}
+
 awaitable<std::vector<Release>> releases_of(db::Cluster& db, std::optional<db::Lsn> token,
                                             const std::string& artist_id) {
   const db::Result r = co_await db.read(kReleasesOf, params(artist_id), token);
@@ -206,6 +234,27 @@ awaitable<std::optional<Track>> track(db::Cluster& db, std::optional<db::Lsn> to
 awaitable<bool> like(db::Transaction& tx, const std::string& user_id, const std::string& track_id, bool on) {
   const db::Result r = co_await tx.exec(on ? kLike : kUnlike, params(user_id, track_id));
   co_return r.affected() == 1;
+}
+
+awaitable<bool> liked(db::Cluster& db, std::optional<db::Lsn> token, const std::string& user_id,
+                      const std::string& track_id) {
+  const db::Result r = co_await db.read(kLiked, params(user_id, track_id), token);
+  co_return !r.empty();
+}
+
+awaitable<std::pair<std::vector<std::string>, int64_t>> liked_tracks(db::Cluster& db,
+                                                                     std::optional<db::Lsn> token,
+                                                                     const std::string& user_id, int page,
+                                                                     int limit) {
+  const db::Result r =
+      co_await db.read(kLikedTracks, params(user_id, limit, static_cast<int64_t>(page - 1) * limit), token);
+  std::vector<std::string> ids;
+  int64_t total = 0;
+  for (int i = 0; i < r.rows(); ++i) {
+    ids.push_back(r.str(i, 0));
+    total = r.int64(i, 1);
+  }
+  co_return std::make_pair(std::move(ids), total);
 }
 
 awaitable<bool> count_play(db::Transaction& tx, const std::string& listener_key,

@@ -61,6 +61,11 @@ awaitable<std::optional<std::string>> release_owner(db::Transaction& tx, const s
 awaitable<Track> insert_track(db::Transaction& tx, const std::string& release_id,
                               const std::string& artist_id, const std::string& title,
                               const std::string& min_tier, std::optional<int> position);
+// The release's track ids in position order (inside the caller's transaction).
+awaitable<std::vector<std::string>> track_ids_of(db::Transaction& tx, const std::string& release_id);
+// Positions 1..n in the order given; `ids` are exactly the release's tracks.
+awaitable<void> reorder_tracks(db::Transaction& tx, const std::string& release_id,
+                               const std::vector<std::string>& ids);
 awaitable<std::vector<Release>> releases_of(db::Cluster& db, std::optional<db::Lsn> token,
                                             const std::string& artist_id);
 awaitable<std::vector<Track>> tracks_of_artist(db::Cluster& db, std::optional<db::Lsn> token,
@@ -69,6 +74,13 @@ awaitable<std::optional<Track>> track(db::Cluster& db, std::optional<db::Lsn> to
 
 // Returns whether anything changed (a second like or an unlike of nothing changes nothing).
 awaitable<bool> like(db::Transaction& tx, const std::string& user_id, const std::string& track_id, bool on);
+awaitable<bool> liked(db::Cluster& db, std::optional<db::Lsn> token, const std::string& user_id,
+                      const std::string& track_id);
+// The tracks a user likes, most recent first (a page), and how many there are.
+awaitable<std::pair<std::vector<std::string>, int64_t>> liked_tracks(db::Cluster& db,
+                                                                     std::optional<db::Lsn> token,
+                                                                     const std::string& user_id, int page,
+                                                                     int limit);
 // Counts the play unless this listener's last counted play of the track is under 30 minutes old.
 awaitable<bool> count_play(db::Transaction& tx, const std::string& listener_key,
                            const std::optional<std::string>& user_id, const std::string& track_id);

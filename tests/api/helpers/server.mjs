@@ -127,7 +127,8 @@ export function readPostmasterPid(dataDir) {
 }
 
 /**
- * Start a server. Options: name (for the temp dir), env (extra variables), readyTimeoutMs.
+ * Start a server. Options: name (for the temp dir), env (extra variables; a function value is called
+ * with the server, e.g. `PUBLIC_URL: (s) => s.baseUrl`), readyTimeoutMs.
  * Returns an object with baseUrl, varDir, pgDir, dataDir, pool, api (see http.mjs), stop(), kill9(),
  * restart(), pid, logPath.
  */
@@ -187,7 +188,10 @@ class TestServer {
     this.baseUrl = `http://127.0.0.1:${this.port}`;
     const env = { ...process.env };
     for (const k of SCRUBBED_ENV) delete env[k];
-    Object.assign(env, DEFAULT_ENV, this.extraEnv, { PORT: String(this.port), VAR_DIR: this.varDir });
+    // A value may be a function of the server, for settings that name its address (PUBLIC_URL).
+    const extra = Object.fromEntries(Object.entries(this.extraEnv)
+      .map(([k, v]) => [k, typeof v === 'function' ? String(v(this)) : v]));
+    Object.assign(env, DEFAULT_ENV, extra, { PORT: String(this.port), VAR_DIR: this.varDir });
 
     const marker = `\n===== ${new Date().toISOString()} spawn ${BINARY} serve (port ${this.port}) =====\n`;
     fs.appendFileSync(this.logPath, marker);

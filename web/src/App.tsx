@@ -1,0 +1,131 @@
+import { lazy, Suspense, useEffect, useRef, useState, type FormEvent } from 'react';
+import { Link, NavLink, Route, Routes, useLocation, useNavigate } from 'react-router';
+import { useAuth } from './auth/AuthContext';
+import { Loading } from './components/ui';
+import { PlayerBar } from './player/PlayerBar';
+import { ArtistPage } from './pages/Artist';
+import { CheckoutPage, CheckoutResultPage } from './pages/Checkout';
+import { DiscoverPage } from './pages/Discover';
+import { ForgotPasswordPage, LoginPage, ResetPasswordPage, SignupPage, VerifyEmailPage } from './pages/Account';
+import { LibraryPage } from './pages/Library';
+import { NotFoundPage } from './pages/NotFound';
+import { ReleasePage } from './pages/Release';
+import { SearchPage } from './pages/Search';
+import { SettingsPage } from './pages/Settings';
+import { TrackPage } from './pages/Track';
+
+// The studio is for artists only: its code loads when an artist opens it.
+const StudioPage = lazy(() => import('./studio/Studio'));
+
+function Header() {
+  const { user } = useAuth();
+  const navigate = useNavigate();
+  const [q, setQ] = useState('');
+  const [open, setOpen] = useState(false);
+  const location = useLocation();
+  useEffect(() => setOpen(false), [location.pathname]);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    navigate(`/search?q=${encodeURIComponent(q.trim())}`);
+  };
+  return (
+    <header className="header">
+      <Link to="/" className="brand" aria-label="MusicConnect home">
+        <img src="/favicon.svg" alt="" width="24" height="24" /> MusicConnect
+      </Link>
+      <form role="search" className="header__search" onSubmit={submit}>
+        <label htmlFor="header-search" className="visually-hidden">
+          Search artists
+        </label>
+        <input id="header-search" type="search" placeholder="Search artists" value={q} onChange={(e) => setQ(e.target.value)} />
+      </form>
+      <button
+        type="button"
+        className="btn btn--ghost nav-toggle"
+        aria-expanded={open}
+        aria-controls="main-nav"
+        onClick={() => setOpen((o) => !o)}
+      >
+        Menu
+      </button>
+      <nav id="main-nav" className={`nav ${open ? 'nav--open' : ''}`} aria-label="Main">
+        <NavLink to="/" end>
+          Discover
+        </NavLink>
+        <NavLink to="/search">Search</NavLink>
+        {user && <NavLink to="/library">Library</NavLink>}
+        {user?.role === 'artist' && <NavLink to="/studio">Studio</NavLink>}
+        {user ? (
+          <NavLink to="/settings">
+            <span className="visually-hidden">Account settings for </span>@{user.username}
+          </NavLink>
+        ) : (
+          <>
+            <NavLink to="/login">Log in</NavLink>
+            <NavLink to="/signup" className="btn btn--primary">
+              Sign up
+            </NavLink>
+          </>
+        )}
+      </nav>
+    </header>
+  );
+}
+
+// Moves focus to the page heading on navigation, so screen readers announce the new page.
+function useFocusOnNavigate() {
+  const location = useLocation();
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    const h1 = document.querySelector<HTMLElement>('main h1');
+    if (h1) {
+      h1.tabIndex = -1;
+      h1.focus({ preventScroll: false });
+    }
+  }, [location.pathname]);
+}
+
+export function App() {
+  const { ready } = useAuth();
+  useFocusOnNavigate();
+  return (
+    <div className="app">
+      <a href="#main" className="skip-link">
+        Skip to content
+      </a>
+      <Header />
+      <main id="main" className="main">
+        {!ready ? (
+          <Loading />
+        ) : (
+          <Suspense fallback={<Loading />}>
+            <Routes>
+              <Route path="/" element={<DiscoverPage />} />
+              <Route path="/search" element={<SearchPage />} />
+              <Route path="/artist/:id" element={<ArtistPage />} />
+              <Route path="/artist/:id/release/:releaseId" element={<ReleasePage />} />
+              <Route path="/track/:id" element={<TrackPage />} />
+              <Route path="/login" element={<LoginPage />} />
+              <Route path="/signup" element={<SignupPage />} />
+              <Route path="/verify-email" element={<VerifyEmailPage />} />
+              <Route path="/forgot-password" element={<ForgotPasswordPage />} />
+              <Route path="/reset-password" element={<ResetPasswordPage />} />
+              <Route path="/library" element={<LibraryPage />} />
+              <Route path="/settings" element={<SettingsPage />} />
+              <Route path="/checkout/:artistId/:tier" element={<CheckoutPage />} />
+              <Route path="/checkout/success" element={<CheckoutResultPage ok />} />
+              <Route path="/checkout/cancel" element={<CheckoutResultPage ok={false} />} />
+              <Route path="/studio/*" element={<StudioPage />} />
+              <Route path="*" element={<NotFoundPage />} />
+            </Routes>
+          </Suspense>
+        )}
+      </main>
+      <PlayerBar />
+    </div>
+  );
+}

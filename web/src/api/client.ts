@@ -1,0 +1,248 @@
+// The one way the app talks to the API: bearer token, refresh on expiry, read-your-writes token,
+// and the SPEC §5 error envelope turned into ApiError.
+import { tokenStore } from './tokenStore';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+  field(name: string): string | undefined {
+    const v = this.details[name];
+    return typeof v === 'string' ? v : undefined;
+  }
+}
+
+type Tokens = { token: string; refreshToken: string };
+// How long reads carry the consistency token of the caller's last write.
+const CONSISTENCY_WINDOW_MS = 15_000;
+
+let accessToken: string | null = null;
+let refreshInFlight: Promise<boolean> | null = null;
+let consistency: { token: string; at: number } | null = null;
+
+// Resolves once the refresh token is stored where every tab reads it.
+export async function setTokens(t: Tokens | null): Promise<void> {
+  accessToken = t?.token ?? null;
+  await tokenStore.write(t?.refreshToken ?? null);
+}
+export const hasRefreshToken = () => tokenStore.mayHaveSession();
+
+// Refresh tokens rotate and a reused one revokes the whole session, so tabs must never refresh
+// with the same token: refreshes are serialised across tabs (Web Locks), and each one reads the
+// newest token (tokenStore) once it holds the lock, and stores the next before letting go.
+async function rotate(): Promise<boolean> {
+  const refreshToken = await tokenStore.read();
+  if (!refreshToken) return false;
+  try {
+    const res = await fetch('/api/auth/refresh', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ refreshToken }),
+    });
+    if (!res.ok) {
+      await setTokens(null);
+      return false;
+    }
+    await setTokens((await res.json()) as Tokens);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function refreshSession(): Promise<boolean> {
+  if (!hasRefreshToken()) return false;
+  refreshInFlight ??= (async () => {
+    try {
+      if (navigator.locks) return await navigator.locks.request('mc.refresh', rotate);
+      return await rotate();
+    } finally {
+      refreshInFlight = null;
+    }
+  })();
+  return refreshInFlight;
+}
+
+export type RequestOptions = {
+  body?: unknown;
+  form?: FormData;
+  signal?: AbortSignal;
+  headers?: Record<string, string>;
+};
+
+// Seconds left on the access token (from its `exp` claim); 0 when there is none.
+function secondsLeft(): number {
+  if (!accessToken) return 0;
+  try {
+    const payload = JSON.parse(atob(accessToken.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
+    return payload.exp - Date.now() / 1000;
+  } catch {
+    return 0;
+  }
+}
+
+// Refreshes ahead of expiry, so ordinary requests never meet a 401 for a stale token.
+async function freshToken() {
+  if (accessToken && secondsLeft() < 30) await refreshSession();
+}
+
+async function send(method: string, path: string, opts: RequestOptions): Promise<Response> {
+  await freshToken();
+  const headers: Record<string, string> = { ...opts.headers };
+  if (accessToken) headers.Authorization = `Bearer ${accessToken}`;
+  if (method === 'GET' && consistency && Date.now() - consistency.at < CONSISTENCY_WINDOW_MS) {
+    headers['X-Consistency-Token'] = consistency.token;
+  }
+  let body: BodyInit | undefined;
+  if (opts.form) body = opts.form;
+  else if (opts.body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(opts.body);
+  }
+  return fetch(path, { method, headers, body, signal: opts.signal });
+}
+
+export async function api<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+  let res = await send(method, path, opts);
+  if (res.status === 401 && hasRefreshToken()) {
+    const err = await res.clone().json().catch(() => null);
+    const code = err?.error?.code;
+    if ((code === 'invalid_token' || code === 'unauthorized') && (await refreshSession())) {
+      res = await send(method, path, opts);
+    }
+  }
+  const token = res.headers.get('X-Consistency-Token');
+  if (token) consistency = { token, at: Date.now() };
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  const data = text ? JSON.parse(text) : undefined;
+  if (!res.ok) {
+    const e = data?.error ?? {};
+    throw new ApiError(res.status, e.code ?? 'http_error', e.message ?? res.statusText, e.details ?? {});
+  }
+  return data as T;
+}
+
+export const get = <T>(path: string, signal?: AbortSignal) => api<T>('GET', path, { signal });
+export const post = <T>(path: string, body?: unknown) => api<T>('POST', path, { body: body ?? {} });
+export const put = <T>(path: string, body: unknown) => api<T>('PUT', path, { body });
+export const patch = <T>(path: string, body: unknown) => api<T>('PATCH', path, { body });
+export const del = <T>(path: string) => api<T>('DELETE', path);
+
+export function qs(params: Record<string, string | number | undefined | null>): string {
+  const u = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') u.set(k, String(v));
+  const s = u.toString();
+  return s ? `?${s}` : '';
+}
+
+// A request with upload progress events (fetch has none for request bodies).
+async function xhr<T>(
+  method: string,
+  path: string,
+  body: XMLHttpRequestBodyInit,
+  headers: Record<string, string>,
+  onProgress: (loaded: number) => void,
+): Promise<T> {
+  await freshToken();
+  return new Promise((resolve, reject) => {
+    const req = new XMLHttpRequest();
+    req.open(method, path);
+    if (accessToken) req.setRequestHeader('Authorization', `Bearer ${accessToken}`);
+    for (const [k, v] of Object.entries(headers)) req.setRequestHeader(k, v);
+    req.upload.onprogress = (e) => onProgress(e.loaded);
+    req.onload = () => {
+      const token = req.getResponseHeader('X-Consistency-Token');
+      if (token) consistency = { token, at: Date.now() };
+      let data: any = undefined;
+      try {
+        data = req.responseText ? JSON.parse(req.responseText) : undefined;
+      } catch {
+        /* not JSON */
+      }
+      if (req.status >= 200 && req.status < 300) resolve(data as T);
+      else {
+        const e = data?.error ?? {};
+        reject(new ApiError(req.status, e.code ?? 'http_error', e.message ?? req.statusText, e.details ?? {}));
+      }
+    };
+    req.onerror = () => reject(new ApiError(0, 'network_error', 'The upload could not reach the server'));
+    req.send(body);
+  });
+}
+
+// One multipart upload (small files), progress as a fraction of the bytes sent.
+export function upload<T>(path: string, form: FormData, onProgress: (fraction: number) => void): Promise<T> {
+  let total = 0;
+  for (const [, v] of form.entries()) total += typeof v === 'string' ? v.length : v.size;
+  return xhr<T>('POST', path, form, {}, (loaded) => onProgress(Math.min(1, loaded / Math.max(1, total))));
+}
+
+// A file as the raw body of a PUT (images), with progress.
+export function putFile<T>(path: string, file: File, onProgress: (fraction: number) => void): Promise<T> {
+  return xhr<T>('PUT', path, file, { 'Content-Type': file.type || 'application/octet-stream' }, (loaded) =>
+    onProgress(Math.min(1, loaded / Math.max(1, file.size))),
+  );
+}
+
+// Files above this go through the resumable protocol, in chunks of this size: a dropped connection
+// costs one chunk, not the whole file.
+export const CHUNK_BYTES = 8 << 20;
+const RETRIES = 5;
+
+// Resumable upload of `file` as the audio of an existing track (docs/api: POST /api/uploads, then
+// PUT /api/uploads/{id} with Content-Range; the last chunk answers 202 with the track).
+export async function uploadResumable<T>(trackId: string, file: File, onProgress: (fraction: number) => void): Promise<T> {
+  const session = await post<{ id: string; offset: number; size: number }>('/api/uploads', {
+    trackId,
+    size: file.size,
+    filename: file.name.slice(0, 255),
+  });
+  let offset = session.offset;
+  let failures = 0;
+  for (;;) {
+    const end = Math.min(offset + CHUNK_BYTES, file.size);
+    try {
+      const r = await xhr<{ offset?: number; track?: unknown }>(
+        'PUT',
+        `/api/uploads/${session.id}`,
+        file.slice(offset, end),
+        { 'Content-Type': 'application/octet-stream', 'Content-Range': `bytes ${offset}-${end - 1}/${file.size}` },
+        (loaded) => onProgress(Math.min(1, (offset + loaded) / file.size)),
+      );
+      failures = 0;
+      if (r?.track) return r as T;
+      offset = r?.offset ?? end;
+    } catch (e) {
+      if (e instanceof ApiError && e.code === 'offset_mismatch' && typeof e.details.offset === 'number') {
+        offset = e.details.offset; // the server has more (or less) than we thought: go on from there
+        continue;
+      }
+      if (!(e instanceof ApiError) || e.status !== 0 || ++failures > RETRIES) throw e;
+      await new Promise((r) => setTimeout(r, 500 * 2 ** failures));
+      offset = (await get<{ offset: number }>(`/api/uploads/${session.id}`)).offset;
+    }
+  }
+}
+
+// For endpoints that arrive with later features (discovery, payments): a 404 for the route itself
+// means "not offered by this server yet", and the page leaves that section out.
+export async function ifOffered<T>(p: Promise<T>): Promise<T | null> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404 && e.message === 'No such route') return null;
+    throw e;
+  }
+}
+
+export function errorMessage(e: unknown): string {
+  if (e instanceof ApiError) return e.message;
+  if (e instanceof Error) return e.message;
+  return 'Something went wrong';
+}

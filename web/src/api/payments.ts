@@ -1,0 +1,85 @@
+// Memberships and payments (docs/api/payments.md). Paths in one place.
+import { get, ifOffered, post, put, qs } from './client';
+import type { TierName } from './types';
+
+export type Subscription = {
+  id: string;
+  artistId: string;
+  artist?: { id: string; stageName: string; slug: string };
+  tier: TierName;
+  status: 'incomplete' | 'active' | 'past_due' | 'canceled';
+  access?: TierName;
+  priceCents?: number;
+  currency?: string;
+  currentPeriodStart?: string | null;
+  currentPeriodEnd?: string | null;
+  cancelAtPeriodEnd?: boolean;
+  pendingTier?: TierName | null;
+  failedPaymentAttempts?: number;
+};
+
+export type Payment = {
+  id: string;
+  kind: 'subscription' | 'proration' | 'tip';
+  artistId?: string | null;
+  artistName?: string | null;
+  refundedCents?: number;
+  tier?: string | null;
+  amountCents: number;
+  currency: string;
+  status: string;
+  message?: string | null;
+  createdAt: string;
+};
+
+export type Checkout = { checkoutId: string; checkoutUrl: string; clientSecret: string | null; provider: string };
+
+export type Earnings = {
+  balances: { currency: string; availableCents: number; inTransitCents: number; paidOutCents: number }[];
+  totals: { currency: string; grossCents: number; processorFeesCents: number; platformFeesCents: number; netCents: number; refundedCents: number }[];
+  payoutsEnabled: boolean;
+  minimumPayoutCents: number;
+};
+
+export type Payout = {
+  id: string;
+  amountCents: number;
+  currency: string;
+  trigger: 'monthly' | 'on_demand';
+  status: 'pending' | 'paid' | 'failed';
+  failureReason?: string | null;
+  createdAt: string;
+};
+
+// The artist whose checkout is under way, for the page the provider sends the fan back to.
+const CHECKOUT_KEY = 'mc.checkoutArtist';
+export const pendingCheckout = {
+  set: (slug: string) => sessionStorage.setItem(CHECKOUT_KEY, slug),
+  take: () => {
+    const v = sessionStorage.getItem(CHECKOUT_KEY);
+    sessionStorage.removeItem(CHECKOUT_KEY);
+    return v;
+  },
+};
+
+export const payments = {
+  // The provider's hosted page comes back to /checkout/success or /checkout/cancel.
+  subscribe: (artistId: string, tier: TierName) => post<Checkout>('/api/subscriptions/create', { artistId, tier }),
+  change: (id: string, tier: TierName) => post<Subscription>(`/api/subscriptions/${id}/change`, { tier }),
+  active: (signal?: AbortSignal) => ifOffered(get<{ subscriptions: Subscription[] }>('/api/subscriptions/active', signal)),
+  cancel: (id: string) => post<Subscription>(`/api/subscriptions/${id}/cancel`),
+  resume: (id: string) => post<Subscription>(`/api/subscriptions/${id}/resume`),
+  history: (signal?: AbortSignal, page = 1) =>
+    ifOffered(get<{ payments: Payment[] }>(`/api/payments/history${qs({ page, limit: 50 })}`, signal)),
+  // Each tier is its own write, and supporter must stay below superfan after each one: when the
+  // supporter price rises past the current superfan price, superfan goes first.
+  async setTiers(tiers: { tier: 'supporter' | 'superfan'; priceCents: number; perks: string[] }[], currentSuperfanCents: number) {
+    const supporter = tiers.find((t) => t.tier === 'supporter');
+    const ordered = supporter && supporter.priceCents >= currentSuperfanCents ? [...tiers].reverse() : tiers;
+    for (const t of ordered) await put(`/api/artists/tiers/${t.tier}`, { priceCents: t.priceCents, perks: t.perks });
+  },
+  earnings: (signal?: AbortSignal) => ifOffered(get<Earnings>('/api/artists/earnings', signal)),
+  payouts: (signal?: AbortSignal) => ifOffered(get<{ payouts: Payout[] }>('/api/artists/payouts', signal)),
+  connectPayouts: () => post<{ onboardingUrl: string; payoutsEnabled: boolean }>('/api/artists/payouts/connect'),
+  requestPayout: (currency: string) => post('/api/artists/payouts', { currency }),
+};

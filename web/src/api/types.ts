@@ -1,0 +1,129 @@
+// Shapes of the API (docs/api/openapi.json).
+
+export type TierName = 'free' | 'supporter' | 'superfan';
+export const TIER_RANK: Record<TierName, number> = { free: 0, supporter: 1, superfan: 2 };
+export const TIER_LABEL: Record<TierName, string> = { free: 'Free', supporter: 'Supporter', superfan: 'Superfan' };
+
+export type User = {
+  id: string;
+  username: string;
+  email: string;
+  role: 'fan' | 'artist' | 'admin';
+  emailVerified: boolean;
+  artistName: string | null;
+  artistSlug: string | null;
+  genre: string | null;
+  createdAt: string;
+};
+
+export type AuthResult = { token: string; refreshToken: string; user: User };
+
+export type ImageUrls = Record<string, string>;
+
+export type Tier = { tier: TierName; rank: number; priceCents: number; currency: string; perks: string[] };
+
+export type ArtistProfile = {
+  id: string;
+  stageName: string;
+  slug: string;
+  bio: string;
+  genres: string[];
+  location?: { city: string | null; country: string | null };
+  links?: { label: string; url: string }[];
+  avatarKey?: string | null;
+  bannerKey?: string | null;
+  avatar?: ImageUrls | null; // URL by width: avatars 64–512 px squares
+  banner?: ImageUrls | null; // banners 640, 1280, 1920 px wide (4:1)
+  followerCount: number;
+  subscriberCount: number;
+  createdAt?: string;
+};
+export type ArtistDetail = ArtistProfile & { tiers: Tier[] };
+export type ArtistList = { artists: ArtistProfile[]; page: number; limit: number; total: number };
+
+export type Lock = { requiredTier: TierName | null; availableAt: string | null } | null;
+
+export type TrackStatus = 'draft' | 'processing' | 'ready' | 'failed';
+export type Track = {
+  id: string;
+  releaseId: string;
+  artistId?: string;
+  title: string;
+  position: number;
+  artworkKey?: string | null;
+  minTier?: TierName;
+  releaseAt?: string | null;
+  locked: Lock;
+  status?: TrackStatus;
+  progress?: number;
+  durationS?: number | null;
+  gainDb?: number | null;
+  playCount?: number;
+  likeCount?: number;
+  peaks?: number[] | null;
+  error?: string | null;
+};
+
+export type ReleaseKind = 'single' | 'ep' | 'album';
+export type Release = {
+  id: string;
+  artistId: string;
+  title: string;
+  kind: ReleaseKind;
+  genre?: string | null;
+  tags?: string[];
+  coverKey?: string | null;
+  minTier: TierName;
+  releaseAt?: string | null;
+  published: boolean;
+  createdAt?: string;
+  locked: Lock;
+  tracks?: Track[];
+};
+export type ArtistContent = { artistId: string; viewerTier: TierName; releases: Release[] };
+
+export type Session = {
+  id: string;
+  createdAt: string;
+  lastUsedAt: string;
+  expiresAt: string;
+  userAgent: string | null;
+  ip: string | null;
+  current: boolean;
+};
+
+export type Comment = {
+  id: string;
+  user: { id: string; username: string };
+  parentId: string | null;
+  body: string | null;
+  deleted: boolean;
+  edited: boolean;
+  createdAt: string;
+  replies?: Comment[];
+};
+
+export type PlaybackGrant = {
+  masterUrl: string;
+  expiresAt: string;
+  rungs: number[];
+  gainDb: number | null;
+  durationS: number | null;
+  tier?: TierName;
+  trackId?: string;
+};
+
+export function formatPrice(cents: number, currency = 'USD'): string {
+  return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(cents / 100);
+}
+
+export function formatDuration(seconds: number | null | undefined): string {
+  if (seconds == null || !Number.isFinite(seconds)) return '–:––';
+  const s = Math.max(0, Math.floor(seconds));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+export function formatDate(iso: string | null | undefined): string {
+  if (!iso) return '';
+  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}

@@ -1,0 +1,25 @@
+// Inline SVG icons: no icon font or emoji font needed, and they inherit the text colour.
+const PATHS = {
+  play: 'M8 5v14l11-7z',
+  pause: 'M6 5h4v14H6zM14 5h4v14h-4z',
+  prev: 'M6 6h2v12H6zM9.5 12L18 18V6z',
+  next: 'M16 6h2v12h-2zM6 18l8.5-6L6 6z',
+  lock: 'M12 2a5 5 0 0 0-5 5v3H6a2 2 0 0 0-2 2v8a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-8a2 2 0 0 0-2-2h-1V7a5 5 0 0 0-5-5zm-3 8V7a3 3 0 0 1 6 0v3z',
+  clock: 'M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm1 5v5.4l3.5 2.1-1 1.7L11 13V7z',
+  heart: 'M12 21s-7.5-4.6-9.6-9.3C.9 8.2 3 4.5 6.6 4.5c2 0 3.4 1.1 4.4 2.5 1-1.4 2.4-2.5 4.4-2.5 3.6 0 5.7 3.7 4.2 7.2C19.5 16.4 12 21 12 21z',
+  heartOutline:
+    'M12 21s-7.5-4.6-9.6-9.3C.9 8.2 3 4.5 6.6 4.5c2 0 3.4 1.1 4.4 2.5 1-1.4 2.4-2.5 4.4-2.5 3.6 0 5.7 3.7 4.2 7.2C19.5 16.4 12 21 12 21zm0-2.4c2.3-1.5 5.9-4.3 7-7.6.9-2.4-.5-4.5-2.6-4.5-1.5 0-2.6 1-3.5 2.6h-1.8C10.2 7.5 9.1 6.5 7.6 6.5 5.5 6.5 4.1 8.6 5 11c1.1 3.3 4.7 6.1 7 7.6z',
+  up: 'M12 5l7 8h-5v6h-4v-6H5z',
+  down: 'M12 19l-7-8h5V5h4v6h5z',
+  close: 'M6.4 5L5 6.4 10.6 12 5 17.6 6.4 19l5.6-5.6 5.6 5.6 1.4-1.4-5.6-5.6L19 6.4 17.6 5 12 10.6z',
+} as const;
+
+export type IconName = keyof typeof PATHS;
+
+export function Icon({ name, size = 18 }: { name: IconName; size?: number }) {
+  return (
+    <svg width={size} height={size} viewBox="0 0 24 24" fill="currentColor" aria-hidden="true" focusable="false" className="icon">
+      <path d={PATHS[name]} />
+    </svg>
+  );
+}

@@ -1,0 +1,85 @@
+import { useEffect, useRef, useState } from 'react';
+import { Link, Navigate, useParams } from 'react-router';
+import { errorMessage, get } from '../api/client';
+import { payments, pendingCheckout } from '../api/payments';
+import { TIER_LABEL, formatPrice, type ArtistDetail, type TierName } from '../api/types';
+import { useAuth } from '../auth/AuthContext';
+import { ErrorBox, Loading, useAsync, useTitle } from '../components/ui';
+
+// Checkout: the API answers with the provider's hosted page (the sandbox page, or Stripe
+// Checkout), and the browser goes there; the provider sends it back to /checkout/return.
+export function CheckoutPage() {
+  const { artistId = '', tier = '' } = useParams();
+  const { user } = useAuth();
+  useTitle('Checkout');
+  const artist = useAsync((s) => get<ArtistDetail>(`/api/artists/${encodeURIComponent(artistId)}`, s), [artistId]);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  if (!user) return <Navigate to={`/login?next=${encodeURIComponent(`/checkout/${artistId}/${tier}`)}`} replace />;
+  if (artist.loading && !artist.data) return <Loading />;
+  if (artist.error || !artist.data) return <ErrorBox message={artist.error} />;
+  const t = artist.data.tiers.find((x) => x.tier === tier);
+  if (!t || t.tier === 'free') return <ErrorBox message="There is no such membership." />;
+  const go = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const c = await payments.subscribe(artist.data!.id, t.tier as TierName);
+      pendingCheckout.set(artist.data!.slug);
+      window.location.assign(c.checkoutUrl);
+    } catch (e) {
+      setError(errorMessage(e));
+      setBusy(false);
+    }
+  };
+  return (
+    <section className="narrow">
+      <h1>Become a {TIER_LABEL[t.tier]}</h1>
+      <div className="card">
+        <p>
+          <strong>{artist.data.stageName}</strong> · {TIER_LABEL[t.tier]}
+        </p>
+        <p className="tier__price">{formatPrice(t.priceCents, t.currency)} / month</p>
+        <ul className="perks">
+          {t.perks.map((p) => (
+            <li key={p}>{p}</li>
+          ))}
+        </ul>
+        <p className="muted small">You can cancel at any time; you keep the perks until the end of the paid period.</p>
+        <ErrorBox message={error} />
+        <button type="button" className="btn btn--primary" onClick={go} disabled={busy}>
+          {busy ? 'Opening checkout…' : 'Continue to payment'}
+        </button>
+      </div>
+      <p className="small">
+        <Link to={`/artist/${artist.data.slug}`}>Back to {artist.data.stageName}</Link>
+      </p>
+    </section>
+  );
+}
+
+// Where the provider sends the fan back: /checkout/success or /checkout/cancel.
+export function CheckoutResultPage({ ok }: { ok: boolean }) {
+  useTitle(ok ? 'Thank you' : 'Checkout cancelled');
+  const [artist] = useState(() => pendingCheckout.take());
+  const focus = useRef<HTMLHeadingElement | null>(null);
+  useEffect(() => focus.current?.focus(), []);
+  return (
+    <section className="narrow">
+      <h1 ref={focus} tabIndex={-1}>
+        {ok ? 'Thank you for your support!' : 'Checkout cancelled'}
+      </h1>
+      <p>{ok ? 'Your membership is active: its tracks are unlocked now.' : 'Nothing was charged.'}</p>
+      <p className="row">
+        {artist && (
+          <Link className="btn btn--primary" to={`/artist/${artist}`}>
+            Back to the artist
+          </Link>
+        )}
+        <Link className="btn" to="/library">
+          Your library
+        </Link>
+      </p>
+    </section>
+  );
+}

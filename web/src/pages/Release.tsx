@@ -1,0 +1,59 @@
+import { Link, useParams } from 'react-router';
+import { get } from '../api/client';
+import { TIER_LABEL, formatDate, type ArtistContent, type ArtistDetail } from '../api/types';
+import { TrackList } from '../components/TrackList';
+import { ErrorBox, Loading, LockBadge, useAsync, useTitle } from '../components/ui';
+import { usePlayer } from '../player/PlayerContext';
+
+export function ReleasePage() {
+  const { id = '', releaseId = '' } = useParams();
+  const player = usePlayer();
+  const data = useAsync(
+    async (s) => {
+      const [artist, content] = await Promise.all([
+        get<ArtistDetail>(`/api/artists/${encodeURIComponent(id)}`, s),
+        get<ArtistContent>(`/api/artists/${encodeURIComponent(id)}/content`, s),
+      ]);
+      return { artist, release: content.releases.find((r) => r.id === releaseId) ?? null };
+    },
+    [id, releaseId],
+  );
+  useTitle(data.data?.release?.title ?? 'Release');
+  if (data.loading && !data.data) return <Loading />;
+  if (data.error) return <ErrorBox message={data.error} />;
+  const { artist, release } = data.data!;
+  if (!release) return <ErrorBox message="This release does not exist or is not published yet." />;
+  const tracks = release.tracks ?? [];
+  const playable = tracks.filter((t) => !t.locked && (!t.status || t.status === 'ready'));
+  return (
+    <>
+      <section className="release-hero">
+        <div className="cover cover--large" aria-hidden="true">{release.title.slice(0, 1)}</div>
+        <div>
+          <p className="muted small">{release.kind.toUpperCase()}</p>
+          <h1>{release.title}</h1>
+          <p>
+            by <Link to={`/artist/${artist.slug}`}>{artist.stageName}</Link>
+          </p>
+          <p className="muted small">
+            {release.genre ? `${release.genre} · ` : ''}
+            {release.releaseAt ? `Released ${formatDate(release.releaseAt)}` : ''}
+            {release.minTier !== 'free' ? ` · ${TIER_LABEL[release.minTier]} release` : ''}
+          </p>
+          {release.tags && release.tags.length > 0 && <p className="small">{release.tags.map((t) => `#${t}`).join(' ')}</p>}
+          <LockBadge lock={release.locked} />
+          {playable.length > 0 && (
+            <button
+              type="button"
+              className="btn btn--primary"
+              onClick={() => player.playQueue(playable.map((track) => ({ track, artistName: artist.stageName, artistSlug: artist.slug })))}
+            >
+              Play all
+            </button>
+          )}
+        </div>
+      </section>
+      <TrackList tracks={tracks} artistName={artist.stageName} artistSlug={artist.slug} />
+    </>
+  );
+}

@@ -1,0 +1,391 @@
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { Link, useNavigate, useParams } from 'react-router';
+import { CHUNK_BYTES, errorMessage, get, patch, post, put, upload, uploadResumable } from '../api/client';
+import { TIER_LABEL, formatDate, type ArtistContent, type Release, type ReleaseKind, type TierName, type Track } from '../api/types';
+import { useAuth } from '../auth/AuthContext';
+import { Icon } from '../components/Icon';
+import { ErrorBox, Field, Loading, Notice, useAsync } from '../components/ui';
+
+const TIERS: TierName[] = ['free', 'supporter', 'superfan'];
+const AUDIO_ACCEPT = 'audio/*,.mp3,.wav,.flac,.aiff,.aif,.m4a,.ogg,.opus';
+
+function TierSelect({ id, label, value, onChange }: { id: string; label: string; value: TierName; onChange(t: TierName): void }) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <select id={id} value={value} onChange={(e) => onChange(e.target.value as TierName)}>
+        {TIERS.map((t) => (
+          <option key={t} value={t}>
+            {t === 'free' ? 'Everyone (free)' : `${TIER_LABEL[t]}s and above`}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+function useMyContent() {
+  const { user } = useAuth();
+  return useAsync((s) => get<ArtistContent>(`/api/artists/${user!.id}/content`, s), [user?.id]);
+}
+
+export function ReleasesPanel() {
+  const content = useMyContent();
+  const navigate = useNavigate();
+  const [title, setTitle] = useState('');
+  const [kind, setKind] = useState<ReleaseKind>('single');
+  const [error, setError] = useState<string | null>(null);
+  const create = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      const r = await post<Release>('/api/releases', { title, kind });
+      navigate(`/studio/releases/${r.id}`);
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  };
+  return (
+    <section aria-labelledby="rel-h">
+      <h1 id="rel-h">Releases</h1>
+      <form onSubmit={create} className="form card">
+        <h2>New release</h2>
+        <div className="row">
+          <Field label="Release title" required maxLength={200} value={title} onChange={(e) => setTitle(e.target.value)} />
+          <div className="field">
+            <label htmlFor="rel-kind">Kind</label>
+            <select id="rel-kind" value={kind} onChange={(e) => setKind(e.target.value as ReleaseKind)}>
+              <option value="single">Single</option>
+              <option value="ep">EP</option>
+              <option value="album">Album</option>
+            </select>
+          </div>
+        </div>
+        <ErrorBox message={error} />
+        <button type="submit" className="btn btn--primary">
+          Create release
+        </button>
+      </form>
+      {content.loading && !content.data ? <Loading /> : <ErrorBox message={content.error} />}
+      <ul className="list">
+        {content.data?.releases.map((r) => (
+          <li key={r.id} className="card row-between">
+            <div>
+              <Link to={`/studio/releases/${r.id}`}>{r.title}</Link>
+              <p className="muted small">
+                {r.kind.toUpperCase()} · {r.published ? (r.releaseAt && new Date(r.releaseAt) > new Date() ? `scheduled ${formatDate(r.releaseAt)}` : 'published') : 'draft'} ·{' '}
+                {r.tracks?.length ?? 0} track(s)
+              </p>
+            </div>
+            <Link className="btn" to={`/studio/releases/${r.id}`}>
+              Edit<span className="visually-hidden"> {r.title}</span>
+            </Link>
+          </li>
+        ))}
+        {content.data?.releases.length === 0 && <li className="muted">No releases yet: create one, then upload its tracks.</li>}
+      </ul>
+    </section>
+  );
+}
+
+// datetime-local wants local time without a zone.
+function toLocalInput(iso: string | null | undefined) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+}
+
+export function ReleaseEditor() {
+  const { releaseId = '' } = useParams();
+  const content = useMyContent();
+  const release = content.data?.releases.find((r) => r.id === releaseId);
+  const [error, setError] = useState<string | null>(null);
+  const [msg, setMsg] = useState<string | null>(null);
+  const [minTier, setMinTier] = useState<TierName>('free');
+  const [releaseAt, setReleaseAt] = useState('');
+  useEffect(() => {
+    if (!release) return;
+    setMinTier(release.minTier);
+    setReleaseAt(toLocalInput(release.releaseAt));
+  }, [release?.id, release?.minTier, release?.releaseAt]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  if (content.loading && !content.data) return <Loading />;
+  if (!release) return <ErrorBox message={content.error ?? 'No such release'} />;
+  const tracks = [...(release.tracks ?? [])].sort((a, b) => a.position - b.position);
+
+  const save = async (body: Record<string, unknown>, done: string) => {
+    setError(null);
+    setMsg(null);
+    try {
+      await patch<Release>(`/api/releases/${release.id}`, body);
+      setMsg(done);
+      content.reload();
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  };
+  const move = async (i: number, delta: number) => {
+    const order = tracks.map((t) => t.id);
+    const j = i + delta;
+    if (j < 0 || j >= order.length) return;
+    [order[i], order[j]] = [order[j], order[i]];
+    setError(null);
+    try {
+      await put(`/api/releases/${release.id}/track-order`, { trackIds: order });
+      content.reload();
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  };
+
+  return (
+    <section aria-labelledby="edit-h">
+      <p className="small">
+        <Link to="/studio/releases">← All releases</Link>
+      </p>
+      <h1 id="edit-h">{release.title}</h1>
+      <p className="muted">
+        {release.kind.toUpperCase()} · <span data-testid="release-state">{release.published ? 'published' : 'draft'}</span>
+        {release.releaseAt ? ` · release ${formatDate(release.releaseAt)}` : ''}
+      </p>
+
+      <h2>Tracks</h2>
+      {tracks.length === 0 && <p className="muted">No tracks yet.</p>}
+      <ol className="tracks">
+        {tracks.map((t, i) => (
+          <StudioTrackRow key={t.id} track={t} first={i === 0} last={i === tracks.length - 1} onMove={(d) => move(i, d)} onChanged={content.reload} />
+        ))}
+      </ol>
+
+      <UploadForm releaseId={release.id} onUploaded={content.reload} />
+
+      <form
+        className="form card"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save({ minTier, releaseAt: releaseAt ? new Date(releaseAt).toISOString() : null }, 'Release settings saved.');
+        }}
+      >
+        <h2>Visibility and schedule</h2>
+        <TierSelect id="release-tier" label="Who can open the release" value={minTier} onChange={setMinTier} />
+        <Field
+          label="Release date (optional)"
+          type="datetime-local"
+          value={releaseAt}
+          onChange={(e) => setReleaseAt(e.target.value)}
+          hint="Supporters hear it 24 h early, superfans 48 h early."
+        />
+        <button type="submit" className="btn">
+          Save settings
+        </button>
+      </form>
+      <ErrorBox message={error} />
+      {msg && <Notice>{msg}</Notice>}
+      <div className="row">
+        {release.published ? (
+          <button type="button" className="btn" onClick={() => save({ published: false }, 'The release is a draft again.')}>
+            Unpublish
+          </button>
+        ) : (
+          <button type="button" className="btn btn--primary" onClick={() => save({ published: true }, 'Published.')}>
+            {releaseAt ? 'Publish on schedule' : 'Publish now'}
+          </button>
+        )}
+      </div>
+    </section>
+  );
+}
+
+function StudioTrackRow({ track, first, last, onMove, onChanged }: { track: Track; first: boolean; last: boolean; onMove(d: number): void; onChanged(): void }) {
+  const progress = useProcessing(track, onChanged);
+  return (
+    <li className="track track--studio" data-testid="studio-track">
+      <span className="track__pos">{track.position}</span>
+      <span className="track__title">
+        {track.title}
+        <span className="muted small"> · {track.minTier && track.minTier !== 'free' ? `${TIER_LABEL[track.minTier]}s only` : 'public'}</span>
+        {track.status === 'draft' && <AttachAudio track={track} onUploaded={onChanged} />}
+        {(track.status === 'processing' || track.status === 'failed') && <ProcessingBar status={track.status} progress={progress} title={track.title} />}
+        {track.status === 'ready' && <span className="ok small"> · ready</span>}
+      </span>
+      <span className="row">
+        <button type="button" className="icon-btn icon-btn--small" disabled={first} onClick={() => onMove(-1)} aria-label={`Move ${track.title} up`}>
+          <Icon name="up" size={14} />
+        </button>
+        <button type="button" className="icon-btn icon-btn--small" disabled={last} onClick={() => onMove(1)} aria-label={`Move ${track.title} down`}>
+          <Icon name="down" size={14} />
+        </button>
+      </span>
+    </li>
+  );
+}
+
+// A track created without audio gets its file here (the upload names the existing track).
+function AttachAudio({ track, onUploaded }: { track: Track; onUploaded(): void }) {
+  const [sent, setSent] = useState<number | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const id = `audio-${track.id}`;
+  const send = async (file: File | undefined) => {
+    if (!file) return;
+    setError(null);
+    setSent(0);
+    try {
+      await sendAudio(track.id, file, (f) => setSent(Math.round(f * 100)));
+      onUploaded();
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setSent(null);
+    }
+  };
+  return (
+    <span className="attach">
+      <span className="muted small"> · no audio yet</span>
+      {sent === null ? (
+        <>
+          <label htmlFor={id} className="btn btn--ghost btn--small">
+            Upload audio<span className="visually-hidden"> for {track.title}</span>
+          </label>
+          <input id={id} type="file" className="visually-hidden" accept={AUDIO_ACCEPT} onChange={(e) => send(e.target.files?.[0])} />
+        </>
+      ) : (
+        <progress max={100} value={sent} aria-label={`Uploading audio for ${track.title}`} />
+      )}
+      {error && (
+        <span className="error small" role="alert">
+          {error}
+        </span>
+      )}
+    </span>
+  );
+}
+
+// A track's audio: one multipart request for small files, resumable chunks for large ones.
+function sendAudio(trackId: string, file: File, onProgress: (f: number) => void) {
+  if (file.size > CHUNK_BYTES) return uploadResumable(trackId, file, onProgress);
+  const form = new FormData();
+  form.set('trackId', trackId);
+  form.set('file', file);
+  return upload('/api/uploads/content', form, onProgress);
+}
+
+function ProcessingBar({ status, progress, title }: { status: string; progress: number; title: string }) {
+  const label = status === 'failed' ? 'processing failed' : `processing ${progress}%`;
+  return (
+    <span className="processing">
+      <progress
+        max={100}
+        value={progress}
+        aria-label={`Processing ${title}`}
+        aria-valuetext={label}
+        data-testid="processing-progress"
+        data-progress={progress}
+        data-status={status}
+      />
+      <span className={status === 'failed' ? 'error small' : 'muted small'} aria-live="polite">
+        {label}
+      </span>
+    </span>
+  );
+}
+
+// Polls the track while it is processing: the real progress of the processing job.
+function useProcessing(track: Track, onDone: () => void) {
+  const [progress, setProgress] = useState(track.progress ?? 0);
+  const done = useRef(onDone);
+  done.current = onDone;
+  useEffect(() => {
+    setProgress(track.progress ?? 0);
+    if (track.status !== 'processing') return;
+    let stop = false;
+    const tick = async () => {
+      while (!stop) {
+        await new Promise((r) => setTimeout(r, 700));
+        if (stop) return;
+        try {
+          const t = await get<Track>(`/api/content/${track.id}`);
+          setProgress(t.progress ?? 0);
+          if (t.status !== 'processing') {
+            setProgress(t.status === 'ready' ? 100 : t.progress ?? 0);
+            done.current();
+            return;
+          }
+        } catch {
+          /* keep polling; a transient error must not stop the bar */
+        }
+      }
+    };
+    void tick();
+    return () => {
+      stop = true;
+    };
+  }, [track.id, track.status, track.progress]);
+  return progress;
+}
+
+function UploadForm({ releaseId, onUploaded }: { releaseId: string; onUploaded(): void }) {
+  const [title, setTitle] = useState('');
+  const [minTier, setMinTier] = useState<TierName>('free');
+  const [file, setFile] = useState<File | null>(null);
+  const [sent, setSent] = useState<number | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const fileInput = useRef<HTMLInputElement | null>(null);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!file) return;
+    setError(null);
+    setSent(0);
+    const trackTitle = title || file.name.replace(/\.[^.]+$/, '');
+    try {
+      if (file.size > CHUNK_BYTES) {
+        // Large files: the track first, then its audio in resumable chunks.
+        const track = await post<Track>(`/api/releases/${releaseId}/tracks`, { title: trackTitle, minTier });
+        await sendAudio(track.id, file, (f) => setSent(Math.round(f * 100)));
+      } else {
+        const form = new FormData();
+        form.set('releaseId', releaseId);
+        form.set('title', trackTitle);
+        form.set('minTier', minTier);
+        form.set('file', file);
+        await upload('/api/uploads/content', form, (f) => setSent(Math.round(f * 100)));
+      }
+      setTitle('');
+      setFile(null);
+      if (fileInput.current) fileInput.current.value = '';
+      onUploaded();
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setSent(null);
+    }
+  };
+  return (
+    <form onSubmit={submit} className="form card" aria-labelledby="upload-h">
+      <h2 id="upload-h">Upload a track</h2>
+      <Field label="Track title" maxLength={200} value={title} onChange={(e) => setTitle(e.target.value)} hint="Defaults to the file name" />
+      <TierSelect id="track-tier" label="Who can play this track" value={minTier} onChange={setMinTier} />
+      <div className="field">
+        <label htmlFor="track-file">Audio file</label>
+        <input
+          id="track-file"
+          ref={fileInput}
+          type="file"
+          accept={AUDIO_ACCEPT}
+          required
+          onChange={(e) => setFile(e.target.files?.[0] ?? null)}
+        />
+        <small className="muted">MP3, WAV, FLAC, AIFF, M4A, OGG or Opus, up to 500 MB.</small>
+      </div>
+      {sent !== null && (
+        <p className="processing">
+          <progress max={100} value={sent} aria-label="Upload progress" data-testid="upload-progress" />
+          <span className="muted small">uploading {sent}%</span>
+        </p>
+      )}
+      <ErrorBox message={error} />
+      <button type="submit" className="btn btn--primary" disabled={!file || sent !== null}>
+        Upload
+      </button>
+    </form>
+  );
+}
