@@ -85,6 +85,21 @@ bool is_uuid(const std::string& s) {
 }  // namespace
 
 void register_routes(http::Router& router, CatalogService& s) {
+  router.add(Verb::get, "/api/discovery", [&s](Context& ctx) -> awaitable<Response> {
+    const std::string type = ctx.query_param("type").value_or("trending");
+    if (type != "new" && type != "trending" && type != "recommended") {
+      bj::object details{{"type", "must be new, trending or recommended"}};
+      throw ApiError::validation(std::move(details));
+    }
+    const http::Page page = http::pagination(ctx, 20);
+    if (page.limit > 50) {
+      bj::object details{{"limit", "must be at most 50"}};
+      throw ApiError::validation(std::move(details));
+    }
+    const auto body = co_await s.discovery(ctx.db(), ctx.optional_auth(), type, page.limit);
+    co_return http::json_response(200, body);
+  });
+
   router.add(Verb::post, "/api/releases", [&s](Context& ctx) -> awaitable<Response> {
     const auto& who = ctx.require_auth();
     const auto obj = http::json_body(ctx);

@@ -223,6 +223,50 @@ awaitable<bj::object> CatalogService::artist_content(db::Cluster& db,
                        {"releases", std::move(out)}};
 }
 
+awaitable<bj::object> CatalogService::discovery(db::Cluster& db, const std::optional<AccessClaims>& viewer,
+                                                const std::string& type, int limit) {
+  const memberships::Viewer v = viewer_of(viewer);
+  const auto now = Clock::now();
+  // One tier lookup per artist in the list.
+  std::map<std::string, memberships::Access> access;
+  bj::array items;
+  if (type == "new") {
+    const auto releases = co_await store::new_releases(db, limit);
+    for (const auto& r : releases) {
+      if (!access.contains(r.item.artist_id)) {
+        const memberships::Access found = co_await memberships::access_for(db, v, r.item.artist_id);
+        access.emplace(r.item.artist_id, found);
+      }
+      const memberships::Access& a = access.at(r.item.artist_id);
+      const Visibility vis = evaluate(a, tier_of(r.item.min_tier), r.item.published, at(r.item.release_at), now);
+      if (!vis.listed) continue;
+      bj::object json = release_json(r.item, vis);
+      json["artistName"] = r.artist_name;
+      json["artistSlug"] = r.artist_slug;
+      items.push_back(std::move(json));
+    }
+    co_return bj::object{{"type", type}, {"releases", std::move(items)}};
+  }
+  std::optional<std::string> recommended_for;
+  if (type == "recommended" && viewer) recommended_for = viewer->user_id;
+  const auto tracks = co_await store::trending(db, limit, recommended_for);
+  for (const auto& t : tracks) {
+    if (!access.contains(t.item.artist_id)) {
+      const memberships::Access found = co_await memberships::access_for(db, v, t.item.artist_id);
+      access.emplace(t.item.artist_id, found);
+    }
+    const memberships::Access& a = access.at(t.item.artist_id);
+    const Visibility vis = evaluate(a, tier_of(t.item.min_tier), t.item.published, at(t.item.release_at), now);
+    if (!vis.listed) continue;
+    bj::object json = track_json(t.item, vis);
+    json.erase("peaks");
+    json["artistName"] = t.artist_name;
+    json["artistSlug"] = t.artist_slug;
+    items.push_back(std::move(json));
+  }
+  co_return bj::object{{"type", type}, {"tracks", std::move(items)}};
+}
+
 awaitable<CatalogService::ListedTrack> CatalogService::listed_track(db::Cluster& db,
                                                                     const std::optional<AccessClaims>& viewer,
                                                                     const std::string& track_id,

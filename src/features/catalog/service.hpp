@@ -43,6 +43,10 @@ class CatalogService {
   awaitable<boost::json::object> content(db::Cluster& db, const std::optional<AccessClaims>& viewer,
                                          const std::string& track_id, std::optional<db::Lsn> token);
 
+  // GET /api/discovery: `new` releases, `trending` tracks, or tracks `recommended` for the viewer
+  // (trending for anonymous viewers), each as the viewer may see it, with its artist's name.
+  awaitable<boost::json::object> discovery(db::Cluster& db, const std::optional<AccessClaims>& viewer,
+                                           const std::string& type, int limit);
   // 404 unless listed for the viewer, 403 `locked` (with what unlocks it) unless playable now.
   awaitable<PlayableTrack> playable(db::Cluster& db, const std::optional<AccessClaims>& viewer,
                                     const std::string& track_id);

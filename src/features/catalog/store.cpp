@@ -63,6 +63,39 @@ constexpr Query kLiked{"catalog_liked",
 constexpr Query kLikedTracks{"catalog_liked_tracks",
                              "SELECT track_id, count(*) OVER () FROM likes WHERE user_id = $1::uuid "
                              "ORDER BY created_at DESC, track_id LIMIT $2 OFFSET $3"};
+// Discovery: out now (published, released, with audio), newest first; the artist's name after
+// the item's own columns.
+#define MC_OUT_NOW(r) r ".published AND (" r ".release_at IS NULL OR " r ".release_at <= now()) "
+constexpr Query kNewReleases{
+    "catalog_new_releases",
+    "SELECT " MC_RELEASE_COLUMNS ", a.stage_name, a.slug FROM releases r "
+    "JOIN artist_profiles a ON a.user_id = r.artist_id WHERE " MC_OUT_NOW("r")
+    "AND EXISTS (SELECT 1 FROM tracks t WHERE t.release_id = r.id AND cardinality(t.rungs) > 0) "
+    "ORDER BY coalesce(r.release_at, r.created_at) DESC, r.id LIMIT $1"};
+// Trending: plays in the last 7 days, then all-time plays, then newest.
+constexpr Query kTrending{
+    "catalog_trending",
+    "WITH recent AS (SELECT track_id, count(*) AS n FROM plays WHERE played_at > now() - interval '7 days' "
+    "GROUP BY track_id) "
+    "SELECT " MC_TRACK_COLUMNS ", a.stage_name, a.slug FROM tracks t JOIN releases r ON r.id = t.release_id "
+    "JOIN artist_profiles a ON a.user_id = t.artist_id LEFT JOIN recent ON recent.track_id = t.id "
+    "WHERE " MC_OUT_NOW("r") "AND (t.release_at IS NULL OR t.release_at <= now()) AND cardinality(t.rungs) > 0 "
+    "ORDER BY coalesce(recent.n, 0) DESC, t.play_count DESC, t.created_at DESC, t.id LIMIT $1"};
+// Recommended for a listener: trending tracks of artists they do not follow who share a genre with
+// artists they do.
+constexpr Query kRecommended{
+    "catalog_recommended",
+    "WITH liked AS (SELECT DISTINCT unnest(a.genres) AS g FROM follows f JOIN artist_profiles a ON "
+    "a.user_id = f.artist_id WHERE f.fan_id = $2), "
+    "recent AS (SELECT track_id, count(*) AS n FROM plays WHERE played_at > now() - interval '7 days' "
+    "GROUP BY track_id) "
+    "SELECT " MC_TRACK_COLUMNS ", a.stage_name, a.slug FROM tracks t JOIN releases r ON r.id = t.release_id "
+    "JOIN artist_profiles a ON a.user_id = t.artist_id LEFT JOIN recent ON recent.track_id = t.id "
+    "WHERE " MC_OUT_NOW("r") "AND (t.release_at IS NULL OR t.release_at <= now()) AND cardinality(t.rungs) > 0 "
+    "AND t.artist_id <> $2 AND NOT EXISTS (SELECT 1 FROM follows f WHERE f.fan_id = $2 AND f.artist_id = t.artist_id) "
+    "AND a.genres && ARRAY(SELECT g FROM liked) "
+    "ORDER BY coalesce(recent.n, 0) DESC, t.play_count DESC, t.created_at DESC, t.id LIMIT $1"};
+
 constexpr Query kLike{
     "catalog_like",
     "WITH ins AS (INSERT INTO likes (user_id, track_id) VALUES ($1, $2) ON CONFLICT DO NOTHING "
@@ -159,7 +192,6 @@ Track track_from(const db::Result& r, int i) {
   t.media_version = static_cast<int>(r.int64(i, 16));
   t.processing_error = r.opt_str(i, 17);
   t.original_key = r.opt_str(i, 18);
-  if (r.columns() > 19) t.peaks_json = r.opt_str(i, 19);
   return t;
 }
 
@@ -228,7 +260,9 @@ awaitable<std::vector<Track>> tracks_of_artist(db::Cluster& db, std::optional<db
 awaitable<std::optional<Track>> track(db::Cluster& db, std::optional<db::Lsn> token, const std::string& id) {
   const db::Result r = co_await db.read(kTrack, params(id), token);
   if (r.empty()) co_return std::nullopt;
-  co_return track_from(r, 0);
+  Track t = track_from(r, 0);
+  t.peaks_json = r.opt_str(0, 19);
+  co_return t;
 }
 
 awaitable<bool> like(db::Transaction& tx, const std::string& user_id, const std::string& track_id, bool on) {
@@ -302,6 +336,30 @@ awaitable<std::vector<Comment>> comments_page(db::Cluster& db, std::optional<db:
   std::vector<Comment> out;
   out.reserve(static_cast<std::size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) out.push_back(comment_from(r, i));
+  co_return out;
+}
+
+awaitable<std::vector<ByArtist<Release>>> new_releases(db::Cluster& db, int limit) {
+  const db::Result r = co_await db.read(kNewReleases, params(limit));
+  std::vector<ByArtist<Release>> out;
+  out.reserve(static_cast<std::size_t>(r.rows()));
+  const int name = r.columns() - 2;
+  for (int i = 0; i < r.rows(); ++i) out.push_back({release_from(r, i), r.str(i, name), r.str(i, name + 1)});
+  co_return out;
+}
+
+awaitable<std::vector<ByArtist<Track>>> trending(db::Cluster& db, int limit,
+                                                 const std::optional<std::string>& recommended_for) {
+  db::Result r;
+  if (recommended_for) {
+    r = co_await db.read(kRecommended, params(limit, *recommended_for));
+  } else {
+    r = co_await db.read(kTrending, params(limit));
+  }
+  std::vector<ByArtist<Track>> out;
+  out.reserve(static_cast<std::size_t>(r.rows()));
+  const int name = r.columns() - 2;
+  for (int i = 0; i < r.rows(); ++i) out.push_back({track_from(r, i), r.str(i, name), r.str(i, name + 1)});
   co_return out;
 }
 

@@ -70,6 +70,16 @@ awaitable<std::vector<Release>> releases_of(db::Cluster& db, std::optional<db::L
                                             const std::string& artist_id);
 awaitable<std::vector<Track>> tracks_of_artist(db::Cluster& db, std::optional<db::Lsn> token,
                                                const std::string& artist_id);
+// An item with its artist's stage name and slug, for lists across artists.
+template <class T>
+struct ByArtist {
+  T item;
+  std::string artist_name, artist_slug;
+};
+awaitable<std::vector<ByArtist<Release>>> new_releases(db::Cluster& db, int limit);
+// Trending tracks; with a listener, those recommended for them instead.
+awaitable<std::vector<ByArtist<Track>>> trending(db::Cluster& db, int limit,
+                                                 const std::optional<std::string>& recommended_for);
 awaitable<std::optional<Track>> track(db::Cluster& db, std::optional<db::Lsn> token, const std::string& id);
 
 // Returns whether anything changed (a second like or an unlike of nothing changes nothing).
