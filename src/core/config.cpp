@@ -43,6 +43,8 @@ const VarSpec kVars[] = {
     {"JWT_PREVIOUS_KID", "", "key id of JWT_PREVIOUS_SECRET; empty = derived"},
     {"ACCESS_TOKEN_TTL_S", "900", "access token lifetime in seconds"},
     {"REFRESH_TOKEN_TTL_S", "2592000", "refresh token lifetime in seconds"},
+    {"REFRESH_REUSE_GRACE_S", "20",
+     "a rotated refresh token may be retried this long (a lost answer) before reuse revokes the session"},
     {"SMTP_URL", "", "smtp:// or smtps:// URL (with credentials); empty = mail sink under VAR_DIR/mail"},
     {"SMTP_FROM", "no-reply@musicconnect.local", "sender address"},
     {"MEDIA_STORAGE", "fs", "where media lives: fs (local directory) or s3 (any S3-compatible service)"},
@@ -65,10 +67,12 @@ const VarSpec kVars[] = {
     {"RATE_LIMIT_UPLOADS_PER_HOUR", "100", "uploads per hour per user"},
     {"JOBS", "true", "serve also runs the background job worker (false: run `musicconnect worker`)"},
     {"MEDIA_JOBS_CONCURRENCY", "1", "audio processing jobs one worker process runs at a time"},
-    {"MEDIA_JOBS_NICE", "10", "niceness added to the audio tools (0-19): processing yields to the API on a shared machine"},
+    {"MEDIA_JOBS_NICE", "10",
+     "niceness added to the audio tools (0-19): processing yields to the API on a shared machine"},
     {"JOBS_LEASE_S", "60", "a job whose worker stops heartbeating is taken over after this long"},
     {"STRIPE_SECRET_KEY", "", "Stripe secret key; empty = the offline payments sandbox"},
-    {"STRIPE_WEBHOOK_SECRET", "", "Stripe webhook signing secret (whsec_...; generated under VAR_DIR in development)"},
+    {"STRIPE_WEBHOOK_SECRET", "",
+     "Stripe webhook signing secret (whsec_...; generated under VAR_DIR in development)"},
     {"STRIPE_WEBHOOK_PREVIOUS_SECRET", "", "previous webhook signing secret, still accepted during rotation"},
     {"STRIPE_API_BASE", "https://api.stripe.com", "Stripe API base URL (tests point it at a local double)"},
     {"PLATFORM_FEE_BPS", "1000", "platform fee in basis points of (amount - processor fee); 1000 = 10 %"},
@@ -205,6 +209,7 @@ Config load_config(const EnvReader& env) {
   c.jwt_previous_kid = r.str("JWT_PREVIOUS_KID");
   c.access_token_ttl = std::chrono::seconds(r.number<long>("ACCESS_TOKEN_TTL_S", 10, 86400));
   c.refresh_token_ttl = std::chrono::seconds(r.number<long>("REFRESH_TOKEN_TTL_S", 60, 31536000));
+  c.refresh_reuse_grace = std::chrono::seconds(r.number<long>("REFRESH_REUSE_GRACE_S", 0, 300));
 
   c.smtp_url = r.str("SMTP_URL");
   c.smtp_from = r.str("SMTP_FROM");
@@ -292,7 +297,8 @@ Config load_config(const EnvReader& env) {
   if (c.is_production()) {
     if (c.jwt_secret.size() < 32) r.fail("JWT_SECRET: required in production, at least 32 characters");
     if (c.database_url.empty()) r.fail("DATABASE_URL: required in production");
-    if (c.media_url_secret.size() < 32) r.fail("MEDIA_URL_SECRET: required in production, at least 32 characters");
+    if (c.media_url_secret.size() < 32)
+      r.fail("MEDIA_URL_SECRET: required in production, at least 32 characters");
   }
   if (!c.jwt_secret.empty() && c.jwt_secret.size() < 32) {
     r.fail("JWT_SECRET: at least 32 characters");
@@ -312,7 +318,8 @@ void resolve_secrets(Config& c) {
   if (c.jwt_kid.empty()) c.jwt_kid = derive_kid(c.jwt_secret);
   if (c.media_url_secret.empty()) {
     if (c.is_production()) throw std::runtime_error("MEDIA_URL_SECRET is required in production");
-    c.media_url_secret = load_or_create_secret(std::filesystem::path(c.var_dir) / "secrets" / "media_url_secret");
+    c.media_url_secret =
+        load_or_create_secret(std::filesystem::path(c.var_dir) / "secrets" / "media_url_secret");
   }
   if (c.stripe_webhook_secret.empty()) {
     // Production only gets here with the sandbox (load_config refuses Stripe without a secret): the

@@ -59,6 +59,7 @@ struct Config {
   bool jobs_in_serve = true;
   unsigned media_jobs_concurrency = 1;
   std::chrono::seconds jobs_lease{60};
+  std::chrono::seconds refresh_reuse_grace{20};
   int media_jobs_nice = 10;
   // Payments: Stripe when stripe_secret_key is set, else the offline sandbox (docs/payments.md).
   std::string stripe_secret_key;

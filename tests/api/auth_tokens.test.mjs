@@ -19,6 +19,12 @@ const me = (token) => api.get('/api/auth/me', { token });
 const refresh = (refreshToken) => api.post('/api/auth/refresh', { refreshToken });
 const REFRESH_FAILURES = ['invalid_refresh_token', 'refresh_token_reused'];
 
+// Ages every rotation of a session past the refresh-reuse grace period (REFRESH_REUSE_GRACE_S).
+async function pastGrace(sid) {
+  await srv.pool.query(
+    "UPDATE refresh_tokens SET used_at = now() - interval '1 minute' WHERE session_id = $1 AND used_at IS NOT NULL", [sid]);
+}
+
 describe('access token checks', () => {
   test('a token re-signed by us with the server secret, kid and fresh times is accepted (control)', async () => {
     const { token, user } = await registerUser(api);
@@ -135,6 +141,7 @@ describe('refresh', () => {
     const { token, refreshToken: first } = await registerUser(api);
     const sid = decodeJwt(token).payload.sid;
     const second = expectStatus(await refresh(first), 200);
+    await pastGrace(sid);
 
     expectError(await refresh(first), 401, 'refresh_token_reused');
 
@@ -147,10 +154,27 @@ describe('refresh', () => {
     expectError(await me(token), 401, 'invalid_token');
   });
 
+  test('a retry within the grace period (a client that lost the answer) gets a new token; the session lives', async () => {
+    const { token, refreshToken: first } = await registerUser(api);
+    const sid = decodeJwt(token).payload.sid;
+    const second = expectStatus(await refresh(first), 200);
+    const retried = expectStatus(await refresh(first), 200);
+    assert.notEqual(retried.refreshToken, second.refreshToken);
+    expectStatus(await me(retried.token), 200);
+    const third = expectStatus(await refresh(retried.refreshToken), 200);
+    expectStatus(await me(third.token), 200);
+    assert.equal((await sessionRow(srv.pool, sid)).revoked_at, null);
+    // Once the grace period is over, the same replay is theft.
+    await pastGrace(sid);
+    expectError(await refresh(first), 401, 'refresh_token_reused');
+    assert.notEqual((await sessionRow(srv.pool, sid)).revoked_at, null);
+  });
+
   test('reuse in one session leaves the user\'s other sessions alone', async () => {
     const { input, refreshToken: first } = await registerUser(api);
     const other = expectStatus(await api.post('/api/auth/login', { email: input.email, password: input.password }), 200);
     expectStatus(await refresh(first), 200);
+    await srv.pool.query("UPDATE refresh_tokens SET used_at = now() - interval '1 minute' WHERE used_at IS NOT NULL");
     expectError(await refresh(first), 401, 'refresh_token_reused');
     expectStatus(await me(other.token), 200);
     expectStatus(await refresh(other.refreshToken), 200);

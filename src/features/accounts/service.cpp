@@ -256,9 +256,13 @@ awaitable<AuthResult> AccountsService::refresh(db::Cluster& db, const std::strin
                                                const Client&) {
   const std::string hash = to_hex(sha256(refresh_token));
   auto tx = co_await db.begin();
-  const auto rec = co_await store::lock_refresh_token(tx, hash);
+  const auto rec =
+      co_await store::lock_refresh_token(tx, hash, static_cast<int>(config_.refresh_reuse_grace.count()));
   if (!rec) throw ApiError(401, "invalid_refresh_token", "Refresh token is invalid");
-  if (rec->token_used) {
+  // A client that lost the answer to its refresh (a tab reloaded mid-request) may retry with the same
+  // token for a short while; it gets a new token of the same session. Later, a replay means theft.
+  const bool retry = rec->token_used && rec->used_within_grace;
+  if (rec->token_used && !retry) {
     // Someone replayed a rotated token: the family is compromised, end the whole session.
     co_await store::revoke_family(tx, rec->session_id, "refresh_token_reused");
     const boost::json::object event{
@@ -272,7 +276,7 @@ awaitable<AuthResult> AccountsService::refresh(db::Cluster& db, const std::strin
   if (rec->token_expired || rec->session_revoked || rec->session_expired) {
     throw ApiError(401, "invalid_refresh_token", "Refresh token is invalid");
   }
-  co_await store::mark_refresh_used(tx, hash);
+  if (!retry) co_await store::mark_refresh_used(tx, hash);
   co_await store::touch_session(tx, rec->session_id);
   std::string next = co_await issue_refresh(tx, rec->session_id);
   const db::Lsn lsn = co_await tx.commit();

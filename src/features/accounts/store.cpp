@@ -65,7 +65,7 @@ constexpr Query kUserIdByEmail{"accounts_user_id_by_email",
 constexpr Query kLockRefresh{
     "accounts_lock_refresh_token",
     "SELECT rt.session_id, s.user_id, u.role, rt.used_at IS NOT NULL, rt.expires_at <= now(), "
-    "s.revoked_at IS NOT NULL, s.expires_at <= now() "
+    "s.revoked_at IS NOT NULL, s.expires_at <= now(), rt.used_at > now() - make_interval(secs => $2::int) "
     "FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id JOIN users u ON u.id = s.user_id "
     "WHERE rt.token_hash = decode($1, 'hex') FOR UPDATE OF rt, s"};
 constexpr Query kMarkRefreshUsed{
@@ -186,11 +186,12 @@ awaitable<std::optional<std::string>> find_user_id_by_email(db::Connection& c, c
   co_return r.str(0, 0);
 }
 
-awaitable<std::optional<RefreshRecord>> lock_refresh_token(db::Transaction& tx, const std::string& hash_hex) {
-  const auto r = co_await tx.exec(kLockRefresh, params(hash_hex));
+awaitable<std::optional<RefreshRecord>> lock_refresh_token(db::Transaction& tx, const std::string& hash_hex,
+                                                           int reuse_grace_s) {
+  const auto r = co_await tx.exec(kLockRefresh, params(hash_hex, reuse_grace_s));
   if (r.empty()) co_return std::nullopt;
-  co_return RefreshRecord{r.str(0, 0),     r.str(0, 1),     r.str(0, 2),    r.boolean(0, 3),
-                          r.boolean(0, 4), r.boolean(0, 5), r.boolean(0, 6)};
+  co_return RefreshRecord{r.str(0, 0),     r.str(0, 1),     r.str(0, 2),     r.boolean(0, 3),
+                          r.boolean(0, 4), r.boolean(0, 5), r.boolean(0, 6), r.boolean(0, 7)};
 }
 
 awaitable<void> mark_refresh_used(db::Transaction& tx, const std::string& hash_hex) {

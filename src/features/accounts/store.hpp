@@ -30,6 +30,7 @@ struct RefreshRecord {
   bool token_expired = false;
   bool session_revoked = false;
   bool session_expired = false;
+  bool used_within_grace = false;  // rotated less than the reuse grace period ago
 };
 
 struct AccountTokenRecord {
@@ -65,7 +66,8 @@ awaitable<void> record_login_failure(db::Connection& c, const std::string& user_
 awaitable<void> reset_login_failures(db::Transaction& tx, const std::string& user_id);
 awaitable<std::optional<std::string>> find_user_id_by_email(db::Connection& c, const std::string& email);
 
-awaitable<std::optional<RefreshRecord>> lock_refresh_token(db::Transaction& tx, const std::string& hash_hex);
+awaitable<std::optional<RefreshRecord>> lock_refresh_token(db::Transaction& tx, const std::string& hash_hex,
+                                                           int reuse_grace_s);
 awaitable<void> mark_refresh_used(db::Transaction& tx, const std::string& hash_hex);
 awaitable<void> touch_session(db::Transaction& tx, const std::string& session_id);
 awaitable<bool> session_live(db::Transaction& tx, const std::string& session_id, const std::string& user_id);
