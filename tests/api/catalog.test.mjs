@@ -4,6 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './helpers/server.mjs';
+import { grantTier } from './helpers/db.mjs';
 import { expectError, expectStatus } from './helpers/http.mjs';
 import { login, registerUser, uniqueName } from './helpers/fixtures.mjs';
 
@@ -16,12 +17,6 @@ before(async () => {
 after(async () => { await srv?.stop(); });
 
 const hoursFromNow = (h) => new Date(Date.now() + h * 3600_000).toISOString().replace(/\.\d+Z$/, 'Z');
-
-async function grant(fanId, artistId, tier, status = 'active') {
-  await srv.pool.query(
-    `INSERT INTO subscriptions (fan_id, artist_id, tier, status, current_period_end)
-     VALUES ($1, $2, $3, $4, now() + interval '30 days')`, [fanId, artistId, tier, status]);
-}
 
 async function release(token, body) {
   return expectStatus(await api.json('POST', '/api/releases', { token, body }), 201);
@@ -58,10 +53,10 @@ describe('authorization matrix (metadata)', () => {
     await api.json('POST', `/api/artists/${artist.user.id}/follow`, { token: follower.token });
     viewers.follower = follower.token;
     const supporter = await registerUser(api);
-    await grant(supporter.user.id, artist.user.id, 'supporter');
+    await grantTier(srv.pool, supporter.user.id, artist.user.id, 'supporter');
     viewers.supporter = supporter.token;
     const superfan = await registerUser(api);
-    await grant(superfan.user.id, artist.user.id, 'superfan');
+    await grantTier(srv.pool, superfan.user.id, artist.user.id, 'superfan');
     viewers.superfan = superfan.token;
     viewers.artist = artist.token;
     viewers.otherArtist = (await registerUser(api, { role: 'artist', artistName: 'Other' })).token;

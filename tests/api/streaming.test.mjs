@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
 import { startServer } from './helpers/server.mjs';
+import { grantTier } from './helpers/db.mjs';
 import { expectError, expectStatus } from './helpers/http.mjs';
 import { login, registerUser, uniqueName } from './helpers/fixtures.mjs';
 import {
@@ -27,12 +28,6 @@ after(async () => {
 
 const hoursFromNow = (h) => new Date(Date.now() + h * 3600_000).toISOString().replace(/\.\d+Z$/, 'Z');
 const ALL = [128, 256, 320];
-
-async function grantTier(fanId, artistId, tier) {
-  await srv.pool.query(
-    `INSERT INTO subscriptions (fan_id, artist_id, tier, status, current_period_end)
-     VALUES ($1, $2, $3, 'active', now() + interval '30 days')`, [fanId, artistId, tier]);
-}
 
 /** A URL for `path` signed with the server's own secret, as the server would, but for any expiry. */
 async function forge(path, scope, rungs, expires) {
@@ -82,10 +77,10 @@ describe('authorization matrix (playback, rungs, signed URLs, originals)', () =>
     await api.json('POST', `/api/artists/${artist.user.id}/follow`, { token: follower.token });
     viewers.follower = follower.token;
     const supporter = await registerUser(api);
-    await grantTier(supporter.user.id, artist.user.id, 'supporter');
+    await grantTier(srv.pool, supporter.user.id, artist.user.id, 'supporter');
     viewers.supporter = supporter.token;
     const superfan = await registerUser(api);
-    await grantTier(superfan.user.id, artist.user.id, 'superfan');
+    await grantTier(srv.pool, superfan.user.id, artist.user.id, 'superfan');
     viewers.superfan = superfan.token;
     viewers.artist = artist.token;
     viewers.otherArtist = (await registerUser(api, { role: 'artist', artistName: 'Other streamer' })).token;

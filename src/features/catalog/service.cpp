@@ -223,6 +223,18 @@ awaitable<bj::object> CatalogService::artist_content(db::Cluster& db,
                        {"releases", std::move(out)}};
 }
 
+namespace {
+// access_for, asked once per artist of a list.
+awaitable<memberships::Access> cached_access(db::Cluster& db, const memberships::Viewer& v,
+                                             const std::string& artist_id,
+                                             std::map<std::string, memberships::Access>& seen) {
+  if (auto it = seen.find(artist_id); it != seen.end()) co_return it->second;
+  const memberships::Access found = co_await memberships::access_for(db, v, artist_id);
+  seen.emplace(artist_id, found);
+  co_return found;
+}
+}  // namespace
+
 awaitable<bj::object> CatalogService::discovery(db::Cluster& db, const std::optional<AccessClaims>& viewer,
                                                 const std::string& type, int limit) {
   const memberships::Viewer v = viewer_of(viewer);
@@ -233,12 +245,9 @@ awaitable<bj::object> CatalogService::discovery(db::Cluster& db, const std::opti
   if (type == "new") {
     const auto releases = co_await store::new_releases(db, limit);
     for (const auto& r : releases) {
-      if (!access.contains(r.item.artist_id)) {
-        const memberships::Access found = co_await memberships::access_for(db, v, r.item.artist_id);
-        access.emplace(r.item.artist_id, found);
-      }
-      const memberships::Access& a = access.at(r.item.artist_id);
-      const Visibility vis = evaluate(a, tier_of(r.item.min_tier), r.item.published, at(r.item.release_at), now);
+      const memberships::Access a = co_await cached_access(db, v, r.item.artist_id, access);
+      const Visibility vis =
+          evaluate(a, tier_of(r.item.min_tier), r.item.published, at(r.item.release_at), now);
       if (!vis.listed) continue;
       bj::object json = release_json(r.item, vis);
       json["artistName"] = r.artist_name;
@@ -251,12 +260,9 @@ awaitable<bj::object> CatalogService::discovery(db::Cluster& db, const std::opti
   if (type == "recommended" && viewer) recommended_for = viewer->user_id;
   const auto tracks = co_await store::trending(db, limit, recommended_for);
   for (const auto& t : tracks) {
-    if (!access.contains(t.item.artist_id)) {
-      const memberships::Access found = co_await memberships::access_for(db, v, t.item.artist_id);
-      access.emplace(t.item.artist_id, found);
-    }
-    const memberships::Access& a = access.at(t.item.artist_id);
-    const Visibility vis = evaluate(a, tier_of(t.item.min_tier), t.item.published, at(t.item.release_at), now);
+    const memberships::Access a = co_await cached_access(db, v, t.item.artist_id, access);
+    const Visibility vis =
+        evaluate(a, tier_of(t.item.min_tier), t.item.published, at(t.item.release_at), now);
     if (!vis.listed) continue;
     bj::object json = track_json(t.item, vis);
     json.erase("peaks");

@@ -53,22 +53,14 @@ void register_routes(http::Router& router, StreamingService& s) {
         co_return res;
       },
       media);
-  router.add(
-      Verb::get, "/media/images/{owner:uuid}/{dir}/{file}",
-      [&s](Context& ctx) -> awaitable<Response> {
-        std::string path(ctx.path);
-        Response res = co_await s.serve_artwork(std::move(path));
-        co_return res;
-      },
-      media);
-  router.add(
-      Verb::get, "/media/artwork/{track:uuid}/{file}",
-      [&s](Context& ctx) -> awaitable<Response> {
-        std::string path(ctx.path);
-        Response res = co_await s.serve_artwork(std::move(path));
-        co_return res;
-      },
-      media);
+  // Public pictures: profile images and artwork extracted from uploads.
+  auto image = [&s](Context& ctx) -> awaitable<Response> {
+    std::string path(ctx.path);
+    Response res = co_await s.serve_artwork(std::move(path));
+    co_return res;
+  };
+  router.add(Verb::get, "/media/images/{owner:uuid}/{dir}/{file}", image, media);
+  router.add(Verb::get, "/media/artwork/{track:uuid}/{file}", image, media);
 }
 
 }  // namespace mc::streaming

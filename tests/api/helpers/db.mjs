@@ -47,3 +47,13 @@ export async function sessionsOfUser(pool, userId) {
   const { rows } = await pool.query('SELECT * FROM sessions WHERE user_id = $1 ORDER BY created_at', [userId]);
   return rows;
 }
+
+/**
+ * Gives a fan a tier for an artist through the subscriptions table, the table the memberships
+ * work writes (an active subscription paid for 30 days).
+ */
+export async function grantTier(pool, fanId, artistId, tier, status = 'active') {
+  await pool.query(
+    `INSERT INTO subscriptions (fan_id, artist_id, tier, status, current_period_end)
+     VALUES ($1, $2, $3, $4, now() + interval '30 days')`, [fanId, artistId, tier, status]);
+}
