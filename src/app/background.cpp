@@ -68,6 +68,7 @@ void Background::start() {
 
 void Background::stop() {
   if (stopping_->exchange(true)) return;
+  media_.stop();
   for (auto& w : workers_) w->stop();
   for (auto& d : done_) {
     try {

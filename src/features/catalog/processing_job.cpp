@@ -134,6 +134,7 @@ awaitable<void> MediaProcessor::run(jobs::JobContext& job, db::Cluster& db) {
   const fs::path work =
       fs::path(config_.var_dir) / "tmp" / "jobs" / (std::to_string(job.id()) + "-" + fast_random_hex(4));
   Scratch scratch(work, shared);
+  const std::stop_callback on_shutdown(stopping_.get_token(), [shared] { shared->stop.request_stop(); });
   const std::string prefix = hls_prefix(track_id, version);
   const asio::any_io_executor ex = co_await asio::this_coro::executor;
 
@@ -222,6 +223,8 @@ awaitable<void> MediaProcessor::run(jobs::JobContext& job, db::Cluster& db) {
       log::warn("media processing", {{"track_id", track_id}, {"warning", w}});
   } catch (const media::InvalidMedia& e) {
     permanent_error = std::string(e.what());
+  } catch (const media::Cancelled&) {
+    retry = std::current_exception();  // shutting down: the job goes back to the queue
   } catch (const std::exception& e) {
     if (job.attempt() >= job.max_attempts()) {
       permanent_error = std::string("processing failed: ") + e.what();

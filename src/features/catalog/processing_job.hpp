@@ -1,5 +1,6 @@
 #pragma once
 #include <boost/asio/awaitable.hpp>
+#include <stop_token>
 #include <string>
 
 #include "core/config.hpp"
@@ -23,8 +24,12 @@ class MediaProcessor {
   boost::asio::awaitable<void> run(jobs::JobContext& job, db::Cluster& db);
   // Adds the handler to a worker of the "media" queue.
   void register_on(jobs::Worker& worker, db::Cluster& db);
+  // The process is stopping: running transcodes stop now (their jobs go back to the queue and are
+  // retried) instead of holding the shutdown for minutes.
+  void stop() { stopping_.request_stop(); }
 
  private:
+  std::stop_source stopping_;
   media::Storage& storage_;
   const Config& config_;
 };
