@@ -4,9 +4,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './helpers/server.mjs';
-import { grantTier } from './helpers/db.mjs';
 import { expectError, expectStatus } from './helpers/http.mjs';
-import { login, registerUser, uniqueName } from './helpers/fixtures.mjs';
+import { matrixViewers, registerUser, uniqueName } from './helpers/fixtures.mjs';
 
 let srv;
 let api;
@@ -48,21 +47,7 @@ describe('authorization matrix (metadata)', () => {
     items.in60h = (await track(t, later.id, { title: 'Sixty hours' })).id;
     await publish(t, later.id, { releaseAt: hoursFromNow(60) });
 
-    viewers.anonymous = null;
-    const follower = await registerUser(api);
-    await api.json('POST', `/api/artists/${artist.user.id}/follow`, { token: follower.token });
-    viewers.follower = follower.token;
-    const supporter = await registerUser(api);
-    await grantTier(srv.pool, supporter.user.id, artist.user.id, 'supporter');
-    viewers.supporter = supporter.token;
-    const superfan = await registerUser(api);
-    await grantTier(srv.pool, superfan.user.id, artist.user.id, 'superfan');
-    viewers.superfan = superfan.token;
-    viewers.artist = artist.token;
-    viewers.otherArtist = (await registerUser(api, { role: 'artist', artistName: 'Other' })).token;
-    const admin = await registerUser(api);
-    await srv.pool.query("UPDATE users SET role = 'admin' WHERE id = $1", [admin.user.id]);
-    viewers.admin = (await login(api, admin.input.email, admin.input.password)).token;
+    Object.assign(viewers, await matrixViewers(srv, artist));
   });
 
   // P = playable; S = locked by tier (teaser names it); T = scheduled (teaser says when).

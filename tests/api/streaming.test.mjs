@@ -6,9 +6,8 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
 import { startServer } from './helpers/server.mjs';
-import { grantTier } from './helpers/db.mjs';
 import { expectError, expectStatus } from './helpers/http.mjs';
-import { login, registerUser, uniqueName } from './helpers/fixtures.mjs';
+import { matrixViewers, registerUser, uniqueName } from './helpers/fixtures.mjs';
 import {
   decodedDuration, fetchBytes, makeAudio, parseMaster, parseMedia, resolveUri, scratchDir, uploadMultipart, waitForTrack,
 } from './helpers/media.mjs';
@@ -72,21 +71,7 @@ describe('authorization matrix (playback, rungs, signed URLs, originals)', () =>
     await publish(later, { releaseAt: hoursFromNow(60) });
     for (const id of Object.values(items)) assert.equal((await waitForTrack(api, t, id)).status, 'ready');
 
-    viewers.anonymous = undefined;
-    const follower = await registerUser(api);
-    await api.json('POST', `/api/artists/${artist.user.id}/follow`, { token: follower.token });
-    viewers.follower = follower.token;
-    const supporter = await registerUser(api);
-    await grantTier(srv.pool, supporter.user.id, artist.user.id, 'supporter');
-    viewers.supporter = supporter.token;
-    const superfan = await registerUser(api);
-    await grantTier(srv.pool, superfan.user.id, artist.user.id, 'superfan');
-    viewers.superfan = superfan.token;
-    viewers.artist = artist.token;
-    viewers.otherArtist = (await registerUser(api, { role: 'artist', artistName: 'Other streamer' })).token;
-    const admin = await registerUser(api);
-    await srv.pool.query("UPDATE users SET role = 'admin' WHERE id = $1", [admin.user.id]);
-    viewers.admin = (await login(api, admin.input.email, admin.input.password)).token;
+    Object.assign(viewers, await matrixViewers(srv, artist));
 
     artistGrants = {};
     for (const [item, id] of Object.entries(items)) {

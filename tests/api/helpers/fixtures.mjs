@@ -1,6 +1,7 @@
 // Test data built through the public API, with unique names so tests never collide.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import { grantTier } from './db.mjs';
 import { describeResponse, expectStatus } from './http.mjs';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -71,3 +72,30 @@ export function tokenFromMail(message) {
 }
 
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The seven viewers of the authorization matrix for one artist, as access tokens (anonymous:
+ * undefined): a free follower, a supporter and a superfan (tiers granted through the
+ * subscriptions table), the artist, another artist, and an admin.
+ */
+export async function matrixViewers(srv, artist) {
+  const { api } = srv;
+  const follower = await registerUser(api);
+  await api.json('POST', `/api/artists/${artist.user.id}/follow`, { token: follower.token });
+  const supporter = await registerUser(api);
+  await grantTier(srv.pool, supporter.user.id, artist.user.id, 'supporter');
+  const superfan = await registerUser(api);
+  await grantTier(srv.pool, superfan.user.id, artist.user.id, 'superfan');
+  const other = await registerUser(api, { role: 'artist', artistName: `Other ${uniqueName('o')}` });
+  const admin = await registerUser(api);
+  await srv.pool.query("UPDATE users SET role = 'admin' WHERE id = $1", [admin.user.id]);
+  return {
+    anonymous: undefined,
+    follower: follower.token,
+    supporter: supporter.token,
+    superfan: superfan.token,
+    artist: artist.token,
+    otherArtist: other.token,
+    admin: (await login(api, admin.input.email, admin.input.password)).token,
+  };
+}
