@@ -70,13 +70,18 @@ const VarSpec kVars[] = {
     {"MEDIA_JOBS_NICE", "10",
      "niceness added to the audio tools (0-19): processing yields to the API on a shared machine"},
     {"JOBS_LEASE_S", "60", "a job whose worker stops heartbeating is taken over after this long"},
+    {"OUTBOX_RETENTION_H", "72",
+     "hours events stay in the outbox (24-8760): the window in which real-time clients recover"},
+    {"JOBS_RETENTION_H", "336", "hours finished (succeeded or dead) jobs are kept before the hourly prune"},
     {"STRIPE_SECRET_KEY", "", "Stripe secret key; empty = the offline payments sandbox"},
     {"STRIPE_WEBHOOK_SECRET", "",
      "Stripe webhook signing secret (whsec_...; generated under VAR_DIR in development)"},
     {"STRIPE_WEBHOOK_PREVIOUS_SECRET", "", "previous webhook signing secret, still accepted during rotation"},
     {"STRIPE_API_BASE", "https://api.stripe.com", "Stripe API base URL (tests point it at a local double)"},
     {"PLATFORM_FEE_BPS", "1000", "platform fee in basis points of (amount - processor fee); 1000 = 10 %"},
-    {"WEB_DIR", "web/dist", "the built web app, served at / (read once at start); empty = API only"},
+    {"WEB_DIR", "",
+     "the built web app, served at / (read once at start); unset = web/ beside the binary, "
+     "else ../web/dist from it (a build directory), else ./web/dist; empty = API only"},
     {"CORS_ORIGINS", "http://localhost:8080,http://localhost:5173", "comma-separated allowed origins"},
     {"HTTP_JSON_BODY_LIMIT", "1048576", "largest JSON request body in bytes"},
     {"HTTP_IDLE_TIMEOUT_S", "75", "keep-alive idle timeout (also the request-header timeout)"},
@@ -123,6 +128,12 @@ class Reader {
     return false;
   }
 
+  // The value when the variable is set (even to ""), for settings whose default is computed.
+  std::optional<std::string> given(const char* name) {
+    spec(name);
+    return env_(name);
+  }
+
   void fail(const std::string& message) { errors_ << "  " << message << "\n"; }
   std::string errors() const { return errors_.str(); }
 
@@ -146,6 +157,21 @@ std::vector<std::string> split_list(const std::string& s) {
     if (!item.empty()) out.push_back(item);
   }
   return out;
+}
+
+// Where the built web app is when WEB_DIR is not set, so `serve` finds it from any working
+// directory: web/ beside the binary (an installed layout), ../web/dist from it (the build tree).
+std::string web_dir_beside_binary() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    for (const fs::path& candidate :
+         {exe.parent_path() / "web", exe.parent_path().parent_path() / "web" / "dist"}) {
+      if (fs::is_regular_file(candidate / "index.html", ec)) return candidate.string();
+    }
+  }
+  return "web/dist";
 }
 
 std::string derive_kid(const std::string& secret) {
@@ -263,6 +289,8 @@ Config load_config(const EnvReader& env) {
   c.media_jobs_concurrency = r.number<unsigned>("MEDIA_JOBS_CONCURRENCY", 1, 64);
   c.media_jobs_nice = r.number<int>("MEDIA_JOBS_NICE", 0, 19);
   c.jobs_lease = std::chrono::seconds(r.number<long>("JOBS_LEASE_S", 2, 3600));
+  c.outbox_retention = std::chrono::hours(r.number<long>("OUTBOX_RETENTION_H", 24, 8760));
+  c.jobs_retention = std::chrono::hours(r.number<long>("JOBS_RETENTION_H", 1, 87600));
   c.stripe_secret_key = r.str("STRIPE_SECRET_KEY");
   c.stripe_webhook_secret = r.str("STRIPE_WEBHOOK_SECRET");
   c.stripe_webhook_previous_secret = r.str("STRIPE_WEBHOOK_PREVIOUS_SECRET");
@@ -276,7 +304,7 @@ Config load_config(const EnvReader& env) {
     r.fail("STRIPE_WEBHOOK_SECRET: required in production when STRIPE_SECRET_KEY is set");
   }
 
-  c.web_dir = r.str("WEB_DIR");
+  c.web_dir = r.given("WEB_DIR").value_or(web_dir_beside_binary());
   c.cors_origins = split_list(r.str("CORS_ORIGINS"));
   c.json_body_limit = r.number<std::size_t>("HTTP_JSON_BODY_LIMIT", 1024, 64u << 20);
   c.idle_timeout = std::chrono::seconds(r.number<long>("HTTP_IDLE_TIMEOUT_S", 1, 3600));

@@ -59,6 +59,8 @@ struct Config {
   bool jobs_in_serve = true;
   unsigned media_jobs_concurrency = 1;
   std::chrono::seconds jobs_lease{60};
+  std::chrono::hours outbox_retention{72};  // ≥ 24 h: reconnecting clients recover from the outbox
+  std::chrono::hours jobs_retention{336};
   std::chrono::seconds refresh_reuse_grace{20};
   int media_jobs_nice = 10;
   // Payments: Stripe when stripe_secret_key is set, else the offline sandbox (docs/payments.md).
@@ -68,7 +70,7 @@ struct Config {
   std::string stripe_api_base;
   int platform_fee_bps = 1000;
 
-  std::string web_dir;  // the built SPA (web/dist); empty: API only
+  std::string web_dir;  // the built SPA; unset: found beside the binary; empty: API only
   std::vector<std::string> cors_origins;
   std::size_t json_body_limit = 1 << 20;
   std::chrono::seconds idle_timeout{75};

@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 #include <stdexcept>
 
+#include "db/batches.hpp"
 #include "jobs/sql.hpp"
 
 namespace mc::jobs {
@@ -31,6 +32,11 @@ boost::asio::awaitable<int64_t> enqueue(db::Transaction& tx, const EnqueueReques
   const db::Result existing = co_await tx.exec(sql::kFindByDedupeKey, db::params(r.dedupe_key));
   if (existing.empty()) throw std::runtime_error("job with dedupe key " + *r.dedupe_key + " vanished");
   co_return existing.int64(0, 0);
+}
+
+boost::asio::awaitable<int64_t> prune_finished(db::Cluster& db, std::chrono::hours retention) {
+  co_return co_await db::delete_in_batches(db, sql::kPruneFinished,
+                                           db::params(static_cast<int64_t>(retention.count())), 5000);
 }
 
 }  // namespace mc::jobs
