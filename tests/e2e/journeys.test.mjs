@@ -430,7 +430,7 @@ describe('journeys', () => {
   });
 
   test('2. fan signs up, finds the artist by search, sees the lock teaser and subscribes through the sandbox checkout', async (t) => {
-    if (!needs(t, ['/api/subscriptions/create', '/sandbox/checkout/{id}'])) return;
+    if (!needs(t, ['/api/subscriptions/create', '/api/sandbox/checkouts/{id}/pay'])) return;
     assert.ok(state.artistSlug, 'journey 1 ran');
     const s = await session();
     const { page } = s;
