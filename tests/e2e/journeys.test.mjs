@@ -293,6 +293,10 @@ describe('browsing, accounts and the studio', () => {
       await capture(s, 'forgot-password');
       const mail = await waitForMail(server.api, listener.email, { match: /reset-password/ });
       await page.goto(`/reset-password?token=${encodeURIComponent(tokenFromMail(mail))}`);
+      // A guessable password is refused in the form, saying why, before anything is sent.
+      await page.getByLabel('New password').fill('password12');
+      await page.getByRole('button', { name: 'Set password' }).click();
+      await page.getByText(/too easy to guess/).waitFor();
       listener.password = 'a brand new listener password';
       await page.getByLabel('New password').fill(listener.password);
       await page.getByRole('button', { name: 'Set password' }).click();
