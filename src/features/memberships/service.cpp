@@ -546,13 +546,13 @@ awaitable<Written<bj::object>> MembershipsService::connect_payouts(db::Cluster& 
 }
 
 awaitable<bj::object> MembershipsService::sandbox_checkout(db::Cluster& db, const AccessClaims& who,
-                                                         const std::string& id) {
+                                                           const std::string& id) {
   auto out = co_await sandbox().checkout_session(db, id, who.user_id);
   co_return out;
 }
 
 awaitable<bj::object> MembershipsService::sandbox_pay(db::Cluster& db, const AccessClaims& who,
-                                                    const std::string& id, bool pay) {
+                                                      const std::string& id, bool pay) {
   payments::SandboxProvider& s = sandbox();
   if (pay) {
     auto out = co_await s.pay(db, id, who.user_id);
