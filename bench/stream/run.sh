@@ -48,7 +48,7 @@ cleanup() {
 trap cleanup EXIT
 
 start_server() {  # $1 = WORKERS
-  VAR_DIR="$VAR_DIR" PORT=$PORT HOST=$HOST WORKERS="$1" ACCESS_LOG=false JOBS="${2:-true}" \
+  APP_ENV=development VAR_DIR="$VAR_DIR" PORT=$PORT HOST=$HOST WORKERS="$1" ACCESS_LOG=false JOBS="${2:-true}" \
     RATE_LIMIT_API_PER_MIN=100000 "$BIN" serve >>"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 240); do

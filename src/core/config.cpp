@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -22,7 +23,9 @@ struct VarSpec {
 
 // The single list that drives both loading and --help.
 const VarSpec kVars[] = {
-    {"APP_ENV", "development", "development | production | test; production refuses missing secrets"},
+    {"APP_ENV", "production",
+     "production | development | test; production (the default) refuses missing secrets and the payments "
+     "sandbox; development (scripts/run.sh) generates secrets and serves the mail sink"},
     {"HOST", "0.0.0.0", "address to listen on"},
     {"PORT", "8080", "HTTP port (API, WebSocket, web app)"},
     {"VAR_DIR", "./var", "state directory: embedded PostgreSQL, dev secrets, mail sink"},
@@ -45,6 +48,12 @@ const VarSpec kVars[] = {
     {"REFRESH_TOKEN_TTL_S", "2592000", "refresh token lifetime in seconds"},
     {"REFRESH_REUSE_GRACE_S", "20",
      "a rotated refresh token may be retried this long (a lost answer) before reuse revokes the session"},
+    {"SESSION_CHECK_TTL_S", "5",
+     "how long a process trusts its last look at a session; a revoked session's access tokens stop within "
+     "this"},
+    {"PASSWORD_HASH_THREADS", "0", "threads hashing passwords (argon2id); 0 = half the cores, at least 1"},
+    {"PASSWORD_HASH_QUEUE", "64",
+     "password hashes that may wait or run at once; beyond it sign-ins get 503 with Retry-After"},
     {"SMTP_URL", "", "smtp:// or smtps:// URL (with credentials); empty = mail sink under VAR_DIR/mail"},
     {"SMTP_FROM", "no-reply@musicconnect.local", "sender address"},
     {"MEDIA_STORAGE", "fs", "where media lives: fs (local directory) or s3 (any S3-compatible service)"},
@@ -87,7 +96,9 @@ const VarSpec kVars[] = {
     {"HTTP_IDLE_TIMEOUT_S", "75", "keep-alive idle timeout (also the request-header timeout)"},
     {"HTTP_READ_TIMEOUT_S", "30", "time allowed to read a request body or write a response"},
     {"HTTP_SHUTDOWN_GRACE_S", "20", "how long SIGTERM waits for in-flight requests"},
-    {"TRUST_PROXY", "false", "take the client address from X-Forwarded-For"},
+    {"TRUST_PROXY", "false",
+     "reverse proxies in front of the server: false/0, true (= 1) or a number of hops; the client address "
+     "is the X-Forwarded-For entry that many hops from the right"},
     {"RATE_LIMIT_API_PER_MIN", "600", "API requests per minute per authenticated user"},
     {"RATE_LIMIT_ANON_PER_MIN", "300", "API requests per minute per IP for anonymous callers"},
     {"RATE_LIMIT_LOGIN_PER_MIN", "10", "login attempts per minute per IP"},
@@ -236,6 +247,11 @@ Config load_config(const EnvReader& env) {
   c.access_token_ttl = std::chrono::seconds(r.number<long>("ACCESS_TOKEN_TTL_S", 10, 86400));
   c.refresh_token_ttl = std::chrono::seconds(r.number<long>("REFRESH_TOKEN_TTL_S", 60, 31536000));
   c.refresh_reuse_grace = std::chrono::seconds(r.number<long>("REFRESH_REUSE_GRACE_S", 0, 300));
+  c.session_check_ttl = std::chrono::seconds(r.number<long>("SESSION_CHECK_TTL_S", 0, 60));
+  c.password_hash_threads = r.number<unsigned>("PASSWORD_HASH_THREADS", 0, 256);
+  if (c.password_hash_threads == 0)
+    c.password_hash_threads = std::max(1u, std::thread::hardware_concurrency() / 2);
+  c.password_hash_queue = r.number<unsigned>("PASSWORD_HASH_QUEUE", 1, 100000);
 
   c.smtp_url = r.str("SMTP_URL");
   c.smtp_from = r.str("SMTP_FROM");
@@ -300,9 +316,6 @@ Config load_config(const EnvReader& env) {
     r.fail("STRIPE_API_BASE=" + c.stripe_api_base + ": expected an http(s) URL");
   }
   c.platform_fee_bps = r.number<int>("PLATFORM_FEE_BPS", 0, 5000);
-  if (c.stripe_enabled() && c.stripe_webhook_secret.empty() && c.is_production()) {
-    r.fail("STRIPE_WEBHOOK_SECRET: required in production when STRIPE_SECRET_KEY is set");
-  }
 
   c.web_dir = r.given("WEB_DIR").value_or(web_dir_beside_binary());
   c.cors_origins = split_list(r.str("CORS_ORIGINS"));
@@ -310,7 +323,16 @@ Config load_config(const EnvReader& env) {
   c.idle_timeout = std::chrono::seconds(r.number<long>("HTTP_IDLE_TIMEOUT_S", 1, 3600));
   c.read_timeout = std::chrono::seconds(r.number<long>("HTTP_READ_TIMEOUT_S", 1, 3600));
   c.shutdown_grace = std::chrono::seconds(r.number<long>("HTTP_SHUTDOWN_GRACE_S", 0, 3600));
-  c.trust_proxy = r.flag("TRUST_PROXY");
+  {
+    const std::string raw = r.str("TRUST_PROXY");
+    if (raw == "true" || raw == "yes" || raw == "on") {
+      c.trust_proxy_hops = 1;
+    } else if (raw == "false" || raw == "no" || raw == "off" || raw.empty()) {
+      c.trust_proxy_hops = 0;
+    } else {
+      c.trust_proxy_hops = r.number<unsigned>("TRUST_PROXY", 0, 16);
+    }
+  }
 
   c.rate_api_per_min = r.number<unsigned>("RATE_LIMIT_API_PER_MIN", 1, 1000000000);
   c.rate_anon_per_min = r.number<unsigned>("RATE_LIMIT_ANON_PER_MIN", 1, 1000000000);
@@ -323,10 +345,16 @@ Config load_config(const EnvReader& env) {
   }
 
   if (c.is_production()) {
-    if (c.jwt_secret.size() < 32) r.fail("JWT_SECRET: required in production, at least 32 characters");
-    if (c.database_url.empty()) r.fail("DATABASE_URL: required in production");
+    const std::string why = " (APP_ENV=production, the default; APP_ENV=development for a local run)";
+    if (c.jwt_secret.size() < 32) r.fail("JWT_SECRET: required in production, at least 32 characters" + why);
+    if (c.database_url.empty()) r.fail("DATABASE_URL: required in production" + why);
     if (c.media_url_secret.size() < 32)
-      r.fail("MEDIA_URL_SECRET: required in production, at least 32 characters");
+      r.fail("MEDIA_URL_SECRET: required in production, at least 32 characters" + why);
+    // The sandbox takes no money and its checkout grants paid tiers: never in production.
+    if (!c.stripe_enabled())
+      r.fail("STRIPE_SECRET_KEY: required in production; the payments sandbox is for development" + why);
+    if (c.stripe_enabled() && c.stripe_webhook_secret.empty())
+      r.fail("STRIPE_WEBHOOK_SECRET: required in production when STRIPE_SECRET_KEY is set");
   }
   if (!c.jwt_secret.empty() && c.jwt_secret.size() < 32) {
     r.fail("JWT_SECRET: at least 32 characters");
@@ -350,7 +378,7 @@ void resolve_secrets(Config& c) {
         load_or_create_secret(std::filesystem::path(c.var_dir) / "secrets" / "media_url_secret");
   }
   if (c.stripe_webhook_secret.empty()) {
-    // Production only gets here with the sandbox (load_config refuses Stripe without a secret): the
+    // Only development and test get here (production requires Stripe and its webhook secret): the
     // sandbox signs its own events, so a generated secret under var_dir is what it should use.
     const auto file = std::filesystem::path(c.var_dir) / "secrets" / "stripe_webhook_secret";
     std::string s = load_or_create_secret(file);

@@ -62,6 +62,9 @@ struct Config {
   std::chrono::hours outbox_retention{72};  // ≥ 24 h: reconnecting clients recover from the outbox
   std::chrono::hours jobs_retention{336};
   std::chrono::seconds refresh_reuse_grace{20};
+  std::chrono::milliseconds session_check_ttl{5000};  // per-process cache of session liveness
+  unsigned password_hash_threads = 1;                 // argon2id's own pool
+  unsigned password_hash_queue = 64;                  // jobs waiting or running before 503
   int media_jobs_nice = 10;
   // Payments: Stripe when stripe_secret_key is set, else the offline sandbox (docs/payments.md).
   std::string stripe_secret_key;
@@ -76,7 +79,8 @@ struct Config {
   std::chrono::seconds idle_timeout{75};
   std::chrono::seconds read_timeout{30};
   std::chrono::seconds shutdown_grace{20};
-  bool trust_proxy = false;
+  // Proxies in front of us that append to X-Forwarded-For (0: the socket peer is the client).
+  unsigned trust_proxy_hops = 0;
 
   unsigned rate_api_per_min = 600;
   unsigned rate_anon_per_min = 300;

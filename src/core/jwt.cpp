@@ -143,6 +143,8 @@ const char* to_string(JwtError e) {
       return "expired";
     case JwtError::wrong_issuer:
       return "wrong_issuer";
+    case JwtError::revoked:
+      return "session is no longer valid";
   }
   return "malformed";
 }

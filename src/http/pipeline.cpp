@@ -6,6 +6,7 @@
 #include "core/crypto.hpp"
 #include "core/log.hpp"
 #include "db/result.hpp"
+#include "http/forwarded.hpp"
 #include "http/response.hpp"
 #include "ops/metrics.hpp"
 
@@ -46,8 +47,8 @@ int64_t unix_now() {
 }  // namespace
 
 Pipeline::Pipeline(const Config& config, const Router& router, cache::RateLimiter& limiter,
-                   const JwtCodec& jwt, const StaticFiles* web)
-    : config_(config), router_(router), limiter_(limiter), jwt_(jwt), web_(web) {}
+                   const JwtCodec& jwt, const StaticFiles* web, SessionGate* sessions)
+    : config_(config), router_(router), limiter_(limiter), jwt_(jwt), web_(web), sessions_(sessions) {}
 
 Pipeline::BodyPolicy Pipeline::body_policy(Verb method, std::string_view target) const {
   const auto m = router_.match(method, path_of(target));
@@ -61,7 +62,7 @@ std::optional<ApiError> Pipeline::admit_upload(const Request& req, const Peer& p
   const auto m = router_.match(req.method(), path_of(req.target()));
   if (!m.route) return std::nullopt;
   Context ctx(req, loop);
-  ctx.client_ip = peer.address;
+  ctx.client_ip = forwarded_client(req, peer.address, config_.trust_proxy_hops);
   authenticate(ctx);
   if (!ctx.auth) {
     try {
@@ -156,6 +157,15 @@ std::optional<ApiError> Pipeline::rate_limit(Context& ctx, const RouteOptions& o
   return refused;
 }
 
+asio::awaitable<void> Pipeline::check_session(Context& ctx) const {
+  if (!ctx.auth || !sessions_) co_return;
+  const bool live = co_await sessions_->session_live(ctx.db(), *ctx.auth);
+  if (!live) {
+    ctx.auth.reset();
+    ctx.auth_error = JwtError::revoked;
+  }
+}
+
 asio::awaitable<Response> Pipeline::handle(const Request& req, const Peer& peer, const Loop& loop,
                                            UploadSpool* upload) {
   const auto started = std::chrono::steady_clock::now();
@@ -163,16 +173,7 @@ asio::awaitable<Response> Pipeline::handle(const Request& req, const Peer& peer,
   ctx.upload = upload;
   const auto incoming_id = req["X-Request-Id"];
   ctx.request_id = safe_request_id(incoming_id) ? std::string(incoming_id) : fast_random_hex(8);
-  ctx.client_ip = peer.address;
-  if (config_.trust_proxy) {
-    const auto xff = req["X-Forwarded-For"];
-    if (!xff.empty()) {
-      const auto comma = xff.find(',');
-      std::string first(xff.substr(0, comma));
-      std::erase(first, ' ');
-      if (!first.empty()) ctx.client_ip = first;
-    }
-  }
+  ctx.client_ip = forwarded_client(req, peer.address, config_.trust_proxy_hops);
   const std::string_view target = req.target();
   const auto q = target.find('?');
   ctx.path = path_of(target);
@@ -213,7 +214,13 @@ asio::awaitable<Response> Pipeline::handle(const Request& req, const Peer& peer,
     route_label = match.route->path_template;
     ctx.params = std::move(match.params);
     authenticate(ctx);
-    error = rate_limit(ctx, match.route->options, limit_headers);
+    try {
+      co_await check_session(ctx);
+    } catch (const db::Unavailable& e) {
+      log::error("database unavailable", {{"request_id", ctx.request_id}, {"error", e.what()}});
+      error = ApiError::unavailable("The service is temporarily unavailable").with_header("Retry-After", "1");
+    }
+    if (!error) error = rate_limit(ctx, match.route->options, limit_headers);
     if (!error) {
       const auto token = req["X-Consistency-Token"];
       if (!token.empty()) {

@@ -9,6 +9,7 @@
 #include "core/jwt.hpp"
 #include "http/context.hpp"
 #include "http/router.hpp"
+#include "http/session_gate.hpp"
 #include "http/static_files.hpp"
 
 namespace mc::http {
@@ -24,7 +25,7 @@ struct Peer {
 class Pipeline {
  public:
   Pipeline(const Config& config, const Router& router, cache::RateLimiter& limiter, const JwtCodec& jwt,
-           const StaticFiles* web = nullptr);
+           const StaticFiles* web = nullptr, SessionGate* sessions = nullptr);
 
   // How a request's body is read: its size limit, and whether it is spooled to disk (uploads).
   struct BodyPolicy {
@@ -46,6 +47,8 @@ class Pipeline {
   void apply_cors(const Request& req, Response& res) const;
   std::optional<Response> preflight(const Request& req) const;
   void authenticate(Context& ctx) const;
+  // A token whose session has ended becomes a refused token (JwtError::revoked).
+  boost::asio::awaitable<void> check_session(Context& ctx) const;
   std::optional<ApiError> rate_limit(Context& ctx, const RouteOptions& options, Response& headers_out);
 
   const Config& config_;
@@ -53,6 +56,7 @@ class Pipeline {
   cache::RateLimiter& limiter_;
   const JwtCodec& jwt_;
   const StaticFiles* web_;
+  SessionGate* sessions_;
 };
 
 }  // namespace mc::http

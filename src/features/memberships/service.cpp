@@ -545,18 +545,20 @@ awaitable<Written<bj::object>> MembershipsService::connect_payouts(db::Cluster& 
   co_return Written<bj::object>{std::move(out), lsn};
 }
 
-awaitable<std::optional<bj::object>> MembershipsService::sandbox_checkout(db::Cluster& db, const std::string& id) {
-  auto out = co_await sandbox().checkout_session(db, id);
+awaitable<bj::object> MembershipsService::sandbox_checkout(db::Cluster& db, const AccessClaims& who,
+                                                           const std::string& id) {
+  auto out = co_await sandbox().checkout_session(db, id, who.user_id);
   co_return out;
 }
 
-awaitable<bj::object> MembershipsService::sandbox_pay(db::Cluster& db, const std::string& id, bool pay) {
+awaitable<bj::object> MembershipsService::sandbox_pay(db::Cluster& db, const AccessClaims& who,
+                                                      const std::string& id, bool pay) {
   payments::SandboxProvider& s = sandbox();
   if (pay) {
-    auto out = co_await s.pay(db, id);
+    auto out = co_await s.pay(db, id, who.user_id);
     co_return out;
   }
-  auto out = co_await s.decline(db, id);
+  auto out = co_await s.decline(db, id, who.user_id);
   co_return out;
 }
 
