@@ -1,11 +1,129 @@
 #include "core/json.hpp"
 
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
+
+#include <charconv>
+#include <cmath>
 
 #include "core/error.hpp"
 
 namespace mc::json {
+
+namespace {
+
+constexpr char kHex[] = "0123456789abcdef";
+
+void write_string(std::string& out, std::string_view s) {
+  out.push_back('"');
+  std::size_t run = 0;  // start of the current run of characters that need no escape
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      default:
+        out += "\\u00";
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 0xf]);
+    }
+  }
+  out.append(s.data() + run, s.size() - run);
+  out.push_back('"');
+}
+
+template <typename T>
+void write_chars(std::string& out, T v, auto... format) {
+  char buf[400];  // the longest fixed-notation double (DBL_MAX) has 309 digits
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, format...);
+  out.append(buf, ec == std::errc() ? end : buf);
+}
+
+// Boost.JSON writes every double in exponent form (40.0 as 4E1), which clients display verbatim and
+// strict integer parsers refuse: whole numbers go out as integers, others in plain decimal notation
+// (the shortest that reads back as the same double).
+void write_double(std::string& out, double d) {
+  if (!std::isfinite(d)) {
+    out += "null";  // JSON has no infinities or NaN
+    return;
+  }
+  constexpr double kExactIntegers = 9007199254740992.0;  // 2^53
+  if (d == std::trunc(d) && std::fabs(d) <= kExactIntegers) {
+    write_chars(out, static_cast<std::int64_t>(d));  // also turns -0 into 0
+    return;
+  }
+  write_chars(out, d, std::chars_format::fixed);
+}
+
+void write_value(std::string& out, const bj::value& v) {
+  switch (v.kind()) {
+    case bj::kind::null:
+      out += "null";
+      return;
+    case bj::kind::bool_:
+      out += v.get_bool() ? "true" : "false";
+      return;
+    case bj::kind::int64:
+      write_chars(out, v.get_int64());
+      return;
+    case bj::kind::uint64:
+      write_chars(out, v.get_uint64());
+      return;
+    case bj::kind::double_:
+      write_double(out, v.get_double());
+      return;
+    case bj::kind::string:
+      write_string(out, v.get_string());
+      return;
+    case bj::kind::array: {
+      out.push_back('[');
+      bool first = true;
+      for (const auto& e : v.get_array()) {
+        if (!first) out.push_back(',');
+        first = false;
+        write_value(out, e);
+      }
+      out.push_back(']');
+      return;
+    }
+    case bj::kind::object: {
+      out.push_back('{');
+      bool first = true;
+      for (const auto& kv : v.get_object()) {
+        if (!first) out.push_back(',');
+        first = false;
+        write_string(out, kv.key());
+        out.push_back(':');
+        write_value(out, kv.value());
+      }
+      out.push_back('}');
+      return;
+    }
+  }
+}
+
+}  // namespace
 
 bj::object parse_object(std::string_view body) {
   boost::system::error_code ec;
@@ -18,7 +136,10 @@ bj::object parse_object(std::string_view body) {
 }
 
 std::string serialize(const bj::value& v) {
-  return bj::serialize(v);
+  std::string out;
+  out.reserve(256);
+  write_value(out, v);
+  return out;
 }
 
 std::string FieldReader::required_string(std::string_view name) {

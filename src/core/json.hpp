@@ -14,6 +14,9 @@ namespace bj = boost::json;
 // Parses a request body that must be one JSON object; throws ApiError invalid_json otherwise.
 bj::object parse_object(std::string_view body);
 
+// The one JSON writer for everything the server sends or stores: like Boost.JSON's, except that
+// numbers never use exponent notation (whole doubles as integers, others as plain decimals) and
+// non-finite doubles become null.
 std::string serialize(const bj::value& v);
 
 // Reads fields from a request object, collecting every problem so one 400 names them all.

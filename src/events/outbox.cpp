@@ -1,6 +1,5 @@
 #include "events/outbox.hpp"
-
-#include <boost/json/serialize.hpp>
+#include "core/json.hpp"
 
 namespace mc::events {
 
@@ -11,7 +10,7 @@ constexpr db::Query kAppend{"outbox_append",
 
 boost::asio::awaitable<void> append(db::Transaction& tx, std::string_view topic, std::string_view key,
                                     const boost::json::object& payload) {
-  co_await tx.exec(kAppend, db::params(topic, key, boost::json::serialize(payload)));
+  co_await tx.exec(kAppend, db::params(topic, key, mc::json::serialize(payload)));
 }
 
 }  // namespace mc::events

@@ -59,7 +59,7 @@ std::optional<std::string> optional_links(const bj::object& obj, json::FieldRead
     }
     clean.push_back(bj::object{{"label", label->as_string()}, {"url", url->as_string()}});
   }
-  return bj::serialize(clean);
+  return mc::json::serialize(clean);
 }
 
 }  // namespace
