@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "core/timestamp.hpp"
 
 namespace mc::json {
 
@@ -123,7 +124,46 @@ void write_value(std::string& out, const bj::value& v) {
   }
 }
 
+constexpr std::string_view kControlCharacters = "must not contain control characters";
+
+// Whether any string in v (keys included) holds a control character other than a line break.
+bool holds_control_characters(const bj::value& v) {
+  switch (v.kind()) {
+    case bj::kind::string:
+      return has_control_characters(v.get_string(), true);
+    case bj::kind::array:
+      for (const auto& e : v.get_array()) {
+        if (holds_control_characters(e)) return true;
+      }
+      return false;
+    case bj::kind::object:
+      for (const auto& kv : v.get_object()) {
+        if (has_control_characters(kv.key(), true) || holds_control_characters(kv.value())) return true;
+      }
+      return false;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
+
+bool has_control_characters(std::string_view text, bool line_breaks_allowed) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20) {
+      if (line_breaks_allowed && (c == '\t' || c == '\n' || c == '\r')) continue;
+      return true;
+    }
+    if (c == 0x7f) return true;
+    // C1 controls are U+0080-U+009F: 0xC2 0x80-0x9F in UTF-8.
+    if (c == 0xc2 && i + 1 < text.size()) {
+      const auto next = static_cast<unsigned char>(text[i + 1]);
+      if (next >= 0x80 && next <= 0x9f) return true;
+    }
+  }
+  return false;
+}
 
 bj::object parse_object(std::string_view body) {
   boost::system::error_code ec;
@@ -132,6 +172,13 @@ bj::object parse_object(std::string_view body) {
   bj::value v = bj::parse(body, ec, {}, opts);
   if (ec) throw ApiError(400, "invalid_json", "Request body is not valid JSON: " + ec.message());
   if (!v.is_object()) throw ApiError(400, "invalid_json", "Request body must be a JSON object");
+  bj::object errors;
+  for (const auto& kv : v.as_object()) {
+    if (has_control_characters(kv.key(), true) || holds_control_characters(kv.value())) {
+      errors[kv.key()] = kControlCharacters;
+    }
+  }
+  if (!errors.empty()) throw ApiError::validation(std::move(errors));
   return std::move(v.as_object());
 }
 
@@ -142,21 +189,17 @@ std::string serialize(const bj::value& v) {
   return out;
 }
 
-std::string FieldReader::required_string(std::string_view name) {
-  seen_.emplace(name);
+std::string FieldReader::required_string(std::string_view name, Text text) {
   const auto* v = obj_.if_contains(name);
   if (!v || v->is_null()) {
+    seen_.emplace(name);
     fail(name, "is required");
     return {};
   }
-  if (!v->is_string()) {
-    fail(name, "must be a string");
-    return {};
-  }
-  return std::string(v->as_string());
+  return optional_string(name, text).value_or(std::string());
 }
 
-std::optional<std::string> FieldReader::optional_string(std::string_view name) {
+std::optional<std::string> FieldReader::optional_string(std::string_view name, Text text) {
   seen_.emplace(name);
   const auto* v = obj_.if_contains(name);
   if (!v || v->is_null()) return std::nullopt;
@@ -164,7 +207,26 @@ std::optional<std::string> FieldReader::optional_string(std::string_view name) {
     fail(name, "must be a string");
     return std::nullopt;
   }
+  if (text == Text::single_line && has_control_characters(v->get_string(), false)) {
+    fail(name, "must be one line without control characters");
+    return std::nullopt;
+  }
   return std::string(v->as_string());
+}
+
+std::optional<std::string> FieldReader::optional_timestamp(std::string_view name) {
+  const auto text = optional_string(name);
+  if (!text) return std::nullopt;
+  const auto micros = parse_rfc3339(*text);
+  if (!micros) {
+    fail(name, "must be an RFC 3339 timestamp such as 2026-05-01T18:00:00Z");
+    return std::nullopt;
+  }
+  if (*micros < kEarliestTimestamp || *micros > kLatestTimestamp) {
+    fail(name, "must be between 1970-01-01T00:00:00Z and 2199-12-31T23:59:59Z");
+    return std::nullopt;
+  }
+  return format_rfc3339_utc(*micros);
 }
 
 void FieldReader::fail(std::string_view name, std::string_view reason) {

@@ -53,3 +53,49 @@ TEST(JsonSerialize, integers_and_structures_match_boost) {
 TEST(JsonSerialize, nul_in_a_string_is_escaped) {
   EXPECT_EQ(serialize(bj::value(std::string("a\0b", 3))), R"("a\u0000b")");
 }
+
+namespace {
+// The details of the validation error parse_object throws for body, or "" when it parses.
+std::string refusal(std::string_view body) {
+  try {
+    mc::json::parse_object(body);
+  } catch (const mc::ApiError& e) {
+    EXPECT_EQ(e.status(), 400);
+    EXPECT_EQ(e.code(), "validation_failed");
+    return serialize(e.details());
+  }
+  return "";
+}
+}  // namespace
+
+TEST(JsonParseObject, control_characters_anywhere_are_refused_naming_the_field) {
+  EXPECT_EQ(refusal(R"({"title":"a\u0000b","kind":"ep"})"),
+            R"({"title":"must not contain control characters"})");
+  EXPECT_EQ(refusal(R"({"tags":["ok","x\u001b"]})"), R"({"tags":"must not contain control characters"})");
+  EXPECT_EQ(refusal(R"({"links":[{"label":"\u007f","url":"u"}]})"),
+            R"({"links":"must not contain control characters"})");
+  EXPECT_EQ(refusal(R"({"a":{"k\u0001":1}})"), R"({"a":"must not contain control characters"})");
+  EXPECT_EQ(refusal(R"({"c1":"\u0085"})"), R"({"c1":"must not contain control characters"})");
+  EXPECT_EQ(refusal(R"({"bio":"one\r\ntwo\tthree","name":"é ü \u00a0 ok"})"), "");
+}
+
+TEST(JsonFieldReader, single_line_strings_refuse_line_breaks_multi_line_ones_keep_them) {
+  const auto obj = mc::json::parse_object(R"({"title":"a\nb","bio":"a\nb\tc"})");
+  mc::json::FieldReader r(obj);
+  EXPECT_FALSE(r.optional_string("title").has_value());
+  EXPECT_EQ(r.optional_string("bio", mc::json::Text::multi_line), "a\nb\tc");
+  EXPECT_TRUE(r.has_error("title"));
+  EXPECT_FALSE(r.has_error("bio"));
+}
+
+TEST(JsonFieldReader, timestamps_are_range_checked_and_normalised_to_utc) {
+  const auto obj = mc::json::parse_object(
+      R"({"ok":"2026-05-01T20:00:00+02:00","bad":"2026-13-45T99:99:99Z","early":"1969-12-31T23:59:59Z",
+          "late":"2200-01-01T00:00:00Z","num":5})");
+  mc::json::FieldReader r(obj);
+  EXPECT_EQ(r.optional_timestamp("ok"), "2026-05-01T18:00:00.000000Z");
+  for (const char* f : {"bad", "early", "late", "num"}) {
+    EXPECT_FALSE(r.optional_timestamp(f).has_value()) << f;
+    EXPECT_TRUE(r.has_error(f)) << f;
+  }
+}

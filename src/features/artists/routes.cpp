@@ -86,7 +86,7 @@ void register_routes(http::Router& router, ArtistsService& s) {
     json::FieldReader r(obj);
     store::ProfileUpdate u;
     u.stage_name = r.optional_string("stageName");
-    u.bio = r.optional_string("bio");
+    u.bio = r.optional_string("bio", json::Text::multi_line);
     r.accept("genres");
     u.genres = optional_string_list(obj, "genres", r);
     u.city = r.optional_string("locationCity");
