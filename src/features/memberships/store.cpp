@@ -230,7 +230,9 @@ awaitable<std::optional<std::string>> customer(db::Cluster& db, const std::strin
 awaitable<std::string> save_customer(db::Cluster& db, const std::string& user_id, const std::string& provider,
                                      const std::string& customer_id) {
   auto tx = co_await db.begin();
-  const db::Result r = co_await tx.exec(kSaveCustomer, params(user_id, provider, customer_id));
+  db::Result r = co_await tx.exec(kSaveCustomer, params(user_id, provider, customer_id));
+  // A concurrent request saved its customer first, after this statement's snapshot: read it anew.
+  if (r.empty()) r = co_await tx.exec(kCustomer, params(user_id, provider));
   co_await tx.commit();
   co_return r.str(0, 0);
 }
@@ -246,7 +248,9 @@ awaitable<std::string> save_price(db::Cluster& db, const std::string& provider, 
                                   const std::string& tier, int64_t price_cents, const std::string& currency,
                                   const std::string& price_id) {
   auto tx = co_await db.begin();
-  const db::Result r = co_await tx.exec(kSavePrice, params(provider, artist_id, tier, price_cents, currency, price_id));
+  db::Result r = co_await tx.exec(kSavePrice, params(provider, artist_id, tier, price_cents, currency, price_id));
+  // A concurrent request saved its price first, after this statement's snapshot: read it anew.
+  if (r.empty()) r = co_await tx.exec(kPrice, params(provider, artist_id, tier, price_cents, currency));
   co_await tx.commit();
   co_return r.str(0, 0);
 }
