@@ -12,7 +12,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import Stripe from 'stripe';
 import { startServer } from './helpers/server.mjs';
-import { expectError, expectStatus, exponentNumbers } from './helpers/http.mjs';
+import { expectError, expectErrorOneOf, expectStatus, exponentNumbers } from './helpers/http.mjs';
 import { registerUser, uniqueName } from './helpers/fixtures.mjs';
 import { decodeJwt, nowSeconds, signJwt } from './helpers/jwt.mjs';
 import { fetchBytes, makeAudio, scratchDir, uploadMultipart, waitForTrack } from './helpers/media.mjs';
@@ -186,6 +186,12 @@ describe('conflicts', () => {
     const before = await count('releases');
     expectError(await api.json('POST', '/api/releases', { token, body: { title: 'Not mine', kind: 'single' } }), 409, 'conflict');
     assert.equal(await count('releases'), before);
+  });
+
+  test('a value PostgreSQL cannot represent that a handler let through is 400, not 500', async () => {
+    // POST /api/uploads checks only the length of trackId; a 36-character non-uuid reached SQL.
+    const res = await api.json('POST', '/api/uploads', { token: artist.token, body: { trackId: 'x'.repeat(36), size: 10 } });
+    expectErrorOneOf(res, 400, ['invalid_input', 'validation_failed']);
   });
 });
 
