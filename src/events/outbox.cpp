@@ -1,6 +1,5 @@
 #include "events/outbox.hpp"
-
-#include <boost/json/serialize.hpp>
+#include "core/json.hpp"
 
 #include "db/batches.hpp"
 
@@ -18,7 +17,7 @@ constexpr int kPruneBatch = 5000;
 
 boost::asio::awaitable<void> append(db::Transaction& tx, std::string_view topic, std::string_view key,
                                     const boost::json::object& payload) {
-  co_await tx.exec(kAppend, db::params(topic, key, boost::json::serialize(payload)));
+  co_await tx.exec(kAppend, db::params(topic, key, mc::json::serialize(payload)));
 }
 
 }  // namespace mc::events

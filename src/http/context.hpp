@@ -40,6 +40,7 @@ class Context {
   UploadSpool* upload = nullptr;           // the spooled body of a spool_body route
 
   std::string_view param(std::string_view name) const;
+  // A query parameter, decoded; ApiError 400 invalid_query when it holds a control character.
   std::optional<std::string> query_param(std::string_view name) const;
   // The caller's claims, or ApiError 401 (unauthorized / invalid_token).
   const AccessClaims& require_auth() const;

@@ -6,6 +6,7 @@
 #include "core/crypto.hpp"
 #include "core/log.hpp"
 #include "db/result.hpp"
+#include "http/db_errors.hpp"
 #include "http/forwarded.hpp"
 #include "http/response.hpp"
 #include "ops/metrics.hpp"
@@ -239,6 +240,16 @@ asio::awaitable<Response> Pipeline::handle(const Request& req, const Peer& peer,
         log::error("database unavailable", {{"request_id", ctx.request_id}, {"error", e.what()}});
         error =
             ApiError::unavailable("The service is temporarily unavailable").with_header("Retry-After", "1");
+      } catch (const db::DbError& e) {
+        error = client_error_of(e);
+        log::write(error ? log::Level::warn : log::Level::error, "request failed in the database",
+                   {{"request_id", ctx.request_id},
+                    {"route", route_label},
+                    {"sqlstate", e.sqlstate()},
+                    {"constraint", e.constraint()},
+                    {"error", e.what()}});
+        if (!error)
+          error = ApiError(500, "internal_error", "Something went wrong; the request id identifies it");
       } catch (const std::exception& e) {
         log::error("request failed",
                    {{"request_id", ctx.request_id}, {"route", route_label}, {"error", e.what()}});

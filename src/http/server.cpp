@@ -37,10 +37,11 @@ constexpr std::size_t kHeaderLimit = std::size_t{16} * 1024;
 constexpr std::size_t kInlineBody = std::size_t{16} * 1024;
 
 // One contiguous write per response: cheaper than Beast's generic serializer for the small,
-// fully-buffered responses this server sends. Large bodies are left out (see kInlineBody).
-void serialize(const Response& res, std::string& out) {
+// fully-buffered responses this server sends. Large bodies are left out (see kInlineBody), and so
+// is every body in an answer to HEAD.
+void serialize(const Response& res, std::string& out, bool head) {
   out.clear();
-  const bool inline_body = res.body().size() <= kInlineBody;
+  const bool inline_body = !head && res.body().size() <= kInlineBody;
   out.reserve(256 + (inline_body ? res.body().size() : 0));
   out.append("HTTP/1.1 ");
   out.append(std::to_string(res.result_int()));
@@ -247,7 +248,7 @@ asio::awaitable<void> Server::session(tcp::socket socket, LoopState& state) {
             pipeline_.refuse(parser.get(), peer,
                              too_big ? ApiError(431, "headers_too_large", "Request headers are too large")
                                      : ApiError(400, "bad_request", "Malformed HTTP request"));
-        serialize(res, out);
+        serialize(res, out, parser.get().method() == Verb::head);
         stream.expires_after(config_.read_timeout);
         co_await asio::async_write(stream, asio::buffer(out), nothrow);
         co_await linger(stream);
@@ -256,6 +257,9 @@ asio::awaitable<void> Server::session(tcp::socket socket, LoopState& state) {
     }
     entry.busy = true;
     const Request& head = parser.get();
+    // RFC 9110 §9.3.2: an answer to HEAD has the headers GET would have and never a body; a body
+    // would be read as the start of the next response on this connection.
+    const bool head_only = head.method() == Verb::head;
     // Requests without a body (most of them) need no body policy.
     const Pipeline::BodyPolicy policy =
         parser.is_done() ? Pipeline::BodyPolicy{} : pipeline_.body_policy(head.method(), head.target());
@@ -269,7 +273,7 @@ asio::awaitable<void> Server::session(tcp::socket socket, LoopState& state) {
     }
     if (refusal) {
       Response res = pipeline_.refuse(head, peer, *refusal);
-      serialize(res, out);
+      serialize(res, out, head_only);
       stream.expires_after(config_.read_timeout);
       co_await asio::async_write(stream, asio::buffer(out), nothrow);
       co_await linger(stream);
@@ -311,7 +315,7 @@ asio::awaitable<void> Server::session(tcp::socket socket, LoopState& state) {
         const Request& refused = spool ? *spooled_request : parser.get();  // NOLINT(bugprone-use-after-move)
         Response res =
             pipeline_.refuse(refused, peer, ApiError(413, "payload_too_large", "Request body is too large"));
-        serialize(res, out);
+        serialize(res, out, head_only);
         co_await asio::async_write(stream, asio::buffer(out), nothrow);
         co_await linger(stream);
       }
@@ -321,9 +325,10 @@ asio::awaitable<void> Server::session(tcp::socket socket, LoopState& state) {
     Response res = co_await pipeline_.handle(req, peer, state.loop, upload.get());
     upload.reset();  // whatever the handler did not take is removed now
     res.keep_alive(req.keep_alive() && !state.draining && res.keep_alive());
-    const std::optional<FileSlice> file = take_send_file(res);
+    std::optional<FileSlice> file = take_send_file(res);
     if (file) res.content_length(file->length);
-    serialize(res, out);
+    if (head_only) file.reset();
+    serialize(res, out, head_only);
     stream.expires_after(config_.read_timeout);
     boost::system::error_code ec3;
     // Headers followed by a file: hand them to the kernel with MSG_MORE so they leave in the same
@@ -338,7 +343,7 @@ asio::awaitable<void> Server::session(tcp::socket socket, LoopState& state) {
     }
     if (head_sent == out.size()) {
       // already on its way
-    } else if (res.body().size() <= kInlineBody) {
+    } else if (head_only || res.body().size() <= kInlineBody) {
       auto [e, n3] = co_await asio::async_write(
           stream, asio::buffer(out.data() + head_sent, out.size() - head_sent), nothrow);
       ec3 = e;

@@ -1,8 +1,8 @@
 #include "jobs/queue.hpp"
 
-#include <boost/json/serialize.hpp>
 #include <stdexcept>
 
+#include "core/json.hpp"
 #include "db/batches.hpp"
 #include "jobs/sql.hpp"
 
@@ -24,7 +24,7 @@ boost::asio::awaitable<int64_t> enqueue(db::Transaction& tx, const EnqueueReques
   if (r.max_attempts < 1) throw std::invalid_argument("max_attempts must be at least 1");
   if (r.delay.count() < 0) throw std::invalid_argument("delay must not be negative");
   const db::Result inserted = co_await tx.exec(
-      sql::kEnqueue, db::params(r.queue, r.kind, boost::json::serialize(r.payload),
+      sql::kEnqueue, db::params(r.queue, r.kind, mc::json::serialize(r.payload),
                                 static_cast<int64_t>(r.delay.count()), r.max_attempts, r.dedupe_key));
   if (!inserted.empty()) co_return inserted.int64(0, 0);
   // A job with this dedupe key exists (committed, or inserted earlier in this transaction). In

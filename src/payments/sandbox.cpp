@@ -5,6 +5,7 @@
 
 #include "core/crypto.hpp"
 #include "core/error.hpp"
+#include "core/json.hpp"
 #include "payments/money.hpp"
 #include "payments/signature.hpp"
 
@@ -79,13 +80,13 @@ awaitable<bj::object> load(db::Transaction& tx, const std::string& id, std::stri
 awaitable<void> insert(db::Transaction& tx, const bj::object& o) {
   const std::string id(o.at("id").as_string());
   const std::string object(o.at("object").as_string());
-  co_await tx.exec(kInsert, params(id, object, bj::serialize(o)));
+  co_await tx.exec(kInsert, params(id, object, mc::json::serialize(o)));
   co_return;
 }
 
 awaitable<void> save(db::Transaction& tx, const bj::object& o) {
   const std::string id(o.at("id").as_string());
-  co_await tx.exec(kUpdate, params(id, bj::serialize(o)));
+  co_await tx.exec(kUpdate, params(id, mc::json::serialize(o)));
   co_return;
 }
 
@@ -182,7 +183,7 @@ awaitable<void> SandboxProvider::emit(db::Cluster& db, const std::string& type, 
                    {"type", type},
                    {"data", bj::object{{"object", object}}}};
   if (account) event["account"] = *account;
-  const std::string body = bj::serialize(event);
+  const std::string body = mc::json::serialize(event);
   const std::string header = signature_header(body, pipeline_.signing_secret(), now);
   co_await pipeline_.receive(db, body, header, now);
   co_return;

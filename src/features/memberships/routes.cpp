@@ -187,7 +187,7 @@ void register_routes(http::Router& router, MembershipsService& s, payments::Webh
     const auto amount = optional_cents(obj, "amountCents", r, kTipMin, kTipMax);
     if (!amount && !r.has_error("amountCents")) r.fail("amountCents", "is required");
     const auto currency = optional_currency(r);
-    const auto message = r.optional_string("message");
+    const auto message = r.optional_string("message", json::Text::multi_line);
     if (message && message->size() > 500) r.fail("message", "must be at most 500 characters");
     r.finish();
     const auto result = co_await s.tip(ctx.db(), who, artist, *amount, currency, message);

@@ -89,6 +89,14 @@ ApiError provider_failed(const payments::ProviderError& e) {
                   {{"provider", e.what()}});
 }
 
+ApiError checkout_in_progress(const std::optional<std::string>& subscription_id) {
+  bj::object details;
+  if (subscription_id) details["subscriptionId"] = *subscription_id;
+  return ApiError(409, "checkout_in_progress",
+                  "A checkout for this artist was just started; finish it or try again in a moment",
+                  std::move(details));
+}
+
 }  // namespace
 
 std::string new_uuid() {
@@ -222,6 +230,7 @@ awaitable<Written<bj::object>> MembershipsService::subscribe(db::Cluster& db, co
     throw ApiError(422, "currency_mismatch", "This artist's tiers are priced in another currency",
                    {{"currency", price.currency}});
   }
+  std::string unfinished;  // an incomplete subscription seen now is a checkout left unfinished
   {
     auto tx = co_await db.begin();
     const auto live = co_await store::live_subscription(tx, who.user_id, artist_id);
@@ -229,6 +238,7 @@ awaitable<Written<bj::object>> MembershipsService::subscribe(db::Cluster& db, co
       throw ApiError(409, "already_subscribed", "You already have a subscription to this artist",
                      {{"subscriptionId", live->id}, {"tier", live->tier}, {"status", live->status}});
     }
+    if (live) unfinished = live->id;
   }
   const std::string subscription_id = new_uuid();
   const std::string checkout_id = new_uuid();
@@ -259,10 +269,15 @@ awaitable<Written<bj::object>> MembershipsService::subscribe(db::Cluster& db, co
     throw ApiError(409, "already_subscribed", "You already have a subscription to this artist",
                    {{"subscriptionId", live->id}, {"tier", live->tier}, {"status", live->status}});
   }
+  // One that appeared while the provider was asked, or a concurrent insert, is a duplicate request
+  // (a double click, a retry): its checkout stands and this one is refused.
+  if (live && live->id != unfinished) throw checkout_in_progress(live->id);
   if (live) co_await store::abandon_incomplete(tx, live->id);  // a checkout left unfinished
   const std::string provider(provider_.name());
-  co_await store::insert_subscription(tx, subscription_id, who.user_id, artist_id, tier, price.price_cents,
-                                      price.currency, provider, req.customer_id);
+  if (!co_await store::insert_subscription(tx, subscription_id, who.user_id, artist_id, tier,
+                                           price.price_cents, price.currency, provider, req.customer_id)) {
+    throw checkout_in_progress(std::nullopt);
+  }
   store::NewCheckout c;
   c.id = checkout_id;
   c.kind = "subscription";
