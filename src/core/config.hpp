@@ -56,6 +56,9 @@ struct Config {
   std::uint64_t upload_max_bytes = 500ull << 20;
   std::string upload_tmp_dir;
   unsigned rate_uploads_per_hour = 100;
+  unsigned upload_max_concurrent_per_user = 3;
+  std::uint64_t upload_spool_max_bytes = 8 * (500ull << 20);
+  std::uint64_t upload_spool_min_free_bytes = 1ull << 30;
   bool jobs_in_serve = true;
   unsigned media_jobs_concurrency = 1;
   std::chrono::seconds jobs_lease{60};

@@ -1,5 +1,6 @@
 #pragma once
 #include <boost/asio/awaitable.hpp>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -10,6 +11,7 @@
 #include "http/context.hpp"
 #include "http/router.hpp"
 #include "http/static_files.hpp"
+#include "http/upload_gate.hpp"
 
 namespace mc::http {
 
@@ -32,9 +34,17 @@ class Pipeline {
     bool spool = false;
   };
   BodyPolicy body_policy(Verb method, std::string_view target) const;
-  // For spooling routes, on the headers alone: a bearer token is required and, for uploads, the
-  // caller's upload budget is spent. The refusal to send instead of reading the body, if any.
-  std::optional<ApiError> admit_upload(const Request& req, const Peer& peer, const Loop& loop);
+  // For spooling routes, on the headers alone, before any body byte is read: a bearer token, the
+  // route's own checks (RouteOptions::admit), a place among the caller's uploads in flight and room
+  // in the spool for `body_bytes` (the declared length, or the body limit) plus what the route
+  // needs, and, for uploads, the caller's upload budget. Either the refusal to send instead of
+  // reading the body, or the ticket holding the upload's place until the request is over.
+  struct Admission {
+    std::optional<ApiError> refusal;
+    UploadGate::Ticket ticket;
+  };
+  boost::asio::awaitable<Admission> admit_upload(const Request& req, const Peer& peer, const Loop& loop,
+                                                 std::uint64_t body_bytes);
   boost::asio::awaitable<Response> handle(const Request& req, const Peer& peer, const Loop& loop,
                                           UploadSpool* upload = nullptr);
   // For requests the server refused before they were complete (too large, malformed).
@@ -53,6 +63,7 @@ class Pipeline {
   cache::RateLimiter& limiter_;
   const JwtCodec& jwt_;
   const StaticFiles* web_;
+  UploadGate uploads_;
 };
 
 }  // namespace mc::http

@@ -262,10 +262,15 @@ asio::awaitable<void> Server::session(tcp::socket socket, LoopState& state) {
     const bool spool = policy.spool;
     const std::size_t limit = policy.limit;
     std::optional<ApiError> refusal;
+    UploadGate::Ticket upload_ticket;  // the upload's place and spool bytes, while it lasts
     if (parser.content_length() && *parser.content_length() > limit) {
       refusal = ApiError(413, "payload_too_large", "Request body is too large");
     } else if (spool) {
-      refusal = pipeline_.admit_upload(head, peer, state.loop);
+      // A body without a declared length may still grow to the limit: reserve that.
+      Pipeline::Admission admission =
+          co_await pipeline_.admit_upload(head, peer, state.loop, parser.content_length().value_or(limit));
+      refusal = std::move(admission.refusal);
+      upload_ticket = std::move(admission.ticket);
     }
     if (refusal) {
       Response res = pipeline_.refuse(head, peer, *refusal);
@@ -306,6 +311,7 @@ asio::awaitable<void> Server::session(tcp::socket socket, LoopState& state) {
     }
     if (read_ec) {
       upload.reset();  // what was spooled goes before anyone hears of the refusal
+      upload_ticket = UploadGate::Ticket{};
       if (read_ec == bhttp::error::body_limit) {
         // The spooling branch moved the parser's headers into spooled_request.
         const Request& refused = spool ? *spooled_request : parser.get();  // NOLINT(bugprone-use-after-move)
@@ -320,6 +326,7 @@ asio::awaitable<void> Server::session(tcp::socket socket, LoopState& state) {
     Request req = spooled_request ? std::move(*spooled_request) : parser.release();
     Response res = co_await pipeline_.handle(req, peer, state.loop, upload.get());
     upload.reset();  // whatever the handler did not take is removed now
+    upload_ticket = UploadGate::Ticket{};
     res.keep_alive(req.keep_alive() && !state.draining && res.keep_alive());
     const std::optional<FileSlice> file = take_send_file(res);
     if (file) res.content_length(file->length);
