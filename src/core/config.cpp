@@ -92,6 +92,12 @@ const VarSpec kVars[] = {
     {"RATE_LIMIT_API_PER_MIN", "600", "API requests per minute per authenticated user"},
     {"RATE_LIMIT_ANON_PER_MIN", "300", "API requests per minute per IP for anonymous callers"},
     {"RATE_LIMIT_LOGIN_PER_MIN", "10", "login attempts per minute per IP"},
+    {"RATE_LIMIT_MEDIA_PER_MIN_IP", "6000",
+     "/media requests per minute per IP (segments, playlists, images)"},
+    {"RATE_LIMIT_MEDIA_PER_MIN_GRANT", "1200", "HLS requests per minute per playback grant (signed link)"},
+    {"RATE_LIMIT_ORIGINALS_PER_MIN_IP", "120", "original downloads (requests) per minute per IP"},
+    {"RATE_LIMIT_ORIGINALS_PER_MIN_GRANT", "60",
+     "original downloads (requests) per minute per download link"},
     {"ACCESS_LOG", "true", "JSON access log line per request on stderr"},
     {"LOG_LEVEL", "info", "debug | info | warn | error"},
 };
@@ -305,6 +311,10 @@ Config load_config(const EnvReader& env) {
   c.rate_api_per_min = r.number<unsigned>("RATE_LIMIT_API_PER_MIN", 1, 1000000000);
   c.rate_anon_per_min = r.number<unsigned>("RATE_LIMIT_ANON_PER_MIN", 1, 1000000000);
   c.rate_login_per_min = r.number<unsigned>("RATE_LIMIT_LOGIN_PER_MIN", 1, 1000000000);
+  c.rate_media_per_min_ip = r.number<unsigned>("RATE_LIMIT_MEDIA_PER_MIN_IP", 1, 1000000000);
+  c.rate_media_per_min_grant = r.number<unsigned>("RATE_LIMIT_MEDIA_PER_MIN_GRANT", 1, 1000000000);
+  c.rate_originals_per_min_ip = r.number<unsigned>("RATE_LIMIT_ORIGINALS_PER_MIN_IP", 1, 1000000000);
+  c.rate_originals_per_min_grant = r.number<unsigned>("RATE_LIMIT_ORIGINALS_PER_MIN_GRANT", 1, 1000000000);
 
   c.access_log = r.flag("ACCESS_LOG");
   c.log_level = r.str("LOG_LEVEL");

@@ -82,6 +82,11 @@ struct Config {
   unsigned rate_api_per_min = 600;
   unsigned rate_anon_per_min = 300;
   unsigned rate_login_per_min = 10;
+  // Media is CDN traffic (SPEC §5): its own budgets, high enough for playback behind a shared address.
+  unsigned rate_media_per_min_ip = 6000;
+  unsigned rate_media_per_min_grant = 1200;
+  unsigned rate_originals_per_min_ip = 120;
+  unsigned rate_originals_per_min_grant = 60;
 
   bool access_log = true;
   std::string log_level;

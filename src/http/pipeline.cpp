@@ -181,7 +181,7 @@ std::optional<ApiError> Pipeline::rate_limit(Context& ctx, const RouteOptions& o
 }
 
 asio::awaitable<Response> Pipeline::handle(const Request& req, const Peer& peer, const Loop& loop,
-                                           UploadSpool* upload) {
+                                           UploadSpool* upload, std::shared_ptr<BodyStream>* body_out) {
   const auto started = std::chrono::steady_clock::now();
   Context ctx(req, loop);
   ctx.upload = upload;
@@ -261,6 +261,13 @@ asio::awaitable<Response> Pipeline::handle(const Request& req, const Peer& peer,
                    {{"request_id", ctx.request_id}, {"route", route_label}, {"error", e.what()}});
         error = ApiError(500, "internal_error", "Something went wrong; the request id identifies it");
       }
+    }
+  }
+  if (!error && ctx.body_stream) {
+    if (body_out) {
+      *body_out = std::move(ctx.body_stream);
+    } else {
+      error = ApiError(500, "internal_error", "Something went wrong; the request id identifies it");
     }
   }
   if (error) res = error_response(*error);

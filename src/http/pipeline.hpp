@@ -1,6 +1,7 @@
 #pragma once
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -8,6 +9,7 @@
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/jwt.hpp"
+#include "http/body_stream.hpp"
 #include "http/context.hpp"
 #include "http/router.hpp"
 #include "http/static_files.hpp"
@@ -45,8 +47,11 @@ class Pipeline {
   };
   boost::asio::awaitable<Admission> admit_upload(const Request& req, const Peer& peer, const Loop& loop,
                                                  std::uint64_t body_bytes);
+  // `body_out`: where a handler's streamed body (Context::body_stream) goes, for the server to send
+  // after the headers; without it such a response cannot be sent and is refused.
   boost::asio::awaitable<Response> handle(const Request& req, const Peer& peer, const Loop& loop,
-                                          UploadSpool* upload = nullptr);
+                                          UploadSpool* upload = nullptr,
+                                          std::shared_ptr<BodyStream>* body_out = nullptr);
   // For requests the server refused before they were complete (too large, malformed).
   Response refuse(const Request& req, const Peer& peer, const ApiError& error);
 
