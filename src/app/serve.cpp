@@ -138,7 +138,7 @@ int serve(int argc, char** argv) {
     artists::ArtistsService artists_service;
     catalog::CatalogService catalog_service(artists_service);
     catalog::UploadService upload_service(catalog_service, *storage, config);
-    streaming::StreamingService streaming_service(catalog_service, *storage, config);
+    streaming::StreamingService streaming_service(catalog_service, *storage, config, *limiter);
     artists::ImageService image_service(artists_service, *storage);
     PaymentsStack payments = make_payments(config, artists_service);
     log::info("payments", {{"provider", std::string(payments.provider->name())}});

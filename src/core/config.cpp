@@ -74,6 +74,12 @@ const VarSpec kVars[] = {
     {"UPLOAD_MAX_BYTES", "524288000", "largest audio upload in bytes (500 MB)"},
     {"UPLOAD_TMP_DIR", "", "where uploads are spooled while they arrive; empty = VAR_DIR/tmp/uploads"},
     {"RATE_LIMIT_UPLOADS_PER_HOUR", "100", "uploads per hour per user"},
+    {"UPLOAD_CONCURRENT_PER_USER", "3", "uploads one user may send at once (more: 429 too_many_uploads)"},
+    {"UPLOAD_SPOOL_MAX_BYTES", "",
+     "bytes all uploads in flight may reserve in UPLOAD_TMP_DIR (at least 2 x UPLOAD_MAX_BYTES); "
+     "empty = 8 x UPLOAD_MAX_BYTES"},
+    {"UPLOAD_SPOOL_MIN_FREE_BYTES", "1073741824",
+     "free space an upload may not take UPLOAD_TMP_DIR's filesystem below (507 insufficient_storage)"},
     {"JOBS", "true", "serve also runs the background job worker (false: run `musicconnect worker`)"},
     {"MEDIA_JOBS_CONCURRENCY", "1", "audio processing jobs one worker process runs at a time"},
     {"MEDIA_JOBS_NICE", "10",
@@ -102,6 +108,12 @@ const VarSpec kVars[] = {
     {"RATE_LIMIT_API_PER_MIN", "600", "API requests per minute per authenticated user"},
     {"RATE_LIMIT_ANON_PER_MIN", "300", "API requests per minute per IP for anonymous callers"},
     {"RATE_LIMIT_LOGIN_PER_MIN", "10", "login attempts per minute per IP"},
+    {"RATE_LIMIT_MEDIA_PER_MIN_IP", "6000",
+     "/media requests per minute per IP (segments, playlists, images)"},
+    {"RATE_LIMIT_MEDIA_PER_MIN_GRANT", "1200", "HLS requests per minute per playback grant (signed link)"},
+    {"RATE_LIMIT_ORIGINALS_PER_MIN_IP", "120", "original downloads (requests) per minute per IP"},
+    {"RATE_LIMIT_ORIGINALS_PER_MIN_GRANT", "60",
+     "original downloads (requests) per minute per download link"},
     {"ACCESS_LOG", "true", "JSON access log line per request on stderr"},
     {"LOG_LEVEL", "info", "debug | info | warn | error"},
 };
@@ -301,6 +313,18 @@ Config load_config(const EnvReader& env) {
   c.upload_tmp_dir = r.str("UPLOAD_TMP_DIR");
   if (c.upload_tmp_dir.empty()) c.upload_tmp_dir = c.var_dir + "/tmp/uploads";
   c.rate_uploads_per_hour = r.number<unsigned>("RATE_LIMIT_UPLOADS_PER_HOUR", 1, 1000000000);
+  c.upload_max_concurrent_per_user = r.number<unsigned>("UPLOAD_CONCURRENT_PER_USER", 1, 1000);
+  if (r.str("UPLOAD_SPOOL_MAX_BYTES").empty()) {
+    c.upload_spool_max_bytes = 8 * c.upload_max_bytes;
+  } else {
+    c.upload_spool_max_bytes = r.number<std::uint64_t>("UPLOAD_SPOOL_MAX_BYTES", 2048, 1ull << 50);
+    // The last chunk of a resumable upload needs room for itself and the assembled file.
+    if (c.upload_spool_max_bytes < 2 * c.upload_max_bytes) {
+      r.fail("UPLOAD_SPOOL_MAX_BYTES: at least 2 x UPLOAD_MAX_BYTES (" +
+             std::to_string(2 * c.upload_max_bytes) + ")");
+    }
+  }
+  c.upload_spool_min_free_bytes = r.number<std::uint64_t>("UPLOAD_SPOOL_MIN_FREE_BYTES", 0, 1ull << 60);
   c.jobs_in_serve = r.flag("JOBS");
   c.media_jobs_concurrency = r.number<unsigned>("MEDIA_JOBS_CONCURRENCY", 1, 64);
   c.media_jobs_nice = r.number<int>("MEDIA_JOBS_NICE", 0, 19);
@@ -337,6 +361,10 @@ Config load_config(const EnvReader& env) {
   c.rate_api_per_min = r.number<unsigned>("RATE_LIMIT_API_PER_MIN", 1, 1000000000);
   c.rate_anon_per_min = r.number<unsigned>("RATE_LIMIT_ANON_PER_MIN", 1, 1000000000);
   c.rate_login_per_min = r.number<unsigned>("RATE_LIMIT_LOGIN_PER_MIN", 1, 1000000000);
+  c.rate_media_per_min_ip = r.number<unsigned>("RATE_LIMIT_MEDIA_PER_MIN_IP", 1, 1000000000);
+  c.rate_media_per_min_grant = r.number<unsigned>("RATE_LIMIT_MEDIA_PER_MIN_GRANT", 1, 1000000000);
+  c.rate_originals_per_min_ip = r.number<unsigned>("RATE_LIMIT_ORIGINALS_PER_MIN_IP", 1, 1000000000);
+  c.rate_originals_per_min_grant = r.number<unsigned>("RATE_LIMIT_ORIGINALS_PER_MIN_GRANT", 1, 1000000000);
 
   c.access_log = r.flag("ACCESS_LOG");
   c.log_level = r.str("LOG_LEVEL");

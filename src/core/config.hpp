@@ -56,6 +56,9 @@ struct Config {
   std::uint64_t upload_max_bytes = 500ull << 20;
   std::string upload_tmp_dir;
   unsigned rate_uploads_per_hour = 100;
+  unsigned upload_max_concurrent_per_user = 3;
+  std::uint64_t upload_spool_max_bytes = 8 * (500ull << 20);
+  std::uint64_t upload_spool_min_free_bytes = 1ull << 30;
   bool jobs_in_serve = true;
   unsigned media_jobs_concurrency = 1;
   std::chrono::seconds jobs_lease{60};
@@ -85,6 +88,11 @@ struct Config {
   unsigned rate_api_per_min = 600;
   unsigned rate_anon_per_min = 300;
   unsigned rate_login_per_min = 10;
+  // Media is CDN traffic (SPEC §5): its own budgets, high enough for playback behind a shared address.
+  unsigned rate_media_per_min_ip = 6000;
+  unsigned rate_media_per_min_grant = 1200;
+  unsigned rate_originals_per_min_ip = 120;
+  unsigned rate_originals_per_min_grant = 60;
 
   bool access_log = true;
   std::string log_level;

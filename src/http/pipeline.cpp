@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/json/serialize.hpp>
+#include <variant>
 
 #include "core/crypto.hpp"
 #include "core/log.hpp"
@@ -49,7 +50,14 @@ int64_t unix_now() {
 
 Pipeline::Pipeline(const Config& config, const Router& router, cache::RateLimiter& limiter,
                    const JwtCodec& jwt, const StaticFiles* web, SessionGate* sessions)
-    : config_(config), router_(router), limiter_(limiter), jwt_(jwt), web_(web), sessions_(sessions) {}
+    : config_(config),
+      router_(router),
+      limiter_(limiter),
+      jwt_(jwt),
+      web_(web),
+      sessions_(sessions),
+      uploads_(UploadLimits{config.upload_max_concurrent_per_user, config.upload_spool_max_bytes,
+                            config.upload_spool_min_free_bytes, config.upload_tmp_dir}) {}
 
 Pipeline::BodyPolicy Pipeline::body_policy(Verb method, std::string_view target) const {
   const auto m = router_.match(method, path_of(target));
@@ -59,28 +67,46 @@ Pipeline::BodyPolicy Pipeline::body_policy(Verb method, std::string_view target)
   return p;
 }
 
-std::optional<ApiError> Pipeline::admit_upload(const Request& req, const Peer& peer, const Loop& loop) {
-  const auto m = router_.match(req.method(), path_of(req.target()));
-  if (!m.route) return std::nullopt;
+asio::awaitable<Pipeline::Admission> Pipeline::admit_upload(const Request& req, const Peer& peer,
+                                                            const Loop& loop, std::uint64_t body_bytes) {
+  Admission out;
+  auto m = router_.match(req.method(), path_of(req.target()));
+  if (!m.route) co_return out;
   Context ctx(req, loop);
   ctx.client_ip = forwarded_client(req, peer.address, config_.trust_proxy_hops);
+  ctx.path = path_of(req.target());
+  ctx.params = std::move(m.params);
   authenticate(ctx);
-  if (!ctx.auth) {
-    try {
-      ctx.require_auth();
-    } catch (const ApiError& e) {
-      return e;
+  try {
+    co_await check_session(ctx);  // a revoked session uploads nothing
+    const AccessClaims& who = ctx.require_auth();
+    std::uint64_t extra = 0;
+    if (m.route->options.admit) extra = co_await m.route->options.admit(ctx);
+    auto admitted = uploads_.admit(who.user_id, body_bytes + extra);
+    if (auto* refused = std::get_if<ApiError>(&admitted)) throw *refused;
+    out.ticket = std::move(std::get<UploadGate::Ticket>(admitted));
+    // Spent last, so that an upload refused for another reason costs no budget.
+    if (m.route->options.upload_rate_limited) {
+      const auto d =
+          limiter_.consume("upload:u:" + who.user_id, {config_.rate_uploads_per_hour, std::chrono::hours(1)},
+                           std::chrono::steady_clock::now());
+      if (!d.allowed) {
+        throw ApiError(429, "rate_limited", "Too many uploads; try again later")
+            .with_header("Retry-After", std::to_string(d.retry_after_seconds));
+      }
     }
+  } catch (const ApiError& e) {
+    out.refusal = e;
+  } catch (const db::Unavailable& e) {
+    log::error("database unavailable", {{"error", e.what()}});
+    out.refusal =
+        ApiError::unavailable("The service is temporarily unavailable").with_header("Retry-After", "1");
+  } catch (const std::exception& e) {
+    log::error("upload admission failed", {{"error", e.what()}});
+    out.refusal = ApiError(500, "internal_error", "Something went wrong; the request id identifies it");
   }
-  if (!m.route->options.upload_rate_limited) return std::nullopt;
-  const auto d = limiter_.consume("upload:u:" + ctx.auth->user_id,
-                                  {config_.rate_uploads_per_hour, std::chrono::hours(1)},
-                                  std::chrono::steady_clock::now());
-  if (!d.allowed) {
-    return ApiError(429, "rate_limited", "Too many uploads; try again later")
-        .with_header("Retry-After", std::to_string(d.retry_after_seconds));
-  }
-  return std::nullopt;
+  if (out.refusal) out.ticket = UploadGate::Ticket{};
+  co_return out;
 }
 
 std::optional<Response> Pipeline::preflight(const Request& req) const {
@@ -168,7 +194,7 @@ asio::awaitable<void> Pipeline::check_session(Context& ctx) const {
 }
 
 asio::awaitable<Response> Pipeline::handle(const Request& req, const Peer& peer, const Loop& loop,
-                                           UploadSpool* upload) {
+                                           UploadSpool* upload, std::shared_ptr<BodyStream>* body_out) {
   const auto started = std::chrono::steady_clock::now();
   Context ctx(req, loop);
   ctx.upload = upload;
@@ -255,6 +281,13 @@ asio::awaitable<Response> Pipeline::handle(const Request& req, const Peer& peer,
                    {{"request_id", ctx.request_id}, {"route", route_label}, {"error", e.what()}});
         error = ApiError(500, "internal_error", "Something went wrong; the request id identifies it");
       }
+    }
+  }
+  if (!error && ctx.body_stream) {
+    if (body_out) {
+      *body_out = std::move(ctx.body_stream);
+    } else {
+      error = ApiError(500, "internal_error", "Something went wrong; the request id identifies it");
     }
   }
   if (error) res = error_response(*error);

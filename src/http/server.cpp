@@ -114,6 +114,31 @@ asio::awaitable<bool> send_file(beast::tcp_stream& stream, const FileSlice& f, s
   co_return ok;
 }
 
+// Sends a streamed body after the headers, one piece at a time: the next piece is produced only
+// once the previous one is in the socket, so a slow reader holds one piece, not the whole body.
+asio::awaitable<bool> send_stream(beast::tcp_stream& stream, BodyStream& body, std::chrono::seconds timeout) {
+  std::uint64_t left = body.size();
+  while (left > 0) {
+    std::string piece;
+    try {
+      piece = co_await body.next();
+    } catch (const std::exception& e) {
+      log::warn("streamed response failed; closing the connection", {{"error", e.what()}});
+      co_return false;
+    }
+    if (piece.empty() || piece.size() > left) {
+      log::warn("streamed response does not match its length; closing the connection",
+                {{"left", left}, {"piece", piece.size()}});
+      co_return false;
+    }
+    stream.expires_after(timeout);
+    auto [ec, n] = co_await asio::async_write(stream, asio::buffer(piece), nothrow);
+    if (ec) co_return false;
+    left -= piece.size();
+  }
+  co_return true;
+}
+
 // After refusing a request whose body is still arriving: stop sending, then read and discard what
 // the client is still writing for a short while, so it can finish and read our answer instead of
 // hitting a reset. Bounded in bytes and time, like a web server's lingering close.
@@ -266,10 +291,15 @@ asio::awaitable<void> Server::session(tcp::socket socket, LoopState& state) {
     const bool spool = policy.spool;
     const std::size_t limit = policy.limit;
     std::optional<ApiError> refusal;
+    UploadGate::Ticket upload_ticket;  // the upload's place and spool bytes, while it lasts
     if (parser.content_length() && *parser.content_length() > limit) {
       refusal = ApiError(413, "payload_too_large", "Request body is too large");
     } else if (spool) {
-      refusal = pipeline_.admit_upload(head, peer, state.loop);
+      // A body without a declared length may still grow to the limit: reserve that.
+      Pipeline::Admission admission =
+          co_await pipeline_.admit_upload(head, peer, state.loop, parser.content_length().value_or(limit));
+      refusal = std::move(admission.refusal);
+      upload_ticket = std::move(admission.ticket);
     }
     if (refusal) {
       Response res = pipeline_.refuse(head, peer, *refusal);
@@ -310,6 +340,7 @@ asio::awaitable<void> Server::session(tcp::socket socket, LoopState& state) {
     }
     if (read_ec) {
       upload.reset();  // what was spooled goes before anyone hears of the refusal
+      upload_ticket = UploadGate::Ticket{};
       if (read_ec == bhttp::error::body_limit) {
         // The spooling branch moved the parser's headers into spooled_request.
         const Request& refused = spool ? *spooled_request : parser.get();  // NOLINT(bugprone-use-after-move)
@@ -322,12 +353,18 @@ asio::awaitable<void> Server::session(tcp::socket socket, LoopState& state) {
       break;
     }
     Request req = spooled_request ? std::move(*spooled_request) : parser.release();
-    Response res = co_await pipeline_.handle(req, peer, state.loop, upload.get());
+    std::shared_ptr<BodyStream> body_stream;
+    Response res = co_await pipeline_.handle(req, peer, state.loop, upload.get(), &body_stream);
     upload.reset();  // whatever the handler did not take is removed now
+    upload_ticket = UploadGate::Ticket{};
     res.keep_alive(req.keep_alive() && !state.draining && res.keep_alive());
     std::optional<FileSlice> file = take_send_file(res);
     if (file) res.content_length(file->length);
-    if (head_only) file.reset();
+    if (body_stream) res.content_length(body_stream->size());
+    if (head_only) {  // the length, never the bytes
+      file.reset();
+      body_stream.reset();
+    }
     serialize(res, out, head_only);
     stream.expires_after(config_.read_timeout);
     boost::system::error_code ec3;
@@ -354,6 +391,8 @@ asio::awaitable<void> Server::session(tcp::socket socket, LoopState& state) {
     }
     bool sent_file = true;
     if (!ec3 && file) sent_file = co_await send_file(stream, *file, config_.read_timeout);
+    if (!ec3 && body_stream) sent_file = co_await send_stream(stream, *body_stream, config_.read_timeout);
+    body_stream.reset();
     entry.busy = false;
     if (ec3 || !sent_file || !res.keep_alive()) break;
   }

@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "core/offload.hpp"
+#include "features/streaming/storage_stream.hpp"
 #include "http/response.hpp"
 #include "media/hls.hpp"
 
@@ -22,7 +23,8 @@ constexpr std::size_t kCacheBytes = std::size_t{256} << 20;
 constexpr std::size_t kMaxLocalSegments = 200000;
 constexpr std::int64_t kDownloadTtl = std::int64_t{24} * 3600;
 constexpr std::int64_t kExpiryGranularity = 300;  // grants share URLs within 5 minutes: better caching
-constexpr std::uint64_t kMaxBufferedRange = 64ull << 20;
+// Remote originals are read this much per storage request: the most memory one download holds.
+constexpr std::uint64_t kOriginalPiece = 512ull << 10;
 constexpr std::string_view kImmutable = "public, max-age=31536000, immutable";
 constexpr std::string_view kPlaylistType = "application/vnd.apple.mpegurl";
 
@@ -192,12 +194,13 @@ void MediaCache::put(const std::string& key, std::shared_ptr<const std::string> 
 }
 
 StreamingService::StreamingService(catalog::CatalogService& catalog, media::Storage& storage,
-                                   const Config& config)
+                                   const Config& config, cache::RateLimiter& limiter)
     : catalog_(catalog),
       storage_(storage),
       config_(config),
       signer_(config.media_url_secret),
-      cache_(kCacheBytes) {}
+      cache_(kCacheBytes),
+      limits_(limiter, config) {}
 
 std::string StreamingService::url_for(const std::string& path, const media::MediaGrant& grant) const {
   std::string url = path + "?" + signer_.query(grant);
@@ -316,6 +319,7 @@ awaitable<http::Response> StreamingService::serve_hls(std::string path, std::str
   if (scope_end == std::string::npos) throw bad_link();
   const auto g = signer_.verify_scope(path.substr(0, scope_end + 1), query, unix_now());
   if (!g) throw bad_link();
+  limits_.check_grant(MediaLimits::Kind::hls, *g);
   const std::string key = path.substr(std::string_view("/media/").size());
   const std::string rel = path.substr(g->scope.size());
   try {
@@ -362,9 +366,11 @@ awaitable<http::Response> StreamingService::serve_hls(std::string path, std::str
 }
 
 awaitable<http::Response> StreamingService::serve_original(std::string path, std::string query,
-                                                           std::string range, std::string name) {
+                                                           std::string range, std::string name,
+                                                           std::shared_ptr<http::BodyStream>& body) {
   const auto g = signer_.verify(path, query, unix_now());
   if (!g || g->scope != path || !path.starts_with("/media/originals/")) throw bad_link();
+  limits_.check_grant(MediaLimits::Kind::original, *g);
   const std::string key = path.substr(std::string_view("/media/").size());
   auto head_job = [this, key] { return storage_.head(key); };
   const std::optional<media::ObjectInfo> info = co_await offload(std::move(head_job));
@@ -386,13 +392,10 @@ awaitable<http::Response> StreamingService::serve_original(std::string path, std
     res.set(http::kSendFileHeader,
             std::to_string(first) + " " + std::to_string(length) + " " + local->string());
   } else {
-    if (length > kMaxBufferedRange && slice) {
-      throw ApiError(416, "range_too_large", "Ask for at most 64 MiB per range");
-    }
-    media::ByteRange r{first, length};
-    auto read = [this, key, r] { return storage_.read(key, r); };
-    std::string bytes = co_await offload(std::move(read));
-    res = http::text_response(slice ? 206 : 200, std::move(bytes), info->content_type);
+    // Streamed as the client reads, a piece at a time: never the whole object in memory.
+    res = http::text_response(slice ? 206 : 200, "",
+                              info->content_type.empty() ? "application/octet-stream" : info->content_type);
+    body = std::make_shared<StorageStream>(storage_, key, first, length, kOriginalPiece);
   }
   if (slice) {
     res.set(http::bhttp::field::content_range, "bytes " + std::to_string(slice->first) + "-" +
