@@ -16,11 +16,15 @@ TEST(SessionCache, remembers_an_answer_until_its_ttl) {
   EXPECT_EQ(cache.get("s2", "u1", t0 + 1s), false);
 }
 
-TEST(SessionCache, a_session_is_live_only_for_its_own_user) {
+TEST(SessionCache, an_entry_answers_only_for_the_user_it_was_written_for) {
   SessionCache cache(5s);
   const auto t0 = SessionCache::Clock::now();
   cache.put("s1", "u1", true, t0);
-  EXPECT_EQ(cache.get("s1", "someone-else", t0), false);
+  EXPECT_FALSE(cache.get("s1", "someone-else", t0).has_value()) << "the database decides";
+  // A token pairing u1's session with another user is refused by the database; caching that
+  // answer must not make u1's own session look dead.
+  cache.put("s1", "someone-else", false, t0);
+  EXPECT_FALSE(cache.get("s1", "u1", t0).has_value());
 }
 
 TEST(SessionCache, forgetting_a_session_or_a_user_forces_a_fresh_look) {

@@ -17,8 +17,10 @@ std::optional<bool> SessionCache::get(const std::string& session_id, const std::
   Shard& s = shard_of(session_id);
   const std::lock_guard lock(s.mutex);
   const auto it = s.entries.find(session_id);
-  if (it == s.entries.end() || it->second.expires <= now) return std::nullopt;
-  return it->second.live && it->second.user_id == user_id;
+  // An entry written for another user (a token pairing this session with the wrong user) says
+  // nothing about this one: ask the database, so no token can poison the owner's entry.
+  if (it == s.entries.end() || it->second.expires <= now || it->second.user_id != user_id) return std::nullopt;
+  return it->second.live;
 }
 
 void SessionCache::put(const std::string& session_id, const std::string& user_id, bool live,
