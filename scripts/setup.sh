@@ -11,6 +11,7 @@ APT_PACKAGES=(
   googletest libgtest-dev
   wrk procps ffmpeg nginx libvips-dev
   chromium
+  clang-14 clang libclang-rt-14-dev
 )
 
 missing=()

@@ -4,6 +4,7 @@
 #   2. the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer
 #   3. black-box API tests (node --test) against the sanitizer build and against the release build
 #   4. browser journeys (tests/e2e: playwright-core driving Debian's chromium) against the release build
+#   5. the fuzz smoke: every libFuzzer target of tests/fuzz for 30 s (scripts/fuzz.sh), failing on any crash
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -33,6 +34,9 @@ echo "== API tests against the release build"
 
 echo "== browser journeys (release build, web/dist)"
 (cd tests/e2e && MC_BINARY="$PWD/../../build/musicconnect" npm test --silent) || failed+=("e2e")
+
+echo "== fuzz smoke: every parser of untrusted input, 30 s per target (libFuzzer, ASan + UBSan)"
+FUZZ_SAVE=0 FUZZ_JOBS="$(nproc)" scripts/fuzz.sh 30 || failed+=("fuzz")
 
 if [ ${#failed[@]} -ne 0 ]; then
   echo "TEST SUITE FAILED: ${failed[*]}"

@@ -1,7 +1,7 @@
 #include "http/context.hpp"
 
-#include <boost/url/parse.hpp>
-#include <boost/url/url_view.hpp>
+#include <boost/url/params_view.hpp>
+#include <boost/url/parse_query.hpp>
 
 #include "core/error.hpp"
 #include "core/json.hpp"
@@ -16,10 +16,14 @@ std::string_view Context::param(std::string_view name) const {
 }
 
 std::optional<std::string> Context::query_param(std::string_view name) const {
-  const std::string ref = "?" + std::string(query);
-  auto parsed = boost::urls::parse_relative_ref(ref);
-  if (!parsed) return std::nullopt;
-  for (auto p : parsed->params()) {
+  // The query alone, not "?" + query as a relative reference: a '#' in it is then invalid, where
+  // Boost.URL 1.81's parameter iterator read past the end of "?#…" (an empty query followed by a
+  // fragment; found by fuzzing). parse_query measures its input with strlen (Boost.URL 1.81), so
+  // it gets a NUL-terminated copy, never a view into the request line. '+' decodes to a space,
+  // as url_view::params() does.
+  const std::string text(query);
+  if (!boost::urls::parse_query(text)) return std::nullopt;
+  for (auto p : boost::urls::params_view(text, boost::urls::encoding_opts{true, false, false})) {
     if (p.key != name) continue;
     // A decoded %00 would reach SQL cut short; no query parameter is multi-line text.
     if (json::has_control_characters(p.value, false)) {

@@ -48,8 +48,6 @@ std::optional<std::string> header_param(std::string_view value, std::string_view
   return std::nullopt;
 }
 
-constexpr std::size_t kMaxPreamble = std::size_t{64} * 1024;
-
 bool valid_boundary(std::string_view b) {
   if (b.empty() || b.size() > 70 || b.back() == ' ') return false;
   static constexpr std::string_view kSpecials = "'()+_,-./:=? ";
@@ -115,7 +113,7 @@ bool MultipartParser::feed(std::string_view data) {
   pending_.append(data);
   std::size_t pos = 0;  // consumed prefix of pending_
   while (true) {
-    const std::string_view rest = std::string_view(pending_).substr(pos);
+    std::string_view rest = std::string_view(pending_).substr(pos);
     if (state_ == State::preamble || state_ == State::body) {
       const auto hit = rest.find(delimiter_);
       if (hit == std::string_view::npos) {
@@ -125,37 +123,55 @@ bool MultipartParser::feed(std::string_view data) {
         if (state_ == State::body && emit > 0 && !callbacks_.on_part_data(rest.substr(0, emit))) {
           return fail("the upload was refused");
         }
-        if (state_ == State::preamble && pos + emit > kMaxPreamble)
+        if (state_ == State::preamble && (preamble_ += emit) > kMaxPreamble) {
           return fail("no multipart boundary found");
+        }
         pos += emit;
         break;
       }
       if (state_ == State::body) {
         if (hit > 0 && !callbacks_.on_part_data(rest.substr(0, hit))) return fail("the upload was refused");
         if (!callbacks_.on_part_end()) return fail("the upload was refused");
+      } else if ((preamble_ += hit) > kMaxPreamble) {
+        return fail("no multipart boundary found");
       }
       pos += hit + delimiter_.size();
+      padding_ = 0;
       state_ = State::after_delimiter;
     } else if (state_ == State::after_delimiter) {
-      // "--" closes the body; otherwise optional transport padding, then CRLF.
-      if (rest.size() < 2) break;
-      if (rest.starts_with("--")) {
+      // "--" right after the delimiter closes the body; otherwise transport padding, then CRLF.
+      // Padding is consumed as it arrives (never kept and searched again) and is bounded.
+      if (padding_ == 0 && rest.starts_with("-")) {
+        if (rest.size() < 2) break;
+        if (rest[1] != '-') return fail("a multipart delimiter is not followed by CRLF");
         state_ = State::done;
         pending_.clear();
         return true;
       }
       std::size_t i = 0;
       while (i < rest.size() && (rest[i] == ' ' || rest[i] == '\t')) ++i;
-      if (rest.size() - i < 2) break;
-      if (rest.substr(i, 2) != "\r\n") return fail("a multipart delimiter is not followed by CRLF");
-      pos += i + 2;
+      padding_ += i;
+      pos += i;
+      if (padding_ > kMaxTransportPadding) return fail("too much padding after a multipart delimiter");
+      rest.remove_prefix(i);
+      if (rest.empty()) break;
+      if (rest[0] != '\r' || (rest.size() > 1 && rest[1] != '\n')) {
+        return fail("a multipart delimiter is not followed by CRLF");
+      }
+      if (rest.size() < 2) break;
+      pos += 2;
+      scanned_ = 0;
       state_ = State::headers;
     } else if (state_ == State::headers) {
       // An empty header block ends at the first CRLF.
       if (rest.starts_with("\r\n")) return fail("a part has no headers");
-      const auto end = rest.find("\r\n\r\n");
+      // Resume the search for the blank line where the last chunk's search stopped.
+      const auto end = rest.find("\r\n\r\n", scanned_ > 3 ? scanned_ - 3 : 0);
       if (end == std::string_view::npos) {
-        if (rest.size() > header_limit_) return fail("a part's headers are too large");
+        // A block within the limit has its blank line within the first header_limit_ + 4 bytes;
+        // until then it may still be arriving (whatever the chunking, the same bodies pass).
+        if (rest.size() >= header_limit_ + 4) return fail("a part's headers are too large");
+        scanned_ = rest.size();
         break;
       }
       if (end > header_limit_) return fail("a part's headers are too large");

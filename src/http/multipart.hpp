@@ -19,10 +19,18 @@ struct PartHeaders {
 std::optional<std::string> multipart_boundary(std::string_view content_type);
 
 // Incremental multipart/form-data parser (RFC 7578): bytes go in as they arrive, in chunks of any
-// size; part data comes out through callbacks without being held in memory. Only the last
-// delimiter's length of data is kept back between chunks.
+// size; part data comes out through callbacks without being held in memory. Each input byte is
+// examined a bounded number of times: between chunks it keeps back at most a delimiter's length of
+// part data, or one part's header block (up to header_limit + 3 bytes, its blank line arriving),
+// never anything else.
 class MultipartParser {
  public:
+  // RFC 2046 lets a delimiter line carry "transport padding" (spaces and tabs) before its CRLF.
+  // Clients send none; more than this is refused, so padding can neither pile up nor be streamed
+  // forever.
+  static constexpr std::size_t kMaxTransportPadding = 1024;
+  // Junk before the first delimiter (RFC 2046's preamble) is refused beyond this.
+  static constexpr std::size_t kMaxPreamble = std::size_t{64} * 1024;
   struct Callbacks {
     // Return false to refuse the part (the parse stops with the callback's error).
     std::function<bool(const PartHeaders&)> on_part_begin;
@@ -38,6 +46,8 @@ class MultipartParser {
   bool finish();
   bool done() const { return state_ == State::done; }
   const std::string& error() const { return error_; }
+  // Bytes held back for the next chunk (at most max(delimiter length, header_limit + 3)).
+  std::size_t buffered() const { return pending_.size(); }
 
  private:
   enum class State { preamble, after_delimiter, headers, body, done, failed };
@@ -49,6 +59,9 @@ class MultipartParser {
   std::size_t header_limit_;
   State state_ = State::preamble;
   std::string pending_;
+  std::size_t preamble_ = 0;  // preamble bytes seen so far
+  std::size_t padding_ = 0;   // transport padding after the current delimiter
+  std::size_t scanned_ = 0;   // header-block bytes already searched for its end
   std::string error_;
 };
 

@@ -339,13 +339,18 @@ asio::awaitable<void> Server::session(tcp::socket socket, LoopState& state) {
       }
     }
     if (read_ec) {
+      // An unusable upload (malformed multipart) is answered as soon as the spool sees it, not
+      // after reading the rest of a body that can be as large as the upload limit.
+      refusal = upload ? upload->refusal() : std::nullopt;
+      if (read_ec == bhttp::error::body_limit) {
+        refusal = ApiError(413, "payload_too_large", "Request body is too large");
+      }
       upload.reset();  // what was spooled goes before anyone hears of the refusal
       upload_ticket = UploadGate::Ticket{};
-      if (read_ec == bhttp::error::body_limit) {
+      if (refusal) {
         // The spooling branch moved the parser's headers into spooled_request.
         const Request& refused = spool ? *spooled_request : parser.get();  // NOLINT(bugprone-use-after-move)
-        Response res =
-            pipeline_.refuse(refused, peer, ApiError(413, "payload_too_large", "Request body is too large"));
+        Response res = pipeline_.refuse(refused, peer, *refusal);
         serialize(res, out, head_only);
         co_await asio::async_write(stream, asio::buffer(out), nothrow);
         co_await linger(stream);

@@ -95,13 +95,18 @@ void UploadSpool::begin(std::string_view content_type) {
 bool UploadSpool::write(std::string_view data) {
   if (disk_failed_) return false;
   if (!multipart_) return write_file(data);
-  // A body that is already unusable is read to its end (so the answer can be sent) but not kept.
-  if (!parser_ || !error_.empty()) return true;
+  // A body that is already unusable is not read further: the server answers refusal() at once.
+  if (!parser_ || !error_.empty()) return false;
   if (!parser_->feed(data)) {
-    if (disk_failed_) return false;
-    refuse("malformed multipart body: " + parser_->error());
+    if (!disk_failed_) refuse("malformed multipart body: " + parser_->error());
+    return false;
   }
   return true;
+}
+
+std::optional<ApiError> UploadSpool::refusal() const {
+  if (error_.empty()) return std::nullopt;
+  return ApiError(400, "malformed_multipart", error_);
 }
 
 void UploadSpool::end() {

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "core/error.hpp"
 #include "http/multipart.hpp"
 
 namespace mc::http {
@@ -31,12 +32,16 @@ class UploadSpool {
 
   // Called by the body reader.
   void begin(std::string_view content_type);
-  bool write(std::string_view data);  // false: the disk refused (the read fails)
+  // false: stop reading the body, because the disk refused it or the body cannot be used (then
+  // refusal() says why and the server answers at once instead of reading the rest).
+  bool write(std::string_view data);
   void end();
 
   bool multipart() const { return multipart_; }
   // Why the body cannot be used (malformed multipart, several files…); empty when it can.
   const std::string& error() const { return error_; }
+  // The 400 malformed_multipart answer for an unusable body, when it is one.
+  std::optional<ApiError> refusal() const;
   bool has_file() const { return has_file_; }
   const std::filesystem::path& file() const { return path_; }
   std::uint64_t file_size() const { return file_size_; }

@@ -99,8 +99,11 @@ std::string unescape(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
-    const std::size_t semi = text[i] == '&' ? text.find(';', i) : std::string_view::npos;
-    if (semi == std::string_view::npos || semi - i > 10) {
+    // An entity is at most 10 characters after its '&': look no further, or text of many '&'
+    // and no ';' costs its length squared.
+    std::size_t semi = text[i] == '&' ? text.substr(i, 11).find(';') : std::string_view::npos;
+    if (semi != std::string_view::npos) semi += i;
+    if (semi == std::string_view::npos) {
       out.push_back(text[i]);
       continue;
     }

@@ -78,13 +78,12 @@ std::optional<MediaGrant> MediaUrlSigner::verify(std::string_view path, std::str
                                                  std::int64_t now) const {
   // The scope is the path itself or one of its enclosing directories (ending in '/'); the
   // signature says which.
-  std::vector<std::string_view> scopes{path};
-  for (auto slash = path.rfind('/'); slash != std::string_view::npos && slash > 0;
-       slash = path.rfind('/', slash - 1)) {
-    scopes.push_back(path.substr(0, slash + 1));
-  }
-  for (const auto scope : scopes) {
-    if (auto g = verify_scope(scope, query, now)) return g;
+  if (auto g = verify_scope(path, query, now)) return g;
+  std::size_t slash = path.rfind('/');
+  for (std::size_t level = 0; level < kMaxScopeLevels && slash != std::string_view::npos && slash > 0;
+       ++level) {
+    if (auto g = verify_scope(path.substr(0, slash + 1), query, now)) return g;
+    slash = path.rfind('/', slash - 1);
   }
   return std::nullopt;
 }

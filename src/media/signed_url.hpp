@@ -27,7 +27,10 @@ class MediaUrlSigner {
   // "r=…&e=…&s=…"
   std::string query(const MediaGrant& grant) const;
   // The grant a request's query proves for `path`, or nullopt: bad or missing signature, a path
-  // outside the signed scope, or expired at `now`.
+  // outside the signed scope, or expired at `now`. The scope may be the path itself or one of its
+  // kMaxScopeLevels nearest enclosing directories (each candidate costs an HMAC over its length,
+  // so a path of many slashes must not cost one per slash).
+  static constexpr std::size_t kMaxScopeLevels = 8;
   std::optional<MediaGrant> verify(std::string_view path, std::string_view query, std::int64_t now) const;
   // The same for a caller that knows the scope the URL must have been signed for (one HMAC).
   std::optional<MediaGrant> verify_scope(std::string_view scope, std::string_view query,

@@ -125,31 +125,26 @@ std::uint32_t ogg_crc(std::string_view page) {
   return crc;
 }
 
-// Length of a complete, checksummed Ogg page at `at`, or 0.
-std::size_t ogg_page(std::string_view s, std::size_t at) {
+// Length of a complete Ogg page at `at` (its checksum unchecked), or 0.
+std::size_t ogg_page_length(std::string_view s, std::size_t at) {
   if (!starts(s, "OggS", at) || s.size() < at + 27 || byte(s, at + 4) != 0) return 0;
   const std::size_t segments = byte(s, at + 26);
   if (s.size() < at + 27 + segments) return 0;
   std::size_t body = 0;
   for (std::size_t i = 0; i < segments; ++i) body += byte(s, at + 27 + i);
   const std::size_t length = 27 + segments + body;
-  if (s.size() < at + length) return 0;
-  return ogg_crc(s.substr(at, length)) == le32(s, at + 22) ? length : 0;
+  return s.size() < at + length ? 0 : length;
 }
 
-// A stream cut short ends without a complete end-of-stream page: find the last valid page.
+// A stream cut short ends without a complete end-of-stream page.
 void check_ogg_end(std::string_view tail) {
-  for (std::size_t at = tail.rfind("OggS"); at != std::string_view::npos; at = tail.rfind("OggS", at - 1)) {
-    const std::size_t length = ogg_page(tail, at);
-    if (length != 0) {
-      if ((byte(tail, at + 5) & 0x04) == 0) {
-        refuse("truncated_or_corrupt", "The Ogg stream ends without its last page: the file is truncated");
-      }
-      return;
-    }
-    if (at == 0) break;
+  const OggTail last = scan_ogg_tail(tail);
+  if (!last.found) {
+    refuse("truncated_or_corrupt", "The end of the Ogg stream is damaged: the file is truncated or corrupt");
   }
-  refuse("truncated_or_corrupt", "The end of the Ogg stream is damaged: the file is truncated or corrupt");
+  if (!last.end_of_stream) {
+    refuse("truncated_or_corrupt", "The Ogg stream ends without its last page: the file is truncated");
+  }
 }
 
 // ---- ISO BMFF ---------------------------------------------------------------------------------
@@ -243,6 +238,24 @@ std::string_view demuxer_name(Format format) {
       return "ogg";
   }
   return "";
+}
+
+OggTail scan_ogg_tail(std::string_view tail) {
+  OggTail out;
+  for (std::size_t at = tail.rfind("OggS"); at != std::string_view::npos; at = tail.rfind("OggS", at - 1)) {
+    const std::size_t length = ogg_page_length(tail, at);
+    if (length != 0) {
+      if (out.checksummed + length > kOggScanBudget) break;
+      out.checksummed += length;
+      if (ogg_crc(tail.substr(at, length)) == le32(tail, at + 22)) {
+        out.found = true;
+        out.end_of_stream = (byte(tail, at + 5) & 0x04) != 0;
+        break;
+      }
+    }
+    if (at == 0) break;
+  }
+  return out;
 }
 
 std::uint64_t id3v2_size(std::string_view head) {

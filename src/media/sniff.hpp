@@ -35,4 +35,16 @@ Format sniff_file(const std::filesystem::path& file);
 // Size of the ID3v2 tag starting `head` (header, body and footer), 0 when there is none.
 std::uint64_t id3v2_size(std::string_view head);
 
+// The last complete, checksummed Ogg page in `tail` (a file's last bytes), searched backwards.
+// Candidates that fail their checksum cost their length, so the search stops once it has
+// checksummed kOggScanBudget bytes: a real stream's last page is found within a page or two,
+// while a tail packed with fake page headers would otherwise cost tail² / 5 bytes of CRC.
+struct OggTail {
+  bool found = false;          // a valid page was found
+  bool end_of_stream = false;  // and it carries the end-of-stream flag
+  std::size_t checksummed = 0;
+};
+inline constexpr std::size_t kOggScanBudget = std::size_t{256} * 1024;
+OggTail scan_ogg_tail(std::string_view tail);
+
 }  // namespace mc::media

@@ -203,6 +203,28 @@ TEST_F(MediaProbe, truncated_files_of_every_kind_are_refused) {
   }
 }
 
+// The search for an Ogg stream's last page finds it at once in a real file, and a tail packed
+// with fake page headers costs at most kOggScanBudget bytes of checksum (it used to cost one
+// checksum per complete candidate: about tail² / 60 bytes, 280 MB for a 128 KiB tail).
+TEST_F(MediaProbe, the_ogg_last_page_search_is_bounded) {
+  for (const char* name : {"ogg_vorbis", "opus"}) {
+    const std::string bytes =
+        test::read_bytes(test::make_audio(dir_, kind(name), 4.0, "anoisesrc=d=4:c=pink:r=44100"));
+    const std::string_view tail =
+        std::string_view(bytes).substr(bytes.size() - std::min<std::size_t>(bytes.size(), 128 * 1024));
+    const OggTail real = scan_ogg_tail(tail);
+    EXPECT_TRUE(real.found && real.end_of_stream) << name;
+    EXPECT_LE(real.checksummed, std::size_t{65307}) << name << ": one page";
+  }
+  std::string fake("OggS\0", 5);
+  fake += std::string(27, '\xFF');  // 255 segments of up to 255 bytes: ~57 KB per candidate page
+  std::string tail;
+  while (tail.size() < 128 * 1024) tail += fake;
+  const OggTail attack = scan_ogg_tail(tail);
+  EXPECT_FALSE(attack.found);
+  EXPECT_LE(attack.checksummed, kOggScanBudget);
+}
+
 TEST_F(MediaProbe, corrupted_middle_is_refused) {
   const fs::path flac = test::make_audio(dir_, kind("flac"), 4.0, "anoisesrc=d=4:c=pink:r=44100");
   std::string bytes = test::read_bytes(flac);

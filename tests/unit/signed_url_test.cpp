@@ -55,6 +55,17 @@ TEST(SignedUrl, a_file_grant_covers_only_that_file) {
   EXPECT_FALSE(signer.verify("/media/originals/u/other.flac", q, 10));
 }
 
+// A path of many slashes costs at most kMaxScopeLevels + 1 HMACs: a grant for a directory further
+// up than that does not cover it (HLS and original grants are at most two levels up).
+TEST(SignedUrl, only_the_nearest_enclosing_directories_are_scopes) {
+  const std::string q = signer.query(grant({128}, 1000));
+  std::string path = kScope;
+  for (std::size_t level = 0; level < MediaUrlSigner::kMaxScopeLevels - 1; ++level) path += "d/";
+  EXPECT_TRUE(signer.verify(path + "f", q, 999)) << "kMaxScopeLevels up";
+  EXPECT_FALSE(signer.verify(path + "d/f", q, 999)) << "one level more";
+  EXPECT_FALSE(signer.verify(kScope + std::string(8000, '/') + "f", q, 999));
+}
+
 TEST(SignedUrl, cloudfront_signature_verifies_with_the_public_key) {
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_RSA_gen(2048), &EVP_PKEY_free);
   ASSERT_TRUE(key);

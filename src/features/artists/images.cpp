@@ -104,7 +104,7 @@ void register_image_routes(http::Router& router, ImageService& images) {
             throw ApiError(415, "unsupported_media_type",
                            "Send the image as the body or as a multipart `file` part");
           }
-          if (!spool->error().empty()) throw ApiError(400, "malformed_multipart", spool->error());
+          if (auto refusal = spool->refusal()) throw *refusal;
           std::filesystem::path file = spool->take_file();
           const auto result = co_await images.set(ctx.db(), who, kind, std::move(file));
           co_return http::written(ctx, 200, result.value, result.lsn);

@@ -88,7 +88,7 @@ void register_upload_routes(http::Router& router, UploadService& uploads, const 
           throw ApiError(415, "unsupported_media_type",
                          "Send multipart/form-data with the audio in a `file` part");
         }
-        if (!spool.error().empty()) throw ApiError(400, "malformed_multipart", spool.error());
+        if (auto refusal = spool.refusal()) throw *refusal;
         bj::object fields;
         for (const auto& [k, v] : spool.fields()) fields[k] = v;
         json::FieldReader r(fields);

@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 #include "core/offload.hpp"
 #include "features/streaming/storage_stream.hpp"
+#include "http/byte_range.hpp"
 #include "http/response.hpp"
 #include "media/hls.hpp"
 
@@ -112,48 +113,6 @@ std::string safe_filename(std::string_view name) {
   }
   if (out.empty()) out = "original";
   return out.substr(0, 150);
-}
-
-struct ByteRange {
-  std::uint64_t first = 0, last = 0;
-};
-
-// What a Range header asks of a representation of `size` bytes (RFC 9110 §14.2).
-struct RangeRequest {
-  enum Kind { whole, slice, unsatisfiable } kind = whole;
-  ByteRange range;
-};
-
-// One byte range, "bytes=a-b", "bytes=a-" or "bytes=-n". Anything else is ignored and the whole
-// representation is served, as RFC 9110 asks for a Range the server does not understand (another
-// unit, bad syntax) and allows for one it chooses not to serve (several ranges). Only a
-// well-formed range that lies past the end is unsatisfiable.
-RangeRequest parse_range(std::string_view header, std::uint64_t size) {
-  const RangeRequest whole;
-  const RangeRequest unsatisfiable{RangeRequest::unsatisfiable, {}};
-  if (!header.starts_with("bytes=") || header.find(',') != std::string_view::npos) return whole;
-  header.remove_prefix(6);
-  const auto dash = header.find('-');
-  if (dash == std::string_view::npos) return whole;
-  auto num = [](std::string_view s, std::uint64_t& v) {
-    if (s.empty() || s.find_first_not_of("0123456789") != std::string_view::npos) return false;
-    const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    return ec == std::errc() && p == s.data() + s.size();
-  };
-  std::uint64_t a = 0, b = 0;
-  if (dash == 0) {
-    if (!num(header.substr(1), b)) return whole;
-    if (b == 0 || size == 0) return unsatisfiable;
-    return {RangeRequest::slice, {size - std::min(b, size), size - 1}};
-  }
-  if (!num(header.substr(0, dash), a)) return whole;
-  if (dash + 1 == header.size()) {
-    if (a >= size) return unsatisfiable;
-    return {RangeRequest::slice, {a, size - 1}};
-  }
-  if (!num(header.substr(dash + 1), b) || b < a) return whole;  // last < first: invalid, ignored
-  if (a >= size) return unsatisfiable;
-  return {RangeRequest::slice, {a, std::min(b, size - 1)}};
 }
 
 }  // namespace
@@ -368,21 +327,22 @@ awaitable<http::Response> StreamingService::serve_hls(std::string path, std::str
 awaitable<http::Response> StreamingService::serve_original(std::string path, std::string query,
                                                            std::string range, std::string name,
                                                            std::shared_ptr<http::BodyStream>& body) {
-  const auto g = signer_.verify(path, query, unix_now());
-  if (!g || g->scope != path || !path.starts_with("/media/originals/")) throw bad_link();
+  // An original's grant covers exactly its file: one HMAC, whatever the path looks like.
+  const auto g = signer_.verify_scope(path, query, unix_now());
+  if (!g || !path.starts_with("/media/originals/")) throw bad_link();
   limits_.check_grant(MediaLimits::Kind::original, *g);
   const std::string key = path.substr(std::string_view("/media/").size());
   auto head_job = [this, key] { return storage_.head(key); };
   const std::optional<media::ObjectInfo> info = co_await offload(std::move(head_job));
   if (!info) throw ApiError::not_found("No such media");
   const std::uint64_t size = info->size;
-  std::optional<ByteRange> slice;
-  const RangeRequest asked = parse_range(range, size);
-  if (asked.kind == RangeRequest::unsatisfiable) {
+  std::optional<http::ByteRange> slice;
+  const http::RangeRequest asked = http::parse_range(range, size);
+  if (asked.kind == http::RangeRequest::unsatisfiable) {
     throw ApiError(416, "range_not_satisfiable", "The range starts past the end of the file")
         .with_header("Content-Range", "bytes */" + std::to_string(size));
   }
-  if (asked.kind == RangeRequest::slice) slice = asked.range;
+  if (asked.kind == http::RangeRequest::slice) slice = asked.range;
   const std::uint64_t first = slice ? slice->first : 0;
   const std::uint64_t length = slice ? slice->last - slice->first + 1 : size;
   http::Response res;
