@@ -291,12 +291,14 @@ StreamingResult run_process_streaming(const std::vector<std::string>& argv, cons
     result.stderr_output.erase(0, result.stderr_output.size() - streaming.stderr_limit);
   }
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  // Decided from the CPU time the child used, not from how it ended: ffmpeg catches SIGXCPU and
-  // exits in an orderly way (status 255), other tools die of it or of the hard limit's SIGKILL.
-  if (streaming.cpu_limit.count() > 0 && !result.stopped && !result.timed_out) {
+  // Decided from the CPU time the child used as well as from how it ended: ffmpeg catches SIGXCPU
+  // and exits in an orderly way (status 255). The kernel checks the limit once per tick, and
+  // rusage rounds, so "used" may read a little under the limit.
+  if (streaming.cpu_limit.count() > 0 && !result.stopped && !result.timed_out && result.exit_code != 0) {
     const double used = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
                         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-    result.cpu_limited = result.exit_code != 0 && used >= static_cast<double>(streaming.cpu_limit.count());
+    const bool xcpu = WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU;
+    result.cpu_limited = xcpu || used + 0.1 >= static_cast<double>(streaming.cpu_limit.count());
   }
   return result;
 }
