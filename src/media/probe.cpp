@@ -204,6 +204,24 @@ void check_format_limits(int rate, int channels, const ProbeOptions& options) {
   }
 }
 
+// ffmpeg decodes an embedded picture while it opens the file (to learn its size) and logs what it
+// cannot read, even though only the audio is decoded. A broken cover is no reason to refuse the
+// audio: the picture is validated, and dropped, by the image pipeline when artwork is extracted.
+std::string without_picture_errors(std::string_view stderr_text, const ProbeResult& probe) {
+  if (!probe.has_artwork || probe.artwork_codec.empty()) return std::string(stderr_text);
+  const std::string prefix = "[" + probe.artwork_codec + " @ ";
+  std::string kept;
+  std::size_t pos = 0;
+  while (pos < stderr_text.size()) {
+    std::size_t eol = stderr_text.find('\n', pos);
+    if (eol == std::string_view::npos) eol = stderr_text.size();
+    const std::string_view line = stderr_text.substr(pos, eol - pos);
+    if (!line.starts_with(prefix) && !line.empty()) kept.append(line).push_back('\n');
+    pos = eol + 1;
+  }
+  return kept;
+}
+
 }  // namespace
 
 ProbeResult probe_audio(const std::filesystem::path& file, const ProbeOptions& options) {
@@ -302,9 +320,10 @@ ProbeResult probe_audio(const std::filesystem::path& file, const ProbeOptions& o
                 10 + static_cast<long>(
                          std::min(declared.value_or(options.max_duration_s), options.max_duration_s) / 50));
   const StreamingResult decoded = run_tool(argv, nullptr, options, cpu_limit, &decoded_us);
-  if (decoded.exit_code != 0 || !decoded.stderr_output.empty()) {
-    throw InvalidMedia("truncated_or_corrupt", "The audio cannot be decoded to the end: " +
-                                                   client_message(decoded.stderr_output, file));
+  const std::string errors = without_picture_errors(decoded.stderr_output, result);
+  if (decoded.exit_code != 0 || !errors.empty()) {
+    throw InvalidMedia("truncated_or_corrupt",
+                       "The audio cannot be decoded to the end: " + client_message(errors, file));
   }
   const double decoded_s = static_cast<double>(std::max<std::int64_t>(decoded_us, 0)) / 1e6;
   if (decoded_s <= 0) throw InvalidMedia("no_audio_stream", "The file contains no audio samples");
