@@ -302,14 +302,17 @@ struct Tool {
 
 // The lowest rung gets a tool of its own, so it is ready after about a third of the work. Every
 // other rung gets one too, so that the cores stay busy once the first is done (decoding is cheap
-// next to AAC encoding, so decoding once per tool costs little); loudness rides with the second
-// tool and the waveform with the last (the lossless one when there is one: FLAC is cheap).
-std::vector<Tool> plan_tools(const std::vector<int>& ladder) {
+// next to AAC encoding, so decoding once per tool costs little). The analysis rides with the
+// lightest later tool: the lossless one when there is one (FLAC costs about a fifth of an AAC
+// encode, so loudness and waveform there keep it level with the 256 kbps tool, which is then
+// all that (b) waits for); otherwise loudness with the second tool and the waveform with the last.
+std::vector<Tool> plan_tools(const std::vector<int>& rungs) {
   std::vector<Tool> tools;
-  tools.reserve(ladder.size() + 1);
-  for (int kbps : ladder) tools.push_back(Tool{{kbps}});
+  tools.reserve(rungs.size() + 1);
+  for (int rung : rungs) tools.push_back(Tool{{rung}});
   if (tools.size() == 1) tools.push_back(Tool{});
-  tools[1].loudness = true;
+  const bool lossless_last = tools.size() > 2 && tools.back().rungs == std::vector<int>{hls::kLosslessRung};
+  (lossless_last ? tools.back() : tools[1]).loudness = true;
   tools.back().waveform = true;
   return tools;
 }
