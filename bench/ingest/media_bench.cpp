@@ -5,8 +5,8 @@
 //     process_audio. Times from the start ("upload complete") to (a) the first rung playable
 //     (on_rung_ready) and (b) everything ready (process_audio returned).
 //   media_bench baseline <input> <out_dir>
-//     One plain ffmpeg command making the same 3-rung ladder (AAC-LC 128/256/320 kbps, fMP4 HLS,
-//     6 s segments), started the same way (its own session), timed the same way.
+//     One plain ffmpeg command making the same 3-rung ladder (AAC-LC 128/256 kbps and lossless
+//     FLAC, fMP4 HLS, 6 s segments), started the same way (its own session), timed the same way.
 //
 // Both report the CPU time (user + system) of the driver and every tool it ran.
 #include <sys/resource.h>
@@ -50,10 +50,11 @@ boost::json::object run_baseline(const fs::path& input, const fs::path& out) {
   const double cpu0 = cpu_seconds();
   std::vector<std::string> argv{"ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-v", "error"};
   argv.insert(argv.end(), {"-i", input.string(), "-map", "0:a:0", "-map", "0:a:0", "-map", "0:a:0"});
-  argv.insert(argv.end(), {"-c:a", "aac", "-b:a:0", "128k", "-b:a:1", "256k", "-b:a:2", "320k"});
+  argv.insert(argv.end(), {"-c:a:0", "aac", "-b:a:0", "128k", "-c:a:1", "aac", "-b:a:1", "256k"});
+  argv.insert(argv.end(), {"-c:a:2", "flac", "-strict", "experimental"});
   argv.insert(argv.end(),
               {"-f", "hls", "-hls_time", "6", "-hls_playlist_type", "vod", "-hls_segment_type", "fmp4"});
-  argv.insert(argv.end(), {"-var_stream_map", "a:0,name:128 a:1,name:256 a:2,name:320"});
+  argv.insert(argv.end(), {"-var_stream_map", "a:0,name:128 a:1,name:256 a:2,name:lossless"});
   argv.insert(argv.end(), {"-hls_segment_filename", (out / "%v" / "seg_%05d.m4s").string()});
   argv.push_back((out / "%v" / "index.m3u8").string());
   const auto r = mc::run_process_streaming(argv, {});
@@ -63,9 +64,9 @@ boost::json::object run_baseline(const fs::path& input, const fs::path& out) {
   for (const auto& a : argv)
     command += (command.empty() ? "" : " ") + (a.find(' ') == std::string::npos ? a : "'" + a + "'");
   boost::json::array rungs;
-  for (int kbps : {128, 256, 320}) {
+  for (int rung : {128, 256, media::hls::kLosslessRung}) {
     rungs.push_back(
-        {{"kbps", kbps}, {"duration_s", playlist_seconds(out / std::to_string(kbps) / "index.m3u8")}});
+        {{"kbps", rung}, {"duration_s", playlist_seconds(out / media::hls::rung_dir(rung) / "index.m3u8")}});
   }
   return {{"mode", "baseline"},
           {"wall_s", wall},

@@ -167,9 +167,9 @@ f2() { jq -r "$1 * 100 | round / 100" "$R"; }
   echo "Commit $commit$dirty; ffmpeg $ffmpeg_version. 1-minute load average before the run: $load_before (each"
   echo "round's figure includes the benchmark's own previous round)."
   echo
-  echo "- **Baseline**: one ffmpeg, the same ladder (AAC-LC 128/256/320 kbps, fMP4 HLS, 6 s segments), no analysis:"
+  echo "- **Baseline**: one ffmpeg, the same ladder (AAC-LC 128/256 kbps and lossless FLAC, fMP4 HLS, 6 s segments), no analysis:"
   echo "  \`$(jq -r .baseline_command "$R" | sed "s#$PWD/##g")\`"
-  echo "- **Ours**: \`probe_audio\` (sniff, ffprobe, full decode check) then \`process_audio\` (3 rungs, EBU R128"
+  echo "- **Ours**: \`probe_audio\` (sniff, ffprobe, full decode check) then \`process_audio\` (3 rungs: AAC 128/256 and lossless, EBU R128"
   echo "  loudness with true peak, 1000-point waveform, master playlist), timed from the start: (a) at"
   echo "  \`on_rung_ready(128)\`, (b) when \`process_audio\` returns."
   echo

@@ -2,7 +2,7 @@
 # bench/stream/run.sh — HLS segment serving through the server, beside nginx, in one run.
 #
 # 1. Starts musicconnect (embedded PostgreSQL), uploads a generated 4-minute track, waits until it
-#    is processed, takes a playback grant and lists the signed URLs of every 320 kbps segment.
+#    is processed, takes a playback grant and lists the signed URLs of every lossless (top rung) segment.
 # 2. nginx (Debian's package) serves the same segment files from the media directory.
 # 3. wrk -t2 -c64 cycles through the segments: our server with the signed URLs (with WORKERS=2
 #    and WORKERS=1), then nginx (worker_processes 2 and 1). During our runs every PostgreSQL
@@ -89,13 +89,13 @@ done
 [[ $STATUS == ready ]] || die "track processing ended as $STATUS"
 MASTER=$(api POST "/api/content/$TRACK/playback" | jq -r .masterUrl)
 QUERY=${MASTER#*\?}
-VARIANT_PATH="${MASTER%%master.m3u8*}320/index.m3u8"
+VARIANT_PATH="${MASTER%%master.m3u8*}lossless/index.m3u8"
 curl -sf "http://$HOST:$PORT$VARIANT_PATH?$QUERY" > "$WORK/variant.m3u8"
-grep -v '^#' "$WORK/variant.m3u8" | sed '/^$/d' | sed "s|^|${MASTER%%master.m3u8*}320/|" > "$WORK/ours.txt"
-grep -v '^#' "$WORK/variant.m3u8" | sed '/^$/d' | sed "s|^|${MASTER%%master.m3u8*}320/|; s|?.*$||" > "$WORK/nginx.txt"
+grep -v '^#' "$WORK/variant.m3u8" | sed '/^$/d' | sed "s|^|${MASTER%%master.m3u8*}lossless/|" > "$WORK/ours.txt"
+grep -v '^#' "$WORK/variant.m3u8" | sed '/^$/d' | sed "s|^|${MASTER%%master.m3u8*}lossless/|; s|?.*$||" > "$WORK/nginx.txt"
 SEGMENTS=$(wc -l < "$WORK/ours.txt")
-SEGMENT_BYTES=$(du -cb "$VAR_DIR"/media/hls/"$TRACK"/v1/320/seg_*.m4s | tail -1 | cut -f1)
-log "$SEGMENTS segments of the 320 kbps rung, $SEGMENT_BYTES bytes in all"
+SEGMENT_BYTES=$(du -cb "$VAR_DIR"/media/hls/"$TRACK"/v1/lossless/seg_*.m4s | tail -1 | cut -f1)
+log "$SEGMENTS segments of the lossless rung, $SEGMENT_BYTES bytes in all"
 stop_server
 
 cat > "$WORK/nginx/nginx.conf.in" <<CONF
@@ -183,7 +183,7 @@ const mib = (x) => x.bytes * 1e6 / x.duration_us / 1048576;
 const errs = (x) => Object.values(x.errors).reduce((a, b) => a + b, 0);
 const lines = [
   `# bench/stream — ${r.stamp}`, '',
-  `HLS segments of one 4-minute track's 320 kbps rung (${r.segments} segments, ${(r.segment_bytes / 1048576).toFixed(1)} MiB), ` +
+  `HLS segments of one 4-minute track's lossless rung (${r.segments} segments, ${(r.segment_bytes / 1048576).toFixed(1)} MiB), ` +
   `requested in turn by wrk -t2 -c64 for ${r.duration_s} s per row, on this machine (2 cores shared by server, wrk and nginx). ` +
   'Our server checks each URL\'s signature; nginx serves the same files from disk with sendfile. ' +
   'PostgreSQL is stopped (SIGSTOP) during our rows: no request could have waited on a query.', '',

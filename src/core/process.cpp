@@ -106,8 +106,8 @@ void set_autogroup_nice(const char* path, int value) {
 
 // The child side of run_process_streaming: only async-signal-safe calls until exec.
 [[noreturn]] void exec_child(char* const* args, int out_w, int err_w, int fd3_w,
-                             const ProcessOptions& options, int nice_increment, uid_t uid, gid_t gid,
-                             pid_t parent) {
+                             const ProcessOptions& options, int nice_increment, long cpu_limit_s, uid_t uid,
+                             gid_t gid, pid_t parent) {
   // Lift the write ends above 3 first, so no dup2 below can overwrite another one.
   const int out = fcntl(out_w, F_DUPFD, 10);
   const int err = fcntl(err_w, F_DUPFD, 10);
@@ -127,6 +127,13 @@ void set_autogroup_nice(const char* path, int value) {
   if (nice_increment > 0) {
     (void)!nice(nice_increment);
     if (options.new_session) set_autogroup_nice("/proc/self/autogroup", nice_increment);
+  }
+  if (cpu_limit_s > 0) {
+    // Soft limit: SIGXCPU; the hard limit a second later: SIGKILL. No core dump of a killed tool.
+    const rlimit cpu{static_cast<rlim_t>(cpu_limit_s), static_cast<rlim_t>(cpu_limit_s + 1)};
+    const rlimit no_core{0, 0};
+    if (setrlimit(RLIMIT_CPU, &cpu) != 0) _exit(126);
+    (void)setrlimit(RLIMIT_CORE, &no_core);
   }
   if (options.run_as_user) {
     if (setgroups(0, nullptr) != 0 || setgid(gid) != 0 || setuid(uid) != 0) _exit(126);
@@ -179,14 +186,16 @@ StreamingResult run_process_streaming(const std::vector<std::string>& argv, cons
     throw std::runtime_error("fork failed");
   }
   if (pid == 0)
-    exec_child(args.data(), pipes[0][1], pipes[1][1], pipes[2][1], options, streaming.nice, uid, gid, parent);
+    exec_child(args.data(), pipes[0][1], pipes[1][1], pipes[2][1], options, streaming.nice,
+               static_cast<long>(streaming.cpu_limit.count()), uid, gid, parent);
   for (auto& p : pipes) close_fd(p[1]);
 
   const pid_t target = options.new_session ? -pid : pid;  // the whole group when it has its own
   bool reaped = false;
   int status = 0;
+  rusage usage{};
   auto reap = [&] {
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    while (wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
     }
     reaped = true;
   };
@@ -282,6 +291,15 @@ StreamingResult run_process_streaming(const std::vector<std::string>& argv, cons
     result.stderr_output.erase(0, result.stderr_output.size() - streaming.stderr_limit);
   }
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  // Decided from the CPU time the child used as well as from how it ended: ffmpeg catches SIGXCPU
+  // and exits in an orderly way (status 255). The kernel checks the limit once per tick, and
+  // rusage rounds, so "used" may read a little under the limit.
+  if (streaming.cpu_limit.count() > 0 && !result.stopped && !result.timed_out && result.exit_code != 0) {
+    const double used = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                        static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+    const bool xcpu = WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU;
+    result.cpu_limited = xcpu || used + 0.1 >= static_cast<double>(streaming.cpu_limit.count());
+  }
   return result;
 }
 

@@ -42,6 +42,10 @@ struct StreamingOptions {
   // started at a low priority can be raised once something more urgent is done. Lowering a
   // process's niceness needs CAP_SYS_NICE; an autogroup's may go back down to 0 without it.
   const std::atomic<int>* renice = nullptr;
+  // When positive, the child's CPU time (user + system) is limited to this (RLIMIT_CPU): it gets
+  // SIGXCPU when it passes the limit and SIGKILL a second later. Bounds what one bad input can cost
+  // even when the wall-clock timeout is generous (a niced tool may wait long for a core).
+  std::chrono::seconds cpu_limit{0};
   std::size_t stderr_limit = std::size_t{64} * 1024;  // stderr kept: its last bytes
 };
 
@@ -50,6 +54,7 @@ struct StreamingResult {
   std::string stderr_output;  // the last stderr_limit bytes
   bool stopped = false;       // ended because of `stop`
   bool timed_out = false;     // ended because of `timeout`
+  bool cpu_limited = false;   // killed for passing `cpu_limit`
 };
 
 // Runs a program to completion (blocking) like run_process, but hands its stdout to the caller

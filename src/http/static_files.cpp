@@ -95,6 +95,8 @@ bool accepts(std::string_view header, std::string_view coding) {
   return false;
 }
 
+}  // namespace
+
 bool etag_matches(std::string_view if_none_match, std::string_view etag) {
   if (if_none_match.empty()) return false;
   if (if_none_match == "*") return true;
@@ -111,8 +113,6 @@ bool etag_matches(std::string_view if_none_match, std::string_view etag) {
   }
   return false;
 }
-
-}  // namespace
 
 struct StaticFiles::File {
   std::string_view content_type;

@@ -49,6 +49,10 @@ class StaticFiles {
 // "https://cdn.example.com" for "https://cdn.example.com/media/x"; empty for anything else.
 std::string origin_of(std::string_view url);
 
+// Whether an If-None-Match header value names `etag` (quoted, as sent in ETag): weak comparison,
+// as RFC 9110 allows for GET and HEAD.
+bool etag_matches(std::string_view if_none_match, std::string_view etag);
+
 // Exposed for tests: the MIME type for a file name, by extension.
 std::string_view content_type_for(std::string_view name);
 

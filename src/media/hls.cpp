@@ -113,6 +113,17 @@ MediaPlaylist parse_media_playlist(std::string_view text) {
   return p;
 }
 
+std::string rung_dir(int rung) {
+  return rung == kLosslessRung ? "lossless" : std::to_string(rung);
+}
+
+int rung_of_dir(std::string_view dir) {
+  if (dir == "lossless") return kLosslessRung;
+  int k = 0;
+  const auto [p, ec] = std::from_chars(dir.data(), dir.data() + dir.size(), k);
+  return ec == std::errc() && p == dir.data() + dir.size() && k > 0 && k != kLosslessRung ? k : 0;
+}
+
 std::string master_playlist(const std::vector<Variant>& variants,
                             const std::function<std::string(const Variant&)>& uri_for_rung) {
   if (variants.empty()) throw std::invalid_argument("master_playlist: no variants");

@@ -29,12 +29,23 @@ struct MediaPlaylist {
 // Throws std::invalid_argument when `text` is not a well-formed media playlist.
 MediaPlaylist parse_media_playlist(std::string_view text);
 
+// Rungs are named by their nominal AAC bit rate in kbps (128, 256; 320 in versions made before
+// the lossless rung). The lossless FLAC rung has this id: above every AAC rung, so a tier's "up
+// to" cap keeps working on plain numbers. Its directory and URIs say "lossless".
+inline constexpr int kLosslessRung = 1000;
+inline constexpr std::string_view kFlacCodecs = "fLaC";  // CODECS of the lossless rung (MP4RA)
+
+// The directory (and URI path segment) of a rung: "128", "lossless".
+std::string rung_dir(int rung);
+// The rung of a directory name, or 0 when it names none.
+int rung_of_dir(std::string_view dir);
+
 // One rung of the ladder as a master playlist lists it.
 struct Variant {
-  int kbps = 0;                        // the rung's nominal bit rate (128, 256, 320)
+  int kbps = 0;                        // the rung's id (128, 256 or kLosslessRung)
   std::int64_t bandwidth = 0;          // BANDWIDTH: peak segment bit rate, bits/s
   std::int64_t average_bandwidth = 0;  // AVERAGE-BANDWIDTH, bits/s (0: not written)
-  std::string codecs = "mp4a.40.2";    // CODECS (AAC-LC)
+  std::string codecs = "mp4a.40.2";    // CODECS (AAC-LC; "fLaC" for lossless)
   std::string uri;                     // filled by parse_master_playlist
 };
 

@@ -2,6 +2,7 @@
 
 #include <vips/vips.h>
 
+#include <boost/json/object.hpp>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -41,12 +42,36 @@ std::string vips_error() {
 const std::vector<ImageSize>& standard_sizes(ImageKind kind) {
   static const std::vector<ImageSize> avatar{{64, 64}, {128, 128}, {256, 256}, {512, 512}};
   static const std::vector<ImageSize> banner{{640, 160}, {1280, 320}, {1920, 480}};
-  return kind == ImageKind::avatar ? avatar : banner;
+  static const std::vector<ImageSize> artwork{{128, 128}, {256, 256}, {512, 512}, {1024, 1024}};
+  switch (kind) {
+    case ImageKind::avatar:
+      return avatar;
+    case ImageKind::banner:
+      return banner;
+    case ImageKind::artwork:
+      break;
+  }
+  return artwork;
 }
 
-std::vector<Rendition> render_profile_image(const std::filesystem::path& input, ImageKind kind,
-                                            const std::filesystem::path& out_dir) {
+boost::json::value image_urls(const std::optional<std::string>& prefix, ImageKind kind) {
+  if (!prefix || !prefix->ends_with('/')) return nullptr;
+  boost::json::object urls;
+  for (const auto& size : standard_sizes(kind)) {
+    urls[std::to_string(size.width)] = "/media/" + *prefix + std::to_string(size.width) + ".jpg";
+  }
+  return urls;
+}
+
+std::vector<Rendition> render_image(const std::filesystem::path& input, ImageKind kind,
+                                    const std::filesystem::path& out_dir) {
   init_vips();
+  // Bounded in bytes before any decoder sees it (an embedded picture can be as large as its audio).
+  std::error_code size_ec;
+  const auto bytes = std::filesystem::file_size(input, size_ec);
+  if (size_ec || bytes > kMaxImageBytes) {
+    throw InvalidMedia("image_too_large", "Images may be at most 20 MiB");
+  }
   // What it is, from its content: only the loaders of the formats we accept.
   const char* loader = vips_foreign_find_load(input.c_str());
   if (!loader) {

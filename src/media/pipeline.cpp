@@ -39,11 +39,21 @@ std::string prepare_filter(int source_rate, int rate) {
   return f + "aformat=sample_fmts=fltp:sample_rates=" + std::to_string(rate) + ":channel_layouts=stereo";
 }
 
-std::string rung_name(int kbps) {
-  return std::to_string(kbps);
+std::string rung_name(int rung) {
+  return hls::rung_dir(rung);
 }
-fs::path part_dir(const fs::path& out_dir, int kbps) {
-  return out_dir / (rung_name(kbps) + ".part");
+fs::path part_dir(const fs::path& out_dir, int rung) {
+  return out_dir / (rung_name(rung) + ".part");
+}
+std::string rung_label(int rung) {
+  return rung == hls::kLosslessRung ? "lossless rung" : rung_name(rung) + " kbps rung";
+}
+
+// Lossless sources only: a lossless rung of an MP3 would be a bigger copy of the same MP3. Mono and
+// stereo only, so every rung of the ladder has the layout players switch between without a hiccup.
+bool lossless_source(const ProbeResult& probe) {
+  return (probe.codec.starts_with("pcm_") || probe.codec == "flac" || probe.codec == "alac") &&
+         probe.channels <= 2;
 }
 
 std::string number(double v) {
@@ -53,9 +63,18 @@ std::string number(double v) {
 }
 
 // The arguments that encode one mapped stream into an fMP4 HLS rung in `dir`.
-void add_rung_output(std::vector<std::string>& argv, int kbps, const fs::path& dir,
+void add_rung_output(std::vector<std::string>& argv, int rung, const fs::path& dir,
                      const ProcessOptions& options) {
-  argv.insert(argv.end(), {"-c:a", "aac", "-b:a", rung_name(kbps) + "k", "-map_metadata", "-1"});
+  if (rung == hls::kLosslessRung) {
+    // FLAC in MP4 is "experimental" to ffmpeg 5.1's muxer (the format is standard: the flag only
+    // unlocks it). The encoder's last packet is an empty one carrying the final STREAMINFO; the
+    // HLS muxer counts it as one more frame in the last EXTINF, so it is dropped (STREAMINFO's MD5
+    // then stays zero, which FLAC defines as "not computed").
+    argv.insert(argv.end(), {"-c:a", "flac", "-strict", "experimental", "-bsf:a", "noise=drop=not(size)"});
+  } else {
+    argv.insert(argv.end(), {"-c:a", "aac", "-b:a", std::to_string(rung) + "k"});
+  }
+  argv.insert(argv.end(), {"-map_metadata", "-1"});
   argv.insert(argv.end(), {"-map_chapters", "-1", "-f", "hls", "-hls_time", number(options.segment_s)});
   argv.insert(argv.end(), {"-hls_playlist_type", "vod", "-hls_segment_type", "fmp4"});
   argv.insert(argv.end(), {"-hls_fmp4_init_filename", "init.mp4"});
@@ -100,7 +119,7 @@ void write_file_atomically(const fs::path& p, const std::string& text) {
 Rung finish_rung(const fs::path& out_dir, int kbps, int rate, double expected_s,
                  const ProcessOptions& options) {
   const fs::path dir = part_dir(out_dir, kbps);
-  const std::string what = rung_name(kbps) + " kbps rung: ";
+  const std::string what = rung_label(kbps) + ": ";
   hls::MediaPlaylist playlist;
   try {
     playlist = hls::parse_media_playlist(read_file(dir / "index.m3u8"));
@@ -126,6 +145,7 @@ Rung finish_rung(const fs::path& out_dir, int kbps, int rate, double expected_s,
   rung.kbps = kbps;
   rung.playlist = fs::path(rung_name(kbps)) / "index.m3u8";
   rung.sample_rate = rate;
+  if (kbps == hls::kLosslessRung) rung.codecs = std::string(hls::kFlacCodecs);
   rung.segments = playlist.segments.size();
   rung.duration_s = playlist.total_duration_s();
   if (expected_s >= 0 && std::abs(rung.duration_s - expected_s) > kDurationTolerance_s) {
@@ -219,39 +239,52 @@ StreamingResult run_ffmpeg(const std::vector<std::string>& argv, double duration
                         "): " + client_message(err, input));
 }
 
+// The embedded picture's bytes exactly as stored (no decoding by ffmpeg), then the image pipeline:
+// only a JPEG, PNG or WebP within the size limits comes out, re-encoded. Anything else is dropped
+// with a warning; the audio is not the picture's hostage.
 std::optional<Artwork> extract_artwork(const fs::path& input, const fs::path& out_dir,
                                        const ProbeResult& probe, const ProcessOptions& options,
-                                       std::stop_token stop) {
-  const bool jpeg = probe.artwork_codec == "mjpeg";
-  const bool copy = jpeg || probe.artwork_codec == "png";
-  const fs::path target = out_dir / (jpeg ? "artwork.jpg" : "artwork.png");
+                                       std::stop_token stop, std::vector<std::string>& warnings) {
+  const fs::path raw = out_dir / "artwork.src";
   std::vector<std::string> argv{options.probe_options.tools.ffmpeg, "-nostdin", "-hide_banner", "-v",
                                 "error"};
   add_input(argv, probe, input);
   argv.insert(argv.end(), {"-map", "0:" + std::to_string(probe.artwork_stream), "-frames:v", "1"});
-  argv.insert(argv.end(),
-              {"-c:v", copy ? "copy" : "png", "-f", "image2", "-update", "1", "-y", target.string()});
+  argv.insert(argv.end(), {"-c:v", "copy", "-f", "image2", "-update", "1", "-y", raw.string()});
   StreamingOptions streaming;
   streaming.stop = std::move(stop);
   streaming.timeout = std::chrono::seconds(60);
+  streaming.cpu_limit = std::chrono::seconds(10);
   streaming.nice = options.nice;
   const StreamingResult r = run_process_streaming(argv, streaming);
   require_started(r, "ffmpeg");
   if (r.stopped) throw Cancelled();
   std::error_code ec;
-  if (r.exit_code != 0 || fs::file_size(target, ec) == 0 || ec) {
-    fs::remove(target, ec);
-    throw ProcessingError("artwork extraction failed: " + client_message(r.stderr_output, input));
+  if (r.exit_code != 0 || fs::file_size(raw, ec) == 0 || ec) {
+    fs::remove(raw, ec);
+    warnings.push_back("artwork extraction failed: " + client_message(r.stderr_output, input));
+    return std::nullopt;
   }
-  return Artwork{target, jpeg ? "image/jpeg" : "image/png"};
+  Artwork artwork{out_dir / "artwork", {}};
+  try {
+    artwork.renditions = render_image(raw, ImageKind::artwork, artwork.dir);
+  } catch (const InvalidMedia& e) {
+    warnings.push_back(std::string("embedded artwork dropped (") + e.code() + "): " + e.what());
+    fs::remove_all(artwork.dir, ec);
+    fs::remove(raw, ec);
+    return std::nullopt;
+  }
+  fs::remove(raw, ec);
+  return artwork;
 }
 
-void remove_previous_outputs(const fs::path& out_dir, const std::vector<int>& ladder) {
-  for (int kbps : ladder) {
-    fs::remove_all(out_dir / rung_name(kbps));
-    fs::remove_all(part_dir(out_dir, kbps));
+void remove_previous_outputs(const fs::path& out_dir, const std::vector<int>& rungs) {
+  for (int rung : rungs) {
+    fs::remove_all(out_dir / rung_name(rung));
+    fs::remove_all(part_dir(out_dir, rung));
   }
-  for (const char* name : {"master.m3u8", "artwork.jpg", "artwork.png"}) fs::remove(out_dir / name);
+  fs::remove_all(out_dir / "artwork");
+  for (const char* name : {"master.m3u8", "artwork.src"}) fs::remove(out_dir / name);
 }
 
 // One ffmpeg run: it decodes the input once and feeds its rungs and its share of the analysis.
@@ -259,21 +292,27 @@ struct Tool {
   std::vector<int> rungs;
   bool loudness = false;
   bool waveform = false;
+  // Relative CPU cost, for progress: an AAC encode is 1; FLAC is about a fifth of that.
   double weight() const {
-    return static_cast<double>(rungs.size()) + (loudness ? 0.3 : 0) + (waveform ? 0.1 : 0);
+    double w = (loudness ? 0.3 : 0) + (waveform ? 0.1 : 0);
+    for (int rung : rungs) w += rung == hls::kLosslessRung ? 0.2 : 1.0;
+    return w;
   }
 };
 
 // The lowest rung gets a tool of its own, so it is ready after about a third of the work. Every
 // other rung gets one too, so that the cores stay busy once the first is done (decoding is cheap
-// next to AAC encoding, so decoding once per tool costs little); loudness rides with the second
-// tool and the waveform with the last.
-std::vector<Tool> plan_tools(const std::vector<int>& ladder) {
+// next to AAC encoding, so decoding once per tool costs little). The analysis rides with the
+// lightest later tool: the lossless one when there is one (FLAC costs about a fifth of an AAC
+// encode, so loudness and waveform there keep it level with the 256 kbps tool, which is then
+// all that (b) waits for); otherwise loudness with the second tool and the waveform with the last.
+std::vector<Tool> plan_tools(const std::vector<int>& rungs) {
   std::vector<Tool> tools;
-  tools.reserve(ladder.size() + 1);
-  for (int kbps : ladder) tools.push_back(Tool{{kbps}});
+  tools.reserve(rungs.size() + 1);
+  for (int rung : rungs) tools.push_back(Tool{{rung}});
   if (tools.size() == 1) tools.push_back(Tool{});
-  tools[1].loudness = true;
+  const bool lossless_last = tools.size() > 2 && tools.back().rungs == std::vector<int>{hls::kLosslessRung};
+  (lossless_last ? tools.back() : tools[1]).loudness = true;
   tools.back().waveform = true;
   return tools;
 }
@@ -283,22 +322,37 @@ std::vector<std::string> tool_argv(const Tool& tool, const std::string& prepare,
                                    const ProcessOptions& options) {
   // level+info: the ebur128 summary is logged at info level; errors carry an [error] tag.
   std::vector<std::string> argv = ffmpeg_head(options, probe, input, tool.loudness ? "level+info" : "error");
-  const std::size_t outputs = tool.rungs.size() + (tool.loudness ? 1 : 0) + (tool.waveform ? 1 : 0);
-  if (outputs == 1 && tool.rungs.size() == 1) {
-    argv.insert(argv.end(), {"-map", "0:a:0", "-af", prepare});
-    add_rung_output(argv, tool.rungs[0], part_dir(out_dir, tool.rungs[0]), options);
-    return argv;
+  std::vector<int> aac;
+  bool lossless = false;
+  for (int rung : tool.rungs) {
+    if (rung == hls::kLosslessRung) {
+      lossless = true;
+    } else {
+      aac.push_back(rung);
+    }
   }
-  std::string graph = "[0:a:0]" + prepare + (outputs > 1 ? ",asplit=" + std::to_string(outputs) : "");
-  for (int kbps : tool.rungs) graph += "[r" + rung_name(kbps) + "]";
-  if (tool.loudness) graph += "[loud]";
-  if (tool.waveform) graph += "[wave]";
-  if (tool.loudness) graph += ";[loud]ebur128=peak=true:framelog=verbose,anullsink";
-  if (tool.waveform) graph += ";[wave]aformat=sample_fmts=s16:channel_layouts=stereo[pcm]";
-  argv.insert(argv.end(), {"-filter_complex", graph});
-  for (int kbps : tool.rungs) {
-    argv.insert(argv.end(), {"-map", "[r" + rung_name(kbps) + "]"});
-    add_rung_output(argv, kbps, part_dir(out_dir, kbps), options);
+  const std::size_t outputs = aac.size() + (tool.loudness ? 1 : 0) + (tool.waveform ? 1 : 0);
+  if (outputs == 1 && aac.size() == 1) {
+    argv.insert(argv.end(), {"-map", "0:a:0", "-af", prepare});
+    add_rung_output(argv, aac[0], part_dir(out_dir, aac[0]), options);
+  } else if (outputs > 0) {
+    std::string graph = "[0:a:0]" + prepare + (outputs > 1 ? ",asplit=" + std::to_string(outputs) : "");
+    for (int kbps : aac) graph += "[r" + rung_name(kbps) + "]";
+    if (tool.loudness) graph += "[loud]";
+    if (tool.waveform) graph += "[wave]";
+    if (tool.loudness) graph += ";[loud]ebur128=peak=true:framelog=verbose,anullsink";
+    if (tool.waveform) graph += ";[wave]aformat=sample_fmts=s16:channel_layouts=stereo[pcm]";
+    argv.insert(argv.end(), {"-filter_complex", graph});
+    for (int kbps : aac) {
+      argv.insert(argv.end(), {"-map", "[r" + rung_name(kbps) + "]"});
+      add_rung_output(argv, kbps, part_dir(out_dir, kbps), options);
+    }
+  }
+  // The decoded source itself, outside the filter graph: its samples and bit depth reach the FLAC
+  // encoder untouched (ffmpeg 5.1 writes 16 bits, or 24 for anything deeper).
+  if (lossless) {
+    argv.insert(argv.end(), {"-map", "0:a:0"});
+    add_rung_output(argv, hls::kLosslessRung, part_dir(out_dir, hls::kLosslessRung), options);
   }
   if (tool.waveform) argv.insert(argv.end(), {"-map", "[pcm]", "-f", "s16le", "pipe:3"});
   return argv;
@@ -330,27 +384,31 @@ ProcessResult process_audio(const fs::path& input, const fs::path& out_dir, cons
   std::vector<int> ladder = options.ladder_kbps;
   std::sort(ladder.begin(), ladder.end());
   ladder.erase(std::unique(ladder.begin(), ladder.end()), ladder.end());
-  if (ladder.empty() || ladder.front() <= 0) throw std::invalid_argument("process_audio: empty ladder");
+  if (ladder.empty() || ladder.front() <= 0 || ladder.back() >= hls::kLosslessRung)
+    throw std::invalid_argument("process_audio: the AAC ladder must be rates in kbps");
   if (options.waveform_points == 0)
     throw std::invalid_argument("process_audio: waveform_points must be positive");
-  const std::vector<Tool> tools = plan_tools(ladder);
-  std::vector<double> weights;
-  weights.reserve(tools.size());
-  for (const Tool& t : tools) weights.push_back(t.weight());
 
-  Reporter reporter(sink, weights);
-  reporter.progress(Stage::probing, 0);
   ProcessResult result;
   if (options.probe) {
     result.probe = *options.probe;
   } else {
     ProbeOptions probe_options = options.probe_options;
     probe_options.decode_check = false;
+    probe_options.nice = std::max(probe_options.nice, options.nice);
     result.probe = probe_audio(input, probe_options);
   }
   result.timings.probe_s = seconds_since(t0);
-  reporter.progress(Stage::probing, 2);
   const ProbeResult& probe = result.probe;
+  if (options.lossless && lossless_source(probe)) ladder.push_back(hls::kLosslessRung);
+
+  const std::vector<Tool> tools = plan_tools(ladder);
+  std::vector<double> weights;
+  weights.reserve(tools.size());
+  for (const Tool& t : tools) weights.push_back(t.weight());
+  Reporter reporter(sink, weights);
+  reporter.progress(Stage::probing, 0);
+  reporter.progress(Stage::probing, 2);
 
   fs::create_directories(out_dir);
   remove_previous_outputs(out_dir, ladder);
@@ -370,6 +428,7 @@ ProcessResult process_audio(const fs::path& input, const fs::path& out_dir, cons
   std::vector<std::vector<Rung>> rungs(tools.size());
   std::vector<std::exception_ptr> errors(tools.size());
   std::string loudness_log;
+  std::vector<std::string> artwork_warnings;  // written by the first tool's thread only
 
   auto run_tool = [&](std::size_t index) {
     const Tool& tool = tools[index];
@@ -385,19 +444,18 @@ ProcessResult process_audio(const fs::path& input, const fs::path& out_dir, cons
       if (r.exit_code != 0) tool_failed("encoding", r, input);
       reporter.transcoded(index, 1.0);
       if (tool.loudness) loudness_log = r.stderr_output;
-      for (int kbps : tool.rungs) {
-        rungs[index].push_back(finish_rung(out_dir, kbps, rate, probe.decoded ? expected_s : -1.0, options));
+      for (int rung : tool.rungs) {
+        const int rung_rate = rung == hls::kLosslessRung ? probe.sample_rate : rate;
+        rungs[index].push_back(
+            finish_rung(out_dir, rung, rung_rate, probe.decoded ? expected_s : -1.0, options));
         reporter.rung_ready(rungs[index].back());
       }
       if (index == 0) {
         result.timings.first_rung_s = seconds_since(t0);
         later_nice = options.nice;  // the rest may now have the machine
         if (options.extract_artwork && probe.has_artwork && probe.artwork_stream >= 0) {
-          try {
-            result.artwork = extract_artwork(input, out_dir, probe, options, internal.get_token());
-          } catch (const ProcessingError& e) {
-            result.warnings.emplace_back(e.what());
-          }
+          result.artwork =
+              extract_artwork(input, out_dir, probe, options, internal.get_token(), artwork_warnings);
         }
       }
     } catch (...) {
@@ -434,6 +492,7 @@ ProcessResult process_audio(const fs::path& input, const fs::path& out_dir, cons
     throw Cancelled();
   }
 
+  result.warnings = std::move(artwork_warnings);
   reporter.progress(Stage::finishing, 97);
   result.duration_s = static_cast<double>(waveform.frames()) / rate;
   for (const auto& tool_rungs : rungs)
@@ -443,7 +502,7 @@ ProcessResult process_audio(const fs::path& input, const fs::path& out_dir, cons
   // Rungs finished before the exact duration was known are checked now.
   for (const Rung& r : result.rungs) {
     if (std::abs(r.duration_s - result.duration_s) > kDurationTolerance_s) {
-      throw ProcessingError("the " + rung_name(r.kbps) + " kbps rung lasts " + number(r.duration_s) +
+      throw ProcessingError("the " + rung_label(r.kbps) + " lasts " + number(r.duration_s) +
                             " s instead of " + number(result.duration_s) + " s");
     }
   }

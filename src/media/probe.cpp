@@ -137,12 +137,18 @@ bool codec_accepted(Format format, std::string_view codec) {
   return false;
 }
 
+// ffprobe reads headers only: seconds of CPU are already far more than it needs.
+constexpr std::chrono::seconds kProbeCpuLimit{10};
+
 StreamingResult run_tool(const std::vector<std::string>& argv, std::string* stdout_text,
-                         const ProbeOptions& options, std::int64_t* out_time_us = nullptr) {
+                         const ProbeOptions& options, std::chrono::seconds cpu_limit,
+                         std::int64_t* out_time_us = nullptr) {
   ProgressReader progress;
   StreamingOptions streaming;
   streaming.stop = options.stop;
   streaming.timeout = options.timeout;
+  streaming.nice = options.nice;
+  streaming.cpu_limit = cpu_limit;
   streaming.on_stdout_line = [&](std::string_view line) {
     if (stdout_text) {
       stdout_text->append(line);
@@ -154,6 +160,10 @@ StreamingResult run_tool(const std::vector<std::string>& argv, std::string* stdo
   require_started(r, argv.front());
   if (r.stopped) throw Cancelled();
   if (r.timed_out) throw ProcessingError(argv.front() + " timed out");
+  if (r.cpu_limited) {
+    throw InvalidMedia("too_costly_to_decode", "The file takes too much computing time to read (over " +
+                                                   std::to_string(cpu_limit.count()) + " s of CPU)");
+  }
   if (out_time_us) *out_time_us = progress.ended() ? progress.out_time_us() : -1;
   return r;
 }
@@ -162,6 +172,54 @@ StreamingResult run_tool(const std::vector<std::string>& argv, std::string* stdo
   throw InvalidMedia("too_long", "The audio is " + std::to_string(static_cast<long>(seconds / 60)) +
                                      " minutes long; the limit is " +
                                      std::to_string(static_cast<long>(limit / 60)) + " minutes");
+}
+
+std::string tenths(double v) {
+  const long t = std::lround(v * 10);
+  return std::to_string(t / 10) + "." + std::to_string(t % 10);
+}
+
+// Durations outside the limits, from the header (before decoding) or from the decode.
+void check_duration(double seconds, const ProbeOptions& options) {
+  if (seconds > options.max_duration_s) too_long(seconds, options.max_duration_s);
+  if (seconds < options.min_duration_s) {
+    throw InvalidMedia("too_short", "The audio lasts " + tenths(seconds) + " s; the minimum is " +
+                                        tenths(options.min_duration_s) + " s");
+  }
+}
+
+// Sample rates and channel counts no listener needs, refused before anything is decoded: they are
+// what makes a small file expensive to decode, resample and analyse.
+void check_format_limits(int rate, int channels, const ProbeOptions& options) {
+  if (rate < options.min_sample_rate || rate > options.max_sample_rate) {
+    throw InvalidMedia("unsupported_sample_rate",
+                       "The audio's sample rate is " + std::to_string(rate) +
+                           " Hz; accepted: " + std::to_string(options.min_sample_rate) + " to " +
+                           std::to_string(options.max_sample_rate) + " Hz");
+  }
+  if (channels > options.max_channels) {
+    throw InvalidMedia("unsupported_channels", "The audio has " + std::to_string(channels) +
+                                                   " channels; accepted: 1 to " +
+                                                   std::to_string(options.max_channels));
+  }
+}
+
+// ffmpeg decodes an embedded picture while it opens the file (to learn its size) and logs what it
+// cannot read, even though only the audio is decoded. A broken cover is no reason to refuse the
+// audio: the picture is validated, and dropped, by the image pipeline when artwork is extracted.
+std::string without_picture_errors(std::string_view stderr_text, const ProbeResult& probe) {
+  if (!probe.has_artwork || probe.artwork_codec.empty()) return std::string(stderr_text);
+  const std::string prefix = "[" + probe.artwork_codec + " @ ";
+  std::string kept;
+  std::size_t pos = 0;
+  while (pos < stderr_text.size()) {
+    std::size_t eol = stderr_text.find('\n', pos);
+    if (eol == std::string_view::npos) eol = stderr_text.size();
+    const std::string_view line = stderr_text.substr(pos, eol - pos);
+    if (!line.starts_with(prefix) && !line.empty()) kept.append(line).push_back('\n');
+    pos = eol + 1;
+  }
+  return kept;
 }
 
 }  // namespace
@@ -176,7 +234,7 @@ ProbeResult probe_audio(const std::filesystem::path& file, const ProbeOptions& o
   const StreamingResult probed =
       run_tool({options.tools.ffprobe, "-v", "warning", "-hide_banner", "-protocol_whitelist", "file", "-f",
                 demuxer, "-print_format", "json", "-show_format", "-show_streams", "-i", url},
-               &json_text, options);
+               &json_text, options, kProbeCpuLimit);
   bj::parse_options parse_options;
   parse_options.allow_invalid_utf8 = true;  // tags in legacy encodings; cleaned below
   boost::system::error_code ec;
@@ -226,6 +284,7 @@ ProbeResult probe_audio(const std::filesystem::path& file, const ProbeOptions& o
   if (result.sample_rate <= 0 || result.channels <= 0) {
     throw InvalidMedia("truncated_or_corrupt", "The audio stream has no valid sample rate or channel count");
   }
+  check_format_limits(result.sample_rate, result.channels, options);
   result.bit_rate = number_at<std::int64_t>(*audio, "bit_rate")
                         .value_or(format ? number_at<std::int64_t>(*format, "bit_rate").value_or(0) : 0);
 
@@ -233,6 +292,8 @@ ProbeResult probe_audio(const std::filesystem::path& file, const ProbeOptions& o
   if (!declared) declared = number_at<double>(*audio, "duration");
   // Durations estimated from the bit rate (ADTS, MP3 without a Xing header) are only a guess.
   const bool estimated = probed.stderr_output.find("Estimating duration from bitrate") != std::string::npos;
+  // A guessed duration is checked only after decoding; a declared one is refused before.
+  if (declared && !estimated) check_duration(*declared, options);
   if (declared && *declared > options.max_duration_s) too_long(*declared, options.max_duration_s);
 
   const bj::object* audio_tags = object_at(*audio, "tags");
@@ -252,10 +313,17 @@ ProbeResult probe_audio(const std::filesystem::path& file, const ProbeOptions& o
   argv.insert(argv.end(), {"-xerror", "-protocol_whitelist", "file", "-f", demuxer, "-i", url});
   argv.insert(argv.end(), {"-map", "0:a:0", "-f", "null", "-", "-progress", "pipe:1"});
   std::int64_t decoded_us = -1;
-  const StreamingResult decoded = run_tool(argv, nullptr, options, &decoded_us);
-  if (decoded.exit_code != 0 || !decoded.stderr_output.empty()) {
-    throw InvalidMedia("truncated_or_corrupt", "The audio cannot be decoded to the end: " +
-                                                   client_message(decoded.stderr_output, file));
+  const std::chrono::seconds cpu_limit =
+      options.decode_cpu_limit.count() > 0
+          ? options.decode_cpu_limit
+          : std::chrono::seconds(
+                10 + static_cast<long>(
+                         std::min(declared.value_or(options.max_duration_s), options.max_duration_s) / 50));
+  const StreamingResult decoded = run_tool(argv, nullptr, options, cpu_limit, &decoded_us);
+  const std::string errors = without_picture_errors(decoded.stderr_output, result);
+  if (decoded.exit_code != 0 || !errors.empty()) {
+    throw InvalidMedia("truncated_or_corrupt",
+                       "The audio cannot be decoded to the end: " + client_message(errors, file));
   }
   const double decoded_s = static_cast<double>(std::max<std::int64_t>(decoded_us, 0)) / 1e6;
   if (decoded_s <= 0) throw InvalidMedia("no_audio_stream", "The file contains no audio samples");
@@ -265,7 +333,7 @@ ProbeResult probe_audio(const std::filesystem::path& file, const ProbeOptions& o
                                                    std::to_string(std::lround(*declared)) +
                                                    " s its header announces: the file is truncated");
   }
-  if (decoded_s > options.max_duration_s) too_long(decoded_s, options.max_duration_s);
+  check_duration(decoded_s, options);
   result.duration_s = decoded_s;
   result.decoded = true;
   return result;

@@ -35,11 +35,22 @@ struct ProbeResult {
   int audio_streams = 0;      // the first one is the one used
 };
 
+// The bounds an upload must be within, checked from ffprobe's answer before the full decode
+// (docs/media.md, "Limits").
 struct ProbeOptions {
-  double max_duration_s = 2 * 3600.0;  // longer: too_long
-  bool decode_check = true;            // decode everything to refuse truncated or corrupt files
-  std::chrono::milliseconds timeout{10 * 60 * 1000};  // per tool run
-  std::stop_token stop;                               // requested: throws Cancelled
+  double min_duration_s = 1.0;         // shorter: too_short
+  double max_duration_s = 4 * 3600.0;  // longer: too_long
+  int min_sample_rate = 8000;          // outside [min, max] Hz: unsupported_sample_rate
+  int max_sample_rate = 384000;
+  int max_channels = 8;      // more: unsupported_channels
+  bool decode_check = true;  // decode everything to refuse truncated or corrupt files
+  std::chrono::milliseconds timeout{10 * 60 * 1000};  // per tool run (wall clock)
+  int nice = 0;  // added niceness for the tools (the server passes MEDIA_JOBS_NICE)
+  // CPU time the decode check may use (RLIMIT_CPU); 0: 10 s plus 1/50 of the audio's duration
+  // (every accepted codec decodes hundreds of times faster than real time). Passing it is
+  // too_costly_to_decode: a file built to be slow to decode, never a normal one.
+  std::chrono::seconds decode_cpu_limit{0};
+  std::stop_token stop;  // requested: throws Cancelled
   Tools tools;
 };
 

@@ -9,7 +9,7 @@ import { startServer } from './helpers/server.mjs';
 import { expectError, expectStatus } from './helpers/http.mjs';
 import { matrixViewers, registerUser, uniqueName } from './helpers/fixtures.mjs';
 import {
-  decodedDuration, fetchBytes, makeAudio, parseMaster, parseMedia, resolveUri, scratchDir, uploadMultipart, waitForTrack,
+  LADDER, LOSSLESS, decodedDuration, downloadRung, fetchBytes, probeCodec, makeAudio, parseMaster, parseMedia, resolveUri, scratchDir, uploadMultipart, waitForTrack,
 } from './helpers/media.mjs';
 
 let srv;
@@ -26,7 +26,7 @@ after(async () => {
 });
 
 const hoursFromNow = (h) => new Date(Date.now() + h * 3600_000).toISOString().replace(/\.\d+Z$/, 'Z');
-const ALL = [128, 256, 320];
+const ALL = LADDER;  // the uploads below are FLAC: AAC 128 and 256, and lossless
 
 /** A URL for `path` signed with the server's own secret, as the server would, but for any expiry. */
 async function forge(path, scope, rungs, expires) {
@@ -119,7 +119,8 @@ describe('authorization matrix (playback, rungs, signed URLs, originals)', () =>
           // A rung above the tier is refused even with the grant's own valid signature.
           const top = Math.max(...want);
           for (const k of ALL.filter((x) => x > top)) {
-            const res = await fetchBytes(srv, resolveUri(g.masterUrl, `${k}/index.m3u8${g.masterUrl.slice(g.masterUrl.indexOf('?'))}`));
+            const dirName = k === LOSSLESS ? 'lossless' : k;
+            const res = await fetchBytes(srv, resolveUri(g.masterUrl, `${dirName}/index.m3u8${g.masterUrl.slice(g.masterUrl.indexOf('?'))}`));
             assert.equal(res.status, 403, `${where}: rung ${k} refused`);
           }
           // A segment of the lowest rung plays.
@@ -161,6 +162,27 @@ describe('authorization matrix (playback, rungs, signed URLs, originals)', () =>
       }
     });
   }
+
+  test('lossless for superfans, with AAC 256 as the fallback rung; the grant says what each rung is', async () => {
+    const labels = { 128: '128 kbps', 256: '256 kbps', [LOSSLESS]: 'Lossless' };
+    for (const [role, want] of [['superfan', LADDER], ['supporter', [128, 256]], ['anonymous', [128]]]) {
+      const g = expectStatus(await api.json('POST', `/api/content/${items.public}/playback`, { token: viewers[role] }), 200);
+      assert.deepEqual(g.formats, want.map((rung) => ({ rung, codec: rung === LOSSLESS ? 'flac' : 'aac', label: labels[rung] })), role);
+      const variants = parseMaster((await fetchBytes(srv, g.masterUrl)).buf.toString());
+      assert.deepEqual(variants.map((v) => v.kbps), want, `${role}: ascending, lossless last`);
+      for (const v of variants) {
+        assert.equal(v.codecs, v.kbps === LOSSLESS ? 'fLaC' : 'mp4a.40.2', `${role}: CODECS of ${v.kbps}`);
+        assert.ok(v.averageBandwidth > 0 && v.bandwidth >= v.averageBandwidth, `${role}: bandwidths of ${v.kbps}`);
+      }
+      if (role === 'superfan') {
+        const [, aac256, lossless] = variants;
+        assert.ok(lossless.averageBandwidth > aac256.averageBandwidth, 'lossless is the top rung by bit rate');
+        const rung = await downloadRung(srv, g.masterUrl, lossless.uri, dir);
+        const codec = await probeCodec(rung.file);
+        assert.equal(codec, 'flac');
+      }
+    }
+  });
 
   test('an original downloads whole and with ranges, and decodes', async () => {
     const link = expectStatus(await api.json('POST', `/api/content/${items.public}/download`, { token: artist.token }), 200);

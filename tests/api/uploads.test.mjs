@@ -10,8 +10,8 @@ import { startServer } from './helpers/server.mjs';
 import { expectError, expectStatus } from './helpers/http.mjs';
 import { registerUser } from './helpers/fixtures.mjs';
 import {
-  FORMATS, decodedDuration, downloadRung, fetchBytes, filesUnder, makeAudio, makeImage, parseMaster,
-  rawRequest, scratchDir, uploadMultipart, waitForTrack,
+  FORMATS, LADDER, LOSSY_LADDER, decodedDuration, isLosslessFormat, downloadRung, fetchBytes, filesUnder, makeAudio, makeImage, parseMaster,
+  jpegSize, makePicture, makeWav, mp3WithPicture, rawRequest, scratchDir, uploadMultipart, waitForTrack,
 } from './helpers/media.mjs';
 
 const MAX_BYTES = 3_000_000;
@@ -63,7 +63,8 @@ describe('accepted formats', () => {
       assert.equal(track.status, 'processing');
       const done = await waitForTrack(api, artist.token, track.id);
       assert.equal(done.status, 'ready', JSON.stringify(done));
-      assert.deepEqual(done.rungs, [128, 256, 320]);
+      // A lossless rung only for lossless sources (a lossless copy of an MP3 is just bigger).
+      assert.deepEqual(done.rungs, isLosslessFormat(ext) ? LADDER : LOSSY_LADDER);
       assert.ok(Math.abs(done.durationS - 4) < 0.1, `duration ${done.durationS}`);
       assert.equal(typeof done.gainDb, 'number');
       assert.equal(done.peaks.length, 1000);
@@ -86,7 +87,7 @@ describe('a produced HLS stream', () => {
     assert.equal(master.status, 200);
     assert.match(master.headers.get('content-type'), /mpegurl/);
     const variants = parseMaster(master.buf.toString('utf8'));
-    assert.deepEqual(variants.map((v) => v.kbps).sort((a, b) => a - b), [128, 256, 320]);
+    assert.deepEqual(variants.map((v) => v.kbps).sort((a, b) => a - b), LADDER);
     for (const v of variants) {
       const rung = await downloadRung(srv, grant.masterUrl, v.uri, dir);
       const total = rung.media.segments.reduce((s, x) => s + x.duration, 0);
@@ -127,6 +128,24 @@ describe('bad uploads get a clear 4xx and leave nothing behind', () => {
     const cut = path.join(dir, 'truncated.flac');
     await fsp.writeFile(cut, whole.subarray(0, Math.floor(whole.length * 0.6)));
     await refused(() => uploadMultipart(srv, artist.token, cut, { trackId: draftTrack }), 422, 'truncated_or_corrupt', 'truncated FLAC');
+  });
+
+  test('audio outside the ingest limits: each refused before decoding with a message saying why', async () => {
+    const cases = [
+      ['sample rate 4 kHz', makeWav(dir, 'rate-4k.wav', 'sine=sample_rate=4000:duration=2'), 'unsupported_sample_rate', /4000 Hz; accepted: 8000 to 384000 Hz/],
+      ['sample rate 400 kHz', makeWav(dir, 'rate-400k.wav', 'sine=sample_rate=400000:duration=2'), 'unsupported_sample_rate', /400000 Hz/],
+      ['9 channels', makeWav(dir, '9ch.wav', 'sine=duration=2,asplit=9[a][b][c][d][e][f][g][h][i];[a][b][c][d][e][f][g][h][i]amerge=inputs=9[out0]'),
+        'unsupported_channels', /9 channels; accepted: 1 to 8/],
+      ['half a second', makeWav(dir, 'short.wav', 'sine=duration=0.5'), 'too_short', /0\.5 s; the minimum is 1\.0 s/],
+    ];
+    for (const [what, make, code, message] of cases) {
+      const file = await make;
+      await refused(async () => {
+        const res = await uploadMultipart(srv, artist.token, file, { trackId: draftTrack });
+        assert.match(res.body?.error?.message ?? '', message, `${what}: ${JSON.stringify(res.body)}`);
+        return res;
+      }, 422, code, what);
+    }
   });
 
   test('a text file renamed .mp3', async () => {
@@ -307,4 +326,49 @@ test('a new upload replaces the audio: new version, old original and segments re
   assert.ok(fs.existsSync(path.join(mediaDir(), v2.original_key)));
   const versions = fs.readdirSync(path.join(mediaDir(), 'hls', trackId));
   assert.deepEqual(versions, [`v${v2.media_version}`], 'only the current version is kept');
+});
+
+describe('embedded artwork', () => {
+  async function upload(file, title) {
+    const { track } = expectStatus(await uploadMultipart(srv, artist.token, file, { releaseId, title }), 202);
+    const done = await waitForTrack(api, artist.token, track.id);
+    assert.equal(done.status, 'ready', JSON.stringify(done));
+    return done;
+  }
+
+  test('comes out re-encoded at the standard sizes and is served like static media', async () => {
+    const cover = await fsp.readFile(await makePicture(dir, 'cover-400x300.png', 'testsrc=s=400x300'));
+    const track = await upload(await mp3WithPicture(dir, cover, 'image/png'), 'With a cover');
+    assert.equal(track.artworkKey, `artwork/${track.id}/v1/`);
+    assert.deepEqual(Object.keys(track.artwork).sort((a, b) => a - b), ['128', '256', '512', '1024']);
+    for (const [width, url] of Object.entries(track.artwork)) {
+      const res = await fetchBytes(srv, url);
+      assert.equal(res.status, 200, url);
+      assert.equal(res.headers.get('content-type'), 'image/jpeg');
+      assert.equal(res.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+      const etag = res.headers.get('etag');
+      assert.match(etag ?? '', /^"[0-9a-f]{32}"$/);
+      const file = path.join(dir, `artwork-${width}.jpg`);
+      await fsp.writeFile(file, res.buf);
+      assert.equal(await jpegSize(file), `${width},${width}`, 'a square JPEG of the standard size');
+      assert.notDeepEqual(res.buf, cover);
+      const again = await fetchBytes(srv, url, { 'if-none-match': etag });
+      assert.equal(again.status, 304, 'revalidation by ETag');
+      assert.equal(again.buf.length, 0);
+    }
+    // Nothing of the embedded bytes is stored, only the renditions.
+    const stored = filesUnder(path.join(mediaDir(), 'artwork', track.id)).filter((f) => !f.endsWith('.meta')).sort();
+    assert.deepEqual(stored, ['v1/1024.jpg', 'v1/128.jpg', 'v1/256.jpg', 'v1/512.jpg']);
+  });
+
+  test('that is no valid picture, or is too large, is dropped: the audio is still published', async () => {
+    const garbage = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(20_000, 0x78)]);
+    const huge = await fsp.readFile(await makePicture(dir, 'huge.png', 'color=c=red:s=12100x16'));
+    for (const [what, picture, mime] of [['garbage as JPEG', garbage, 'image/jpeg'], ['12100 pixels wide', huge, 'image/png']]) {
+      const track = await upload(await mp3WithPicture(dir, picture, mime), `Bad cover: ${what}`);
+      assert.equal(track.artworkKey, null, what);
+      assert.equal(track.artwork, null, what);
+      assert.deepEqual(filesUnder(path.join(mediaDir(), 'artwork', track.id)), [], `${what}: nothing stored`);
+    }
+  });
 });

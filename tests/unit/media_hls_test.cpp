@@ -79,3 +79,14 @@ TEST(Hls, peak_segment_bit_rate_follows_rfc_8216) {
 }
 
 }  // namespace
+
+TEST(HlsRungs, the_lossless_rung_has_a_directory_of_its_own_and_numbers_stay_numbers) {
+  EXPECT_EQ(mc::media::hls::rung_dir(128), "128");
+  EXPECT_EQ(mc::media::hls::rung_dir(mc::media::hls::kLosslessRung), "lossless");
+  EXPECT_EQ(mc::media::hls::rung_of_dir("256"), 256);
+  EXPECT_EQ(mc::media::hls::rung_of_dir("320"), 320);  // legacy versions
+  EXPECT_EQ(mc::media::hls::rung_of_dir("lossless"), mc::media::hls::kLosslessRung);
+  for (const char* bad : {"", "1000", "0", "-1", "12a", "Lossless", "lossless/"}) {
+    EXPECT_EQ(mc::media::hls::rung_of_dir(bad), 0) << bad;
+  }
+}

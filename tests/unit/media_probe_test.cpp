@@ -1,6 +1,9 @@
 // probe_audio: formats are recognised from their content, bad uploads get the right error code.
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
+#include <cerrno>
 #include <random>
 
 #include "media/probe.hpp"
@@ -239,6 +242,97 @@ TEST_F(MediaProbe, too_long_is_refused_before_decoding) {
   ProbeOptions options;
   options.max_duration_s = 2.0;
   EXPECT_EQ(outcome(wav, options), "too_long");
+}
+
+// ---- Limits (checked from ffprobe's answer, before the full decode) --------------------------
+
+// A WAV made by ffmpeg from `graph` with extra output options.
+fs::path wav_of(const fs::path& dir, const std::string& name, const std::string& graph,
+                std::vector<std::string> extra = {}) {
+  const fs::path out = dir / name;
+  std::vector<std::string> args{"-f", "lavfi", "-i", graph};
+  args.insert(args.end(), extra.begin(), extra.end());
+  args.insert(args.end(), {"-c:a", "pcm_s16le", out.string()});
+  test::ffmpeg(args);
+  return out;
+}
+
+// Options whose decode check cannot run: an InvalidMedia proves the refusal came before it.
+ProbeOptions without_decoder() {
+  ProbeOptions options;
+  options.tools.ffmpeg = "/nonexistent/ffmpeg";
+  return options;
+}
+
+TEST_F(MediaProbe, sample_rates_outside_8_to_384_khz_are_refused_before_decoding) {
+  EXPECT_EQ(outcome(wav_of(dir_, "4k.wav", "sine=sample_rate=4000:duration=2"), without_decoder()),
+            "unsupported_sample_rate");
+  EXPECT_EQ(outcome(wav_of(dir_, "400k.wav", "sine=sample_rate=400000:duration=2"), without_decoder()),
+            "unsupported_sample_rate");
+  // The limits themselves are accepted.
+  EXPECT_EQ(outcome(wav_of(dir_, "8k.wav", "sine=sample_rate=8000:duration=2")), "accepted");
+  EXPECT_EQ(outcome(wav_of(dir_, "384k.wav", "sine=sample_rate=384000:duration=2")), "accepted");
+  try {
+    probe_audio(wav_of(dir_, "4k.wav", "sine=sample_rate=4000:duration=2"));
+    ADD_FAILURE() << "accepted";
+  } catch (const InvalidMedia& e) {
+    EXPECT_STREQ(e.what(), "The audio's sample rate is 4000 Hz; accepted: 8000 to 384000 Hz");
+  }
+}
+
+TEST_F(MediaProbe, more_than_8_channels_are_refused_before_decoding) {
+  // Nine channels have no default layout to upmix to: nine copies of one tone, merged.
+  const std::string nine =
+      "sine=duration=2,asplit=9[a][b][c][d][e][f][g][h][i];[a][b][c][d][e][f][g][h][i]amerge=inputs=9[out0]";
+  EXPECT_EQ(outcome(wav_of(dir_, "9ch.wav", nine), without_decoder()), "unsupported_channels");
+  EXPECT_EQ(outcome(wav_of(dir_, "8ch.wav", "sine=duration=2", {"-ac", "8"})), "accepted");
+}
+
+TEST_F(MediaProbe, durations_outside_1_s_to_4_h_are_refused_before_decoding) {
+  EXPECT_EQ(outcome(wav_of(dir_, "short.wav", "sine=duration=0.5"), without_decoder()), "too_short");
+  EXPECT_EQ(outcome(wav_of(dir_, "one.wav", "sine=duration=1")), "accepted");
+  // Over the maximum (4 h by default; a 4-hour file is too big to make here): a 3 s file against a
+  // 2 s limit, refused from its header.
+  EXPECT_EQ(ProbeOptions{}.max_duration_s, 4 * 3600.0);
+  EXPECT_EQ(outcome(wav_of(dir_, "3s.wav", "sine=duration=3"),
+                    [] {
+                      ProbeOptions o = without_decoder();
+                      o.max_duration_s = 2.0;
+                      return o;
+                    }()),
+            "too_long");
+}
+
+// A stand-in for ffmpeg that records how it was started, then runs the real one.
+fs::path recording_ffmpeg(const fs::path& dir, const std::string& before_exec = "") {
+  const fs::path script = dir / "ffmpeg-recording.sh";
+  test::write_bytes(script, "#!/bin/sh\necho \"$(nice) $(ulimit -St)\" >> '" + (dir / "started").string() +
+                                "'\n" + before_exec + "exec ffmpeg \"$@\"\n");
+  fs::permissions(script, fs::perms::owner_all);
+  return script;
+}
+
+TEST_F(MediaProbe, the_decode_check_runs_at_the_tools_niceness_under_a_cpu_limit) {
+  const fs::path wav = test::make_audio(dir_, kind("wav"), 3.0);
+  ProbeOptions options;
+  options.tools.ffmpeg = recording_ffmpeg(dir_).string();
+  options.nice = 7;
+  probe_audio(wav, options);
+  errno = 0;
+  const int own = getpriority(PRIO_PROCESS, 0);
+  // Niceness: ours plus 7; CPU: 10 s plus 1/50 of the 3 s of audio.
+  EXPECT_EQ(test::read_bytes(dir_ / "started"), std::to_string(std::min(own + 7, 19)) + " 10\n");
+}
+
+TEST_F(MediaProbe, a_decode_that_passes_its_cpu_limit_is_refused) {
+  const fs::path wav = test::make_audio(dir_, kind("wav"), 3.0);
+  ProbeOptions options;
+  // Stands for a file built to be slow to decode: the decode run only burns CPU.
+  options.tools.ffmpeg =
+      recording_ffmpeg(dir_, "case \"$*\" in *null*) while :; do :; done;; esac\n").string();
+  options.decode_cpu_limit = std::chrono::seconds(1);
+  options.timeout = std::chrono::seconds(120);  // a backstop: the CPU limit must end it first
+  EXPECT_EQ(outcome(wav, options), "too_costly_to_decode");
 }
 
 TEST_F(MediaProbe, without_the_decode_check_the_container_duration_is_reported) {

@@ -100,3 +100,24 @@ TEST(ProcessStreaming, a_missing_program_exits_127) {
 }
 
 }  // namespace
+
+TEST(ProcessStreamingCpuLimit, the_child_runs_under_rlimit_cpu) {
+  std::vector<std::string> lines;
+  StreamingOptions options;
+  options.cpu_limit = std::chrono::seconds(7);
+  options.on_stdout_line = [&](std::string_view line) { lines.emplace_back(line); };
+  const auto r = run_process_streaming({"sh", "-c", "ulimit -St; ulimit -Ht"}, options);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(lines, (std::vector<std::string>{"7", "8"}));  // SIGXCPU at 7 s, SIGKILL at 8 s
+  EXPECT_FALSE(r.cpu_limited);
+}
+
+TEST(ProcessStreamingCpuLimit, a_busy_child_is_ended_at_the_limit_and_says_so) {
+  StreamingOptions options;
+  options.cpu_limit = std::chrono::seconds(1);
+  options.timeout = std::chrono::seconds(120);  // a backstop only: the CPU limit ends it
+  const auto r = run_process_streaming({"sh", "-c", "while :; do :; done"}, options);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_TRUE(r.cpu_limited);
+  EXPECT_FALSE(r.timed_out);
+}

@@ -44,7 +44,7 @@ awaitable<db::Written<bj::object>> ImageService::set(db::Cluster& db, const Acce
       "images/" + who.user_id + "/" + (banner ? "banner-" : "avatar-") + fast_random_hex(8) + "/";
   std::optional<ApiError> refused;
   auto render = [this, file, kind, dir = scratch.dir, prefix] {
-    const auto renditions = media::render_profile_image(file, kind, dir);
+    const auto renditions = media::render_image(file, kind, dir);
     for (const auto& r : renditions) {
       storage_.put_file(prefix + r.file.filename().string(), r.file, "image/jpeg",
                         "public, max-age=31536000, immutable");

@@ -13,7 +13,7 @@
 
 namespace mc::artists {
 
-// Avatars and banners: an uploaded picture becomes the standard sizes (media::render_profile_image),
+// Avatars and banners: an uploaded picture becomes the standard sizes (media::render_image),
 // stored under images/<artist>/<kind>-<random>/<width>.jpg and served publicly at /media/images/….
 class ImageService {
  public:

@@ -15,16 +15,6 @@ namespace {
 bj::value opt(const std::optional<std::string>& v) {
   return v ? bj::value(*v) : bj::value(nullptr);
 }
-
-// The URL of each standard size under an image prefix ("images/<artist>/avatar-…/"), by width.
-bj::value image_urls(const std::optional<std::string>& prefix, media::ImageKind kind) {
-  if (!prefix || !prefix->ends_with('/')) return nullptr;
-  bj::object urls;
-  for (const auto& size : media::standard_sizes(kind)) {
-    urls[std::to_string(size.width)] = "/media/" + *prefix + std::to_string(size.width) + ".jpg";
-  }
-  return urls;
-}
 }  // namespace
 
 bj::object to_json(const store::Profile& p) {
@@ -39,8 +29,8 @@ bj::object to_json(const store::Profile& p) {
           {"links", bj::parse(p.links_json)},
           {"avatarKey", opt(p.avatar_key)},
           {"bannerKey", opt(p.banner_key)},
-          {"avatar", image_urls(p.avatar_key, media::ImageKind::avatar)},
-          {"banner", image_urls(p.banner_key, media::ImageKind::banner)},
+          {"avatar", media::image_urls(p.avatar_key, media::ImageKind::avatar)},
+          {"banner", media::image_urls(p.banner_key, media::ImageKind::banner)},
           {"followerCount", p.followers},
           {"subscriberCount", p.subscribers},
           {"createdAt", p.created_at}};

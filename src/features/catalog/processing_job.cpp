@@ -174,12 +174,13 @@ awaitable<void> MediaProcessor::run(jobs::JobContext& job, db::Cluster& db) {
       const fs::path dir = out_dir / rung.playlist.parent_path();
       for (const auto& entry : fs::directory_iterator(dir)) {
         std::string key = prefix;
-        key.append(std::to_string(rung.kbps)).append("/").append(entry.path().filename().string());
+        key.append(media::hls::rung_dir(rung.kbps)).append("/").append(entry.path().filename().string());
         storage_.put_file(key, entry.path(), content_type_of(entry.path()), kImmutable);
       }
       const std::vector<media::hls::Variant> variants{rung.variant()};
-      const std::string master = media::hls::master_playlist(
-          variants, [](const media::hls::Variant& v) { return std::to_string(v.kbps) + "/index.m3u8"; });
+      const std::string master = media::hls::master_playlist(variants, [](const media::hls::Variant& v) {
+        return media::hls::rung_dir(v.kbps) + "/index.m3u8";
+      });
       storage_.put_bytes(prefix + "master.m3u8", master, content_type_of("m.m3u8"), "no-cache");
       post_report(ex, shared, std::max(shared->last_percent, 0), {rung.kbps});
     };
@@ -194,17 +195,20 @@ awaitable<void> MediaProcessor::run(jobs::JobContext& job, db::Cluster& db) {
       for (const auto& rung : result.rungs) {
         if (rung.kbps == lowest) continue;
         for (const auto& entry : fs::directory_iterator(out_dir / rung.playlist.parent_path())) {
-          storage_.put_file(prefix + std::to_string(rung.kbps) + "/" + entry.path().filename().string(),
+          storage_.put_file(prefix + media::hls::rung_dir(rung.kbps) + "/" + entry.path().filename().string(),
                             entry.path(), content_type_of(entry.path()), kImmutable);
         }
       }
       storage_.put_file(prefix + "master.m3u8", result.master_playlist, content_type_of("m.m3u8"),
                         "no-cache");
+      // The artwork's renditions under a prefix of their own (like profile images): the key is the
+      // prefix, and the API lists one URL per standard size.
       std::optional<std::string> artwork_key;
       if (result.artwork) {
-        const std::string key = "artwork/" + track_id + "/v" + std::to_string(version) +
-                                result.artwork->path.extension().string();
-        storage_.put_file(key, result.artwork->path, result.artwork->mime_type, kImmutable);
+        const std::string key = "artwork/" + track_id + "/v" + std::to_string(version) + "/";
+        for (const auto& r : result.artwork->renditions) {
+          storage_.put_file(key + r.file.filename().string(), r.file, "image/jpeg", kImmutable);
+        }
         artwork_key = key;
       }
       return artwork_key;

@@ -9,6 +9,7 @@
 #include "events/outbox.hpp"
 #include "features/catalog/visibility.hpp"
 #include "features/memberships/tiers.hpp"
+#include "media/images.hpp"
 
 namespace mc::catalog {
 namespace bj = boost::json;
@@ -65,6 +66,7 @@ bj::object track_json(const store::Track& t, const Visibility& v) {
                  {"title", t.title},
                  {"position", t.position},
                  {"artworkKey", opt_str(t.artwork_key)},
+                 {"artwork", media::image_urls(t.artwork_key, media::ImageKind::artwork)},
                  {"minTier", t.min_tier},
                  {"releaseAt", iso_or_null(t.release_at)},
                  {"locked", lock_json(v)}};

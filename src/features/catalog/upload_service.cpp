@@ -144,7 +144,10 @@ awaitable<db::Written<bj::object>> UploadService::accept(db::Cluster& db, const 
   // What the file is, from its content alone; refused files are never stored.
   std::optional<media::ProbeResult> probe;
   std::optional<ApiError> refused;
-  auto probe_job = [path = file.path] { return media::probe_audio(path); };
+  // At the tools' niceness, like the processing job: a flood of uploads must not starve requests.
+  media::ProbeOptions probe_options;
+  probe_options.nice = config_.media_jobs_nice;
+  auto probe_job = [path = file.path, probe_options] { return media::probe_audio(path, probe_options); };
   try {
     media::ProbeResult p = co_await offload(std::move(probe_job));
     probe.emplace(std::move(p));

@@ -42,7 +42,7 @@ void register_routes(http::Router& router, StreamingService& s) {
     co_return res;
   };
   router.add(Verb::get, "/media/hls/{track:uuid}/{version}/master.m3u8", hls, media);
-  router.add(Verb::get, "/media/hls/{track:uuid}/{version}/{rung:int}/{file}", hls, media);
+  router.add(Verb::get, "/media/hls/{track:uuid}/{version}/{rung}/{file}", hls, media);  // 128, 256, lossless
   router.add(
       Verb::get, "/media/originals/{owner:uuid}/{file}",
       [&s](Context& ctx) -> awaitable<Response> {
@@ -60,11 +60,14 @@ void register_routes(http::Router& router, StreamingService& s) {
   auto image = [&s](Context& ctx) -> awaitable<Response> {
     s.limits().check_address(MediaLimits::Kind::image, ctx.client_ip);
     std::string path(ctx.path);
-    Response res = co_await s.serve_artwork(std::move(path));
+    std::string if_none_match(ctx.req[http::bhttp::field::if_none_match]);
+    Response res = co_await s.serve_artwork(std::move(path), std::move(if_none_match));
     co_return res;
   };
   router.add(Verb::get, "/media/images/{owner:uuid}/{dir}/{file}", image, media);
-  router.add(Verb::get, "/media/artwork/{track:uuid}/{file}", image, media);
+  router.add(Verb::get, "/media/artwork/{track:uuid}/{version}/{file}", image, media);
+  router.add(Verb::get, "/media/artwork/{track:uuid}/{file}", image,
+             media);  // single files before v2 of artwork
 }
 
 }  // namespace mc::streaming

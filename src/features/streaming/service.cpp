@@ -6,11 +6,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/crypto.hpp"
 #include "core/error.hpp"
 #include "core/offload.hpp"
 #include "features/streaming/storage_stream.hpp"
 #include "http/byte_range.hpp"
 #include "http/response.hpp"
+#include "http/static_files.hpp"
 #include "media/hls.hpp"
 
 namespace mc::streaming {
@@ -47,13 +49,19 @@ ApiError bad_link() {
   return ApiError(403, "invalid_media_link", "This media link is invalid or has expired");
 }
 
-// The leading number of "128/index.m3u8", or 0.
+// The rung of "128/index.m3u8" or "lossless/seg_00001.m4s", or 0.
 int leading_rung(std::string_view rel) {
-  int k = 0;
   const auto slash = rel.find('/');
   if (slash == std::string_view::npos) return 0;
-  const auto [p, ec] = std::from_chars(rel.data(), rel.data() + slash, k);
-  return ec == std::errc() && p == rel.data() + slash ? k : 0;
+  return media::hls::rung_of_dir(rel.substr(0, slash));
+}
+
+// What the player shows for a rung: the real format, not a tier's name.
+bj::object format_of(int rung) {
+  if (rung == media::hls::kLosslessRung) {
+    return {{"rung", rung}, {"codec", "flac"}, {"label", "Lossless"}};
+  }
+  return {{"rung", rung}, {"codec", "aac"}, {"label", std::to_string(rung) + " kbps"}};
 }
 
 bool contains(const std::vector<int>& v, int k) {
@@ -121,7 +129,7 @@ int rung_cap(const memberships::Access& access) {
   if (access.sees_everything) return 1 << 20;
   switch (access.tier) {
     case Tier::superfan:
-      return 320;
+      return media::hls::kLosslessRung;  // and the legacy 320 kbps rung of older versions
     case Tier::supporter:
       return 256;
     case Tier::free:
@@ -188,11 +196,16 @@ awaitable<bj::object> StreamingService::grant(db::Cluster& db, const std::option
   const std::int64_t until = unix_now() + config_.media_url_ttl.count();
   g.expires = (until + kExpiryGranularity - 1) / kExpiryGranularity * kExpiryGranularity;
   bj::array rungs;
-  for (int k : g.rungs) rungs.push_back(k);
+  bj::array formats;
+  for (int k : g.rungs) {
+    rungs.push_back(k);
+    formats.push_back(format_of(k));
+  }
   bj::object out{{"trackId", p.track.id},
                  {"masterUrl", url_for(g.scope + "master.m3u8", g)},
                  {"expiresAt", iso(g.expires)},
                  {"rungs", std::move(rungs)},
+                 {"formats", std::move(formats)},
                  {"tier", memberships::to_string(p.access.tier)},
                  {"gainDb", p.track.gain_db ? bj::value(*p.track.gain_db) : bj::value(nullptr)},
                  {"durationS", p.track.duration_s ? bj::value(*p.track.duration_s) : bj::value(nullptr)}};
@@ -304,7 +317,8 @@ awaitable<http::Response> StreamingService::serve_hls(std::string path, std::str
       res->set(http::bhttp::field::cache_control, "private, no-store");
     } else {
       const int rung = leading_rung(rel);
-      if (rung == 0 || !contains(g->rungs, rung)) {
+      if (rung == 0) throw ApiError::not_found("No such media");  // names no rung at all
+      if (!contains(g->rungs, rung)) {
         throw ApiError(403, "rung_not_allowed", "This link does not include that quality");
       }
       if (rel.ends_with(".m3u8")) {
@@ -368,26 +382,41 @@ awaitable<http::Response> StreamingService::serve_original(std::string path, std
   co_return res;
 }
 
-awaitable<http::Response> StreamingService::serve_artwork(std::string path) {
+awaitable<http::Response> StreamingService::serve_artwork(std::string path, std::string if_none_match) {
   const std::string key = path.substr(std::string_view("/media/").size());
   try {
     media::validate_key(key);
   } catch (const std::invalid_argument&) {
     throw ApiError::not_found("No such image");
   }
-  std::shared_ptr<const std::string> data;
-  bool missing = false;
-  try {
-    // Not cached: a replaced image must stop being served once its files are gone.
-    data = co_await object(key, false);
-  } catch (const media::StorageNotFound&) {
-    missing = true;
+  // Image keys are never rewritten (a new picture gets a new prefix, artwork a new version), so
+  // the key names the content: a strong validator costing no I/O.
+  const std::string etag = "\"" + to_hex(sha256(key)).substr(0, 32) + "\"";
+  const std::string_view type = key.ends_with(".png") ? "image/png" : "image/jpeg";
+  std::optional<http::Response> res;
+  if (auto local = storage_.local_path(key)) {
+    // Sent by sendfile, like segments: never read into memory here.
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(*local, ec);
+    if (ec) throw ApiError::not_found("No such image");
+    res = http::text_response(200, "", type);
+    res->set(http::kSendFileHeader, "0 " + std::to_string(size) + " " + local->string());
+  } else {
+    bool missing = false;
+    try {
+      const auto data = co_await object(key, true);
+      res = http::text_response(200, *data, type);
+    } catch (const media::StorageNotFound&) {
+      missing = true;
+    }
+    if (missing) throw ApiError::not_found("No such image");
   }
-  if (missing) throw ApiError::not_found("No such image");
-  const bool png = key.ends_with(".png");
-  http::Response res = http::text_response(200, *data, png ? "image/png" : "image/jpeg");
-  res.set(http::bhttp::field::cache_control, kImmutable);
-  co_return res;
+  if (http::etag_matches(if_none_match, etag)) {
+    res = http::text_response(304, "", type);
+  }
+  res->set(http::bhttp::field::etag, etag);
+  res->set(http::bhttp::field::cache_control, kImmutable);
+  co_return std::move(*res);
 }
 
 }  // namespace mc::streaming

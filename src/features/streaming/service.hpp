@@ -21,7 +21,8 @@
 
 namespace mc::streaming {
 
-// The highest rung (kbps) each tier may stream (SPEC §2): free 128, supporter 256, superfan 320.
+// The highest rung each tier may stream (SPEC §2): free 128 kbps, supporter 256 kbps, superfan
+// lossless (media::hls::kLosslessRung, with 256 as its fallback; legacy 320 rungs included).
 int rung_cap(const memberships::Access& access);
 
 // Immutable media objects (segments, init segments, variant playlists) kept in memory, bounded
@@ -61,7 +62,8 @@ class StreamingService {
   boost::asio::awaitable<http::Response> serve_original(std::string path, std::string query,
                                                         std::string range, std::string name,
                                                         std::shared_ptr<http::BodyStream>& body);
-  boost::asio::awaitable<http::Response> serve_artwork(std::string path);
+  // Public pictures (profile images, artwork): immutable, with an ETag; local files by sendfile.
+  boost::asio::awaitable<http::Response> serve_artwork(std::string path, std::string if_none_match);
 
   // The per-address budgets, checked by the routes before anything else.
   MediaLimits& limits() { return limits_; }

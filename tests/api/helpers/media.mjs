@@ -22,6 +22,13 @@ export const FORMATS = {
   opus: ['-c:a', 'libopus', '-b:a', '128k'],
 };
 
+/** The lossless (FLAC) rung's number among the kbps of the AAC rungs; its URIs say "lossless". */
+export const LOSSLESS = 1000;
+/** The ladder of a lossless source (WAV, FLAC, AIFF, ALAC) and of a lossy one. */
+export const LADDER = [128, 256, LOSSLESS];
+export const LOSSY_LADDER = [128, 256];
+export const isLosslessFormat = (ext) => ['wav', 'flac', 'aiff', 'alac.m4a'].includes(ext);
+
 export async function scratchDir(name) {
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), `mc-media-${name}-`));
   return dir;
@@ -36,6 +43,53 @@ export async function makeAudio(dir, ext, seconds = 4, { frequency = 440, rate =
     '-filter_complex', '[0][1]amix=inputs=2:duration=first,aformat=channel_layouts=stereo',
     ...FORMATS[ext], file]);
   return file;
+}
+
+/** A WAV from any lavfi audio graph with extra output options (`-ac 9`, …). */
+export async function makeWav(dir, name, graph, extra = []) {
+  const file = path.join(dir, name);
+  await run('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', graph, ...extra, '-c:a', 'pcm_s16le', file]);
+  return file;
+}
+
+/**
+ * An MP3 whose ID3v2.3 tag holds `picture` (bytes) as its front cover, declared as `mime`. Built by
+ * hand: ffmpeg embeds only pictures it can read itself, and the tests need some it cannot.
+ */
+export async function mp3WithPicture(dir, picture, mime) {
+  const plain = path.join(dir, `plain-${Date.now()}.mp3`);
+  await run('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=500:duration=3',
+    '-c:a', 'libmp3lame', '-id3v2_version', '0', plain]);
+  const body = Buffer.concat([Buffer.from([0]), Buffer.from(`${mime}\0`, 'latin1'), Buffer.from([3, 0]), picture]);
+  const frameHead = Buffer.alloc(10);
+  frameHead.write('APIC', 0, 'latin1');
+  frameHead.writeUInt32BE(body.length, 4);
+  const frame = Buffer.concat([frameHead, body]);
+  const n = frame.length;
+  const tagHead = Buffer.from([0x49, 0x44, 0x33, 3, 0, 0, (n >> 21) & 0x7f, (n >> 14) & 0x7f, (n >> 7) & 0x7f, n & 0x7f]);
+  const file = path.join(dir, `with-picture-${Date.now()}.mp3`);
+  await fsp.writeFile(file, Buffer.concat([tagHead, frame, await fsp.readFile(plain)]));
+  return file;
+}
+
+/** An image made by ffmpeg from a lavfi video graph (`testsrc=s=400x300`), as `name` (.png, .jpg). */
+export async function makePicture(dir, name, graph) {
+  const file = path.join(dir, name);
+  await run('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', graph, '-frames:v', '1', file]);
+  return file;
+}
+
+/** The codec of the first audio stream of `file`, as ffprobe names it. */
+export async function probeCodec(file) {
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-select_streams', 'a:0', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', file]);
+  return stdout.trim();
+}
+
+/** "w,h" of a JPEG as ffprobe reads it, or '' when it is none. */
+export async function jpegSize(file) {
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name,width,height', '-of', 'csv=p=0', file]);
+  const line = stdout.trim().split('\n')[0];
+  return line.startsWith('mjpeg,') ? line.slice(6) : '';
 }
 
 export async function makeImage(dir) {
@@ -211,11 +265,14 @@ export function parseMaster(text) {
   const variants = [];
   for (let i = 0; i < lines.length; i++) {
     if (lines[i].startsWith('#EXT-X-STREAM-INF:')) {
-      const bandwidth = Number((lines[i].match(/BANDWIDTH=(\d+)/) || [])[1]);
+      const bandwidth = Number((lines[i].match(/[:,]BANDWIDTH=(\d+)/) || [])[1]);
       assert.ok(bandwidth > 0, 'variant has BANDWIDTH');
+      const averageBandwidth = Number((lines[i].match(/AVERAGE-BANDWIDTH=(\d+)/) || [])[1] ?? 0);
+      const codecs = (lines[i].match(/CODECS="([^"]*)"/) || [])[1] ?? '';
       const uri = lines[i + 1];
       assert.ok(uri && !uri.startsWith('#'), 'variant URI follows its STREAM-INF');
-      variants.push({ bandwidth, uri, kbps: Number(uri.split('/')[0]) });
+      const dir = uri.split('/')[0];
+      variants.push({ bandwidth, averageBandwidth, codecs, uri, kbps: dir === 'lossless' ? LOSSLESS : Number(dir) });
     }
   }
   return variants;

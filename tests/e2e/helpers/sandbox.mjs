@@ -22,7 +22,7 @@ export const sandbox = {
     return res.body;
   },
 
-  /** Segment URLs of one rung: rungs live in `<kbps>/` directories, segments are .m4s. */
+  /** Segment URLs of one rung: rungs live in `<kbps>/` (or `lossless/`) directories, segments are .m4s. */
   segmentsOfRung(urls, kbps) {
     return urls.filter((u) => new URL(u).pathname.includes(`/${kbps}/`) && /\.m4s$/.test(new URL(u).pathname));
   },

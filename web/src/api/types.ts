@@ -51,6 +51,8 @@ export type Track = {
   title: string;
   position: number;
   artworkKey?: string | null;
+  /** The embedded cover art, re-encoded, by width ("128" … "1024"). */
+  artwork?: Record<string, string> | null;
   minTier?: TierName;
   releaseAt?: string | null;
   locked: Lock;
@@ -103,10 +105,14 @@ export type Comment = {
   replies?: Comment[];
 };
 
+/** A rung a grant unlocks: 1000 is the lossless (FLAC) rung. */
+export type PlaybackFormat = { rung: number; codec: 'aac' | 'flac'; label: string };
+
 export type PlaybackGrant = {
   masterUrl: string;
   expiresAt: string;
   rungs: number[];
+  formats?: PlaybackFormat[];
   gainDb: number | null;
   durationS: number | null;
   tier?: TierName;

@@ -24,6 +24,11 @@ export function PlayerBar() {
                 {p.current.artistName}
               </Link>
             )}
+            {p.format && (
+              <span className="player__format" data-testid="player-format" title="Format playing now">
+                {p.format}
+              </span>
+            )}
           </div>
           <div className="player__controls">
             <button type="button" className="icon-btn" onClick={p.previous} aria-label="Previous track" disabled={p.index <= 0 && p.time < 3}>

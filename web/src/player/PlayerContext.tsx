@@ -15,6 +15,8 @@ type Player = {
   peaks: number[] | null;
   error: string | null;
   loading: boolean;
+  /** The format of what is playing ("Lossless", "256 kbps", "128 kbps"), when known. */
+  format: string | null;
   playQueue(items: QueueItem[], start?: number): void;
   enqueue(item: QueueItem): void;
   toggle(): void;
@@ -42,6 +44,7 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
   const [peaks, setPeaks] = useState<number[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
+  const [format, setFormat] = useState<string | null>(null);
   const current = index >= 0 && index < queue.length ? queue[index] : null;
 
   // Loudness normalisation: the stored gain to -14 LUFS, applied through Web Audio.
@@ -69,6 +72,7 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
       stream.current = null;
       el.pause();
       setError(null);
+      setFormat(null);
       setTime(0);
       setDuration(item.track.durationS ?? 0);
       setPeaks(item.track.peaks ?? null);
@@ -83,7 +87,7 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
         const grant = await post<PlaybackGrant>(`/api/content/${item.track.id}/playback`);
         applyGain(grant.gainDb);
         if (grant.durationS) setDuration(grant.durationS);
-        stream.current = await attachStream(el, grant.masterUrl, (m) => setError(`Playback failed (${m})`));
+        stream.current = await attachStream(el, grant.masterUrl, (m) => setError(`Playback failed (${m})`), setFormat);
         await el.play();
         if (!item.track.peaks) {
           get<Track>(`/api/content/${item.track.id}`)
@@ -153,6 +157,7 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
       peaks,
       error,
       loading,
+      format,
       audio,
       playQueue(items, start = 0) {
         setQueue(items);
@@ -194,7 +199,7 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
         setIndex((cur) => (i < cur ? cur - 1 : cur === i ? Math.min(cur, queue.length - 2) : cur));
       },
     }),
-    [queue, index, current, playing, time, duration, peaks, error, loading, next],
+    [queue, index, current, playing, time, duration, peaks, error, loading, format, next],
   );
 
   return <PlayerContext.Provider value={value}>{children}</PlayerContext.Provider>;

@@ -4,10 +4,23 @@ import type Hls from 'hls.js';
 
 export type Stream = { destroy(): void; onFatal?: (message: string) => void };
 
+/** What a rung really is, from its playlist URI (…/lossless/index.m3u8, …/256/index.m3u8). */
+export function formatLabel(url: string, codecs?: string): string | null {
+  if (codecs && /flac/i.test(codecs)) return 'Lossless';
+  const m = /\/(lossless|\d+)\/index\.m3u8/.exec(url);
+  if (!m) return null;
+  return m[1] === 'lossless' ? 'Lossless' : `${m[1]} kbps`;
+}
+
 let hlsModule: Promise<{ default: typeof Hls }> | null = null;
 const loadHls = () => import('hls.js/light');
 
-export async function attachStream(audio: HTMLAudioElement, url: string, onFatal: (m: string) => void): Promise<Stream> {
+export async function attachStream(
+  audio: HTMLAudioElement,
+  url: string,
+  onFatal: (m: string) => void,
+  onFormat: (label: string | null) => void = () => {},
+): Promise<Stream> {
   const native = audio.canPlayType('application/vnd.apple.mpegurl') !== '';
   hlsModule ??= loadHls();
   const { default: HlsClass } = await hlsModule;
@@ -23,6 +36,12 @@ export async function attachStream(audio: HTMLAudioElement, url: string, onFatal
     abrEwmaDefaultEstimate: 5_000_000,
     enableWorker: true,
     lowLatencyMode: false,
+  });
+  // hls.js lists only the rungs this browser can decode and prefers lossless (fLaC) when it can;
+  // the label follows the rung actually playing.
+  hls.on(HlsClass.Events.LEVEL_SWITCHED, (_e, data) => {
+    const level = hls.levels[data.level];
+    onFormat(level ? formatLabel(level.uri, level.audioCodec) : null);
   });
   hls.on(HlsClass.Events.ERROR, (_e, data) => {
     if (data.fatal) {
