@@ -2,7 +2,7 @@
 // fast-check builds requests from its path, query and header parameters and its request body schema
 // — valid values, real ids, and hostile ones (NUL and control characters, lone surrogates, huge
 // numbers and strings, impossible dates, wrong JSON types, unknown fields, non-UUID ids, garbage
-// bodies) — and sends them anonymously, with real fan/artist tokens, with a garbage token and with
+// bodies) — and sends them (GET routes also as HEAD) anonymously, with real fan/artist tokens, with a garbage token and with
 // validly signed tokens whose claims are wrong. Every answer must be as documented: no 5xx, the
 // server still running, a JSON error envelope whose code the document lists for that status, and a
 // body matching the documented schema.
@@ -142,8 +142,9 @@ function pathValue(param) {
     : param.name === 'id' ? fc.oneof(fc.constantFrom(...ids.uuids), fc.constant(ids.slug))
       : schema.type === 'integer' ? fc.integer({ min: -1, max: 5 }).map(String)
         : schema.enum ? fc.constantFrom(...schema.enum) : fc.string({ minLength: 1, maxLength: 20 });
-  // A URL cannot carry a lone surrogate (encodeURIComponent throws), so path values are well formed.
-  return fc.oneof({ weight: 4, arbitrary: valid }, { weight: 1, arbitrary: hostileString.filter((s) => s.length > 0 && s.isWellFormed()) });
+  // A URL cannot carry a lone surrogate (encodeURIComponent throws), and fetch resolves dot segments
+  // before sending, so path values are well formed and never `.` or `..`.
+  return fc.oneof({ weight: 4, arbitrary: valid }, { weight: 1, arbitrary: hostileString.filter((s) => s.length > 0 && s.isWellFormed() && s !== '.' && s !== '..') });
 }
 
 const visibleAscii = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 60 });
@@ -172,7 +173,9 @@ function requestFor(operation) {
   bodyArbs.push({ weight: 1, arbitrary: fc.constant(null) });
   bodyArbs.push({ weight: 1, arbitrary: fc.string({ maxLength: 50 }).map((raw) => ({ raw, contentType: 'text/plain' })) });
   const tokenArb = fc.constantFrom(undefined, undefined, 'fan', 'fan', 'artist', 'artist', 'garbage', 'badSub', 'badSid', 'otherSid');
-  return fc.record({ path: pathArb, query: queryArb, headers: headerArb, body: fc.oneof(...bodyArbs), token: tokenArb });
+  // GET routes also answer HEAD (RFC 9110): the same status, never a body.
+  const headArb = operation.method === 'GET' ? fc.boolean() : fc.constant(false);
+  return fc.record({ path: pathArb, query: queryArb, headers: headerArb, body: fc.oneof(...bodyArbs), token: tokenArb, head: headArb });
 }
 
 function urlOf(operation, req) {
@@ -188,7 +191,7 @@ async function send(operation, req) {
   if (req.token) opts.token = ids.tokens[req.token];
   if (operation.method === 'GET') { /* fetch sends no body with GET */ } else if (req.body?.json !== undefined) opts.body = req.body.json;
   else if (req.body?.raw !== undefined) { opts.rawBody = req.body.raw; opts.contentType = req.body.contentType; }
-  const res = await api.json(operation.method, url, opts);
+  const res = await api.json(req.head ? 'HEAD' : operation.method, url, opts);
   if (srv.proc.exitCode !== null || srv.proc.signalCode !== null) {
     throw new Error(`the server exited (code ${srv.proc.exitCode}, signal ${srv.proc.signalCode}) after ${operation.method} ${url}`);
   }
@@ -198,7 +201,7 @@ async function send(operation, req) {
 function property(operation) {
   return fc.asyncProperty(requestFor(operation), async (req) => {
     const res = await send(operation, req);
-    const problems = responseProblems(operation.method, operation.path, res);
+    const problems = responseProblems(req.head ? 'HEAD' : operation.method, operation.path, res);
     if (problems.length) {
       throw new Error(`${problems.join('; ')}\nrequest: ${JSON.stringify({ ...req, token: req.token })}\n` +
         `${res.method} ${res.path} → ${res.status} ${res.text.slice(0, 500)}\nserver log: ${res.logPath}`);

@@ -83,6 +83,13 @@ export function documentedCodes(response) {
 export function responseProblems(method, templatePath, res) {
   const problems = [];
   if (res.status >= 500) problems.push(`server error ${res.status}`);
+  if (method === 'HEAD') {
+    // HEAD is GET without the body: the GET operation's statuses, and never a body.
+    if (res.text.length > 0) problems.push(`HEAD answered with a body of ${res.text.length} bytes`);
+    const head = documentedResponse('GET', templatePath, res.status);
+    if (!head || head[0] === 'default') problems.push(`status ${res.status} is not documented for GET ${templatePath}`);
+    return problems;
+  }
   const found = documentedResponse(method, templatePath, res.status);
   if (!found || found[0] === 'default') {
     problems.push(`status ${res.status} is not documented for ${method} ${templatePath}`);
@@ -90,7 +97,6 @@ export function responseProblems(method, templatePath, res) {
   const isError = res.status >= 400;
   const ctype = res.headers.get('content-type') ?? '';
   if (isError) {
-    if (method === 'HEAD') return problems;
     if (!ctype.startsWith('application/json')) problems.push(`error with content-type "${ctype}"`);
     const e = res.body?.error;
     if (!e || typeof e !== 'object') problems.push('no error envelope');
