@@ -5,6 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import zlib from 'node:zlib';
 import Stripe from 'stripe';
 import { startServer } from './helpers/server.mjs';
 import { describeResponse, expectStatus } from './helpers/http.mjs';
@@ -35,18 +36,13 @@ const NOT_PROVOKED = {
   '*|409|track_processing': 'needs a transcode in flight (uploads.test.mjs)',
   'POST /api/uploads/content|409|position_taken': 'a race between two uploads to the same position',
   'PUT /api/uploads/{id}|409|position_taken': 'a race between two uploads to the same position',
-  'PUT /api/artists/profile/*|422|*': 'crafted images (artist_images.test.mjs)',
   '*|403|rung_not_allowed': 'needs a transcoded track (streaming.test.mjs)',
   '*|416|range_too_large': 'needs an uploaded original (streaming.test.mjs)',
   '*|409|currency_mismatch': 'needs an artist to change currency under an existing subscription (payments.test.mjs)',
   'POST /api/artists/payouts|409|payout_in_progress': 'needs a payout transfer in flight',
   'POST /api/admin/payments/{id}/refund|409|not_refundable': 'a payment without a provider payment is not made through the API',
   'POST /api/sandbox/payments/{id}/simulate|409|not_disputable': 'a payment without a provider payment is not made through the API',
-  'POST /api/sandbox/payments/{id}/simulate|409|nothing_to_dispute': 'needs a fully refunded payment (payments.test.mjs)',
-  'POST /api/sandbox/payments/{id}/simulate|409|dispute_closed': 'payments.test.mjs',
   'POST /api/sandbox/payouts/{id}/simulate|409|*': 'needs a payout with a transfer (payments.test.mjs)',
-  'POST /api/sandbox/subscriptions/{id}/simulate|409|subscription_ended': 'payments.test.mjs',
-  'POST /api/sandbox/subscriptions/{id}/simulate|409|invoice_open': 'payments.test.mjs',
   '*|403|locked': null, // provoked below; listed so a reader sees the rule is per code
 };
 function notProvokedReason(key) {
@@ -66,6 +62,24 @@ let limited;
 const who = {};
 const stripe = new Stripe('sk_test_unused');
 const randomUuid = () => crypto.randomUUID();
+
+const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+/** A PNG whose header claims width × height pixels, with no pixel data: readable header, nothing to decode. */
+function pngHeaderOnly(width, height) {
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+  return Buffer.concat([PNG_MAGIC, chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(Buffer.alloc(16))), chunk('IEND', Buffer.alloc(0))]);
+}
 
 before(async () => {
   [srv, limited] = await Promise.all([
@@ -319,6 +333,8 @@ describe('errors of particular operations', () => {
       check(`PUT ${p}`, 415, 'unsupported_media_type', await api.json('PUT', p, { token: artist.token }));
       check(`PUT ${p}`, 415, 'unsupported_image', await image(artist.token, Buffer.from('not an image'), 'image/png'));
       check(`PUT ${p}`, 400, 'malformed_multipart', await image(artist.token, filePart('a.png'), 'multipart/form-data; boundary=b'));
+      check(`PUT ${p}`, 422, 'corrupt_image', await image(artist.token, Buffer.concat([PNG_MAGIC, Buffer.alloc(64, 7)]), 'image/png'));
+      check(`PUT ${p}`, 422, 'image_too_large', await image(artist.token, pngHeaderOnly(20_000, 20_000), 'image/png'));
     }
   });
 
@@ -363,6 +379,14 @@ describe('errors of particular operations', () => {
     check('POST /api/subscriptions/{id}/change', 409, 'same_tier', await api.post(`/api/subscriptions/${subId}/change`, { tier: 'supporter' }, { token: buyer.token }));
     check('POST /api/sandbox/subscriptions/{id}/simulate', 409, 'nothing_to_recover', await api.post(`/api/sandbox/subscriptions/${subId}/simulate`, { event: 'recovery' }, { token: buyer.token }));
     check('POST /api/sandbox/subscriptions/{id}/simulate', 400, 'validation_failed', await api.post(`/api/sandbox/subscriptions/${subId}/simulate`, { event: 'meteor' }, { token: buyer.token }));
+    const simulate = (event) => api.post(`/api/sandbox/subscriptions/${subId}/simulate`, { event }, { token: buyer.token });
+    expectStatus(await simulate('payment_failure'), 200);
+    check('POST /api/sandbox/subscriptions/{id}/simulate', 409, 'invoice_open', await simulate('renewal'));
+    expectStatus(await simulate('recovery'), 200);
+    // The subscription ends: cancelled at the period end, and the period ends.
+    expectStatus(await api.json('POST', `/api/subscriptions/${subId}/cancel`, { token: buyer.token }), 200);
+    expectStatus(await simulate('period_end'), 200);
+    check('POST /api/sandbox/subscriptions/{id}/simulate', 409, 'subscription_ended', await simulate('renewal'));
 
     check('POST /api/tips', 404, 'not_found', await api.post('/api/tips', { artistId: randomUuid(), amountCents: 500 }, { token: fan.token }));
     check('POST /api/tips', 422, 'currency_mismatch', await api.post('/api/tips', { artistId: a, amountCents: 500, currency: 'EUR' }, { token: fan.token }));
@@ -378,6 +402,13 @@ describe('errors of particular operations', () => {
     expectStatus(await api.post(`/api/sandbox/payments/${payment.id}/simulate`, { event: 'dispute_created' }, { token: buyer.token }), 200);
     check('POST /api/sandbox/payments/{id}/simulate', 409, 'already_disputed', await api.post(`/api/sandbox/payments/${payment.id}/simulate`, { event: 'dispute_created' }, { token: buyer.token }));
     check('POST /api/admin/payments/{id}/refund', 409, 'payment_disputed', await api.post(`/api/admin/payments/${payment.id}/refund`, {}, { token: admin.token }));
+    expectStatus(await api.post(`/api/sandbox/payments/${payment.id}/simulate`, { event: 'dispute_won' }, { token: buyer.token }), 200);
+    check('POST /api/sandbox/payments/{id}/simulate', 409, 'dispute_closed', await api.post(`/api/sandbox/payments/${payment.id}/simulate`, { event: 'dispute_lost' }, { token: buyer.token }));
+    const other = history.payments.find((p) => p.id !== payment.id);
+    assert.ok(other, `a second payment in ${JSON.stringify(history)}`);
+    expectStatus(await api.post(`/api/admin/payments/${other.id}/refund`, {}, { token: admin.token }), 200);
+    check('POST /api/sandbox/payments/{id}/simulate', 409, 'nothing_to_dispute', await api.post(`/api/sandbox/payments/${other.id}/simulate`, { event: 'dispute_created' }, { token: buyer.token }));
+
 
     const hook = (payload, signature) => api.json('POST', '/api/webhooks/stripe', { rawBody: payload, contentType: 'application/json', headers: { 'stripe-signature': signature } });
     check('POST /api/webhooks/stripe', 400, 'invalid_signature', await hook('{}', 't=1,v1=00'));
