@@ -27,12 +27,10 @@ const NOT_PROVOKED = {
   '*|422|payment_provider_refused': 'needs the provider to refuse a well-formed request (stripe_provider.test.mjs)',
   'GET /api/dev/mail|404|not_found': 'the route exists only with APP_ENV=development, which the test server needs for mail',
   'PUT /api/artists/profile|404|not_found': 'every artist account has a profile from registration on',
-  'POST /api/uploads/content|422|*': 'crafted media (uploads.test.mjs)',
-  'PUT /api/uploads/{id}|422|*': 'crafted media (uploads.test.mjs)',
-  'POST /api/uploads/content|415|not_audio': 'crafted media (uploads.test.mjs)',
-  'POST /api/uploads/content|415|unsupported_codec': 'crafted media (uploads.test.mjs)',
-  'PUT /api/uploads/{id}|415|not_audio': 'crafted media (uploads.test.mjs)',
-  'PUT /api/uploads/{id}|415|unsupported_codec': 'crafted media (uploads.test.mjs)',
+  '*|415|unsupported_codec': 'needs a real file in another codec, decoded by ffprobe (uploads.test.mjs)',
+  '*|422|no_audio_stream': 'needs a real container without audio, decoded by ffprobe (uploads.test.mjs)',
+  '*|422|too_long': 'needs a real file over the duration limit (uploads.test.mjs)',
+  'PUT /api/uploads/{id}|422|empty_file': 'a resumable upload session has at least one byte',
   '*|409|track_processing': 'needs a transcode in flight (uploads.test.mjs)',
   'POST /api/uploads/content|409|position_taken': 'a race between two uploads to the same position',
   'PUT /api/uploads/{id}|409|position_taken': 'a race between two uploads to the same position',
@@ -313,6 +311,18 @@ describe('errors of particular operations', () => {
     check('POST /api/uploads/content', 400, 'validation_failed', await multipart(artist.token, form({ title: '' })));
     check('POST /api/uploads/content', 404, 'not_found', await multipart(artist.token, form({ title: 'T', releaseId: randomUuid() })));
     check('POST /api/uploads/content', 415, 'unrecognized_format', await multipart(artist.token, form({ title: 'T', releaseId: who.release.id })));
+    // Files the content sniffer refuses before any decoder runs, on both upload routes.
+    const wav = Buffer.concat([Buffer.from('RIFF'), Buffer.from([0x40, 0x42, 0x0f, 0x00]), Buffer.from('WAVEfmt '), Buffer.alloc(40)]);
+    const heic = Buffer.concat([Buffer.from([0, 0, 0, 16]), Buffer.from('ftypheic'), Buffer.alloc(4), Buffer.alloc(32)]);
+    const refused = [[415, 'not_audio', heic], [422, 'truncated_or_corrupt', wav], [422, 'empty_file', Buffer.alloc(0)]];
+    for (const [status, code, bytes] of refused) {
+      check('POST /api/uploads/content', status, code, await multipart(artist.token, form({ title: 'T', releaseId: who.release.id }, bytes)));
+      if (bytes.length === 0) continue; // a resumable upload has at least one byte
+      const t = expectStatus(await api.post(`/api/releases/${who.release.id}/tracks`, { title: `Sniffed ${code}` }, { token: artist.token }), 201);
+      const s = expectStatus(await api.post('/api/uploads', { trackId: t.id, size: bytes.length, filename: 'x.bin' }, { token: artist.token }), 201);
+      check('PUT /api/uploads/{id}', status, code, await api.json('PUT', `/api/uploads/${s.id}`,
+        { token: artist.token, rawBody: bytes, contentType: 'application/octet-stream', headers: { 'content-range': `bytes 0-${bytes.length - 1}/${bytes.length}` } }));
+    }
 
     check('POST /api/uploads', 403, 'forbidden', await api.post('/api/uploads', { trackId: who.openTrack.id, size: 10 }, { token: fan.token }));
     check('POST /api/uploads', 413, 'payload_too_large', await api.post('/api/uploads', { trackId: who.openTrack.id, size: UPLOAD_MAX + 1 }, { token: artist.token }));
