@@ -2,12 +2,12 @@
 // fast-check builds requests from its path, query and header parameters and its request body schema
 // — valid values, real ids, and hostile ones (NUL and control characters, lone surrogates, huge
 // numbers and strings, impossible dates, wrong JSON types, unknown fields, non-UUID ids, garbage
-// bodies) — and sends them (GET routes also as HEAD) anonymously, with real fan/artist tokens, with a garbage token and with
-// validly signed tokens whose claims are wrong. Every answer must be as documented: no 5xx, the
+// bodies) — and sends them (GET routes also as HEAD) anonymously, with real fan/artist tokens, with
+// a garbage token and with validly signed tokens whose claims are wrong. Every answer must be as documented: no 5xx, the
 // server still running, a JSON error envelope whose code the document lists for that status, and a
 // body matching the documented schema.
 //
-// CI runs a bounded number of cases per operation (MC_API_FUZZ_RUNS, default 12, about 30 s);
+// CI runs a bounded number of cases per operation (MC_API_FUZZ_RUNS, default 25: about 2000 requests, ~15 s);
 // MC_API_FUZZ_SECONDS=N keeps fuzzing every operation in turn for N seconds (scripts/fuzz.sh).
 // MC_API_FUZZ_SEED replays a run (the seed is printed on failure).
 import { after, before, test } from 'node:test';
@@ -20,7 +20,7 @@ import { registerUser, uniqueName } from './helpers/fixtures.mjs';
 import { decodeJwt, signJwt, nowSeconds } from './helpers/jwt.mjs';
 import { operations, responseProblems } from './helpers/openapi.mjs';
 
-const RUNS = Number(process.env.MC_API_FUZZ_RUNS || 12);
+const RUNS = Number(process.env.MC_API_FUZZ_RUNS || 25);
 const SECONDS = Number(process.env.MC_API_FUZZ_SECONDS || 0);
 const SEED = process.env.MC_API_FUZZ_SEED ? Number(process.env.MC_API_FUZZ_SEED) : undefined;
 
@@ -31,6 +31,13 @@ const ids = { uuids: [], tokens: {} };
 before(async () => {
   srv = await startServer({ name: 'fuzz' });
   api = srv.api;
+  await freshIdentities();
+});
+after(async () => { await srv?.stop(); });
+
+// A fan and an artist with a published release, a track and a comment; called each round, since
+// fuzzed logouts and password changes may end the previous ones' sessions.
+async function freshIdentities() {
   const fan = await registerUser(api);
   const artist = await registerUser(api, { role: 'artist', artistName: `Fuzz ${uniqueName('a')}` });
   const rel = expectStatus(await api.json('POST', '/api/releases', { token: artist.token, body: { title: 'Fuzz EP', kind: 'ep' } }), 201);
@@ -39,7 +46,7 @@ before(async () => {
   expectStatus(await api.json('PATCH', `/api/releases/${rel.id}`, { token: artist.token, body: { published: true } }), 200);
   const comment = expectStatus(await api.json('POST', `/api/content/${track.id}/comments`,
     { token: fan.token, body: { body: 'first' } }), 201);
-  ids.uuids = [fan.user.id, artist.user.id, rel.id, track.id, comment.id];
+  ids.uuids = [...ids.uuids, fan.user.id, artist.user.id, rel.id, track.id, comment.id].slice(-15);
   ids.slug = artist.user.artistSlug;
   const claims = decodeJwt(fan.token);
   const forge = (payload) => signJwt(claims.header, { ...claims.payload, iat: nowSeconds() - 5, exp: nowSeconds() + 600, ...payload },
@@ -53,8 +60,7 @@ before(async () => {
     badSid: forge({ sid: '\u0000x' }),
     otherSid: forge({ sub: artist.user.id }),
   };
-});
-after(async () => { await srv?.stop(); });
+}
 
 // ---- value generators -------------------------------------------------------------------------
 const HOSTILE_STRINGS = [
@@ -198,9 +204,12 @@ async function send(operation, req) {
   return res;
 }
 
+const statuses = new Map(); // status → how many answers, reported at the end
+
 function property(operation) {
   return fc.asyncProperty(requestFor(operation), async (req) => {
     const res = await send(operation, req);
+    statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
     const problems = responseProblems(req.head ? 'HEAD' : operation.method, operation.path, res);
     if (problems.length) {
       throw new Error(`${problems.join('; ')}\nrequest: ${JSON.stringify({ ...req, token: req.token })}\n` +
@@ -212,7 +221,10 @@ function property(operation) {
 test('every operation answers generated and hostile requests as documented', { timeout: SECONDS ? (SECONDS + 600) * 1000 : 600_000 }, async (t) => {
   const { doc } = await import('./helpers/openapi.mjs');
   docRef = doc;
-  const ops = operations();
+  // Operations that can end the fuzzer's own sessions go last in each round.
+  const last = new Set(['POST /api/auth/logout', 'DELETE /api/auth/sessions/{id}', 'POST /api/auth/password/change', 'POST /api/auth/email/change']);
+  const all = operations();
+  const ops = [...all.filter((o) => !last.has(`${o.method} ${o.path}`)), ...all.filter((o) => last.has(`${o.method} ${o.path}`))];
   const deadline = SECONDS ? Date.now() + SECONDS * 1000 : 0;
   let round = 0;
   const failures = [];
@@ -230,7 +242,9 @@ test('every operation answers generated and hostile requests as documented', { t
       if (deadline && Date.now() > deadline) break;
     }
     round += 1;
+    if (deadline && Date.now() < deadline) await freshIdentities();
   } while (deadline && Date.now() < deadline && srv.proc.exitCode === null && srv.proc.signalCode === null);
   assert.deepEqual(failures, [], `${failures.length} operation(s) answered outside the document:\n\n${failures.join('\n\n')}`);
-  t.diagnostic(`${round} round(s) of ${ops.length} operations × ${RUNS} cases`);
+  t.diagnostic(`${round} round(s) of ${ops.length} operations × ${RUNS} cases; answers by status: ` +
+    [...statuses].sort(([a], [b]) => a - b).map(([k, v]) => `${k}×${v}`).join(' '));
 });
