@@ -91,7 +91,7 @@ if [ "${THROUGH_SERVER:-1}" = 1 ] && [ -x "$SERVER_BIN" ]; then
   SVAR="$PWD/$WORK/server-var"
   rm -rf "$SVAR" && mkdir -p "$SVAR" && chmod 755 "$SVAR" "$PWD/$WORK" "$PWD/bench/.work"
   # MEDIA_JOBS_NICE=0: the tools at the baseline's priority (the default 10 yields to the API).
-  VAR_DIR="$SVAR" PORT=$SPORT HOST=127.0.0.1 ACCESS_LOG=false RATE_LIMIT_API_PER_MIN=1000000 MEDIA_JOBS_NICE=0 \
+  APP_ENV=development VAR_DIR="$SVAR" PORT=$SPORT HOST=127.0.0.1 ACCESS_LOG=false RATE_LIMIT_API_PER_MIN=1000000 MEDIA_JOBS_NICE=0 \
     "$SERVER_BIN" serve >"$WORK/server.log" 2>&1 &
   server_pid=$!
   trap 'kill -TERM $server_pid 2>/dev/null || true; wait $server_pid 2>/dev/null || true' EXIT

@@ -48,8 +48,9 @@ cleanup() {
 trap cleanup EXIT
 
 start_server() {  # $1 = WORKERS
-  VAR_DIR="$VAR_DIR" PORT=$PORT HOST=$HOST WORKERS="$1" ACCESS_LOG=false JOBS="${2:-true}" \
-    RATE_LIMIT_API_PER_MIN=100000 "$BIN" serve >>"$WORK/server.log" 2>&1 &
+  APP_ENV=development VAR_DIR="$VAR_DIR" PORT=$PORT HOST=$HOST WORKERS="$1" ACCESS_LOG=false JOBS="${2:-true}" \
+    RATE_LIMIT_API_PER_MIN=100000 RATE_LIMIT_MEDIA_PER_MIN_IP=1000000000 RATE_LIMIT_MEDIA_PER_MIN_GRANT=1000000000 \
+    "$BIN" serve >>"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 240); do
     curl -sf "http://$HOST:$PORT/health" >/dev/null 2>&1 && return 0

@@ -5,6 +5,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include "app/retention.hpp"
 #include "core/log.hpp"
 
 namespace mc::app {
@@ -40,6 +41,14 @@ Background::Background(const Config& config, asio::io_context& loop, db::Cluster
   auto payout_worker = std::make_unique<jobs::Worker>(loop.get_executor(), cluster, payout_options);
   earnings::register_jobs(*payout_worker, earnings, cluster);
   workers_.push_back(std::move(payout_worker));
+
+  jobs::WorkerOptions maintenance_options;
+  maintenance_options.queue = kMaintenanceQueue;
+  maintenance_options.concurrency = 1;
+  maintenance_options.lease = config.jobs_lease;
+  auto maintenance_worker = std::make_unique<jobs::Worker>(loop.get_executor(), cluster, maintenance_options);
+  register_retention(*maintenance_worker, cluster, config);
+  workers_.push_back(std::move(maintenance_worker));
 }
 
 Background::~Background() {
@@ -62,8 +71,8 @@ void Background::start() {
     done_.push_back(asio::co_spawn(loop_, w->run(), asio::use_future));
   }
   asio::co_spawn(loop_, sweep_forever(), [](const std::exception_ptr&) {});
-  log::info("background jobs started",
-            {{"queues", "media,payments"}, {"media_concurrency", config_.media_jobs_concurrency}});
+  log::info("background jobs started", {{"queues", "media,payments,maintenance"},
+                                        {"media_concurrency", config_.media_jobs_concurrency}});
 }
 
 void Background::stop() {
@@ -92,6 +101,11 @@ asio::awaitable<void> Background::sweep_forever() {
       if (removed > 0) log::info("expired uploads removed", {{"count", removed}});
     } catch (const std::exception& e) {
       log::warn("upload sweep failed", {{"error", e.what()}});
+    }
+    try {
+      co_await schedule_retention(cluster_);
+    } catch (const std::exception& e) {
+      log::warn("could not schedule the retention prune", {{"error", e.what()}});
     }
     // Short naps so a stop is noticed quickly.
     for (auto waited = std::chrono::seconds(0); waited < kSweepInterval && !*stopping;

@@ -133,10 +133,12 @@ int serve(int argc, char** argv) {
     std::atomic<bool> draining{false};
     http::Router router;
     accounts::AccountsService accounts_service(config, jwt, *mailer);
+    ops::metrics().add_collector(
+        [&accounts_service](std::string& out) { accounts_service.write_metrics(out); });
     artists::ArtistsService artists_service;
     catalog::CatalogService catalog_service(artists_service);
     catalog::UploadService upload_service(catalog_service, *storage, config);
-    streaming::StreamingService streaming_service(catalog_service, *storage, config);
+    streaming::StreamingService streaming_service(catalog_service, *storage, config, *limiter);
     artists::ImageService image_service(artists_service, *storage);
     PaymentsStack payments = make_payments(config, artists_service);
     log::info("payments", {{"provider", std::string(payments.provider->name())}});
@@ -145,7 +147,7 @@ int serve(int argc, char** argv) {
                                           *payments.memberships, *payments.earnings, *payments.webhooks});
 
     const http::StaticFiles web_app(config.web_dir, config.cdn_url);
-    http::Pipeline pipeline(config, router, *limiter, jwt, &web_app);
+    http::Pipeline pipeline(config, router, *limiter, jwt, &web_app, &accounts_service);
     http::Server server(config, pipeline, loop_views, contexts);
     server.start();
 

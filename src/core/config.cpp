@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -22,7 +23,9 @@ struct VarSpec {
 
 // The single list that drives both loading and --help.
 const VarSpec kVars[] = {
-    {"APP_ENV", "development", "development | production | test; production refuses missing secrets"},
+    {"APP_ENV", "production",
+     "production | development | test; production (the default) refuses missing secrets and the payments "
+     "sandbox; development (scripts/run.sh) generates secrets and serves the mail sink"},
     {"HOST", "0.0.0.0", "address to listen on"},
     {"PORT", "8080", "HTTP port (API, WebSocket, web app)"},
     {"VAR_DIR", "./var", "state directory: embedded PostgreSQL, dev secrets, mail sink"},
@@ -45,6 +48,12 @@ const VarSpec kVars[] = {
     {"REFRESH_TOKEN_TTL_S", "2592000", "refresh token lifetime in seconds"},
     {"REFRESH_REUSE_GRACE_S", "20",
      "a rotated refresh token may be retried this long (a lost answer) before reuse revokes the session"},
+    {"SESSION_CHECK_TTL_S", "5",
+     "how long a process trusts its last look at a session; a revoked session's access tokens stop within "
+     "this"},
+    {"PASSWORD_HASH_THREADS", "0", "threads hashing passwords (argon2id); 0 = half the cores, at least 1"},
+    {"PASSWORD_HASH_QUEUE", "64",
+     "password hashes that may wait or run at once; beyond it sign-ins get 503 with Retry-After"},
     {"SMTP_URL", "", "smtp:// or smtps:// URL (with credentials); empty = mail sink under VAR_DIR/mail"},
     {"SMTP_FROM", "no-reply@musicconnect.local", "sender address"},
     {"MEDIA_STORAGE", "fs", "where media lives: fs (local directory) or s3 (any S3-compatible service)"},
@@ -65,27 +74,46 @@ const VarSpec kVars[] = {
     {"UPLOAD_MAX_BYTES", "524288000", "largest audio upload in bytes (500 MB)"},
     {"UPLOAD_TMP_DIR", "", "where uploads are spooled while they arrive; empty = VAR_DIR/tmp/uploads"},
     {"RATE_LIMIT_UPLOADS_PER_HOUR", "100", "uploads per hour per user"},
+    {"UPLOAD_CONCURRENT_PER_USER", "3", "uploads one user may send at once (more: 429 too_many_uploads)"},
+    {"UPLOAD_SPOOL_MAX_BYTES", "",
+     "bytes all uploads in flight may reserve in UPLOAD_TMP_DIR (at least 2 x UPLOAD_MAX_BYTES); "
+     "empty = 8 x UPLOAD_MAX_BYTES"},
+    {"UPLOAD_SPOOL_MIN_FREE_BYTES", "1073741824",
+     "free space an upload may not take UPLOAD_TMP_DIR's filesystem below (507 insufficient_storage)"},
     {"JOBS", "true", "serve also runs the background job worker (false: run `musicconnect worker`)"},
     {"MEDIA_JOBS_CONCURRENCY", "1", "audio processing jobs one worker process runs at a time"},
     {"MEDIA_JOBS_NICE", "10",
      "niceness added to the audio tools (0-19): processing yields to the API on a shared machine"},
     {"JOBS_LEASE_S", "60", "a job whose worker stops heartbeating is taken over after this long"},
+    {"OUTBOX_RETENTION_H", "72",
+     "hours events stay in the outbox (24-8760): the window in which real-time clients recover"},
+    {"JOBS_RETENTION_H", "336", "hours finished (succeeded or dead) jobs are kept before the hourly prune"},
     {"STRIPE_SECRET_KEY", "", "Stripe secret key; empty = the offline payments sandbox"},
     {"STRIPE_WEBHOOK_SECRET", "",
      "Stripe webhook signing secret (whsec_...; generated under VAR_DIR in development)"},
     {"STRIPE_WEBHOOK_PREVIOUS_SECRET", "", "previous webhook signing secret, still accepted during rotation"},
     {"STRIPE_API_BASE", "https://api.stripe.com", "Stripe API base URL (tests point it at a local double)"},
     {"PLATFORM_FEE_BPS", "1000", "platform fee in basis points of (amount - processor fee); 1000 = 10 %"},
-    {"WEB_DIR", "web/dist", "the built web app, served at / (read once at start); empty = API only"},
+    {"WEB_DIR", "",
+     "the built web app, served at / (read once at start); unset = web/ beside the binary, "
+     "else ../web/dist from it (a build directory), else ./web/dist; empty = API only"},
     {"CORS_ORIGINS", "http://localhost:8080,http://localhost:5173", "comma-separated allowed origins"},
     {"HTTP_JSON_BODY_LIMIT", "1048576", "largest JSON request body in bytes"},
     {"HTTP_IDLE_TIMEOUT_S", "75", "keep-alive idle timeout (also the request-header timeout)"},
     {"HTTP_READ_TIMEOUT_S", "30", "time allowed to read a request body or write a response"},
     {"HTTP_SHUTDOWN_GRACE_S", "20", "how long SIGTERM waits for in-flight requests"},
-    {"TRUST_PROXY", "false", "take the client address from X-Forwarded-For"},
+    {"TRUST_PROXY", "false",
+     "reverse proxies in front of the server: false/0, true (= 1) or a number of hops; the client address "
+     "is the X-Forwarded-For entry that many hops from the right"},
     {"RATE_LIMIT_API_PER_MIN", "600", "API requests per minute per authenticated user"},
     {"RATE_LIMIT_ANON_PER_MIN", "300", "API requests per minute per IP for anonymous callers"},
     {"RATE_LIMIT_LOGIN_PER_MIN", "10", "login attempts per minute per IP"},
+    {"RATE_LIMIT_MEDIA_PER_MIN_IP", "6000",
+     "/media requests per minute per IP (segments, playlists, images)"},
+    {"RATE_LIMIT_MEDIA_PER_MIN_GRANT", "1200", "HLS requests per minute per playback grant (signed link)"},
+    {"RATE_LIMIT_ORIGINALS_PER_MIN_IP", "120", "original downloads (requests) per minute per IP"},
+    {"RATE_LIMIT_ORIGINALS_PER_MIN_GRANT", "60",
+     "original downloads (requests) per minute per download link"},
     {"ACCESS_LOG", "true", "JSON access log line per request on stderr"},
     {"LOG_LEVEL", "info", "debug | info | warn | error"},
 };
@@ -123,6 +151,12 @@ class Reader {
     return false;
   }
 
+  // The value when the variable is set (even to ""), for settings whose default is computed.
+  std::optional<std::string> given(const char* name) {
+    spec(name);
+    return env_(name);
+  }
+
   void fail(const std::string& message) { errors_ << "  " << message << "\n"; }
   std::string errors() const { return errors_.str(); }
 
@@ -146,6 +180,21 @@ std::vector<std::string> split_list(const std::string& s) {
     if (!item.empty()) out.push_back(item);
   }
   return out;
+}
+
+// Where the built web app is when WEB_DIR is not set, so `serve` finds it from any working
+// directory: web/ beside the binary (an installed layout), ../web/dist from it (the build tree).
+std::string web_dir_beside_binary() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    for (const fs::path& candidate :
+         {exe.parent_path() / "web", exe.parent_path().parent_path() / "web" / "dist"}) {
+      if (fs::is_regular_file(candidate / "index.html", ec)) return candidate.string();
+    }
+  }
+  return "web/dist";
 }
 
 std::string derive_kid(const std::string& secret) {
@@ -210,6 +259,11 @@ Config load_config(const EnvReader& env) {
   c.access_token_ttl = std::chrono::seconds(r.number<long>("ACCESS_TOKEN_TTL_S", 10, 86400));
   c.refresh_token_ttl = std::chrono::seconds(r.number<long>("REFRESH_TOKEN_TTL_S", 60, 31536000));
   c.refresh_reuse_grace = std::chrono::seconds(r.number<long>("REFRESH_REUSE_GRACE_S", 0, 300));
+  c.session_check_ttl = std::chrono::seconds(r.number<long>("SESSION_CHECK_TTL_S", 0, 60));
+  c.password_hash_threads = r.number<unsigned>("PASSWORD_HASH_THREADS", 0, 256);
+  if (c.password_hash_threads == 0)
+    c.password_hash_threads = std::max(1u, std::thread::hardware_concurrency() / 2);
+  c.password_hash_queue = r.number<unsigned>("PASSWORD_HASH_QUEUE", 1, 100000);
 
   c.smtp_url = r.str("SMTP_URL");
   c.smtp_from = r.str("SMTP_FROM");
@@ -259,10 +313,24 @@ Config load_config(const EnvReader& env) {
   c.upload_tmp_dir = r.str("UPLOAD_TMP_DIR");
   if (c.upload_tmp_dir.empty()) c.upload_tmp_dir = c.var_dir + "/tmp/uploads";
   c.rate_uploads_per_hour = r.number<unsigned>("RATE_LIMIT_UPLOADS_PER_HOUR", 1, 1000000000);
+  c.upload_max_concurrent_per_user = r.number<unsigned>("UPLOAD_CONCURRENT_PER_USER", 1, 1000);
+  if (r.str("UPLOAD_SPOOL_MAX_BYTES").empty()) {
+    c.upload_spool_max_bytes = 8 * c.upload_max_bytes;
+  } else {
+    c.upload_spool_max_bytes = r.number<std::uint64_t>("UPLOAD_SPOOL_MAX_BYTES", 2048, 1ull << 50);
+    // The last chunk of a resumable upload needs room for itself and the assembled file.
+    if (c.upload_spool_max_bytes < 2 * c.upload_max_bytes) {
+      r.fail("UPLOAD_SPOOL_MAX_BYTES: at least 2 x UPLOAD_MAX_BYTES (" +
+             std::to_string(2 * c.upload_max_bytes) + ")");
+    }
+  }
+  c.upload_spool_min_free_bytes = r.number<std::uint64_t>("UPLOAD_SPOOL_MIN_FREE_BYTES", 0, 1ull << 60);
   c.jobs_in_serve = r.flag("JOBS");
   c.media_jobs_concurrency = r.number<unsigned>("MEDIA_JOBS_CONCURRENCY", 1, 64);
   c.media_jobs_nice = r.number<int>("MEDIA_JOBS_NICE", 0, 19);
   c.jobs_lease = std::chrono::seconds(r.number<long>("JOBS_LEASE_S", 2, 3600));
+  c.outbox_retention = std::chrono::hours(r.number<long>("OUTBOX_RETENTION_H", 24, 8760));
+  c.jobs_retention = std::chrono::hours(r.number<long>("JOBS_RETENTION_H", 1, 87600));
   c.stripe_secret_key = r.str("STRIPE_SECRET_KEY");
   c.stripe_webhook_secret = r.str("STRIPE_WEBHOOK_SECRET");
   c.stripe_webhook_previous_secret = r.str("STRIPE_WEBHOOK_PREVIOUS_SECRET");
@@ -272,21 +340,31 @@ Config load_config(const EnvReader& env) {
     r.fail("STRIPE_API_BASE=" + c.stripe_api_base + ": expected an http(s) URL");
   }
   c.platform_fee_bps = r.number<int>("PLATFORM_FEE_BPS", 0, 5000);
-  if (c.stripe_enabled() && c.stripe_webhook_secret.empty() && c.is_production()) {
-    r.fail("STRIPE_WEBHOOK_SECRET: required in production when STRIPE_SECRET_KEY is set");
-  }
 
-  c.web_dir = r.str("WEB_DIR");
+  c.web_dir = r.given("WEB_DIR").value_or(web_dir_beside_binary());
   c.cors_origins = split_list(r.str("CORS_ORIGINS"));
   c.json_body_limit = r.number<std::size_t>("HTTP_JSON_BODY_LIMIT", 1024, 64u << 20);
   c.idle_timeout = std::chrono::seconds(r.number<long>("HTTP_IDLE_TIMEOUT_S", 1, 3600));
   c.read_timeout = std::chrono::seconds(r.number<long>("HTTP_READ_TIMEOUT_S", 1, 3600));
   c.shutdown_grace = std::chrono::seconds(r.number<long>("HTTP_SHUTDOWN_GRACE_S", 0, 3600));
-  c.trust_proxy = r.flag("TRUST_PROXY");
+  {
+    const std::string raw = r.str("TRUST_PROXY");
+    if (raw == "true" || raw == "yes" || raw == "on") {
+      c.trust_proxy_hops = 1;
+    } else if (raw == "false" || raw == "no" || raw == "off" || raw.empty()) {
+      c.trust_proxy_hops = 0;
+    } else {
+      c.trust_proxy_hops = r.number<unsigned>("TRUST_PROXY", 0, 16);
+    }
+  }
 
   c.rate_api_per_min = r.number<unsigned>("RATE_LIMIT_API_PER_MIN", 1, 1000000000);
   c.rate_anon_per_min = r.number<unsigned>("RATE_LIMIT_ANON_PER_MIN", 1, 1000000000);
   c.rate_login_per_min = r.number<unsigned>("RATE_LIMIT_LOGIN_PER_MIN", 1, 1000000000);
+  c.rate_media_per_min_ip = r.number<unsigned>("RATE_LIMIT_MEDIA_PER_MIN_IP", 1, 1000000000);
+  c.rate_media_per_min_grant = r.number<unsigned>("RATE_LIMIT_MEDIA_PER_MIN_GRANT", 1, 1000000000);
+  c.rate_originals_per_min_ip = r.number<unsigned>("RATE_LIMIT_ORIGINALS_PER_MIN_IP", 1, 1000000000);
+  c.rate_originals_per_min_grant = r.number<unsigned>("RATE_LIMIT_ORIGINALS_PER_MIN_GRANT", 1, 1000000000);
 
   c.access_log = r.flag("ACCESS_LOG");
   c.log_level = r.str("LOG_LEVEL");
@@ -295,10 +373,16 @@ Config load_config(const EnvReader& env) {
   }
 
   if (c.is_production()) {
-    if (c.jwt_secret.size() < 32) r.fail("JWT_SECRET: required in production, at least 32 characters");
-    if (c.database_url.empty()) r.fail("DATABASE_URL: required in production");
+    const std::string why = " (APP_ENV=production, the default; APP_ENV=development for a local run)";
+    if (c.jwt_secret.size() < 32) r.fail("JWT_SECRET: required in production, at least 32 characters" + why);
+    if (c.database_url.empty()) r.fail("DATABASE_URL: required in production" + why);
     if (c.media_url_secret.size() < 32)
-      r.fail("MEDIA_URL_SECRET: required in production, at least 32 characters");
+      r.fail("MEDIA_URL_SECRET: required in production, at least 32 characters" + why);
+    // The sandbox takes no money and its checkout grants paid tiers: never in production.
+    if (!c.stripe_enabled())
+      r.fail("STRIPE_SECRET_KEY: required in production; the payments sandbox is for development" + why);
+    if (c.stripe_enabled() && c.stripe_webhook_secret.empty())
+      r.fail("STRIPE_WEBHOOK_SECRET: required in production when STRIPE_SECRET_KEY is set");
   }
   if (!c.jwt_secret.empty() && c.jwt_secret.size() < 32) {
     r.fail("JWT_SECRET: at least 32 characters");
@@ -322,7 +406,7 @@ void resolve_secrets(Config& c) {
         load_or_create_secret(std::filesystem::path(c.var_dir) / "secrets" / "media_url_secret");
   }
   if (c.stripe_webhook_secret.empty()) {
-    // Production only gets here with the sandbox (load_config refuses Stripe without a secret): the
+    // Only development and test get here (production requires Stripe and its webhook secret): the
     // sandbox signs its own events, so a generated secret under var_dir is what it should use.
     const auto file = std::filesystem::path(c.var_dir) / "secrets" / "stripe_webhook_secret";
     std::string s = load_or_create_secret(file);

@@ -56,10 +56,18 @@ struct Config {
   std::uint64_t upload_max_bytes = 500ull << 20;
   std::string upload_tmp_dir;
   unsigned rate_uploads_per_hour = 100;
+  unsigned upload_max_concurrent_per_user = 3;
+  std::uint64_t upload_spool_max_bytes = 8 * (500ull << 20);
+  std::uint64_t upload_spool_min_free_bytes = 1ull << 30;
   bool jobs_in_serve = true;
   unsigned media_jobs_concurrency = 1;
   std::chrono::seconds jobs_lease{60};
+  std::chrono::hours outbox_retention{72};  // ≥ 24 h: reconnecting clients recover from the outbox
+  std::chrono::hours jobs_retention{336};
   std::chrono::seconds refresh_reuse_grace{20};
+  std::chrono::milliseconds session_check_ttl{5000};  // per-process cache of session liveness
+  unsigned password_hash_threads = 1;                 // argon2id's own pool
+  unsigned password_hash_queue = 64;                  // jobs waiting or running before 503
   int media_jobs_nice = 10;
   // Payments: Stripe when stripe_secret_key is set, else the offline sandbox (docs/payments.md).
   std::string stripe_secret_key;
@@ -68,17 +76,23 @@ struct Config {
   std::string stripe_api_base;
   int platform_fee_bps = 1000;
 
-  std::string web_dir;  // the built SPA (web/dist); empty: API only
+  std::string web_dir;  // the built SPA; unset: found beside the binary; empty: API only
   std::vector<std::string> cors_origins;
   std::size_t json_body_limit = 1 << 20;
   std::chrono::seconds idle_timeout{75};
   std::chrono::seconds read_timeout{30};
   std::chrono::seconds shutdown_grace{20};
-  bool trust_proxy = false;
+  // Proxies in front of us that append to X-Forwarded-For (0: the socket peer is the client).
+  unsigned trust_proxy_hops = 0;
 
   unsigned rate_api_per_min = 600;
   unsigned rate_anon_per_min = 300;
   unsigned rate_login_per_min = 10;
+  // Media is CDN traffic (SPEC §5): its own budgets, high enough for playback behind a shared address.
+  unsigned rate_media_per_min_ip = 6000;
+  unsigned rate_media_per_min_grant = 1200;
+  unsigned rate_originals_per_min_ip = 120;
+  unsigned rate_originals_per_min_grant = 60;
 
   bool access_log = true;
   std::string log_level;

@@ -21,7 +21,8 @@ struct AccessClaims {
   int64_t expires_at = 0;
 };
 
-enum class JwtError { malformed, unknown_kid, bad_signature, expired, wrong_issuer };
+// revoked: well signed, but its session has ended (http::SessionGate).
+enum class JwtError { malformed, unknown_kid, bad_signature, expired, wrong_issuer, revoked };
 
 // HS256 access tokens with a `kid` header. The first key signs; every key verifies, so a previous
 // secret keeps working during rotation.

@@ -1,9 +1,9 @@
 #include "core/log.hpp"
+#include "core/json.hpp"
 
 #include <unistd.h>
 
 #include <atomic>
-#include <boost/json/serialize.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <ctime>
@@ -146,7 +146,7 @@ void write(Level level, std::string_view message, boost::json::object fields) {
   line["level"] = level_name(level);
   line["msg"] = message;
   for (auto& kv : fields) line[kv.key()] = std::move(kv.value());
-  write_line(boost::json::serialize(line));
+  write_line(mc::json::serialize(line));
 }
 
 }  // namespace mc::log

@@ -30,6 +30,13 @@ DbError error_from(PGresult* r, PGconn* conn) {
   return DbError(m, state ? state : "", constraint ? constraint : "");
 }
 
+// Errors that say this server cannot serve us any more (shutting down, crashed, or now a standby
+// after a failover): the connection is dropped so the pool reconnects, and the caller gets a 503.
+bool server_gone(const std::string& sqlstate) {
+  return sqlstate.starts_with("08") || sqlstate == "57P01" || sqlstate == "57P02" || sqlstate == "57P03" ||
+         sqlstate == "25006";
+}
+
 bool is_failure(PGresult* r) {
   const auto s = PQresultStatus(r);
   return s == PGRES_FATAL_ERROR || s == PGRES_BAD_RESPONSE || s == PGRES_NONFATAL_ERROR;
@@ -58,11 +65,12 @@ asio::awaitable<std::unique_ptr<Connection>> Connection::open(asio::any_io_execu
 }
 
 void Connection::rebind_socket() {
-  const int fd = PQsocket(conn_);
-  if (fd == bound_fd_ && socket_) return;
+  // Always a fresh registration: while connecting, libpq may close its socket and open another
+  // (next host of a multi-host URL, or a standby refused by target_session_attrs). The new socket
+  // usually gets the same descriptor number, but the event loop's registration died with the old
+  // one, so reusing it would wait forever.
   if (socket_) socket_->release();
-  socket_ = std::make_unique<asio::posix::stream_descriptor>(ex_, fd);
-  bound_fd_ = fd;
+  socket_ = std::make_unique<asio::posix::stream_descriptor>(ex_, PQsocket(conn_));
 }
 
 asio::awaitable<void> Connection::connect(std::chrono::milliseconds timeout) {
@@ -72,7 +80,7 @@ asio::awaitable<void> Connection::connect(std::chrono::milliseconds timeout) {
     if (status == PGRES_POLLING_FAILED) {
       throw Unavailable(std::string("cannot connect to database: ") + PQerrorMessage(conn_));
     }
-    rebind_socket();  // libpq may move to another host (multi-host URLs) and socket
+    rebind_socket();
     const auto what = status == PGRES_POLLING_READING ? asio::posix::stream_descriptor::wait_read
                                                       : asio::posix::stream_descriptor::wait_write;
     auto result = co_await (socket_->async_wait(what, use_nothrow) || deadline.async_wait(use_nothrow));
@@ -94,6 +102,25 @@ asio::awaitable<void> Connection::connect(std::chrono::milliseconds timeout) {
 void Connection::fail(const std::string& what) {
   broken_ = true;
   throw Unavailable(what + ": " + PQerrorMessage(conn_));
+}
+
+bool Connection::dead_while_idle() {
+  if (broken()) return true;
+  // An idle connection has nothing to read: readable means the server closed it or sent a
+  // termination notice (killed, restarted, failed over). Checked before reuse, so the first
+  // request after a failover does not fail on a connection that is already gone.
+  pollfd p{PQsocket(conn_), POLLIN, 0};
+  if (::poll(&p, 1, 0) == 0) return false;
+  broken_ = true;
+  return true;
+}
+
+void Connection::throw_error(const DbError& error) {
+  if (server_gone(error.sqlstate())) broken_ = true;
+  if (broken()) {
+    throw Unavailable(error.what(), error.sqlstate(), error.constraint());
+  }
+  throw error;
 }
 
 bool Connection::in_transaction() const {
@@ -193,7 +220,7 @@ asio::awaitable<std::vector<Result>> Connection::pipeline(std::span<const Statem
   const bool synced = sync && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
   PQclear(sync);
   if (!synced) fail("pipeline out of step");
-  if (error) throw *error;
+  if (error) throw_error(*error);
   co_return results;
 }
 
@@ -245,7 +272,7 @@ asio::awaitable<Result> Connection::exec_shared(const Query& q, Params params) {
     asio::co_spawn(ex_, read_loop(shared_from_this()), asio::detached);
   }
   while (!pending->done) co_await pending->waker.async_wait(use_nothrow);
-  if (pending->error) throw *pending->error;
+  if (pending->error) throw_error(*pending->error);
   co_return std::move(pending->result);
 }
 
@@ -353,7 +380,7 @@ asio::awaitable<void> Connection::exec_script(std::string_view sql) {
   std::optional<DbError> error;
   co_await read_command_result(error);
   if (PQenterPipelineMode(conn_) != 1) fail("cannot re-enter pipeline mode");
-  if (error) throw *error;
+  if (error) throw_error(*error);
 }
 
 }  // namespace mc::db

@@ -45,6 +45,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::size_t inflight() const { return inflight_.size(); }
 
   bool broken() const { return broken_ || PQstatus(conn_) != CONNECTION_OK; }
+  // Before reusing an idle connection: true (and marked broken) if the server has gone.
+  bool dead_while_idle();
   bool in_transaction() const;
   void mark_broken() { broken_ = true; }
   const boost::asio::any_io_executor& executor() const { return ex_; }
@@ -67,12 +69,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   static boost::asio::awaitable<void> flush_loop(std::shared_ptr<Connection> self);
   static boost::asio::awaitable<void> read_loop(std::shared_ptr<Connection> self);
   void fail_inflight(const std::string& why);
+  // Throws `error`, as Unavailable (marking the connection broken) when the server is gone.
+  [[noreturn]] void throw_error(const DbError& error);
   [[noreturn]] void fail(const std::string& what);
 
   boost::asio::any_io_executor ex_;
   PGconn* conn_;
   std::unique_ptr<boost::asio::posix::stream_descriptor> socket_;
-  int bound_fd_ = -1;
   std::unordered_set<std::string_view> prepared_;
   std::unordered_set<std::string_view> preparing_;  // prepares sent by exec_shared, not yet answered
   std::deque<std::shared_ptr<Pending>> inflight_;

@@ -42,7 +42,7 @@ asio::awaitable<Lease> Pool::acquire() {
   while (!idle_.empty()) {
     auto conn = std::move(idle_.back());
     idle_.pop_back();
-    if (!conn->broken()) {
+    if (!conn->dead_while_idle()) {
       publish_stats();
       co_return Lease(this, std::move(conn));
     }
@@ -80,7 +80,8 @@ asio::awaitable<Lease> Pool::acquire() {
 }
 
 asio::awaitable<std::shared_ptr<Connection>> Pool::shared_connection() {
-  std::erase_if(shared_, [](const auto& c) { return c->broken(); });
+  std::erase_if(shared_,
+                [](const auto& c) { return c->inflight() == 0 ? c->dead_while_idle() : c->broken(); });
   std::shared_ptr<Connection> best;
   for (const auto& c : shared_) {
     if (!best || c->inflight() < best->inflight()) best = c;

@@ -1,17 +1,32 @@
 #include "events/outbox.hpp"
+#include "core/json.hpp"
 
-#include <boost/json/serialize.hpp>
+#include "db/batches.hpp"
 
 namespace mc::events {
 
 namespace {
 constexpr db::Query kAppend{"outbox_append",
                             "INSERT INTO outbox (topic, key, payload) VALUES ($1, $2, $3::jsonb)"};
-}
+// Found through outbox_created_at_brin; a batch at a time keeps each transaction short.
+constexpr db::Query kPrune{"outbox_prune",
+                           "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE created_at < "
+                           "now() - $1::bigint * interval '1 hour' LIMIT $2)"};
+constexpr int kPruneBatch = 5000;
+}  // namespace
 
 boost::asio::awaitable<void> append(db::Transaction& tx, std::string_view topic, std::string_view key,
                                     const boost::json::object& payload) {
-  co_await tx.exec(kAppend, db::params(topic, key, boost::json::serialize(payload)));
+  co_await tx.exec(kAppend, db::params(topic, key, mc::json::serialize(payload)));
+}
+
+}  // namespace mc::events
+
+namespace mc::events {
+
+boost::asio::awaitable<int64_t> prune(db::Cluster& db, std::chrono::hours retention) {
+  co_return co_await db::delete_in_batches(db, kPrune, db::params(static_cast<int64_t>(retention.count())),
+                                           kPruneBatch);
 }
 
 }  // namespace mc::events

@@ -1,8 +1,11 @@
 #pragma once
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
+#include <chrono>
+#include <cstdint>
 #include <string_view>
 
+#include "db/cluster.hpp"
 #include "db/transaction.hpp"
 
 namespace mc::events {
@@ -11,5 +14,9 @@ namespace mc::events {
 // event exists exactly when its change committed.
 boost::asio::awaitable<void> append(db::Transaction& tx, std::string_view topic, std::string_view key,
                                     const boost::json::object& payload);
+
+// Deletes events older than `retention`, in short batches; returns how many. Channel recovery
+// (SPEC §6) reads the outbox, so the retention must cover its window.
+boost::asio::awaitable<int64_t> prune(db::Cluster& db, std::chrono::hours retention);
 
 }  // namespace mc::events

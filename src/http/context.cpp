@@ -4,6 +4,7 @@
 #include <boost/url/url_view.hpp>
 
 #include "core/error.hpp"
+#include "core/json.hpp"
 
 namespace mc::http {
 
@@ -19,7 +20,13 @@ std::optional<std::string> Context::query_param(std::string_view name) const {
   auto parsed = boost::urls::parse_relative_ref(ref);
   if (!parsed) return std::nullopt;
   for (auto p : parsed->params()) {
-    if (p.key == name) return std::string(p.value);
+    if (p.key != name) continue;
+    // A decoded %00 would reach SQL cut short; no query parameter is multi-line text.
+    if (json::has_control_characters(p.value, false)) {
+      throw ApiError(400, "invalid_query", "Query parameters are invalid",
+                     {{std::string(name), "must not contain control characters"}});
+    }
+    return std::string(p.value);
   }
   return std::nullopt;
 }

@@ -1,5 +1,6 @@
 #pragma once
 #include <boost/asio/any_io_executor.hpp>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -7,6 +8,7 @@
 #include "core/jwt.hpp"
 #include "db/cluster.hpp"
 #include "db/lsn.hpp"
+#include "http/body_stream.hpp"
 #include "http/router.hpp"
 #include "http/types.hpp"
 #include "http/upload_spool.hpp"
@@ -38,8 +40,11 @@ class Context {
   std::optional<db::Lsn> consistency_in;   // X-Consistency-Token from the client
   std::optional<db::Lsn> consistency_out;  // set by handlers that wrote
   UploadSpool* upload = nullptr;           // the spooled body of a spool_body route
+  // Set by handlers whose body is sent as it is produced (the server sends it after the headers).
+  std::shared_ptr<BodyStream> body_stream;
 
   std::string_view param(std::string_view name) const;
+  // A query parameter, decoded; ApiError 400 invalid_query when it holds a control character.
   std::optional<std::string> query_param(std::string_view name) const;
   // The caller's claims, or ApiError 401 (unauthorized / invalid_token).
   const AccessClaims& require_auth() const;

@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <boost/json/serialize.hpp>
+#include <variant>
 
 #include "core/crypto.hpp"
 #include "core/log.hpp"
 #include "db/result.hpp"
+#include "http/db_errors.hpp"
+#include "http/forwarded.hpp"
 #include "http/response.hpp"
 #include "ops/metrics.hpp"
 
@@ -46,8 +49,15 @@ int64_t unix_now() {
 }  // namespace
 
 Pipeline::Pipeline(const Config& config, const Router& router, cache::RateLimiter& limiter,
-                   const JwtCodec& jwt, const StaticFiles* web)
-    : config_(config), router_(router), limiter_(limiter), jwt_(jwt), web_(web) {}
+                   const JwtCodec& jwt, const StaticFiles* web, SessionGate* sessions)
+    : config_(config),
+      router_(router),
+      limiter_(limiter),
+      jwt_(jwt),
+      web_(web),
+      sessions_(sessions),
+      uploads_(UploadLimits{config.upload_max_concurrent_per_user, config.upload_spool_max_bytes,
+                            config.upload_spool_min_free_bytes, config.upload_tmp_dir}) {}
 
 Pipeline::BodyPolicy Pipeline::body_policy(Verb method, std::string_view target) const {
   const auto m = router_.match(method, path_of(target));
@@ -57,28 +67,46 @@ Pipeline::BodyPolicy Pipeline::body_policy(Verb method, std::string_view target)
   return p;
 }
 
-std::optional<ApiError> Pipeline::admit_upload(const Request& req, const Peer& peer, const Loop& loop) {
-  const auto m = router_.match(req.method(), path_of(req.target()));
-  if (!m.route) return std::nullopt;
+asio::awaitable<Pipeline::Admission> Pipeline::admit_upload(const Request& req, const Peer& peer,
+                                                            const Loop& loop, std::uint64_t body_bytes) {
+  Admission out;
+  auto m = router_.match(req.method(), path_of(req.target()));
+  if (!m.route) co_return out;
   Context ctx(req, loop);
-  ctx.client_ip = peer.address;
+  ctx.client_ip = forwarded_client(req, peer.address, config_.trust_proxy_hops);
+  ctx.path = path_of(req.target());
+  ctx.params = std::move(m.params);
   authenticate(ctx);
-  if (!ctx.auth) {
-    try {
-      ctx.require_auth();
-    } catch (const ApiError& e) {
-      return e;
+  try {
+    co_await check_session(ctx);  // a revoked session uploads nothing
+    const AccessClaims& who = ctx.require_auth();
+    std::uint64_t extra = 0;
+    if (m.route->options.admit) extra = co_await m.route->options.admit(ctx);
+    auto admitted = uploads_.admit(who.user_id, body_bytes + extra);
+    if (auto* refused = std::get_if<ApiError>(&admitted)) throw *refused;
+    out.ticket = std::move(std::get<UploadGate::Ticket>(admitted));
+    // Spent last, so that an upload refused for another reason costs no budget.
+    if (m.route->options.upload_rate_limited) {
+      const auto d =
+          limiter_.consume("upload:u:" + who.user_id, {config_.rate_uploads_per_hour, std::chrono::hours(1)},
+                           std::chrono::steady_clock::now());
+      if (!d.allowed) {
+        throw ApiError(429, "rate_limited", "Too many uploads; try again later")
+            .with_header("Retry-After", std::to_string(d.retry_after_seconds));
+      }
     }
+  } catch (const ApiError& e) {
+    out.refusal = e;
+  } catch (const db::Unavailable& e) {
+    log::error("database unavailable", {{"error", e.what()}});
+    out.refusal =
+        ApiError::unavailable("The service is temporarily unavailable").with_header("Retry-After", "1");
+  } catch (const std::exception& e) {
+    log::error("upload admission failed", {{"error", e.what()}});
+    out.refusal = ApiError(500, "internal_error", "Something went wrong; the request id identifies it");
   }
-  if (!m.route->options.upload_rate_limited) return std::nullopt;
-  const auto d = limiter_.consume("upload:u:" + ctx.auth->user_id,
-                                  {config_.rate_uploads_per_hour, std::chrono::hours(1)},
-                                  std::chrono::steady_clock::now());
-  if (!d.allowed) {
-    return ApiError(429, "rate_limited", "Too many uploads; try again later")
-        .with_header("Retry-After", std::to_string(d.retry_after_seconds));
-  }
-  return std::nullopt;
+  if (out.refusal) out.ticket = UploadGate::Ticket{};
+  co_return out;
 }
 
 std::optional<Response> Pipeline::preflight(const Request& req) const {
@@ -156,23 +184,23 @@ std::optional<ApiError> Pipeline::rate_limit(Context& ctx, const RouteOptions& o
   return refused;
 }
 
+asio::awaitable<void> Pipeline::check_session(Context& ctx) const {
+  if (!ctx.auth || !sessions_) co_return;
+  const bool live = co_await sessions_->session_live(ctx.db(), *ctx.auth);
+  if (!live) {
+    ctx.auth.reset();
+    ctx.auth_error = JwtError::revoked;
+  }
+}
+
 asio::awaitable<Response> Pipeline::handle(const Request& req, const Peer& peer, const Loop& loop,
-                                           UploadSpool* upload) {
+                                           UploadSpool* upload, std::shared_ptr<BodyStream>* body_out) {
   const auto started = std::chrono::steady_clock::now();
   Context ctx(req, loop);
   ctx.upload = upload;
   const auto incoming_id = req["X-Request-Id"];
   ctx.request_id = safe_request_id(incoming_id) ? std::string(incoming_id) : fast_random_hex(8);
-  ctx.client_ip = peer.address;
-  if (config_.trust_proxy) {
-    const auto xff = req["X-Forwarded-For"];
-    if (!xff.empty()) {
-      const auto comma = xff.find(',');
-      std::string first(xff.substr(0, comma));
-      std::erase(first, ' ');
-      if (!first.empty()) ctx.client_ip = first;
-    }
-  }
+  ctx.client_ip = forwarded_client(req, peer.address, config_.trust_proxy_hops);
   const std::string_view target = req.target();
   const auto q = target.find('?');
   ctx.path = path_of(target);
@@ -213,7 +241,13 @@ asio::awaitable<Response> Pipeline::handle(const Request& req, const Peer& peer,
     route_label = match.route->path_template;
     ctx.params = std::move(match.params);
     authenticate(ctx);
-    error = rate_limit(ctx, match.route->options, limit_headers);
+    try {
+      co_await check_session(ctx);
+    } catch (const db::Unavailable& e) {
+      log::error("database unavailable", {{"request_id", ctx.request_id}, {"error", e.what()}});
+      error = ApiError::unavailable("The service is temporarily unavailable").with_header("Retry-After", "1");
+    }
+    if (!error) error = rate_limit(ctx, match.route->options, limit_headers);
     if (!error) {
       const auto token = req["X-Consistency-Token"];
       if (!token.empty()) {
@@ -232,11 +266,28 @@ asio::awaitable<Response> Pipeline::handle(const Request& req, const Peer& peer,
         log::error("database unavailable", {{"request_id", ctx.request_id}, {"error", e.what()}});
         error =
             ApiError::unavailable("The service is temporarily unavailable").with_header("Retry-After", "1");
+      } catch (const db::DbError& e) {
+        error = client_error_of(e);
+        log::write(error ? log::Level::warn : log::Level::error, "request failed in the database",
+                   {{"request_id", ctx.request_id},
+                    {"route", route_label},
+                    {"sqlstate", e.sqlstate()},
+                    {"constraint", e.constraint()},
+                    {"error", e.what()}});
+        if (!error)
+          error = ApiError(500, "internal_error", "Something went wrong; the request id identifies it");
       } catch (const std::exception& e) {
         log::error("request failed",
                    {{"request_id", ctx.request_id}, {"route", route_label}, {"error", e.what()}});
         error = ApiError(500, "internal_error", "Something went wrong; the request id identifies it");
       }
+    }
+  }
+  if (!error && ctx.body_stream) {
+    if (body_out) {
+      *body_out = std::move(ctx.body_stream);
+    } else {
+      error = ApiError(500, "internal_error", "Something went wrong; the request id identifies it");
     }
   }
   if (error) res = error_response(*error);

@@ -1,7 +1,6 @@
 #include "http/response.hpp"
 
-#include <boost/json/serialize.hpp>
-
+#include "core/json.hpp"
 #include "http/context.hpp"
 
 namespace mc::http {
@@ -15,7 +14,7 @@ Response text_response(unsigned status, std::string body, std::string_view conte
 }
 
 Response json_response(unsigned status, const boost::json::value& body) {
-  return text_response(status, boost::json::serialize(body), "application/json");
+  return text_response(status, mc::json::serialize(body), "application/json");
 }
 
 Response empty_response(unsigned status) {

@@ -128,13 +128,19 @@ RouteMatch Router::match(Verb method, std::string_view path) const {
   std::function<bool(const Node*, std::size_t)> walk = [&](const Node* node, std::size_t i) -> bool {
     if (i == segments.size()) {
       if (node->handlers.empty()) return false;
-      if (auto it = node->handlers.find(method); it != node->handlers.end()) {
+      auto it = node->handlers.find(method);
+      // RFC 9110 §9.3.2: HEAD is GET without the body (the server leaves the body out).
+      if (it == node->handlers.end() && method == Verb::head) it = node->handlers.find(Verb::get);
+      if (it != node->handlers.end()) {
         result.route = it->second;
         result.params = params;
         return true;
       }
       if (result.allowed.empty()) {
-        for (const auto& [verb, r] : node->handlers) result.allowed.push_back(verb);
+        for (const auto& [verb, r] : node->handlers) {
+          result.allowed.push_back(verb);
+          if (verb == Verb::get && !node->handlers.contains(Verb::head)) result.allowed.push_back(Verb::head);
+        }
       }
       return false;
     }

@@ -1,5 +1,6 @@
 #pragma once
 #include <boost/asio/awaitable.hpp>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -23,6 +24,11 @@ struct RouteOptions {
   // upload budget were checked on the headers alone, so a refused upload is never stored.
   bool spool_body = false;
   bool upload_rate_limited = false;  // spends the caller's upload budget (checked before the body)
+  // Spooling routes: the route's own checks on the headers alone (the caller's role, the upload the
+  // body belongs to), run before any body byte is read; throws ApiError to refuse. Returns the spool
+  // bytes the request needs besides its body (the last chunk of a resumable upload assembles the
+  // whole file there).
+  std::function<boost::asio::awaitable<std::uint64_t>(Context&)> admit;
 };
 
 struct Route {

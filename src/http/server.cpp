@@ -37,10 +37,11 @@ constexpr std::size_t kHeaderLimit = std::size_t{16} * 1024;
 constexpr std::size_t kInlineBody = std::size_t{16} * 1024;
 
 // One contiguous write per response: cheaper than Beast's generic serializer for the small,
-// fully-buffered responses this server sends. Large bodies are left out (see kInlineBody).
-void serialize(const Response& res, std::string& out) {
+// fully-buffered responses this server sends. Large bodies are left out (see kInlineBody), and so
+// is every body in an answer to HEAD.
+void serialize(const Response& res, std::string& out, bool head) {
   out.clear();
-  const bool inline_body = res.body().size() <= kInlineBody;
+  const bool inline_body = !head && res.body().size() <= kInlineBody;
   out.reserve(256 + (inline_body ? res.body().size() : 0));
   out.append("HTTP/1.1 ");
   out.append(std::to_string(res.result_int()));
@@ -111,6 +112,31 @@ asio::awaitable<bool> send_file(beast::tcp_stream& stream, const FileSlice& f, s
   }
   ::close(fd);
   co_return ok;
+}
+
+// Sends a streamed body after the headers, one piece at a time: the next piece is produced only
+// once the previous one is in the socket, so a slow reader holds one piece, not the whole body.
+asio::awaitable<bool> send_stream(beast::tcp_stream& stream, BodyStream& body, std::chrono::seconds timeout) {
+  std::uint64_t left = body.size();
+  while (left > 0) {
+    std::string piece;
+    try {
+      piece = co_await body.next();
+    } catch (const std::exception& e) {
+      log::warn("streamed response failed; closing the connection", {{"error", e.what()}});
+      co_return false;
+    }
+    if (piece.empty() || piece.size() > left) {
+      log::warn("streamed response does not match its length; closing the connection",
+                {{"left", left}, {"piece", piece.size()}});
+      co_return false;
+    }
+    stream.expires_after(timeout);
+    auto [ec, n] = co_await asio::async_write(stream, asio::buffer(piece), nothrow);
+    if (ec) co_return false;
+    left -= piece.size();
+  }
+  co_return true;
 }
 
 // After refusing a request whose body is still arriving: stop sending, then read and discard what
@@ -247,7 +273,7 @@ asio::awaitable<void> Server::session(tcp::socket socket, LoopState& state) {
             pipeline_.refuse(parser.get(), peer,
                              too_big ? ApiError(431, "headers_too_large", "Request headers are too large")
                                      : ApiError(400, "bad_request", "Malformed HTTP request"));
-        serialize(res, out);
+        serialize(res, out, parser.get().method() == Verb::head);
         stream.expires_after(config_.read_timeout);
         co_await asio::async_write(stream, asio::buffer(out), nothrow);
         co_await linger(stream);
@@ -256,20 +282,28 @@ asio::awaitable<void> Server::session(tcp::socket socket, LoopState& state) {
     }
     entry.busy = true;
     const Request& head = parser.get();
+    // RFC 9110 §9.3.2: an answer to HEAD has the headers GET would have and never a body; a body
+    // would be read as the start of the next response on this connection.
+    const bool head_only = head.method() == Verb::head;
     // Requests without a body (most of them) need no body policy.
     const Pipeline::BodyPolicy policy =
         parser.is_done() ? Pipeline::BodyPolicy{} : pipeline_.body_policy(head.method(), head.target());
     const bool spool = policy.spool;
     const std::size_t limit = policy.limit;
     std::optional<ApiError> refusal;
+    UploadGate::Ticket upload_ticket;  // the upload's place and spool bytes, while it lasts
     if (parser.content_length() && *parser.content_length() > limit) {
       refusal = ApiError(413, "payload_too_large", "Request body is too large");
     } else if (spool) {
-      refusal = pipeline_.admit_upload(head, peer, state.loop);
+      // A body without a declared length may still grow to the limit: reserve that.
+      Pipeline::Admission admission =
+          co_await pipeline_.admit_upload(head, peer, state.loop, parser.content_length().value_or(limit));
+      refusal = std::move(admission.refusal);
+      upload_ticket = std::move(admission.ticket);
     }
     if (refusal) {
       Response res = pipeline_.refuse(head, peer, *refusal);
-      serialize(res, out);
+      serialize(res, out, head_only);
       stream.expires_after(config_.read_timeout);
       co_await asio::async_write(stream, asio::buffer(out), nothrow);
       co_await linger(stream);
@@ -306,24 +340,32 @@ asio::awaitable<void> Server::session(tcp::socket socket, LoopState& state) {
     }
     if (read_ec) {
       upload.reset();  // what was spooled goes before anyone hears of the refusal
+      upload_ticket = UploadGate::Ticket{};
       if (read_ec == bhttp::error::body_limit) {
         // The spooling branch moved the parser's headers into spooled_request.
         const Request& refused = spool ? *spooled_request : parser.get();  // NOLINT(bugprone-use-after-move)
         Response res =
             pipeline_.refuse(refused, peer, ApiError(413, "payload_too_large", "Request body is too large"));
-        serialize(res, out);
+        serialize(res, out, head_only);
         co_await asio::async_write(stream, asio::buffer(out), nothrow);
         co_await linger(stream);
       }
       break;
     }
     Request req = spooled_request ? std::move(*spooled_request) : parser.release();
-    Response res = co_await pipeline_.handle(req, peer, state.loop, upload.get());
+    std::shared_ptr<BodyStream> body_stream;
+    Response res = co_await pipeline_.handle(req, peer, state.loop, upload.get(), &body_stream);
     upload.reset();  // whatever the handler did not take is removed now
+    upload_ticket = UploadGate::Ticket{};
     res.keep_alive(req.keep_alive() && !state.draining && res.keep_alive());
-    const std::optional<FileSlice> file = take_send_file(res);
+    std::optional<FileSlice> file = take_send_file(res);
     if (file) res.content_length(file->length);
-    serialize(res, out);
+    if (body_stream) res.content_length(body_stream->size());
+    if (head_only) {  // the length, never the bytes
+      file.reset();
+      body_stream.reset();
+    }
+    serialize(res, out, head_only);
     stream.expires_after(config_.read_timeout);
     boost::system::error_code ec3;
     // Headers followed by a file: hand them to the kernel with MSG_MORE so they leave in the same
@@ -338,7 +380,7 @@ asio::awaitable<void> Server::session(tcp::socket socket, LoopState& state) {
     }
     if (head_sent == out.size()) {
       // already on its way
-    } else if (res.body().size() <= kInlineBody) {
+    } else if (head_only || res.body().size() <= kInlineBody) {
       auto [e, n3] = co_await asio::async_write(
           stream, asio::buffer(out.data() + head_sent, out.size() - head_sent), nothrow);
       ec3 = e;
@@ -349,6 +391,8 @@ asio::awaitable<void> Server::session(tcp::socket socket, LoopState& state) {
     }
     bool sent_file = true;
     if (!ec3 && file) sent_file = co_await send_file(stream, *file, config_.read_timeout);
+    if (!ec3 && body_stream) sent_file = co_await send_stream(stream, *body_stream, config_.read_timeout);
+    body_stream.reset();
     entry.busy = false;
     if (ec3 || !sent_file || !res.keep_alive()) break;
   }

@@ -1,8 +1,9 @@
 #include "jobs/queue.hpp"
 
-#include <boost/json/serialize.hpp>
 #include <stdexcept>
 
+#include "core/json.hpp"
+#include "db/batches.hpp"
 #include "jobs/sql.hpp"
 
 namespace mc::jobs {
@@ -23,7 +24,7 @@ boost::asio::awaitable<int64_t> enqueue(db::Transaction& tx, const EnqueueReques
   if (r.max_attempts < 1) throw std::invalid_argument("max_attempts must be at least 1");
   if (r.delay.count() < 0) throw std::invalid_argument("delay must not be negative");
   const db::Result inserted = co_await tx.exec(
-      sql::kEnqueue, db::params(r.queue, r.kind, boost::json::serialize(r.payload),
+      sql::kEnqueue, db::params(r.queue, r.kind, mc::json::serialize(r.payload),
                                 static_cast<int64_t>(r.delay.count()), r.max_attempts, r.dedupe_key));
   if (!inserted.empty()) co_return inserted.int64(0, 0);
   // A job with this dedupe key exists (committed, or inserted earlier in this transaction). In
@@ -31,6 +32,11 @@ boost::asio::awaitable<int64_t> enqueue(db::Transaction& tx, const EnqueueReques
   const db::Result existing = co_await tx.exec(sql::kFindByDedupeKey, db::params(r.dedupe_key));
   if (existing.empty()) throw std::runtime_error("job with dedupe key " + *r.dedupe_key + " vanished");
   co_return existing.int64(0, 0);
+}
+
+boost::asio::awaitable<int64_t> prune_finished(db::Cluster& db, std::chrono::hours retention) {
+  co_return co_await db::delete_in_batches(db, sql::kPruneFinished,
+                                           db::params(static_cast<int64_t>(retention.count())), 5000);
 }
 
 }  // namespace mc::jobs

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "db/cluster.hpp"
 #include "db/transaction.hpp"
 
 namespace mc::jobs {
@@ -28,6 +29,10 @@ struct EnqueueRequest {
 //   jobs::EnqueueRequest job{.kind = "mail.send", .payload = {{"to", email}}};
 //   co_await jobs::enqueue(tx, job);
 boost::asio::awaitable<int64_t> enqueue(db::Transaction& tx, const EnqueueRequest& r);
+
+// Deletes finished jobs (succeeded or dead) that finished more than `retention` ago, in short
+// batches; returns how many. A dedupe key is free again once its job is pruned.
+boost::asio::awaitable<int64_t> prune_finished(db::Cluster& db, std::chrono::hours retention);
 
 // Queue and kind names: 1-100 characters of [A-Za-z0-9_.:-].
 bool valid_name(std::string_view name);

@@ -15,6 +15,12 @@ inline constexpr db::Query kEnqueue{
 inline constexpr db::Query kFindByDedupeKey{"jobs_find_by_dedupe_key",
                                             "SELECT id FROM jobs WHERE dedupe_key = $1"};
 
+// Finished jobs (succeeded or dead) older than $1 hours, $2 at a time (through jobs_finished_idx).
+inline constexpr db::Query kPruneFinished{
+    "jobs_prune_finished",
+    "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE finished_at < "
+    "now() - $1::bigint * interval '1 hour' AND status IN ('succeeded', 'dead') LIMIT $2)"};
+
 // Takes up to $3 due jobs of queue $1 whose kind is in $5: queued ones whose run_at has come and
 // running ones whose lease expired (their worker died). The attempt is counted here, so a job
 // that kills its worker still runs out of attempts.

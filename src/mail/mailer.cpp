@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "core/crypto.hpp"
+#include "core/json.hpp"
 #include "core/log.hpp"
 
 namespace mc::mail {
@@ -35,7 +36,7 @@ class FileSinkMailer final : public Mailer {
                    {"body", email.body},
                    {"createdAt", log::now_iso8601()}};
     const fs::path tmp = dir_ / (id + ".tmp");
-    std::ofstream(tmp) << bj::serialize(msg);
+    std::ofstream(tmp) << mc::json::serialize(msg);
     fs::rename(tmp, dir_ / (id + ".json"));
     log::info("mail written to sink", {{"to", email.to}, {"subject", email.subject}});
   }

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "core/crypto.hpp"
+#include "core/json.hpp"
 
 namespace mc::media {
 namespace fs = std::filesystem;
@@ -135,7 +136,7 @@ void FsStorage::write_meta(const fs::path& file, std::string_view content_type,
                            std::string_view cache_control) {
   boost::json::object meta{{"contentType", content_type.empty() ? kDefaultContentType : content_type}};
   if (!cache_control.empty()) meta["cacheControl"] = cache_control;
-  const std::string text = boost::json::serialize(meta);
+  const std::string text = mc::json::serialize(meta);
   write_atomically(meta_path(file),
                    [&](int fd, const fs::path& tmp) { write_all(fd, text.data(), text.size(), tmp); });
 }

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "media/errors.hpp"
+#include "media/glib_log.hpp"
 
 namespace mc::media {
 namespace {
@@ -17,6 +18,7 @@ constexpr double kMaxPixels = 60e6;  // refuses decompression bombs before decod
 void init_vips() {
   static std::once_flag once;
   std::call_once(once, [] {
+    route_glib_messages_to_log();
     if (VIPS_INIT("musicconnect") != 0) throw ProcessingError("libvips did not initialise");
     vips_concurrency_set(1);  // the blocking pool provides the parallelism
     vips_cache_set_max(0);    // every image is seen once

@@ -30,6 +30,8 @@ constexpr std::uint64_t kMaxPartSize = 5ull << 30;
 constexpr std::uint64_t kMaxParts = 10000;
 constexpr std::size_t kDeleteBatch = 1000;
 constexpr std::size_t kMaxErrorBody = std::size_t{64} << 10;
+// The most a response body is sized for up front from its Content-Length.
+constexpr std::uint64_t kMaxReserve = std::uint64_t{64} << 20;
 
 // Closes a descriptor on scope exit.
 class Fd {
@@ -162,6 +164,11 @@ size_t on_write(char* data, size_t size, size_t n, void* user) {
     return len;
   }
   if (!ok && t->response.body.size() + len > kMaxErrorBody) return len;  // keep the start of an error
+  if (ok && t->response.body.empty()) {
+    // Sized once from Content-Length: growing by doubling would hold up to twice the object.
+    const std::uint64_t declared = std::strtoull(t->response.header("content-length").c_str(), nullptr, 10);
+    t->response.body.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(declared, kMaxReserve)));
+  }
   t->response.body.append(data, len);
   return len;
 }

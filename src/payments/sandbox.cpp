@@ -5,6 +5,7 @@
 
 #include "core/crypto.hpp"
 #include "core/error.hpp"
+#include "core/json.hpp"
 #include "payments/money.hpp"
 #include "payments/signature.hpp"
 
@@ -58,6 +59,14 @@ std::string lower(std::string s) {
 ApiError not_found(const std::string& what) {
   return ApiError(404, "not_found", "No such sandbox " + what);
 }
+
+// The checkout's own fan only: anyone else is told there is no such checkout.
+void require_payer(const bj::object& session, const std::string& fan_id) {
+  const auto* meta = session.if_contains("metadata");
+  const auto* fan = meta && meta->is_object() ? meta->as_object().if_contains("fan_id") : nullptr;
+  if (!fan || !fan->is_string() || fan->as_string() != fan_id) throw not_found("checkout.session");
+}
+
 ApiError conflict(const std::string& code, const std::string& message) {
   return ApiError(409, code, message);
 }
@@ -71,13 +80,13 @@ awaitable<bj::object> load(db::Transaction& tx, const std::string& id, std::stri
 awaitable<void> insert(db::Transaction& tx, const bj::object& o) {
   const std::string id(o.at("id").as_string());
   const std::string object(o.at("object").as_string());
-  co_await tx.exec(kInsert, params(id, object, bj::serialize(o)));
+  co_await tx.exec(kInsert, params(id, object, mc::json::serialize(o)));
   co_return;
 }
 
 awaitable<void> save(db::Transaction& tx, const bj::object& o) {
   const std::string id(o.at("id").as_string());
-  co_await tx.exec(kUpdate, params(id, bj::serialize(o)));
+  co_await tx.exec(kUpdate, params(id, mc::json::serialize(o)));
   co_return;
 }
 
@@ -174,7 +183,7 @@ awaitable<void> SandboxProvider::emit(db::Cluster& db, const std::string& type, 
                    {"type", type},
                    {"data", bj::object{{"object", object}}}};
   if (account) event["account"] = *account;
-  const std::string body = bj::serialize(event);
+  const std::string body = mc::json::serialize(event);
   const std::string header = signature_header(body, pipeline_.signing_secret(), now);
   co_await pipeline_.receive(db, body, header, now);
   co_return;
@@ -247,18 +256,25 @@ awaitable<CheckoutSession> SandboxProvider::create_checkout(db::Cluster& db, con
   co_return CheckoutSession{id, url, std::nullopt};
 }
 
-awaitable<std::optional<bj::object>> SandboxProvider::checkout_session(db::Cluster& db, const std::string& id) {
-  const db::Result r = co_await db.read(kGet, params(id));
-  if (r.empty() || r.view(0, 0) != "checkout.session") co_return std::nullopt;
-  co_return bj::parse(r.view(0, 1)).as_object();
+awaitable<bj::object> SandboxProvider::checkout_session(db::Cluster& db, const std::string& id,
+                                                        const std::string& fan_id) {
+  auto tx = co_await db.begin();  // the writer: the checkout was created a moment ago
+  const db::Result r = co_await tx.exec(kGet, params(id));
+  co_await tx.commit();
+  if (r.empty() || r.view(0, 0) != "checkout.session") throw not_found("checkout.session");
+  bj::object session = bj::parse(r.view(0, 1)).as_object();
+  require_payer(session, fan_id);
+  co_return session;
 }
 
-awaitable<bj::object> SandboxProvider::pay(db::Cluster& db, const std::string& session_id) {
+awaitable<bj::object> SandboxProvider::pay(db::Cluster& db, const std::string& session_id,
+                                           const std::string& fan_id) {
   Events events;
   bj::object session;
   {
     auto tx = co_await db.begin();
     session = co_await load(tx, session_id, "checkout.session");
+    require_payer(session, fan_id);
     if (str(session, "status") != "open") throw conflict("checkout_closed", "This checkout is no longer open");
     const int64_t now = now_seconds();
     session["status"] = "complete";
@@ -310,11 +326,13 @@ awaitable<bj::object> SandboxProvider::pay(db::Cluster& db, const std::string& s
   co_return session;
 }
 
-awaitable<bj::object> SandboxProvider::decline(db::Cluster& db, const std::string& session_id) {
+awaitable<bj::object> SandboxProvider::decline(db::Cluster& db, const std::string& session_id,
+                                               const std::string& fan_id) {
   bj::object session;
   {
     auto tx = co_await db.begin();
     session = co_await load(tx, session_id, "checkout.session");
+    require_payer(session, fan_id);
     if (str(session, "status") != "open") throw conflict("checkout_closed", "This checkout is no longer open");
     session["status"] = "expired";
     session["payment_status"] = "unpaid";

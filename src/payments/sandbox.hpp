@@ -34,11 +34,14 @@ class SandboxProvider : public Provider {
                                          const std::string& refresh_url, const std::string& return_url) override;
   awaitable<std::string> transfer(db::Cluster& db, const TransferRequest& r) override;
 
-  // The hosted checkout page's view of a session (nullopt: no such session).
-  awaitable<std::optional<boost::json::object>> checkout_session(db::Cluster& db, const std::string& id);
-  // The buttons of the hosted page. Throw ApiError 404 / 409 (not open any more).
-  awaitable<boost::json::object> pay(db::Cluster& db, const std::string& session_id);
-  awaitable<boost::json::object> decline(db::Cluster& db, const std::string& session_id);
+  // The hosted checkout page's view of a session, and its buttons: only for the checkout's own fan
+  // (anyone else: ApiError 404, as for an unknown session); 409 when it is not open any more.
+  awaitable<boost::json::object> checkout_session(db::Cluster& db, const std::string& id,
+                                                  const std::string& fan_id);
+  awaitable<boost::json::object> pay(db::Cluster& db, const std::string& session_id,
+                                     const std::string& fan_id);
+  awaitable<boost::json::object> decline(db::Cluster& db, const std::string& session_id,
+                                         const std::string& fan_id);
   // What a processor does over time: renewal | payment_failure | recovery | period_end.
   awaitable<boost::json::object> simulate_subscription(db::Cluster& db, const std::string& provider_subscription_id,
                                                        const std::string& action);

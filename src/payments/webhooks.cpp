@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "core/error.hpp"
+#include "core/json.hpp"
 #include "core/log.hpp"
 #include "payments/signature.hpp"
 
@@ -15,7 +16,8 @@ using db::Query;
 
 // Stored first (its own transaction): a later failure still leaves the event on record.
 constexpr Query kStore{"webhook_store",
-                       "INSERT INTO webhook_events (provider, id, type, payload) VALUES ($1, $2, $3, $4::jsonb) "
+                       "INSERT INTO webhook_events (provider, id, type, payload, body) "
+                       "VALUES ($1, $2, $3, $4::jsonb, $5) "
                        "ON CONFLICT (provider, id) DO UPDATE SET deliveries = webhook_events.deliveries + 1 "
                        "RETURNING processed_at IS NOT NULL"};
 constexpr Query kLock{"webhook_lock",
@@ -29,6 +31,29 @@ constexpr Query kFailed{"webhook_failed",
 
 ApiError invalid_event(const std::string& why) {
   return ApiError(400, "invalid_event", "The event payload is not a valid event", {{"payload", why}});
+}
+
+// jsonb refuses U+0000 (and text cannot hold it): the queryable copy of an event has U+FFFD in its
+// place. The body column keeps the original.
+void replace_nul(bj::value& v) {
+  if (v.is_string()) {
+    auto& s = v.get_string();
+    if (s.find('\0') == bj::string::npos) return;
+    std::string out;
+    for (char c : s) out += c == '\0' ? std::string_view("\xEF\xBF\xBD") : std::string_view(&c, 1);
+    s = out;
+  } else if (v.is_array()) {
+    for (auto& e : v.get_array()) replace_nul(e);
+  } else if (v.is_object()) {
+    bj::object cleaned;
+    for (auto& kv : v.get_object()) {
+      bj::value key(kv.key());
+      replace_nul(key);
+      replace_nul(kv.value());
+      cleaned[key.get_string()] = std::move(kv.value());
+    }
+    v = std::move(cleaned);
+  }
 }
 
 }  // namespace
@@ -57,20 +82,26 @@ awaitable<Delivery> WebhookPipeline::receive(db::Cluster& db, std::string_view b
   const auto* id = obj.if_contains("id");
   const auto* type = obj.if_contains("type");
   const auto* data = obj.if_contains("data");
-  if (!id || !id->is_string() || id->as_string().empty() || id->as_string().size() > 255) {
-    throw invalid_event("id must be a string of 1-255 characters");
+  if (!id || !id->is_string() || id->as_string().empty() || id->as_string().size() > 255 ||
+      json::has_control_characters(id->as_string(), false)) {
+    throw invalid_event("id must be a string of 1-255 characters without control characters");
   }
-  if (!type || !type->is_string() || type->as_string().empty() || type->as_string().size() > 100) {
-    throw invalid_event("type must be a string of 1-100 characters");
+  if (!type || !type->is_string() || type->as_string().empty() || type->as_string().size() > 100 ||
+      json::has_control_characters(type->as_string(), false)) {
+    throw invalid_event("type must be a string of 1-100 characters without control characters");
   }
   if (!data || !data->is_object() || !data->as_object().contains("object") ||
       !data->as_object().at("object").is_object()) {
     throw invalid_event("data.object must be an object");
   }
   const std::string event_id(id->as_string());
+  const std::string event_type(type->as_string());
+  replace_nul(parsed);
+  const std::string queryable = json::serialize(parsed);
   {
     auto tx = co_await db.begin();
-    const db::Result r = co_await tx.exec(kStore, params(provider_, event_id, std::string(type->as_string()), body));
+    const db::Result r =
+        co_await tx.exec(kStore, params(provider_, event_id, event_type, queryable, std::string(body)));
     const bool already = r.boolean(0, 0);
     co_await tx.commit();
     if (already) co_return Delivery::duplicate;

@@ -178,7 +178,7 @@ describe('forgot and reset password', () => {
     const { input } = await registerWithVerificationMail();
     const resetToken = await requestReset(input.email);
     const before = await snapshot(srv.pool);
-    for (const password of ['password123', 'short']) {
+    for (const password of ['password123', 'short', 'password12']) {
       expectError(await api.post('/api/auth/password/reset', { token: resetToken, password }), 400,
         'validation_failed', { field: 'password' });
     }
@@ -245,6 +245,10 @@ describe('change password', () => {
     expectError(await api.post('/api/auth/password/change',
       { currentPassword: reg.input.password, newPassword: '1234567890' }, { token: reg.token }),
     400, 'validation_failed', { field: 'newPassword' });
+    const guessable = await api.post('/api/auth/password/change',
+      { currentPassword: reg.input.password, newPassword: 'password12' }, { token: reg.token });
+    expectError(guessable, 400, 'validation_failed', { field: 'newPassword' });
+    assert.match(guessable.body.error.details.newPassword, /too easy to guess/);
     await assertNothingWritten(srv.pool, before);
   });
 

@@ -123,6 +123,21 @@ describe('account lockout', () => {
     await assertNothingWritten(srv.pool, before, { outbox: false });
   });
 
+  test('30 concurrent wrong guesses: exactly 5 are checked (401), the rest are refused (429), the count stays at the limit', async () => {
+    const { input, user } = await registerUser(api);
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) =>
+      loginReq({ email: input.email, password: `wrong-password-${i}` })));
+    const statuses = answers.map((r) => r.status);
+    assert.equal(statuses.filter((s) => s === 401).length, 5, `statuses: ${statuses.join(' ')}`);
+    assert.equal(statuses.filter((s) => s === 429).length, 25, `statuses: ${statuses.join(' ')}`);
+    for (const r of answers.filter((x) => x.status === 429)) expectError(r, 429, 'account_locked');
+    const { rows } = await srv.pool.query(
+      'SELECT failed_login_count, locked_until > now() + interval \'14 minutes\' AS locked FROM users WHERE id = $1', [user.id]);
+    assert.equal(rows[0].failed_login_count, 5);
+    assert.equal(rows[0].locked, true, 'locked for 15 minutes');
+    expectError(await loginReq({ email: input.email, password: input.password }), 429, 'account_locked');
+  });
+
   test('a lockout of one account does not affect another', async () => {
     const locked = await registerUser(api);
     for (let i = 1; i <= 6; i++) await loginReq({ email: locked.input.email, password: `wrong-password-${i}` });

@@ -243,6 +243,20 @@ describe('register validates every field', () => {
     });
   }
 
+  test('a guessable password ("password12", a keyboard run, a sequence) → 400 saying it is too easy to guess and why', async () => {
+    for (const [password, why] of [['password12', /common word/], ['qwertyuiop12', /./], ['abcdefghij1', /sequence/]]) {
+      const error = await registerRefused({ body: { ...newUserInput(), password } }, 400, 'validation_failed', 'password');
+      assert.match(error.details.password, /too easy to guess/, password);
+      assert.match(error.details.password, why, password);
+    }
+  });
+
+  test('the documented example passwords are accepted ("analytical engine", "demo-password-1")', async () => {
+    for (const password of ['analytical engine', 'demo-password-1']) {
+      expectStatus(await api.post('/api/auth/register', { ...newUserInput(), password }), 201);
+    }
+  });
+
   test('an artist without artistName → 400 validation_failed naming artistName', async () => {
     await registerRefused({ body: newUserInput({ role: 'artist' }) }, 400, 'validation_failed', 'artistName');
   });
@@ -272,5 +286,52 @@ describe('register uniqueness', () => {
     const { input } = await registerUser(api);
     const other = newUserInput({ username: input.username });
     await registerRefused({ body: other }, 409, 'username_taken');
+  });
+});
+
+// Reads one unlabelled counter or gauge from /metrics.
+async function metric(server, name) {
+  const res = await server.api.get('/metrics');
+  const line = res.text.split('\n').find((l) => l.startsWith(`${name} `));
+  assert.ok(line, `${name} in /metrics`);
+  return Number(line.split(' ')[1]);
+}
+
+describe('password hashing after cheap checks, on a bounded pool of its own', () => {
+  test('a taken email or username, or an invalid reset link, is refused without hashing anything', async () => {
+    const { input } = await registerUser(api);
+    const hashes = await metric(srv, 'mc_password_hash_jobs_total');
+    expectError(await api.post('/api/auth/register', newUserInput({ email: input.email })), 409, 'email_taken');
+    expectError(await api.post('/api/auth/register', newUserInput({ username: input.username })), 409, 'username_taken');
+    expectError(await api.post('/api/auth/password/reset', { token: 'no-such-token', password: 'a-fine-new-passphrase' }),
+      400, 'invalid_or_expired_token');
+    assert.equal(await metric(srv, 'mc_password_hash_jobs_total'), hashes, 'no argon2id work was done');
+  });
+
+  test('a burst beyond PASSWORD_HASH_QUEUE gets 503 unavailable with Retry-After while other routes keep answering', async () => {
+    const small = await startServer({ name: 'hashpool', env: { PASSWORD_HASH_THREADS: '1', PASSWORD_HASH_QUEUE: '2' } });
+    try {
+      const inputs = Array.from({ length: 16 }, () => newUserInput());
+      const burst = inputs.map((body) => small.api.post('/api/auth/register', body));
+      const meanwhile = await small.api.get('/api/genres');
+      const answers = await Promise.all(burst);
+      expectStatus(meanwhile, 200);
+      const statuses = answers.map((r) => r.status);
+      assert.ok(statuses.every((s) => s === 201 || s === 503), `statuses: ${statuses.join(' ')}`);
+      const refused = answers.filter((r) => r.status === 503);
+      assert.ok(refused.length >= 1, `some sign-ups were refused: ${statuses.join(' ')}`);
+      for (const r of refused) {
+        expectError(r, 503, 'unavailable');
+        assert.equal(r.headers.get('retry-after'), '1');
+      }
+      assert.equal(await metric(small, 'mc_password_hash_refused_total'), refused.length);
+      // Refused sign-ups wrote nothing; the pool recovers once the burst is over.
+      const { rows } = await small.pool.query('SELECT count(*)::int AS n FROM users WHERE username = ANY($1)',
+        [inputs.map((i) => i.username)]);
+      assert.equal(rows[0].n, statuses.filter((s) => s === 201).length);
+      expectStatus(await small.api.post('/api/auth/register', newUserInput()), 201);
+    } finally {
+      await small.stop();
+    }
   });
 });

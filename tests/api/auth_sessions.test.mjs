@@ -79,6 +79,22 @@ describe('revoke a session', () => {
     expectStatus(await api.get('/api/auth/me', { token: reg.token }), 200);
   });
 
+  test('a revoked session\'s access token gets 401 on routes that check only the token, within seconds', async () => {
+    const reg = await registerUser(api);
+    const other = await login(api, reg.input.email, reg.input.password);
+    expectStatus(await api.get('/api/subscriptions/active', { token: other.token }), 200);
+    expectStatus(await api.del(`/api/auth/sessions/${sidOf(other.token)}`, { token: reg.token }), 204);
+    const deadline = Date.now() + 15_000;
+    let res;
+    do {
+      res = await api.get('/api/subscriptions/active', { token: other.token });
+      if (res.status === 401) break;
+      await new Promise((r) => setTimeout(r, 200));
+    } while (Date.now() < deadline);
+    expectError(res, 401, 'invalid_token');
+    expectStatus(await api.get('/api/subscriptions/active', { token: reg.token }), 200);
+  });
+
   test('DELETE of the calling session revokes it too', async () => {
     const reg = await registerUser(api);
     expectStatus(await api.del(`/api/auth/sessions/${sidOf(reg.token)}`, { token: reg.token }), 204);

@@ -154,12 +154,14 @@ describe('refresh', () => {
     expectError(await me(token), 401, 'invalid_token');
   });
 
-  test('a retry within the grace period (a client that lost the answer) gets a new token; the session lives', async () => {
+  test('a retry within the grace period (a client that lost the answer) gets the same successor; the session lives', async () => {
     const { token, refreshToken: first } = await registerUser(api);
     const sid = decodeJwt(token).payload.sid;
     const second = expectStatus(await refresh(first), 200);
     const retried = expectStatus(await refresh(first), 200);
-    assert.notEqual(retried.refreshToken, second.refreshToken);
+    assert.equal(retried.refreshToken, second.refreshToken, 'one successor per rotation: no parallel chain');
+    const { rows } = await srv.pool.query('SELECT count(*)::int AS n FROM refresh_tokens WHERE session_id = $1', [sid]);
+    assert.equal(rows[0].n, 2, 'the retry stored no token of its own');
     expectStatus(await me(retried.token), 200);
     const third = expectStatus(await refresh(retried.refreshToken), 200);
     expectStatus(await me(third.token), 200);
@@ -170,6 +172,23 @@ describe('refresh', () => {
     assert.notEqual((await sessionRow(srv.pool, sid)).revoked_at, null);
   });
 
+  test('concurrent presentations of one token all get the same successor', async () => {
+    const { refreshToken: first } = await registerUser(api);
+    const answers = await Promise.all(Array.from({ length: 4 }, () => refresh(first)));
+    const tokens = new Set(answers.map((r) => expectStatus(r, 200).refreshToken));
+    assert.equal(tokens.size, 1, `one successor: ${[...tokens].join(', ')}`);
+  });
+
+  test('a replay within the grace period after the successor was used (a thief behind the owner) revokes the family', async () => {
+    const { token, refreshToken: first } = await registerUser(api);
+    const sid = decodeJwt(token).payload.sid;
+    const second = expectStatus(await refresh(first), 200);
+    const third = expectStatus(await refresh(second.refreshToken), 200);
+    expectError(await refresh(first), 401, 'refresh_token_reused');
+    assert.notEqual((await sessionRow(srv.pool, sid)).revoked_at, null);
+    expectErrorOneOf(await refresh(third.refreshToken), 401, REFRESH_FAILURES);
+  });
+
   test('reuse in one session leaves the user\'s other sessions alone', async () => {
     const { input, refreshToken: first } = await registerUser(api);
     const other = expectStatus(await api.post('/api/auth/login', { email: input.email, password: input.password }), 200);
@@ -178,6 +197,48 @@ describe('refresh', () => {
     expectError(await refresh(first), 401, 'refresh_token_reused');
     expectStatus(await me(other.token), 200);
     expectStatus(await refresh(other.refreshToken), 200);
+  });
+});
+
+// Polls `request` until it answers 401 invalid_token or `ms` pass; returns the last answer.
+async function until401(request, ms = 15_000) {
+  const deadline = Date.now() + ms;
+  let res;
+  do {
+    res = await request();
+    if (res.status === 401) return res;
+    await new Promise((r) => setTimeout(r, 200));
+  } while (Date.now() < deadline);
+  return res;
+}
+
+describe('revoked sessions (SESSION_CHECK_TTL_S)', () => {
+  // Routes that check only the token: the per-process session check is what refuses them.
+  const routes = ['/api/subscriptions/active', '/api/me/following', '/api/me/likes'];
+
+  test('after logout the old access token gets 401 invalid_token on every signed-in route within seconds', async () => {
+    const { token } = await registerUser(api);
+    for (const path of routes) expectStatus(await api.get(path, { token }), 200);
+    expectStatus(await api.json('POST', '/api/auth/logout', { token }), 204);
+    for (const path of routes) {
+      expectError(await until401(() => api.get(path, { token })), 401, 'invalid_token');
+    }
+  });
+
+  test('a session revoked elsewhere (the database, as another node would) stops within seconds too', async () => {
+    const { token } = await registerUser(api);
+    expectStatus(await api.get(routes[0], { token }), 200);  // now cached as live
+    await srv.pool.query("UPDATE sessions SET revoked_at = now(), revoke_reason = 'test' WHERE id = $1",
+      [decodeJwt(token).payload.sid]);
+    expectError(await until401(() => api.get(routes[0], { token })), 401, 'invalid_token');
+  });
+
+  test('a validly signed token whose session belongs to another user is refused', async () => {
+    const a = await registerUser(api);
+    const b = await registerUser(api);
+    const { header, payload } = decodeJwt(a.token);
+    const crafted = signJwt(header, { ...payload, sid: decodeJwt(b.token).payload.sid }, srv.jwtSecret());
+    expectError(await api.get(routes[0], { token: crafted }), 401, 'invalid_token');
   });
 });
 

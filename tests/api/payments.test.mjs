@@ -25,6 +25,10 @@ after(async () => { await srv?.stop(); });
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const pathOf = (url) => new URL(url).pathname;
+// The web app's sandbox page is /sandbox/checkout/{id}; its data and buttons are under /api, with the fan's token.
+const checkoutIdOf = (url) => pathOf(url).split('/').pop();
+const sandboxAnswer = (url, token, answer = 'pay') =>
+  api.post(`/api/sandbox/checkouts/${checkoutIdOf(url)}/${answer}`, {}, { token });
 
 async function artistWithGatedTrack() {
   const artist = await registerUser(api, { role: 'artist', artistName: `Pay ${uniqueName('a')}` });
@@ -44,11 +48,11 @@ async function playable(trackId, token) {
 
 async function subscribe(fan, artistId, tier) {
   const created = expectStatus(await api.post('/api/subscriptions/create', { artistId, tier }, { token: fan.token }), 201);
-  const page = await api.get(pathOf(created.checkoutUrl));
-  assert.equal(page.status, 200);
-  assert.match(page.text, /Pay/);
-  assert.match(page.text, /Decline/);
-  expectStatus(await api.post(`${pathOf(created.checkoutUrl)}/pay`), 200);
+  assert.match(pathOf(created.checkoutUrl), /^\/sandbox\/checkout\/cs_sbx_/);
+  const view = expectStatus(await api.get(`/api/sandbox/checkouts/${checkoutIdOf(created.checkoutUrl)}`, { token: fan.token }), 200);
+  assert.equal(view.status, 'open');
+  assert.equal(view.monthly, true);
+  expectStatus(await sandboxAnswer(created.checkoutUrl, fan.token), 200);
   return created;
 }
 
@@ -153,13 +157,34 @@ describe('the sandbox journey (docs/payments.md)', () => {
     assert.deepEqual(rows.map((r) => Number(r.amount_cents)), [1000, 500]);
   });
 
+  test('only the checkout\'s own fan may see, pay or decline it: anonymous 401, another user 404, nothing changes', async () => {
+    const { artist, trackId } = await artistWithGatedTrack();
+    const fan = await registerUser(api);
+    const other = await registerUser(api);
+    const created = expectStatus(await api.post('/api/subscriptions/create', { artistId: artist.user.id, tier: 'supporter' }, { token: fan.token }), 201);
+    const id = checkoutIdOf(created.checkoutUrl);
+    for (const answer of ['pay', 'decline']) {
+      expectError(await api.post(`/api/sandbox/checkouts/${id}/${answer}`, {}), 401, 'unauthorized');
+      expectError(await sandboxAnswer(created.checkoutUrl, other.token, answer), 404, 'not_found');
+      expectError(await sandboxAnswer(created.checkoutUrl, artist.token, answer), 404, 'not_found');
+    }
+    expectError(await api.get(`/api/sandbox/checkouts/${id}`), 401, 'unauthorized');
+    expectError(await api.get(`/api/sandbox/checkouts/${id}`, { token: other.token }), 404, 'not_found');
+    // The old unauthenticated buttons are gone.
+    const old = await api.post(`${pathOf(created.checkoutUrl)}/pay`);
+    assert.ok(old.status === 404 || old.status === 405, `old pay path: ${old.status}`);
+    assert.equal(await playable(trackId, fan.token), false);
+    const view = expectStatus(await api.get(`/api/sandbox/checkouts/${id}`, { token: fan.token }), 200);
+    assert.equal(view.status, 'open');
+  });
+
   test('a declined checkout leaves no access and the fan may try again', async () => {
     const { artist, trackId } = await artistWithGatedTrack();
     const fan = await registerUser(api);
     const created = expectStatus(await api.post('/api/subscriptions/create', { artistId: artist.user.id, tier: 'supporter' }, { token: fan.token }), 201);
-    const declined = expectStatus(await api.post(`${pathOf(created.checkoutUrl)}/decline`), 200);
+    const declined = expectStatus(await sandboxAnswer(created.checkoutUrl, fan.token, 'decline'), 200);
     assert.equal(declined.status, 'expired');
-    expectError(await api.post(`${pathOf(created.checkoutUrl)}/pay`), 409, 'checkout_closed');
+    expectError(await sandboxAnswer(created.checkoutUrl, fan.token), 409, 'checkout_closed');
     assert.equal(await playable(trackId, fan.token), false);
     await subscribe(fan, artist.user.id, 'supporter');
     assert.equal(await playable(trackId, fan.token), true);
@@ -301,7 +326,7 @@ describe('tips, refunds, disputes and payouts', () => {
     const { artist } = await artistWithGatedTrack();
     const fan = await registerUser(api);
     const tip = expectStatus(await api.post('/api/tips', { artistId: artist.user.id, amountCents: 1000, message: 'Loved the show' }, { token: fan.token }), 201);
-    expectStatus(await api.post(`${pathOf(tip.checkoutUrl)}/pay`), 200);
+    expectStatus(await sandboxAnswer(tip.checkoutUrl, fan.token), 200);
     const history = expectStatus(await api.get('/api/payments/history', { token: fan.token }), 200);
     assert.equal(history.payments[0].kind, 'tip');
     assert.equal(history.payments[0].message, 'Loved the show');

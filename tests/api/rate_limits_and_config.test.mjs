@@ -1,7 +1,12 @@
 // A server with low limits and custom settings: per-IP login limit, JSON body limit, CORS_ORIGINS.
 import { before, after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from './helpers/server.mjs';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { BINARY, freePort, startServer } from './helpers/server.mjs';
 import {
   describeResponse, expectError, expectRateLimitHeaders, expectRetryAfter, expectStatus,
 } from './helpers/http.mjs';
@@ -21,6 +26,7 @@ before(async () => {
       RATE_LIMIT_LOGIN_PER_MIN: String(LOGIN_LIMIT),
       HTTP_JSON_BODY_LIMIT: String(BODY_LIMIT),
       CORS_ORIGINS: `${APP_ORIGIN},http://localhost:3000`,
+      TRUST_PROXY: '1',
     },
   });
   api = srv.api;
@@ -78,5 +84,56 @@ describe('per-IP login limit (RATE_LIMIT_LOGIN_PER_MIN=3)', () => {
 
     // the login limit is not a global slow-down: other API calls go on
     expectStatus(await api.get('/api/auth/me', { token: user.token }), 200);
+  });
+});
+
+describe('TRUST_PROXY=1: the client address is the right-most X-Forwarded-For entry', () => {
+  const PROXY_SAW = '198.51.100.23';
+  const via = (clientPart) => ({ 'X-Forwarded-For': `${clientPart}, ${PROXY_SAW}` });
+
+  test('a client rotating the left-most entry (which it controls) still meets its login limit', async () => {
+    let last;
+    for (let i = 0; i <= LOGIN_LIMIT; i++) {
+      last = await api.json('POST', '/api/auth/login',
+        { body: { email: `nobody-${i}@example.com`, password: 'not-the-password' }, headers: via(`203.0.113.${i}`) });
+    }
+    expectError(last, 429, 'rate_limited');
+  });
+
+  test('the session records the address the proxy saw', async () => {
+    const res = await api.json('POST', '/api/auth/register', { body: newUserInput(), headers: via('10.9.8.7') });
+    const { token } = expectStatus(res, 201);
+    const { sessions } = expectStatus(await api.get('/api/auth/sessions', { token }), 200);
+    assert.equal(sessions[0].ip, PROXY_SAW);
+  });
+});
+
+describe('APP_ENV defaults to production', () => {
+  test('with no configuration serve refuses to start, names what is missing, and invents no secret', async () => {
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'mc-noenv-'));
+    try {
+      const env = { PATH: process.env.PATH, VAR_DIR: dir, HOST: '127.0.0.1', PORT: String(await freePort()) };
+      const r = await new Promise((resolve) => {
+        execFile(BINARY, ['serve'], { env, timeout: 20_000, killSignal: 'SIGTERM' }, (err, stdout, stderr) =>
+          resolve({ code: err ? err.code : 0, killed: Boolean(err?.killed), stderr }));
+      });
+      assert.equal(r.killed, false, `serve should refuse to start, not run:\n${r.stderr}`);
+      assert.notEqual(r.code, 0);
+      for (const v of ['JWT_SECRET', 'DATABASE_URL', 'MEDIA_URL_SECRET', 'STRIPE_SECRET_KEY', 'APP_ENV']) {
+        assert.match(r.stderr, new RegExp(v), `the refusal names ${v}:\n${r.stderr}`);
+      }
+      assert.equal(fs.existsSync(path.join(dir, 'secrets')), false, 'no secret was generated');
+    } finally {
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('GET /api/dev/mail exists only with APP_ENV=development (here: test) → 404', async () => {
+    const other = await startServer({ name: 'appenv-test', env: { APP_ENV: 'test' } });
+    try {
+      expectError(await other.api.get('/api/dev/mail'), 404, 'not_found');
+    } finally {
+      await other.stop();
+    }
   });
 });

@@ -141,3 +141,16 @@ test('Stripe error objects become clear API errors and write nothing', async () 
   assert.equal(err.details.code, 'resource_missing');
   assert.equal((await srv.pool.query('SELECT count(*)::int AS n FROM subscriptions')).rows[0].n, before);
 });
+
+test('with Stripe configured the sandbox endpoints do not exist (404), even for a signed-in fan', async () => {
+  const fan = await registerUser(srv.api);
+  const id = '00000000-0000-4000-8000-000000000000';
+  expectError(await srv.api.get('/api/sandbox/checkouts/cs_sbx_x', { token: fan.token }), 404, 'not_found');
+  for (const path of ['/api/sandbox/checkouts/cs_sbx_x/pay', '/api/sandbox/checkouts/cs_sbx_x/decline']) {
+    expectError(await srv.api.post(path, {}, { token: fan.token }), 404, 'not_found');
+  }
+  expectError(await srv.api.post(`/api/sandbox/subscriptions/${id}/simulate`, { event: 'renewal' }, { token: fan.token }),
+    404, 'not_found');
+  expectError(await srv.api.post(`/api/sandbox/payments/${id}/simulate`, { event: 'dispute_created' }, { token: fan.token }),
+    404, 'not_found');
+});

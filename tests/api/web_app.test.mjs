@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { startServer } from './helpers/server.mjs';
+import { BINARY, startServer } from './helpers/server.mjs';
 import { expectError, expectStatus } from './helpers/http.mjs';
 import { registerUser, uniqueName } from './helpers/fixtures.mjs';
 
@@ -154,5 +154,21 @@ describe('what the app reads about me', () => {
     const fan = await registerUser(api);
     expectError(await api.json('PUT', path, { token: fan.token, body: { trackIds: [a.track.id, b.id, c.id] } }), 403, 'forbidden');
     assert.deepEqual(await order(), [['C', 1], ['T', 2], ['B', 3]]);
+  });
+});
+
+describe('the web app without WEB_DIR', () => {
+  test('is found beside the binary, whatever the working directory', async () => {
+    assert.equal(process.env.WEB_DIR, undefined, 'the suite runs without WEB_DIR');
+    const built = path.join(path.dirname(fs.realpathSync(BINARY)), '..', 'web', 'dist', 'index.html');
+    assert.ok(fs.existsSync(built), `the built web app is expected at ${built} (scripts/setup.sh builds it)`);
+    const other = await startServer({ name: 'web-default' }); // runs in a fresh temporary directory
+    try {
+      const res = await fetch(new URL('/', other.baseUrl));
+      assert.equal(res.status, 200);
+      assert.equal(await res.text(), fs.readFileSync(built, 'utf8'));
+    } finally {
+      await other.stop();
+    }
   });
 });

@@ -13,10 +13,54 @@ EnvReader env(std::map<std::string, std::string> vars) {
     return std::nullopt;
   };
 }
+
+// What scripts/run.sh sets: a local run with generated secrets and the embedded database.
+EnvReader dev(std::map<std::string, std::string> vars) {
+  vars.emplace("APP_ENV", "development");
+  return env(std::move(vars));
+}
+
+const std::map<std::string, std::string> kProductionSecrets{{"APP_ENV", "production"},
+                                                            {"JWT_SECRET", std::string(32, 'j')},
+                                                            {"MEDIA_URL_SECRET", std::string(32, 'm')},
+                                                            {"DATABASE_URL", "postgresql://db/mc"}};
 }  // namespace
 
-TEST(Config, defaults_need_no_configuration) {
-  const Config c = load_config(env({}));
+TEST(Config, the_default_is_production_and_refuses_to_invent_secrets) {
+  try {
+    load_config(env({}));
+    FAIL() << "expected a refusal";
+  } catch (const std::runtime_error& e) {
+    const std::string msg = e.what();
+    for (const char* v : {"JWT_SECRET", "DATABASE_URL", "MEDIA_URL_SECRET", "STRIPE_SECRET_KEY", "APP_ENV"}) {
+      EXPECT_NE(msg.find(v), std::string::npos) << v << " in " << msg;
+    }
+  }
+}
+
+TEST(Config, production_refuses_the_payments_sandbox) {
+  try {
+    load_config(env(kProductionSecrets));
+    FAIL() << "expected a refusal";
+  } catch (const std::runtime_error& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("STRIPE_SECRET_KEY"), std::string::npos) << msg;
+    EXPECT_EQ(msg.find("JWT_SECRET"), std::string::npos) << msg;
+  }
+  auto vars = kProductionSecrets;
+  vars.emplace("STRIPE_SECRET_KEY", "sk_live_x");
+  try {
+    load_config(env(vars));
+    FAIL() << "expected a refusal";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("STRIPE_WEBHOOK_SECRET"), std::string::npos);
+  }
+  vars.emplace("STRIPE_WEBHOOK_SECRET", "whsec_x");
+  EXPECT_TRUE(load_config(env(vars)).stripe_enabled());
+}
+
+TEST(Config, development_needs_no_configuration) {
+  const Config c = load_config(dev({}));
   EXPECT_EQ(c.port, 8080);
   EXPECT_TRUE(c.embedded_database());
   EXPECT_EQ(c.json_body_limit, 1u << 20);
@@ -72,5 +116,5 @@ TEST(Config, s3_storage_needs_its_endpoint_bucket_and_keys) {
     EXPECT_NE(msg.find("S3_ACCESS_KEY_ID"), std::string::npos);
     EXPECT_EQ(msg.find("S3_BUCKET:"), std::string::npos);
   }
-  EXPECT_EQ(load_config(env({{"VAR_DIR", "/srv/mc"}})).media_dir, "/srv/mc/media");
+  EXPECT_EQ(load_config(dev({{"VAR_DIR", "/srv/mc"}})).media_dir, "/srv/mc/media");
 }

@@ -8,8 +8,10 @@ using namespace mc;
 namespace {
 const JwtKey kCurrent{"k2", "current-secret-current-secret-0123456789"};
 const JwtKey kPrevious{"k1", "previous-secret-previous-secret-012345678"};
+constexpr const char* kUser = "0b5a6a62-3f0e-4d7e-9a57-1f3c2b1a0e01";
+constexpr const char* kSession = "6f1c1f52-8d1e-4c4b-b2f5-7a0e9c3d2b02";
 AccessClaims claims(int64_t exp) {
-  return {"user-1", "session-1", "fan", 1000, exp};
+  return {kUser, kSession, "fan", 1000, exp};
 }
 }  // namespace
 
@@ -18,8 +20,8 @@ TEST(Jwt, round_trip_keeps_claims) {
   JwtCodec codec({kCurrent});
   const auto v = codec.verify(codec.sign(claims(5000)), 2000);
   ASSERT_TRUE(v.claims);
-  EXPECT_EQ(v.claims->user_id, "user-1");
-  EXPECT_EQ(v.claims->session_id, "session-1");
+  EXPECT_EQ(v.claims->user_id, kUser);
+  EXPECT_EQ(v.claims->session_id, kSession);
 }
 
 TEST(Jwt, previous_key_is_accepted_during_rotation) {
@@ -61,4 +63,20 @@ TEST(Jwt, garbage_is_malformed) {
   JwtCodec codec({kCurrent});
   EXPECT_EQ(codec.verify("not.a.jwt", 0).error, JwtError::malformed);
   EXPECT_EQ(codec.verify("", 0).error, JwtError::malformed);
+}
+
+TEST(Jwt, signed_claims_that_are_not_uuids_are_malformed) {
+  JwtCodec codec({kCurrent});
+  for (const auto& [sub, sid] :
+       std::vector<std::pair<std::string, std::string>>{{"user-1", kSession},
+                                                        {kUser, "session-1"},
+                                                        {"", kSession},
+                                                        {kUser, "6f1c1f52-8d1e-4c4b-b2f5-7a0e9c3d2b0"},
+                                                        {"0b5a6a62-3f0e-4d7e-9a57-1f3c2b1a0e0g", kSession},
+                                                        {kUser, "6f1c1f52x8d1e-4c4b-b2f5-7a0e9c3d2b02"},
+                                                        {std::string(kUser) + "'--", kSession}}) {
+    const auto v = codec.verify(codec.sign({sub, sid, "fan", 1000, 5000}), 2000);
+    EXPECT_FALSE(v.claims) << sub << " " << sid;
+    EXPECT_EQ(v.error, JwtError::malformed) << sub << " " << sid;
+  }
 }

@@ -1,8 +1,8 @@
 // The OpenAPI document (docs/api/openapi.json, compiled in) and the router must describe the same
 // set of operations: a route added without documentation, or documentation for a route that does
 // not exist, fails here.
-#include "media/storage.hpp"
 #include <gtest/gtest.h>
+#include "media/storage.hpp"
 
 #include <boost/json.hpp>
 #include <filesystem>
@@ -38,14 +38,16 @@ std::set<std::string> router_operations() {
   auto storage = media::make_storage(storage_options);
   catalog::UploadService uploads(catalog, *storage, config);
   config.media_url_secret = "x-media-secret-x-media-secret-x-media";
-  streaming::StreamingService streaming(catalog, *storage, config);
+  auto limiter = cache::make_in_process_rate_limiter();
+  streaming::StreamingService streaming(catalog, *storage, config, *limiter);
   artists::ImageService images(artists, *storage);
   config.stripe_webhook_secret = "whsec_openapi_test";
   app::PaymentsStack payments = app::make_payments(config, artists);
   std::atomic<bool> draining{false};
   http::Router router;
-  app::register_all_routes(router, app::RouteDeps{config, draining, accounts, artists, catalog, uploads, images, streaming,
-                                                  *payments.memberships, *payments.earnings, *payments.webhooks});
+  app::register_all_routes(
+      router, app::RouteDeps{config, draining, accounts, artists, catalog, uploads, images, streaming,
+                             *payments.memberships, *payments.earnings, *payments.webhooks});
   std::set<std::string> out;
   for (const auto* r : router.routes()) {
     std::string method(http::bhttp::to_string(r->method));

@@ -62,3 +62,17 @@ TEST(Router, duplicate_route_is_a_programming_error) {
   r.add(Verb::get, "/x", noop());
   EXPECT_THROW(r.add(Verb::get, "/x", noop()), std::logic_error);
 }
+
+TEST(Router, head_is_served_by_the_get_route_and_listed_where_get_is_allowed) {
+  Router r;
+  r.add(Verb::get, "/api/artists/{id}", noop());
+  r.add(Verb::put, "/api/artists/{id}", noop());
+  r.add(Verb::post, "/api/auth/login", noop());
+  const auto head = r.match(Verb::head, "/api/artists/x");
+  ASSERT_NE(head.route, nullptr);
+  EXPECT_EQ(head.route->method, Verb::get);
+  EXPECT_EQ(r.match(Verb::head, "/api/auth/login").route, nullptr);
+  const auto refused = r.match(Verb::delete_, "/api/artists/x");
+  EXPECT_EQ(refused.route, nullptr);
+  EXPECT_EQ(refused.allowed, (std::vector<Verb>{Verb::get, Verb::head, Verb::put}));
+}

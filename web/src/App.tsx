@@ -4,7 +4,7 @@ import { useAuth } from './auth/AuthContext';
 import { Loading } from './components/ui';
 import { PlayerBar } from './player/PlayerBar';
 import { ArtistPage } from './pages/Artist';
-import { CheckoutPage, CheckoutResultPage } from './pages/Checkout';
+import { CheckoutPage, CheckoutResultPage, SandboxCheckoutPage } from './pages/Checkout';
 import { DiscoverPage } from './pages/Discover';
 import { ForgotPasswordPage, LoginPage, ResetPasswordPage, SignupPage, VerifyEmailPage } from './pages/Account';
 import { LibraryPage } from './pages/Library';
@@ -119,6 +119,7 @@ export function App() {
               <Route path="/checkout/:artistId/:tier" element={<CheckoutPage />} />
               <Route path="/checkout/success" element={<CheckoutResultPage ok />} />
               <Route path="/checkout/cancel" element={<CheckoutResultPage ok={false} />} />
+              <Route path="/sandbox/checkout/:id" element={<SandboxCheckoutPage />} />
               <Route path="/studio/*" element={<StudioPage />} />
               <Route path="*" element={<NotFoundPage />} />
             </Routes>

@@ -10,8 +10,11 @@
 #include "core/log.hpp"
 #include "core/offload.hpp"
 #include "events/outbox.hpp"
+#include "features/accounts/password_strength.hpp"
 #include "features/accounts/store.hpp"
 #include "features/artists/genres.hpp"
+#include "ops/metrics.hpp"
+#include "payments/fields.hpp"
 
 namespace mc::accounts {
 namespace {
@@ -26,6 +29,13 @@ ApiError invalid_credentials() {
 ApiError invalid_token() {
   return ApiError(401, "invalid_token", "Access token refused: session is no longer valid")
       .with_header("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+}
+ApiError email_taken() {
+  return ApiError(409, "email_taken", "An account with this email already exists",
+                  {{"email", "is already registered"}});
+}
+ApiError username_taken() {
+  return ApiError(409, "username_taken", "This username is taken", {{"username", "is already taken"}});
 }
 ApiError bad_account_token() {
   return ApiError(400, "invalid_or_expired_token", "This link is invalid, already used or expired");
@@ -62,20 +72,20 @@ std::string clip(std::string s, std::size_t n) {
 
 // A duplicate key tells us which unique index refused the row.
 [[noreturn]] void rethrow_conflict(const db::DbError& e) {
-  if (e.unique_violation() && e.constraint() == "users_email_key") {
-    throw ApiError(409, "email_taken", "An account with this email already exists",
-                   {{"email", "is already registered"}});
-  }
-  if (e.unique_violation() && e.constraint() == "users_username_key") {
-    throw ApiError(409, "username_taken", "This username is taken", {{"username", "is already taken"}});
-  }
+  if (e.unique_violation() && e.constraint() == "users_email_key") throw email_taken();
+  if (e.unique_violation() && e.constraint() == "users_username_key") throw username_taken();
   throw e;
 }
 
 }  // namespace
 
 AccountsService::AccountsService(const Config& config, const JwtCodec& jwt, mail::Mailer& mailer)
-    : config_(config), jwt_(jwt), mailer_(mailer) {
+    : config_(config),
+      jwt_(jwt),
+      mailer_(mailer),
+      successor_key_(hmac_sha256(config.jwt_secret, "musicconnect refresh-token successor v1")),
+      sessions_(config.session_check_ttl),
+      hash_pool_(config.password_hash_threads, config.password_hash_queue) {
   const auto list = find_embedded(ops::embedded_docs(), "common_passwords.txt");
   std::istringstream in(std::string(list.value_or("")));
   for (std::string line; std::getline(in, line);) {
@@ -107,7 +117,17 @@ void AccountsService::check_new_password(std::string_view field, const std::stri
   if (common_passwords_.contains(l)) return errors.fail(field, "is too common; choose another");
   if ((!username.empty() && l == lower(std::string(username))) ||
       (!email.empty() && l == lower(std::string(email)))) {
-    errors.fail(field, "must not be your username or email");
+    return errors.fail(field, "must not be your username or email");
+  }
+  std::vector<std::string> user_words;
+  if (!username.empty()) user_words.push_back(lower(std::string(username)));
+  if (const auto at = email.find('@'); at != std::string_view::npos) {
+    user_words.push_back(lower(std::string(email.substr(0, at))));
+  }
+  const PasswordStrength strength = estimate_password(password, user_words);
+  if (strength.score < kMinPasswordScore) {
+    errors.fail(field, "is too easy to guess (" + strength.weakness +
+                           "); use a longer passphrase of several unrelated words");
   }
 }
 
@@ -144,14 +164,39 @@ std::string AccountsService::access_token(const std::string& user_id, const std:
   return jwt_.sign(AccessClaims{user_id, session_id, role, now, now + config_.access_token_ttl.count()});
 }
 
+namespace {
+ApiError hashing_busy() {
+  return ApiError::unavailable("Too many sign-ins are being checked right now; try again in a moment")
+      .with_header("Retry-After", "1");
+}
+}  // namespace
+
 awaitable<bool> AccountsService::verify_password(std::string hash, std::string password) {
   auto job = [h = std::move(hash), p = std::move(password)] { return password_verify(h, p); };
-  co_return co_await offload(std::move(job));
+  try {
+    co_return co_await hash_pool_.run(std::move(job));
+  } catch (const PoolFull&) {
+    throw hashing_busy();
+  }
 }
 
 awaitable<std::string> AccountsService::hash_password(std::string password) {
   auto job = [p = std::move(password)] { return password_hash(p); };
-  co_return co_await offload(std::move(job));
+  try {
+    co_return co_await hash_pool_.run(std::move(job));
+  } catch (const PoolFull&) {
+    throw hashing_busy();
+  }
+}
+
+void AccountsService::write_metrics(std::string& out) const {
+  ops::write_help(out, "mc_password_hash_jobs_total", "counter", "argon2id hashes and verifications done");
+  out += "mc_password_hash_jobs_total " + std::to_string(hash_pool_.completed()) + "\n";
+  ops::write_help(out, "mc_password_hash_refused_total", "counter",
+                  "password jobs refused with 503 because PASSWORD_HASH_QUEUE was full");
+  out += "mc_password_hash_refused_total " + std::to_string(hash_pool_.refused()) + "\n";
+  ops::write_help(out, "mc_password_hash_pending", "gauge", "password jobs waiting or running");
+  out += "mc_password_hash_pending " + std::to_string(hash_pool_.pending()) + "\n";
 }
 
 awaitable<void> AccountsService::send(mail::Email email) {
@@ -198,6 +243,13 @@ awaitable<void> AccountsService::require_live_session(db::Transaction& tx, const
 
 awaitable<AuthResult> AccountsService::register_user(db::Cluster& db, const RegisterInput& in,
                                                      const Client& client) {
+  {
+    // Cheap refusals first: argon2id is the expensive part, so it runs only for a plausible account.
+    auto conn = co_await db.writer();
+    const auto taken = co_await store::identity_taken(*conn, in.username, in.email);
+    if (taken.email) throw email_taken();
+    if (taken.username) throw username_taken();
+  }
   const std::string hash = co_await hash_password(in.password);
   auto tx = co_await db.begin();
   std::string user_id;
@@ -228,22 +280,21 @@ awaitable<AuthResult> AccountsService::login(db::Cluster& db, const std::string&
   std::optional<store::LoginRecord> record;
   {
     auto conn = co_await db.writer();  // lockout state must be current
-    record = co_await store::find_login(*conn, email);
+    record = co_await store::claim_login_attempt(*conn, email);
+    if (!record) {
+      const auto existing = co_await store::find_login(*conn, email);
+      if (existing && existing->locked_seconds > 0) {
+        throw ApiError(429, "account_locked", "Too many failed logins; try again later")
+            .with_header("Retry-After", std::to_string(existing->locked_seconds));
+      }
+    }
   }
   if (!record) {
     co_await verify_password(dummy_hash_, password);
     throw invalid_credentials();
   }
-  if (record->locked_seconds > 0) {
-    throw ApiError(429, "account_locked", "Too many failed logins; try again later")
-        .with_header("Retry-After", std::to_string(record->locked_seconds));
-  }
   const bool password_ok = co_await verify_password(record->password_hash, password);
-  if (!password_ok) {
-    auto conn = co_await db.writer();
-    co_await store::record_login_failure(*conn, record->user_id);
-    throw invalid_credentials();
-  }
+  if (!password_ok) throw invalid_credentials();  // the attempt was counted when claimed
   auto tx = co_await db.begin();
   co_await store::reset_login_failures(tx, record->user_id);
   auto session = co_await open_session(tx, record->user_id, record->role, client);
@@ -259,35 +310,66 @@ awaitable<AuthResult> AccountsService::refresh(db::Cluster& db, const std::strin
   const auto rec =
       co_await store::lock_refresh_token(tx, hash, static_cast<int>(config_.refresh_reuse_grace.count()));
   if (!rec) throw ApiError(401, "invalid_refresh_token", "Refresh token is invalid");
-  // A client that lost the answer to its refresh (a tab reloaded mid-request) may retry with the same
-  // token for a short while; it gets a new token of the same session. Later, a replay means theft.
-  const bool retry = rec->token_used && rec->used_within_grace;
-  if (rec->token_used && !retry) {
-    // Someone replayed a rotated token: the family is compromised, end the whole session.
-    co_await store::revoke_family(tx, rec->session_id, "refresh_token_reused");
-    const boost::json::object event{
-        {"userId", rec->user_id}, {"sessionId", rec->session_id}, {"reason", "refresh_token_reused"}};
-    co_await events::append(tx, "session.revoked", rec->user_id, event);
-    co_await tx.commit();
-    log::warn("refresh token reuse detected; session revoked", {{"session_id", rec->session_id}});
-    throw ApiError(401, "refresh_token_reused",
-                   "Refresh token was already used; the session has been revoked");
+  // The successor is derived from the presented token, so every presentation of one token yields
+  // the same successor: a client that lost the answer (a tab reloaded mid-request) gets it again,
+  // and a thief replaying a captured token joins the owner's chain instead of forking a parallel one
+  // that reuse detection would never see (docs/decisions.md).
+  const std::string next = successor_of(refresh_token);
+  const std::string next_hash = to_hex(sha256(next));
+  if (rec->token_used) {
+    // A retry is honoured only within the grace period and while the successor is still unused
+    // (the chain has not moved on); anything else is a replay: the family is compromised.
+    std::optional<store::SuccessorRecord> successor;
+    if (rec->used_within_grace && !rec->session_revoked && !rec->session_expired) {
+      successor = co_await store::lock_refresh_successor(tx, next_hash, rec->session_id);
+    }
+    if (!successor || successor->used || successor->expired) {
+      co_await store::revoke_family(tx, rec->session_id, "refresh_token_reused");
+      const boost::json::object event{
+          {"userId", rec->user_id}, {"sessionId", rec->session_id}, {"reason", "refresh_token_reused"}};
+      co_await events::append(tx, "session.revoked", rec->user_id, event);
+      co_await tx.commit();
+      sessions_.forget(rec->session_id);
+      log::warn("refresh token reuse detected; session revoked", {{"session_id", rec->session_id}});
+      throw ApiError(401, "refresh_token_reused",
+                     "Refresh token was already used; the session has been revoked");
+    }
+    const db::Lsn lsn = co_await tx.commit();
+    co_return AuthResult{Tokens{access_token(rec->user_id, rec->session_id, rec->role), next}, std::nullopt,
+                         lsn};
   }
   if (rec->token_expired || rec->session_revoked || rec->session_expired) {
     throw ApiError(401, "invalid_refresh_token", "Refresh token is invalid");
   }
-  if (!retry) co_await store::mark_refresh_used(tx, hash);
+  co_await store::mark_refresh_used(tx, hash);
   co_await store::touch_session(tx, rec->session_id);
-  std::string next = co_await issue_refresh(tx, rec->session_id);
+  co_await store::insert_refresh_token(tx, next_hash, rec->session_id, config_.refresh_token_ttl.count());
   const db::Lsn lsn = co_await tx.commit();
-  co_return AuthResult{Tokens{access_token(rec->user_id, rec->session_id, rec->role), std::move(next)},
-                       std::nullopt, lsn};
+  co_return AuthResult{Tokens{access_token(rec->user_id, rec->session_id, rec->role), next}, std::nullopt,
+                       lsn};
+}
+
+std::string AccountsService::successor_of(const std::string& refresh_token) const {
+  return base64url_encode(hmac_sha256(successor_key_, refresh_token));
 }
 
 awaitable<db::Lsn> AccountsService::logout(db::Cluster& db, const AccessClaims& who) {
   auto tx = co_await db.begin();
   co_await store::revoke_session(tx, who.session_id, who.user_id, "logout");
-  co_return co_await tx.commit();
+  const db::Lsn lsn = co_await tx.commit();
+  sessions_.forget(who.session_id);
+  co_return lsn;
+}
+
+awaitable<bool> AccountsService::session_live(db::Cluster& db, const AccessClaims& claims) {
+  // Claims are signed by us, but a malformed id must be refused here rather than reach SQL.
+  if (!payments::fields::is_uuid(claims.session_id) || !payments::fields::is_uuid(claims.user_id))
+    co_return false;
+  const auto now = SessionCache::Clock::now();
+  if (const auto cached = sessions_.get(claims.session_id, claims.user_id, now)) co_return *cached;
+  const bool live = co_await store::session_live(db, claims.session_id, claims.user_id);
+  sessions_.put(claims.session_id, claims.user_id, live, now);
+  co_return live;
 }
 
 awaitable<User> AccountsService::me(db::Cluster& db, const AccessClaims& who, std::optional<db::Lsn> token) {
@@ -350,6 +432,11 @@ awaitable<std::optional<db::Lsn>> AccountsService::forgot_password(db::Cluster& 
 awaitable<db::Lsn> AccountsService::reset_password(db::Cluster& db, const std::string& token,
                                                    const std::string& password) {
   const std::string hash = to_hex(sha256(token));
+  {
+    auto conn = co_await db.writer();  // an invalid link is refused before any hashing
+    const bool valid = co_await store::account_token_valid(*conn, hash, "reset_password");
+    if (!valid) throw bad_account_token();
+  }
   const std::string new_hash = co_await hash_password(password);
   auto tx = co_await db.begin();
   const auto rec = co_await store::lock_account_token(tx, hash, "reset_password");
@@ -359,7 +446,9 @@ awaitable<db::Lsn> AccountsService::reset_password(db::Cluster& db, const std::s
   co_await store::revoke_all_sessions(tx, rec->user_id, "password_reset");
   const boost::json::object event{{"userId", rec->user_id}};
   co_await events::append(tx, "user.password_reset", rec->user_id, event);
-  co_return co_await tx.commit();
+  const db::Lsn lsn = co_await tx.commit();
+  sessions_.forget_user(rec->user_id);
+  co_return lsn;
 }
 
 awaitable<db::Lsn> AccountsService::change_password(db::Cluster& db, const AccessClaims& who,
@@ -381,7 +470,9 @@ awaitable<db::Lsn> AccountsService::change_password(db::Cluster& db, const Acces
   co_await store::revoke_other_sessions(tx, who.user_id, who.session_id, "password_changed");
   const boost::json::object event{{"userId", who.user_id}};
   co_await events::append(tx, "user.password_changed", who.user_id, event);
-  co_return co_await tx.commit();
+  const db::Lsn lsn = co_await tx.commit();
+  sessions_.forget_user(who.user_id);
+  co_return lsn;
 }
 
 awaitable<Written<User>> AccountsService::change_email(db::Cluster& db, const AccessClaims& who,
@@ -435,7 +526,9 @@ awaitable<db::Lsn> AccountsService::revoke_session(db::Cluster& db, const Access
   if (revoked == 0) {
     throw ApiError::not_found("No such session");
   }
-  co_return co_await tx.commit();
+  const db::Lsn lsn = co_await tx.commit();
+  sessions_.forget(session_id);
+  co_return lsn;
 }
 
 }  // namespace mc::accounts

@@ -8,8 +8,11 @@
 #include "core/config.hpp"
 #include "core/json.hpp"
 #include "core/jwt.hpp"
+#include "core/offload.hpp"
 #include "db/cluster.hpp"
 #include "features/accounts/model.hpp"
+#include "features/accounts/session_cache.hpp"
+#include "http/session_gate.hpp"
 #include "mail/mailer.hpp"
 
 namespace mc::accounts {
@@ -31,7 +34,7 @@ using db::Written;
 
 // The rules of SPEC §4.1: registration, login with lockout, refresh rotation with reuse
 // detection, email verification, password reset and change, email change, sessions.
-class AccountsService {
+class AccountsService : public http::SessionGate {
  public:
   AccountsService(const Config& config, const JwtCodec& jwt, mail::Mailer& mailer);
 
@@ -59,6 +62,10 @@ class AccountsService {
   awaitable<std::vector<SessionInfo>> sessions(db::Cluster& db, const AccessClaims& who,
                                                std::optional<db::Lsn> token);
   awaitable<db::Lsn> revoke_session(db::Cluster& db, const AccessClaims& who, const std::string& session_id);
+  // http::SessionGate: is the token's session live (cached for SESSION_CHECK_TTL_S)?
+  awaitable<bool> session_live(db::Cluster& db, const AccessClaims& claims) override;
+  // Prometheus families of the password-hash pool (registered as a collector by serve).
+  void write_metrics(std::string& out) const;
 
  private:
   struct IssuedSession {
@@ -77,11 +84,16 @@ class AccountsService {
   awaitable<void> send(mail::Email email);
   awaitable<bool> verify_password(std::string hash, std::string password);
   awaitable<std::string> hash_password(std::string password);
+  // The token a rotation of `refresh_token` issues: the same every time (see refresh()).
+  std::string successor_of(const std::string& refresh_token) const;
 
   const Config& config_;
   const JwtCodec& jwt_;
   mail::Mailer& mailer_;
   std::unordered_set<std::string> common_passwords_;
+  std::string successor_key_;  // HMAC key deriving refresh successors, itself derived from JWT_SECRET
+  SessionCache sessions_;
+  BoundedPool hash_pool_;   // argon2id only: bounded, so anonymous sign-ins cannot starve other work
   std::string dummy_hash_;  // verified against for unknown emails, so timing does not reveal them
 };
 

@@ -46,20 +46,32 @@ constexpr Query kFindLogin{"accounts_find_login",
                            "FROM users WHERE lower(email) = lower($1)"};
 #define MC_NEW_WINDOW \
   "(failed_login_window_start IS NULL OR failed_login_window_start < now() - interval '15 minutes')"
-constexpr Query kLoginFailure{"accounts_login_failure",
-                              "UPDATE users SET "
-                              "failed_login_count = CASE WHEN " MC_NEW_WINDOW
-                              " THEN 1 ELSE failed_login_count + 1 END, "
-                              "failed_login_window_start = CASE WHEN " MC_NEW_WINDOW
-                              " THEN now() ELSE failed_login_window_start END, "
-                              "locked_until = CASE WHEN (CASE WHEN " MC_NEW_WINDOW
-                              " THEN 1 ELSE failed_login_count + 1 END) >= 5 "
-                              "THEN now() + interval '15 minutes' ELSE locked_until END "
-                              "WHERE id = $1"};
+#define MC_ATTEMPT "(CASE WHEN " MC_NEW_WINDOW " THEN 1 ELSE failed_login_count + 1 END)"
+// Counts the attempt before the password is checked, in one statement on the locked row, so
+// concurrent guesses cannot all read "unlocked": at most 5 per window reach argon2, the 5th sets the
+// lock, and a right password clears it again (reset_login_failures).
+constexpr Query kClaimLoginAttempt{
+    "accounts_claim_login_attempt",
+    "UPDATE users SET failed_login_count = " MC_ATTEMPT
+    ", "
+    "failed_login_window_start = CASE WHEN " MC_NEW_WINDOW
+    " THEN now() ELSE failed_login_window_start END, "
+    "locked_until = CASE WHEN " MC_ATTEMPT
+    " >= 5 THEN now() + interval '15 minutes' ELSE locked_until END "
+    "WHERE lower(email) = lower($1) AND (locked_until IS NULL OR locked_until <= now()) "
+    "RETURNING id, password_hash, role"};
 constexpr Query kResetFailures{
     "accounts_reset_login_failures",
     "UPDATE users SET failed_login_count = 0, failed_login_window_start = NULL, locked_until = NULL "
     "WHERE id = $1 AND (failed_login_count <> 0 OR locked_until IS NOT NULL)"};
+constexpr Query kIdentityTaken{"accounts_identity_taken",
+                               "SELECT EXISTS (SELECT 1 FROM users WHERE username = $1), "
+                               "EXISTS (SELECT 1 FROM users WHERE lower(email) = lower($2))"};
+constexpr Query kAccountTokenValid{
+    "accounts_account_token_valid",
+    "SELECT 1 FROM account_tokens t JOIN users u ON u.id = t.user_id "
+    "WHERE t.token_hash = decode($1, 'hex') AND t.purpose = $2 AND t.used_at IS NULL "
+    "AND t.expires_at > now() AND lower(t.email) = lower(u.email)"};
 constexpr Query kUserIdByEmail{"accounts_user_id_by_email",
                                "SELECT id FROM users WHERE lower(email) = lower($1)"};
 constexpr Query kLockRefresh{
@@ -68,6 +80,9 @@ constexpr Query kLockRefresh{
     "s.revoked_at IS NOT NULL, s.expires_at <= now(), rt.used_at > now() - make_interval(secs => $2::int) "
     "FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id JOIN users u ON u.id = s.user_id "
     "WHERE rt.token_hash = decode($1, 'hex') FOR UPDATE OF rt, s"};
+constexpr Query kRefreshSuccessor{"accounts_refresh_successor",
+                                  "SELECT used_at IS NOT NULL, expires_at <= now() FROM refresh_tokens "
+                                  "WHERE token_hash = decode($1, 'hex') AND session_id = $2 FOR UPDATE"};
 constexpr Query kMarkRefreshUsed{
     "accounts_mark_refresh_used",
     "UPDATE refresh_tokens SET used_at = now() WHERE token_hash = decode($1, 'hex')"};
@@ -172,12 +187,26 @@ awaitable<std::optional<LoginRecord>> find_login(db::Connection& c, const std::s
   co_return LoginRecord{r.str(0, 0), r.str(0, 1), r.str(0, 2), static_cast<int>(r.int64(0, 3))};
 }
 
-awaitable<void> record_login_failure(db::Connection& c, const std::string& user_id) {
-  co_await c.exec(kLoginFailure, params(user_id));
+awaitable<std::optional<LoginRecord>> claim_login_attempt(db::Connection& c, const std::string& email) {
+  const auto r = co_await c.exec(kClaimLoginAttempt, params(email));
+  if (r.empty()) co_return std::nullopt;
+  co_return LoginRecord{r.str(0, 0), r.str(0, 1), r.str(0, 2), 0};
 }
 
 awaitable<void> reset_login_failures(db::Transaction& tx, const std::string& user_id) {
   co_await tx.exec(kResetFailures, params(user_id));
+}
+
+awaitable<IdentityTaken> identity_taken(db::Connection& c, const std::string& username,
+                                        const std::string& email) {
+  const auto r = co_await c.exec(kIdentityTaken, params(username, email));
+  co_return IdentityTaken{r.boolean(0, 0), r.boolean(0, 1)};
+}
+
+awaitable<bool> account_token_valid(db::Connection& c, const std::string& hash_hex,
+                                    std::string_view purpose) {
+  const auto r = co_await c.exec(kAccountTokenValid, params(hash_hex, purpose));
+  co_return !r.empty();
 }
 
 awaitable<std::optional<std::string>> find_user_id_by_email(db::Connection& c, const std::string& email) {
@@ -194,6 +223,14 @@ awaitable<std::optional<RefreshRecord>> lock_refresh_token(db::Transaction& tx, 
                           r.boolean(0, 4), r.boolean(0, 5), r.boolean(0, 6), r.boolean(0, 7)};
 }
 
+awaitable<std::optional<SuccessorRecord>> lock_refresh_successor(db::Transaction& tx,
+                                                                 const std::string& hash_hex,
+                                                                 const std::string& session_id) {
+  const auto r = co_await tx.exec(kRefreshSuccessor, params(hash_hex, session_id));
+  if (r.empty()) co_return std::nullopt;
+  co_return SuccessorRecord{r.boolean(0, 0), r.boolean(0, 1)};
+}
+
 awaitable<void> mark_refresh_used(db::Transaction& tx, const std::string& hash_hex) {
   co_await tx.exec(kMarkRefreshUsed, params(hash_hex));
 }
@@ -204,6 +241,11 @@ awaitable<void> touch_session(db::Transaction& tx, const std::string& session_id
 
 awaitable<bool> session_live(db::Transaction& tx, const std::string& session_id, const std::string& user_id) {
   const auto r = co_await tx.exec(kSessionLive, params(session_id, user_id));
+  co_return !r.empty();
+}
+
+awaitable<bool> session_live(db::Cluster& db, const std::string& session_id, const std::string& user_id) {
+  const auto r = co_await db.read(kSessionLive, params(session_id, user_id));
   co_return !r.empty();
 }
 

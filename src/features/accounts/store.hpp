@@ -33,6 +33,17 @@ struct RefreshRecord {
   bool used_within_grace = false;  // rotated less than the reuse grace period ago
 };
 
+// The token a rotation issued (see AccountsService::refresh).
+struct SuccessorRecord {
+  bool used = false;
+  bool expired = false;
+};
+
+struct IdentityTaken {
+  bool username = false;
+  bool email = false;
+};
+
 struct AccountTokenRecord {
   std::string user_id;
   std::string email;
@@ -62,15 +73,25 @@ awaitable<std::optional<User>> find_user_in_session(db::Cluster& db, std::option
                                                     const std::string& session_id);
 awaitable<std::optional<User>> find_user_tx(db::Transaction& tx, const std::string& user_id);
 awaitable<std::optional<LoginRecord>> find_login(db::Connection& c, const std::string& email);
-awaitable<void> record_login_failure(db::Connection& c, const std::string& user_id);
+// Counts a login attempt as failed up front and returns the account, unless it is locked (then, or
+// for an unknown email, nullopt: find_login tells which).
+awaitable<std::optional<LoginRecord>> claim_login_attempt(db::Connection& c, const std::string& email);
 awaitable<void> reset_login_failures(db::Transaction& tx, const std::string& user_id);
+// Cheap checks made before a password is hashed (the unique indexes still decide under a race).
+awaitable<IdentityTaken> identity_taken(db::Connection& c, const std::string& username,
+                                        const std::string& email);
+awaitable<bool> account_token_valid(db::Connection& c, const std::string& hash_hex, std::string_view purpose);
 awaitable<std::optional<std::string>> find_user_id_by_email(db::Connection& c, const std::string& email);
 
 awaitable<std::optional<RefreshRecord>> lock_refresh_token(db::Transaction& tx, const std::string& hash_hex,
                                                            int reuse_grace_s);
+awaitable<std::optional<SuccessorRecord>> lock_refresh_successor(db::Transaction& tx,
+                                                                 const std::string& hash_hex,
+                                                                 const std::string& session_id);
 awaitable<void> mark_refresh_used(db::Transaction& tx, const std::string& hash_hex);
 awaitable<void> touch_session(db::Transaction& tx, const std::string& session_id);
 awaitable<bool> session_live(db::Transaction& tx, const std::string& session_id, const std::string& user_id);
+awaitable<bool> session_live(db::Cluster& db, const std::string& session_id, const std::string& user_id);
 
 awaitable<long> revoke_session(db::Transaction& tx, const std::string& session_id, const std::string& user_id,
                                std::string_view reason);

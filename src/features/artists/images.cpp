@@ -31,10 +31,14 @@ struct Scratch {
 
 }  // namespace
 
+void ImageService::require_owner(const AccessClaims& who) const {
+  if (who.role != "artist") throw ApiError(403, "forbidden", "Only artists have profile images");
+}
+
 awaitable<db::Written<bj::object>> ImageService::set(db::Cluster& db, const AccessClaims& who,
                                                      media::ImageKind kind, std::filesystem::path file) {
   Scratch scratch{file, file.string() + ".renditions"};
-  if (who.role != "artist") throw ApiError(403, "forbidden", "Only artists have profile images");
+  require_owner(who);
   const bool banner = kind == media::ImageKind::banner;
   const std::string prefix =
       "images/" + who.user_id + "/" + (banner ? "banner-" : "avatar-") + fast_random_hex(8) + "/";
@@ -84,6 +88,10 @@ void register_image_routes(http::Router& router, ImageService& images) {
   options.spool_body = true;
   options.upload_rate_limited = true;
   options.body_limit = kImageLimit;
+  options.admit = [&images](http::Context& ctx) -> awaitable<std::uint64_t> {
+    images.require_owner(ctx.require_auth());
+    co_return 0;
+  };
   for (const auto kind : {media::ImageKind::avatar, media::ImageKind::banner}) {
     const std::string path =
         kind == media::ImageKind::avatar ? "/api/artists/profile/avatar" : "/api/artists/profile/banner";

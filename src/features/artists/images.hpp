@@ -19,6 +19,9 @@ class ImageService {
  public:
   ImageService(ArtistsService& artists, media::Storage& storage) : artists_(artists), storage_(storage) {}
 
+  // Only artists have profile images (403 forbidden); checked on the upload's headers and again in set().
+  void require_owner(const AccessClaims& who) const;
+
   boost::asio::awaitable<db::Written<boost::json::object>> set(db::Cluster& db, const AccessClaims& who,
                                                                media::ImageKind kind,
                                                                std::filesystem::path file);

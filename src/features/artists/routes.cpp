@@ -59,7 +59,7 @@ std::optional<std::string> optional_links(const bj::object& obj, json::FieldRead
     }
     clean.push_back(bj::object{{"label", label->as_string()}, {"url", url->as_string()}});
   }
-  return bj::serialize(clean);
+  return mc::json::serialize(clean);
 }
 
 }  // namespace
@@ -86,7 +86,7 @@ void register_routes(http::Router& router, ArtistsService& s) {
     json::FieldReader r(obj);
     store::ProfileUpdate u;
     u.stage_name = r.optional_string("stageName");
-    u.bio = r.optional_string("bio");
+    u.bio = r.optional_string("bio", json::Text::multi_line);
     r.accept("genres");
     u.genres = optional_string_list(obj, "genres", r);
     u.city = r.optional_string("locationCity");

@@ -22,11 +22,6 @@ using http::Context;
 using http::Response;
 using http::Verb;
 
-bool rfc3339(const std::string& s) {
-  static const std::regex re(R"(^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$)");
-  return std::regex_match(s, re);
-}
-
 void check_title(json::FieldReader& r, std::string_view field, const std::optional<std::string>& title) {
   if (title && !r.has_error(field) && (title->empty() || title->size() > 200))
     r.fail(field, "must be 1-200 characters");
@@ -36,10 +31,6 @@ void check_tier(json::FieldReader& r, const std::optional<std::string>& tier) {
   if (tier && !r.has_error("minTier") && !memberships::parse_tier(*tier)) {
     r.fail("minTier", "must be free, supporter or superfan");
   }
-}
-
-void check_time(json::FieldReader& r, const std::optional<std::string>& t) {
-  if (t && !r.has_error("releaseAt") && !rfc3339(*t)) r.fail("releaseAt", "must be an RFC 3339 timestamp");
 }
 
 std::optional<bool> optional_bool(const bj::object& obj, std::string_view name, json::FieldReader& r) {
@@ -110,14 +101,13 @@ void register_routes(http::Router& router, CatalogService& s) {
     in.genre = r.optional_string("genre");
     in.tags = optional_tags(obj, r);
     const auto tier = r.optional_string("minTier");
-    in.release_at = r.optional_string("releaseAt");
+    in.release_at = r.optional_timestamp("releaseAt");
     check_title(r, "title", in.title);
     if (!r.has_error("kind") && in.kind != "single" && in.kind != "ep" && in.kind != "album") {
       r.fail("kind", "must be single, ep or album");
     }
     if (in.genre && !artists::is_genre(*in.genre)) r.fail("genre", "is not a known genre");
     check_tier(r, tier);
-    check_time(r, in.release_at);
     r.finish();
     in.min_tier = tier.value_or("free");
     const auto result = co_await s.create_release(ctx.db(), who, in);
@@ -135,12 +125,11 @@ void register_routes(http::Router& router, CatalogService& s) {
     if (const auto* v = obj.if_contains("releaseAt"); v && v->is_null()) {
       p.clear_release_at = true;
     } else {
-      p.release_at = r.optional_string("releaseAt");
+      p.release_at = r.optional_timestamp("releaseAt");
     }
     p.published = optional_bool(obj, "published", r);
     check_title(r, "title", p.title);
     check_tier(r, p.min_tier);
-    check_time(r, p.release_at);
     r.finish();
     const auto result = co_await s.patch_release(ctx.db(), who, std::string(ctx.param("id")), p);
     co_return http::written(ctx, 200, result.value, result.lsn);
@@ -255,7 +244,7 @@ void register_routes(http::Router& router, CatalogService& s) {
     const auto& who = ctx.require_auth();
     const auto obj = http::json_body(ctx);
     json::FieldReader r(obj);
-    const auto body = r.required_string("body");
+    const auto body = r.required_string("body", json::Text::multi_line);
     const auto parent = r.optional_string("parentId");
     check_comment(r, body);
     if (parent && !is_uuid(*parent)) r.fail("parentId", "must be a comment id");
@@ -268,7 +257,7 @@ void register_routes(http::Router& router, CatalogService& s) {
     const auto& who = ctx.require_auth();
     const auto obj = http::json_body(ctx);
     json::FieldReader r(obj);
-    const auto body = r.required_string("body");
+    const auto body = r.required_string("body", json::Text::multi_line);
     check_comment(r, body);
     r.finish();
     const auto result = co_await s.edit_comment(ctx.db(), who, std::string(ctx.param("id")), body);
@@ -285,7 +274,7 @@ void register_routes(http::Router& router, CatalogService& s) {
     const auto& who = ctx.require_auth();
     const auto obj = http::json_body(ctx);
     json::FieldReader r(obj);
-    const auto reason = r.required_string("reason");
+    const auto reason = r.required_string("reason", json::Text::multi_line);
     if (!r.has_error("reason") && (reason.empty() || reason.size() > 500))
       r.fail("reason", "must be 1-500 characters");
     r.finish();

@@ -1,4 +1,5 @@
 #include <boost/json.hpp>
+#include <cctype>
 #include <charconv>
 
 #include "core/error.hpp"
@@ -35,6 +36,16 @@ bool parse_int(std::string_view s, std::int64_t& out) {
   return ec == std::errc() && p == s.data() + s.size() && out >= 0;
 }
 
+bool is_multipart(const Context& ctx) {
+  std::string type(ctx.req[http::bhttp::field::content_type].substr(0, 10));
+  for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return type == "multipart/";
+}
+
+ApiError raw_chunks_only() {
+  return ApiError(415, "unsupported_media_type", "Send the chunk's raw bytes (application/octet-stream)");
+}
+
 struct ContentRange {
   std::int64_t start = 0, end = 0, total = 0;
 };
@@ -64,6 +75,10 @@ void register_upload_routes(http::Router& router, UploadService& uploads, const 
   multipart.spool_body = true;
   multipart.upload_rate_limited = true;
   multipart.body_limit = config.upload_max_bytes + kMultipartOverhead;
+  multipart.admit = [&uploads](Context& ctx) -> awaitable<std::uint64_t> {
+    uploads.require_uploader(ctx.require_auth());
+    co_return 0;
+  };
   router.add(
       Verb::post, "/api/uploads/content",
       [&uploads](Context& ctx) -> awaitable<Response> {
@@ -136,15 +151,26 @@ void register_upload_routes(http::Router& router, UploadService& uploads, const 
   http::RouteOptions chunk;
   chunk.spool_body = true;
   chunk.body_limit = kChunkLimit;
+  chunk.admit = [&uploads](Context& ctx) -> awaitable<std::uint64_t> {
+    const auto& who = ctx.require_auth();
+    uploads.require_uploader(who);
+    if (is_multipart(ctx)) throw raw_chunks_only();
+    const ContentRange range = content_range(ctx);
+    const std::int64_t length = range.end - range.start + 1;
+    const auto declared = ctx.req.find(http::bhttp::field::content_length);
+    if (declared != ctx.req.end() && declared->value() != std::to_string(length)) {
+      bj::object details{{"Content-Range", "does not match the body's length"}};
+      throw ApiError::validation(std::move(details));
+    }
+    const std::string id(ctx.param("id"));
+    co_return co_await uploads.admit_chunk(ctx.db(), who, id, range.start, length, range.total);
+  };
   router.add(
       Verb::put, "/api/uploads/{id:uuid}",
       [&uploads](Context& ctx) -> awaitable<Response> {
         const auto& who = ctx.require_auth();
         http::UploadSpool& spool = spooled(ctx);
-        if (spool.multipart()) {
-          throw ApiError(415, "unsupported_media_type",
-                         "Send the chunk's raw bytes (application/octet-stream)");
-        }
+        if (spool.multipart()) throw raw_chunks_only();
         const ContentRange range = content_range(ctx);
         if (static_cast<std::int64_t>(spool.file_size()) != range.end - range.start + 1) {
           bj::object details{{"Content-Range", "does not match the body's length"}};

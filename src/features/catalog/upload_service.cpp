@@ -73,6 +73,23 @@ std::string chunk_prefix(const std::string& session_id) {
   return kChunkPrefix + session_id + "/";
 }
 
+// Whether a chunk fits its session: the session's own size, its current offset, and within the file.
+void check_chunk(const store::UploadSession& s, std::int64_t start, std::int64_t length, std::int64_t total) {
+  if (total != s.size) {
+    bj::object details{{"Content-Range", "the total must be the session's size, " + std::to_string(s.size)}};
+    throw ApiError::validation(std::move(details));
+  }
+  if (start != s.received) {
+    bj::object details{{"offset", s.received}};
+    throw ApiError(409, "offset_mismatch", "The chunk does not start where the upload stands",
+                   std::move(details));
+  }
+  if (length == 0 || start + length > s.size) {
+    bj::object details{{"Content-Range", "the chunk must be non-empty and end within the file"}};
+    throw ApiError::validation(std::move(details));
+  }
+}
+
 bj::object session_json(const store::UploadSession& s) {
   return {{"id", s.id},
           {"trackId", s.track_id},
@@ -98,6 +115,20 @@ awaitable<void> UploadService::check_target(db::Cluster& db, const AccessClaims&
   const auto owner = co_await store::release_owner(tx, target.release_id.value_or(""));
   if (!owner || *owner != who.user_id) throw ApiError::not_found("No such release of yours");
   co_return;
+}
+
+void UploadService::require_uploader(const AccessClaims& who) const {
+  require_artist(who);
+}
+
+awaitable<std::uint64_t> UploadService::admit_chunk(db::Cluster& db, const AccessClaims& who,
+                                                    const std::string& id, std::int64_t start,
+                                                    std::int64_t length, std::int64_t total) {
+  require_artist(who);
+  const auto s = co_await store::upload_session(db, id);
+  if (!s || s->owner_id != who.user_id) throw ApiError::not_found("No such upload of yours");
+  check_chunk(*s, start, length, total);
+  co_return start + length == s->size ? static_cast<std::uint64_t>(s->size) : 0;
 }
 
 awaitable<db::Written<bj::object>> UploadService::accept(db::Cluster& db, const AccessClaims& who,
@@ -225,19 +256,8 @@ awaitable<UploadService::ChunkResult> UploadService::put_chunk(db::Cluster& db, 
   auto tx = co_await db.begin();
   const auto s = co_await store::lock_upload_session(tx, id);
   if (!s || s->owner_id != who.user_id) throw ApiError::not_found("No such upload of yours");
-  if (total != s->size) {
-    bj::object details{{"Content-Range", "the total must be the session's size, " + std::to_string(s->size)}};
-    throw ApiError::validation(std::move(details));
-  }
-  if (start != s->received) {
-    bj::object details{{"offset", s->received}};
-    throw ApiError(409, "offset_mismatch", "The chunk does not start where the upload stands",
-                   std::move(details));
-  }
-  if (length == 0 || start + length > s->size) {
-    bj::object details{{"Content-Range", "the chunk must be non-empty and end within the file"}};
-    throw ApiError::validation(std::move(details));
-  }
+  // Checked again under the lock: another chunk may have landed since admission.
+  check_chunk(*s, start, length, total);
   char name[32];
   std::snprintf(name, sizeof name, "%015lld", static_cast<long long>(start));
   const std::string key = chunk_prefix(id) + name;

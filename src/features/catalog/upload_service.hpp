@@ -35,6 +35,15 @@ class UploadService {
   UploadService(CatalogService& catalog, media::Storage& storage, const Config& config)
       : catalog_(catalog), storage_(storage), config_(config) {}
 
+  // Admission, on an upload's headers alone: only artists upload audio (403 forbidden).
+  void require_uploader(const AccessClaims& who) const;
+  // Admission of a resumable upload's chunk, on its headers alone: it must go to the caller's open
+  // session, at its offset, within its size. Returns the spool bytes the chunk needs besides its
+  // body: the whole file's size for the last chunk, which assembles the file in the spool.
+  boost::asio::awaitable<std::uint64_t> admit_chunk(db::Cluster& db, const AccessClaims& who,
+                                                    const std::string& id, std::int64_t start,
+                                                    std::int64_t length, std::int64_t total);
+
   boost::asio::awaitable<db::Written<boost::json::object>> accept(db::Cluster& db, const AccessClaims& who,
                                                                   const UploadTarget& target,
                                                                   ArrivedFile file);

@@ -1,6 +1,5 @@
 #include "features/memberships/routes.hpp"
 
-#include <boost/beast/http/field.hpp>
 #include <boost/json.hpp>
 #include <chrono>
 
@@ -32,70 +31,30 @@ std::optional<std::string> optional_currency(json::FieldReader& r) {
   return c;
 }
 
-std::string html_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
-std::string money_text(int64_t cents, std::string_view currency) {
-  std::string frac = std::to_string(cents % 100);
-  if (frac.size() < 2) frac = "0" + frac;
-  return std::to_string(cents / 100) + "." + frac + " " + std::string(currency);
-}
-
 std::string field(const bj::object& o, std::string_view k) {
   const auto* v = o.if_contains(k);
   return v && v->is_string() ? std::string(v->as_string()) : std::string();
 }
 
-// The sandbox's hosted checkout page: what is bought, and Pay / Decline.
-std::string checkout_page(const bj::object& s) {
-  const std::string id = html_escape(field(s, "id"));
-  const std::string status = field(s, "status");
+// What the web app's sandbox checkout page (/sandbox/checkout/{id}) shows: what is bought, and where
+// Pay and Decline lead.
+bj::object checkout_view(const bj::object& s) {
   std::string currency = field(s, "currency");
   for (auto& c : currency) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   const auto* amount = s.if_contains("amount_total");
-  const int64_t cents = amount && amount->is_int64() ? amount->as_int64() : 0;
-  std::string what;
-  if (field(s, "mode") == "subscription") {
+  const bool subscription = field(s, "mode") == "subscription";
+  std::string item = field(s, "description");
+  if (subscription) {
     const auto* meta = s.if_contains("metadata");
-    const std::string tier = meta && meta->is_object() ? field(meta->as_object(), "tier") : "";
-    what = "Monthly " + html_escape(tier) + " membership";
-  } else {
-    what = html_escape(field(s, "description"));
+    item = "Monthly " + (meta && meta->is_object() ? field(meta->as_object(), "tier") : "") + " membership";
   }
-  std::string html =
-      "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-      "<title>Sandbox checkout</title></head><body><main>"
-      "<h1>MusicConnect sandbox checkout</h1>"
-      "<p>No real money moves here: this page stands in for the payment processor.</p>"
-      "<dl><dt>Item</dt><dd>" + what + "</dd><dt>Amount</dt><dd>" + html_escape(money_text(cents, currency)) +
-      (field(s, "mode") == "subscription" ? " per month" : "") + "</dd><dt>Status</dt><dd id=\"status\">" +
-      html_escape(status) + "</dd></dl>";
-  if (status == "open") {
-    html += "<form method=\"post\" action=\"/sandbox/checkout/" + id +
-            "/pay\"><button type=\"submit\">Pay</button></form>"
-            "<form method=\"post\" action=\"/sandbox/checkout/" + id +
-            "/decline\"><button type=\"submit\">Decline</button></form>";
-  }
-  html += "</main></body></html>";
-  return html;
-}
-
-bool wants_html(const Context& ctx) {
-  const auto accept = ctx.req[boost::beast::http::field::accept];
-  return std::string_view(accept.data(), accept.size()).find("text/html") != std::string_view::npos;
+  return bj::object{{"id", field(s, "id")},
+                    {"status", field(s, "status")},
+                    {"mode", field(s, "mode")},
+                    {"item", item},
+                    {"amountCents", amount && amount->is_int64() ? amount->as_int64() : 0},
+                    {"currency", currency},
+                    {"monthly", subscription}};
 }
 
 std::string param(const Context& ctx, std::string_view name) {
@@ -228,7 +187,7 @@ void register_routes(http::Router& router, MembershipsService& s, payments::Webh
     const auto amount = optional_cents(obj, "amountCents", r, kTipMin, kTipMax);
     if (!amount && !r.has_error("amountCents")) r.fail("amountCents", "is required");
     const auto currency = optional_currency(r);
-    const auto message = r.optional_string("message");
+    const auto message = r.optional_string("message", json::Text::multi_line);
     if (message && message->size() > 500) r.fail("message", "must be at most 500 characters");
     r.finish();
     const auto result = co_await s.tip(ctx.db(), who, artist, *amount, currency, message);
@@ -270,31 +229,27 @@ void register_routes(http::Router& router, MembershipsService& s, payments::Webh
       },
       webhook_options);
 
-  // The sandbox: hosted checkout and simulations (404 when Stripe is configured).
-  router.add(Verb::get, "/sandbox/checkout/{id}", [&s](Context& ctx) -> awaitable<Response> {
-    if (!s.sandbox_enabled()) throw ApiError::not_found();
-    const auto session = co_await s.sandbox_checkout(ctx.db(), param(ctx, "id"));
-    if (!session) throw ApiError::not_found("No such checkout");
-    co_return http::text_response(200, checkout_page(*session), "text/html; charset=utf-8");
+  // The sandbox: its hosted checkout (the web app's page /sandbox/checkout/{id} calls these with the
+  // fan's token) and simulations. 404 when Stripe is configured; only the checkout's own fan.
+  router.add(Verb::get, "/api/sandbox/checkouts/{id}", [&s](Context& ctx) -> awaitable<Response> {
+    const auto& who = ctx.require_auth();
+    const bj::object session = co_await s.sandbox_checkout(ctx.db(), who, param(ctx, "id"));
+    co_return http::json_response(200, checkout_view(session));
   });
   auto button = [&s](bool pay) {
     return [&s, pay](Context& ctx) -> awaitable<Response> {
-      const bj::object session = co_await s.sandbox_pay(ctx.db(), param(ctx, "id"), pay);
-      const std::string next = field(session, pay ? "success_url" : "cancel_url");
-      if (wants_html(ctx)) {
-        Response res = http::empty_response(303);
-        res.set(boost::beast::http::field::location, next);
-        co_return res;
-      }
+      const auto& who = ctx.require_auth();
+      http::no_body(ctx);
+      const bj::object session = co_await s.sandbox_pay(ctx.db(), who, param(ctx, "id"), pay);
       const bj::object out{{"checkoutSessionId", field(session, "id")},
                            {"status", field(session, "status")},
                            {"paymentStatus", field(session, "payment_status")},
-                           {"redirectUrl", next}};
+                           {"redirectUrl", field(session, pay ? "success_url" : "cancel_url")}};
       co_return http::json_response(200, out);
     };
   };
-  router.add(Verb::post, "/sandbox/checkout/{id}/pay", button(true));
-  router.add(Verb::post, "/sandbox/checkout/{id}/decline", button(false));
+  router.add(Verb::post, "/api/sandbox/checkouts/{id}/pay", button(true));
+  router.add(Verb::post, "/api/sandbox/checkouts/{id}/decline", button(false));
 
   router.add(Verb::post, "/api/sandbox/subscriptions/{id:uuid}/simulate", [&s](Context& ctx) -> awaitable<Response> {
     const auto& who = ctx.require_auth();

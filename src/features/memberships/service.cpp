@@ -89,6 +89,14 @@ ApiError provider_failed(const payments::ProviderError& e) {
                   {{"provider", e.what()}});
 }
 
+ApiError checkout_in_progress(const std::optional<std::string>& subscription_id) {
+  bj::object details;
+  if (subscription_id) details["subscriptionId"] = *subscription_id;
+  return ApiError(409, "checkout_in_progress",
+                  "A checkout for this artist was just started; finish it or try again in a moment",
+                  std::move(details));
+}
+
 }  // namespace
 
 std::string new_uuid() {
@@ -222,6 +230,7 @@ awaitable<Written<bj::object>> MembershipsService::subscribe(db::Cluster& db, co
     throw ApiError(422, "currency_mismatch", "This artist's tiers are priced in another currency",
                    {{"currency", price.currency}});
   }
+  std::string unfinished;  // an incomplete subscription seen now is a checkout left unfinished
   {
     auto tx = co_await db.begin();
     const auto live = co_await store::live_subscription(tx, who.user_id, artist_id);
@@ -229,6 +238,7 @@ awaitable<Written<bj::object>> MembershipsService::subscribe(db::Cluster& db, co
       throw ApiError(409, "already_subscribed", "You already have a subscription to this artist",
                      {{"subscriptionId", live->id}, {"tier", live->tier}, {"status", live->status}});
     }
+    if (live) unfinished = live->id;
   }
   const std::string subscription_id = new_uuid();
   const std::string checkout_id = new_uuid();
@@ -259,10 +269,15 @@ awaitable<Written<bj::object>> MembershipsService::subscribe(db::Cluster& db, co
     throw ApiError(409, "already_subscribed", "You already have a subscription to this artist",
                    {{"subscriptionId", live->id}, {"tier", live->tier}, {"status", live->status}});
   }
+  // One that appeared while the provider was asked, or a concurrent insert, is a duplicate request
+  // (a double click, a retry): its checkout stands and this one is refused.
+  if (live && live->id != unfinished) throw checkout_in_progress(live->id);
   if (live) co_await store::abandon_incomplete(tx, live->id);  // a checkout left unfinished
   const std::string provider(provider_.name());
-  co_await store::insert_subscription(tx, subscription_id, who.user_id, artist_id, tier, price.price_cents,
-                                      price.currency, provider, req.customer_id);
+  if (!co_await store::insert_subscription(tx, subscription_id, who.user_id, artist_id, tier,
+                                           price.price_cents, price.currency, provider, req.customer_id)) {
+    throw checkout_in_progress(std::nullopt);
+  }
   store::NewCheckout c;
   c.id = checkout_id;
   c.kind = "subscription";
@@ -545,18 +560,20 @@ awaitable<Written<bj::object>> MembershipsService::connect_payouts(db::Cluster& 
   co_return Written<bj::object>{std::move(out), lsn};
 }
 
-awaitable<std::optional<bj::object>> MembershipsService::sandbox_checkout(db::Cluster& db, const std::string& id) {
-  auto out = co_await sandbox().checkout_session(db, id);
+awaitable<bj::object> MembershipsService::sandbox_checkout(db::Cluster& db, const AccessClaims& who,
+                                                           const std::string& id) {
+  auto out = co_await sandbox().checkout_session(db, id, who.user_id);
   co_return out;
 }
 
-awaitable<bj::object> MembershipsService::sandbox_pay(db::Cluster& db, const std::string& id, bool pay) {
+awaitable<bj::object> MembershipsService::sandbox_pay(db::Cluster& db, const AccessClaims& who,
+                                                      const std::string& id, bool pay) {
   payments::SandboxProvider& s = sandbox();
   if (pay) {
-    auto out = co_await s.pay(db, id);
+    auto out = co_await s.pay(db, id, who.user_id);
     co_return out;
   }
-  auto out = co_await s.decline(db, id);
+  auto out = co_await s.decline(db, id, who.user_id);
   co_return out;
 }
 

@@ -58,8 +58,11 @@ class MembershipsService {
 
   // The sandbox (404 when Stripe is configured).
   bool sandbox_enabled() const { return sandbox_ != nullptr; }
-  awaitable<std::optional<boost::json::object>> sandbox_checkout(db::Cluster& db, const std::string& id);
-  awaitable<boost::json::object> sandbox_pay(db::Cluster& db, const std::string& id, bool pay);
+  // The sandbox's hosted checkout, for the checkout's own fan only (others: 404).
+  awaitable<boost::json::object> sandbox_checkout(db::Cluster& db, const AccessClaims& who,
+                                                  const std::string& id);
+  awaitable<boost::json::object> sandbox_pay(db::Cluster& db, const AccessClaims& who, const std::string& id,
+                                             bool pay);
   awaitable<Written<boost::json::object>> sandbox_simulate(db::Cluster& db, const AccessClaims& who,
                                                            const std::string& id, const std::string& action);
   awaitable<Written<boost::json::object>> sandbox_dispute(db::Cluster& db, const AccessClaims& who,

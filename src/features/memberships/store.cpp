@@ -54,7 +54,8 @@ constexpr Query kAbandon{"memberships_abandon_incomplete",
 constexpr Query kInsertSubscription{
     "memberships_insert_subscription",
     "INSERT INTO subscriptions (id, fan_id, artist_id, tier, status, current_period_end, price_cents, currency, "
-    "provider, provider_customer_id) VALUES ($1, $2, $3, $4, 'incomplete', now(), $5, $6, $7, $8)"};
+    "provider, provider_customer_id) VALUES ($1, $2, $3, $4, 'incomplete', now(), $5, $6, $7, $8) "
+    "ON CONFLICT (fan_id, artist_id) WHERE status IN ('incomplete', 'active', 'past_due') DO NOTHING"};
 constexpr Query kInsertCheckout{
     "memberships_insert_checkout",
     "INSERT INTO checkouts (id, kind, fan_id, artist_id, subscription_id, tier, amount_cents, currency, message, "
@@ -229,7 +230,9 @@ awaitable<std::optional<std::string>> customer(db::Cluster& db, const std::strin
 awaitable<std::string> save_customer(db::Cluster& db, const std::string& user_id, const std::string& provider,
                                      const std::string& customer_id) {
   auto tx = co_await db.begin();
-  const db::Result r = co_await tx.exec(kSaveCustomer, params(user_id, provider, customer_id));
+  db::Result r = co_await tx.exec(kSaveCustomer, params(user_id, provider, customer_id));
+  // A concurrent request saved its customer first, after this statement's snapshot: read it anew.
+  if (r.empty()) r = co_await tx.exec(kCustomer, params(user_id, provider));
   co_await tx.commit();
   co_return r.str(0, 0);
 }
@@ -245,7 +248,9 @@ awaitable<std::string> save_price(db::Cluster& db, const std::string& provider, 
                                   const std::string& tier, int64_t price_cents, const std::string& currency,
                                   const std::string& price_id) {
   auto tx = co_await db.begin();
-  const db::Result r = co_await tx.exec(kSavePrice, params(provider, artist_id, tier, price_cents, currency, price_id));
+  db::Result r = co_await tx.exec(kSavePrice, params(provider, artist_id, tier, price_cents, currency, price_id));
+  // A concurrent request saved its price first, after this statement's snapshot: read it anew.
+  if (r.empty()) r = co_await tx.exec(kPrice, params(provider, artist_id, tier, price_cents, currency));
   co_await tx.commit();
   co_return r.str(0, 0);
 }
@@ -262,13 +267,13 @@ awaitable<void> abandon_incomplete(db::Transaction& tx, const std::string& subsc
   co_return;
 }
 
-awaitable<void> insert_subscription(db::Transaction& tx, const std::string& id, const std::string& fan_id,
+awaitable<bool> insert_subscription(db::Transaction& tx, const std::string& id, const std::string& fan_id,
                                     const std::string& artist_id, const std::string& tier, int64_t price_cents,
                                     const std::string& currency, const std::string& provider,
                                     const std::string& customer_id) {
-  co_await tx.exec(kInsertSubscription,
-                   params(id, fan_id, artist_id, tier, price_cents, currency, provider, customer_id));
-  co_return;
+  const db::Result r = co_await tx.exec(
+      kInsertSubscription, params(id, fan_id, artist_id, tier, price_cents, currency, provider, customer_id));
+  co_return r.affected() == 1;
 }
 
 awaitable<void> insert_checkout(db::Transaction& tx, const NewCheckout& c) {

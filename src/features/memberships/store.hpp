@@ -138,7 +138,8 @@ awaitable<std::string> save_price(db::Cluster& db, const std::string& provider, 
 awaitable<std::optional<Subscription>> live_subscription(db::Transaction& tx, const std::string& fan_id,
                                                          const std::string& artist_id);
 awaitable<void> abandon_incomplete(db::Transaction& tx, const std::string& subscription_id);
-awaitable<void> insert_subscription(db::Transaction& tx, const std::string& id, const std::string& fan_id,
+// false when the fan already has a live subscription to the artist (a concurrent create won).
+awaitable<bool> insert_subscription(db::Transaction& tx, const std::string& id, const std::string& fan_id,
                                     const std::string& artist_id, const std::string& tier, int64_t price_cents,
                                     const std::string& currency, const std::string& provider,
                                     const std::string& customer_id);

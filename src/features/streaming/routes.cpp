@@ -30,10 +30,12 @@ void register_routes(http::Router& router, StreamingService& s) {
     co_return http::json_response(200, body);
   });
 
-  // Media is CDN traffic: not API-limited, authorised by the URL's signature alone.
+  // Media is CDN traffic: not API-limited but by budgets of its own (MediaLimits), authorised by
+  // the URL's signature alone.
   http::RouteOptions media;
   media.api_rate_limited = false;
   auto hls = [&s](Context& ctx) -> awaitable<Response> {
+    s.limits().check_address(MediaLimits::Kind::hls, ctx.client_ip);
     std::string path(ctx.path);
     std::string query(ctx.query);
     Response res = co_await s.serve_hls(std::move(path), std::move(query));
@@ -44,17 +46,19 @@ void register_routes(http::Router& router, StreamingService& s) {
   router.add(
       Verb::get, "/media/originals/{owner:uuid}/{file}",
       [&s](Context& ctx) -> awaitable<Response> {
+        s.limits().check_address(MediaLimits::Kind::original, ctx.client_ip);
         std::string range(ctx.req[http::bhttp::field::range]);
         std::string name = ctx.query_param("n").value_or("");
         std::string path(ctx.path);
         std::string query(ctx.query);
-        Response res =
-            co_await s.serve_original(std::move(path), std::move(query), std::move(range), std::move(name));
+        Response res = co_await s.serve_original(std::move(path), std::move(query), std::move(range),
+                                                 std::move(name), ctx.body_stream);
         co_return res;
       },
       media);
   // Public pictures: profile images and artwork extracted from uploads.
   auto image = [&s](Context& ctx) -> awaitable<Response> {
+    s.limits().check_address(MediaLimits::Kind::image, ctx.client_ip);
     std::string path(ctx.path);
     Response res = co_await s.serve_artwork(std::move(path));
     co_return res;

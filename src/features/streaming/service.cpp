@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "core/offload.hpp"
+#include "features/streaming/storage_stream.hpp"
 #include "http/response.hpp"
 #include "media/hls.hpp"
 
@@ -22,7 +23,8 @@ constexpr std::size_t kCacheBytes = std::size_t{256} << 20;
 constexpr std::size_t kMaxLocalSegments = 200000;
 constexpr std::int64_t kDownloadTtl = std::int64_t{24} * 3600;
 constexpr std::int64_t kExpiryGranularity = 300;  // grants share URLs within 5 minutes: better caching
-constexpr std::uint64_t kMaxBufferedRange = 64ull << 20;
+// Remote originals are read this much per storage request: the most memory one download holds.
+constexpr std::uint64_t kOriginalPiece = 512ull << 10;
 constexpr std::string_view kImmutable = "public, max-age=31536000, immutable";
 constexpr std::string_view kPlaylistType = "application/vnd.apple.mpegurl";
 
@@ -116,26 +118,42 @@ struct ByteRange {
   std::uint64_t first = 0, last = 0;
 };
 
-// RFC 9110 single byte ranges: "bytes=a-b", "bytes=a-", "bytes=-n". nullopt: not satisfiable.
-std::optional<ByteRange> parse_range(std::string_view header, std::uint64_t size) {
-  if (!header.starts_with("bytes=") || header.find(',') != std::string_view::npos || size == 0)
-    return std::nullopt;
+// What a Range header asks of a representation of `size` bytes (RFC 9110 §14.2).
+struct RangeRequest {
+  enum Kind { whole, slice, unsatisfiable } kind = whole;
+  ByteRange range;
+};
+
+// One byte range, "bytes=a-b", "bytes=a-" or "bytes=-n". Anything else is ignored and the whole
+// representation is served, as RFC 9110 asks for a Range the server does not understand (another
+// unit, bad syntax) and allows for one it chooses not to serve (several ranges). Only a
+// well-formed range that lies past the end is unsatisfiable.
+RangeRequest parse_range(std::string_view header, std::uint64_t size) {
+  const RangeRequest whole;
+  const RangeRequest unsatisfiable{RangeRequest::unsatisfiable, {}};
+  if (!header.starts_with("bytes=") || header.find(',') != std::string_view::npos) return whole;
   header.remove_prefix(6);
   const auto dash = header.find('-');
-  if (dash == std::string_view::npos) return std::nullopt;
+  if (dash == std::string_view::npos) return whole;
   auto num = [](std::string_view s, std::uint64_t& v) {
+    if (s.empty() || s.find_first_not_of("0123456789") != std::string_view::npos) return false;
     const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    return !s.empty() && ec == std::errc() && p == s.data() + s.size();
+    return ec == std::errc() && p == s.data() + s.size();
   };
   std::uint64_t a = 0, b = 0;
   if (dash == 0) {
-    if (!num(header.substr(1), b) || b == 0) return std::nullopt;
-    return ByteRange{size - std::min(b, size), size - 1};
+    if (!num(header.substr(1), b)) return whole;
+    if (b == 0 || size == 0) return unsatisfiable;
+    return {RangeRequest::slice, {size - std::min(b, size), size - 1}};
   }
-  if (!num(header.substr(0, dash), a) || a >= size) return std::nullopt;
-  if (dash + 1 == header.size()) return ByteRange{a, size - 1};
-  if (!num(header.substr(dash + 1), b) || b < a) return std::nullopt;
-  return ByteRange{a, std::min(b, size - 1)};
+  if (!num(header.substr(0, dash), a)) return whole;
+  if (dash + 1 == header.size()) {
+    if (a >= size) return unsatisfiable;
+    return {RangeRequest::slice, {a, size - 1}};
+  }
+  if (!num(header.substr(dash + 1), b) || b < a) return whole;  // last < first: invalid, ignored
+  if (a >= size) return unsatisfiable;
+  return {RangeRequest::slice, {a, std::min(b, size - 1)}};
 }
 
 }  // namespace
@@ -176,12 +194,13 @@ void MediaCache::put(const std::string& key, std::shared_ptr<const std::string> 
 }
 
 StreamingService::StreamingService(catalog::CatalogService& catalog, media::Storage& storage,
-                                   const Config& config)
+                                   const Config& config, cache::RateLimiter& limiter)
     : catalog_(catalog),
       storage_(storage),
       config_(config),
       signer_(config.media_url_secret),
-      cache_(kCacheBytes) {}
+      cache_(kCacheBytes),
+      limits_(limiter, config) {}
 
 std::string StreamingService::url_for(const std::string& path, const media::MediaGrant& grant) const {
   std::string url = path + "?" + signer_.query(grant);
@@ -300,6 +319,7 @@ awaitable<http::Response> StreamingService::serve_hls(std::string path, std::str
   if (scope_end == std::string::npos) throw bad_link();
   const auto g = signer_.verify_scope(path.substr(0, scope_end + 1), query, unix_now());
   if (!g) throw bad_link();
+  limits_.check_grant(MediaLimits::Kind::hls, *g);
   const std::string key = path.substr(std::string_view("/media/").size());
   const std::string rel = path.substr(g->scope.size());
   try {
@@ -346,23 +366,23 @@ awaitable<http::Response> StreamingService::serve_hls(std::string path, std::str
 }
 
 awaitable<http::Response> StreamingService::serve_original(std::string path, std::string query,
-                                                           std::string range, std::string name) {
+                                                           std::string range, std::string name,
+                                                           std::shared_ptr<http::BodyStream>& body) {
   const auto g = signer_.verify(path, query, unix_now());
   if (!g || g->scope != path || !path.starts_with("/media/originals/")) throw bad_link();
+  limits_.check_grant(MediaLimits::Kind::original, *g);
   const std::string key = path.substr(std::string_view("/media/").size());
   auto head_job = [this, key] { return storage_.head(key); };
   const std::optional<media::ObjectInfo> info = co_await offload(std::move(head_job));
   if (!info) throw ApiError::not_found("No such media");
   const std::uint64_t size = info->size;
   std::optional<ByteRange> slice;
-  if (!range.empty()) {
-    slice = parse_range(range, size);
-    if (!slice) {
-      http::Response refused = http::text_response(416, "", "text/plain");
-      refused.set(http::bhttp::field::content_range, "bytes */" + std::to_string(size));
-      co_return refused;
-    }
+  const RangeRequest asked = parse_range(range, size);
+  if (asked.kind == RangeRequest::unsatisfiable) {
+    throw ApiError(416, "range_not_satisfiable", "The range starts past the end of the file")
+        .with_header("Content-Range", "bytes */" + std::to_string(size));
   }
+  if (asked.kind == RangeRequest::slice) slice = asked.range;
   const std::uint64_t first = slice ? slice->first : 0;
   const std::uint64_t length = slice ? slice->last - slice->first + 1 : size;
   http::Response res;
@@ -372,13 +392,10 @@ awaitable<http::Response> StreamingService::serve_original(std::string path, std
     res.set(http::kSendFileHeader,
             std::to_string(first) + " " + std::to_string(length) + " " + local->string());
   } else {
-    if (length > kMaxBufferedRange && slice) {
-      throw ApiError(416, "range_too_large", "Ask for at most 64 MiB per range");
-    }
-    media::ByteRange r{first, length};
-    auto read = [this, key, r] { return storage_.read(key, r); };
-    std::string bytes = co_await offload(std::move(read));
-    res = http::text_response(slice ? 206 : 200, std::move(bytes), info->content_type);
+    // Streamed as the client reads, a piece at a time: never the whole object in memory.
+    res = http::text_response(slice ? 206 : 200, "",
+                              info->content_type.empty() ? "application/octet-stream" : info->content_type);
+    body = std::make_shared<StorageStream>(storage_, key, first, length, kOriginalPiece);
   }
   if (slice) {
     res.set(http::bhttp::field::content_range, "bytes " + std::to_string(slice->first) + "-" +

@@ -8,10 +8,13 @@
 #include <string>
 #include <unordered_map>
 
+#include "cache/rate_limiter.hpp"
 #include "core/config.hpp"
 #include "core/jwt.hpp"
 #include "db/cluster.hpp"
 #include "features/catalog/service.hpp"
+#include "features/streaming/media_limits.hpp"
+#include "http/body_stream.hpp"
 #include "http/types.hpp"
 #include "media/signed_url.hpp"
 #include "media/storage.hpp"
@@ -42,7 +45,8 @@ class MediaCache {
 // rules and the viewer's tier once; serving checks only the URL's signature, never the database.
 class StreamingService {
  public:
-  StreamingService(catalog::CatalogService& catalog, media::Storage& storage, const Config& config);
+  StreamingService(catalog::CatalogService& catalog, media::Storage& storage, const Config& config,
+                   cache::RateLimiter& limiter);
 
   boost::asio::awaitable<boost::json::object> grant(db::Cluster& db,
                                                     const std::optional<AccessClaims>& viewer,
@@ -53,9 +57,14 @@ class StreamingService {
 
   // GET /media/…: `path` is the request path, `query` its query string.
   boost::asio::awaitable<http::Response> serve_hls(std::string path, std::string query);
+  // A remote original's bytes are not in the response: they go to `body` (sent as they are read).
   boost::asio::awaitable<http::Response> serve_original(std::string path, std::string query,
-                                                        std::string range, std::string name);
+                                                        std::string range, std::string name,
+                                                        std::shared_ptr<http::BodyStream>& body);
   boost::asio::awaitable<http::Response> serve_artwork(std::string path);
+
+  // The per-address budgets, checked by the routes before anything else.
+  MediaLimits& limits() { return limits_; }
 
  private:
   std::string url_for(const std::string& path, const media::MediaGrant& grant) const;
@@ -67,6 +76,7 @@ class StreamingService {
   const Config& config_;
   media::MediaUrlSigner signer_;
   MediaCache cache_;
+  MediaLimits limits_;
   // Segments kept as local files: where each is and its size (immutable), so serving one costs no
   // filesystem lookup before sendfile.
   std::mutex local_mutex_;

@@ -37,7 +37,13 @@ export function createClient(target) {
     if (text.length > 0) {
       try { parsed = JSON.parse(text); } catch { /* keep text */ }
     }
-    return { status: res.status, headers: res.headers, body: parsed, text, method, path, logPath: target.logPath };
+    const result = { status: res.status, headers: res.headers, body: parsed, text, method, path, logPath: target.logPath };
+    if (parsed !== text) {
+      // Every JSON answer writes numbers as integers or plain decimals, never 4E1 (issue 9, item 10).
+      const bad = exponentNumbers(text);
+      assert.deepEqual(bad, [], `numbers in exponent notation\n${describeResponse(result)}`);
+    }
+    return result;
   }
   const api = {
     json,
@@ -46,6 +52,22 @@ export function createClient(target) {
     del: (path, opts) => json('DELETE', path, opts),
   };
   return api;
+}
+
+/** The number tokens of a JSON text that use exponent notation (strings are skipped). */
+export function exponentNumbers(text) {
+  const found = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+    } else if (c === '-' || (c >= '0' && c <= '9')) {
+      const m = /^-?\d+(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
+      if (m?.[2]) found.push(m[0]);
+      i += (m ? m[0].length : 1) - 1;
+    }
+  }
+  return found;
 }
 
 export function describeResponse(res) {

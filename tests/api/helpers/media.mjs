@@ -102,6 +102,96 @@ export async function rawRequest(srv, head, bodyChunks = [], { endAfterHead = fa
   }
 }
 
+/** Parses a raw HTTP/1.1 response into the shape expectError() and describeResponse() read. */
+export function parseRawResponse(text, { method = 'RAW', path = '' } = {}) {
+  const headEnd = text.indexOf('\r\n\r\n');
+  const headLines = (headEnd >= 0 ? text.slice(0, headEnd) : text).split('\r\n');
+  const status = Number((headLines[0].match(/^HTTP\/1\.1 (\d{3})/) || [])[1] || 0);
+  const headers = new Headers();
+  for (const line of headLines.slice(1)) {
+    const colon = line.indexOf(':');
+    if (colon > 0) headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+  }
+  const bodyText = headEnd >= 0 ? text.slice(headEnd + 4) : '';
+  let body = bodyText;
+  try { body = JSON.parse(bodyText); } catch { /* not json */ }
+  return { status, headers, body, text: bodyText, method, path };
+}
+
+/**
+ * Sends a request's headers and waits up to `waitMs` for an answer before sending any of `body`;
+ * if none came, sends the body in 64 KiB pieces until the server answers. Returns the parsed
+ * answer and `bodyBytesBeforeAnswer`: how much of the body the client had written by then (0 when
+ * the server decided on the headers alone).
+ */
+export async function sendHeadFirst(srv, head, body, { waitMs = 5000, method = 'RAW', path = '' } = {}) {
+  const url = new URL(srv.baseUrl);
+  const socket = net.connect(Number(url.port), url.hostname);
+  let text = '';
+  let sent = 0;
+  let answeredAt = null;
+  const answer = new Promise((resolve) => {
+    socket.on('data', (d) => {
+      if (answeredAt === null) answeredAt = sent;
+      text += d.toString('latin1');
+      if (/\r\n\r\n/.test(text)) {
+        const m = text.match(/content-length:\s*(\d+)/i);
+        if (m && text.length >= text.indexOf('\r\n\r\n') + 4 + Number(m[1])) resolve();
+      }
+    });
+    socket.on('close', resolve);
+    socket.on('error', resolve);
+  });
+  await new Promise((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject); });
+  socket.write(head);
+  const timer = new Promise((resolve) => setTimeout(resolve, waitMs));
+  await Promise.race([answer, timer]);
+  for (let at = 0; answeredAt === null && at < body.length && !socket.destroyed; at += 64 * 1024) {
+    const piece = body.subarray(at, at + 64 * 1024);
+    sent += piece.length;
+    if (!socket.write(piece)) await new Promise((r) => { socket.once('drain', r); socket.once('close', r); });
+  }
+  await Promise.race([answer, new Promise((resolve) => setTimeout(resolve, 30_000))]);
+  socket.destroy();
+  return { ...parseRawResponse(text, { method, path }), bodyBytesBeforeAnswer: answeredAt ?? sent };
+}
+
+/**
+ * Starts an upload and leaves it in flight: the headers go with `Expect: 100-continue`, and once
+ * the server has admitted the upload (its 100 Continue) `firstBytes` of the body are sent, the
+ * rest never is. close() ends it like a client that went away.
+ */
+export async function holdUpload(srv, head, firstBytes = Buffer.alloc(0), { timeoutMs = 10_000 } = {}) {
+  const url = new URL(srv.baseUrl);
+  const socket = net.connect(Number(url.port), url.hostname);
+  let text = '';
+  const interim = /^HTTP\/1\.1 100 [^\r]*\r\n\r\n/;
+  const continued = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no 100 Continue within ${timeoutMs} ms: ${text.slice(0, 300)}`)), timeoutMs);
+    socket.on('data', (d) => {
+      text += d.toString('latin1');
+      if (interim.test(text)) { clearTimeout(timer); resolve(); }
+      else if (text.includes('\r\n\r\n')) { clearTimeout(timer); reject(new Error(`refused: ${text.slice(0, 300)}`)); }
+    });
+  });
+  socket.on('error', () => {});
+  await new Promise((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject); });
+  socket.write(head.replace(/\r\n\r\n$/, '\r\nExpect: 100-continue\r\n\r\n'));
+  try {
+    await continued;
+  } catch (err) {
+    socket.destroy();
+    throw err;
+  }
+  if (firstBytes.length) socket.write(firstBytes);
+  const final = () => text.replace(interim, '');
+  return {
+    answered: () => final().length > 0,
+    response: () => parseRawResponse(final()),
+    close: () => new Promise((resolve) => { socket.once('close', resolve); socket.destroy(); }),
+  };
+}
+
 /** Polls the track until it is ready (or failed); returns the artist's view of it. */
 export async function waitForTrack(api, token, trackId, { timeoutMs = 120_000, until = (t) => t.status === 'ready' || t.status === 'failed' } = {}) {
   const deadline = Date.now() + timeoutMs;

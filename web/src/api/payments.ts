@@ -34,6 +34,18 @@ export type Payment = {
 
 export type Checkout = { checkoutId: string; checkoutUrl: string; clientSecret: string | null; provider: string };
 
+// The payments sandbox's hosted checkout (only without Stripe), for the checkout's own fan.
+export type SandboxCheckout = {
+  id: string;
+  status: 'open' | 'complete' | 'expired';
+  mode: 'subscription' | 'payment';
+  item: string;
+  amountCents: number;
+  currency: string;
+  monthly: boolean;
+};
+export type SandboxOutcome = { checkoutSessionId: string; status: string; paymentStatus: string; redirectUrl: string };
+
 export type Earnings = {
   balances: { currency: string; availableCents: number; inTransitCents: number; paidOutCents: number }[];
   totals: { currency: string; grossCents: number; processorFeesCents: number; platformFeesCents: number; netCents: number; refundedCents: number }[];
@@ -82,4 +94,8 @@ export const payments = {
   payouts: (signal?: AbortSignal) => ifOffered(get<{ payouts: Payout[] }>('/api/artists/payouts', signal)),
   connectPayouts: () => post<{ onboardingUrl: string; payoutsEnabled: boolean }>('/api/artists/payouts/connect'),
   requestPayout: (currency: string) => post('/api/artists/payouts', { currency }),
+  sandboxCheckout: (id: string, signal?: AbortSignal) =>
+    get<SandboxCheckout>(`/api/sandbox/checkouts/${encodeURIComponent(id)}`, signal),
+  sandboxAnswer: (id: string, pay: boolean) =>
+    post<SandboxOutcome>(`/api/sandbox/checkouts/${encodeURIComponent(id)}/${pay ? 'pay' : 'decline'}`),
 };

@@ -3,6 +3,7 @@ import { Link, useNavigate, useSearchParams } from 'react-router';
 import { ApiError, errorMessage, get, post } from '../api/client';
 import type { User } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
+import { loadPasswordEstimator, passwordProblem } from '../auth/passwordStrength';
 import { ErrorBox, Field, Notice, useTitle } from '../components/ui';
 
 // Only same-site paths may be a redirect target after login.
@@ -77,6 +78,11 @@ export function SignupPage() {
     setError(null);
     setErrors({});
     try {
+      const problem = await passwordProblem(form.password, [form.username, form.email.split('@')[0]]);
+      if (problem) {
+        setErrors({ password: problem });
+        return;
+      }
       const body: Record<string, unknown> = { username: form.username, email: form.email, password: form.password, role };
       if (role === 'artist') {
         body.artistName = form.artistName;
@@ -106,7 +112,7 @@ export function SignupPage() {
         </fieldset>
         <Field label="Username" autoComplete="username" required pattern="[a-z0-9_]{3,30}" hint="3–30 lowercase letters, digits or _" value={form.username} onChange={set('username')} error={errors.username} />
         <Field label="Email" type="email" autoComplete="email" required value={form.email} onChange={set('email')} error={errors.email} />
-        <Field label="Password" type="password" autoComplete="new-password" required minLength={10} hint="At least 10 characters" value={form.password} onChange={set('password')} error={errors.password} />
+        <Field label="Password" type="password" autoComplete="new-password" required minLength={10} hint="At least 10 characters and hard to guess: a few unrelated words work well" value={form.password} onChange={set('password')} onFocus={() => void loadPasswordEstimator().catch(() => {})} error={errors.password} />
         {role === 'artist' && (
           <>
             <Field label="Artist name" required value={form.artistName} onChange={set('artistName')} error={errors.artistName} />
@@ -228,6 +234,11 @@ export function ResetPasswordPage() {
     e.preventDefault();
     setError(null);
     setFieldError(undefined);
+    const problem = await passwordProblem(password);
+    if (problem) {
+      setFieldError(problem);
+      return;
+    }
     try {
       await post('/api/auth/password/reset', { token: params.get('token') ?? '', password });
       setDone(true);
@@ -245,7 +256,7 @@ export function ResetPasswordPage() {
         </Notice>
       ) : (
         <form onSubmit={submit} className="form">
-          <Field label="New password" type="password" autoComplete="new-password" required minLength={10} value={password} onChange={(e) => setPassword(e.target.value)} error={fieldError} />
+          <Field label="New password" type="password" autoComplete="new-password" required minLength={10} value={password} onChange={(e) => setPassword(e.target.value)} onFocus={() => void loadPasswordEstimator().catch(() => {})} error={fieldError} />
           <ErrorBox message={error} />
           <button type="submit" className="btn btn--primary">
             Set password

@@ -58,6 +58,63 @@ export function CheckoutPage() {
   );
 }
 
+// The payments sandbox's hosted checkout (only without Stripe): it stands in for the processor's
+// page. Pay and Decline are sent with the fan's token, and only the checkout's own fan may answer.
+export function SandboxCheckoutPage() {
+  const { id = '' } = useParams();
+  const { user } = useAuth();
+  useTitle('Sandbox checkout');
+  const session = useAsync((s) => payments.sandboxCheckout(id, s), [id]);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  if (!user) return <Navigate to={`/login?next=${encodeURIComponent(`/sandbox/checkout/${id}`)}`} replace />;
+  const answer = async (pay: boolean) => {
+    setBusy(true);
+    setError(null);
+    try {
+      const outcome = await payments.sandboxAnswer(id, pay);
+      window.location.assign(outcome.redirectUrl);
+    } catch (e) {
+      setError(errorMessage(e));
+      setBusy(false);
+    }
+  };
+  const c = session.data;
+  return (
+    <section className="narrow">
+      <h1>MusicConnect sandbox checkout</h1>
+      <p className="muted">No real money moves here: this page stands in for the payment processor.</p>
+      {session.loading && !c && <Loading />}
+      <ErrorBox message={session.error ?? error} />
+      {c && (
+        <div className="card">
+          <dl>
+            <dt>Item</dt>
+            <dd>{c.item}</dd>
+            <dt>Amount</dt>
+            <dd>
+              {formatPrice(c.amountCents, c.currency)}
+              {c.monthly ? ' per month' : ''}
+            </dd>
+            <dt>Status</dt>
+            <dd id="status">{c.status}</dd>
+          </dl>
+          {c.status === 'open' && (
+            <p className="row">
+              <button type="button" className="btn btn--primary" onClick={() => answer(true)} disabled={busy}>
+                Pay
+              </button>
+              <button type="button" className="btn" onClick={() => answer(false)} disabled={busy}>
+                Decline
+              </button>
+            </p>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}
+
 // Where the provider sends the fan back: /checkout/success or /checkout/cancel.
 export function CheckoutResultPage({ ok }: { ok: boolean }) {
   useTitle(ok ? 'Thank you' : 'Checkout cancelled');

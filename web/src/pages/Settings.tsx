@@ -1,8 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import { Link, Navigate, useNavigate } from 'react-router';
-import { del, errorMessage, get, post } from '../api/client';
+import { ApiError, del, errorMessage, get, post } from '../api/client';
 import { formatDate, type Session, type User } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
+import { loadPasswordEstimator, passwordProblem } from '../auth/passwordStrength';
 import { ErrorBox, Field, Loading, Notice, useAsync, useTitle } from '../components/ui';
 
 export function SettingsPage() {
@@ -90,16 +91,26 @@ function ChangePassword() {
   const [newPassword, setNew] = useState('');
   const [msg, setMsg] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [fieldError, setFieldError] = useState<string | undefined>();
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setMsg(null);
     setError(null);
+    setFieldError(undefined);
+    const problem = await passwordProblem(newPassword);
+    if (problem) {
+      setFieldError(problem);
+      return;
+    }
     try {
       await post('/api/auth/password/change', { currentPassword, newPassword });
       setMsg('Password changed. Your other sessions were signed out.');
       setCurrent('');
       setNew('');
     } catch (err) {
+      if (err instanceof ApiError && err.code === 'validation_failed' && err.details.newPassword) {
+        setFieldError(String(err.details.newPassword));
+      }
       setError(errorMessage(err));
     }
   };
@@ -108,7 +119,7 @@ function ChangePassword() {
       <h2 id="pw-h">Change password</h2>
       <form onSubmit={submit} className="form">
         <Field label="Current password" type="password" autoComplete="current-password" required value={currentPassword} onChange={(e) => setCurrent(e.target.value)} />
-        <Field label="New password" type="password" autoComplete="new-password" required minLength={10} value={newPassword} onChange={(e) => setNew(e.target.value)} />
+        <Field label="New password" type="password" autoComplete="new-password" required minLength={10} value={newPassword} onChange={(e) => setNew(e.target.value)} onFocus={() => void loadPasswordEstimator().catch(() => {})} error={fieldError} />
         <ErrorBox message={error} />
         {msg && <Notice>{msg}</Notice>}
         <button type="submit" className="btn">

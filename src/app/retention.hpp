@@ -1,0 +1,19 @@
+#pragma once
+#include <boost/asio/awaitable.hpp>
+
+#include "core/config.hpp"
+#include "db/cluster.hpp"
+#include "jobs/worker.hpp"
+
+namespace mc::app {
+
+inline constexpr const char* kMaintenanceQueue = "maintenance";
+
+// Retention of the tables that only grow: outbox events older than OUTBOX_RETENTION_H and jobs
+// finished more than JOBS_RETENTION_H ago. It runs as a durable job, one per hour (its dedupe key
+// names the hour), so with many worker processes it runs once, and a crash only repeats deletes.
+void register_retention(jobs::Worker& worker, db::Cluster& cluster, const Config& config);
+// Enqueues this hour's prune (a no-op if it exists). Called by the periodic sweep.
+boost::asio::awaitable<void> schedule_retention(db::Cluster& cluster);
+
+}  // namespace mc::app

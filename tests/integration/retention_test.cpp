@@ -1,0 +1,76 @@
+// The hourly retention job: old outbox events and long-finished jobs go, everything else stays.
+#include <gtest/gtest.h>
+
+#include "app/retention.hpp"
+#include "core/config.hpp"
+#include "events/outbox.hpp"
+#include "jobs/queue.hpp"
+#include "pg_harness.hpp"
+
+using namespace mc;
+using namespace mc::test;
+using boost::asio::awaitable;
+
+namespace {
+
+constexpr db::Query kCount{"t_ret_count", "SELECT count(*) FROM outbox"};
+constexpr db::Query kKeys{"t_ret_keys", "SELECT string_agg(key, ',' ORDER BY id) FROM outbox"};
+constexpr db::Query kJobs{"t_ret_jobs",
+                          "SELECT string_agg(kind || ':' || status, ',' ORDER BY id) FROM jobs"};
+
+class Retention : public ::testing::Test {
+ protected:
+  boost::asio::io_context io;
+  std::string url = fresh_database();
+  db::Cluster cluster{io.get_executor(), db::ClusterOptions{db::PoolOptions{"writer", url, 4, 100}}};
+  Config config;
+
+  Retention() {
+    config.outbox_retention = std::chrono::hours(24);
+    config.jobs_retention = std::chrono::hours(48);
+  }
+
+  awaitable<std::string> one(const db::Query& q) {
+    auto conn = co_await cluster.writer();
+    co_return (co_await conn->exec(q)).str(0, 0);
+  }
+};
+
+}  // namespace
+
+TEST_F(Retention, the_prune_job_removes_only_old_events_and_long_finished_jobs) {
+  // Events 30 h, 23 h and 1 min old; jobs finished 3 days ago (succeeded and dead), finished
+  // yesterday, queued 3 days ago (never finished), and running.
+  exec_sql(url,
+           "INSERT INTO outbox (topic, key, payload, created_at) VALUES "
+           "('test.x', 'old', '{}', now() - interval '30 hours'), "
+           "('test.x', 'recent', '{}', now() - interval '23 hours'), "
+           "('test.x', 'new', '{}', now() - interval '1 minute');"
+           "INSERT INTO jobs (queue, kind, status, finished_at, created_at) VALUES "
+           "('q', 'done_long_ago', 'succeeded', now() - interval '3 days', now() - interval '3 days'), "
+           "('q', 'dead_long_ago', 'dead', now() - interval '3 days', now() - interval '3 days'), "
+           "('q', 'done_yesterday', 'succeeded', now() - interval '1 day', now() - interval '1 day'), "
+           "('q', 'waiting', 'queued', NULL, now() - interval '3 days'); "
+           "INSERT INTO jobs (queue, kind, status, locked_by, locked_until, created_at) VALUES "
+           "('q', 'busy', 'running', 'w', now() + interval '1 minute', now() - interval '3 days')");
+
+  jobs::WorkerOptions options;
+  options.queue = app::kMaintenanceQueue;
+  jobs::Worker worker(io.get_executor(), cluster, options);
+  app::register_retention(worker, cluster, config);
+  run(io, app::schedule_retention(cluster));
+  run(io, app::schedule_retention(cluster));  // the same hour: still one job
+  EXPECT_EQ(run(io, worker.run_once()), 1u);
+
+  EXPECT_EQ(run(io, one(kKeys)), "recent,new");
+  EXPECT_EQ(run(io, one(kJobs)),
+            "done_yesterday:succeeded,waiting:queued,busy:running,maintenance.prune:succeeded");
+}
+
+TEST_F(Retention, a_large_backlog_is_pruned_in_batches) {
+  exec_sql(url,
+           "INSERT INTO outbox (topic, key, payload, created_at) "
+           "SELECT 'test.x', 'k' || g, '{}', now() - interval '48 hours' FROM generate_series(1, 12001) g");
+  EXPECT_EQ(run(io, events::prune(cluster, std::chrono::hours(24))), 12001);
+  EXPECT_EQ(run(io, one(kCount)), "0");
+}
