@@ -22,6 +22,12 @@ const covered = new Set(); // "METHOD path|status|code"
 
 // Errors no test here provokes, and why. Keys: "METHOD path|status|code" with * wildcards.
 const NOT_PROVOKED = {
+  '*|400|invalid_input': 'a safety net for a value the database cannot represent that validation let through; none is known',
+  '*|429|too_many_uploads': 'needs uploads held open in flight (upload_admission.test.mjs)',
+  '*|503|uploads_busy': 'needs the spool reserved by uploads in flight (upload_admission.test.mjs)',
+  '*|507|insufficient_storage': 'needs the spool disk nearly full (upload_admission.test.mjs)',
+  '*|409|conflict': 'a unique or foreign-key race between concurrent writes (hardening.test.mjs)',
+  'POST /api/subscriptions/create|409|checkout_in_progress': 'concurrent creates for the same artist (hardening.test.mjs)',
   '*|503|unavailable': 'needs the database unreachable (tests/api/crash_recovery covers outages)',
   '*|502|payment_provider_unavailable': 'needs the payment provider unreachable; the sandbox runs in-process (stripe_provider.test.mjs)',
   '*|422|payment_provider_refused': 'needs the provider to refuse a well-formed request (stripe_provider.test.mjs)',
@@ -82,7 +88,8 @@ before(async () => {
   [srv, limited] = await Promise.all([
     startServer({ name: 'openapi-errors', env: { STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET, UPLOAD_MAX_BYTES: String(UPLOAD_MAX) } }),
     // Every budget at 1, so the second request of a caller is refused.
-    startServer({ name: 'openapi-errors-limits', env: { RATE_LIMIT_API_PER_MIN: '1', RATE_LIMIT_ANON_PER_MIN: '1', RATE_LIMIT_LOGIN_PER_MIN: '1', RATE_LIMIT_UPLOADS_PER_HOUR: '1' } }),
+    startServer({ name: 'openapi-errors-limits', env: { RATE_LIMIT_API_PER_MIN: '1', RATE_LIMIT_ANON_PER_MIN: '1', RATE_LIMIT_LOGIN_PER_MIN: '1', RATE_LIMIT_UPLOADS_PER_HOUR: '1',
+      RATE_LIMIT_MEDIA_PER_MIN_IP: '1', RATE_LIMIT_ORIGINALS_PER_MIN_IP: '1' } }),
   ]);
   api = srv.api;
   who.fan = await registerUser(api);
@@ -185,6 +192,21 @@ describe('errors every operation shares', () => {
         if (res.status === 404) break;
       }
       check(key, 404, 'not_found', res);
+    }
+  });
+
+  test('400 invalid_query: a control character in a query parameter', async () => {
+    for (const op of OPS) {
+      const key = `${op.method} ${op.path}`;
+      if (!documentedCodes(documentedResponse(op.method, op.path, 400)?.[1]).includes('invalid_query')) continue;
+      // Originals read only `n` themselves (the rest is the signature's).
+      const q = op.params.find((p) => p.in === 'query' && p.name === 'n') ?? op.params.find((p) => p.in === 'query');
+      let res;
+      for (const t of [who.fan.token, who.artist.token, who.admin.token]) {
+        res = await api.json(op.method, `${pathFor(op)}?${q.name}=a%01b`, { token: t, body: jsonBody(op) ? {} : undefined });
+        if (res.status === 400) break;
+      }
+      check(key, 400, 'invalid_query', res);
     }
   });
 
@@ -330,6 +352,8 @@ describe('errors of particular operations', () => {
     const put = (range, bytes, ct = 'application/octet-stream') => api.json('PUT', `/api/uploads/${session.id}`,
       { token: artist.token, rawBody: bytes, contentType: ct, headers: range ? { 'content-range': range } : {} });
     check('PUT /api/uploads/{id}', 400, 'validation_failed', await put('bytes nonsense', Buffer.alloc(5)));
+    check('PUT /api/uploads/{id}', 403, 'forbidden', await api.json('PUT', `/api/uploads/${session.id}`,
+      { token: fan.token, rawBody: Buffer.alloc(5), contentType: 'application/octet-stream', headers: { 'content-range': 'bytes 0-4/10' } }));
     check('PUT /api/uploads/{id}', 409, 'offset_mismatch', await put('bytes 5-9/10', Buffer.alloc(5)));
     check('PUT /api/uploads/{id}', 415, 'unsupported_media_type', await api.json('PUT', `/api/uploads/${session.id}`, { token: artist.token }));
     expectDocumented('PUT', '/api/uploads/{id}', await put('bytes 0-4/10', Buffer.alloc(5)));
@@ -363,6 +387,10 @@ describe('errors of particular operations', () => {
     const above = Math.max(...grant.rungs) + 1;
     check('GET /media/hls/{track}/{version}/{rung}/{file}', 403, 'rung_not_allowed',
       await api.get(resolveUri(grant.masterUrl, `${above}/index.m3u8${query}`)));
+    const link = expectStatus(await api.json('POST', `/api/content/${t.id}/download`, { token: artist.token }), 200);
+    const past = await api.get(link.url, { headers: { range: 'bytes=999999999-' } });
+    check('GET /media/originals/{owner}/{file}', 416, 'range_not_satisfiable', past);
+    assert.match(past.headers.get('content-range') ?? '', /^bytes \*\/\d+$/);
   });
 
   test('memberships, payments, payouts, webhooks and the sandbox', async () => {
@@ -395,11 +423,11 @@ describe('errors of particular operations', () => {
     check('POST /api/subscriptions/{id}/resume', 409, 'cannot_resume', await api.json('POST', `/api/subscriptions/${subId}/resume`, { token: buyer.token }));
     check('POST /api/subscriptions/{id}/change', 409, 'not_active', await api.post(`/api/subscriptions/${subId}/change`, { tier: 'superfan' }, { token: buyer.token }));
     check('POST /api/sandbox/subscriptions/{id}/simulate', 409, 'not_active', await api.post(`/api/sandbox/subscriptions/${subId}/simulate`, { event: 'renewal' }, { token: buyer.token }));
-    const checkout = new URL(created.checkoutUrl).pathname;
-    check('POST /sandbox/checkout/{id}/decline', 404, 'not_found', await api.post(`/sandbox/checkout/cs_${uniqueName('none')}/decline`));
-    expectStatus(await api.post(`${checkout}/pay`), 200);
-    check('POST /sandbox/checkout/{id}/pay', 409, 'checkout_closed', await api.post(`${checkout}/pay`));
-    check('POST /sandbox/checkout/{id}/decline', 409, 'checkout_closed', await api.post(`${checkout}/decline`));
+    const checkout = `/api/sandbox/checkouts/${new URL(created.checkoutUrl).pathname.split('/').pop()}`;
+    check('POST /api/sandbox/checkouts/{id}/decline', 404, 'not_found', await api.post(`${checkout}/decline`, {}, { token: fan.token }));
+    expectStatus(await api.post(`${checkout}/pay`, {}, { token: buyer.token }), 200);
+    check('POST /api/sandbox/checkouts/{id}/pay', 409, 'checkout_closed', await api.post(`${checkout}/pay`, {}, { token: buyer.token }));
+    check('POST /api/sandbox/checkouts/{id}/decline', 409, 'checkout_closed', await api.post(`${checkout}/decline`, {}, { token: buyer.token }));
     check('POST /api/subscriptions/create', 409, 'already_subscribed', await api.post('/api/subscriptions/create', { artistId: a, tier: 'supporter' }, { token: buyer.token }));
     check('PUT /api/artists/tiers/{tier}', 409, 'currency_locked',
       await api.json('PUT', '/api/artists/tiers/supporter', { token: artist.token, body: { priceCents: 500, currency: 'EUR' } }));
