@@ -10,8 +10,9 @@
 # var/fuzz/<target>/artifacts-<stamp>/, the log in var/fuzz/<target>/log; turn the input into a
 # unit test), 2 when the build failed.
 #
-# Environment: FUZZ_TARGETS (a space-separated subset), FUZZ_JOBS (runs at once; default 1),
-# FUZZ_SAVE=0 (print the table only, as CI does), FUZZ_BUILD_DIR, FUZZ_WORK_DIR.
+# Environment: FUZZ_TARGETS (a space-separated subset of the libFuzzer targets), FUZZ_JOBS (runs at
+# once; default 1), FUZZ_SAVE=0 (print the table only, as CI does), FUZZ_API=0 (skip the API fuzz;
+# MC_BINARY names the server it starts, default build/musicconnect), FUZZ_BUILD_DIR, FUZZ_WORK_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -88,12 +89,28 @@ done
 wait
 
 # ---- Extra runs --------------------------------------------------------------------------------
-# Fuzzers that are not libFuzzer targets go here: define a function that runs for
-# $SECONDS_PER_TARGET seconds and calls `record NAME SECONDS EXECS EXEC_PER_S CORPUS COVERAGE
-# CRASHES` ("-" where a column does not apply), and append its name to EXTRA_RUNS. They run one
-# after another, after the libFuzzer targets. (Planned: the property-based API fuzz of tests/api,
-# driven by docs/api/openapi.json, in its long form.)
+# Fuzzers that are not libFuzzer targets: each runs for $SECONDS_PER_TARGET seconds and calls
+# `record NAME SECONDS EXECS EXEC_PER_S CORPUS COVERAGE CRASHES` ("-" where a column does not apply).
+# They run one after another, after the libFuzzer targets.
+
+# The property-based API fuzz (tests/api/openapi_fuzz.test.mjs, fast-check driven by
+# docs/api/openapi.json) against the release server binary: any 5xx, crash or answer outside the
+# document counts as a crash (the log names the operation and the seed that replays it).
+# FUZZ_API=0 skips it (the CI smoke does: the API suite runs its bounded form).
+api_openapi() {
+  local dir="$WORK_DIR/api_openapi" started=$SECONDS rc=0
+  mkdir -p "$dir"
+  (cd tests/api && MC_BINARY="${MC_BINARY:-$PWD/../../build/musicconnect}" \
+    MC_API_FUZZ_SECONDS="$SECONDS_PER_TARGET" node --test openapi_fuzz.test.mjs) >"$dir/log" 2>&1 || rc=$?
+  local took=$((SECONDS - started)) requests rate
+  requests=$(sed -n 's/.*answers by status: //p' "$dir/log" | tail -1 | grep -o '×[0-9]*' | tr -d '×' |
+    awk '{ n += $1 } END { if (NR) print n }')
+  rate=$([ -n "$requests" ] && [ "$took" -gt 0 ] && echo $((requests / took)) || echo -)
+  record api_openapi "$took" "${requests:--}" "$rate" - - "$((rc != 0))"
+  echo "   api_openapi: ${requests:-?} requests in ${took} s, rc $rc"
+}
 EXTRA_RUNS=()
+if [ "${FUZZ_API:-1}" = "1" ] && [ -z "${FUZZ_TARGETS:-}" ]; then EXTRA_RUNS+=(api_openapi); fi
 for run in "${EXTRA_RUNS[@]}"; do
   "$run"
 done
