@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "core/crypto.hpp"
+#include "core/uuid.hpp"
 
 namespace mc {
 namespace bj = boost::json;
@@ -14,17 +15,6 @@ namespace {
 constexpr std::string_view kIssuer = "musicconnect";
 std::atomic<uint64_t> next_codec_id{1};
 
-// sub and sid name rows by uuid: anything else would fail in SQL, so it is no token of ours.
-bool is_uuid(std::string_view s) {
-  if (s.size() != 36) return false;
-  for (std::size_t i = 0; i < 36; ++i) {
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    const char c = s[i];
-    if (dash != (c == '-')) return false;
-    if (!dash && !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) return false;
-  }
-  return true;
-}
 }  // namespace
 
 JwtCodec::JwtCodec(std::vector<JwtKey> keys) : keys_(std::move(keys)), id_(next_codec_id.fetch_add(1)) {
@@ -127,7 +117,8 @@ JwtCodec::Verified JwtCodec::verify_uncached(std::string_view token, int64_t now
   const auto* exp = p.if_contains("exp");
   const auto* iss = p.if_contains("iss");
   if (!sub || !sub->is_string() || !sid || !sid->is_string() || !role || !role->is_string() || !exp ||
-      !exp->is_int64() || !iat || !iat->is_int64() || !is_uuid(sub->as_string()) ||
+      !exp->is_int64() || !iat || !iat->is_int64() ||
+      !is_uuid(sub->as_string()) ||  // sub and sid name rows by uuid
       !is_uuid(sid->as_string())) {
     return out;
   }

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/uuid.hpp"
+
 // Reading Stripe-shaped objects defensively: a missing or mistyped field is absent, never a crash.
 namespace mc::payments::fields {
 
@@ -50,20 +52,12 @@ inline const bj::object* first(const bj::object* o, std::string_view key) {
   const bj::object* list = object(o, key);
   if (!list) return nullptr;
   const auto* data = list->if_contains("data");
-  if (!data || !data->is_array() || data->as_array().empty() || !data->as_array()[0].is_object()) return nullptr;
+  if (!data || !data->is_array() || data->as_array().empty() || !data->as_array()[0].is_object())
+    return nullptr;
   return &data->as_array()[0].as_object();
 }
 
-inline bool is_uuid(std::string_view s) {
-  if (s.size() != 36) return false;
-  for (std::size_t i = 0; i < 36; ++i) {
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    const char c = s[i];
-    if (dash != (c == '-')) return false;
-    if (!dash && !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) return false;
-  }
-  return true;
-}
+using mc::is_uuid;
 
 inline std::optional<std::string> uuid(const std::optional<std::string>& s) {
   if (s && is_uuid(*s)) return s;

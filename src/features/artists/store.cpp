@@ -1,4 +1,5 @@
 #include "features/artists/store.hpp"
+#include "core/uuid.hpp"
 
 #include <boost/json.hpp>
 
@@ -73,16 +74,6 @@ Profile profile_from(const db::Result& r, int i) {
   return Profile{r.str(i, 0),     r.str(i, 1),     r.str(i, 2), r.str(i, 3),     string_array(r.view(i, 4)),
                  r.opt_str(i, 5), r.opt_str(i, 6), r.str(i, 7), r.opt_str(i, 8), r.opt_str(i, 9),
                  r.int64(i, 10),  r.int64(i, 11),  r.str(i, 12)};
-}
-
-bool is_uuid(std::string_view s) {
-  if (s.size() != 36) return false;
-  for (std::size_t i = 0; i < 36; ++i) {
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash != (s[i] == '-')) return false;
-    if (!dash && !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
-  }
-  return true;
 }
 
 // The previous key comes from a join evaluated before the update (a CTE would run lazily, after it).

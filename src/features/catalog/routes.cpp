@@ -1,11 +1,11 @@
 #include "features/catalog/routes.hpp"
 
 #include <boost/json.hpp>
-#include <regex>
 
 #include "core/crypto.hpp"
 #include "core/error.hpp"
 #include "core/json.hpp"
+#include "core/uuid.hpp"
 #include "features/artists/genres.hpp"
 #include "features/memberships/tiers.hpp"
 #include "http/context.hpp"
@@ -66,11 +66,6 @@ std::optional<std::vector<std::string>> optional_tags(const bj::object& obj, jso
 void check_comment(json::FieldReader& r, const std::string& body) {
   if (!r.has_error("body") && (body.empty() || body.size() > 2000))
     r.fail("body", "must be 1-2000 characters");
-}
-
-bool is_uuid(const std::string& s) {
-  static const std::regex re("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$");
-  return std::regex_match(s, re);
 }
 
 }  // namespace
