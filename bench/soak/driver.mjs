@@ -369,7 +369,7 @@ async function openLoop(rate, rec, until) {
 
 async function main() {
   await setup();
-  const result = { base: BASE, duration_s: DURATION_S, window_s: WINDOW_S, upload_interval_s: UPLOAD_INTERVAL_S,
+  const result = { base: BASE, max_inflight: MAX_INFLIGHT, duration_s: DURATION_S, window_s: WINDOW_S, upload_interval_s: UPLOAD_INTERVAL_S,
     mix: OPS.map(([n, w]) => ({ op: n, share: w / TOTAL_WEIGHT })), started_at: new Date().toISOString() };
   let rate = FIXED_RATE;
   if (!rate) {
