@@ -162,6 +162,13 @@ if (mode === 'soak') {
   const recovered = c.kills.every((k) => k.recovery_s != null);
   pass = lost === 0 && recovered && unprocessed === 0 && c.kills.length > 0;
   const outageErrors = c.kills.reduce((s, k) => s + k.errors_during_outage, 0);
+  // Exits the supervisor saw that were not our kills: a process that died of a dependency's crash.
+  const events = fs.existsSync(path.join(work, 'events.log')) ? fs.readFileSync(path.join(work, 'events.log'), 'utf8').trim().split('\n').map((l) => l.split(' ')) : [];
+  const killedPids = new Set(c.kills.flatMap((k) => k.pids.map(String)));
+  const runEnd = r.run_started_ms + r.duration_s * 1000;
+  const collateral = events.filter(([t, what, , pid]) => what === 'exit' && !killedPids.has(pid) && Number(t) >= r.run_started_ms && Number(t) <= runEnd)
+    .map(([t, , name, pid, rc]) => ({ at_s: (Number(t) - r.run_started_ms) / 1000, name, pid: Number(pid), rc: Number(rc) }));
+  c.collateral_exits = collateral;
   out = { mode, stamp, commit, label, machine, verify, lost, pass, ...r, error_times: undefined };
   plot(`${prefix}.png`);
   md = [
@@ -174,7 +181,8 @@ if (mode === 'soak') {
     `| acknowledged writes lost = 0 | ${lost} of ${ackedTotal} | ${lost === 0 ? 'PASS' : 'MISS'} |`,
     `| every acknowledged upload processed afterwards | ${uploads ? `${uploads.processed} of ${uploads.acked}` : 'none'} | ${unprocessed === 0 ? 'PASS' : 'MISS'} |`,
     `| service resumes on its own after every kill | ${c.kills.filter((k) => k.recovery_s != null).length} of ${c.kills.length} kills | ${recovered ? 'PASS' : 'MISS'} |`,
-    `| errors (all requests) | ${r.errors} of ${r.requests}: ${outageErrors} during outages, ${r.errors - outageErrors} outside them | reported |`, '',
+    `| errors (all requests) | ${r.errors} of ${r.requests}: ${outageErrors} during outages, ${r.errors - outageErrors} outside them | reported |`,
+    `| other exits seen by the supervisor (a process dying because another was killed) | ${collateral.length ? collateral.map((e) => `${e.name} pid ${e.pid} rc ${e.rc} at ${e.at_s.toFixed(1)} s`).join('; ') : 'none'} | reported |`, '',
     `![latency and memory over time](${path.basename(prefix)}.png)`, '',
     '## Kills', '',
     '| # | at s | target | pid | recovery s | errors during the outage | note |', '|---:|---:|---|---:|---:|---:|---|',
