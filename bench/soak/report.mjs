@@ -138,7 +138,7 @@ if (mode === 'soak') {
   md = [
     ...header('bench/soak'), '',
     (r.ramp ? `Peak of the mix (closed loop, ${r.ramp.map((s) => `${s.concurrency} users: ${s.ops_per_s.toFixed(0)} ops/s = ${s.requests_per_s.toFixed(0)} req/s, p99 ${f1(s.p99_ms)} ms`).join('; ')}): ` +
-      `**${r.peak_ops_per_s.toFixed(0)} ops/s**. Soak: open loop at **${r.rate_ops_per_s.toFixed(0)} ops/s** (${Math.round(100 * r.load_fraction)} % of the peak) for ${r.duration_s} s` : `Open loop at ${r.rate_ops_per_s.toFixed(0)} ops/s for ${r.duration_s} s`) +
+      `**${r.peak_ops_per_s.toFixed(0)} ops/s** (the median second of the plateau: the steps within 20 % of the best). Soak: open loop at **${r.rate_ops_per_s.toFixed(0)} ops/s** (${Math.round(100 * r.load_fraction)} % of the peak) for ${r.duration_s} s` : `Open loop at ${r.rate_ops_per_s.toFixed(0)} ops/s for ${r.duration_s} s`) +
     `, plus one 3-second FLAC upload every ${r.upload_interval_s} s. An operation is one user action (1–3 requests). ` +
     `The driver used ${f1(r.driver_cpu_s)} s of CPU during the run (${f1((100 * r.driver_cpu_s) / r.duration_s)} % of a core).`, '',
     '| target | result | |', '|---|---|---|',
