@@ -26,8 +26,8 @@ SOAK="$ROOT/bench/soak"
 RESULTS_DIR="$ROOT/bench/results"
 BIN=${MUSICCONNECT_BIN:-$ROOT/build/musicconnect}
 HOST=127.0.0.1
-PORT=${PORT:-18097}
-PG_PORT=${PG_PORT:-18098}
+PORT=${PORT:-28197}
+PG_PORT=${PG_PORT:-28198}
 
 duration_arg() {
   local v=$1
@@ -46,7 +46,7 @@ done
 die() { echo "bench/chaos: $*" >&2; exit 2; }
 [[ -x $BIN ]] || die "$BIN not found: build the server first"
 [[ -f $ROOT/web/dist/index.html ]] || die "web/dist missing: (cd web && npm run build)"
-for tool in node curl jq ffmpeg psql gnuplot setpriv; do command -v "$tool" >/dev/null || die "missing tool: $tool"; done
+for tool in node curl jq ffmpeg psql gnuplot setpriv ss; do command -v "$tool" >/dev/null || die "missing tool: $tool"; done
 
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$ROOT/bench/.work" "$RESULTS_DIR"

@@ -18,7 +18,7 @@ import { MemorySampler } from './lib/procmem.mjs';
 
 const WORK = process.argv[2];
 const env = (k, d) => process.env[k] ?? d;
-const BASE = env('BASE', 'http://127.0.0.1:18095');
+const BASE = env('BASE', 'http://127.0.0.1:28195');
 const DURATION_S = Number(env('DURATION_S', 1800));
 const WINDOW_S = Number(env('WINDOW_S', 30));
 const FIXED_RATE = Number(env('RATE', 0));

@@ -30,8 +30,8 @@ HERE="$ROOT/bench/soak"
 RESULTS_DIR="$ROOT/bench/results"
 BIN=${MUSICCONNECT_BIN:-$ROOT/build/musicconnect}
 HOST=127.0.0.1
-PORT=${PORT:-18095}
-PG_PORT=${PG_PORT:-18096}
+PORT=${PORT:-28195}
+PG_PORT=${PG_PORT:-28196}
 
 duration_arg() {  # 90 | 90s | 3m | 1h → seconds
   local v=$1
@@ -50,7 +50,7 @@ WARMUP_S=${WARMUP_S:-$(( DURATION / 3 < 300 ? DURATION / 3 : 300 ))}
 die() { echo "bench/soak: $*" >&2; exit 2; }
 [[ -x $BIN ]] || die "$BIN not found: build the server first"
 [[ -f $ROOT/web/dist/index.html ]] || die "web/dist missing: (cd web && npm run build)"
-for tool in node curl jq ffmpeg psql gnuplot setpriv; do command -v "$tool" >/dev/null || die "missing tool: $tool"; done
+for tool in node curl jq ffmpeg psql gnuplot setpriv ss; do command -v "$tool" >/dev/null || die "missing tool: $tool"; done
 
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$ROOT/bench/.work" "$RESULTS_DIR"

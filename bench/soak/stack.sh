@@ -80,9 +80,18 @@ supervise() {
   done
 }
 
+# Listeners on a TCP port, as "pid" lines.
+port_pids() { ss -ltnpH "sport = :$1" | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u; }
+
 SUPERVISORS=()
 stack_start() {
   rm -f "$WORK/stop"
+  # The server listens with SO_REUSEPORT: another process on the same port would silently share the
+  # connections (and answer /ready for us). Refuse to start next to one, and check again once up.
+  local port
+  for port in "$PORT" "$PG_PORT"; do
+    [[ -z $(port_pids "$port") ]] || { stack_log "port $port is in use (pids $(port_pids "$port" | tr '\n' ' ')): set PORT / PG_PORT"; return 1; }
+  done
   supervise postgres "${AS_PG[@]}" "$PG_BIN/postgres" -D "$PG_DATA" &
   SUPERVISORS+=($!)
   for _ in $(seq 1 300); do "$PG_BIN/pg_isready" -q -h "$PG_SOCK" -p "$PG_PORT" && break; sleep 0.1; done
@@ -92,6 +101,7 @@ stack_start() {
   SUPERVISORS+=($!)
   for _ in $(seq 1 600); do curl -sf -o /dev/null "http://$HOST:$PORT/ready" && break; sleep 0.2; done
   curl -sf -o /dev/null "http://$HOST:$PORT/ready" || { stack_log "server not ready (see $WORK/logs/server.log)"; return 1; }
+  [[ $(port_pids "$PORT") == "$(cat "$WORK/run/server.pid")" ]] || { stack_log "port $PORT is shared with another process: $(port_pids "$PORT" | tr '\n' ' ')"; return 1; }
   # The worker starts after the server has applied the migrations.
   supervise worker env "${SERVER_ENV[@]}" "$BIN" worker &
   SUPERVISORS+=($!)
