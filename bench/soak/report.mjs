@@ -102,7 +102,7 @@ set yrange [0:*]
 set key top left horizontal
 ${warmup ? `set arrow from ${warmup / 60}, graph 0 to ${warmup / 60}, graph 1 nohead lc rgb '#888888' dt 3` : ''}
 plot '${dat}/memory.dat' using 1:2 with lines lw 2 title 'server RSS', '' using 1:3 with lines lw 2 title 'worker RSS', \\
-     '' using 1:4 with lines lw 2 title 'PostgreSQL PSS (all processes)', '' using 1:5 with lines dt 2 title 'PostgreSQL RSS sum (shared pages counted per process)'
+     '' using 1:4 with lines lw 2 title 'PostgreSQL PSS (all processes)'
 unset multiplot
 `;
   fs.writeFileSync(path.join(dat, 'plot.gp'), gp);
@@ -154,7 +154,7 @@ if (mode === 'soak') {
     '## Per operation', '', ...kindsTable, '',
     '## Acknowledged writes, checked in PostgreSQL by id after the run', '', ...writesTable,
     ...errorSamples, '',
-    'Memory: RSS of the server and worker processes from /proc/PID/status; PostgreSQL is the sum of PSS (/proc/PID/smaps_rollup) over the postmaster and all its children, so shared buffers count once. The server RSS includes the 64 MiB of Argon2id working memory of working memory per password hash in flight (sign-in, registration), so it steps by 64 MiB with their concurrency. Raw numbers: the `.json` beside this file.',
+    'Memory: RSS of the server and worker processes from /proc/PID/status; PostgreSQL is the sum of PSS (/proc/PID/smaps_rollup) over the postmaster and all its children, so shared buffers count once. The server RSS includes the 64 MiB of Argon2id working memory per password hash in flight (sign-in, registration), so it steps by 64 MiB with their concurrency. Raw numbers: the `.json` beside this file.',
     '', pass ? 'Result: **PASS**' : 'Result: **MISS**',
   ];
 } else {
