@@ -35,6 +35,15 @@ bool is_failure(PGresult* r) {
   return s == PGRES_FATAL_ERROR || s == PGRES_BAD_RESPONSE || s == PGRES_NONFATAL_ERROR;
 }
 
+// The server ended the session (a crash, a shutdown, pg_terminate_backend) or the link broke: the
+// database is unavailable (503, retry), the statement was not wrong (500).
+[[noreturn]] void rethrow(const DbError& e) {
+  const std::string& state = e.sqlstate();
+  if (state.starts_with("08") || state == "57P01" || state == "57P02" || state == "57P03")
+    throw Unavailable(e.what());
+  throw e;
+}
+
 }  // namespace
 
 Connection::Connection(asio::any_io_executor ex, PGconn* conn) : ex_(std::move(ex)), conn_(conn) {}
@@ -196,7 +205,7 @@ asio::awaitable<std::vector<Result>> Connection::pipeline(std::span<const Statem
   const bool synced = sync && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
   PQclear(sync);
   if (!synced) fail("pipeline out of step");
-  if (error) throw *error;
+  if (error) rethrow(*error);
   co_return results;
 }
 
@@ -248,7 +257,7 @@ asio::awaitable<Result> Connection::exec_shared(const Query& q, Params params) {
     asio::co_spawn(ex_, read_loop(shared_from_this()), asio::detached);
   }
   while (!pending->done) co_await pending->waker.async_wait(use_nothrow);
-  if (pending->error) throw *pending->error;
+  if (pending->error) rethrow(*pending->error);
   co_return std::move(pending->result);
 }
 
@@ -357,7 +366,7 @@ asio::awaitable<void> Connection::exec_script(std::string_view sql) {
   std::optional<DbError> error;
   co_await read_command_result(error);
   if (PQenterPipelineMode(conn_) != 1) fail("cannot re-enter pipeline mode");
-  if (error) throw *error;
+  if (error) rethrow(*error);
 }
 
 }  // namespace mc::db
