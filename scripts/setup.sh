@@ -9,7 +9,7 @@ APT_PACKAGES=(
   libpq-dev libsodium-dev libssl-dev libcurl4-openssl-dev libjemalloc-dev libzxcvbn-dev
   postgresql-15 postgresql-client-15
   googletest libgtest-dev
-  wrk procps ffmpeg nginx libvips-dev
+  wrk procps ffmpeg nginx libvips-dev gnuplot-nox
   chromium
   clang-14 clang libclang-rt-14-dev
 )

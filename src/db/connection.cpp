@@ -210,9 +210,12 @@ asio::awaitable<std::vector<Result>> Connection::pipeline(std::span<const Statem
   std::optional<DbError> error;
   for (std::size_t i = 0; i < statements.size(); ++i) {
     if (prepares[i]) {
+      // Behind a failure the PREPARE is skipped (PGRES_PIPELINE_ABORTED): only a PREPARE that ran counts.
       const bool failed_before = error.has_value();
-      co_await read_command_result(error);
-      if (error.has_value() == failed_before) prepared_.insert(statements[i].query->name);
+      const Result prepared = co_await read_command_result(error);
+      if (!prepared.pipeline_aborted() && error.has_value() == failed_before) {
+        prepared_.insert(statements[i].query->name);
+      }
     }
     results.push_back(co_await read_command_result(error));
   }
@@ -336,8 +339,9 @@ asio::awaitable<void> Connection::read_loop(std::shared_ptr<Connection> self) {
         PQclear(sync);
         if (!synced) failure = "pipeline out of step";
       } else if (p->prepare) {
-        co_await c.read_command_result(p->error);
-        if (!p->error) c.prepared_.insert(p->query->name);
+        const Result prepared = co_await c.read_command_result(p->error);
+        // Not when skipped behind a neighbour's failure: the resend must prepare it again.
+        if (!p->error && !prepared.pipeline_aborted()) c.prepared_.insert(p->query->name);
         c.preparing_.erase(p->query->name);
       }
       if (!is_sync) p->result = co_await c.read_command_result(p->error);

@@ -213,6 +213,90 @@ TEST_F(DbDriver, a_failing_multiplexed_read_does_not_fail_its_neighbours) {
   }());
 }
 
+// A statement prepared for the first time behind a failing one is skipped by PostgreSQL
+// (PGRES_PIPELINE_ABORTED): the connection must not believe it prepared, or every later use of that
+// statement on this connection fails with "prepared statement does not exist". Found by bench/soak:
+// a worker started while the migrations ran kept failing to claim jobs.
+TEST_F(DbDriver, a_prepare_skipped_behind_a_failure_is_prepared_again) {
+  run(io, [&]() -> awaitable<void> {
+    auto c = co_await db::Connection::open(io.get_executor(), url, std::chrono::seconds(5));
+    const std::vector<db::Statement> batch{{&kEcho, db::params("x", "not a number", "y")},
+                                           {&kCountUsers, {}}};
+    std::optional<db::DbError> error;
+    try {
+      co_await c->pipeline(batch);
+    } catch (const db::DbError& e) {
+      error = e;
+    }
+    EXPECT_TRUE(error && error->sqlstate() == "22P02");
+    const auto r = co_await c->exec(kCountUsers);
+    EXPECT_EQ(r.int64(0, 0), 0);
+  }());
+}
+
+TEST_F(DbDriver, a_multiplexed_prepare_skipped_behind_a_failure_is_prepared_again) {
+  run(io, [&]() -> awaitable<void> {
+    auto conn = co_await db::Connection::open(io.get_executor(), url, std::chrono::seconds(5));
+    std::shared_ptr<db::Connection> shared = std::move(conn);
+    co_await shared->exec_shared(kEcho, db::params("x", 1, "y"));  // prepared: only the next one is new
+    auto bad = [&]() -> awaitable<bool> {
+      try {
+        co_await shared->exec_shared(kEcho, db::params("x", "not a number", "y"));
+      } catch (const db::DbError& e) {
+        co_return e.sqlstate() == "22P02";
+      }
+      co_return false;
+    };
+    auto count = [&]() -> awaitable<long> {
+      const auto r = co_await shared->exec_shared(kCountUsers, {});
+      co_return static_cast<long>(r.int64(0, 0));
+    };
+    // One pipeline segment: the failure aborts the first prepare of kCountUsers, which is resent.
+    const auto [failed, users] = co_await (bad() && count());
+    EXPECT_TRUE(failed);
+    EXPECT_EQ(users, 0);
+    EXPECT_EQ(co_await count(), 0);
+  }());
+}
+
+// A backend that PostgreSQL terminates mid-query (a crash of the postmaster, a fast shutdown, an
+// operator's pg_terminate_backend) answers FATAL 57P01: that is the database being unavailable (503,
+// retry), not a bug (500). Found by bench/chaos: queries in flight when PostgreSQL was killed got 500.
+TEST_F(DbDriver, a_backend_terminated_mid_query_is_unavailable) {
+  run(io, [&]() -> awaitable<void> {
+    constexpr db::Query kLongSleep{"t_long_sleep", "SELECT pg_sleep(5)"};
+    constexpr db::Query kTerminate{"t_terminate", "SELECT pg_terminate_backend($1::int)"};
+    auto admin = co_await db::Connection::open(io.get_executor(), url, std::chrono::seconds(5));
+    // Both paths: a statement of its own (pipeline) and a multiplexed read (exec_shared).
+    for (const bool multiplexed : {false, true}) {
+      std::shared_ptr<db::Connection> victim =
+          co_await db::Connection::open(io.get_executor(), url, std::chrono::seconds(5));
+      const auto pid = (co_await victim->exec(kBackendPid)).str(0, 0);
+      auto sleeper = [&]() -> awaitable<std::string> {
+        try {
+          if (multiplexed) {
+            co_await victim->exec_shared(kLongSleep, {});
+          } else {
+            co_await victim->exec(kLongSleep);
+          }
+        } catch (const db::Unavailable&) {
+          co_return "unavailable";
+        } catch (const db::DbError& e) {
+          co_return "db error " + e.sqlstate();
+        }
+        co_return "finished";
+      };
+      auto terminator = [&]() -> awaitable<void> {
+        boost::asio::steady_timer t(io, std::chrono::milliseconds(300));
+        co_await t.async_wait(boost::asio::use_awaitable);
+        co_await admin->exec(kTerminate, db::params(pid));
+      };
+      const std::string outcome = co_await (sleeper() && terminator());
+      EXPECT_EQ(outcome, "unavailable") << (multiplexed ? "exec_shared" : "exec");
+    }
+  }());
+}
+
 TEST_F(DbDriver, cluster_read_uses_the_pool_fast_path) {
   run(io, [&]() -> awaitable<void> {
     db::Cluster cluster(io.get_executor(), db::ClusterOptions{pool_options(url, 2, 10)});
