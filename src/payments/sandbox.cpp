@@ -24,10 +24,10 @@ constexpr Query kGetForUpdate{"sandbox_get_for_update",
                               "SELECT object, data::text FROM sandbox_objects WHERE id = $1 FOR UPDATE"};
 constexpr Query kUpdate{"sandbox_update",
                         "UPDATE sandbox_objects SET data = $2::jsonb, updated_at = now() WHERE id = $1"};
-constexpr Query kChargeByIntent{
-    "sandbox_charge_by_intent",
-    "SELECT object, data::text FROM sandbox_objects WHERE object = 'charge' AND data ->> 'payment_intent' = $1 "
-    "FOR UPDATE"};
+constexpr Query kChargeByIntent{"sandbox_charge_by_intent",
+                                "SELECT object, data::text FROM sandbox_objects WHERE object = 'charge' AND "
+                                "data ->> 'payment_intent' = $1 "
+                                "FOR UPDATE"};
 
 using Events = std::vector<std::pair<std::string, bj::object>>;
 
@@ -123,8 +123,8 @@ bj::object charge_for(const std::string& payment_intent, int64_t amount, const s
 }
 
 // An invoice of a subscription; `paid` also creates its payment intent and charge.
-bj::object invoice_for(const bj::object& sub, const std::string& reason, int64_t amount, int64_t start, int64_t end,
-                       bool paid, std::optional<bj::object>& charge_out) {
+bj::object invoice_for(const bj::object& sub, const std::string& reason, int64_t amount, int64_t start,
+                       int64_t end, bool paid, std::optional<bj::object>& charge_out) {
   const bj::object& item = sub.at("items").as_object().at("data").as_array().at(0).as_object();
   const bj::object& price = item.at("price").as_object();
   const std::string currency = str(price, "currency");
@@ -202,15 +202,14 @@ awaitable<std::string> SandboxProvider::create_customer(db::Cluster& db, const s
 }
 
 awaitable<std::string> SandboxProvider::create_price(db::Cluster& db, const PriceSpec& spec) {
-  const bj::object price{
-      {"id", new_id("price_sbx_")},
-      {"object", "price"},
-      {"active", true},
-      {"unit_amount", spec.price_cents},
-      {"currency", lower(spec.currency)},
-      {"recurring", bj::object{{"interval", "month"}, {"interval_count", 1}}},
-      {"product", bj::object{{"name", spec.artist_name + " — " + spec.tier}}},
-      {"metadata", bj::object{{"artist_id", spec.artist_id}, {"tier", spec.tier}}}};
+  const bj::object price{{"id", new_id("price_sbx_")},
+                         {"object", "price"},
+                         {"active", true},
+                         {"unit_amount", spec.price_cents},
+                         {"currency", lower(spec.currency)},
+                         {"recurring", bj::object{{"interval", "month"}, {"interval_count", 1}}},
+                         {"product", bj::object{{"name", spec.artist_name + " — " + spec.tier}}},
+                         {"metadata", bj::object{{"artist_id", spec.artist_id}, {"tier", spec.tier}}}};
   auto tx = co_await db.begin();
   co_await insert(tx, price);
   co_await tx.commit();
@@ -275,19 +274,17 @@ awaitable<bj::object> SandboxProvider::pay(db::Cluster& db, const std::string& s
     auto tx = co_await db.begin();
     session = co_await load(tx, session_id, "checkout.session");
     require_payer(session, fan_id);
-    if (str(session, "status") != "open") throw conflict("checkout_closed", "This checkout is no longer open");
+    if (str(session, "status") != "open")
+      throw conflict("checkout_closed", "This checkout is no longer open");
     const int64_t now = now_seconds();
     session["status"] = "complete";
     session["payment_status"] = "paid";
     if (str(session, "mode") == "subscription") {
       const bj::object price = co_await load(tx, str(session, "price"), "price");
       const int64_t end = add_month(now);
-      bj::object item{{"id", new_id("si_sbx_")},
-                      {"object", "subscription_item"},
-                      {"price", price},
-                      {"quantity", 1},
-                      {"current_period_start", now},
-                      {"current_period_end", end}};
+      bj::object item{
+          {"id", new_id("si_sbx_")}, {"object", "subscription_item"}, {"price", price},
+          {"quantity", 1},           {"current_period_start", now},   {"current_period_end", end}};
       bj::object sub{{"id", new_id("sub_sbx_")},
                      {"object", "subscription"},
                      {"status", "active"},
@@ -302,7 +299,8 @@ awaitable<bj::object> SandboxProvider::pay(db::Cluster& db, const std::string& s
                      {"metadata", session.at("subscription_data").as_object().at("metadata")},
                      {"livemode", false}};
       std::optional<bj::object> charge;
-      bj::object invoice = invoice_for(sub, "subscription_create", num(price, "unit_amount"), now, end, true, charge);
+      bj::object invoice =
+          invoice_for(sub, "subscription_create", num(price, "unit_amount"), now, end, true, charge);
       sub["latest_invoice"] = invoice.at("id");
       session["subscription"] = sub.at("id");
       co_await insert(tx, sub);
@@ -333,7 +331,8 @@ awaitable<bj::object> SandboxProvider::decline(db::Cluster& db, const std::strin
     auto tx = co_await db.begin();
     session = co_await load(tx, session_id, "checkout.session");
     require_payer(session, fan_id);
-    if (str(session, "status") != "open") throw conflict("checkout_closed", "This checkout is no longer open");
+    if (str(session, "status") != "open")
+      throw conflict("checkout_closed", "This checkout is no longer open");
     session["status"] = "expired";
     session["payment_status"] = "unpaid";
     co_await save(tx, session);
@@ -343,7 +342,8 @@ awaitable<bj::object> SandboxProvider::decline(db::Cluster& db, const std::strin
   co_return session;
 }
 
-awaitable<bj::object> SandboxProvider::simulate_subscription(db::Cluster& db, const std::string& provider_subscription_id,
+awaitable<bj::object> SandboxProvider::simulate_subscription(db::Cluster& db,
+                                                             const std::string& provider_subscription_id,
                                                              const std::string& action) {
   Events events;
   bj::object sub;
@@ -360,14 +360,17 @@ awaitable<bj::object> SandboxProvider::simulate_subscription(db::Cluster& db, co
       sub["status"] = "canceled";
       sub["ended_at"] = now;
       events.emplace_back("customer.subscription.deleted", sub);
-    } else if (action == "renewal" || action == "period_end" || (action == "payment_failure" && !open_invoice)) {
-      if (open_invoice) throw conflict("invoice_open", "The last renewal is unpaid: simulate recovery or another failure");
+    } else if (action == "renewal" || action == "period_end" ||
+               (action == "payment_failure" && !open_invoice)) {
+      if (open_invoice)
+        throw conflict("invoice_open", "The last renewal is unpaid: simulate recovery or another failure");
       const bj::object& price = first_item(sub).at("price").as_object();
       const int64_t start = num(sub, "current_period_end");
       const int64_t end = add_month(start);
       const bool paid = action != "payment_failure";
       std::optional<bj::object> charge;
-      bj::object invoice = invoice_for(sub, "subscription_cycle", num(price, "unit_amount"), start, end, paid, charge);
+      bj::object invoice =
+          invoice_for(sub, "subscription_cycle", num(price, "unit_amount"), start, end, paid, charge);
       sub["current_period_start"] = start;
       sub["current_period_end"] = end;
       first_item(sub)["current_period_start"] = start;
@@ -413,7 +416,8 @@ awaitable<void> SandboxProvider::change_price(db::Cluster& db, const PriceChange
   {
     auto tx = co_await db.begin();
     bj::object sub = co_await load(tx, change.provider_subscription_id, "subscription");
-    if (str(sub, "status") == "canceled") throw ProviderError("the subscription has ended", 400, "subscription_ended");
+    if (str(sub, "status") == "canceled")
+      throw ProviderError("the subscription has ended", 400, "subscription_ended");
     const bj::object price = co_await load(tx, change.price_id, "price");
     const int64_t old_amount = num(first_item(sub).at("price").as_object(), "unit_amount");
     first_item(sub)["price"] = price;
@@ -422,10 +426,12 @@ awaitable<void> SandboxProvider::change_price(db::Cluster& db, const PriceChange
     if (change.prorate_now) {
       const int64_t start = num(sub, "current_period_start");
       const int64_t end = num(sub, "current_period_end");
-      const int64_t amount = proration(old_amount, num(price, "unit_amount"), end - now_seconds(), end - start);
+      const int64_t amount =
+          proration(old_amount, num(price, "unit_amount"), end - now_seconds(), end - start);
       if (amount > 0) {
         std::optional<bj::object> charge;
-        bj::object invoice = invoice_for(sub, "subscription_update", amount, now_seconds(), end, true, charge);
+        bj::object invoice =
+            invoice_for(sub, "subscription_update", amount, now_seconds(), end, true, charge);
         co_await insert(tx, invoice);
         co_await insert(tx, *charge);
         events.emplace_back("invoice.paid", invoice);
@@ -438,13 +444,15 @@ awaitable<void> SandboxProvider::change_price(db::Cluster& db, const PriceChange
   co_return;
 }
 
-awaitable<void> SandboxProvider::set_cancel_at_period_end(db::Cluster& db, const std::string& provider_subscription_id,
+awaitable<void> SandboxProvider::set_cancel_at_period_end(db::Cluster& db,
+                                                          const std::string& provider_subscription_id,
                                                           bool cancel) {
   bj::object sub;
   {
     auto tx = co_await db.begin();
     sub = co_await load(tx, provider_subscription_id, "subscription");
-    if (str(sub, "status") == "canceled") throw ProviderError("the subscription has ended", 400, "subscription_ended");
+    if (str(sub, "status") == "canceled")
+      throw ProviderError("the subscription has ended", 400, "subscription_ended");
     sub["cancel_at_period_end"] = cancel;
     sub["canceled_at"] = cancel ? bj::value(now_seconds()) : bj::value(nullptr);
     co_await save(tx, sub);
@@ -470,8 +478,8 @@ awaitable<void> SandboxProvider::cancel_now(db::Cluster& db, const std::string& 
   co_return;
 }
 
-awaitable<void> SandboxProvider::refund(db::Cluster& db, const std::string& payment_intent, int64_t amount_cents,
-                                        const std::string& idempotency_key) {
+awaitable<void> SandboxProvider::refund(db::Cluster& db, const std::string& payment_intent,
+                                        int64_t amount_cents, const std::string& idempotency_key) {
   bj::object charge;
   {
     auto tx = co_await db.begin();
@@ -481,7 +489,8 @@ awaitable<void> SandboxProvider::refund(db::Cluster& db, const std::string& paym
     auto& refunds = charge["refunds"];
     if (!refunds.is_object()) refunds = bj::object{{"object", "list"}, {"data", bj::array{}}};
     for (const auto& existing : refunds.as_object()["data"].as_array()) {
-      if (str(existing.as_object().at("metadata").as_object(), "idempotency_key") == idempotency_key) co_return;
+      if (str(existing.as_object().at("metadata").as_object(), "idempotency_key") == idempotency_key)
+        co_return;
     }
     const int64_t refunded = num(charge, "amount_refunded") + amount_cents;
     if (amount_cents <= 0 || refunded > num(charge, "amount")) {
@@ -512,17 +521,14 @@ awaitable<bj::object> SandboxProvider::simulate_dispute(db::Cluster& db, const s
     if (r.empty()) throw not_found("charge");
     bj::object charge = bj::parse(r.view(0, 1)).as_object();
     if (action == "dispute_created") {
-      if (charge.at("disputed").as_bool()) throw conflict("already_disputed", "This payment is already disputed");
+      if (charge.at("disputed").as_bool())
+        throw conflict("already_disputed", "This payment is already disputed");
       const int64_t amount = num(charge, "amount") - num(charge, "amount_refunded");
       if (amount <= 0) throw conflict("nothing_to_dispute", "This payment was refunded in full");
-      dispute = bj::object{{"id", new_id("dp_sbx_")},
-                           {"object", "dispute"},
-                           {"amount", amount},
-                           {"currency", charge.at("currency")},
-                           {"charge", charge.at("id")},
-                           {"payment_intent", payment_intent},
-                           {"reason", "fraudulent"},
-                           {"status", "needs_response"},
+      dispute = bj::object{{"id", new_id("dp_sbx_")},   {"object", "dispute"},
+                           {"amount", amount},          {"currency", charge.at("currency")},
+                           {"charge", charge.at("id")}, {"payment_intent", payment_intent},
+                           {"reason", "fraudulent"},    {"status", "needs_response"},
                            {"created", now_seconds()}};
       charge["disputed"] = true;
       charge["dispute"] = dispute.at("id");
@@ -533,7 +539,8 @@ awaitable<bj::object> SandboxProvider::simulate_dispute(db::Cluster& db, const s
       if (!charge.at("disputed").as_bool()) throw conflict("not_disputed", "This payment is not disputed");
       dispute = co_await load(tx, str(charge, "dispute"), "dispute");
       const std::string status = str(dispute, "status");
-      if (status == "won" || status == "lost") throw conflict("dispute_closed", "The dispute is already closed");
+      if (status == "won" || status == "lost")
+        throw conflict("dispute_closed", "The dispute is already closed");
       dispute["status"] = action == "dispute_won" ? "won" : "lost";
       co_await save(tx, dispute);
       type = "charge.dispute.closed";
@@ -550,14 +557,10 @@ awaitable<bj::object> SandboxProvider::simulate_dispute(db::Cluster& db, const s
 awaitable<ConnectAccount> SandboxProvider::create_account(db::Cluster& db, const std::string& artist_id,
                                                           const std::string& email) {
   // The sandbox has nothing to fill in: the account is ready at once, as after onboarding.
-  const bj::object account{{"id", new_id("acct_sbx_")},
-                           {"object", "account"},
-                           {"type", "express"},
-                           {"email", email},
-                           {"charges_enabled", true},
-                           {"payouts_enabled", true},
-                           {"details_submitted", true},
-                           {"metadata", bj::object{{"artist_id", artist_id}}}};
+  const bj::object account{{"id", new_id("acct_sbx_")}, {"object", "account"},
+                           {"type", "express"},         {"email", email},
+                           {"charges_enabled", true},   {"payouts_enabled", true},
+                           {"details_submitted", true}, {"metadata", bj::object{{"artist_id", artist_id}}}};
   {
     auto tx = co_await db.begin();
     co_await insert(tx, account);
@@ -607,7 +610,8 @@ awaitable<void> SandboxProvider::reverse_transfer(db::Cluster& db, const std::st
   {
     auto tx = co_await db.begin();
     transfer = co_await load(tx, transfer_id, "transfer");
-    if (transfer.at("reversed").as_bool()) throw conflict("already_reversed", "The transfer is already reversed");
+    if (transfer.at("reversed").as_bool())
+      throw conflict("already_reversed", "The transfer is already reversed");
     transfer["reversed"] = true;
     transfer["amount_reversed"] = transfer.at("amount");
     co_await save(tx, transfer);

@@ -31,7 +31,8 @@ class SandboxProvider : public Provider {
   awaitable<ConnectAccount> create_account(db::Cluster& db, const std::string& artist_id,
                                            const std::string& email) override;
   awaitable<std::string> onboarding_link(db::Cluster& db, const std::string& account_id,
-                                         const std::string& refresh_url, const std::string& return_url) override;
+                                         const std::string& refresh_url,
+                                         const std::string& return_url) override;
   awaitable<std::string> transfer(db::Cluster& db, const TransferRequest& r) override;
 
   // The hosted checkout page's view of a session, and its buttons: only for the checkout's own fan
@@ -43,7 +44,8 @@ class SandboxProvider : public Provider {
   awaitable<boost::json::object> decline(db::Cluster& db, const std::string& session_id,
                                          const std::string& fan_id);
   // What a processor does over time: renewal | payment_failure | recovery | period_end.
-  awaitable<boost::json::object> simulate_subscription(db::Cluster& db, const std::string& provider_subscription_id,
+  awaitable<boost::json::object> simulate_subscription(db::Cluster& db,
+                                                       const std::string& provider_subscription_id,
                                                        const std::string& action);
   // dispute_created | dispute_won | dispute_lost on the charge of a payment intent.
   awaitable<boost::json::object> simulate_dispute(db::Cluster& db, const std::string& payment_intent,

@@ -26,8 +26,9 @@ constexpr Query kLock{"webhook_lock",
 constexpr Query kDone{"webhook_done",
                       "UPDATE webhook_events SET processed_at = now(), outcome = $3, last_error = NULL "
                       "WHERE provider = $1 AND id = $2"};
-constexpr Query kFailed{"webhook_failed",
-                        "UPDATE webhook_events SET last_error = left($3, 2000) WHERE provider = $1 AND id = $2"};
+constexpr Query kFailed{
+    "webhook_failed",
+    "UPDATE webhook_events SET last_error = left($3, 2000) WHERE provider = $1 AND id = $2"};
 
 ApiError invalid_event(const std::string& why) {
   return ApiError(400, "invalid_event", "The event payload is not a valid event", {{"payload", why}});
@@ -60,7 +61,8 @@ void replace_nul(bj::value& v) {
 
 WebhookPipeline::WebhookPipeline(std::string provider, std::vector<std::string> secrets)
     : provider_(std::move(provider)), secrets_(std::move(secrets)) {
-  if (secrets_.empty() || secrets_.front().empty()) throw std::invalid_argument("a webhook secret is required");
+  if (secrets_.empty() || secrets_.front().empty())
+    throw std::invalid_argument("a webhook secret is required");
 }
 
 void WebhookPipeline::on(const std::string& type, EventHandler handler) {
@@ -125,7 +127,8 @@ awaitable<Delivery> WebhookPipeline::process(db::Cluster& db, const std::string&
     event.id = id;
     event.type = type;
     if (const auto* c = obj.if_contains("created"); c && c->is_int64()) event.created = c->as_int64();
-    if (const auto* a = obj.if_contains("account"); a && a->is_string()) event.account = std::string(a->as_string());
+    if (const auto* a = obj.if_contains("account"); a && a->is_string())
+      event.account = std::string(a->as_string());
     event.object = &obj.at("data").as_object().at("object").as_object();
     bool handled = false;
     const auto h = handlers_.find(type);

@@ -19,7 +19,8 @@ std::optional<bool> SessionCache::get(const std::string& session_id, const std::
   const auto it = s.entries.find(session_id);
   // An entry written for another user (a token pairing this session with the wrong user) says
   // nothing about this one: ask the database, so no token can poison the owner's entry.
-  if (it == s.entries.end() || it->second.expires <= now || it->second.user_id != user_id) return std::nullopt;
+  if (it == s.entries.end() || it->second.expires <= now || it->second.user_id != user_id)
+    return std::nullopt;
   return it->second.live;
 }
 

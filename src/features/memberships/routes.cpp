@@ -68,14 +68,16 @@ int64_t now_seconds() {
 
 }  // namespace
 
-std::optional<int64_t> optional_cents(const bj::object& obj, std::string_view name, json::FieldReader& r, int64_t min,
-                                      int64_t max) {
+std::optional<int64_t> optional_cents(const bj::object& obj, std::string_view name, json::FieldReader& r,
+                                      int64_t min, int64_t max) {
   r.accept(name);
   const auto* v = obj.if_contains(name);
   if (!v || v->is_null()) return std::nullopt;
-  const std::string rule = "must be a whole number of cents from " + std::to_string(min) + " to " + std::to_string(max);
+  const std::string rule =
+      "must be a whole number of cents from " + std::to_string(min) + " to " + std::to_string(max);
   if (v->is_int64() && v->as_int64() >= min && v->as_int64() <= max) return v->as_int64();
-  if (v->is_uint64() && v->as_uint64() <= static_cast<uint64_t>(max) && static_cast<int64_t>(v->as_uint64()) >= min) {
+  if (v->is_uint64() && v->as_uint64() <= static_cast<uint64_t>(max) &&
+      static_cast<int64_t>(v->as_uint64()) >= min) {
     return static_cast<int64_t>(v->as_uint64());
   }
   r.fail(name, rule);
@@ -108,8 +110,10 @@ void register_routes(http::Router& router, MembershipsService& s, payments::Webh
           list.emplace_back(p.as_string());
         }
       }
-      if (ok) u.perks = std::move(list);
-      else r.fail("perks", "must be an array of at most 10 texts of 1-200 characters");
+      if (ok)
+        u.perks = std::move(list);
+      else
+        r.fail("perks", "must be an array of at most 10 texts of 1-200 characters");
     }
     r.finish();
     const auto result = co_await s.update_tier(ctx.db(), who, param(ctx, "tier"), u);
@@ -121,9 +125,11 @@ void register_routes(http::Router& router, MembershipsService& s, payments::Webh
     const http::Page page = http::pagination(ctx);
     const auto tier = ctx.query_param("tier");
     if (tier && *tier != "supporter" && *tier != "superfan") {
-      throw ApiError(400, "invalid_query", "Query parameters are invalid", {{"tier", "must be supporter or superfan"}});
+      throw ApiError(400, "invalid_query", "Query parameters are invalid",
+                     {{"tier", "must be supporter or superfan"}});
     }
-    const bj::object body = co_await s.subscribers(ctx.db(), who, tier, page.page, page.limit, ctx.consistency_in);
+    const bj::object body =
+        co_await s.subscribers(ctx.db(), who, tier, page.page, page.limit, ctx.consistency_in);
     co_return http::json_response(200, body);
   });
 
@@ -251,32 +257,35 @@ void register_routes(http::Router& router, MembershipsService& s, payments::Webh
   router.add(Verb::post, "/api/sandbox/checkouts/{id}/pay", button(true));
   router.add(Verb::post, "/api/sandbox/checkouts/{id}/decline", button(false));
 
-  router.add(Verb::post, "/api/sandbox/subscriptions/{id:uuid}/simulate", [&s](Context& ctx) -> awaitable<Response> {
-    const auto& who = ctx.require_auth();
-    const auto obj = http::json_body(ctx);
-    json::FieldReader r(obj);
-    const std::string event = r.required_string("event");
-    if (!r.has_error("event") && event != "renewal" && event != "payment_failure" && event != "recovery" &&
-        event != "period_end") {
-      r.fail("event", "must be renewal, payment_failure, recovery or period_end");
-    }
-    r.finish();
-    const auto result = co_await s.sandbox_simulate(ctx.db(), who, param(ctx, "id"), event);
-    co_return http::written(ctx, 200, result.value, result.lsn);
-  });
+  router.add(Verb::post, "/api/sandbox/subscriptions/{id:uuid}/simulate",
+             [&s](Context& ctx) -> awaitable<Response> {
+               const auto& who = ctx.require_auth();
+               const auto obj = http::json_body(ctx);
+               json::FieldReader r(obj);
+               const std::string event = r.required_string("event");
+               if (!r.has_error("event") && event != "renewal" && event != "payment_failure" &&
+                   event != "recovery" && event != "period_end") {
+                 r.fail("event", "must be renewal, payment_failure, recovery or period_end");
+               }
+               r.finish();
+               const auto result = co_await s.sandbox_simulate(ctx.db(), who, param(ctx, "id"), event);
+               co_return http::written(ctx, 200, result.value, result.lsn);
+             });
 
-  router.add(Verb::post, "/api/sandbox/payments/{id:uuid}/simulate", [&s](Context& ctx) -> awaitable<Response> {
-    const auto& who = ctx.require_auth();
-    const auto obj = http::json_body(ctx);
-    json::FieldReader r(obj);
-    const std::string event = r.required_string("event");
-    if (!r.has_error("event") && event != "dispute_created" && event != "dispute_won" && event != "dispute_lost") {
-      r.fail("event", "must be dispute_created, dispute_won or dispute_lost");
-    }
-    r.finish();
-    const auto result = co_await s.sandbox_dispute(ctx.db(), who, param(ctx, "id"), event);
-    co_return http::written(ctx, 200, result.value, result.lsn);
-  });
+  router.add(Verb::post, "/api/sandbox/payments/{id:uuid}/simulate",
+             [&s](Context& ctx) -> awaitable<Response> {
+               const auto& who = ctx.require_auth();
+               const auto obj = http::json_body(ctx);
+               json::FieldReader r(obj);
+               const std::string event = r.required_string("event");
+               if (!r.has_error("event") && event != "dispute_created" && event != "dispute_won" &&
+                   event != "dispute_lost") {
+                 r.fail("event", "must be dispute_created, dispute_won or dispute_lost");
+               }
+               r.finish();
+               const auto result = co_await s.sandbox_dispute(ctx.db(), who, param(ctx, "id"), event);
+               co_return http::written(ctx, 200, result.value, result.lsn);
+             });
 }
 
 }  // namespace mc::memberships

@@ -71,12 +71,14 @@ const TierPrice& price_of(const std::vector<TierPrice>& prices, const std::strin
   for (const auto& p : prices) {
     if (p.tier == tier) return p;
   }
-  throw ApiError(400, "validation_failed", "Request body is invalid", {{"tier", "must be supporter or superfan"}});
+  throw ApiError(400, "validation_failed", "Request body is invalid",
+                 {{"tier", "must be supporter or superfan"}});
 }
 
 void require_tier(const std::string& tier) {
   if (tier != "supporter" && tier != "superfan") {
-    throw ApiError(400, "validation_failed", "Request body is invalid", {{"tier", "must be supporter or superfan"}});
+    throw ApiError(400, "validation_failed", "Request body is invalid",
+                   {{"tier", "must be supporter or superfan"}});
   }
 }
 
@@ -104,26 +106,28 @@ std::string new_uuid() {
   b[6] = static_cast<char>((b[6] & 0x0f) | 0x40);
   b[8] = static_cast<char>((b[8] & 0x3f) | 0x80);
   const std::string h = to_hex(b);
-  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20);
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" +
+         h.substr(20);
 }
 
 bj::object to_json(const store::Subscription& s) {
-  return bj::object{{"id", s.id},
-                    {"artistId", s.artist_id},
-                    {"artist", bj::object{{"id", s.artist_id}, {"stageName", s.artist_name}, {"slug", s.artist_slug}}},
-                    {"tier", s.tier},
-                    {"status", s.status},
-                    {"access", effective_tier(s)},
-                    {"priceCents", s.price_cents},
-                    {"currency", s.currency},
-                    {"currentPeriodStart", iso(s.period_start)},
-                    {"currentPeriodEnd", s.status == "incomplete" ? bj::value(nullptr) : iso(s.period_end)},
-                    {"cancelAtPeriodEnd", s.cancel_at_period_end},
-                    {"pendingTier", opt(s.pending_tier)},
-                    {"pendingPriceCents", s.pending_price_cents ? bj::value(*s.pending_price_cents) : bj::value(nullptr)},
-                    {"failedPaymentAttempts", s.failed_attempts},
-                    {"provider", s.provider},
-                    {"createdAt", iso(s.created_at)}};
+  return bj::object{
+      {"id", s.id},
+      {"artistId", s.artist_id},
+      {"artist", bj::object{{"id", s.artist_id}, {"stageName", s.artist_name}, {"slug", s.artist_slug}}},
+      {"tier", s.tier},
+      {"status", s.status},
+      {"access", effective_tier(s)},
+      {"priceCents", s.price_cents},
+      {"currency", s.currency},
+      {"currentPeriodStart", iso(s.period_start)},
+      {"currentPeriodEnd", s.status == "incomplete" ? bj::value(nullptr) : iso(s.period_end)},
+      {"cancelAtPeriodEnd", s.cancel_at_period_end},
+      {"pendingTier", opt(s.pending_tier)},
+      {"pendingPriceCents", s.pending_price_cents ? bj::value(*s.pending_price_cents) : bj::value(nullptr)},
+      {"failedPaymentAttempts", s.failed_attempts},
+      {"provider", s.provider},
+      {"createdAt", iso(s.created_at)}};
 }
 
 bj::object to_json(const store::Payment& p) {
@@ -212,12 +216,14 @@ awaitable<std::string> MembershipsService::ensure_price(db::Cluster& db, const s
   const auto name = co_await store::artist_name(db, artist_id);
   payments::PriceSpec spec{artist_id, name.value_or("Artist"), tier, price_cents, currency};
   const std::string created = co_await provider_.create_price(db, spec);
-  const std::string saved = co_await store::save_price(db, provider, artist_id, tier, price_cents, currency, created);
+  const std::string saved =
+      co_await store::save_price(db, provider, artist_id, tier, price_cents, currency, created);
   co_return saved;
 }
 
 awaitable<Written<bj::object>> MembershipsService::subscribe(db::Cluster& db, const AccessClaims& who,
-                                                             const std::string& artist, const std::string& tier,
+                                                             const std::string& artist,
+                                                             const std::string& tier,
                                                              const std::optional<std::string>& currency) {
   require_tier(tier);
   const std::string artist_id = co_await artists_.resolve_id(db, artist, std::nullopt);
@@ -315,7 +321,8 @@ awaitable<bj::object> MembershipsService::active(db::Cluster& db, const AccessCl
 awaitable<store::Subscription> MembershipsService::owned(db::Cluster& db, const AccessClaims& who,
                                                          const std::string& id) {
   auto s = co_await store::subscription(db, id, std::nullopt);
-  if (!s || (s->fan_id != who.user_id && who.role != "admin")) throw ApiError::not_found("No such subscription");
+  if (!s || (s->fan_id != who.user_id && who.role != "admin"))
+    throw ApiError::not_found("No such subscription");
   co_return std::move(*s);
 }
 
@@ -332,10 +339,12 @@ awaitable<Written<bj::object>> MembershipsService::set_cancel(db::Cluster& db, c
   const store::Subscription s = co_await owned(db, who, id);
   if (cancel) {
     if (s.status != "active" && s.status != "past_due") {
-      throw ApiError(409, "not_active", "Only an active subscription can be cancelled", {{"status", s.status}});
+      throw ApiError(409, "not_active", "Only an active subscription can be cancelled",
+                     {{"status", s.status}});
     }
   } else if (s.status != "active" || !s.cancel_at_period_end || s.period_end <= now_seconds()) {
-    throw ApiError(409, "cannot_resume", "Only a subscription cancelled at a period end that is still ahead can resume",
+    throw ApiError(409, "cannot_resume",
+                   "Only a subscription cancelled at a period end that is still ahead can resume",
                    {{"status", s.status}});
   }
   if (!s.provider_subscription_id) throw ApiError(409, "not_active", "The checkout has not completed yet");
@@ -360,14 +369,16 @@ awaitable<Written<bj::object>> MembershipsService::set_cancel(db::Cluster& db, c
 }
 
 awaitable<Written<bj::object>> MembershipsService::change_tier(db::Cluster& db, const AccessClaims& who,
-                                                               const std::string& id, const std::string& tier) {
+                                                               const std::string& id,
+                                                               const std::string& tier) {
   require_tier(tier);
   const store::Subscription s = co_await owned(db, who, id);
   if (s.status != "active") {
     throw ApiError(409, "not_active", "Only an active subscription can change tier", {{"status", s.status}});
   }
   if (!s.provider_subscription_id) throw ApiError(409, "not_active", "The checkout has not completed yet");
-  if (tier == s.tier && !s.pending_tier) throw ApiError(409, "same_tier", "The subscription is already on this tier");
+  if (tier == s.tier && !s.pending_tier)
+    throw ApiError(409, "same_tier", "The subscription is already on this tier");
   const auto prices = co_await tier_prices(db, s.artist_id, std::nullopt);
   const TierPrice target = price_of(prices, tier);
   if (target.currency != s.currency) {
@@ -455,15 +466,18 @@ awaitable<Written<bj::object>> MembershipsService::tip(db::Cluster& db, const Ac
   auto tx = co_await db.begin();
   co_await store::insert_checkout(tx, c);
   const db::Lsn lsn = co_await tx.commit();
-  bj::object out{{"checkoutId", checkout_id},        {"checkoutUrl", session.url},
-                 {"clientSecret", opt(session.client_secret)}, {"provider", c.provider},
-                 {"amountCents", amount_cents},      {"currency", artist_currency},
+  bj::object out{{"checkoutId", checkout_id},
+                 {"checkoutUrl", session.url},
+                 {"clientSecret", opt(session.client_secret)},
+                 {"provider", c.provider},
+                 {"amountCents", amount_cents},
+                 {"currency", artist_currency},
                  {"message", opt(message)}};
   co_return Written<bj::object>{std::move(out), lsn};
 }
 
-awaitable<bj::object> MembershipsService::history(db::Cluster& db, const AccessClaims& who, int page, int limit,
-                                                  std::optional<db::Lsn> token) {
+awaitable<bj::object> MembershipsService::history(db::Cluster& db, const AccessClaims& who, int page,
+                                                  int limit, std::optional<db::Lsn> token) {
   const auto [payments, total] = co_await store::fan_payments(db, who.user_id, page, limit, token);
   bj::array items;
   for (const auto& p : payments) items.push_back(to_json(p));
@@ -471,8 +485,8 @@ awaitable<bj::object> MembershipsService::history(db::Cluster& db, const AccessC
 }
 
 awaitable<bj::object> MembershipsService::subscribers(db::Cluster& db, const AccessClaims& who,
-                                                      const std::optional<std::string>& tier, int page, int limit,
-                                                      std::optional<db::Lsn> token) {
+                                                      const std::optional<std::string>& tier, int page,
+                                                      int limit, std::optional<db::Lsn> token) {
   if (who.role != "artist") throw ApiError(403, "forbidden", "Only artists have subscribers");
   const auto [subs, total] = co_await store::subscribers(db, who.user_id, tier, page, limit, token);
   const auto counts = co_await store::subscriber_counts(db, who.user_id, token);
@@ -507,10 +521,12 @@ awaitable<Written<bj::object>> MembershipsService::refund(db::Cluster& db, const
     throw ApiError(409, "payment_disputed", "A disputed payment cannot be refunded");
   }
   if (amount <= 0 || amount > remaining) {
-    throw ApiError(422, "refund_exceeds_payment", "The refund must be between 1 cent and what is left of the payment",
+    throw ApiError(422, "refund_exceeds_payment",
+                   "The refund must be between 1 cent and what is left of the payment",
                    {{"amountCents", remaining}});
   }
-  if (!p->payment_intent) throw ApiError(409, "not_refundable", "The payment has no provider payment to refund");
+  if (!p->payment_intent)
+    throw ApiError(409, "not_refundable", "The payment has no provider payment to refund");
   std::optional<payments::ProviderError> failure;
   try {
     const std::string key = p->id + ":" + std::to_string(p->refunded_cents + amount);
@@ -578,7 +594,8 @@ awaitable<bj::object> MembershipsService::sandbox_pay(db::Cluster& db, const Acc
 }
 
 awaitable<Written<bj::object>> MembershipsService::sandbox_simulate(db::Cluster& db, const AccessClaims& who,
-                                                                    const std::string& id, const std::string& action) {
+                                                                    const std::string& id,
+                                                                    const std::string& action) {
   payments::SandboxProvider& s = sandbox();
   const store::Subscription sub = co_await owned(db, who, id);
   if (!sub.provider_subscription_id) throw ApiError(409, "not_active", "The checkout has not completed yet");

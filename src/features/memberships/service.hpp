@@ -33,26 +33,31 @@ class MembershipsService {
                      artists::ArtistsService& artists)
       : config_(config), provider_(provider), sandbox_(sandbox), artists_(artists) {}
 
-  awaitable<boost::json::object> pricing(db::Cluster& db, const std::string& artist, std::optional<db::Lsn> token);
+  awaitable<boost::json::object> pricing(db::Cluster& db, const std::string& artist,
+                                         std::optional<db::Lsn> token);
   awaitable<Written<boost::json::object>> update_tier(db::Cluster& db, const AccessClaims& who,
                                                       const std::string& tier, const TierUpdate& u);
 
-  awaitable<Written<boost::json::object>> subscribe(db::Cluster& db, const AccessClaims& who, const std::string& artist,
-                                                    const std::string& tier, const std::optional<std::string>& currency);
-  awaitable<boost::json::object> active(db::Cluster& db, const AccessClaims& who, std::optional<db::Lsn> token);
-  awaitable<Written<boost::json::object>> set_cancel(db::Cluster& db, const AccessClaims& who, const std::string& id,
-                                                     bool cancel);
-  awaitable<Written<boost::json::object>> change_tier(db::Cluster& db, const AccessClaims& who, const std::string& id,
-                                                      const std::string& tier);
-  awaitable<Written<boost::json::object>> tip(db::Cluster& db, const AccessClaims& who, const std::string& artist,
-                                              int64_t amount_cents, const std::optional<std::string>& currency,
+  awaitable<Written<boost::json::object>> subscribe(db::Cluster& db, const AccessClaims& who,
+                                                    const std::string& artist, const std::string& tier,
+                                                    const std::optional<std::string>& currency);
+  awaitable<boost::json::object> active(db::Cluster& db, const AccessClaims& who,
+                                        std::optional<db::Lsn> token);
+  awaitable<Written<boost::json::object>> set_cancel(db::Cluster& db, const AccessClaims& who,
+                                                     const std::string& id, bool cancel);
+  awaitable<Written<boost::json::object>> change_tier(db::Cluster& db, const AccessClaims& who,
+                                                      const std::string& id, const std::string& tier);
+  awaitable<Written<boost::json::object>> tip(db::Cluster& db, const AccessClaims& who,
+                                              const std::string& artist, int64_t amount_cents,
+                                              const std::optional<std::string>& currency,
                                               const std::optional<std::string>& message);
   awaitable<boost::json::object> history(db::Cluster& db, const AccessClaims& who, int page, int limit,
                                          std::optional<db::Lsn> token);
   awaitable<boost::json::object> subscribers(db::Cluster& db, const AccessClaims& who,
                                              const std::optional<std::string>& tier, int page, int limit,
                                              std::optional<db::Lsn> token);
-  awaitable<Written<boost::json::object>> refund(db::Cluster& db, const AccessClaims& who, const std::string& payment_id,
+  awaitable<Written<boost::json::object>> refund(db::Cluster& db, const AccessClaims& who,
+                                                 const std::string& payment_id,
                                                  std::optional<int64_t> amount_cents);
   awaitable<Written<boost::json::object>> connect_payouts(db::Cluster& db, const AccessClaims& who);
 
@@ -66,7 +71,8 @@ class MembershipsService {
   awaitable<Written<boost::json::object>> sandbox_simulate(db::Cluster& db, const AccessClaims& who,
                                                            const std::string& id, const std::string& action);
   awaitable<Written<boost::json::object>> sandbox_dispute(db::Cluster& db, const AccessClaims& who,
-                                                          const std::string& payment_id, const std::string& action);
+                                                          const std::string& payment_id,
+                                                          const std::string& action);
 
  private:
   awaitable<std::string> ensure_customer(db::Cluster& db, const std::string& user_id);

@@ -8,17 +8,18 @@ using db::Query;
 
 #define MC_ISO(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 #define MC_EPOCH(col) "coalesce(extract(epoch FROM " col ")::bigint, 0)"
-#define MC_SUB_COLUMNS                                                                                        \
+#define MC_SUB_COLUMNS \
   "s.id, s.fan_id, s.artist_id, s.tier, s.status, coalesce(s.price_cents, 0), coalesce(s.currency, 'USD'), " \
   "s.provider, s.provider_subscription_id, s.provider_customer_id, s.pending_tier, s.pending_price_cents, "   \
   MC_EPOCH("s.current_period_start") ", " MC_EPOCH("s.current_period_end") ", s.cancel_at_period_end, "    \
   "s.failed_attempts, " MC_EPOCH("s.created_at") ", a.stage_name, a.slug "
 
-constexpr Query kUpsertTier{
-    "memberships_upsert_tier",
-    "INSERT INTO artist_tiers (artist_id, tier, price_cents, currency, perks) VALUES ($1, $2, $3, $4, $5::text[]) "
-    "ON CONFLICT (artist_id, tier) DO UPDATE SET price_cents = EXCLUDED.price_cents, currency = EXCLUDED.currency, "
-    "perks = EXCLUDED.perks, updated_at = now()"};
+constexpr Query kUpsertTier{"memberships_upsert_tier",
+                            "INSERT INTO artist_tiers (artist_id, tier, price_cents, currency, perks) VALUES "
+                            "($1, $2, $3, $4, $5::text[]) "
+                            "ON CONFLICT (artist_id, tier) DO UPDATE SET price_cents = EXCLUDED.price_cents, "
+                            "currency = EXCLUDED.currency, "
+                            "perks = EXCLUDED.perks, updated_at = now()"};
 constexpr Query kLiveCount{"memberships_live_count",
                            "SELECT count(*) FROM subscriptions WHERE artist_id = $1 "
                            "AND status IN ('incomplete', 'active', 'past_due')"};
@@ -33,32 +34,38 @@ constexpr Query kSaveCustomer{
     "ON CONFLICT DO NOTHING RETURNING customer_id) "
     "SELECT customer_id FROM ins UNION ALL "
     "SELECT customer_id FROM provider_customers WHERE user_id = $1 AND provider = $2 LIMIT 1"};
-constexpr Query kPrice{"memberships_price",
-                       "SELECT price_id FROM provider_prices WHERE provider = $1 AND artist_id = $2 AND tier = $3 "
-                       "AND price_cents = $4 AND currency = $5"};
+constexpr Query kPrice{
+    "memberships_price",
+    "SELECT price_id FROM provider_prices WHERE provider = $1 AND artist_id = $2 AND tier = $3 "
+    "AND price_cents = $4 AND currency = $5"};
 constexpr Query kSavePrice{
     "memberships_save_price",
     "WITH ins AS (INSERT INTO provider_prices (provider, artist_id, tier, price_cents, currency, price_id) "
     "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING price_id) "
     "SELECT price_id FROM ins UNION ALL SELECT price_id FROM provider_prices WHERE provider = $1 "
     "AND artist_id = $2 AND tier = $3 AND price_cents = $4 AND currency = $5 LIMIT 1"};
-constexpr Query kLive{"memberships_live_subscription",
-                      "SELECT " MC_SUB_COLUMNS "FROM subscriptions s JOIN artist_profiles a ON a.user_id = s.artist_id "
-                      "WHERE s.fan_id = $1 AND s.artist_id = $2 AND s.status IN ('incomplete', 'active', 'past_due') "
-                      "FOR UPDATE OF s"};
-constexpr Query kAbandon{"memberships_abandon_incomplete",
-                         "WITH c AS (UPDATE checkouts SET status = 'expired' WHERE subscription_id = $1 "
-                         "AND status = 'open') "
-                         "UPDATE subscriptions SET status = 'canceled', canceled_at = now(), updated_at = now() "
-                         "WHERE id = $1 AND status = 'incomplete'"};
+constexpr Query kLive{
+    "memberships_live_subscription",
+    "SELECT " MC_SUB_COLUMNS
+    "FROM subscriptions s JOIN artist_profiles a ON a.user_id = s.artist_id "
+    "WHERE s.fan_id = $1 AND s.artist_id = $2 AND s.status IN ('incomplete', 'active', 'past_due') "
+    "FOR UPDATE OF s"};
+constexpr Query kAbandon{
+    "memberships_abandon_incomplete",
+    "WITH c AS (UPDATE checkouts SET status = 'expired' WHERE subscription_id = $1 "
+    "AND status = 'open') "
+    "UPDATE subscriptions SET status = 'canceled', canceled_at = now(), updated_at = now() "
+    "WHERE id = $1 AND status = 'incomplete'"};
 constexpr Query kInsertSubscription{
     "memberships_insert_subscription",
-    "INSERT INTO subscriptions (id, fan_id, artist_id, tier, status, current_period_end, price_cents, currency, "
+    "INSERT INTO subscriptions (id, fan_id, artist_id, tier, status, current_period_end, price_cents, "
+    "currency, "
     "provider, provider_customer_id) VALUES ($1, $2, $3, $4, 'incomplete', now(), $5, $6, $7, $8) "
     "ON CONFLICT (fan_id, artist_id) WHERE status IN ('incomplete', 'active', 'past_due') DO NOTHING"};
 constexpr Query kInsertCheckout{
     "memberships_insert_checkout",
-    "INSERT INTO checkouts (id, kind, fan_id, artist_id, subscription_id, tier, amount_cents, currency, message, "
+    "INSERT INTO checkouts (id, kind, fan_id, artist_id, subscription_id, tier, amount_cents, currency, "
+    "message, "
     "provider, provider_session_id, url) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"};
 constexpr Query kSubscription{"memberships_subscription",
                               "SELECT " MC_SUB_COLUMNS
@@ -66,7 +73,8 @@ constexpr Query kSubscription{"memberships_subscription",
                               "WHERE s.id = $1"};
 constexpr Query kLockSubscription{
     "memberships_lock_subscription",
-    "SELECT " MC_SUB_COLUMNS "FROM subscriptions s JOIN artist_profiles a ON a.user_id = s.artist_id "
+    "SELECT " MC_SUB_COLUMNS
+    "FROM subscriptions s JOIN artist_profiles a ON a.user_id = s.artist_id "
     "WHERE ($1::uuid IS NOT NULL AND s.id = $1::uuid) "
     "OR ($3::text IS NOT NULL AND s.provider = $2 AND s.provider_subscription_id = $3) "
     "ORDER BY s.id = $1::uuid DESC NULLS LAST LIMIT 1 FOR UPDATE OF s"};
@@ -76,11 +84,13 @@ constexpr Query kSaveSubscription{
     "provider_customer_id = $6, pending_tier = $7, pending_price_cents = $8, "
     "current_period_start = CASE WHEN $9::bigint > 0 THEN to_timestamp($9::bigint) END, "
     "current_period_end = to_timestamp($10::bigint), cancel_at_period_end = $11, failed_attempts = $12, "
-    "canceled_at = CASE WHEN $3 = 'canceled' OR $11 THEN coalesce(canceled_at, now()) END, updated_at = now() "
+    "canceled_at = CASE WHEN $3 = 'canceled' OR $11 THEN coalesce(canceled_at, now()) END, updated_at = "
+    "now() "
     "WHERE id = $1"};
 constexpr Query kFanSubscriptions{
     "memberships_fan_subscriptions",
-    "SELECT " MC_SUB_COLUMNS "FROM subscriptions s JOIN artist_profiles a ON a.user_id = s.artist_id "
+    "SELECT " MC_SUB_COLUMNS
+    "FROM subscriptions s JOIN artist_profiles a ON a.user_id = s.artist_id "
     "WHERE s.fan_id = $1 AND (s.status IN ('active', 'past_due') "
     "OR (s.status = 'canceled' AND s.current_period_end > now())) ORDER BY s.created_at DESC LIMIT 500"};
 constexpr Query kSubscribers{
@@ -94,9 +104,10 @@ constexpr Query kSubscribers{
 constexpr Query kSubscriberCounts{"memberships_subscriber_counts",
                                   "SELECT tier, count(*) FROM subscriptions WHERE artist_id = $1 "
                                   "AND status IN ('active', 'past_due') GROUP BY tier"};
-constexpr Query kLockCheckout{"memberships_lock_checkout",
-                              "SELECT id, kind, fan_id, artist_id, subscription_id, tier, amount_cents, currency, "
-                              "message, status FROM checkouts WHERE id = $1::uuid FOR UPDATE"};
+constexpr Query kLockCheckout{
+    "memberships_lock_checkout",
+    "SELECT id, kind, fan_id, artist_id, subscription_id, tier, amount_cents, currency, "
+    "message, status FROM checkouts WHERE id = $1::uuid FOR UPDATE"};
 constexpr Query kCheckoutStatus{
     "memberships_checkout_status",
     "UPDATE checkouts SET status = $2, completed_at = CASE WHEN $2 = 'completed' THEN now() END "
@@ -108,25 +119,27 @@ constexpr Query kInsertPayment{
     "provider_payment_intent, provider_charge_id) "
     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) "
     "ON CONFLICT (provider, provider_ref) DO NOTHING RETURNING id"};
-#define MC_PAYMENT_COLUMNS                                                                                  \
-  "p.id, p.kind, p.fan_id, p.artist_id, p.subscription_id, p.tier, p.amount_cents, p.currency, "            \
-  "p.processor_fee_cents, p.platform_fee_cents, p.artist_cents, p.refunded_cents, p.status, p.message, "    \
+#define MC_PAYMENT_COLUMNS                                                                               \
+  "p.id, p.kind, p.fan_id, p.artist_id, p.subscription_id, p.tier, p.amount_cents, p.currency, "         \
+  "p.processor_fee_cents, p.platform_fee_cents, p.artist_cents, p.refunded_cents, p.status, p.message, " \
   "p.provider_payment_intent, " MC_ISO("p.created_at") ", coalesce(a.stage_name, '') "
 constexpr Query kLockPayment{
     "memberships_lock_payment",
-    "SELECT " MC_PAYMENT_COLUMNS "FROM payments p LEFT JOIN artist_profiles a ON a.user_id = p.artist_id "
+    "SELECT " MC_PAYMENT_COLUMNS
+    "FROM payments p LEFT JOIN artist_profiles a ON a.user_id = p.artist_id "
     "WHERE p.provider = $1 AND (p.provider_payment_intent = $2 OR p.provider_charge_id = $3) "
     "ORDER BY p.created_at LIMIT 1 FOR UPDATE OF p"};
-constexpr Query kPayment{"memberships_payment",
-                         "SELECT " MC_PAYMENT_COLUMNS
-                         "FROM payments p LEFT JOIN artist_profiles a ON a.user_id = p.artist_id WHERE p.id = $1"};
+constexpr Query kPayment{
+    "memberships_payment",
+    "SELECT " MC_PAYMENT_COLUMNS
+    "FROM payments p LEFT JOIN artist_profiles a ON a.user_id = p.artist_id WHERE p.id = $1"};
 constexpr Query kPaymentState{"memberships_payment_state",
                               "UPDATE payments SET status = $2, refunded_cents = $3 WHERE id = $1"};
-constexpr Query kFanPayments{
-    "memberships_fan_payments",
-    "SELECT " MC_PAYMENT_COLUMNS ", count(*) OVER () FROM payments p "
-    "LEFT JOIN artist_profiles a ON a.user_id = p.artist_id WHERE p.fan_id = $1 "
-    "ORDER BY p.created_at DESC, p.id LIMIT $2 OFFSET $3"};
+constexpr Query kFanPayments{"memberships_fan_payments",
+                             "SELECT " MC_PAYMENT_COLUMNS
+                             ", count(*) OVER () FROM payments p "
+                             "LEFT JOIN artist_profiles a ON a.user_id = p.artist_id WHERE p.fan_id = $1 "
+                             "ORDER BY p.created_at DESC, p.id LIMIT $2 OFFSET $3"};
 constexpr Query kPayoutAccount{"memberships_payout_account",
                                "SELECT account_id, payouts_enabled, details_submitted FROM payout_accounts "
                                "WHERE artist_id = $1 AND provider = $2"};
@@ -147,9 +160,9 @@ constexpr Query kAccountUpdatedById{
     "memberships_account_updated_by_id",
     "UPDATE payout_accounts SET charges_enabled = $3, payouts_enabled = $4, details_submitted = $5, "
     "updated_at = now() WHERE provider = $1 AND account_id = $2"};
-constexpr Query kAccountPayoutStatus{
-    "memberships_account_payout_status",
-    "UPDATE payout_accounts SET last_payout_status = $3, updated_at = now() WHERE provider = $1 AND account_id = $2"};
+constexpr Query kAccountPayoutStatus{"memberships_account_payout_status",
+                                     "UPDATE payout_accounts SET last_payout_status = $3, updated_at = now() "
+                                     "WHERE provider = $1 AND account_id = $2"};
 
 Subscription sub_from(const db::Result& r, int i) {
   Subscription s;
@@ -200,7 +213,8 @@ Payment payment_from(const db::Result& r, int i) {
 }  // namespace
 
 awaitable<void> upsert_tier(db::Transaction& tx, const std::string& artist_id, const std::string& tier,
-                            int64_t price_cents, const std::string& currency, const std::vector<std::string>& perks) {
+                            int64_t price_cents, const std::string& currency,
+                            const std::vector<std::string>& perks) {
   co_await tx.exec(kUpsertTier, params(artist_id, tier, price_cents, currency, perks));
   co_return;
 }
@@ -221,7 +235,8 @@ awaitable<std::string> user_email(db::Cluster& db, const std::string& user_id) {
   co_return r.empty() ? std::string() : r.str(0, 0);
 }
 
-awaitable<std::optional<std::string>> customer(db::Cluster& db, const std::string& user_id, const std::string& provider) {
+awaitable<std::optional<std::string>> customer(db::Cluster& db, const std::string& user_id,
+                                               const std::string& provider) {
   const db::Result r = co_await db.read(kCustomer, params(user_id, provider));
   if (r.empty()) co_return std::nullopt;
   co_return r.str(0, 0);
@@ -237,8 +252,9 @@ awaitable<std::string> save_customer(db::Cluster& db, const std::string& user_id
   co_return r.str(0, 0);
 }
 
-awaitable<std::optional<std::string>> price(db::Cluster& db, const std::string& provider, const std::string& artist_id,
-                                            const std::string& tier, int64_t price_cents, const std::string& currency) {
+awaitable<std::optional<std::string>> price(db::Cluster& db, const std::string& provider,
+                                            const std::string& artist_id, const std::string& tier,
+                                            int64_t price_cents, const std::string& currency) {
   const db::Result r = co_await db.read(kPrice, params(provider, artist_id, tier, price_cents, currency));
   if (r.empty()) co_return std::nullopt;
   co_return r.str(0, 0);
@@ -248,7 +264,8 @@ awaitable<std::string> save_price(db::Cluster& db, const std::string& provider, 
                                   const std::string& tier, int64_t price_cents, const std::string& currency,
                                   const std::string& price_id) {
   auto tx = co_await db.begin();
-  db::Result r = co_await tx.exec(kSavePrice, params(provider, artist_id, tier, price_cents, currency, price_id));
+  db::Result r =
+      co_await tx.exec(kSavePrice, params(provider, artist_id, tier, price_cents, currency, price_id));
   // A concurrent request saved its price first, after this statement's snapshot: read it anew.
   if (r.empty()) r = co_await tx.exec(kPrice, params(provider, artist_id, tier, price_cents, currency));
   co_await tx.commit();
@@ -268,18 +285,18 @@ awaitable<void> abandon_incomplete(db::Transaction& tx, const std::string& subsc
 }
 
 awaitable<bool> insert_subscription(db::Transaction& tx, const std::string& id, const std::string& fan_id,
-                                    const std::string& artist_id, const std::string& tier, int64_t price_cents,
-                                    const std::string& currency, const std::string& provider,
-                                    const std::string& customer_id) {
+                                    const std::string& artist_id, const std::string& tier,
+                                    int64_t price_cents, const std::string& currency,
+                                    const std::string& provider, const std::string& customer_id) {
   const db::Result r = co_await tx.exec(
       kInsertSubscription, params(id, fan_id, artist_id, tier, price_cents, currency, provider, customer_id));
   co_return r.affected() == 1;
 }
 
 awaitable<void> insert_checkout(db::Transaction& tx, const NewCheckout& c) {
-  co_await tx.exec(kInsertCheckout, params(c.id, c.kind, c.fan_id, c.artist_id, c.subscription_id, c.tier,
-                                           c.amount_cents, c.currency, c.message, c.provider, c.provider_session_id,
-                                           c.url));
+  co_await tx.exec(kInsertCheckout,
+                   params(c.id, c.kind, c.fan_id, c.artist_id, c.subscription_id, c.tier, c.amount_cents,
+                          c.currency, c.message, c.provider, c.provider_session_id, c.url));
   co_return;
 }
 
@@ -290,7 +307,8 @@ awaitable<std::optional<Subscription>> subscription(db::Cluster& db, const std::
   co_return sub_from(r, 0);
 }
 
-awaitable<std::optional<Subscription>> lock_subscription(db::Transaction& tx, const std::optional<std::string>& id,
+awaitable<std::optional<Subscription>> lock_subscription(db::Transaction& tx,
+                                                         const std::optional<std::string>& id,
                                                          const std::string& provider,
                                                          const std::optional<std::string>& provider_id) {
   const db::Result r = co_await tx.exec(kLockSubscription, params(id, provider, provider_id));
@@ -300,9 +318,9 @@ awaitable<std::optional<Subscription>> lock_subscription(db::Transaction& tx, co
 
 awaitable<void> save_subscription(db::Transaction& tx, const Subscription& s) {
   co_await tx.exec(kSaveSubscription,
-                   params(s.id, s.tier, s.status, s.price_cents, s.provider_subscription_id, s.provider_customer_id,
-                          s.pending_tier, s.pending_price_cents, s.period_start, s.period_end, s.cancel_at_period_end,
-                          s.failed_attempts));
+                   params(s.id, s.tier, s.status, s.price_cents, s.provider_subscription_id,
+                          s.provider_customer_id, s.pending_tier, s.pending_price_cents, s.period_start,
+                          s.period_end, s.cancel_at_period_end, s.failed_attempts));
   co_return;
 }
 
@@ -314,9 +332,11 @@ awaitable<std::vector<Subscription>> fan_subscriptions(db::Cluster& db, const st
   co_return out;
 }
 
-awaitable<std::pair<std::vector<Subscriber>, int64_t>> subscribers(db::Cluster& db, const std::string& artist_id,
-                                                                   const std::optional<std::string>& tier, int page,
-                                                                   int limit, std::optional<db::Lsn> token) {
+awaitable<std::pair<std::vector<Subscriber>, int64_t>> subscribers(db::Cluster& db,
+                                                                   const std::string& artist_id,
+                                                                   const std::optional<std::string>& tier,
+                                                                   int page, int limit,
+                                                                   std::optional<db::Lsn> token) {
   const db::Result r = co_await db.read(
       kSubscribers, params(artist_id, tier, limit, static_cast<int64_t>(page - 1) * limit), token);
   std::vector<Subscriber> out;
@@ -329,7 +349,8 @@ awaitable<std::pair<std::vector<Subscriber>, int64_t>> subscribers(db::Cluster& 
   co_return std::make_pair(std::move(out), total);
 }
 
-awaitable<std::vector<std::pair<std::string, int64_t>>> subscriber_counts(db::Cluster& db, const std::string& artist_id,
+awaitable<std::vector<std::pair<std::string, int64_t>>> subscriber_counts(db::Cluster& db,
+                                                                          const std::string& artist_id,
                                                                           std::optional<db::Lsn> token) {
   const db::Result r = co_await db.read(kSubscriberCounts, params(artist_id), token);
   std::vector<std::pair<std::string, int64_t>> out;
@@ -340,7 +361,7 @@ awaitable<std::vector<std::pair<std::string, int64_t>>> subscriber_counts(db::Cl
 awaitable<std::optional<Checkout>> lock_checkout(db::Transaction& tx, const std::string& id) {
   const db::Result r = co_await tx.exec(kLockCheckout, params(id));
   if (r.empty()) co_return std::nullopt;
-  Checkout c{r.str(0, 0), r.str(0, 1),   r.str(0, 2),     r.str(0, 3),     r.opt_str(0, 4),
+  Checkout c{r.str(0, 0),     r.str(0, 1),   r.str(0, 2), r.str(0, 3),     r.opt_str(0, 4),
              r.opt_str(0, 5), r.int64(0, 6), r.str(0, 7), r.opt_str(0, 8), r.str(0, 9)};
   co_return c;
 }
@@ -352,9 +373,9 @@ awaitable<bool> set_checkout_status(db::Transaction& tx, const std::string& id, 
 
 awaitable<std::optional<std::string>> insert_payment(db::Transaction& tx, const NewPayment& p) {
   const db::Result r = co_await tx.exec(
-      kInsertPayment, params(p.kind, p.fan_id, p.artist_id, p.subscription_id, p.tier, p.amount_cents, p.currency,
-                             p.processor_fee, p.platform_fee, p.artist_cents, p.message, p.provider, p.provider_ref,
-                             p.payment_intent, p.charge_id));
+      kInsertPayment, params(p.kind, p.fan_id, p.artist_id, p.subscription_id, p.tier, p.amount_cents,
+                             p.currency, p.processor_fee, p.platform_fee, p.artist_cents, p.message,
+                             p.provider, p.provider_ref, p.payment_intent, p.charge_id));
   if (r.empty()) co_return std::nullopt;
   co_return r.str(0, 0);
 }
@@ -367,7 +388,8 @@ awaitable<std::optional<Payment>> lock_payment(db::Transaction& tx, const std::s
   co_return payment_from(r, 0);
 }
 
-awaitable<std::optional<Payment>> payment(db::Cluster& db, const std::string& id, std::optional<db::Lsn> token) {
+awaitable<std::optional<Payment>> payment(db::Cluster& db, const std::string& id,
+                                          std::optional<db::Lsn> token) {
   const db::Result r = co_await db.read(kPayment, params(id), token);
   if (r.empty()) co_return std::nullopt;
   co_return payment_from(r, 0);
@@ -385,8 +407,9 @@ awaitable<void> set_payment_state(db::Transaction& tx, const std::string& id, co
   co_return;
 }
 
-awaitable<std::pair<std::vector<Payment>, int64_t>> fan_payments(db::Cluster& db, const std::string& fan_id, int page,
-                                                                 int limit, std::optional<db::Lsn> token) {
+awaitable<std::pair<std::vector<Payment>, int64_t>> fan_payments(db::Cluster& db, const std::string& fan_id,
+                                                                 int page, int limit,
+                                                                 std::optional<db::Lsn> token) {
   const db::Result r =
       co_await db.read(kFanPayments, params(fan_id, limit, static_cast<int64_t>(page - 1) * limit), token);
   std::vector<Payment> out;
@@ -399,32 +422,35 @@ awaitable<std::pair<std::vector<Payment>, int64_t>> fan_payments(db::Cluster& db
 }
 
 awaitable<std::optional<PayoutAccount>> payout_account(db::Cluster& db, const std::string& artist_id,
-                                                       const std::string& provider, std::optional<db::Lsn> token) {
+                                                       const std::string& provider,
+                                                       std::optional<db::Lsn> token) {
   const db::Result r = co_await db.read(kPayoutAccount, params(artist_id, provider), token);
   if (r.empty()) co_return std::nullopt;
   co_return PayoutAccount{r.str(0, 0), r.boolean(0, 1), r.boolean(0, 2)};
 }
 
-awaitable<void> save_payout_account(db::Transaction& tx, const std::string& artist_id, const std::string& provider,
-                                    const std::string& account_id, bool payouts_enabled) {
+awaitable<void> save_payout_account(db::Transaction& tx, const std::string& artist_id,
+                                    const std::string& provider, const std::string& account_id,
+                                    bool payouts_enabled) {
   co_await tx.exec(kSavePayoutAccount, params(artist_id, provider, account_id, payouts_enabled));
   co_return;
 }
 
-awaitable<bool> account_updated(db::Transaction& tx, const std::string& provider, const std::string& account_id,
-                                const std::optional<std::string>& artist_id, bool charges_enabled,
-                                bool payouts_enabled, bool details_submitted) {
+awaitable<bool> account_updated(db::Transaction& tx, const std::string& provider,
+                                const std::string& account_id, const std::optional<std::string>& artist_id,
+                                bool charges_enabled, bool payouts_enabled, bool details_submitted) {
   const db::Result r = co_await tx.exec(
       kAccountUpdatedById, params(provider, account_id, charges_enabled, payouts_enabled, details_submitted));
   if (r.affected() > 0) co_return true;
   if (!artist_id) co_return false;
   const db::Result ins = co_await tx.exec(
-      kAccountUpdated, params(provider, artist_id, account_id, charges_enabled, payouts_enabled, details_submitted));
+      kAccountUpdated,
+      params(provider, artist_id, account_id, charges_enabled, payouts_enabled, details_submitted));
   co_return ins.affected() > 0;
 }
 
-awaitable<void> account_payout_status(db::Transaction& tx, const std::string& provider, const std::string& account_id,
-                                      const std::string& status) {
+awaitable<void> account_payout_status(db::Transaction& tx, const std::string& provider,
+                                      const std::string& account_id, const std::string& status) {
   co_await tx.exec(kAccountPayoutStatus, params(provider, account_id, status));
   co_return;
 }
