@@ -125,24 +125,32 @@ void write_value(std::string& out, const bj::value& v) {
 }
 
 constexpr std::string_view kControlCharacters = "must not contain control characters";
+constexpr std::string_view kOutOfRange = "holds a number out of range";
 
-// Whether any string in v (keys included) holds a control character other than a line break.
-bool holds_control_characters(const bj::value& v) {
+// Why a value sent in a body cannot be taken, if it cannot: a string (keys included) holding a
+// control character other than a line break, or a number out of a double's range (Boost.JSON
+// reads 1e999 as infinity, which no JSON answer can carry back and no field can use).
+std::optional<std::string_view> refusal(const bj::value& v) {
   switch (v.kind()) {
+    case bj::kind::double_:
+      if (!std::isfinite(v.get_double())) return kOutOfRange;
+      return std::nullopt;
     case bj::kind::string:
-      return has_control_characters(v.get_string(), true);
+      if (has_control_characters(v.get_string(), true)) return kControlCharacters;
+      return std::nullopt;
     case bj::kind::array:
       for (const auto& e : v.get_array()) {
-        if (holds_control_characters(e)) return true;
+        if (auto why = refusal(e)) return why;
       }
-      return false;
+      return std::nullopt;
     case bj::kind::object:
       for (const auto& kv : v.get_object()) {
-        if (has_control_characters(kv.key(), true) || holds_control_characters(kv.value())) return true;
+        if (has_control_characters(kv.key(), true)) return kControlCharacters;
+        if (auto why = refusal(kv.value())) return why;
       }
-      return false;
+      return std::nullopt;
     default:
-      return false;
+      return std::nullopt;
   }
 }
 
@@ -174,8 +182,10 @@ bj::object parse_object(std::string_view body) {
   if (!v.is_object()) throw ApiError(400, "invalid_json", "Request body must be a JSON object");
   bj::object errors;
   for (const auto& kv : v.as_object()) {
-    if (has_control_characters(kv.key(), true) || holds_control_characters(kv.value())) {
+    if (has_control_characters(kv.key(), true)) {
       errors[kv.key()] = kControlCharacters;
+    } else if (auto why = refusal(kv.value())) {
+      errors[kv.key()] = *why;
     }
   }
   if (!errors.empty()) throw ApiError::validation(std::move(errors));

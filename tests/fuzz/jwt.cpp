@@ -8,9 +8,11 @@
 #include <string_view>
 
 #include "core/jwt.hpp"
+#include "core/uuid.hpp"
 #include "fuzz_check.hpp"
 
 using mc::AccessClaims;
+using mc::is_uuid;
 using mc::JwtCodec;
 
 namespace {
@@ -26,6 +28,18 @@ bool same(const AccessClaims& a, const AccessClaims& b) {
 }
 
 }  // namespace
+
+// 32 hex digits derived from the bytes, in the 8-4-4-4-12 form.
+static std::string as_uuid(const std::string& bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string h;
+  for (std::size_t i = 0; i < 32; ++i) {
+    const unsigned c = bytes.empty() ? 0 : static_cast<unsigned char>(bytes[i % bytes.size()]);
+    h.push_back(kHex[(c + i) % 16]);
+  }
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" +
+         h.substr(20);
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t size) {
   const std::string_view in(reinterpret_cast<const char*>(bytes), size);
@@ -49,13 +63,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
   claims.user_id = next();
   claims.session_id = next();
   claims.role = next();
+  // sub and sid must be uuids (anything else is refused as malformed): half of the inputs get ids
+  // of that shape made from their bytes, so the accepting path is fuzzed too.
+  if (lifetime & 1) {
+    claims.user_id = as_uuid(claims.user_id);
+    claims.session_id = as_uuid(claims.session_id);
+  }
+  const bool well_formed = is_uuid(claims.user_id) && is_uuid(claims.session_id);
   claims.issued_at = kNow - 60;
   claims.expires_at = kNow + 1 + (lifetime & 0xFFFFFF);
   for (const JwtCodec* signer : {&codec, &previous}) {
     const std::string token = signer->sign(claims);
     if (token.size() > 4096) return 0;  // refused by size, whoever signed it
     const auto ok = codec.verify(token, kNow);
-    FUZZ_CHECK(ok.claims && same(*ok.claims, claims));
+    FUZZ_CHECK(well_formed ? ok.claims && same(*ok.claims, claims) : !ok.claims);
     FUZZ_CHECK(!codec.verify(token, claims.expires_at).claims);
     std::string tampered = token;
     tampered[(static_cast<std::uint64_t>(lifetime) >> 32) % tampered.size()] ^=

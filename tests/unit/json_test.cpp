@@ -79,6 +79,13 @@ TEST(JsonParseObject, control_characters_anywhere_are_refused_naming_the_field) 
   EXPECT_EQ(refusal(R"({"bio":"one\r\ntwo\tthree","name":"é ü \u00a0 ok"})"), "");
 }
 
+TEST(JsonParseObject, numbers_beyond_a_double_are_refused_naming_the_field) {
+  // Boost.JSON reads them as infinity, which no answer could carry back (found by fuzzing).
+  EXPECT_EQ(refusal(R"({"priceCents":5e312})"), R"({"priceCents":"holds a number out of range"})");
+  EXPECT_EQ(refusal(R"({"a":{"b":[1,-1e999]}})"), R"({"a":"holds a number out of range"})");
+  EXPECT_EQ(refusal(R"({"x":1.7e308,"y":-0,"z":1e-400})"), "");
+}
+
 TEST(JsonFieldReader, single_line_strings_refuse_line_breaks_multi_line_ones_keep_them) {
   const auto obj = mc::json::parse_object(R"({"title":"a\nb","bio":"a\nb\tc"})");
   mc::json::FieldReader r(obj);
