@@ -242,6 +242,8 @@ describe('browsing, accounts and the studio', () => {
         .filter((i) => i.complete && i.naturalWidth > 0).length === 2);
       await page.getByRole('button', { name: 'Follow' }).click();
       await page.getByRole('button', { name: 'Following' }).waitFor();
+      // The count comes from the artist's reload after the follow, a moment after the button.
+      await page.getByTestId('follower-count').filter({ hasText: /^1$/ }).waitFor({ timeout: 10000 });
       assert.equal(await page.getByTestId('follower-count').textContent(), '1');
       await capture(s, 'artist');
 
