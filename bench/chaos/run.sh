@@ -43,21 +43,12 @@ while (($#)); do
   esac
 done
 
-die() { echo "bench/chaos: $*" >&2; exit 2; }
-[[ -x $BIN ]] || die "$BIN not found: build the server first"
-[[ -f $ROOT/web/dist/index.html ]] || die "web/dist missing: (cd web && npm run build)"
-for tool in node curl jq ffmpeg psql gnuplot setpriv ss; do command -v "$tool" >/dev/null || die "missing tool: $tool"; done
-
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-mkdir -p "$ROOT/bench/.work" "$RESULTS_DIR"
-rm -rf "$ROOT"/bench/.work/chaos-*
-WORK="$ROOT/bench/.work/chaos-$STAMP"
-mkdir -p "$WORK"
+# shellcheck source=../soak/stack.sh
+source "$SOAK/stack.sh"
+stack_preflight chaos
 # Tokens outlive a 30-minute run, so the probes never depend on a refresh; a killed worker's job is
 # taken over after 10 s instead of a minute, so the run's uploads are all processed by its end.
 export ACCESS_TOKEN_TTL_S=${ACCESS_TOKEN_TTL_S:-3600} JOBS_LEASE_S=${JOBS_LEASE_S:-10}
-# shellcheck source=../soak/stack.sh
-source "$SOAK/stack.sh"
 
 trap 'stack_stop' EXIT
 stack_log "chaos $STAMP: ${DURATION}s at ${RATE:-60} ops/s; work dir $WORK"

@@ -47,18 +47,9 @@ while (($#)); do
 done
 WARMUP_S=${WARMUP_S:-$(( DURATION / 3 < 300 ? DURATION / 3 : 300 ))}
 
-die() { echo "bench/soak: $*" >&2; exit 2; }
-[[ -x $BIN ]] || die "$BIN not found: build the server first"
-[[ -f $ROOT/web/dist/index.html ]] || die "web/dist missing: (cd web && npm run build)"
-for tool in node curl jq ffmpeg psql gnuplot setpriv ss; do command -v "$tool" >/dev/null || die "missing tool: $tool"; done
-
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-mkdir -p "$ROOT/bench/.work" "$RESULTS_DIR"
-rm -rf "$ROOT"/bench/.work/soak-*
-WORK="$ROOT/bench/.work/soak-$STAMP"
-mkdir -p "$WORK"
 # shellcheck source=stack.sh
 source "$HERE/stack.sh"
+stack_preflight soak
 
 trap 'stack_stop' EXIT
 stack_log "soak $STAMP: ${DURATION}s at ${LOAD_FRACTION:-0.7} of the peak; work dir $WORK"

@@ -9,12 +9,27 @@
 # and appends "<epoch ms> start|exit <name> <pid> [rc]" to $WORK/events.log. The current pid of each is
 # in $WORK/run/<name>.pid (for the chaos killer and the memory sampler).
 #
-# Needs: $ROOT, $WORK, $BIN, $HOST, $PORT, $PG_PORT. Optional: ACCESS_LOG, JOBS_LEASE_S,
+# Needs: $ROOT, $RESULTS_DIR, $BIN (stack_preflight sets $WORK), $HOST, $PORT, $PG_PORT. Optional: ACCESS_LOG, JOBS_LEASE_S,
 # ACCESS_TOKEN_TTL_S, WORKERS.
 
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 
 stack_log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+
+# Checks what a run needs and makes a fresh work directory: sets STAMP and WORK
+# ($ROOT/bench/.work/<name>-<stamp>, removing older ones of the same name). $1: soak or chaos.
+stack_preflight() {
+  local name=$1
+  die() { echo "bench/$name: $*" >&2; exit 2; }
+  [[ -x $BIN ]] || die "$BIN not found: build the server first"
+  [[ -f $ROOT/web/dist/index.html ]] || die "web/dist missing: (cd web && npm run build)"
+  for tool in node curl jq ffmpeg psql gnuplot setpriv ss; do command -v "$tool" >/dev/null || die "missing tool: $tool"; done
+  STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+  mkdir -p "$ROOT/bench/.work" "$RESULTS_DIR"
+  rm -rf "$ROOT"/bench/.work/"$name"-*
+  WORK="$ROOT/bench/.work/$name-$STAMP"
+  mkdir -p "$WORK"
+}
 now_ms() { date +%s%3N; }
 
 stack_prepare() {
