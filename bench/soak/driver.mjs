@@ -229,7 +229,7 @@ async function registerOp(rq) {
 // fan's session: the sandbox's pay endpoint requires the paying user's session).
 async function payCheckout(rq, f, created) {
   const sessionId = created.checkoutUrl.split('/sandbox/checkout/')[1]?.split(/[?#/]/)[0];
-  const p = await rq('POST', `/sandbox/checkout/${sessionId}/pay`, { token: f.token, accept: 'application/json' });
+  const p = await rq('POST', `/api/sandbox/checkouts/${sessionId}/pay`, { token: f.token, accept: 'application/json' });
   if (!p.ok) return null;
   const j = p.json();
   return j.status === 'complete' ? j.checkoutSessionId : null;
