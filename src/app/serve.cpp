@@ -14,6 +14,7 @@
 #include "app/media_setup.hpp"
 #include "app/payments_setup.hpp"
 #include "app/process_setup.hpp"
+#include "app/realtime_access.hpp"
 #include "app/routes.hpp"
 #include "cache/rate_limiter.hpp"
 #include "core/build_info.hpp"
@@ -29,6 +30,7 @@
 #include "jobs/worker.hpp"
 #include "mail/mailer.hpp"
 #include "ops/metrics.hpp"
+#include "realtime/gateway.hpp"
 
 namespace mc::app {
 namespace asio = boost::asio;
@@ -46,6 +48,17 @@ db::ClusterOptions cluster_options(const Config& c) {
         db::PoolOptions{"reader", c.database_read_url, per_loop, c.db_pool_max_waiters, c.db_acquire_timeout};
   }
   o.token_wait = c.db_token_wait;
+  return o;
+}
+
+realtime::GatewayOptions gateway_options(const Config& c) {
+  realtime::GatewayOptions o;
+  o.allowed_origins = c.cors_origins;
+  o.max_connections_per_user = c.ws_max_connections_per_user;
+  o.send_queue_bytes = std::size_t{c.ws_send_queue_kib} * 1024;
+  o.idle_timeout = c.ws_idle_timeout;
+  o.messages_per_second = c.ws_messages_per_s;
+  o.permessage_deflate = c.ws_compression;
   return o;
 }
 
@@ -148,12 +161,24 @@ int serve(int argc, char** argv) {
 
     const http::StaticFiles web_app(config.web_dir, config.cdn_url);
     http::Pipeline pipeline(config, router, *limiter, jwt, &web_app, &accounts_service);
-    http::Server server(config, pipeline, loop_views, contexts);
+    RealtimeAccess realtime_access(artists_service);
+    std::vector<asio::any_io_executor> executors;
+    for (const auto& l : loop_views) executors.push_back(l.executor);
+    realtime::Gateway gateway(gateway_options(config), jwt, &accounts_service, realtime_access, executors);
+    ops::metrics().add_collector([&gateway](std::string& out) {
+      const auto s = gateway.stats();
+      ops::write_help(out, "ws_connections", "gauge", "Open WebSocket connections");
+      out += "ws_connections " + std::to_string(s.sockets) + "\n";
+      ops::write_help(out, "ws_subscriptions", "gauge", "Channel subscriptions of open WebSocket connections");
+      out += "ws_subscriptions " + std::to_string(s.subscriptions) + "\n";
+    });
+    http::Server server(config, pipeline, loop_views, contexts, &gateway);
     server.start();
 
     events::Relay relay(*clusters.front(), kRelayInterval);
-    relay.subscribe("", [](const events::Event& e) {
+    relay.subscribe("", [&gateway](const events::Event& e) {
       log::debug("event", {{"id", e.id}, {"topic", e.topic}, {"key", e.key}});
+      gateway.publish(e);
     });
     std::promise<void> relay_done;
     asio::co_spawn(
@@ -194,6 +219,7 @@ int serve(int argc, char** argv) {
     log::info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
     draining = true;
     server.begin_shutdown();
+    gateway.begin_drain();
     const auto deadline = std::chrono::steady_clock::now() + config.shutdown_grace;
     while (server.open_connections() > 0 && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));

@@ -114,6 +114,12 @@ const VarSpec kVars[] = {
     {"RATE_LIMIT_ORIGINALS_PER_MIN_IP", "120", "original downloads (requests) per minute per IP"},
     {"RATE_LIMIT_ORIGINALS_PER_MIN_GRANT", "60",
      "original downloads (requests) per minute per download link"},
+    {"WS_MAX_CONNECTIONS_PER_USER", "10", "open WebSocket connections per user on one node"},
+    {"WS_SEND_QUEUE_KIB", "1024",
+     "unsent WebSocket data per connection before it is closed as a slow consumer"},
+    {"WS_IDLE_TIMEOUT_S", "40", "a WebSocket with no traffic is pinged after half of this and closed after all"},
+    {"WS_MESSAGES_PER_S", "20", "messages per second a WebSocket client may send (burst: twice that)"},
+    {"WS_COMPRESSION", "false", "offer permessage-deflate on /ws (costs memory and CPU per socket)"},
     {"ACCESS_LOG", "true", "JSON access log line per request on stderr"},
     {"LOG_LEVEL", "info", "debug | info | warn | error"},
 };
@@ -367,6 +373,11 @@ Config load_config(const EnvReader& env) {
   c.rate_originals_per_min_grant = r.number<unsigned>("RATE_LIMIT_ORIGINALS_PER_MIN_GRANT", 1, 1000000000);
 
   c.access_log = r.flag("ACCESS_LOG");
+  c.ws_max_connections_per_user = r.number<unsigned>("WS_MAX_CONNECTIONS_PER_USER", 1, 10000);
+  c.ws_send_queue_kib = r.number<unsigned>("WS_SEND_QUEUE_KIB", 16, 1048576);
+  c.ws_idle_timeout = std::chrono::seconds(r.number<unsigned>("WS_IDLE_TIMEOUT_S", 2, 3600));
+  c.ws_messages_per_s = r.number<unsigned>("WS_MESSAGES_PER_S", 1, 100000);
+  c.ws_compression = r.flag("WS_COMPRESSION");
   c.log_level = r.str("LOG_LEVEL");
   if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" && c.log_level != "error") {
     r.fail("LOG_LEVEL=" + c.log_level + ": expected debug, info, warn or error");

@@ -94,6 +94,13 @@ struct Config {
   unsigned rate_originals_per_min_ip = 120;
   unsigned rate_originals_per_min_grant = 60;
 
+  // The WebSocket gateway (docs/realtime.md).
+  unsigned ws_max_connections_per_user = 10;
+  unsigned ws_send_queue_kib = 1024;
+  std::chrono::seconds ws_idle_timeout{40};
+  unsigned ws_messages_per_s = 20;
+  bool ws_compression = false;
+
   bool access_log = true;
   std::string log_level;
 

@@ -6,18 +6,25 @@
 namespace mc::events {
 
 namespace {
-constexpr db::Query kAppend{"outbox_append",
-                            "INSERT INTO outbox (topic, key, payload) VALUES ($1, $2, $3::jsonb)"};
-// Found through outbox_created_at_brin; a batch at a time keeps each transaction short.
-constexpr db::Query kPrune{"outbox_prune",
-                           "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE created_at < "
-                           "now() - $1::bigint * interval '1 hour' LIMIT $2)"};
+constexpr db::Query kAppend{
+    "outbox_append",
+    "INSERT INTO outbox (topic, key, payload, channel) VALUES ($1, $2, $3::jsonb, nullif($4, ''))"};
+// Found through outbox_created_at_brin; a batch at a time keeps each transaction short. The newest
+// deleted position moves the horizon that channel recovery checks (realtime/store.cpp).
+constexpr db::Query kPrune{
+    "outbox_prune",
+    "WITH gone AS (DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE created_at < "
+    "now() - $1::bigint * interval '1 hour' LIMIT $2) RETURNING xid, id), "
+    "newest AS (SELECT xid, id FROM gone ORDER BY xid DESC, id DESC LIMIT 1), "
+    "moved AS (UPDATE outbox_horizon h SET xid = n.xid, id = n.id FROM newest n "
+    "WHERE (n.xid, n.id) > (h.xid, h.id) RETURNING 1) "
+    "SELECT 1 FROM gone"};
 constexpr int kPruneBatch = 5000;
 }  // namespace
 
 boost::asio::awaitable<void> append(db::Transaction& tx, std::string_view topic, std::string_view key,
-                                    const boost::json::object& payload) {
-  co_await tx.exec(kAppend, db::params(topic, key, mc::json::serialize(payload)));
+                                    const boost::json::object& payload, std::string_view channel) {
+  co_await tx.exec(kAppend, db::params(topic, key, mc::json::serialize(payload), channel));
 }
 
 }  // namespace mc::events

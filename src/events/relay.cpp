@@ -17,7 +17,8 @@ constexpr db::Query kTail{
     "ORDER BY xid DESC, id DESC LIMIT 1"};
 constexpr db::Query kNext{"outbox_next",
                           "SELECT id, xid::text, topic, key, payload::text, "
-                          "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') "
+                          "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
+                          "coalesce(channel, '') "
                           "FROM outbox WHERE xid < pg_snapshot_xmin(pg_current_snapshot()) "
                           "AND (xid, id) > ($1::xid8, $2::bigint) ORDER BY xid, id LIMIT 500"};
 }  // namespace
@@ -47,8 +48,8 @@ asio::awaitable<std::size_t> Relay::poll_once() {
       rows = co_await conn->exec(kNext, db::params(cursor_xid_, cursor_id_));
     }
     for (int i = 0; i < rows.rows(); ++i) {
-      Event e{rows.int64(i, 0), rows.str(i, 1), rows.str(i, 2),
-              rows.str(i, 3),   rows.str(i, 4), rows.str(i, 5)};
+      Event e{rows.int64(i, 0), rows.str(i, 1), rows.str(i, 2), rows.str(i, 3),
+              rows.str(i, 4),   rows.str(i, 5), rows.str(i, 6)};
       for (const auto& [prefix, fn] : subscribers_) {
         if (!e.topic.starts_with(prefix)) continue;
         try {

@@ -17,6 +17,7 @@ struct Event {
   std::string key;
   std::string payload;  // JSON text
   std::string created_at;
+  std::string channel;  // the real-time channel it is a message on; empty for none
 };
 
 // Tails the outbox on the local database and hands committed events to subscribers in order.

@@ -171,8 +171,8 @@ struct Server::LoopState {
 };
 
 Server::Server(const Config& config, Pipeline& pipeline, std::vector<Loop> loops,
-               std::vector<asio::io_context*> contexts)
-    : config_(config), pipeline_(pipeline) {
+               std::vector<asio::io_context*> contexts, UpgradeHandler* upgrade)
+    : config_(config), pipeline_(pipeline), upgrade_(upgrade) {
   for (std::size_t i = 0; i < loops.size(); ++i) {
     auto s = std::make_unique<LoopState>();
     s->loop = loops[i];
@@ -281,6 +281,13 @@ asio::awaitable<void> Server::session(tcp::socket socket, LoopState& state) {
       break;
     }
     entry.busy = true;
+    if (upgrade_ && parser.is_done() && upgrade_->wants(parser.get())) {
+      // The connection is the gateway's from now on (it still counts as open until it ends).
+      state.sessions.erase(self);
+      co_await upgrade_->take(std::move(stream), std::move(buffer), parser.release(), peer.address, state.loop);
+      --open_connections_;
+      co_return;
+    }
     const Request& head = parser.get();
     // RFC 9110 §9.3.2: an answer to HEAD has the headers GET would have and never a body; a body
     // would be read as the start of the next response on this connection.

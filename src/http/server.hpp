@@ -9,6 +9,7 @@
 #include "core/config.hpp"
 #include "http/context.hpp"
 #include "http/pipeline.hpp"
+#include "http/upgrade.hpp"
 
 namespace boost::beast {
 template <class Protocol, class Executor, class RatePolicy>
@@ -22,8 +23,9 @@ namespace mc::http {
 // connections and lets in-flight requests finish.
 class Server {
  public:
+  // `upgrade`: where requests to switch protocols go (the WebSocket gateway); none when null.
   Server(const Config& config, Pipeline& pipeline, std::vector<Loop> loops,
-         std::vector<boost::asio::io_context*> contexts);
+         std::vector<boost::asio::io_context*> contexts, UpgradeHandler* upgrade = nullptr);
   ~Server();
 
   void start();           // binds and listens on every loop (throws if the port is taken)
@@ -38,6 +40,7 @@ class Server {
 
   const Config& config_;
   Pipeline& pipeline_;
+  UpgradeHandler* upgrade_;
   std::vector<std::unique_ptr<LoopState>> loops_;
   std::atomic<unsigned> open_connections_{0};
   uint16_t bound_port_ = 0;

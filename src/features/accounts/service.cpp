@@ -19,6 +19,14 @@
 namespace mc::accounts {
 namespace {
 
+// A session ended: the one event every path that ends a session appends, so the real-time gateway
+// closes that session's sockets wherever they are.
+awaitable<void> append_session_revoked(db::Transaction& tx, const std::string& user_id,
+                                       const std::string& session_id, std::string_view reason) {
+  const boost::json::object event{{"userId", user_id}, {"sessionId", session_id}, {"reason", reason}};
+  co_await events::append(tx, "session.revoked", user_id, event);
+}
+
 constexpr auto kVerifyTtl = std::chrono::hours(48);
 constexpr auto kResetTtl = std::chrono::hours(1);
 constexpr std::string_view kInvalidCredentials = "Invalid email or password";
@@ -325,9 +333,7 @@ awaitable<AuthResult> AccountsService::refresh(db::Cluster& db, const std::strin
     }
     if (!successor || successor->used || successor->expired) {
       co_await store::revoke_family(tx, rec->session_id, "refresh_token_reused");
-      const boost::json::object event{
-          {"userId", rec->user_id}, {"sessionId", rec->session_id}, {"reason", "refresh_token_reused"}};
-      co_await events::append(tx, "session.revoked", rec->user_id, event);
+      co_await append_session_revoked(tx, rec->user_id, rec->session_id, "refresh_token_reused");
       co_await tx.commit();
       sessions_.forget(rec->session_id);
       log::warn("refresh token reuse detected; session revoked", {{"session_id", rec->session_id}});
@@ -356,6 +362,7 @@ std::string AccountsService::successor_of(const std::string& refresh_token) cons
 awaitable<db::Lsn> AccountsService::logout(db::Cluster& db, const AccessClaims& who) {
   auto tx = co_await db.begin();
   co_await store::revoke_session(tx, who.session_id, who.user_id, "logout");
+  co_await append_session_revoked(tx, who.user_id, who.session_id, "logout");
   const db::Lsn lsn = co_await tx.commit();
   sessions_.forget(who.session_id);
   co_return lsn;
@@ -468,7 +475,8 @@ awaitable<db::Lsn> AccountsService::change_password(db::Cluster& db, const Acces
   co_await require_live_session(tx, who);
   co_await store::set_password(tx, who.user_id, new_hash);
   co_await store::revoke_other_sessions(tx, who.user_id, who.session_id, "password_changed");
-  const boost::json::object event{{"userId", who.user_id}};
+  // The other sessions end; open sockets of theirs are closed by the gateway (docs/realtime.md).
+  const boost::json::object event{{"userId", who.user_id}, {"keptSessionId", who.session_id}};
   co_await events::append(tx, "user.password_changed", who.user_id, event);
   const db::Lsn lsn = co_await tx.commit();
   sessions_.forget_user(who.user_id);
@@ -526,6 +534,7 @@ awaitable<db::Lsn> AccountsService::revoke_session(db::Cluster& db, const Access
   if (revoked == 0) {
     throw ApiError::not_found("No such session");
   }
+  co_await append_session_revoked(tx, who.user_id, session_id, "revoked_by_user");
   const db::Lsn lsn = co_await tx.commit();
   sessions_.forget(session_id);
   co_return lsn;

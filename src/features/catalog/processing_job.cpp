@@ -15,6 +15,7 @@
 #include "core/offload.hpp"
 #include "db/transaction.hpp"
 #include "events/outbox.hpp"
+#include "realtime/channel.hpp"
 #include "features/catalog/media_store.hpp"
 #include "media/errors.hpp"
 #include "media/hls.hpp"
@@ -63,7 +64,7 @@ awaitable<void> report(std::shared_ptr<Shared> s, int percent, std::vector<int> 
                        {"progress", percent},
                        {"version", s->version}};
       if (!rungs.empty()) event["rungs"] = std::move(ready);
-      co_await events::append(tx, "track.processing", s->track_id, event);
+      co_await events::append(tx, "track.processing", s->track_id, event, realtime::user_channel(s->artist_id));
       co_await tx.commit();
     }
   } catch (const std::exception& e) {
@@ -267,7 +268,7 @@ awaitable<void> MediaProcessor::run(jobs::JobContext& job, db::Cluster& db) {
                      {"version", version},
                      {"rungs", std::move(rungs)}};
     if (!audio) event["error"] = permanent_error.value_or("processing failed");
-    co_await events::append(tx, "track.processing", track_id, event);
+    co_await events::append(tx, "track.processing", track_id, event, realtime::user_channel(track->artist_id));
   }
   const bool mine = co_await job.complete(tx);
   if (!mine) co_return;  // another worker owns the job now; this transaction rolls back

@@ -11,6 +11,7 @@
 #include "core/log.hpp"
 #include "core/offload.hpp"
 #include "events/outbox.hpp"
+#include "realtime/channel.hpp"
 #include "features/catalog/media_store.hpp"
 #include "features/catalog/store.hpp"
 #include "jobs/queue.hpp"
@@ -205,7 +206,7 @@ awaitable<db::Written<bj::object>> UploadService::accept(db::Cluster& db, const 
                            {"status", "processing"},
                            {"progress", 0},
                            {"version", start.media_version}};
-    co_await events::append(tx, "track.processing", track_id, event);
+    co_await events::append(tx, "track.processing", track_id, event, realtime::user_channel(who.user_id));
     lsn = co_await tx.commit();
   } catch (...) {
     failed = std::current_exception();

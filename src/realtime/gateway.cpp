@@ -1,0 +1,658 @@
+#include "realtime/gateway.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/json/parse.hpp>
+
+#include <atomic>
+#include <mutex>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/log.hpp"
+#include "core/timestamp.hpp"
+#include "http/response.hpp"
+#include "realtime/protocol.hpp"
+#include "realtime/store.hpp"
+
+namespace mc::realtime {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+namespace bj = boost::json;
+using Clock = std::chrono::steady_clock;
+using Frame = std::shared_ptr<const std::string>;
+
+namespace {
+constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+constexpr auto kCloseGrace = std::chrono::seconds(5);  // a close handshake that takes longer is cut
+constexpr int kMaxInvalidMessages = 20;
+constexpr std::size_t kMaxBatchOut = 64;
+
+// RFC 6455 §7.4.2 leaves 4000-4999 to applications (docs/realtime.md lists ours).
+enum CloseCode : std::uint16_t {
+  kAuthTimeout = 4001,
+  kTokenExpired = 4002,
+  kSessionEnded = 4003,
+  kSlowConsumer = 4008,
+  kRateLimited = 4009,
+  kTooManyConnections = 4010,
+};
+
+int64_t unix_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string rfc3339(int64_t unix_s) { return format_rfc3339_utc(unix_s * 1000000); }
+
+Frame frame_of(std::string text) { return std::make_shared<const std::string>(std::move(text)); }
+
+struct ChannelMessage {
+  std::string channel;
+  Offset offset;
+  Frame frame;
+};
+using SharedMessage = std::shared_ptr<const ChannelMessage>;
+
+struct Subscription {
+  Offset last;
+  bool recovering = true;
+  std::vector<SharedMessage> pending;  // live messages that arrive while the channel is recovered
+  std::optional<Offset> overflowed;    // pending filled up: the newest message that did not fit
+};
+
+struct Socket;
+
+// One per event loop, touched only from it: the loop's sockets and who listens to which channel.
+struct LoopHub {
+  explicit LoopHub(asio::any_io_executor executor) : ex(std::move(executor)), sweeper(ex) {}
+  asio::any_io_executor ex;
+  std::unordered_map<std::string, std::vector<Socket*>> channels;
+  std::unordered_set<Socket*> sockets;
+  asio::steady_timer sweeper;
+  bool draining = false;
+};
+
+}  // namespace
+
+struct Gateway::Impl {
+  Impl(GatewayOptions o, const JwtCodec& j, http::SessionGate* s, ChannelAuthorizer& a)
+      : options(std::move(o)), jwt(j), sessions(s), authorizer(a) {}
+
+  GatewayOptions options;
+  const JwtCodec& jwt;
+  http::SessionGate* sessions;
+  ChannelAuthorizer& authorizer;
+  std::vector<std::unique_ptr<LoopHub>> hubs;
+  std::mutex users_mutex;
+  std::unordered_map<std::string, unsigned> users;  // open authenticated sockets per user
+  std::atomic<std::size_t> sockets{0};
+  std::atomic<std::size_t> subscriptions{0};
+
+  bool add_user(const std::string& user) {
+    std::lock_guard lock(users_mutex);
+    unsigned& n = users[user];
+    if (n >= options.max_connections_per_user) {
+      if (n == 0) users.erase(user);
+      return false;
+    }
+    ++n;
+    return true;
+  }
+  void remove_user(const std::string& user) {
+    std::lock_guard lock(users_mutex);
+    const auto it = users.find(user);
+    if (it != users.end() && --it->second == 0) users.erase(it);
+  }
+  bool origin_allowed(const http::Request& req) const;
+};
+
+namespace {
+
+struct Socket : std::enable_shared_from_this<Socket> {
+  Socket(beast::tcp_stream stream, LoopHub& h, Gateway::Impl& g, const http::Loop& l)
+      : ws(std::move(stream)), hub(h), gw(g), loop(l) {}
+
+  websocket::stream<beast::tcp_stream> ws;
+  LoopHub& hub;
+  Gateway::Impl& gw;
+  const http::Loop& loop;
+
+  std::vector<Frame> out;  // frames waiting to be written: out[out_head..]
+  std::size_t out_head = 0;
+  std::size_t out_bytes = 0;
+  bool writing = false;
+
+  std::optional<AccessClaims> claims;
+  bool counted = false;  // holds a place in the user's connection limit
+  Clock::time_point auth_deadline;
+  bool expiry_warned = false;
+  bool batch = false;  // the client accepts several messages per frame
+  std::unordered_map<std::string, Subscription> subs;
+
+  double tokens = 0;
+  Clock::time_point refilled;
+  int invalid = 0;
+
+  std::optional<websocket::close_reason> closing;
+  Clock::time_point closing_since;
+  bool close_sent = false;
+  bool ended = false;
+
+  void send(Frame frame) {
+    if (ended || close_sent || (closing && closing->code == kSlowConsumer)) return;
+    if (out_bytes + frame->size() > gw.options.send_queue_bytes) {
+      // A slow consumer: what it has not read is dropped, and it is told why it is closed.
+      out.erase(out.begin() + static_cast<std::ptrdiff_t>(out_head), out.end());
+      out_bytes = 0;
+      close(kSlowConsumer, "slow consumer: messages were not read in time");
+      return;
+    }
+    out_bytes += frame->size();
+    out.push_back(std::move(frame));
+    start_writer();
+  }
+  void send(std::string text) { send(frame_of(std::move(text))); }
+
+  void close(std::uint16_t code, std::string reason) {
+    if (closing || ended) return;
+    closing = websocket::close_reason(static_cast<websocket::close_code>(code), reason);
+    closing_since = Clock::now();
+    start_writer();
+  }
+
+  // Ends the connection now, without a close handshake (a peer that does not read).
+  void cut() {
+    boost::system::error_code ignored;
+    beast::get_lowest_layer(ws).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    beast::get_lowest_layer(ws).cancel();
+  }
+
+  void start_writer() {
+    if (writing || ended) return;
+    writing = true;
+    asio::co_spawn(hub.ex, write_loop(shared_from_this()), asio::detached);
+  }
+
+  static asio::awaitable<void> write_loop(std::shared_ptr<Socket> self) {
+    std::string batched;
+    while (self->out_head < self->out.size() && !self->ended) {
+      const std::size_t waiting = self->out.size() - self->out_head;
+      Frame one;
+      if (self->batch && waiting > 1) {
+        const std::size_t n = std::min(waiting, kMaxBatchOut);
+        std::vector<std::string_view> views;
+        views.reserve(n);
+        for (std::size_t i = 0; i < n; ++i) {
+          const Frame& f = self->out[self->out_head + i];
+          views.emplace_back(*f);
+          self->out_bytes -= f->size();
+        }
+        batched = batch_frame(views);
+        self->out_head += n;
+      } else {
+        one = std::move(self->out[self->out_head++]);
+        self->out_bytes -= one->size();
+      }
+      if (self->out_head == self->out.size()) {
+        self->out.clear();
+        self->out_head = 0;
+      } else if (self->out_head > 64 && self->out_head * 2 > self->out.size()) {
+        self->out.erase(self->out.begin(), self->out.begin() + static_cast<std::ptrdiff_t>(self->out_head));
+        self->out_head = 0;
+      }
+      const std::string_view bytes = one ? std::string_view(*one) : std::string_view(batched);
+      auto [ec, n] = co_await self->ws.async_write(asio::buffer(bytes.data(), bytes.size()), nothrow);
+      if (ec) {
+        self->cut();
+        break;
+      }
+    }
+    if (self->closing && !self->close_sent && !self->ended) {
+      self->close_sent = true;
+      auto [ec] = co_await self->ws.async_close(*self->closing, nothrow);
+      if (ec) self->cut();
+    }
+    self->writing = false;
+  }
+
+  // A message on a channel this socket may be subscribed to.
+  void deliver(const SharedMessage& m) {
+    const auto it = subs.find(m->channel);
+    if (it == subs.end()) return;
+    Subscription& sub = it->second;
+    if (sub.recovering) {
+      if (sub.pending.size() < static_cast<std::size_t>(gw.options.recovery_limit)) {
+        sub.pending.push_back(m);
+      } else {
+        sub.overflowed = m->offset;
+      }
+      return;
+    }
+    if (m->offset <= sub.last) return;  // already sent by the recovery
+    sub.last = m->offset;
+    send(m->frame);
+  }
+
+  bool take_token() {
+    const auto now = Clock::now();
+    const double rate = gw.options.messages_per_second;
+    tokens = std::min(2 * rate, tokens + rate * std::chrono::duration<double>(now - refilled).count());
+    refilled = now;
+    if (tokens < 1) return false;
+    tokens -= 1;
+    return true;
+  }
+
+  void unsubscribe(const std::string& name) {
+    if (subs.erase(name) == 0) return;
+    --gw.subscriptions;
+    const auto it = hub.channels.find(name);
+    if (it == hub.channels.end()) return;
+    auto& list = it->second;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      if (list[i] == this) {
+        list[i] = list.back();
+        list.pop_back();
+        break;
+      }
+    }
+    if (list.empty()) hub.channels.erase(it);
+  }
+
+  void end() {
+    ended = true;
+    while (!subs.empty()) {
+      const std::string name = subs.begin()->first;  // a copy: unsubscribe erases the key
+      unsubscribe(name);
+    }
+    hub.sockets.erase(this);
+    --gw.sockets;
+    if (counted) gw.remove_user(claims->user_id);
+    out.clear();
+    out_head = 0;
+    out_bytes = 0;
+  }
+
+  asio::awaitable<void> handle(ClientMessage& m);
+  asio::awaitable<void> authenticate(ClientMessage& m);
+  asio::awaitable<void> subscribe(ClientMessage& m);
+  asio::awaitable<void> read_loop();
+};
+
+ApiError field_error(std::string_view field, std::string_view reason) {
+  return ApiError(400, "invalid_message", "Message is invalid", bj::object{{std::string(field), reason}});
+}
+
+asio::awaitable<void> Socket::authenticate(ClientMessage& m) {
+  std::string token;
+  for (const auto& kv : m.data) {
+    if (kv.key() == "token" && kv.value().is_string()) {
+      token = std::string(kv.value().get_string());
+    } else if (kv.key() == "batch" && kv.value().is_bool()) {
+      batch = kv.value().get_bool();
+    } else {
+      throw field_error(kv.key(), kv.key() == "token" ? "must be the access token"
+                                  : kv.key() == "batch" ? "must be true or false"
+                                                        : "is not a known field");
+    }
+  }
+  if (token.empty()) throw field_error("token", "is required");
+  const auto verified = gw.jwt.verify(token, unix_seconds());
+  if (!verified.claims) {
+    throw ApiError(401, "invalid_token", std::string("Access token refused: ") + to_string(verified.error));
+  }
+  const AccessClaims& next = *verified.claims;
+  if (claims && claims->user_id != next.user_id) {
+    throw ApiError(403, "forbidden", "A socket stays with the user who opened it; open a new one");
+  }
+  if (gw.sessions && !co_await gw.sessions->session_live(*loop.cluster, next)) {
+    throw ApiError(401, "session_revoked", "This session has ended; sign in again");
+  }
+  if (ended || closing) co_return;
+  if (!counted) {
+    if (!gw.add_user(next.user_id)) {
+      close(kTooManyConnections, "too many open connections for this user");
+      co_return;
+    }
+    counted = true;
+  }
+  claims = next;
+  expiry_warned = false;
+  send(reply_frame("ok", m.id, "",
+                   bj::object{{"op", "auth"}, {"userId", next.user_id}, {"expiresAt", rfc3339(next.expires_at)}}));
+}
+
+asio::awaitable<void> Socket::subscribe(ClientMessage& m) {
+  if (m.ch.empty()) throw field_error("ch", "is required");
+  const auto channel = parse_channel(m.ch);
+  if (!channel) {
+    throw ApiError(400, "invalid_channel", "No such channel",
+                   bj::object{{"ch", "must be user:<id> or artist:<id> with a UUID"}});
+  }
+  const std::string name = channel->name();
+  std::optional<Offset> from;
+  for (const auto& kv : m.data) {
+    if (kv.key() != "offset") throw field_error(kv.key(), "is not a known field");
+    if (!kv.value().is_string() || !(from = parse_offset(kv.value().get_string()))) {
+      throw field_error("offset", "must be an offset this server sent (\"<xid>-<id>\")");
+    }
+  }
+  if (const auto it = subs.find(name); it != subs.end()) {
+    if (it->second.recovering) {
+      throw ApiError(409, "subscription_pending", "This channel's subscription is still being set up");
+    }
+    send(reply_frame("ok", m.id, name, bj::object{{"op", "sub"}, {"offset", it->second.last.str()}}));
+    co_return;
+  }
+  if (subs.size() >= gw.options.max_subscriptions) {
+    throw ApiError(400, "too_many_subscriptions",
+                   "This socket has " + std::to_string(subs.size()) + " subscriptions, the most it may have");
+  }
+  co_await gw.authorizer.authorize(*loop.cluster, *claims, *channel);
+  if (ended || closing) co_return;
+  // Listen first, then read what was missed: live messages that arrive meanwhile wait in `pending`
+  // and are sent after the recovered ones, skipping any the recovery already covered.
+  subs.emplace(name, Subscription{});
+  hub.channels[name].push_back(this);
+  ++gw.subscriptions;
+  store::Recovery recovery;
+  Offset start;
+  try {
+    if (from) {
+      recovery = co_await store::recover(*loop.cluster, name, *from, gw.options.recovery_limit);
+      start = *from;
+    }
+    if (!from || recovery.reload) start = co_await store::head(*loop.cluster, name);
+  } catch (...) {
+    if (!ended) unsubscribe(name);
+    throw;
+  }
+  const auto it = subs.find(name);
+  if (ended || it == subs.end()) co_return;
+  Subscription& sub = it->second;
+  if (recovery.reload) send(reply_frame("reload", nullptr, name, bj::object{{"offset", start.str()}}));
+  Offset last = start;
+  for (const auto& stored : recovery.messages) {
+    send(event_frame(name, stored.offset, stored.type, stored.payload));
+    last = stored.offset;
+  }
+  for (const auto& p : sub.pending) {
+    if (p->offset <= last) continue;
+    send(p->frame);
+    last = p->offset;
+  }
+  sub.pending.clear();
+  sub.pending.shrink_to_fit();
+  if (sub.overflowed && *sub.overflowed > last) {
+    // More arrived during the recovery than it may hold: the client reloads from the newest.
+    last = *sub.overflowed;
+    send(reply_frame("reload", nullptr, name, bj::object{{"offset", last.str()}}));
+  }
+  sub.overflowed.reset();
+  sub.recovering = false;
+  sub.last = last;
+  send(reply_frame("ok", m.id, name, bj::object{{"op", "sub"}, {"offset", last.str()}}));
+}
+
+asio::awaitable<void> Socket::handle(ClientMessage& m) {
+  switch (m.op) {
+    case ClientOp::ping: {
+      bj::object data;
+      if (const auto* t = m.data.if_contains("t"); t && t->is_number()) data["t"] = *t;
+      const auto now = std::chrono::system_clock::now().time_since_epoch();
+      data["serverTime"] = static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(now).count()) / 1000.0;
+      send(reply_frame("pong", m.id, "", data));
+      co_return;
+    }
+    case ClientOp::auth:
+      co_await authenticate(m);
+      co_return;
+    case ClientOp::sub:
+    case ClientOp::unsub:
+      break;
+  }
+  if (!claims) throw ApiError(401, "unauthorized", "Send auth with an access token first");
+  if (m.op == ClientOp::sub) {
+    co_await subscribe(m);
+  } else {
+    if (m.ch.empty()) throw field_error("ch", "is required");
+    const auto channel = parse_channel(m.ch);
+    if (channel) unsubscribe(channel->name());
+    send(reply_frame("ok", m.id, m.ch, bj::object{{"op", "unsub"}}));
+  }
+}
+
+asio::awaitable<void> Socket::read_loop() {
+  beast::flat_buffer in;
+  for (;;) {
+    auto [ec, n] = co_await ws.async_read(in, nothrow);
+    if (ec) break;
+    if (closing) {
+      in.clear();
+      continue;
+    }
+    if (!ws.got_text()) {
+      close(static_cast<std::uint16_t>(websocket::close_code::unknown_data), "binary frames are not accepted");
+      in.clear();
+      continue;
+    }
+    if (!take_token()) {
+      close(kRateLimited, "too many messages: at most " +
+                              std::to_string(static_cast<int>(gw.options.messages_per_second)) + " per second");
+      in.clear();
+      continue;
+    }
+    std::vector<ClientMessage> messages;
+    try {
+      messages = parse_client_frame(
+          std::string_view(static_cast<const char*>(in.cdata().data()), in.cdata().size()));
+    } catch (const ApiError& e) {
+      const bj::value* id = e.details().if_contains("id");
+      send(error_frame(id ? *id : bj::value(nullptr), "", e));
+      if (++invalid > kMaxInvalidMessages) {
+        close(static_cast<std::uint16_t>(websocket::close_code::policy_error), "too many invalid messages");
+      }
+    }
+    in.clear();
+    if (in.capacity() > 4096) in.shrink_to_fit();
+    for (auto& m : messages) {
+      try {
+        co_await handle(m);
+      } catch (const ApiError& e) {
+        send(error_frame(m.id, m.ch, e));
+      } catch (const std::exception& e) {
+        log::warn("realtime request failed", {{"op", std::string(to_string(m.op))}, {"error", e.what()}});
+        send(error_frame(m.id, m.ch, ApiError(503, "unavailable", "Try again shortly")));
+      }
+      if (closing || ended) break;
+    }
+  }
+}
+
+asio::awaitable<void> sweep(LoopHub& hub, Gateway::Impl& gw) {
+  for (;;) {
+    hub.sweeper.expires_after(std::chrono::seconds(1));
+    auto [ec] = co_await hub.sweeper.async_wait(nothrow);
+    if (ec) co_return;
+    const auto now = Clock::now();
+    const int64_t unix_now = unix_seconds();
+    const int64_t warn_s = gw.options.expiry_warning.count();
+    for (Socket* s : hub.sockets) {
+      if (s->closing) {
+        if (now - s->closing_since > kCloseGrace) s->cut();
+        continue;
+      }
+      if (!s->claims) {
+        if (now > s->auth_deadline) s->close(kAuthTimeout, "no valid auth in time");
+        continue;
+      }
+      if (unix_now >= s->claims->expires_at) {
+        s->close(kTokenExpired, "access token expired: reconnect with a fresh one");
+      } else if (!s->expiry_warned && s->claims->expires_at - unix_now <= warn_s) {
+        s->expiry_warned = true;
+        s->send(reply_frame("auth.expiring", nullptr, "",
+                            bj::object{{"expiresAt", rfc3339(s->claims->expires_at)}}));
+      }
+    }
+  }
+}
+
+asio::awaitable<void> refuse(beast::tcp_stream& stream, const http::Request& req, const ApiError& error) {
+  http::Response res = http::error_response(error);
+  res.version(req.version());
+  res.keep_alive(false);
+  res.prepare_payload();
+  stream.expires_after(std::chrono::seconds(5));
+  co_await http::bhttp::async_write(stream, res, nothrow);
+  boost::system::error_code ignored;
+  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+}
+
+}  // namespace
+
+bool Gateway::Impl::origin_allowed(const http::Request& req) const {
+  const auto origin = req[http::bhttp::field::origin];
+  if (origin.empty()) return true;  // not a browser: browsers always send it on WebSocket requests
+  for (const auto& allowed : options.allowed_origins) {
+    if (allowed == "*" || beast::iequals(allowed, origin)) return true;
+  }
+  const auto scheme_end = origin.find("://");
+  const auto host = req[http::bhttp::field::host];
+  return scheme_end != beast::string_view::npos && !host.empty() &&
+         beast::iequals(origin.substr(scheme_end + 3), host);
+}
+
+Gateway::Gateway(GatewayOptions options, const JwtCodec& jwt, http::SessionGate* sessions,
+                 ChannelAuthorizer& authorizer, std::vector<asio::any_io_executor> loops)
+    : impl_(std::make_unique<Impl>(std::move(options), jwt, sessions, authorizer)) {
+  for (auto& ex : loops) {
+    impl_->hubs.push_back(std::make_unique<LoopHub>(ex));
+    asio::co_spawn(ex, sweep(*impl_->hubs.back(), *impl_), asio::detached);
+  }
+}
+
+Gateway::~Gateway() = default;
+
+bool Gateway::wants(const http::Request& head) const {
+  const auto target = head.target();
+  const auto path = target.substr(0, target.find('?'));
+  return path == "/ws" && websocket::is_upgrade(head);
+}
+
+asio::awaitable<void> Gateway::take(beast::tcp_stream stream, beast::flat_buffer buffer, http::Request request,
+                                    std::string peer_address, const http::Loop& loop) {
+  LoopHub& hub = *impl_->hubs.at(loop.index);
+  if (!impl_->origin_allowed(request)) {
+    co_await refuse(stream, request, ApiError(403, "origin_not_allowed", "This origin may not open a socket here"));
+    co_return;
+  }
+  if (hub.draining) {
+    co_await refuse(stream, request, ApiError(503, "unavailable", "This node is shutting down; reconnect"));
+    co_return;
+  }
+  // RFC 6455 §4.1: a client sends frames only after the server's answer, so nothing past the
+  // request's headers can be in `buffer` from a conforming client.
+  (void)buffer;
+  auto socket = std::make_shared<Socket>(std::move(stream), hub, *impl_, loop);
+  auto& ws = socket->ws;
+  beast::get_lowest_layer(ws).expires_never();  // the websocket's own timeouts apply from here
+  websocket::stream_base::timeout timeouts{};
+  timeouts.handshake_timeout = std::chrono::seconds(10);
+  timeouts.idle_timeout = impl_->options.idle_timeout;
+  timeouts.keep_alive_pings = true;
+  ws.set_option(timeouts);
+  ws.read_message_max(kMaxFrameBytes);
+  ws.auto_fragment(false);
+  if (impl_->options.permessage_deflate) {
+    websocket::permessage_deflate deflate;
+    deflate.server_enable = true;
+    ws.set_option(deflate);
+  }
+  auto [ec] = co_await ws.async_accept(request, nothrow);
+  if (ec) co_return;
+  hub.sockets.insert(socket.get());
+  ++impl_->sockets;
+  socket->auth_deadline = Clock::now() + impl_->options.auth_timeout;
+  socket->tokens = 2 * impl_->options.messages_per_second;
+  socket->refilled = Clock::now();
+  socket->send(reply_frame(
+      "hello", nullptr, "",
+      bj::object{{"protocol", 1},
+                 {"heartbeatSeconds", impl_->options.idle_timeout.count() / 2},
+                 {"authTimeoutSeconds", impl_->options.auth_timeout.count()},
+                 {"maxMessageBytes", kMaxFrameBytes},
+                 {"maxBatch", kMaxBatch},
+                 {"messagesPerSecond", impl_->options.messages_per_second}}));
+  (void)peer_address;
+  co_await socket->read_loop();
+  socket->end();
+}
+
+void Gateway::publish(const events::Event& event) {
+  if (!event.channel.empty()) {
+    auto offset = parse_offset(event.xid + "-" + std::to_string(event.id));
+    if (!offset) return;
+    auto message = std::make_shared<const ChannelMessage>(
+        ChannelMessage{event.channel, *offset, frame_of(event_frame(event.channel, *offset, event.topic, event.payload))});
+    for (auto& hub : impl_->hubs) {
+      asio::post(hub->ex, [h = hub.get(), message] {
+        const auto it = h->channels.find(message->channel);
+        if (it == h->channels.end()) return;
+        // deliver() never changes the list (a slow consumer's close happens later, on the loop).
+        for (Socket* s : it->second) s->deliver(message);
+      });
+    }
+    return;
+  }
+  // The end of a session closes its sockets on every node within the relay's delay.
+  const bool revoked = event.topic == "session.revoked";
+  const bool password_reset = event.topic == "user.password_reset";
+  const bool password_changed = event.topic == "user.password_changed";
+  if (!revoked && !password_reset && !password_changed) return;
+  boost::system::error_code ec;
+  const bj::value payload = bj::parse(event.payload, ec);
+  if (ec || !payload.is_object()) return;
+  auto text = [&payload](const char* key) {
+    const auto* v = payload.get_object().if_contains(key);
+    return v && v->is_string() ? std::string(v->get_string()) : std::string();
+  };
+  const std::string user = text("userId");
+  const std::string session = text(revoked ? "sessionId" : "keptSessionId");
+  if (user.empty() || (revoked && session.empty())) return;
+  for (auto& hub : impl_->hubs) {
+    asio::post(hub->ex, [h = hub.get(), user, session, revoked] {
+      for (Socket* s : h->sockets) {
+        if (!s->claims || s->claims->user_id != user) continue;
+        const bool same = s->claims->session_id == session;
+        if (revoked ? same : !same) s->close(kSessionEnded, "the session has ended: sign in again");
+      }
+    });
+  }
+}
+
+void Gateway::begin_drain() {
+  for (auto& hub : impl_->hubs) {
+    asio::post(hub->ex, [h = hub.get()] {
+      h->draining = true;
+      for (Socket* s : h->sockets) {
+        s->send(reply_frame("reconnect", nullptr, "", bj::object{{"reason", "this node is shutting down"}}));
+        s->close(static_cast<std::uint16_t>(websocket::close_code::service_restart), "node shutting down");
+      }
+    });
+  }
+}
+
+GatewayStats Gateway::stats() const {
+  return GatewayStats{impl_->sockets.load(), impl_->subscriptions.load()};
+}
+
+}  // namespace mc::realtime
