@@ -133,7 +133,19 @@ async function setup() {
 }
 
 // ---------------------------------------------------------------- the mix
-const fan = () => { for (;;) { const f = pick(state.fans); if (!f.busy) return f; } };
+// Any fan but the chaos probe, for requests with its access token (a refresh in flight leaves the
+// old access token valid). idleFan() is one with no sign-in or refresh in flight, for the operations
+// that rotate its refresh token; null when every fan is busy (the caller then skips its action).
+// Never wait for one to come free: this is a single thread, and waiting would stop everything.
+const fan = () => { for (;;) { const f = pick(state.fans); if (f !== state.probe) return f; } };
+const idleFan = () => {
+  const start = Math.floor(Math.random() * state.fans.length);
+  for (let i = 0; i < state.fans.length; i++) {
+    const f = state.fans[(start + i) % state.fans.length];
+    if (!f.busy) return f;
+  }
+  return null;
+};
 const track = () => pick(state.tracks);
 const artist = () => pick(state.artists);
 
@@ -202,7 +214,8 @@ async function comment(rq) {
 }
 
 async function refresh(rq) {
-  const f = fan();
+  const f = idleFan();
+  if (!f) return;
   f.busy = true;
   try {
     const r = await rq('POST', '/api/auth/refresh', { json: { refreshToken: f.refreshToken } });
@@ -211,7 +224,8 @@ async function refresh(rq) {
 }
 
 async function login(rq) {
-  const f = fan();
+  const f = idleFan();
+  if (!f) return;
   f.busy = true;
   try {
     const r = await rq('POST', '/api/auth/login', { json: { email: f.email, password: PASSWORD } });
