@@ -364,6 +364,11 @@ describe('journeys', () => {
     if (!needs(t, ['/api/uploads/content', '/api/artists/tiers/{tier}'])) return;
     const s = await session();
     const { page } = s;
+    // Processing progress comes over the live socket (docs/realtime.md), not by polling.
+    const progressFrames = [];
+    page.on('websocket', (ws) => ws.on('framereceived', (f) => {
+      if (String(f.payload).includes('"track.processing"')) progressFrames.push(String(f.payload));
+    }));
     try {
       await page.goto('/');
       await page.getByRole('heading', { level: 1, name: 'Discover independent music' }).waitFor();
@@ -392,6 +397,7 @@ describe('journeys', () => {
       await page.getByLabel('Track title').fill(TRACK_TITLE);
       await page.getByLabel('Who can play this track').selectOption('supporter');
       await page.getByLabel('Audio file').setInputFiles(audioFile);
+      const requestsBefore = s.requests.length;
       await page.getByRole('button', { name: 'Upload', exact: true }).click();
       // The processing bar follows the real job until the track is ready.
       const bar = page.getByTestId('processing-progress');
@@ -408,6 +414,10 @@ describe('journeys', () => {
       }
       seen.add(100);
       assert.ok(Math.max(...seen) === 100, 'progress reached 100 %');
+      const trackReads = s.requests.slice(requestsBefore)
+        .filter((u) => /^\/api\/content\/[0-9a-f-]{36}$/.test(new URL(u).pathname));
+      assert.ok(trackReads.length <= 2, `no polling while processing: ${trackReads.length} reads of the track`);
+      assert.ok(progressFrames.some((f) => f.includes('"ready"')), `progress arrived on the socket: ${progressFrames.length} frames`);
       assertClean(s, 'upload and processing');
       await screenshot(s, 'studio-release');
 

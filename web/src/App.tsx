@@ -3,6 +3,7 @@ import { Link, NavLink, Route, Routes, useLocation, useNavigate } from 'react-ro
 import { useAuth } from './auth/AuthContext';
 import { Loading } from './components/ui';
 import { PlayerBar } from './player/PlayerBar';
+import { ConnectionBanner } from './components/ConnectionBanner';
 import { ArtistPage } from './pages/Artist';
 import { CheckoutPage, CheckoutResultPage, SandboxCheckoutPage } from './pages/Checkout';
 import { DiscoverPage } from './pages/Discover';
@@ -98,6 +99,7 @@ export function App() {
         Skip to content
       </a>
       <Header />
+      <ConnectionBanner />
       <main id="main" className="main">
         {!ready ? (
           <Loading />

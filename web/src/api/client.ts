@@ -91,6 +91,12 @@ async function freshToken() {
   if (accessToken && secondsLeft() < 30) await refreshSession();
 }
 
+// The access token for the real-time socket's in-band sign-in (fresh, or null when signed out).
+export async function currentAccessToken(): Promise<string | null> {
+  await freshToken();
+  return accessToken;
+}
+
 async function send(method: string, path: string, opts: RequestOptions): Promise<Response> {
   await freshToken();
   const headers: Record<string, string> = { ...opts.headers };

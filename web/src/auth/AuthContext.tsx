@@ -1,5 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { get, hasRefreshToken, post, refreshSession, setTokens } from '../api/client';
+import { realtime } from '../api/realtime';
 import type { AuthResult, User } from '../api/types';
 
 type Auth = {
@@ -33,6 +34,14 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       }
     })();
   }, [reload]);
+
+  // One live connection while someone is signed in (docs/realtime.md).
+  const signedIn = user?.id;
+  useEffect(() => {
+    if (!signedIn) return;
+    realtime.start();
+    return () => realtime.stop();
+  }, [signedIn]);
 
   const value = useMemo<Auth>(
     () => ({

@@ -3,6 +3,7 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { CHUNK_BYTES, errorMessage, get, patch, post, put, upload, uploadResumable } from '../api/client';
 import { TIER_LABEL, formatDate, type ArtistContent, type Release, type ReleaseKind, type TierName, type Track } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
+import { useChannel } from '../api/realtime';
 import { Icon } from '../components/Icon';
 import { ErrorBox, Field, Loading, Notice, useAsync } from '../components/ui';
 
@@ -290,36 +291,39 @@ function ProcessingBar({ status, progress, title }: { status: string; progress: 
 }
 
 // Polls the track while it is processing: the real progress of the processing job.
+// Processing progress arrives on the artist's own channel (docs/realtime.md): no polling. The track
+// is read once when the subscription is live (progress made before it), and again on reload.
 function useProcessing(track: Track, onDone: () => void) {
+  const { user } = useAuth();
   const [progress, setProgress] = useState(track.progress ?? 0);
   const done = useRef(onDone);
   done.current = onDone;
-  useEffect(() => {
-    setProgress(track.progress ?? 0);
-    if (track.status !== 'processing') return;
-    let stop = false;
-    const tick = async () => {
-      while (!stop) {
-        await new Promise((r) => setTimeout(r, 700));
-        if (stop) return;
-        try {
-          const t = await get<Track>(`/api/content/${track.id}`);
-          setProgress(t.progress ?? 0);
-          if (t.status !== 'processing') {
-            setProgress(t.status === 'ready' ? 100 : t.progress ?? 0);
-            done.current();
-            return;
-          }
-        } catch {
-          /* keep polling; a transient error must not stop the bar */
-        }
-      }
-    };
-    void tick();
-    return () => {
-      stop = true;
-    };
-  }, [track.id, track.status, track.progress]);
+  const processing = track.status === 'processing';
+  useEffect(() => setProgress(track.progress ?? 0), [track.id, track.progress]);
+  const apply = (status: string, percent: number | undefined) => {
+    if (status === 'processing') {
+      setProgress((p) => Math.max(p, percent ?? 0));
+      return;
+    }
+    setProgress(status === 'ready' ? 100 : percent ?? 0);
+    done.current();
+  };
+  const readOnce = async () => {
+    try {
+      const t = await get<Track>(`/api/content/${track.id}`);
+      apply(t.status ?? 'processing', t.progress);
+    } catch {
+      /* the next event or reload tries again */
+    }
+  };
+  useChannel(processing && user ? `user:${user.id}` : null, {
+    event: (e) => {
+      if (e.type !== 'track.processing' || e.payload.trackId !== track.id) return;
+      apply(String(e.payload.status), Number(e.payload.progress));
+    },
+    ready: () => void readOnce(),
+    reload: () => void readOnce(),
+  });
   return progress;
 }
 
