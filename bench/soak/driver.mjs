@@ -58,7 +58,7 @@ async function register(role, i) {
   const body = { username: name.slice(0, 30), email: `${name}@example.com`, password: PASSWORD, role };
   if (role === 'artist') Object.assign(body, { artistName: `${pick(STAGE_WORDS)} ${pick(STAGE_WORDS)} ${i}`, genre: 'electronic' });
   const j = await mustOk(http.request('POST', '/api/auth/register', { json: body }), `register ${role}`);
-  return { id: j.user.id, email: body.email, token: j.token, refreshToken: j.refreshToken, busy: false };
+  return { id: j.user.id, email: body.email, token: j.token, refreshToken: j.refreshToken, tokenAt: Date.now(), busy: false };
 }
 const STAGE_WORDS = ['Blue', 'Echo', 'Neon', 'Velvet', 'Static', 'Lunar', 'Paper', 'Golden', 'Hollow', 'Wild',
   'Silver', 'Night', 'River', 'Glass', 'Crimson', 'Quiet', 'Solar', 'Ivory', 'Amber', 'Delta'];
@@ -270,8 +270,24 @@ async function subscribe(rq) {
   if (paid) ack('subscription', c.json().subscriptionId);
 }
 
+// Artists act only through uploads, far apart: their access token would expire during a long run,
+// so an upload first renews it once it is past half its life (as the web app does ahead of expiry).
+// One renewal per artist at a time: a refresh token is single-use.
+const TOKEN_RENEW_MS = 300_000;
+async function freshArtistToken(rq, a) {
+  if (Date.now() - (a.tokenAt ?? 0) < TOKEN_RENEW_MS) return;
+  a.renewing ??= (async () => {
+    try {
+      const r = await rq('POST', '/api/auth/refresh', { json: { refreshToken: a.refreshToken } });
+      if (r.ok) { const j = r.json(); a.token = j.token; a.refreshToken = j.refreshToken; a.tokenAt = Date.now(); }
+    } finally { a.renewing = null; }
+  })();
+  await a.renewing;
+}
+
 async function uploadOp(rq) {
   const a = artist();
+  await freshArtistToken(rq, a);
   const m = multipart({ releaseId: a.releaseId, title: `Soak upload ${uniq()}` }, FLAC);
   const r = await rq('POST', '/api/uploads/content', { token: a.token, body: m.body, type: m.type, timeout: 30000 });
   if (r.ok) ack('upload', r.json().track.id);
