@@ -74,3 +74,26 @@ TEST_F(Retention, a_large_backlog_is_pruned_in_batches) {
   EXPECT_EQ(run(io, events::prune(cluster, std::chrono::hours(24))), 12001);
   EXPECT_EQ(run(io, one(kCount)), "0");
 }
+
+// Channel recovery (docs/realtime.md) tells a client to reload when it asks to resume from before
+// what the prune deleted: the prune records the newest position it deleted, and never moves it back.
+TEST_F(Retention, the_prune_records_the_newest_offset_it_deleted) {
+  constexpr db::Query kHorizon{"t_ret_horizon", "SELECT xid::text || '-' || id FROM outbox_horizon"};
+  constexpr db::Query kNewestOld{"t_ret_newest_old",
+                                 "SELECT xid::text || '-' || id FROM outbox WHERE key LIKE 'old%' "
+                                 "ORDER BY xid DESC, id DESC LIMIT 1"};
+  EXPECT_EQ(run(io, one(kHorizon)), "0-0");
+  exec_sql(url, "INSERT INTO outbox (topic, key, payload, channel, created_at) VALUES "
+                "('test.x', 'old1', '{}', 'user:a', now() - interval '30 hours')");
+  exec_sql(url, "INSERT INTO outbox (topic, key, payload, channel, created_at) VALUES "
+                "('test.x', 'old2', '{}', 'user:b', now() - interval '30 hours')");
+  exec_sql(url, "INSERT INTO outbox (topic, key, payload, channel, created_at) VALUES "
+                "('test.x', 'new', '{}', 'user:a', now())");
+  const std::string newest_old = run(io, one(kNewestOld));
+  EXPECT_EQ(run(io, events::prune(cluster, std::chrono::hours(24))), 2);
+  EXPECT_EQ(run(io, one(kHorizon)), newest_old);
+  EXPECT_EQ(run(io, one(kKeys)), "new");
+  // Nothing old left: a second prune deletes nothing and leaves the horizon where it was.
+  EXPECT_EQ(run(io, events::prune(cluster, std::chrono::hours(24))), 0);
+  EXPECT_EQ(run(io, one(kHorizon)), newest_old);
+}
