@@ -12,6 +12,7 @@ namespace mc::app {
 
 void register_all_routes(http::Router& router, const RouteDeps& deps) {
   ops::register_routes(router, deps.config, deps.draining);
+  if (!deps.api) return;
   accounts::register_routes(router, deps.accounts);
   artists::register_routes(router, deps.artists);
   catalog::register_routes(router, deps.catalog);

@@ -28,6 +28,7 @@ struct RouteDeps {
   memberships::MembershipsService& memberships;
   earnings::EarningsService& earnings;
   payments::WebhookPipeline& webhooks;
+  bool api = true;  // false: only the ops routes (a node without the api role, app/roles.hpp)
 };
 
 void register_all_routes(http::Router& router, const RouteDeps& deps);

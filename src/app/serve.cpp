@@ -15,6 +15,7 @@
 #include "app/payments_setup.hpp"
 #include "app/process_setup.hpp"
 #include "app/realtime_access.hpp"
+#include "app/roles.hpp"
 #include "app/routes.hpp"
 #include "cache/rate_limiter.hpp"
 #include "core/build_info.hpp"
@@ -102,10 +103,29 @@ void register_collectors(const std::vector<std::unique_ptr<db::Cluster>>& cluste
 }  // namespace
 
 int serve(int argc, char** argv) {
+  Roles roles;
   for (int i = 2; i < argc; ++i) {
     if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
-      std::cout << config_help();
+      std::cout << "musicconnect serve [--roles api,ws,web,worker]   (default: all four)\n\n"
+                << config_help();
       return 0;
+    }
+    std::string_view arg = argv[i];
+    std::optional<std::string_view> list;
+    if (arg == "--roles" && i + 1 < argc) {
+      list = argv[++i];
+    } else if (arg.starts_with("--roles=")) {
+      list = arg.substr(8);
+    }
+    if (list) {
+      std::string why;
+      auto parsed = parse_roles(*list, why);
+      if (!parsed) {
+        std::cerr << why << "\n";
+        return 2;
+      }
+      roles = *parsed;
+      continue;
     }
     std::cerr << "unknown option " << argv[i] << " (see musicconnect serve --help)\n";
     return 2;
@@ -155,12 +175,13 @@ int serve(int argc, char** argv) {
     artists::ImageService image_service(artists_service, *storage);
     PaymentsStack payments = make_payments(config, artists_service);
     log::info("payments", {{"provider", std::string(payments.provider->name())}});
-    register_all_routes(router, RouteDeps{config, draining, accounts_service, artists_service,
-                                          catalog_service, upload_service, image_service, streaming_service,
-                                          *payments.memberships, *payments.earnings, *payments.webhooks});
+    register_all_routes(router,
+                        RouteDeps{config, draining, accounts_service, artists_service, catalog_service,
+                                  upload_service, image_service, streaming_service, *payments.memberships,
+                                  *payments.earnings, *payments.webhooks, roles.api});
 
-    const http::StaticFiles web_app(config.web_dir, config.cdn_url);
-    http::Pipeline pipeline(config, router, *limiter, jwt, &web_app, &accounts_service);
+    const http::StaticFiles web_app(roles.web ? config.web_dir : std::string(), config.cdn_url);
+    http::Pipeline pipeline(config, router, *limiter, jwt, roles.web ? &web_app : nullptr, &accounts_service);
     RealtimeAccess realtime_access(artists_service);
     std::vector<asio::any_io_executor> executors;
     for (const auto& l : loop_views) executors.push_back(l.executor);
@@ -169,10 +190,11 @@ int serve(int argc, char** argv) {
       const auto s = gateway.stats();
       ops::write_help(out, "ws_connections", "gauge", "Open WebSocket connections");
       out += "ws_connections " + std::to_string(s.sockets) + "\n";
-      ops::write_help(out, "ws_subscriptions", "gauge", "Channel subscriptions of open WebSocket connections");
+      ops::write_help(out, "ws_subscriptions", "gauge",
+                      "Channel subscriptions of open WebSocket connections");
       out += "ws_subscriptions " + std::to_string(s.subscriptions) + "\n";
     });
-    http::Server server(config, pipeline, loop_views, contexts, &gateway);
+    http::Server server(config, pipeline, loop_views, contexts, roles.ws ? &gateway : nullptr);
     server.start();
 
     events::Relay relay(*clusters.front(), kRelayInterval);
@@ -181,25 +203,30 @@ int serve(int argc, char** argv) {
       gateway.publish(e);
     });
     std::promise<void> relay_done;
-    asio::co_spawn(
-        loops.at(0),
-        [&relay]() -> asio::awaitable<void> {
-          co_await relay.start_from_tail();
-          co_await relay.run();
-        },
-        [&relay_done](const std::exception_ptr& e) {
-          if (e) {
-            try {
-              std::rethrow_exception(e);
-            } catch (const std::exception& ex) {
-              log::error("outbox relay stopped", {{"error", ex.what()}});
+    if (!roles.ws) {
+      relay.stop();  // nothing here listens to the outbox
+      relay_done.set_value();
+    } else {
+      asio::co_spawn(
+          loops.at(0),
+          [&relay]() -> asio::awaitable<void> {
+            co_await relay.start_from_tail();
+            co_await relay.run();
+          },
+          [&relay_done](const std::exception_ptr& e) {
+            if (e) {
+              try {
+                std::rethrow_exception(e);
+              } catch (const std::exception& ex) {
+                log::error("outbox relay stopped", {{"error", ex.what()}});
+              }
             }
-          }
-          relay_done.set_value();
-        });
+            relay_done.set_value();
+          });
+    }
 
     std::unique_ptr<Background> background;
-    if (config.jobs_in_serve) {
+    if (config.jobs_in_serve && roles.worker) {
       // On the last loop: the first one also carries the relay.
       const std::size_t last = loops.size() - 1;
       background = std::make_unique<Background>(config, loops.at(last), *clusters[last], upload_service,
@@ -210,6 +237,7 @@ int serve(int argc, char** argv) {
     loops.start();
     log::info("listening", {{"port", server.port()},
                             {"workers", config.workers},
+                            {"roles", roles.str()},
                             {"env", config.app_env},
                             {"region", config.region},
                             {"embedded_database", embedded_database},

@@ -37,7 +37,11 @@ std::optional<Channel> parse_channel(std::string_view name) {
   return std::nullopt;
 }
 
-std::string user_channel(std::string_view user_id) { return "user:" + std::string(user_id); }
-std::string artist_channel(std::string_view artist_id) { return "artist:" + std::string(artist_id); }
+std::string user_channel(std::string_view user_id) {
+  return "user:" + std::string(user_id);
+}
+std::string artist_channel(std::string_view artist_id) {
+  return "artist:" + std::string(artist_id);
+}
 
 }  // namespace mc::realtime

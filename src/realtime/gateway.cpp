@@ -51,9 +51,13 @@ int64_t unix_seconds() {
       .count();
 }
 
-std::string rfc3339(int64_t unix_s) { return format_rfc3339_utc(unix_s * 1000000); }
+std::string rfc3339(int64_t unix_s) {
+  return format_rfc3339_utc(unix_s * 1000000);
+}
 
-Frame frame_of(std::string text) { return std::make_shared<const std::string>(std::move(text)); }
+Frame frame_of(std::string text) {
+  return std::make_shared<const std::string>(std::move(text));
+}
 
 struct ChannelMessage {
   std::string channel;
@@ -300,7 +304,7 @@ asio::awaitable<void> Socket::authenticate(ClientMessage& m) {
     } else if (kv.key() == "batch" && kv.value().is_bool()) {
       batch = kv.value().get_bool();
     } else {
-      throw field_error(kv.key(), kv.key() == "token" ? "must be the access token"
+      throw field_error(kv.key(), kv.key() == "token"   ? "must be the access token"
                                   : kv.key() == "batch" ? "must be true or false"
                                                         : "is not a known field");
     }
@@ -327,8 +331,9 @@ asio::awaitable<void> Socket::authenticate(ClientMessage& m) {
   }
   claims = next;
   expiry_warned = false;
-  send(reply_frame("ok", m.id, "",
-                   bj::object{{"op", "auth"}, {"userId", next.user_id}, {"expiresAt", rfc3339(next.expires_at)}}));
+  send(reply_frame(
+      "ok", m.id, "",
+      bj::object{{"op", "auth"}, {"userId", next.user_id}, {"expiresAt", rfc3339(next.expires_at)}}));
 }
 
 asio::awaitable<void> Socket::subscribe(ClientMessage& m) {
@@ -409,7 +414,8 @@ asio::awaitable<void> Socket::handle(ClientMessage& m) {
       bj::object data;
       if (const auto* t = m.data.if_contains("t"); t && t->is_number()) data["t"] = *t;
       const auto now = std::chrono::system_clock::now().time_since_epoch();
-      data["serverTime"] = static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(now).count()) / 1000.0;
+      data["serverTime"] =
+          static_cast<double>(std::chrono::duration_cast<std::chrono::microseconds>(now).count()) / 1000.0;
       send(reply_frame("pong", m.id, "", data));
       co_return;
     }
@@ -441,13 +447,15 @@ asio::awaitable<void> Socket::read_loop() {
       continue;
     }
     if (!ws.got_text()) {
-      close(static_cast<std::uint16_t>(websocket::close_code::unknown_data), "binary frames are not accepted");
+      close(static_cast<std::uint16_t>(websocket::close_code::unknown_data),
+            "binary frames are not accepted");
       in.clear();
       continue;
     }
     if (!take_token()) {
       close(kRateLimited, "too many messages: at most " +
-                              std::to_string(static_cast<int>(gw.options.messages_per_second)) + " per second");
+                              std::to_string(static_cast<int>(gw.options.messages_per_second)) +
+                              " per second");
       in.clear();
       continue;
     }
@@ -548,11 +556,12 @@ bool Gateway::wants(const http::Request& head) const {
   return path == "/ws" && websocket::is_upgrade(head);
 }
 
-asio::awaitable<void> Gateway::take(beast::tcp_stream stream, beast::flat_buffer buffer, http::Request request,
-                                    std::string peer_address, const http::Loop& loop) {
+asio::awaitable<void> Gateway::take(beast::tcp_stream stream, beast::flat_buffer buffer,
+                                    http::Request request, std::string peer_address, const http::Loop& loop) {
   LoopHub& hub = *impl_->hubs.at(loop.index);
   if (!impl_->origin_allowed(request)) {
-    co_await refuse(stream, request, ApiError(403, "origin_not_allowed", "This origin may not open a socket here"));
+    co_await refuse(stream, request,
+                    ApiError(403, "origin_not_allowed", "This origin may not open a socket here"));
     co_return;
   }
   if (hub.draining) {
@@ -584,14 +593,13 @@ asio::awaitable<void> Gateway::take(beast::tcp_stream stream, beast::flat_buffer
   socket->auth_deadline = Clock::now() + impl_->options.auth_timeout;
   socket->tokens = 2 * impl_->options.messages_per_second;
   socket->refilled = Clock::now();
-  socket->send(reply_frame(
-      "hello", nullptr, "",
-      bj::object{{"protocol", 1},
-                 {"heartbeatSeconds", impl_->options.idle_timeout.count() / 2},
-                 {"authTimeoutSeconds", impl_->options.auth_timeout.count()},
-                 {"maxMessageBytes", kMaxFrameBytes},
-                 {"maxBatch", kMaxBatch},
-                 {"messagesPerSecond", impl_->options.messages_per_second}}));
+  socket->send(reply_frame("hello", nullptr, "",
+                           bj::object{{"protocol", 1},
+                                      {"heartbeatSeconds", impl_->options.idle_timeout.count() / 2},
+                                      {"authTimeoutSeconds", impl_->options.auth_timeout.count()},
+                                      {"maxMessageBytes", kMaxFrameBytes},
+                                      {"maxBatch", kMaxBatch},
+                                      {"messagesPerSecond", impl_->options.messages_per_second}}));
   (void)peer_address;
   co_await socket->read_loop();
   socket->end();
@@ -601,8 +609,8 @@ void Gateway::publish(const events::Event& event) {
   if (!event.channel.empty()) {
     auto offset = parse_offset(event.xid + "-" + std::to_string(event.id));
     if (!offset) return;
-    auto message = std::make_shared<const ChannelMessage>(
-        ChannelMessage{event.channel, *offset, frame_of(event_frame(event.channel, *offset, event.topic, event.payload))});
+    auto message = std::make_shared<const ChannelMessage>(ChannelMessage{
+        event.channel, *offset, frame_of(event_frame(event.channel, *offset, event.topic, event.payload))});
     for (auto& hub : impl_->hubs) {
       asio::post(hub->ex, [h = hub.get(), message] {
         const auto it = h->channels.find(message->channel);

@@ -17,13 +17,13 @@ namespace mc::realtime {
 struct GatewayOptions {
   std::vector<std::string> allowed_origins;  // besides the page's own (Origin host = Host)
   unsigned max_connections_per_user = 10;
-  unsigned max_subscriptions = 100;           // per socket
-  std::size_t send_queue_bytes = 1 << 20;     // per socket; beyond it the socket is a slow consumer
-  std::chrono::seconds idle_timeout{40};      // a ping after half of it; closed after all of it
-  std::chrono::seconds auth_timeout{10};      // from the handshake to a valid `auth`
-  std::chrono::seconds expiry_warning{60};    // `auth.expiring` this long before the token expires
-  double messages_per_second = 20;            // per socket, with a burst of twice that
-  int recovery_limit = 1000;                  // messages replayed on resume; more means reload
+  unsigned max_subscriptions = 100;         // per socket
+  std::size_t send_queue_bytes = 1 << 20;   // per socket; beyond it the socket is a slow consumer
+  std::chrono::seconds idle_timeout{40};    // a ping after half of it; closed after all of it
+  std::chrono::seconds auth_timeout{10};    // from the handshake to a valid `auth`
+  std::chrono::seconds expiry_warning{60};  // `auth.expiring` this long before the token expires
+  double messages_per_second = 20;          // per socket, with a burst of twice that
+  int recovery_limit = 1000;                // messages replayed on resume; more means reload
   bool permessage_deflate = false;
 };
 
@@ -38,8 +38,8 @@ struct GatewayStats {
 // loop that accepted it.
 class Gateway : public http::UpgradeHandler {
  public:
-  Gateway(GatewayOptions options, const JwtCodec& jwt, http::SessionGate* sessions, ChannelAuthorizer& authorizer,
-          std::vector<boost::asio::any_io_executor> loops);
+  Gateway(GatewayOptions options, const JwtCodec& jwt, http::SessionGate* sessions,
+          ChannelAuthorizer& authorizer, std::vector<boost::asio::any_io_executor> loops);
   ~Gateway() override;
 
   bool wants(const http::Request& head) const override;

@@ -19,7 +19,9 @@ std::optional<T> decimal(std::string_view s) {
 }
 }  // namespace
 
-std::string Offset::str() const { return std::to_string(xid) + "-" + std::to_string(id); }
+std::string Offset::str() const {
+  return std::to_string(xid) + "-" + std::to_string(id);
+}
 
 std::optional<Offset> parse_offset(std::string_view text) {
   const auto dash = text.find('-');

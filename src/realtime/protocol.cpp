@@ -84,7 +84,9 @@ ClientMessage read_message(const bj::value& v) {
   return m;
 }
 
-void append_quoted(std::string& out, std::string_view s) { out += bj::serialize(bj::string_view(s)); }
+void append_quoted(std::string& out, std::string_view s) {
+  out += bj::serialize(bj::string_view(s));
+}
 
 }  // namespace
 
@@ -141,7 +143,8 @@ std::string event_frame(std::string_view ch, const Offset& offset, std::string_v
   return out;
 }
 
-std::string reply_frame(std::string_view op, const bj::value& id, std::string_view ch, const bj::object& data) {
+std::string reply_frame(std::string_view op, const bj::value& id, std::string_view ch,
+                        const bj::object& data) {
   bj::object o{{"op", op}};
   if (!ch.empty()) o["ch"] = ch;
   if (!id.is_null()) o["id"] = id;

@@ -23,9 +23,9 @@ inline constexpr std::size_t kMaxChannelChars = 128;
 
 struct ClientMessage {
   ClientOp op = ClientOp::ping;
-  std::string ch;                  // empty when absent
-  boost::json::value id;           // null when absent; else a string (1-64 chars) or an integer
-  boost::json::object data;        // empty when absent
+  std::string ch;            // empty when absent
+  boost::json::value id;     // null when absent; else a string (1-64 chars) or an integer
+  boost::json::object data;  // empty when absent
 };
 
 std::string_view to_string(ClientOp op);

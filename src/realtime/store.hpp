@@ -16,7 +16,7 @@ struct StoredMessage {
 };
 
 struct Recovery {
-  bool reload = false;  // messages after the offset were deleted, or more than the limit wait
+  bool reload = false;                  // messages after the offset were deleted, or more than the limit wait
   std::vector<StoredMessage> messages;  // oldest first
 };
 

@@ -128,11 +128,11 @@ export function readPostmasterPid(dataDir) {
 
 /**
  * Start a server. Options: name (for the temp dir), env (extra variables; a function value is called
- * with the server, e.g. `PUBLIC_URL: (s) => s.baseUrl`), readyTimeoutMs.
+ * with the server, e.g. `PUBLIC_URL: (s) => s.baseUrl`), args (after `serve`), readyTimeoutMs.
  * Returns an object with baseUrl, varDir, pgDir, dataDir, pool, api (see http.mjs), stop(), kill9(),
  * restart(), pid, logPath.
  */
-export async function startServer({ name = 'api', env = {}, readyTimeoutMs = READY_TIMEOUT_MS } = {}) {
+export async function startServer({ name = 'api', env = {}, args = [], readyTimeoutMs = READY_TIMEOUT_MS } = {}) {
   if (!fs.existsSync(BINARY)) {
     throw new Error(`server binary not found at ${BINARY} (build it, or set MC_BINARY)`);
   }
@@ -145,7 +145,7 @@ export async function startServer({ name = 'api', env = {}, readyTimeoutMs = REA
   await fsp.chmod(varDir, 0o755);
   assertTraversable(varDir);
 
-  const server = new TestServer({ name, runDir, varDir, extraEnv: env, readyTimeoutMs });
+  const server = new TestServer({ name, runDir, varDir, extraEnv: env, args, readyTimeoutMs });
   process.once('exit', () => server.cleanupOnExit());
   try {
     await server.spawn();
@@ -157,8 +157,9 @@ export async function startServer({ name = 'api', env = {}, readyTimeoutMs = REA
 }
 
 class TestServer {
-  constructor({ name, runDir, varDir, extraEnv, readyTimeoutMs }) {
+  constructor({ name, runDir, varDir, extraEnv, args = [], readyTimeoutMs }) {
     this.name = name;
+    this.args = args; // after `serve`, e.g. ['--roles', 'ws']
     this.runDir = runDir;
     this.varDir = varDir;
     this.pgDir = path.join(varDir, 'pg');
@@ -198,7 +199,7 @@ class TestServer {
     fs.appendFileSync(this.stdoutPath, marker);
     const out = fs.openSync(this.stdoutPath, 'a');
     const errFd = fs.openSync(this.logPath, 'a');
-    const proc = spawn(BINARY, ['serve'], { cwd: this.runDir, env, stdio: ['ignore', out, errFd] });
+    const proc = spawn(BINARY, ['serve', ...this.args], { cwd: this.runDir, env, stdio: ['ignore', out, errFd] });
     fs.closeSync(out);
     fs.closeSync(errFd);
     this.proc = proc;
