@@ -24,8 +24,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(!messages.empty() && messages.size() <= rt::kMaxBatch);
     for (const auto& m : messages) {
       FUZZ_CHECK(m.ch.size() <= rt::kMaxChannelChars);
-      FUZZ_CHECK(m.id.is_null() || m.id.is_int64() || m.id.is_uint64() ||
-                 (m.id.is_string() && !m.id.get_string().empty() && m.id.get_string().size() <= rt::kMaxIdChars));
+      FUZZ_CHECK(
+          m.id.is_null() || m.id.is_int64() || m.id.is_uint64() ||
+          (m.id.is_string() && !m.id.get_string().empty() && m.id.get_string().size() <= rt::kMaxIdChars));
       const std::string reply = rt::reply_frame("ok", m.id, m.ch, m.data);
       boost::system::error_code ec;
       boost::json::parse(reply, ec);

@@ -24,8 +24,8 @@ std::string code_of(std::string_view frame) {
 }  // namespace
 
 TEST(RealtimeProtocol, ReadsOneMessageWithEveryField) {
-  const auto m = rt::parse_client_frame(
-      std::string(R"({"op":"sub","id":"a1","ch":"user:)") + kUser + R"(","data":{"offset":"5-7"}})");
+  const auto m = rt::parse_client_frame(std::string(R"({"op":"sub","id":"a1","ch":"user:)") + kUser +
+                                        R"(","data":{"offset":"5-7"}})");
   ASSERT_EQ(m.size(), 1u);
   EXPECT_EQ(m[0].op, rt::ClientOp::sub);
   EXPECT_EQ(m[0].id, bj::value("a1"));
@@ -76,7 +76,8 @@ TEST(RealtimeProtocol, TheRefusalNamesTheMessageItIsAbout) {
 }
 
 TEST(RealtimeProtocol, EventFramesAreJsonWithTheOffsetAsId) {
-  const std::string frame = rt::event_frame("user:x", rt::Offset{12, 345}, "track.processing", R"({"a":[1,"\""]})");
+  const std::string frame =
+      rt::event_frame("user:x", rt::Offset{12, 345}, "track.processing", R"({"a":[1,"\""]})");
   const auto v = bj::parse(frame).as_object();
   EXPECT_EQ(v.at("op"), bj::value("event"));
   EXPECT_EQ(v.at("ch"), bj::value("user:x"));
@@ -105,8 +106,8 @@ TEST(RealtimeOffset, OrdersByTransactionThenRow) {
   const auto o = rt::parse_offset("18446744073709551615-9223372036854775807");
   ASSERT_TRUE(o);
   EXPECT_EQ(o->str(), "18446744073709551615-9223372036854775807");
-  for (const char* bad : {"", "-", "1-", "-1", "1--2", "+1-2", "1-2-3", "a-1", "1.2", "18446744073709551616-1",
-                          "1-9223372036854775808", " 1-2"}) {
+  for (const char* bad : {"", "-", "1-", "-1", "1--2", "+1-2", "1-2-3", "a-1", "1.2",
+                          "18446744073709551616-1", "1-9223372036854775808", " 1-2"}) {
     EXPECT_FALSE(rt::parse_offset(bad)) << bad;
   }
 }

@@ -237,6 +237,8 @@ class TestServer {
   }
 
   get dbUrl() {
+    // A server given another's database (DATABASE_URL) has no embedded one of its own.
+    if (this.extraEnv.DATABASE_URL) return String(this.extraEnv.DATABASE_URL);
     return fs.readFileSync(path.join(this.pgDir, 'url'), 'utf8').trim();
   }
 
