@@ -110,12 +110,12 @@ unset multiplot
 }
 
 const windowsTable = [
-  '| window (s) | ops started | not started | requests | errors | p50 ms | p99 ms | max ms | server RSS MiB | worker RSS MiB | PostgreSQL PSS MiB (procs) |',
-  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  '| window (s) | ops started | not started | requests | errors | p50 ms | p99 ms | max ms | server RSS MiB | worker RSS MiB | PostgreSQL PSS MiB (procs) | PostgreSQL private (USS) MiB |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ...r.windows.map((w) => {
     const s = [...r.memory].reverse().find((m) => m.t_s <= w.start_s + r.window_s) ?? r.memory[0];
     return `| ${w.start_s}–${w.start_s + r.window_s} | ${w.ops} | ${w.shed} | ${w.requests} | ${w.errors} | ${f1(w.p50_ms)} | ${f1(w.p99_ms)} | ${f1(w.max_ms)} | ` +
-      `${s?.server ? f1(MiB(s.server.rss_kb)) : '–'} | ${s?.worker ? f1(MiB(s.worker.rss_kb)) : '–'} | ${s?.postgres ? `${f1(MiB(s.postgres.pss_kb))} (${s.postgres.procs})` : '–'} |`;
+      `${s?.server ? f1(MiB(s.server.rss_kb)) : '–'} | ${s?.worker ? f1(MiB(s.worker.rss_kb)) : '–'} | ${s?.postgres ? `${f1(MiB(s.postgres.pss_kb))} (${s.postgres.procs})` : '–'} | ${s?.postgres?.uss_kb != null ? f1(MiB(s.postgres.uss_kb)) : '–'} |`;
   }),
 ];
 
@@ -130,7 +130,7 @@ let out = {};
 let md = [];
 let pass;
 if (mode === 'soak') {
-  const mem = { server: flatness(memorySeries('server', 'rss_kb')), worker: flatness(memorySeries('worker', 'rss_kb')), postgres: flatness(memorySeries('postgres', 'pss_kb')) };
+  const mem = { server: flatness(memorySeries('server', 'rss_kb')), worker: flatness(memorySeries('worker', 'rss_kb')), postgres: flatness(memorySeries('postgres', r.memory.some((m) => m.postgres?.uss_kb != null) ? 'uss_kb' : 'pss_kb')) };
   plot(`${prefix}.png`);
   const flat = mem.server.flat !== false && mem.postgres.flat !== false;
   pass = r.errors === 0 && r.shed === 0 && lost === 0 && unprocessed === 0 && flat;
@@ -146,7 +146,7 @@ if (mode === 'soak') {
     `| acknowledged writes all present | ${ackedTotal - lost} of ${ackedTotal}${uploads ? `; uploads processed ${uploads.processed} of ${uploads.acked}` : ''} | ${lost === 0 && unprocessed === 0 ? 'PASS' : 'MISS'} |`,
     ...['server', 'postgres', 'worker'].map((k) => {
       const m = mem[k];
-      return `| ${k} memory flat after ${warmup} s warm-up (floor of the last minute ≤ first minute after warm-up + max(10 %, 16 MiB))${k === 'worker' ? ' — reported' : ''} | ${f1(m.base)} → ${f1(m.last)} MiB (${m.growth == null ? '–' : `${m.growth >= 0 ? '+' : ''}${f1(m.growth)} MiB, ${f1(m.growth_pct)} %`}; floors' slope ${f2(m.slope_mib_per_min)} MiB/min) | ${m.flat == null ? 'n/a (run too short)' : m.flat ? 'PASS' : k === 'worker' ? 'note' : 'MISS'} |`;
+      return `| ${k}${k === 'postgres' ? ' private (USS)' : ''} memory flat after ${warmup} s warm-up (floor of the last minute ≤ first minute after warm-up + max(10 %, 16 MiB))${k === 'worker' ? ' — reported' : ''} | ${f1(m.base)} → ${f1(m.last)} MiB (${m.growth == null ? '–' : `${m.growth >= 0 ? '+' : ''}${f1(m.growth)} MiB, ${f1(m.growth_pct)} %`}; floors' slope ${f2(m.slope_mib_per_min)} MiB/min) | ${m.flat == null ? 'n/a (run too short)' : m.flat ? 'PASS' : k === 'worker' ? 'note' : 'MISS'} |`;
     }),
     `| overall p50 / p99 | ${f1(r.p50_ms)} / ${f1(r.p99_ms)} ms | |`, '',
     `![latency and memory over time](${path.basename(prefix)}.png)`, '',
@@ -154,7 +154,7 @@ if (mode === 'soak') {
     '## Per operation', '', ...kindsTable, '',
     '## Acknowledged writes, checked in PostgreSQL by id after the run', '', ...writesTable,
     ...errorSamples, '',
-    'Memory: RSS of the server and worker processes from /proc/PID/status; PostgreSQL is the sum of PSS (/proc/PID/smaps_rollup) over the postmaster and all its children, so shared buffers count once. The server RSS includes the 64 MiB of Argon2id working memory per password hash in flight (sign-in, registration), so it steps by 64 MiB with their concurrency. Raw numbers: the `.json` beside this file.',
+    'Memory: RSS of the server and worker processes from /proc/PID/status; PostgreSQL is the sum of PSS (/proc/PID/smaps_rollup) over the postmaster and all its children, so shared buffers count once; its flatness is judged on the sum of private pages (USS: Private_Clean + Private_Dirty), because shared buffers fill up to shared_buffers as the data is read (a cache warming, not growth). The server RSS includes the 64 MiB of Argon2id working memory per password hash in flight (sign-in, registration), so it steps by 64 MiB with their concurrency. Raw numbers: the `.json` beside this file.',
     '', pass ? 'Result: **PASS**' : 'Result: **MISS**',
   ];
 } else {

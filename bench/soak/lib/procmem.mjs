@@ -3,6 +3,8 @@
 // re-read at each sample, so processes restarted by the supervisor (chaos) are followed.
 // RSS counts shared pages (PostgreSQL's shared_buffers) once per process; PSS divides them among the
 // processes that map them, so the PostgreSQL total is reported as the sum of PSS (and of RSS beside it).
+// USS (private pages only) leaves shared_buffers out: they fill up to their configured size as the
+// data is read, which is a cache warming, not growth, so PostgreSQL's flatness is judged on USS.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -15,8 +17,14 @@ function mem(pid) {
     const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
     const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
     let pss = rss;
-    try { pss = Number(/^Pss:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? rss); } catch { /* older kernels */ }
-    return { rss_kb: rss, pss_kb: pss };
+    let uss = rss;
+    try {
+      const rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+      const field = (name) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(rollup)?.[1] ?? 0);
+      pss = field('Pss') || rss;
+      uss = field('Private_Clean') + field('Private_Dirty');
+    } catch { /* older kernels */ }
+    return { rss_kb: rss, pss_kb: pss, uss_kb: uss };
   } catch { return null; } // gone (killed, restarting)
 }
 
@@ -44,7 +52,8 @@ export class MemorySampler {
     const pm = readPid(path.join(this.runDir, 'postgres.pid'));
     const pids = pm ? [pm, ...children(pm)] : [];
     const ms = pids.map(mem).filter(Boolean);
-    s.postgres = ms.length ? { procs: ms.length, rss_kb: ms.reduce((a, m) => a + m.rss_kb, 0), pss_kb: ms.reduce((a, m) => a + m.pss_kb, 0) } : null;
+    const sum = (k) => ms.reduce((a, m) => a + m[k], 0);
+    s.postgres = ms.length ? { procs: ms.length, rss_kb: sum('rss_kb'), pss_kb: sum('pss_kb'), uss_kb: sum('uss_kb') } : null;
     this.samples.push(s);
   }
   start(t0) { this.t0 = t0; this.sample(); this.timer = setInterval(() => this.sample(), this.everyMs); }
