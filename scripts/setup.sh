@@ -8,6 +8,7 @@ APT_PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libpq-dev libsodium-dev libssl-dev libcurl4-openssl-dev libjemalloc-dev libzxcvbn-dev
   postgresql-15 postgresql-client-15
+  redis-server libhiredis-dev
   googletest libgtest-dev
   wrk procps ffmpeg nginx libvips-dev gnuplot-nox
   chromium

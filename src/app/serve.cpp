@@ -18,6 +18,7 @@
 #include "app/roles.hpp"
 #include "app/routes.hpp"
 #include "cache/rate_limiter.hpp"
+#include "cache/redis_pubsub.hpp"
 #include "core/build_info.hpp"
 #include "core/config.hpp"
 #include "core/crypto.hpp"
@@ -194,6 +195,21 @@ int serve(int argc, char** argv) {
                       "Channel subscriptions of open WebSocket connections");
       out += "ws_subscriptions " + std::to_string(s.subscriptions) + "\n";
     });
+    // With REDIS_URL, channel messages and session ends reach every node's sockets through Redis.
+    std::unique_ptr<cache::RedisPubSub> redis;
+    if (!config.redis_url.empty()) {
+      std::string why;
+      const auto endpoint = cache::parse_redis_url(config.redis_url, why);
+      if (!endpoint) throw std::runtime_error(why);
+      redis = std::make_unique<cache::RedisPubSub>(
+          loops.at(0).get_executor(), *endpoint,
+          [&gateway](std::string_view channel, std::string_view payload) {
+            gateway.redis_message(channel, payload);
+          });
+      gateway.use_redis(*redis);
+      redis->start();
+      log::info("real-time fan-out through redis", {{"host", endpoint->host}, {"port", endpoint->port}});
+    }
     http::Server server(config, pipeline, loop_views, contexts, roles.ws ? &gateway : nullptr);
     server.start();
 
@@ -258,6 +274,7 @@ int serve(int argc, char** argv) {
     if (background) background->stop();
     relay.stop();
     relay_done.get_future().wait_for(kRelayInterval * 20);
+    if (redis) redis->stop();
     loops.stop();
     clusters.clear();
     if (embedded) embedded->stop();

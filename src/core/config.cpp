@@ -35,6 +35,8 @@ const VarSpec kVars[] = {
     {"WORKERS", "0", "event loops (threads); 0 = one per core"},
     {"DATABASE_URL", "", "libpq URL of the writer; empty = private embedded PostgreSQL under VAR_DIR"},
     {"DATABASE_READ_URL", "", "libpq URL of the local read replica; empty = the writer"},
+    {"REDIS_URL", "",
+     "redis://[:password@]host[:port][/db] for cross-node real-time fan-out; empty = this process only"},
     {"DB_POOL_SIZE", "16", "connections per pool per process (split across event loops)"},
     {"DB_POOL_MAX_WAITERS", "1024", "requests that may queue for a connection before 503"},
     {"DB_ACQUIRE_TIMEOUT_MS", "2000", "longest wait for a pooled connection before 503"},
@@ -378,6 +380,7 @@ Config load_config(const EnvReader& env) {
   c.ws_idle_timeout = std::chrono::seconds(r.number<unsigned>("WS_IDLE_TIMEOUT_S", 2, 3600));
   c.ws_messages_per_s = r.number<unsigned>("WS_MESSAGES_PER_S", 1, 100000);
   c.ws_compression = r.flag("WS_COMPRESSION");
+  c.redis_url = r.str("REDIS_URL");
   c.log_level = r.str("LOG_LEVEL");
   if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" && c.log_level != "error") {
     r.fail("LOG_LEVEL=" + c.log_level + ": expected debug, info, warn or error");

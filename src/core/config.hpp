@@ -100,6 +100,7 @@ struct Config {
   std::chrono::seconds ws_idle_timeout{40};
   unsigned ws_messages_per_s = 20;
   bool ws_compression = false;
+  std::string redis_url;  // empty: real-time fan-out within this process only
 
   bool access_log = true;
   std::string log_level;

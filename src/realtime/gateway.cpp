@@ -5,6 +5,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/write.hpp>
@@ -16,6 +17,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "cache/redis_pubsub.hpp"
 #include "core/log.hpp"
 #include "core/timestamp.hpp"
 #include "http/response.hpp"
@@ -100,6 +102,10 @@ struct Gateway::Impl {
   std::unordered_map<std::string, unsigned> users;  // open authenticated sockets per user
   std::atomic<std::size_t> sockets{0};
   std::atomic<std::size_t> subscriptions{0};
+  cache::RedisPubSub* bus = nullptr;  // set: channel messages and session ends travel through Redis
+
+  void deliver_local(const std::string& channel, const Offset& offset, Frame frame);
+  void session_event_local(std::string_view topic, std::string_view payload_json);
 
   bool add_user(const std::string& user) {
     std::lock_guard lock(users_mutex);
@@ -120,6 +126,21 @@ struct Gateway::Impl {
 };
 
 namespace {
+
+// Redis channel names: one per real-time channel, and one for the session ends every node hears.
+std::string redis_channel(std::string_view channel) {
+  return "mc:ch:" + std::string(channel);
+}
+constexpr std::string_view kRedisSessions = "mc:sessions";
+
+// Until Redis confirms the subscription, or 5 s: with Redis down the socket still gets what the
+// database holds, and the rest when Redis is back (catch_up).
+asio::awaitable<void> redis_active(cache::RedisPubSub& bus, const std::string& channel) {
+  auto ex = co_await asio::this_coro::executor;
+  auto timer = std::make_shared<asio::steady_timer>(ex, std::chrono::seconds(5));
+  bus.subscribe(channel, [timer, ex](const std::string&) { asio::post(ex, [timer] { timer->cancel(); }); });
+  co_await timer->async_wait(nothrow);
+}
 
 struct Socket : std::enable_shared_from_this<Socket> {
   Socket(beast::tcp_stream stream, LoopHub& h, Gateway::Impl& g, const http::Loop& l)
@@ -259,6 +280,7 @@ struct Socket : std::enable_shared_from_this<Socket> {
   void unsubscribe(const std::string& name) {
     if (subs.erase(name) == 0) return;
     --gw.subscriptions;
+    if (gw.bus) gw.bus->unsubscribe(redis_channel(name));
     const auto it = hub.channels.find(name);
     if (it == hub.channels.end()) return;
     auto& list = it->second;
@@ -290,6 +312,8 @@ struct Socket : std::enable_shared_from_this<Socket> {
   asio::awaitable<void> authenticate(ClientMessage& m);
   asio::awaitable<void> subscribe(ClientMessage& m);
   asio::awaitable<void> read_loop();
+  // After Redis came back: what the channel carried meanwhile, from the database.
+  static asio::awaitable<void> catch_up(std::shared_ptr<Socket> self, std::string name);
 };
 
 ApiError field_error(std::string_view field, std::string_view reason) {
@@ -369,6 +393,12 @@ asio::awaitable<void> Socket::subscribe(ClientMessage& m) {
   subs.emplace(name, Subscription{});
   hub.channels[name].push_back(this);
   ++gw.subscriptions;
+  if (gw.bus) {
+    // Recovery reads the database only once Redis delivers the channel's live messages here, so
+    // nothing published in between is missed (duplicates are dropped by offset).
+    co_await redis_active(*gw.bus, redis_channel(name));
+    if (ended || !subs.contains(name)) co_return;
+  }
   store::Recovery recovery;
   Offset start;
   try {
@@ -406,6 +436,41 @@ asio::awaitable<void> Socket::subscribe(ClientMessage& m) {
   sub.recovering = false;
   sub.last = last;
   send(reply_frame("ok", m.id, name, bj::object{{"op", "sub"}, {"offset", last.str()}}));
+}
+
+asio::awaitable<void> Socket::catch_up(std::shared_ptr<Socket> self, std::string name) {
+  const auto it = self->subs.find(name);
+  if (self->ended || it == self->subs.end() || it->second.recovering) co_return;
+  it->second.recovering = true;
+  const Offset from = it->second.last;
+  store::Recovery recovery;
+  try {
+    recovery = co_await store::recover(*self->loop.cluster, name, from, self->gw.options.recovery_limit);
+  } catch (const std::exception& e) {
+    log::warn("realtime catch-up failed", {{"channel", name}, {"error", e.what()}});
+    recovery.reload = true;
+  }
+  const auto again = self->subs.find(name);
+  if (self->ended || again == self->subs.end()) co_return;
+  Subscription& sub = again->second;
+  Offset last = sub.last;
+  if (recovery.reload) {
+    self->send(reply_frame("reload", nullptr, name, bj::object{{"offset", last.str()}}));
+  }
+  for (const auto& stored : recovery.messages) {
+    if (stored.offset <= last) continue;
+    self->send(event_frame(name, stored.offset, stored.type, stored.payload));
+    last = stored.offset;
+  }
+  for (const auto& p : sub.pending) {
+    if (p->offset <= last) continue;
+    self->send(p->frame);
+    last = p->offset;
+  }
+  sub.pending.clear();
+  sub.overflowed.reset();
+  sub.recovering = false;
+  sub.last = last;
 }
 
 asio::awaitable<void> Socket::handle(ClientMessage& m) {
@@ -605,29 +670,22 @@ asio::awaitable<void> Gateway::take(beast::tcp_stream stream, beast::flat_buffer
   socket->end();
 }
 
-void Gateway::publish(const events::Event& event) {
-  if (!event.channel.empty()) {
-    auto offset = parse_offset(event.xid + "-" + std::to_string(event.id));
-    if (!offset) return;
-    auto message = std::make_shared<const ChannelMessage>(ChannelMessage{
-        event.channel, *offset, frame_of(event_frame(event.channel, *offset, event.topic, event.payload))});
-    for (auto& hub : impl_->hubs) {
-      asio::post(hub->ex, [h = hub.get(), message] {
-        const auto it = h->channels.find(message->channel);
-        if (it == h->channels.end()) return;
-        // deliver() never changes the list (a slow consumer's close happens later, on the loop).
-        for (Socket* s : it->second) s->deliver(message);
-      });
-    }
-    return;
+void Gateway::Impl::deliver_local(const std::string& channel, const Offset& offset, Frame frame) {
+  auto message = std::make_shared<const ChannelMessage>(ChannelMessage{channel, offset, std::move(frame)});
+  for (auto& hub : hubs) {
+    asio::post(hub->ex, [h = hub.get(), message] {
+      const auto it = h->channels.find(message->channel);
+      if (it == h->channels.end()) return;
+      // deliver() never changes the list (a slow consumer's close happens later, on the loop).
+      for (Socket* s : it->second) s->deliver(message);
+    });
   }
-  // The end of a session closes its sockets on every node within the relay's delay.
-  const bool revoked = event.topic == "session.revoked";
-  const bool password_reset = event.topic == "user.password_reset";
-  const bool password_changed = event.topic == "user.password_changed";
-  if (!revoked && !password_reset && !password_changed) return;
+}
+
+void Gateway::Impl::session_event_local(std::string_view topic, std::string_view payload_json) {
+  const bool revoked = topic == "session.revoked";
   boost::system::error_code ec;
-  const bj::value payload = bj::parse(event.payload, ec);
+  const bj::value payload = bj::parse(payload_json, ec);
   if (ec || !payload.is_object()) return;
   auto text = [&payload](const char* key) {
     const auto* v = payload.get_object().if_contains(key);
@@ -636,7 +694,7 @@ void Gateway::publish(const events::Event& event) {
   const std::string user = text("userId");
   const std::string session = text(revoked ? "sessionId" : "keptSessionId");
   if (user.empty() || (revoked && session.empty())) return;
-  for (auto& hub : impl_->hubs) {
+  for (auto& hub : hubs) {
     asio::post(hub->ex, [h = hub.get(), user, session, revoked] {
       for (Socket* s : h->sockets) {
         if (!s->claims || s->claims->user_id != user) continue;
@@ -645,6 +703,64 @@ void Gateway::publish(const events::Event& event) {
       }
     });
   }
+}
+
+void Gateway::publish(const events::Event& event) {
+  if (!event.channel.empty()) {
+    auto offset = parse_offset(event.xid + "-" + std::to_string(event.id));
+    if (!offset) return;
+    std::string frame = event_frame(event.channel, *offset, event.topic, event.payload);
+    if (impl_->bus) {
+      // "<offset>\n<frame>": receivers deliver the frame as it is, ordered by the offset.
+      impl_->bus->publish(redis_channel(event.channel), offset->str() + "\n" + frame);
+    } else {
+      impl_->deliver_local(event.channel, *offset, frame_of(std::move(frame)));
+    }
+    return;
+  }
+  // The end of a session closes its sockets on every node within the relay's delay.
+  if (event.topic != "session.revoked" && event.topic != "user.password_reset" &&
+      event.topic != "user.password_changed") {
+    return;
+  }
+  if (impl_->bus) {
+    impl_->bus->publish(std::string(kRedisSessions), event.topic + "\n" + event.payload);
+  } else {
+    impl_->session_event_local(event.topic, event.payload);
+  }
+}
+
+void Gateway::use_redis(cache::RedisPubSub& bus) {
+  impl_->bus = &bus;
+  bus.subscribe(std::string(kRedisSessions));
+  bus.on_resubscribed([impl = impl_.get()](const std::string& redis_name) {
+    if (!redis_name.starts_with("mc:ch:")) return;
+    const std::string name = redis_name.substr(6);
+    for (auto& hub : impl->hubs) {
+      asio::post(hub->ex, [h = hub.get(), name] {
+        const auto it = h->channels.find(name);
+        if (it == h->channels.end()) return;
+        for (Socket* s : it->second) {
+          asio::co_spawn(h->ex, Socket::catch_up(s->shared_from_this(), name), asio::detached);
+        }
+      });
+    }
+  });
+}
+
+void Gateway::redis_message(std::string_view redis_name, std::string_view payload) {
+  Impl& impl = *impl_;
+  const auto newline = payload.find('\n');
+  if (newline == std::string_view::npos) return;
+  if (redis_name == kRedisSessions) {
+    impl.session_event_local(payload.substr(0, newline), payload.substr(newline + 1));
+    return;
+  }
+  if (!redis_name.starts_with("mc:ch:")) return;
+  const auto offset = parse_offset(payload.substr(0, newline));
+  if (!offset) return;
+  impl.deliver_local(std::string(redis_name.substr(6)), *offset,
+                     frame_of(std::string(payload.substr(newline + 1))));
 }
 
 void Gateway::begin_drain() {

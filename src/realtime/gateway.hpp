@@ -10,6 +10,10 @@
 #include "events/relay.hpp"
 #include "http/session_gate.hpp"
 #include "http/upgrade.hpp"
+
+namespace mc::cache {
+class RedisPubSub;
+}
 #include "realtime/authorizer.hpp"
 
 namespace mc::realtime {
@@ -50,6 +54,12 @@ class Gateway : public http::UpgradeHandler {
   // From the outbox relay, on any thread, in outbox order: a channel message goes to the sockets
   // subscribed to it; a session's end (logout, revocation, password change) closes its sockets.
   void publish(const events::Event& event);
+  // Cross-node fan-out (REDIS_URL, docs/realtime.md): from now on `publish` goes to Redis, and this
+  // node hears a channel's messages from Redis while one of its sockets listens to it. Call before
+  // the event loops run.
+  void use_redis(cache::RedisPubSub& bus);
+  // A message the bus heard (any node's relay published it); on the bus's executor.
+  void redis_message(std::string_view redis_channel, std::string_view payload);
   // Shutdown: every socket is told to reconnect elsewhere (with its offsets) and closed.
   void begin_drain();
   GatewayStats stats() const;
