@@ -6,8 +6,8 @@ import fsp from 'node:fs/promises';
 import { startServer } from './helpers/server.mjs';
 import { expectStatus } from './helpers/http.mjs';
 import { login, registerUser } from './helpers/fixtures.mjs';
-import { makeAudio, scratchDir, uploadMultipart, waitForTrack } from './helpers/media.mjs';
-import { WsClient, compareOffsets } from './helpers/ws.mjs';
+import { makeAudio, scratchDir, uploadAndWait as uploadAndWaitFor } from './helpers/media.mjs';
+import { WsClient, channelRowsAfter, compareOffsets } from './helpers/ws.mjs';
 import { decodeJwt } from './helpers/jwt.mjs';
 
 let srv;
@@ -34,20 +34,9 @@ after(async () => {
 
 const userId = (token) => decodeJwt(token).payload.sub;
 
-async function uploadAndWait(title) {
-  const { track } = expectStatus(await uploadMultipart(srv, artist.token, audio, { releaseId, title }), 202);
-  await waitForTrack(api, artist.token, track.id);
-  return track.id;
-}
+const uploadAndWait = (title) => uploadAndWaitFor(srv, artist.token, audio, { releaseId, title });
 
-// The outbox rows of a channel after an offset, as the database has them.
-async function storedAfter(channel, offset) {
-  const [xid, id] = offset.split('-');
-  const { rows } = await srv.pool.query(
-    `SELECT xid::text || '-' || id AS offset, topic, payload FROM outbox
-      WHERE channel = $1 AND (xid, id) > ($2::xid8, $3::bigint) ORDER BY xid, id`, [channel, xid, id]);
-  return rows;
-}
+const storedAfter = (channel, offset) => channelRowsAfter(srv.pool, channel, offset);
 
 describe('connection and authentication', () => {
   test('greets with hello, answers ping with the server time, and wants auth before anything else', async () => {

@@ -6,8 +6,8 @@ import fsp from 'node:fs/promises';
 import { startServer } from './helpers/server.mjs';
 import { expectStatus } from './helpers/http.mjs';
 import { registerUser } from './helpers/fixtures.mjs';
-import { makeAudio, scratchDir, uploadMultipart, waitForTrack } from './helpers/media.mjs';
-import { WsClient } from './helpers/ws.mjs';
+import { makeAudio, scratchDir, uploadAndWait } from './helpers/media.mjs';
+import { WsClient, channelRowsAfter } from './helpers/ws.mjs';
 import { decodeJwt } from './helpers/jwt.mjs';
 
 const SECRETS = {
@@ -39,19 +39,9 @@ after(async () => {
   if (dir) await fsp.rm(dir, { recursive: true, force: true });
 });
 
-async function uploadThroughA(title) {
-  const { track } = expectStatus(await uploadMultipart(a, artist.token, audio, { releaseId, title }), 202);
-  await waitForTrack(a.api, artist.token, track.id);
-  return track.id;
-}
+const uploadThroughA = (title) => uploadAndWait(a, artist.token, audio, { releaseId, title });
 
-async function storedAfter(offset) {
-  const [xid, id] = offset.split('-');
-  const { rows } = await a.pool.query(
-    `SELECT xid::text || '-' || id AS offset FROM outbox
-      WHERE channel = $1 AND (xid, id) > ($2::xid8, $3::bigint) ORDER BY xid, id`, [me, xid, id]);
-  return rows.map((r) => r.offset);
-}
+const storedAfter = async (offset) => (await channelRowsAfter(a.pool, me, offset)).map((r) => r.offset);
 
 test('a message written through node A reaches a client on node B; after kill -9 of B the client resumes on A with exactly what it missed', async () => {
   const onB = await WsClient.open(b);

@@ -334,3 +334,11 @@ export function filesUnder(dir) {
   }
   return out.sort();
 }
+
+// Uploads `file` as a new track (fields: releaseId, title, …) and waits until processing is over.
+export async function uploadAndWait(srv, token, file, fields) {
+  const res = await uploadMultipart(srv, token, file, fields);
+  if (res.status !== 202) throw new Error(`upload answered ${res.status}: ${res.text}`);
+  await waitForTrack(srv.api, token, res.body.track.id);
+  return res.body.track.id;
+}

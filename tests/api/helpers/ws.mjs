@@ -108,3 +108,13 @@ export function compareOffsets(a, b) {
   if (ai !== bi) return ai < bi ? -1 : 1;
   return 0;
 }
+
+// The outbox rows of a real-time channel after an offset, oldest first, as the database has them:
+// what a client resuming from `offset` must receive.
+export async function channelRowsAfter(pool, channel, offset) {
+  const [xid, id] = offset.split('-');
+  const { rows } = await pool.query(
+    `SELECT xid::text || '-' || id AS offset, topic, payload FROM outbox
+      WHERE channel = $1 AND (xid, id) > ($2::xid8, $3::bigint) ORDER BY xid, id`, [channel, xid, id]);
+  return rows;
+}
