@@ -312,6 +312,22 @@ struct Socket : std::enable_shared_from_this<Socket> {
   asio::awaitable<void> authenticate(ClientMessage& m);
   asio::awaitable<void> subscribe(ClientMessage& m);
   asio::awaitable<void> read_loop();
+  // Sends what a recovery read and then the live messages held meanwhile, each once and in order
+  // after `last`; returns the newest offset sent (or `last`).
+  Offset replay(const std::string& name, Subscription& sub, const store::Recovery& recovery, Offset last) {
+    for (const auto& stored : recovery.messages) {
+      if (stored.offset <= last) continue;
+      send(event_frame(name, stored.offset, stored.type, stored.payload));
+      last = stored.offset;
+    }
+    for (const auto& p : sub.pending) {
+      if (p->offset <= last) continue;
+      send(p->frame);
+      last = p->offset;
+    }
+    sub.pending.clear();
+    return last;
+  }
   // After Redis came back: what the channel carried meanwhile, from the database.
   static asio::awaitable<void> catch_up(std::shared_ptr<Socket> self, std::string name);
 };
@@ -415,17 +431,7 @@ asio::awaitable<void> Socket::subscribe(ClientMessage& m) {
   if (ended || it == subs.end()) co_return;
   Subscription& sub = it->second;
   if (recovery.reload) send(reply_frame("reload", nullptr, name, bj::object{{"offset", start.str()}}));
-  Offset last = start;
-  for (const auto& stored : recovery.messages) {
-    send(event_frame(name, stored.offset, stored.type, stored.payload));
-    last = stored.offset;
-  }
-  for (const auto& p : sub.pending) {
-    if (p->offset <= last) continue;
-    send(p->frame);
-    last = p->offset;
-  }
-  sub.pending.clear();
+  Offset last = replay(name, sub, recovery, start);
   sub.pending.shrink_to_fit();
   if (sub.overflowed && *sub.overflowed > last) {
     // More arrived during the recovery than it may hold: the client reloads from the newest.
@@ -457,17 +463,7 @@ asio::awaitable<void> Socket::catch_up(std::shared_ptr<Socket> self, std::string
   if (recovery.reload) {
     self->send(reply_frame("reload", nullptr, name, bj::object{{"offset", last.str()}}));
   }
-  for (const auto& stored : recovery.messages) {
-    if (stored.offset <= last) continue;
-    self->send(event_frame(name, stored.offset, stored.type, stored.payload));
-    last = stored.offset;
-  }
-  for (const auto& p : sub.pending) {
-    if (p->offset <= last) continue;
-    self->send(p->frame);
-    last = p->offset;
-  }
-  sub.pending.clear();
+  last = self->replay(name, sub, recovery, last);
   sub.overflowed.reset();
   sub.recovering = false;
   sub.last = last;
