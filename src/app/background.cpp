@@ -13,10 +13,12 @@ namespace asio = boost::asio;
 
 namespace {
 constexpr auto kSweepInterval = std::chrono::minutes(10);
+constexpr auto kNotificationsInterval = std::chrono::milliseconds(200);
 }
 
 Background::Background(const Config& config, asio::io_context& loop, db::Cluster& cluster,
-                       catalog::UploadService& uploads, earnings::EarningsService& earnings)
+                       catalog::UploadService& uploads, earnings::EarningsService& earnings,
+                       mail::Mailer& mailer)
     : config_(config),
       loop_(loop),
       cluster_(cluster),
@@ -48,6 +50,7 @@ Background::Background(const Config& config, asio::io_context& loop, db::Cluster
   maintenance_options.lease = config.jobs_lease;
   auto maintenance_worker = std::make_unique<jobs::Worker>(loop.get_executor(), cluster, maintenance_options);
   register_retention(*maintenance_worker, cluster, config);
+  notifications::register_jobs(*maintenance_worker, notifications_, cluster, mailer, config.public_url);
   workers_.push_back(std::move(maintenance_worker));
 }
 
@@ -71,7 +74,9 @@ void Background::start() {
     done_.push_back(asio::co_spawn(loop_, w->run(), asio::use_future));
   }
   asio::co_spawn(loop_, sweep_forever(), [](const std::exception_ptr&) {});
-  log::info("background jobs started", {{"queues", "media,payments,maintenance"},
+  asio::co_spawn(loop_, notifications_.run_consumer(cluster_, kNotificationsInterval, stopping_),
+                 [](const std::exception_ptr&) {});
+  log::info("background jobs started", {{"queues", "media,payments,maintenance,notifications"},
                                         {"media_concurrency", config_.media_jobs_concurrency}});
 }
 
@@ -106,6 +111,11 @@ asio::awaitable<void> Background::sweep_forever() {
       co_await schedule_retention(cluster_);
     } catch (const std::exception& e) {
       log::warn("could not schedule the retention prune", {{"error", e.what()}});
+    }
+    try {
+      co_await notifications::schedule_digest(cluster_);
+    } catch (const std::exception& e) {
+      log::warn("could not schedule the notification digest", {{"error", e.what()}});
     }
     // Short naps so a stop is noticed quickly.
     for (auto waited = std::chrono::seconds(0); waited < kSweepInterval && !*stopping;

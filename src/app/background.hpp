@@ -9,6 +9,8 @@
 #include "features/catalog/processing_job.hpp"
 #include "features/catalog/upload_service.hpp"
 #include "features/earnings/service.hpp"
+#include "features/notifications/service.hpp"
+#include "mail/mailer.hpp"
 #include "jobs/worker.hpp"
 
 namespace mc::app {
@@ -18,7 +20,7 @@ namespace mc::app {
 class Background {
  public:
   Background(const Config& config, boost::asio::io_context& loop, db::Cluster& cluster,
-             catalog::UploadService& uploads, earnings::EarningsService& earnings);
+             catalog::UploadService& uploads, earnings::EarningsService& earnings, mail::Mailer& mailer);
   ~Background();
   void start();
   // Graceful: running jobs get the workers' stop grace, then are handed back.
@@ -32,6 +34,7 @@ class Background {
   db::Cluster& cluster_;
   catalog::UploadService& uploads_;
   earnings::EarningsService& earnings_;
+  notifications::NotificationService notifications_;
   catalog::MediaProcessor media_;
   std::vector<std::unique_ptr<jobs::Worker>> workers_;
   std::vector<std::future<void>> done_;

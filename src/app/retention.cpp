@@ -1,8 +1,5 @@
 #include "app/retention.hpp"
 
-#include <chrono>
-#include <ctime>
-
 #include "core/log.hpp"
 #include "events/outbox.hpp"
 #include "jobs/queue.hpp"
@@ -18,19 +15,7 @@ void register_retention(jobs::Worker& worker, db::Cluster& cluster, const Config
 }
 
 boost::asio::awaitable<void> schedule_retention(db::Cluster& cluster) {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char hour[20];
-  std::strftime(hour, sizeof hour, "%Y-%m-%dT%H", &utc);
-  jobs::EnqueueRequest job;
-  job.queue = kMaintenanceQueue;
-  job.kind = "maintenance.prune";
-  job.max_attempts = 3;
-  job.dedupe_key = std::string("maintenance.prune:") + hour;
-  auto tx = co_await cluster.begin();
-  co_await jobs::enqueue(tx, job);
-  co_await tx.commit();
+  co_await jobs::enqueue_hourly(cluster, kMaintenanceQueue, "maintenance.prune");
 }
 
 }  // namespace mc::app

@@ -5,6 +5,9 @@
 #include "features/catalog/routes.hpp"
 #include "features/earnings/routes.hpp"
 #include "features/memberships/routes.hpp"
+#include "features/messaging/routes.hpp"
+#include "features/notifications/routes.hpp"
+#include "features/parties/routes.hpp"
 #include "features/streaming/routes.hpp"
 #include "ops/routes.hpp"
 
@@ -21,6 +24,9 @@ void register_all_routes(http::Router& router, const RouteDeps& deps) {
   streaming::register_routes(router, deps.streaming);
   memberships::register_routes(router, deps.memberships, deps.webhooks);
   earnings::register_routes(router, deps.earnings);
+  messaging::register_routes(router, deps.messaging);
+  notifications::register_routes(router, deps.notifications);
+  parties::register_routes(router, deps.parties);
 }
 
 }  // namespace mc::app

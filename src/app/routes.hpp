@@ -9,6 +9,9 @@
 #include "features/catalog/upload_service.hpp"
 #include "features/earnings/service.hpp"
 #include "features/memberships/service.hpp"
+#include "features/messaging/service.hpp"
+#include "features/notifications/service.hpp"
+#include "features/parties/service.hpp"
 #include "features/streaming/service.hpp"
 #include "http/router.hpp"
 
@@ -28,6 +31,9 @@ struct RouteDeps {
   memberships::MembershipsService& memberships;
   earnings::EarningsService& earnings;
   payments::WebhookPipeline& webhooks;
+  messaging::MessagingService& messaging;
+  notifications::NotificationService& notifications;
+  parties::PartyService& parties;
   bool api = true;  // false: only the ops routes (a node without the api role, app/roles.hpp)
 };
 

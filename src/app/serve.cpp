@@ -26,6 +26,10 @@
 #include "core/log.hpp"
 #include "db/cluster.hpp"
 #include "events/relay.hpp"
+#include "features/messaging/service.hpp"
+#include "features/notifications/service.hpp"
+#include "features/parties/service.hpp"
+#include "realtime/channel.hpp"
 #include "http/pipeline.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
@@ -176,17 +180,28 @@ int serve(int argc, char** argv) {
     artists::ImageService image_service(artists_service, *storage);
     PaymentsStack payments = make_payments(config, artists_service);
     log::info("payments", {{"provider", std::string(payments.provider->name())}});
+    messaging::MessagingService messaging_service;
+    notifications::NotificationService notification_service;
+    parties::PartyService party_service;
     register_all_routes(router,
                         RouteDeps{config, draining, accounts_service, artists_service, catalog_service,
                                   upload_service, image_service, streaming_service, *payments.memberships,
-                                  *payments.earnings, *payments.webhooks, roles.api});
+                                  *payments.earnings, *payments.webhooks, messaging_service, notification_service,
+                                  party_service, roles.api});
 
     const http::StaticFiles web_app(roles.web ? config.web_dir : std::string(), config.cdn_url);
     http::Pipeline pipeline(config, router, *limiter, jwt, roles.web ? &web_app : nullptr, &accounts_service);
-    RealtimeAccess realtime_access(artists_service);
+    RealtimeAccess realtime_access(artists_service, messaging_service, party_service);
     std::vector<asio::any_io_executor> executors;
     for (const auto& l : loop_views) executors.push_back(l.executor);
     realtime::Gateway gateway(gateway_options(config), jwt, &accounts_service, realtime_access, executors);
+    party_service.set_listener_count([&gateway](const std::string& channel) { return gateway.listeners(channel); });
+    gateway.on_presence([&party_service, &loops, &clusters](const std::string& channel, int listeners) {
+      const auto parsed = realtime::parse_channel(channel);
+      if (!parsed || parsed->kind != realtime::ChannelKind::party || listeners == 0) return;
+      asio::co_spawn(loops.at(0), party_service.record_listeners(*clusters.front(), parsed->id, listeners),
+                     [](const std::exception_ptr&) {});
+    });
     ops::metrics().add_collector([&gateway](std::string& out) {
       const auto s = gateway.stats();
       ops::write_help(out, "ws_connections", "gauge", "Open WebSocket connections");
@@ -246,7 +261,7 @@ int serve(int argc, char** argv) {
       // On the last loop: the first one also carries the relay.
       const std::size_t last = loops.size() - 1;
       background = std::make_unique<Background>(config, loops.at(last), *clusters[last], upload_service,
-                                                *payments.earnings);
+                                                *payments.earnings, *mailer);
       background->start();
     }
 

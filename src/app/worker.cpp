@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "app/background.hpp"
+#include "mail/mailer.hpp"
 #include "app/commands.hpp"
 #include "app/database_setup.hpp"
 #include "app/media_setup.hpp"
@@ -50,7 +51,8 @@ int worker(int, char**) {
     catalog::CatalogService catalog_service(artists_service);
     catalog::UploadService uploads(catalog_service, *storage, config);
     PaymentsStack payments = make_payments(config, artists_service);
-    Background background(config, loops.at(0), cluster, uploads, *payments.earnings);
+    auto mailer = mail::make_mailer(config);
+    Background background(config, loops.at(0), cluster, uploads, *payments.earnings, *mailer);
     background.start();
     loops.start();
     log::info("worker running", {{"storage", storage->describe()}});

@@ -250,4 +250,10 @@ void FieldReader::finish() {
   if (!errors_.empty()) throw ApiError::validation(std::move(errors_));
 }
 
+std::size_t utf8_length(std::string_view text) {
+  std::size_t n = 0;
+  for (const char c : text) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
 }  // namespace mc::json

@@ -20,6 +20,8 @@ bj::object parse_object(std::string_view body);
 // Whether text holds a control character: C0 (below U+0020), DEL or C1 (U+0080-U+009F). Tab, LF
 // and CR count only when line_breaks_allowed is false.
 bool has_control_characters(std::string_view text, bool line_breaks_allowed);
+// Characters (code points) in valid UTF-8 text, as PostgreSQL's char_length counts them.
+std::size_t utf8_length(std::string_view text);
 
 // Single-line text (names, titles, ids) or text that may span lines (bios, comments, messages).
 enum class Text { single_line, multi_line };

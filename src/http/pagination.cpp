@@ -7,8 +7,9 @@
 namespace mc::http {
 namespace {
 
-std::optional<int> parse_int(const std::string& s) {
-  int v = 0;
+template <class T = int>
+std::optional<T> parse_int(const std::string& s) {
+  T v = 0;
   const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
   return v;
@@ -25,6 +26,25 @@ Page pagination(const Context& ctx, int default_limit) {
       errors["page"] = "must be an integer ≥ 1";
     else
       page.page = *v;
+  }
+  if (auto raw = ctx.query_param("limit")) {
+    const auto v = parse_int(*raw);
+    if (!v || *v < 1 || *v > 100)
+      errors["limit"] = "must be an integer from 1 to 100";
+    else
+      page.limit = *v;
+  }
+  if (!errors.empty())
+    throw ApiError(400, "invalid_query", "Query parameters are invalid", std::move(errors));
+  return page;
+}
+
+CursorPage cursor_pagination(const Context& ctx, int default_limit) {
+  CursorPage page{std::nullopt, default_limit};
+  boost::json::object errors;
+  if (auto raw = ctx.query_param("cursor"); raw && !raw->empty()) {
+    page.cursor = parse_int<int64_t>(*raw);
+    if (!page.cursor || *page.cursor < 1) errors["cursor"] = "must be the nextCursor of a previous page";
   }
   if (auto raw = ctx.query_param("limit")) {
     const auto v = parse_int(*raw);

@@ -1,5 +1,7 @@
 #include "jobs/queue.hpp"
 
+#include <chrono>
+#include <ctime>
 #include <stdexcept>
 
 #include "core/json.hpp"
@@ -37,6 +39,22 @@ boost::asio::awaitable<int64_t> enqueue(db::Transaction& tx, const EnqueueReques
 boost::asio::awaitable<int64_t> prune_finished(db::Cluster& db, std::chrono::hours retention) {
   co_return co_await db::delete_in_batches(db, sql::kPruneFinished,
                                            db::params(static_cast<int64_t>(retention.count())), 5000);
+}
+
+boost::asio::awaitable<void> enqueue_hourly(db::Cluster& db, std::string queue, std::string kind) {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char hour[20];
+  std::strftime(hour, sizeof hour, "%Y-%m-%dT%H", &utc);
+  EnqueueRequest job;
+  job.queue = std::move(queue);
+  job.dedupe_key = kind + ":" + hour;
+  job.kind = std::move(kind);
+  job.max_attempts = 3;
+  auto tx = co_await db.begin();
+  co_await enqueue(tx, job);
+  co_await tx.commit();
 }
 
 }  // namespace mc::jobs

@@ -34,6 +34,10 @@ boost::asio::awaitable<int64_t> enqueue(db::Transaction& tx, const EnqueueReques
 // batches; returns how many. A dedupe key is free again once its job is pruned.
 boost::asio::awaitable<int64_t> prune_finished(db::Cluster& db, std::chrono::hours retention);
 
+// Enqueues the periodic job `kind` on `queue` for the current UTC hour: its dedupe key names the
+// hour, so any number of schedulers (every worker process's sweep) make one job per hour.
+boost::asio::awaitable<void> enqueue_hourly(db::Cluster& db, std::string queue, std::string kind);
+
 // Queue and kind names: 1-100 characters of [A-Za-z0-9_.:-].
 bool valid_name(std::string_view name);
 

@@ -13,6 +13,10 @@ std::string_view to_string(ChannelKind kind) {
       return "user";
     case ChannelKind::artist:
       return "artist";
+    case ChannelKind::conversation:
+      return "conversation";
+    case ChannelKind::party:
+      return "party";
   }
   return "unknown";
 }
@@ -31,7 +35,7 @@ std::optional<Channel> parse_channel(std::string_view name) {
   std::string id(name.substr(colon + 1));
   if (!is_uuid(id)) return std::nullopt;
   std::transform(id.begin(), id.end(), id.begin(), [](unsigned char c) { return std::tolower(c); });
-  for (ChannelKind k : {ChannelKind::user, ChannelKind::artist}) {
+  for (ChannelKind k : {ChannelKind::user, ChannelKind::artist, ChannelKind::conversation, ChannelKind::party}) {
     if (kind == to_string(k)) return Channel{k, std::move(id)};
   }
   return std::nullopt;
@@ -42,6 +46,12 @@ std::string user_channel(std::string_view user_id) {
 }
 std::string artist_channel(std::string_view artist_id) {
   return "artist:" + std::string(artist_id);
+}
+std::string conversation_channel(std::string_view conversation_id) {
+  return "conversation:" + std::string(conversation_id);
+}
+std::string party_channel(std::string_view party_id) {
+  return "party:" + std::string(party_id);
 }
 
 }  // namespace mc::realtime

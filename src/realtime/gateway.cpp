@@ -104,8 +104,22 @@ struct Gateway::Impl {
   std::atomic<std::size_t> subscriptions{0};
   cache::RedisPubSub* bus = nullptr;  // set: channel messages and session ends travel through Redis
 
+  // Presence: sockets per party channel on this node, and what the last tick reported.
+  mutable std::mutex presence_mutex;
+  std::unordered_map<std::string, int> presence;
+  std::unordered_map<std::string, int> presence_reported;
+  std::function<void(const std::string&, int)> presence_observer;
+
   void deliver_local(const std::string& channel, const Offset& offset, Frame frame);
+  void deliver_ephemeral_local(const std::string& channel, Frame frame);
   void session_event_local(std::string_view topic, std::string_view payload_json);
+  void access_changed_local(const std::string& user);
+  void count_presence(const std::string& channel, int delta) {
+    if (!channel.starts_with("party:")) return;
+    std::lock_guard lock(presence_mutex);
+    presence[channel] += delta;  // a channel at 0 stays until the next tick reports it
+  }
+  void presence_tick();
 
   bool add_user(const std::string& user) {
     std::lock_guard lock(users_mutex);
@@ -267,6 +281,13 @@ struct Socket : std::enable_shared_from_this<Socket> {
     send(m->frame);
   }
 
+  // A message without an offset (typing, presence): only to sockets past their recovery.
+  void deliver_ephemeral(const std::string& channel, const Frame& frame) {
+    const auto it = subs.find(channel);
+    if (it == subs.end() || it->second.recovering) return;
+    send(frame);
+  }
+
   bool take_token() {
     const auto now = Clock::now();
     const double rate = gw.options.messages_per_second;
@@ -280,6 +301,7 @@ struct Socket : std::enable_shared_from_this<Socket> {
   void unsubscribe(const std::string& name) {
     if (subs.erase(name) == 0) return;
     --gw.subscriptions;
+    gw.count_presence(name, -1);
     if (gw.bus) gw.bus->unsubscribe(redis_channel(name));
     const auto it = hub.channels.find(name);
     if (it == hub.channels.end()) return;
@@ -311,7 +333,10 @@ struct Socket : std::enable_shared_from_this<Socket> {
   asio::awaitable<void> handle(ClientMessage& m);
   asio::awaitable<void> authenticate(ClientMessage& m);
   asio::awaitable<void> subscribe(ClientMessage& m);
+  void typing(ClientMessage& m);
   asio::awaitable<void> read_loop();
+  // The user's access changed: each channel but their own is checked again, and left when refused.
+  static asio::awaitable<void> recheck(std::shared_ptr<Socket> self);
   // Sends what a recovery read and then the live messages held meanwhile, each once and in order
   // after `last`; returns the newest offset sent (or `last`).
   Offset replay(const std::string& name, Subscription& sub, const store::Recovery& recovery, Offset last) {
@@ -381,7 +406,7 @@ asio::awaitable<void> Socket::subscribe(ClientMessage& m) {
   const auto channel = parse_channel(m.ch);
   if (!channel) {
     throw ApiError(400, "invalid_channel", "No such channel",
-                   bj::object{{"ch", "must be user:<id> or artist:<id> with a UUID"}});
+                   bj::object{{"ch", "must be user:, artist:, conversation: or party: and a UUID"}});
   }
   const std::string name = channel->name();
   std::optional<Offset> from;
@@ -402,13 +427,14 @@ asio::awaitable<void> Socket::subscribe(ClientMessage& m) {
     throw ApiError(400, "too_many_subscriptions",
                    "This socket has " + std::to_string(subs.size()) + " subscriptions, the most it may have");
   }
-  co_await gw.authorizer.authorize(*loop.cluster, *claims, *channel);
-  if (ended || closing) co_return;
+  co_await gw.authorizer.authorize(*loop.cluster, *claims, *channel, Check::subscribe);
+  if (ended || closing || subs.contains(name)) co_return;
   // Listen first, then read what was missed: live messages that arrive meanwhile wait in `pending`
   // and are sent after the recovered ones, skipping any the recovery already covered.
   subs.emplace(name, Subscription{});
   hub.channels[name].push_back(this);
   ++gw.subscriptions;
+  gw.count_presence(name, +1);
   if (gw.bus) {
     // Recovery reads the database only once Redis delivers the channel's live messages here, so
     // nothing published in between is missed (duplicates are dropped by offset).
@@ -469,6 +495,48 @@ asio::awaitable<void> Socket::catch_up(std::shared_ptr<Socket> self, std::string
   sub.last = last;
 }
 
+void Socket::typing(ClientMessage& m) {
+  const auto channel = parse_channel(m.ch);
+  if (!channel || channel->kind != ChannelKind::conversation) {
+    throw field_error("ch", "must be a conversation channel this socket is subscribed to");
+  }
+  const std::string name = channel->name();
+  if (!subs.contains(name)) throw ApiError(409, "not_subscribed", "Subscribe to the conversation first");
+  bool on = true;
+  for (const auto& kv : m.data) {
+    if (kv.key() != "typing" || !kv.value().is_bool()) throw field_error(kv.key(), "must be typing: true or false");
+    on = kv.value().get_bool();
+  }
+  std::string frame = ephemeral_frame(name, "typing", bj::object{{"userId", claims->user_id}, {"typing", on}});
+  if (gw.bus) {
+    gw.bus->publish(redis_channel(name), "-\n" + frame);
+  } else {
+    gw.deliver_ephemeral_local(name, frame_of(std::move(frame)));
+  }
+}
+
+asio::awaitable<void> Socket::recheck(std::shared_ptr<Socket> self) {
+  std::vector<std::string> names;
+  for (const auto& [name, sub] : self->subs) {
+    if (!name.starts_with("user:")) names.push_back(name);
+  }
+  for (const auto& name : names) {
+    if (self->ended || !self->claims) co_return;
+    const auto channel = parse_channel(name);
+    try {
+      co_await self->gw.authorizer.authorize(*self->loop.cluster, *self->claims, *channel, Check::recheck);
+    } catch (const ApiError& e) {
+      if (self->ended || !self->subs.contains(name)) continue;
+      self->unsubscribe(name);
+      bj::object data{{"code", e.code()}, {"message", e.what()}};
+      if (!e.details().empty()) data["details"] = e.details();
+      self->send(reply_frame("unsubscribed", nullptr, name, data));
+    } catch (const std::exception& e) {
+      log::warn("realtime access re-check failed", {{"channel", name}, {"error", e.what()}});
+    }
+  }
+}
+
 asio::awaitable<void> Socket::handle(ClientMessage& m) {
   switch (m.op) {
     case ClientOp::ping: {
@@ -485,10 +553,13 @@ asio::awaitable<void> Socket::handle(ClientMessage& m) {
       co_return;
     case ClientOp::sub:
     case ClientOp::unsub:
+    case ClientOp::typing:
       break;
   }
   if (!claims) throw ApiError(401, "unauthorized", "Send auth with an access token first");
-  if (m.op == ClientOp::sub) {
+  if (m.op == ClientOp::typing) {
+    typing(m);
+  } else if (m.op == ClientOp::sub) {
     co_await subscribe(m);
   } else {
     if (m.ch.empty()) throw field_error("ch", "is required");
@@ -547,11 +618,12 @@ asio::awaitable<void> Socket::read_loop() {
   }
 }
 
-asio::awaitable<void> sweep(LoopHub& hub, Gateway::Impl& gw) {
-  for (;;) {
+asio::awaitable<void> sweep(LoopHub& hub, Gateway::Impl& gw, bool reports_presence) {
+  for (int tick = 0;; ++tick) {
     hub.sweeper.expires_after(std::chrono::seconds(1));
     auto [ec] = co_await hub.sweeper.async_wait(nothrow);
     if (ec) co_return;
+    if (reports_presence && tick % 2 == 0) gw.presence_tick();
     const auto now = Clock::now();
     const int64_t unix_now = unix_seconds();
     const int64_t warn_s = gw.options.expiry_warning.count();
@@ -605,7 +677,7 @@ Gateway::Gateway(GatewayOptions options, const JwtCodec& jwt, http::SessionGate*
     : impl_(std::make_unique<Impl>(std::move(options), jwt, sessions, authorizer)) {
   for (auto& ex : loops) {
     impl_->hubs.push_back(std::make_unique<LoopHub>(ex));
-    asio::co_spawn(ex, sweep(*impl_->hubs.back(), *impl_), asio::detached);
+    asio::co_spawn(ex, sweep(*impl_->hubs.back(), *impl_, impl_->hubs.size() == 1), asio::detached);
   }
 }
 
@@ -678,6 +750,51 @@ void Gateway::Impl::deliver_local(const std::string& channel, const Offset& offs
   }
 }
 
+void Gateway::Impl::deliver_ephemeral_local(const std::string& channel, Frame frame) {
+  for (auto& hub : hubs) {
+    asio::post(hub->ex, [h = hub.get(), channel, frame] {
+      const auto it = h->channels.find(channel);
+      if (it == h->channels.end()) return;
+      for (Socket* s : it->second) s->deliver_ephemeral(channel, frame);
+    });
+  }
+}
+
+void Gateway::Impl::access_changed_local(const std::string& user) {
+  for (auto& hub : hubs) {
+    asio::post(hub->ex, [h = hub.get(), user] {
+      for (Socket* s : h->sockets) {
+        if (!s->claims || s->claims->user_id != user || s->ended) continue;
+        asio::co_spawn(h->ex, Socket::recheck(s->shared_from_this()), asio::detached);
+      }
+    });
+  }
+}
+
+void Gateway::Impl::presence_tick() {
+  std::vector<std::pair<std::string, int>> changed;
+  {
+    std::lock_guard lock(presence_mutex);
+    for (auto it = presence.begin(); it != presence.end();) {
+      int& reported = presence_reported[it->first];
+      if (reported != it->second) {
+        changed.emplace_back(it->first, it->second);
+        reported = it->second;
+      }
+      if (it->second == 0) {
+        presence_reported.erase(it->first);
+        it = presence.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (const auto& [channel, n] : changed) {
+    deliver_ephemeral_local(channel, frame_of(ephemeral_frame(channel, "presence", bj::object{{"listeners", n}})));
+    if (presence_observer) presence_observer(channel, n);
+  }
+}
+
 void Gateway::Impl::session_event_local(std::string_view topic, std::string_view payload_json) {
   const bool revoked = topic == "session.revoked";
   boost::system::error_code ec;
@@ -687,6 +804,10 @@ void Gateway::Impl::session_event_local(std::string_view topic, std::string_view
     const auto* v = payload.get_object().if_contains(key);
     return v && v->is_string() ? std::string(v->get_string()) : std::string();
   };
+  if (topic == "subscription.changed") {
+    if (const std::string fan = text("fanId"); !fan.empty()) access_changed_local(fan);
+    return;
+  }
   const std::string user = text("userId");
   const std::string session = text(revoked ? "sessionId" : "keptSessionId");
   if (user.empty() || (revoked && session.empty())) return;
@@ -711,6 +832,18 @@ void Gateway::publish(const events::Event& event) {
       impl_->bus->publish(redis_channel(event.channel), offset->str() + "\n" + frame);
     } else {
       impl_->deliver_local(event.channel, *offset, frame_of(std::move(frame)));
+    }
+    return;
+  }
+  // A membership change: the fan's sockets check their channels again (party tiers).
+  if (event.topic == "subscription.changed") {
+    if (impl_->bus) {
+      impl_->bus->publish(std::string(kRedisSessions), event.topic + "\n" + event.payload);
+    } else {
+      boost::system::error_code ec;
+      const bj::value payload = bj::parse(event.payload, ec);
+      const auto* fan = !ec && payload.is_object() ? payload.get_object().if_contains("fanId") : nullptr;
+      if (fan && fan->is_string()) impl_->access_changed_local(std::string(fan->get_string()));
     }
     return;
   }
@@ -753,6 +886,10 @@ void Gateway::redis_message(std::string_view redis_name, std::string_view payloa
     return;
   }
   if (!redis_name.starts_with("mc:ch:")) return;
+  if (payload.substr(0, newline) == "-") {
+    impl.deliver_ephemeral_local(std::string(redis_name.substr(6)), frame_of(std::string(payload.substr(newline + 1))));
+    return;
+  }
   const auto offset = parse_offset(payload.substr(0, newline));
   if (!offset) return;
   impl.deliver_local(std::string(redis_name.substr(6)), *offset,
@@ -769,6 +906,16 @@ void Gateway::begin_drain() {
       }
     });
   }
+}
+
+int Gateway::listeners(const std::string& channel) const {
+  std::lock_guard lock(impl_->presence_mutex);
+  const auto it = impl_->presence.find(channel);
+  return it == impl_->presence.end() ? 0 : it->second;
+}
+
+void Gateway::on_presence(std::function<void(const std::string&, int)> observer) {
+  impl_->presence_observer = std::move(observer);
 }
 
 GatewayStats Gateway::stats() const {

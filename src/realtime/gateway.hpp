@@ -2,6 +2,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -60,6 +61,11 @@ class Gateway : public http::UpgradeHandler {
   void use_redis(cache::RedisPubSub& bus);
   // A message the bus heard (any node's relay published it); on the bus's executor.
   void redis_message(std::string_view redis_channel, std::string_view payload);
+  // How many of this node's sockets listen to a party channel now (presence, docs/realtime.md).
+  int listeners(const std::string& channel) const;
+  // Called on the first event loop, at most every two seconds per party channel whose count
+  // changed, with the new count (the party's peak listeners).
+  void on_presence(std::function<void(const std::string& channel, int listeners)> observer);
   // Shutdown: every socket is told to reconnect elsewhere (with its offsets) and closed.
   void begin_drain();
   GatewayStats stats() const;

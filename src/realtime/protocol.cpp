@@ -58,7 +58,7 @@ ClientMessage read_message(const bj::value& v) {
   if (!op || !op->is_string()) throw invalid("op", "is required and must be a string", m.id);
   const std::string_view name = op->get_string();
   bool known = false;
-  for (ClientOp candidate : {ClientOp::auth, ClientOp::sub, ClientOp::unsub, ClientOp::ping}) {
+  for (ClientOp candidate : {ClientOp::auth, ClientOp::sub, ClientOp::unsub, ClientOp::ping, ClientOp::typing}) {
     if (name == to_string(candidate)) {
       m.op = candidate;
       known = true;
@@ -100,6 +100,8 @@ std::string_view to_string(ClientOp op) {
       return "unsub";
     case ClientOp::ping:
       return "ping";
+    case ClientOp::typing:
+      return "typing";
   }
   return "unknown";
 }
@@ -141,6 +143,10 @@ std::string event_frame(std::string_view ch, const Offset& offset, std::string_v
   out += payload_json.empty() ? std::string_view("{}") : payload_json;
   out += "}}";
   return out;
+}
+
+std::string ephemeral_frame(std::string_view ch, std::string_view type, const bj::object& data) {
+  return json::serialize(bj::object{{"op", "event"}, {"ch", ch}, {"data", bj::object{{"type", type}, {"payload", data}}}});
 }
 
 std::string reply_frame(std::string_view op, const bj::value& id, std::string_view ch,

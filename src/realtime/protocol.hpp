@@ -15,7 +15,7 @@ namespace mc::realtime {
 // {op, ch?, id?, data?}; a text frame carries one message or an array of them (a batch).
 
 // What a client may ask. Ops the server sends are in `ServerOp`.
-enum class ClientOp { auth, sub, unsub, ping };
+enum class ClientOp { auth, sub, unsub, ping, typing };
 inline constexpr std::size_t kMaxFrameBytes = 16 * 1024;
 inline constexpr std::size_t kMaxBatch = 16;
 inline constexpr std::size_t kMaxIdChars = 64;
@@ -40,6 +40,8 @@ std::string event_frame(std::string_view ch, const Offset& offset, std::string_v
                         std::string_view payload_json);
 std::string reply_frame(std::string_view op, const boost::json::value& id, std::string_view ch,
                         const boost::json::object& data);
+// A message that is not kept (typing indicators, presence counts): no offset, never replayed.
+std::string ephemeral_frame(std::string_view ch, std::string_view type, const boost::json::object& data);
 std::string error_frame(const boost::json::value& id, std::string_view ch, const ApiError& error);
 // Several frames as one batch frame (a JSON array of the messages).
 std::string batch_frame(const std::vector<std::string_view>& frames);

@@ -43,11 +43,15 @@ std::set<std::string> router_operations() {
   artists::ImageService images(artists, *storage);
   config.stripe_webhook_secret = "whsec_openapi_test";
   app::PaymentsStack payments = app::make_payments(config, artists);
+  messaging::MessagingService messaging;
+  notifications::NotificationService notifications;
+  parties::PartyService parties;
   std::atomic<bool> draining{false};
   http::Router router;
   app::register_all_routes(
       router, app::RouteDeps{config, draining, accounts, artists, catalog, uploads, images, streaming,
-                             *payments.memberships, *payments.earnings, *payments.webhooks});
+                             *payments.memberships, *payments.earnings, *payments.webhooks, messaging,
+                             notifications, parties});
   std::set<std::string> out;
   for (const auto* r : router.routes()) {
     std::string method(http::bhttp::to_string(r->method));

@@ -1,5 +1,7 @@
 #include "features/accounts/store.hpp"
 
+#include "db/sql_time.hpp"
+
 namespace mc::accounts::store {
 namespace {
 
@@ -9,7 +11,6 @@ using db::Query;
 #define MC_USER_COLUMNS                                                                        \
   "u.id, u.username, u.email, u.role, u.email_verified_at IS NOT NULL, a.stage_name, a.slug, " \
   "a.genre, to_char(u.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
-#define MC_ISO(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 constexpr Query kInsertUser{
     "accounts_insert_user",

@@ -1,5 +1,7 @@
 #include "features/catalog/store.hpp"
 
+#include "db/sql_time.hpp"
+
 #include <algorithm>
 #include <string>
 
@@ -9,7 +11,6 @@ namespace {
 using db::params;
 using db::Query;
 
-#define MC_ISO(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 #define MC_RELEASE_COLUMNS                                                                              \
   "r.id, r.artist_id, r.title, r.kind, r.genre, array_to_json(r.tags)::text, r.cover_key, r.min_tier, " \
   "extract(epoch FROM r.release_at)::double precision, r.published, " MC_ISO("r.created_at") " "

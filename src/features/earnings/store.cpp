@@ -1,12 +1,13 @@
 #include "features/earnings/store.hpp"
 
+#include "db/sql_time.hpp"
+
 namespace mc::earnings::store {
 namespace {
 
 using db::params;
 using db::Query;
 
-#define MC_ISO(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 #define MC_PAYOUT_COLUMNS                                                                                 \
   "id, artist_id, amount_cents, currency, trigger, status, provider, account_id, provider_transfer_id, " \
   "failure_reason, " MC_ISO("created_at") ", " MC_ISO("updated_at") " "

@@ -1,12 +1,13 @@
 #include "features/memberships/store.hpp"
 
+#include "db/sql_time.hpp"
+
 namespace mc::memberships::store {
 namespace {
 
 using db::params;
 using db::Query;
 
-#define MC_ISO(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 #define MC_EPOCH(col) "coalesce(extract(epoch FROM " col ")::bigint, 0)"
 #define MC_SUB_COLUMNS \
   "s.id, s.fan_id, s.artist_id, s.tier, s.status, coalesce(s.price_cents, 0), coalesce(s.currency, 'USD'), " \

@@ -58,6 +58,11 @@ boost::asio::awaitable<Access> access_for(db::Cluster& db, const Viewer& viewer,
   co_return access;
 }
 
+boost::asio::awaitable<Tier> tier_in(db::Transaction& tx, const std::string& fan_id, const std::string& artist_id) {
+  const db::Result r = co_await tx.exec(kCurrentTier, db::params(fan_id, artist_id));
+  co_return r.empty() ? Tier::free : parse_tier(r.view(0, 0)).value_or(Tier::free);
+}
+
 boost::asio::awaitable<std::vector<TierPrice>> tier_prices(db::Cluster& db, const std::string& artist_id,
                                                            std::optional<db::Lsn> token) {
   const db::Result r = co_await db.read(kPrices, db::params(artist_id), token);
