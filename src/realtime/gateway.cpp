@@ -513,6 +513,8 @@ void Socket::typing(ClientMessage& m) {
   } else {
     gw.deliver_ephemeral_local(name, frame_of(std::move(frame)));
   }
+  // Typing is sent often; only a client that asks (an id) gets an answer.
+  if (!m.id.is_null()) send(reply_frame("ok", m.id, name, bj::object{{"op", "typing"}}));
 }
 
 asio::awaitable<void> Socket::recheck(std::shared_ptr<Socket> self) {

@@ -12,6 +12,7 @@ import YAML from 'yaml';
 import { REPO_ROOT, startServer } from './helpers/server.mjs';
 import { expectStatus } from './helpers/http.mjs';
 import { registerUser } from './helpers/fixtures.mjs';
+import { grantTier } from './helpers/db.mjs';
 import { makeAudio, scratchDir, uploadMultipart, waitForTrack } from './helpers/media.mjs';
 import { WsClient } from './helpers/ws.mjs';
 import { decodeJwt } from './helpers/jwt.mjs';
@@ -101,6 +102,20 @@ test('every message the server sends validates against the document, one of each
   const { track } = expectStatus(await uploadMultipart(srv, artist.token, file, { releaseId, title: 'Spec' }), 202);
   await waitForTrack(api, artist.token, track.id);
   await c.next((m) => m.op === 'event' && m.data.payload.status === 'ready');
+
+  // A supporter in a supporters' party loses the tier: the socket is told it left the channel.
+  const fan = await registerUser(api);
+  await grantTier(srv.pool, fan.user.id, artist.user.id, 'supporter');
+  const party = expectStatus(await api.json('POST', '/api/parties', {
+    token: artist.token, body: { title: 'Spec party', trackIds: [track.id], minTier: 'supporter', startNow: true },
+  }), 201);
+  const listener = await WsClient.open(srv);
+  await listener.authed(fan.token);
+  assert.equal((await listener.request('sub', { ch: `party:${party.id}` })).op, 'ok');
+  await srv.pool.query('DELETE FROM subscriptions WHERE fan_id = $1', [fan.user.id]);
+  await srv.pool.query(`INSERT INTO outbox (topic, key, payload) VALUES ('subscription.changed', $1, $2)`,
+    [artist.user.id, { fanId: fan.user.id, artistId: artist.user.id, status: 'canceled' }]);
+  await listener.next((m) => m.op === 'unsubscribed');
   await srv.pool.query(`UPDATE outbox_horizon SET (xid, id) = (SELECT xid, id FROM outbox ORDER BY xid DESC, id DESC LIMIT 1)`);
   const again = await WsClient.open(srv);
   await again.authed(artist.token);
@@ -112,7 +127,7 @@ test('every message the server sends validates against the document, one of each
   await c.closedWith();
 
   const seen = new Set();
-  for (const m of [...c.messages, ...again.messages]) {
+  for (const m of [...c.messages, ...again.messages, ...listener.messages]) {
     const validate = validators.get(m.op);
     assert.ok(validate, `the document lists op ${m.op}`);
     assert.ok(validate(m), `${m.op} matches the document: ${JSON.stringify(m)}\n${ajv.errorsText(validate.errors)}`);
@@ -127,12 +142,19 @@ test('every documented client message is accepted as written', async () => {
   const ajv = new Ajv({ strict: false });
   addFormats(ajv);
   const fan = await registerUser(srv.api);
+  const artist = await registerUser(srv.api, { role: 'artist', artistName: 'Spec Pen Pal' });
+  await grantTier(srv.pool, fan.user.id, artist.user.id, 'superfan');
+  const sent = expectStatus(await srv.api.json('POST', '/api/messaging/send', {
+    token: fan.token, body: { recipientId: artist.user.id, body: 'hello' },
+  }), 201);
   const me = `user:${decodeJwt(fan.token).payload.sub}`;
+  const conversation = `conversation:${sent.conversation.id}`;
   const examples = {
     auth: { op: 'auth', id: 1, data: { token: fan.token, batch: false } },
-    sub: { op: 'sub', id: 2, ch: me, data: {} },
+    sub: { op: 'sub', id: 2, ch: conversation, data: {} },
     ping: { op: 'ping', id: 3, data: { t: 5 } },
-    unsub: { op: 'unsub', id: 4, ch: me },
+    typing: { op: 'typing', id: 4, ch: conversation, data: { typing: true } },
+    unsub: { op: 'unsub', id: 5, ch: me },
   };
   assert.deepEqual(Object.keys(examples).sort(), [...clientOps.keys()].sort());
   const c = await WsClient.open(srv);

@@ -410,7 +410,7 @@ awaitable<void> PartyService::authorize_listener(db::Cluster& db, const AccessCl
   }
 }
 
-awaitable<void> PartyService::record_listeners(db::Cluster& db, const std::string& id, int n) {
+awaitable<void> PartyService::record_listeners(db::Cluster& db, std::string id, int n) {
   co_await store::record_listeners(db, id, n);
 }
 

@@ -74,7 +74,7 @@ class PartyService {
   // also needs a free place (one already in is re-checked on access changes without it).
   awaitable<void> authorize_listener(db::Cluster& db, const AccessClaims& who, const std::string& id, bool joining);
   // The gateway's presence for the summary's peak (and the party page's count).
-  awaitable<void> record_listeners(db::Cluster& db, const std::string& id, int listeners);
+  awaitable<void> record_listeners(db::Cluster& db, std::string id, int listeners);  // spawned: owns its id
 
   static bool is_reaction(std::string_view emoji);
 
