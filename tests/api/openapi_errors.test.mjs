@@ -116,6 +116,15 @@ function check(opKey, status, code, res) {
   covered.add(`${opKey}|${status}|${code}`);
 }
 
+/** Checks a success answer against the document for `opKey` and returns its body. */
+function documented(opKey, status, res) {
+  const op = byKey.get(opKey);
+  assert.ok(op, `no operation ${opKey} in the document`);
+  expectStatus(res, status);
+  expectDocumented(op.method, op.path, res);
+  return res.body;
+}
+
 /** A concrete path for an operation: `values` by parameter name, else a fresh UUID or a plausible value. */
 function pathFor(op, values = {}) {
   return op.path.replace(/\{(\w+)\}/g, (_, name) => {
@@ -386,6 +395,7 @@ describe('errors of particular operations', () => {
     check('POST /api/uploads/content', 409, 'track_processing', again);
     const ready = await waitForTrack(api, artist.token, t.id);
     assert.equal(ready.status, 'ready', JSON.stringify(ready));
+    who.readyTrack = ready; // the listening parties' queue
     const grant = expectStatus(await api.json('POST', `/api/content/${t.id}/playback`, { token: fan.token }), 200);
     const query = grant.masterUrl.slice(grant.masterUrl.indexOf('?'));
     const above = Math.max(...grant.rungs) + 1;
@@ -473,6 +483,143 @@ describe('errors of particular operations', () => {
     check('POST /api/webhooks/stripe', 400, 'invalid_signature', await hook('{}', 't=1,v1=00'));
     const bad = JSON.stringify({ id: 'evt_x', type: 'x' });
     check('POST /api/webhooks/stripe', 400, 'invalid_event', await hook(bad, stripe.webhooks.generateTestHeaderString({ payload: bad, secret: WEBHOOK_SECRET })));
+  });
+
+  test('direct messages and notifications', async () => {
+    const { fan, artist2 } = who;
+    const send = (token, body) => api.post('/api/messaging/send', body, { token });
+    // A superfan of artist2 opens a conversation; the allowance is 5 messages a month.
+    const superfan = await registerUser(api);
+    await grantTier(srv.pool, superfan.user.id, artist2.user.id, 'superfan');
+    check('POST /api/messaging/send', 403, 'tier_required', await send(fan.token, { recipientId: artist2.user.id, body: 'hello' }));
+    check('POST /api/messaging/send', 404, 'not_found', await send(superfan.token, { conversationId: randomUuid(), body: 'hello' }));
+    check('POST /api/messaging/send', 404, 'not_found', await send(artist2.token, { recipientId: fan.user.id, body: 'cold message' }));
+    check('POST /api/messaging/send', 400, 'validation_failed', await send(superfan.token, { recipientId: superfan.user.id, body: 'me' }));
+    const first = documented('POST /api/messaging/send', 201, await send(superfan.token, { recipientId: artist2.user.id, body: 'first' }));
+    const conv = first.conversation.id;
+    for (let i = 0; i < 4; i += 1) documented('POST /api/messaging/send', 201, await send(superfan.token, { conversationId: conv, body: `more ${i}` }));
+    check('POST /api/messaging/send', 429, 'message_quota_exhausted', await send(superfan.token, { conversationId: conv, body: 'one too many' }));
+    documented('POST /api/messaging/send', 201, await send(artist2.token, { recipientId: superfan.user.id, body: 'a reply' }));
+    documented('GET /api/messaging/conversations', 200, await api.get('/api/messaging/conversations', { token: superfan.token }));
+    documented('GET /api/messaging/conversations/{id}/messages', 200, await api.get(`/api/messaging/conversations/${conv}/messages?limit=2`, { token: artist2.token }));
+    check('GET /api/messaging/conversations/{id}/messages', 404, 'not_found', await api.get(`/api/messaging/conversations/${conv}/messages`, { token: fan.token }));
+    check('GET /api/messaging/conversations/{id}/messages', 400, 'invalid_query', await api.get(`/api/messaging/conversations/${conv}/messages?cursor=0`, { token: artist2.token }));
+    documented('POST /api/messaging/conversations/{id}/read', 200, await api.json('POST', `/api/messaging/conversations/${conv}/read`, { token: artist2.token }));
+    documented('POST /api/messaging/conversations/{id}/read', 200, await api.post(`/api/messaging/conversations/${conv}/read`, { seq: 1 }, { token: superfan.token }));
+    check('POST /api/messaging/conversations/{id}/read', 404, 'not_found', await api.json('POST', `/api/messaging/conversations/${conv}/read`, { token: fan.token }));
+    check('POST /api/messaging/conversations/{id}/read', 400, 'validation_failed', await api.post(`/api/messaging/conversations/${conv}/read`, { seq: -1 }, { token: artist2.token }));
+    documented('PUT /api/messaging/conversations/{id}/mute', 200, await api.json('PUT', `/api/messaging/conversations/${conv}/mute`, { token: superfan.token, body: { muted: false } }));
+    check('PUT /api/messaging/conversations/{id}/mute', 404, 'not_found', await api.json('PUT', `/api/messaging/conversations/${conv}/mute`, { token: fan.token, body: { muted: true } }));
+    documented('GET /api/messaging/search', 200, await api.get('/api/messaging/search?q=more', { token: superfan.token }));
+    check('GET /api/messaging/search', 400, 'invalid_query', await api.get('/api/messaging/search', { token: superfan.token }));
+
+    // Blocks: the blocked cannot write; the blocker must unblock first.
+    const block = (method, token, id) => api.json(method, `/api/messaging/blocks/${id}`, { token });
+    check('PUT /api/messaging/blocks/{id}', 400, 'validation_failed', await block('PUT', fan.token, fan.user.id));
+    check('DELETE /api/messaging/blocks/{id}', 400, 'validation_failed', await block('DELETE', fan.token, fan.user.id));
+    check('PUT /api/messaging/blocks/{id}', 404, 'not_found', await block('PUT', fan.token, randomUuid()));
+    check('DELETE /api/messaging/blocks/{id}', 404, 'not_found', await block('DELETE', fan.token, randomUuid()));
+    documented('PUT /api/messaging/blocks/{id}', 200, await block('PUT', superfan.token, artist2.user.id));
+    documented('GET /api/messaging/blocks', 200, await api.get('/api/messaging/blocks', { token: superfan.token }));
+    check('POST /api/messaging/send', 403, 'blocked', await send(artist2.token, { conversationId: conv, body: 'are you there?' }));
+    check('POST /api/messaging/send', 409, 'blocked_by_you', await send(superfan.token, { conversationId: conv, body: 'hm' }));
+    documented('DELETE /api/messaging/blocks/{id}', 200, await block('DELETE', superfan.token, artist2.user.id));
+
+    // Notifications: the artist is told of the superfan's messages (by the outbox consumer).
+    let list;
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline;) {
+      list = documented('GET /api/notifications', 200, await api.get('/api/notifications?limit=2', { token: artist2.token }));
+      if (list.notifications.length > 0) break;
+      await new Promise((ok) => setTimeout(ok, 200));
+    }
+    assert.ok(list.notifications.length > 0, `a notification for the artist: ${JSON.stringify(list)}`);
+    documented('GET /api/notifications', 200, await api.get(`/api/notifications?unread=true&cursor=${list.notifications[0].id}`, { token: artist2.token }));
+    check('GET /api/notifications', 400, 'invalid_query', await api.get('/api/notifications?unread=maybe', { token: artist2.token }));
+    documented('GET /api/notifications/unread-count', 200, await api.get('/api/notifications/unread-count', { token: artist2.token }));
+    documented('POST /api/notifications/read', 200, await api.post('/api/notifications/read', { ids: [list.notifications[0].id] }, { token: artist2.token }));
+    check('POST /api/notifications/read', 400, 'validation_failed', await api.post('/api/notifications/read', { ids: [1] }, { token: artist2.token }));
+    documented('POST /api/notifications/read-all', 200, await api.json('POST', '/api/notifications/read-all', { token: artist2.token }));
+    documented('GET /api/notifications/preferences', 200, await api.get('/api/notifications/preferences', { token: artist2.token }));
+    documented('PUT /api/notifications/preferences', 200,
+      await api.json('PUT', '/api/notifications/preferences', { token: artist2.token, body: { preferences: { direct_message: 'email', new_post: 'off' } } }));
+    check('PUT /api/notifications/preferences', 400, 'validation_failed',
+      await api.json('PUT', '/api/notifications/preferences', { token: artist2.token, body: { preferences: { bogus: 'email' } } }));
+  });
+
+  test('listening parties', async () => {
+    const { fan, fan2, artist, admin } = who;
+    const track = who.readyTrack;
+    assert.ok(track, 'the ready track of "a real upload"');
+    const create = (token, body) => api.post('/api/parties', body, { token });
+    check('POST /api/parties', 403, 'forbidden', await create(fan.token, { title: 'Mine', trackIds: [track.id] }));
+    check('POST /api/parties', 400, 'validation_failed', await create(artist.token, { title: 'Theirs', trackIds: [who.openTrack.id] }));
+    const party = documented('POST /api/parties', 201,
+      await create(artist.token, { title: 'Release night', trackIds: [track.id], capacity: 10, scheduledAt: '2199-01-01T20:00:00Z' }));
+    const at = (suffix = '') => `/api/parties/${party.id}${suffix}`;
+    const control = (token, body) => api.post(at('/control'), body, { token });
+    const chat = (token, body) => api.post(at('/messages'), { body }, { token });
+    const react = (token, emoji = '🔥') => api.post(at('/reactions'), { emoji }, { token });
+
+    // Scheduled: no playback, chat or reactions yet; only the host starts it.
+    check('POST /api/parties/{id}/control', 409, 'party_not_started', await control(artist.token, { action: 'play' }));
+    check('POST /api/parties/{id}/messages', 409, 'party_not_live', await chat(fan.token, 'too early'));
+    check('POST /api/parties/{id}/reactions', 409, 'party_not_live', await react(fan.token));
+    check('POST /api/parties/{id}/start', 403, 'forbidden', await api.json('POST', at('/start'), { token: fan.token }));
+    check('POST /api/parties/{id}/control', 403, 'forbidden', await control(fan.token, { action: 'pause' }));
+    documented('POST /api/parties/{id}/start', 200, await api.json('POST', at('/start'), { token: artist.token }));
+
+    // Live.
+    check('POST /api/parties/{id}/control', 400, 'validation_failed', await control(artist.token, { action: 'skip' }));
+    documented('POST /api/parties/{id}/control', 200, await control(artist.token, { action: 'seek', positionMs: 1500 }));
+    documented('POST /api/parties/{id}/control', 200, await control(admin.token, { action: 'pause' }));
+    documented('GET /api/parties/{id}', 200, await api.get(at()));
+    documented('GET /api/parties/{id}', 200, await api.get(at(), { token: fan.token }));
+    documented('GET /api/parties/{id}', 200, await api.get(at(), { token: artist.token }));
+    documented('GET /api/parties', 200, await api.get(`/api/parties?artistId=${artist.user.id}&ended=true&limit=5`));
+    check('GET /api/parties', 400, 'invalid_query', await api.get('/api/parties?artistId=someone'));
+    documented('POST /api/parties/{id}/reactions', 201, await react(fan.token, '❤️'));
+    documented('GET /api/parties/{id}/messages', 200, await api.get(at('/messages'), { token: fan.token }));
+
+    // A party for superfans: the fan may neither read nor write there.
+    const locked = documented('POST /api/parties', 201,
+      await create(artist.token, { title: 'Superfans only', trackIds: [track.id], minTier: 'superfan', startNow: true }));
+    check('GET /api/parties/{id}/messages', 403, 'tier_required', await api.get(`/api/parties/${locked.id}/messages`, { token: fan.token }));
+    check('POST /api/parties/{id}/messages', 403, 'tier_required', await api.post(`/api/parties/${locked.id}/messages`, { body: 'let me in' }, { token: fan.token }));
+    check('POST /api/parties/{id}/reactions', 403, 'tier_required', await api.post(`/api/parties/${locked.id}/reactions`, { emoji: '🎉' }, { token: fan.token }));
+
+    // Muting and co-hosts: the host decides.
+    const member = (kind, method, token, user) => api.json(method, at(`/${kind}/${user}`), { token });
+    for (const kind of ['mutes', 'cohosts']) {
+      for (const method of ['PUT', 'DELETE']) {
+        const key = `${method} /api/parties/{id}/${kind}/{user}`;
+        check(key, 400, 'validation_failed', await member(kind, method, artist.token, artist.user.id));
+        check(key, 403, 'forbidden', await member(kind, method, fan2.token, fan.user.id));
+        check(key, 404, 'not_found', await member(kind, method, artist.token, randomUuid()));
+      }
+    }
+    documented('PUT /api/parties/{id}/mutes/{user}', 200, await member('mutes', 'PUT', artist.token, fan.user.id));
+    check('POST /api/parties/{id}/messages', 403, 'muted', await chat(fan.token, 'can you hear me?'));
+    check('POST /api/parties/{id}/reactions', 403, 'muted', await react(fan.token));
+    documented('DELETE /api/parties/{id}/mutes/{user}', 200, await member('mutes', 'DELETE', artist.token, fan.user.id));
+    documented('PUT /api/parties/{id}/cohosts/{user}', 200, await member('cohosts', 'PUT', artist.token, fan2.user.id));
+    documented('POST /api/parties/{id}/control', 200, await control(fan2.token, { action: 'play' }));
+    documented('DELETE /api/parties/{id}/cohosts/{user}', 200, await member('cohosts', 'DELETE', artist.token, fan2.user.id));
+
+    // Chat; deleting a message: its author, the host or a co-host.
+    const posted = documented('POST /api/parties/{id}/messages', 201, await chat(fan2.token, 'a message'));
+    documented('GET /api/parties/{id}/messages', 200, await api.get(at('/messages?limit=1'), { token: fan.token }));
+    const message = at(`/messages/${posted.id}`);
+    check('DELETE /api/parties/{id}/messages/{message}', 403, 'forbidden', await api.json('DELETE', message, { token: fan.token }));
+    documented('DELETE /api/parties/{id}/messages/{message}', 204, await api.json('DELETE', message, { token: artist.token }));
+    check('DELETE /api/parties/{id}/messages/{message}', 404, 'not_found', await api.json('DELETE', message, { token: artist.token }));
+
+    check('GET /api/parties/{id}/summary', 403, 'forbidden', await api.get(at('/summary'), { token: fan.token }));
+    documented('GET /api/parties/{id}/summary', 200, await api.get(at('/summary'), { token: artist.token }));
+    check('POST /api/parties/{id}/end', 403, 'forbidden', await api.json('POST', at('/end'), { token: fan.token }));
+    documented('POST /api/parties/{id}/end', 200, await api.json('POST', at('/end'), { token: artist.token }));
+    documented('POST /api/parties/{id}/end', 200, await api.json('POST', at('/end'), { token: artist.token }));
+    check('POST /api/parties/{id}/start', 409, 'party_ended', await api.json('POST', at('/start'), { token: artist.token }));
+    check('POST /api/parties/{id}/control', 409, 'party_ended', await control(artist.token, { action: 'play' }));
   });
 
   test('every documented error is provoked, or NOT_PROVOKED says why', () => {

@@ -17,6 +17,7 @@ import fc from 'fast-check';
 import { startServer } from './helpers/server.mjs';
 import { expectStatus } from './helpers/http.mjs';
 import { registerUser, uniqueName } from './helpers/fixtures.mjs';
+import { grantTier } from './helpers/db.mjs';
 import { decodeJwt, signJwt, nowSeconds } from './helpers/jwt.mjs';
 import { operations, responseProblems } from './helpers/openapi.mjs';
 
@@ -35,8 +36,9 @@ before(async () => {
 });
 after(async () => { await srv?.stop(); });
 
-// A fan and an artist with a published release, a track and a comment; called each round, since
-// fuzzed logouts and password changes may end the previous ones' sessions.
+// A fan and an artist with a published release, a track, a comment, a conversation and a live
+// listening party; called each round, since fuzzed logouts and password changes may end the
+// previous ones' sessions.
 async function freshIdentities() {
   const fan = await registerUser(api);
   const artist = await registerUser(api, { role: 'artist', artistName: `Fuzz ${uniqueName('a')}` });
@@ -46,7 +48,19 @@ async function freshIdentities() {
   expectStatus(await api.json('PATCH', `/api/releases/${rel.id}`, { token: artist.token, body: { published: true } }), 200);
   const comment = expectStatus(await api.json('POST', `/api/content/${track.id}/comments`,
     { token: fan.token, body: { body: 'first' } }), 201);
-  ids.uuids = [...ids.uuids, fan.user.id, artist.user.id, rel.id, track.id, comment.id].slice(-15);
+  // A conversation (the fan is the artist's superfan) and a live listening party, so the messaging
+  // and party operations reach more than their 404. The party's track is marked ready in the
+  // database (no transcode here); it stays out of the fuzzed ids, since it has no media.
+  await grantTier(srv.pool, fan.user.id, artist.user.id, 'superfan');
+  const conversation = expectStatus(await api.json('POST', '/api/messaging/send',
+    { token: fan.token, body: { recipientId: artist.user.id, body: 'hello' } }), 201).conversation;
+  const partyTrack = expectStatus(await api.json('POST', `/api/releases/${rel.id}/tracks`,
+    { token: artist.token, body: { title: 'Party track' } }), 201);
+  await srv.pool.query("UPDATE tracks SET status = 'ready' WHERE id = $1", [partyTrack.id]);
+  const party = expectStatus(await api.json('POST', '/api/parties',
+    { token: artist.token, body: { title: 'Fuzz party', trackIds: [partyTrack.id, partyTrack.id], startNow: true } }), 201);
+  expectStatus(await api.json('POST', `/api/parties/${party.id}/messages`, { token: fan.token, body: { body: 'first' } }), 201);
+  ids.uuids = [...ids.uuids, fan.user.id, artist.user.id, rel.id, track.id, comment.id, conversation.id, party.id].slice(-21);
   ids.slug = artist.user.artistSlug;
   const claims = decodeJwt(fan.token);
   const forge = (payload) => signJwt(claims.header, { ...claims.payload, iat: nowSeconds() - 5, exp: nowSeconds() + 600, ...payload },

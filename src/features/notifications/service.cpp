@@ -175,7 +175,10 @@ awaitable<Written<bj::object>> NotificationService::set_preferences(
   auto tx = co_await db.begin();
   for (const auto& [type, delivery] : prefs) co_await store::set_preference(tx, who.user_id, type, delivery);
   const db::Lsn lsn = co_await tx.commit();
-  co_return Written<bj::object>{co_await preferences(db, who, lsn), lsn};
+  // Awaited into a variable first: GCC 12 destroys the result of a co_await inside a braced
+  // initialiser twice (the answer was {} and the heap corrupt; the next requests crashed).
+  bj::object body = co_await preferences(db, who, lsn);
+  co_return Written<bj::object>{std::move(body), lsn};
 }
 
 awaitable<std::size_t> NotificationService::consume_once(db::Cluster& db) {

@@ -121,7 +121,13 @@ void register_routes(http::Router& router, PartyService& s) {
     return [&s, starting](Context& ctx) -> awaitable<Response> {
       const auto& who = ctx.require_auth();
       const std::string id(ctx.param("id"));
-      const auto result = starting ? co_await s.start(ctx.db(), who, id) : co_await s.end(ctx.db(), who, id);
+      // Not `starting ? co_await … : co_await …`: GCC 12 miscompiles co_await in a conditional
+      // expression (the answer was {}).
+      if (starting) {
+        const auto result = co_await s.start(ctx.db(), who, id);
+        co_return http::written(ctx, 200, result.value, result.lsn);
+      }
+      const auto result = co_await s.end(ctx.db(), who, id);
       co_return http::written(ctx, 200, result.value, result.lsn);
     };
   };

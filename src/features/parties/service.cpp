@@ -107,7 +107,10 @@ awaitable<store::Party> PartyService::hosted(db::Transaction& tx, const AccessCl
 }
 
 awaitable<void> PartyService::require_listener(db::Cluster& db, const AccessClaims& who, const store::Party& p) {
-  const auto access = co_await memberships::access_for(db, memberships::Viewer{who.user_id, who.role}, p.artist_id);
+  // The viewer is named first: GCC 12 destroys a braced temporary inside a co_await expression twice
+  // (a double free: the server crashed soon after).
+  const memberships::Viewer viewer{who.user_id, who.role};
+  const auto access = co_await memberships::access_for(db, viewer, p.artist_id);
   if (access.sees_everything || co_await store::is_cohost(db, p.id, who.user_id)) co_return;
   if (!access.allows(tier_of(p.min_tier))) {
     throw ApiError(403, "tier_required", "This listening party is for " + p.min_tier + "s of " + p.artist_name,
@@ -285,7 +288,8 @@ awaitable<Written<bj::object>> PartyService::chat(db::Cluster& db, const AccessC
     throw ApiError(429, "rate_limited", "You are sending messages too fast; wait a few seconds",
                    {{"retryAfter", decision.retry_after_seconds}});
   }
-  const auto access = co_await memberships::access_for(db, memberships::Viewer{who.user_id, who.role}, p->artist_id);
+  const memberships::Viewer viewer{who.user_id, who.role};  // named: see require_listener
+  const auto access = co_await memberships::access_for(db, viewer, p->artist_id);
   std::optional<std::string> badge;
   if (!access.sees_everything && access.tier != Tier::free) badge = std::string(memberships::to_string(access.tier));
   if (access.sees_everything && who.user_id == p->artist_id) badge = "artist";

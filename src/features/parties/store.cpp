@@ -49,7 +49,7 @@ constexpr Query kMute{"parties_mute",
 constexpr Query kUnmute{"parties_unmute", "DELETE FROM party_mutes WHERE party_id = $1 AND user_id = $2"};
 constexpr Query kInsertMessage{
     "parties_insert_message",
-    "WITH m AS (INSERT INTO party_messages (party_id, user_id, body) VALUES ($1, $2, $3) RETURNING *), "
+    "WITH m AS (INSERT INTO party_messages (party_id, user_id, body) VALUES ($1, $2, $3) RETURNING *) "
     "SELECT m.id, m.party_id, m.user_id, u.username, m.body, " MC_ISO_MS("m.created_at")
     " FROM m JOIN users u ON u.id = m.user_id"};
 // Separate from the insert (a row updated by the same statement fails its foreign-key check).
