@@ -72,6 +72,14 @@ export function ingresses(ix) {
   return out;
 }
 
+export function externalSecrets(ix) {
+  return ix.by("ExternalSecret").flatMap((e) => {
+    const kind = e.spec.secretStoreRef?.kind ?? "SecretStore";
+    const found = ix.by(kind).some((s) => s.metadata.name === e.spec.secretStoreRef?.name);
+    return found ? [] : [`${id(e)}: store ${kind}/${e.spec.secretStoreRef?.name} does not exist`];
+  });
+}
+
 export function certificates(ix) {
   return ix.by("Certificate").flatMap((c) => {
     const kind = c.spec.issuerRef.kind ?? "Issuer";
@@ -224,4 +232,4 @@ export function placeholders(ix) {
     Object.entries(c.data ?? {}).filter(([, v]) => v === "unset").map(([k]) => `${id(c)}: ${k} is still "unset"`));
 }
 
-export const ALL = { workloadSelectors, services, ingresses, certificates, serviceMonitors, autoscalers, disruptionBudgets, networkPolicies, podReferences, podHardening, applicationPods, placeholders };
+export const ALL = { workloadSelectors, services, ingresses, certificates, externalSecrets, serviceMonitors, autoscalers, disruptionBudgets, networkPolicies, podReferences, podHardening, applicationPods, placeholders };
