@@ -64,15 +64,6 @@ run "guide_four_regions" {
   }
 }
 
-run "regional_resources" {
-  command = plan
-
-  assert {
-    condition     = module.region_us_west_2[0].eks_cluster_name == "musicconnect-us-west-2-eks"
-    error_message = "Region modules name their clusters after the region."
-  }
-}
-
 run "primary_only" {
   command = apply
   variables {
@@ -92,14 +83,6 @@ run "primary_region_is_required" {
   command = plan
   variables {
     aws_regions = ["us-west-2", "eu-west-1"]
-  }
-  expect_failures = [var.aws_regions]
-}
-
-run "unknown_region_is_refused" {
-  command = plan
-  variables {
-    aws_regions = ["us-east-1", "sa-east-1"]
   }
   expect_failures = [var.aws_regions]
 }
