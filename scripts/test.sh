@@ -5,6 +5,7 @@
 #   3. black-box API tests (node --test) against the sanitizer build and against the release build
 #   4. browser journeys (tests/e2e: playwright-core driving Debian's chromium) against the release build
 #   5. the fuzz smoke: every libFuzzer target of tests/fuzz for 30 s (scripts/fuzz.sh), failing on any crash
+#   6. the infrastructure checks (scripts/check-infra.sh: Terraform, Kubernetes, images, monitoring)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -37,6 +38,9 @@ echo "== browser journeys (release build, web/dist)"
 
 echo "== fuzz smoke: every parser of untrusted input, 30 s per target (libFuzzer, ASan + UBSan)"
 FUZZ_SAVE=0 FUZZ_API=0 FUZZ_JOBS="$(nproc)" scripts/fuzz.sh 30 || failed+=("fuzz")
+
+echo "== infrastructure checks (terraform, kustomize overlays, images, alerts, dashboards, database setup)"
+scripts/check-infra.sh || failed+=("infra")
 
 if [ ${#failed[@]} -ne 0 ]; then
   echo "TEST SUITE FAILED: ${failed[*]}"

@@ -1,0 +1,96 @@
+# terraform test with mock providers: plans and "applies" the root module against fake AWS APIs,
+# checking what the guide relies on. Run: terraform init -backend=false && terraform test
+
+mock_provider "aws" {
+  source = "./tests/mocks"
+}
+mock_provider "aws" {
+  alias  = "us_east_1"
+  source = "./tests/mocks"
+}
+mock_provider "aws" {
+  alias  = "us_west_2"
+  source = "./tests/mocks"
+}
+mock_provider "aws" {
+  alias  = "eu_west_1"
+  source = "./tests/mocks"
+}
+mock_provider "aws" {
+  alias  = "ap_southeast_1"
+  source = "./tests/mocks"
+}
+
+# The guide's terraform.tfvars, plus the media signing key of terraform.tfvars.example.
+# The Lambda@Edge zips must exist (the guide's `zip` step; scripts/check-infra.sh runs it first).
+variables {
+  project_name         = "musicconnect"
+  environment          = "production"
+  domain_name          = "musicconnect.com"
+  aws_regions          = ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-1"]
+  media_public_key_pem = "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAtest\n-----END PUBLIC KEY-----\n"
+}
+
+run "guide_four_regions" {
+  command = apply
+
+  assert {
+    condition     = output.rds_endpoints.writer == module.aurora_global.global_cluster_endpoint
+    error_message = "rds_endpoints.writer must be the global writer endpoint (guide: jq -r '.writer')."
+  }
+  assert {
+    condition     = toset(keys(output.rds_endpoints.readers)) == toset(var.aws_regions)
+    error_message = "Every region must have a reader endpoint."
+  }
+  assert {
+    condition     = output.cloudfront_distribution_id != ""
+    error_message = "cloudfront_distribution_id is the guide's invalidation target."
+  }
+  assert {
+    condition     = output.eks_clusters == { for r in var.aws_regions : r => "musicconnect-${r}-eks" }
+    error_message = "The guide's `aws eks update-kubeconfig --name musicconnect-<region>-eks` must name the clusters."
+  }
+  assert {
+    condition     = length(aws_s3_bucket_replication_configuration.media[0].rule) == 3
+    error_message = "The primary media bucket replicates to the three other regions."
+  }
+  assert {
+    condition     = length(aws_secretsmanager_secret.app.replica) == 3
+    error_message = "The app secret is replicated to every other region."
+  }
+  assert {
+    condition     = aws_secretsmanager_secret.app.name == "musicconnect/production/app"
+    error_message = "The ExternalSecret reads musicconnect/production/app."
+  }
+}
+
+run "primary_only" {
+  command = apply
+  variables {
+    aws_regions = ["us-east-1"]
+  }
+  assert {
+    condition     = keys(output.rds_endpoints.readers) == ["us-east-1"]
+    error_message = "With one region there are no secondary clusters."
+  }
+  assert {
+    condition     = length(aws_s3_bucket_replication_configuration.media) == 0
+    error_message = "With one region nothing is replicated."
+  }
+}
+
+run "primary_region_is_required" {
+  command = plan
+  variables {
+    aws_regions = ["us-west-2", "eu-west-1"]
+  }
+  expect_failures = [var.aws_regions]
+}
+
+run "old_kubernetes_is_refused" {
+  command = plan
+  variables {
+    eks_version = "1.27"
+  }
+  expect_failures = [var.eks_version]
+}

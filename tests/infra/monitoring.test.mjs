@@ -1,0 +1,100 @@
+// Alert rules (promtool check + unit tests), dashboards (structure, every expression parses) and
+// the metrics both read (each exported by the server or by a named exporter).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parse, stringify } from "yaml";
+import { infra, repoRoot } from "./lib/paths.mjs";
+import { parseAll, metricNames, serverMetrics, promtool, substituteGrafanaVars } from "./lib/promql.mjs";
+
+const rulesFile = infra("monitoring/rules/musicconnect-rules.yaml");
+const groups = () => parse(fs.readFileSync(rulesFile, "utf8")).spec.groups;
+const dashboardsDir = infra("monitoring/dashboards");
+const dashboards = () => fs.readdirSync(dashboardsDir).filter((f) => f.endsWith(".json"))
+  .map((f) => ({ file: f, json: JSON.parse(fs.readFileSync(path.join(dashboardsDir, f), "utf8")) }));
+const dashboardExprs = () => Object.fromEntries(dashboards().flatMap(({ file, json }) =>
+  (json.panels ?? []).flatMap((p) => (p.targets ?? []).map((t) => [`${file} panel ${p.id} ${t.refId}`, substituteGrafanaVars(t.expr ?? "")]))));
+
+test("the alert rules pass promtool check rules and their promtool unit tests", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rules-"));
+  try {
+    fs.writeFileSync(path.join(dir, "musicconnect-rules.groups.yaml"), stringify({ groups: groups() }));
+    fs.copyFileSync(infra("monitoring/rules/musicconnect-rules.test.yaml"), path.join(dir, "rules.test.yaml"));
+    const check = promtool(["check", "rules", "musicconnect-rules.groups.yaml"], dir);
+    assert.ok(check.ok, check.out);
+    const unit = promtool(["test", "rules", "rules.test.yaml"], dir);
+    assert.ok(unit.ok, unit.out);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("every alert the issue asks for exists and carries a severity and a summary", () => {
+  const alerts = groups().flatMap((g) => g.rules).filter((r) => r.alert);
+  for (const name of ["HighErrorRate", "ErrorBudgetBurnFast", "ErrorBudgetBurnSlow", "LatencyBudgetBurnFast", "ReplicationLagHigh", "DatabaseFailover", "WebSocketSaturation", "PaymentFailures", "JobBacklog", "CertificateExpiresSoon"]) {
+    assert.ok(alerts.some((a) => a.alert === name), `alert ${name} is missing`);
+  }
+  for (const a of alerts) {
+    assert.match(a.labels?.severity ?? "", /^(critical|warning|info)$/, `${a.alert}: severity`);
+    assert.ok(a.annotations?.summary, `${a.alert}: summary`);
+  }
+});
+
+test("every dashboard is a Grafana dashboard with unique uid and panels that query Prometheus", () => {
+  const uids = new Set();
+  for (const { file, json } of dashboards()) {
+    assert.ok(json.uid && json.title && Array.isArray(json.panels) && json.panels.length, `${file}: uid, title, panels`);
+    assert.ok(!uids.has(json.uid), `${file}: duplicate uid ${json.uid}`);
+    uids.add(json.uid);
+    const ids = new Set();
+    for (const p of json.panels) {
+      assert.ok(Number.isInteger(p.id) && !ids.has(p.id), `${file}: panel ids must be unique integers`);
+      ids.add(p.id);
+      assert.ok(p.title && p.type && p.gridPos && ["x", "y", "w", "h"].every((k) => Number.isInteger(p.gridPos[k])), `${file} panel ${p.id}: title, type, gridPos`);
+      assert.ok((p.targets ?? []).length && p.targets.every((t) => t.refId && t.expr), `${file} panel ${p.id}: targets with refId and expr`);
+    }
+  }
+});
+
+test("every dashboard is in the dashboards kustomization", () => {
+  const k = parse(fs.readFileSync(path.join(dashboardsDir, "kustomization.yaml"), "utf8"));
+  const listed = k.configMapGenerator.flatMap((g) => g.files);
+  assert.deepEqual(dashboards().map((d) => d.file).sort(), [...listed].sort());
+});
+
+test("every dashboard expression parses (promtool)", () => {
+  assert.deepEqual(parseAll(dashboardExprs()), {});
+});
+
+test("every metric an alert or a dashboard reads is exported by the server or a named exporter", () => {
+  const server = serverMetrics(path.join(repoRoot, "src"));
+  assert.ok(server.has("http_requests_total"), "found no server metrics in src/ (the scan is broken)");
+  const external = parse(fs.readFileSync(infra("monitoring/external-metrics.yaml"), "utf8"));
+  const recorded = new Set(groups().flatMap((g) => g.rules).filter((r) => r.record).map((r) => r.record));
+  const exprs = { ...dashboardExprs(), ...Object.fromEntries(groups().flatMap((g) => g.rules).map((r) => [r.alert ?? r.record, r.expr])) };
+  const unknown = [];
+  for (const [where, expr] of Object.entries(exprs)) {
+    for (const name of metricNames(expr)) {
+      if (!server.has(name) && !recorded.has(name) && !external[name]) unknown.push(`${where}: ${name}`);
+    }
+  }
+  assert.deepEqual(unknown, []);
+});
+
+test("each external metric's source defines it", () => {
+  const external = parse(fs.readFileSync(infra("monitoring/external-metrics.yaml"), "utf8"));
+  for (const [name, { defined_in }] of Object.entries(external)) {
+    if (!defined_in) continue;
+    const text = fs.readFileSync(infra("monitoring", defined_in), "utf8");
+    const [query, ...column] = name.replace(/^musicconnect_/, "").split("_");
+    assert.ok(text.includes(`musicconnect_${query}:`) && text.includes(`- ${column.join("_")}:`), `${defined_in} does not define ${name}`);
+  }
+});
+
+test("the Helm values files the guide installs parse as YAML", () => {
+  for (const f of ["prometheus-values.yaml", "thanos-values.yaml", "loki-values.yaml", "tempo-values.yaml", "prometheus-adapter-values.yaml", "postgres-exporter-values.yaml"]) {
+    assert.equal(typeof parse(fs.readFileSync(infra("monitoring", f), "utf8")), "object", f);
+  }
+});

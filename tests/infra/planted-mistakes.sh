@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The checks catch mistakes: each case copies infrastructure/ to a temporary tree, plants one
+# mistake, runs the check that should catch it against the copy (INFRA_ROOT), and expects it to
+# fail with the message that names the mistake. Run by scripts/check-infra.sh, after terraform
+# init (the copy reuses the provider mirror configuration in TF_CLI_CONFIG_FILE).
+set -uo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+ok=0
+bad=0
+
+# case NAME FILE SED-EXPRESSION EXPECTED-MESSAGE CHECK...
+case_() {
+  local name="$1" file="$2" expr="$3" expect="$4"; shift 4
+  local work
+  work="$(mktemp -d /tmp/planted.XXXXXX)"
+  cp -r "$root/infrastructure" "$work/"
+  rm -rf "$work/infrastructure/terraform/.terraform"
+  ln -s "$root/src" "$work/src"
+  ln -s "$root/scripts" "$work/scripts"
+  cp "$work/infrastructure/$file" "$work/before"
+  sed -i "$expr" "$work/infrastructure/$file"
+  if cmp -s "$work/before" "$work/infrastructure/$file"; then
+    echo "not ok - $name: the mistake was not planted (no line matched)"; bad=$((bad + 1))
+  else
+    local out
+    out="$(cd "$work" && INFRA_ROOT="$work" "$@" 2>&1)"
+    local status=$?
+    if [ $status -ne 0 ] && grep -qF -- "$expect" <<<"$out"; then
+      echo "ok - $name is caught"; ok=$((ok + 1))
+    else
+      echo "not ok - $name: expected a failure mentioning \"$expect\" (exit $status)"
+      tail -15 <<<"$out"
+      bad=$((bad + 1))
+    fi
+  fi
+  rm -rf "$work"
+}
+nodetest() { node --test "$root/tests/infra/$1"; }
+tfvalidate() { terraform -chdir=infrastructure/terraform init -backend=false -input=false -no-color >/dev/null && terraform -chdir=infrastructure/terraform validate -no-color; }
+
+case_ "a misspelled field in a Deployment" kubernetes/base/backend-deployment.yaml \
+  's/terminationGracePeriodSeconds: 40/terminationGracePeriodSecond: 40/' \
+  "unknown field spec.template.spec.terminationGracePeriodSecond" nodetest kubernetes.test.mjs
+case_ "a ServiceMonitor selecting no Service" kubernetes/base/servicemonitors.yaml \
+  's/^      app: musicconnect-websocket$/      app: musicconnect-websockets/' \
+  "ServiceMonitor/musicconnect-websocket: selector matches no Service" nodetest kubernetes.test.mjs
+case_ "an HPA scaling a Deployment that does not exist" kubernetes/base/hpa.yaml \
+  's/    name: musicconnect-frontend$/    name: musicconnect-front/' \
+  "scale target Deployment/musicconnect-front does not exist" nodetest kubernetes.test.mjs
+case_ "an undeclared Terraform variable" terraform/modules/region/redis.tf \
+  's/var.redis_node_type/var.redis_node_typ/' \
+  "Reference to undeclared input variable" tfvalidate
+case_ "a broken PromQL expression in an alert" monitoring/rules/musicconnect-rules.yaml \
+  '0,/sum(rate(http_requests_total\[5m\]))$/s//sum(rate(http_requests_total[5m])/' \
+  "unclosed left parenthesis" nodetest monitoring.test.mjs
+case_ "a dashboard reading a metric nobody exports" monitoring/dashboards/websocket.json \
+  's/ws_subscriptions{/ws_subscription{/' \
+  "websocket.json panel 2 A: ws_subscription" nodetest monitoring.test.mjs
+case_ "a Dockerfile copying from a stage that does not exist" docker/Dockerfile.backend \
+  's/COPY --from=build \/out/COPY --from=builder \/out/' \
+  "--from=builder names no earlier stage" nodetest docker.test.mjs
+
+echo "planted mistakes: $ok caught, $bad missed"
+[ "$bad" -eq 0 ]
