@@ -240,9 +240,9 @@ int serve(int argc, char** argv) {
     } else {
       asio::co_spawn(
           loops.at(0),
-          [&relay]() -> asio::awaitable<void> {
+          [&relay, &config]() -> asio::awaitable<void> {
             co_await relay.start_from_tail();
-            co_await relay.run();
+            co_await relay.run(config.database_url);
           },
           [&relay_done](const std::exception_ptr& e) {
             if (e) {

@@ -207,6 +207,24 @@ void on_auth_reply(redisAsyncContext* ac, void* reply, void*) {
   }
 }
 
+void on_command_reply(redisAsyncContext*, void* reply, void* privdata) {
+  // Owned here: hiredis calls back exactly once, with no reply when the connection goes away.
+  std::unique_ptr<RedisPubSub::OnReply> done(static_cast<RedisPubSub::OnReply*>(privdata));
+  auto* r = static_cast<redisReply*>(reply);
+  std::vector<std::string> items;
+  auto add = [&items](const redisReply* e) {
+    if (e->type == REDIS_REPLY_STRING || e->type == REDIS_REPLY_STATUS) items.emplace_back(e->str, e->len);
+    if (e->type == REDIS_REPLY_INTEGER) items.push_back(std::to_string(e->integer));
+  };
+  const bool ok = r && r->type != REDIS_REPLY_ERROR;
+  if (ok && r->type == REDIS_REPLY_ARRAY) {
+    for (std::size_t i = 0; i < r->elements; ++i) add(r->element[i]);
+  } else if (ok) {
+    add(r);
+  }
+  if (*done) (*done)(ok, std::move(items));
+}
+
 }  // namespace
 
 void RedisPubSub::Impl::connect(Conn& c) {
@@ -326,6 +344,27 @@ void RedisPubSub::publish(std::string channel, std::string payload) {
     const char* argv[] = {"PUBLISH", channel.c_str(), payload.data()};
     const size_t lens[] = {7, channel.size(), payload.size()};
     redisAsyncCommandArgv(impl->pub.ac, nullptr, nullptr, 3, argv, lens);
+  });
+}
+
+void RedisPubSub::command(std::vector<std::string> args, OnReply on_reply) {
+  asio::post(impl_->ex, [impl = impl_, args = std::move(args), on_reply = std::move(on_reply)]() mutable {
+    if (!impl->pub.ready) {
+      if (on_reply) on_reply(false, {});
+      return;
+    }
+    std::vector<const char*> argv;
+    std::vector<size_t> lens;
+    for (const auto& a : args) {
+      argv.push_back(a.data());
+      lens.push_back(a.size());
+    }
+    auto* done = new OnReply(std::move(on_reply));
+    if (redisAsyncCommandArgv(impl->pub.ac, on_command_reply, done, static_cast<int>(argv.size()), argv.data(),
+                              lens.data()) != REDIS_OK) {
+      if (*done) (*done)(false, {});
+      delete done;
+    }
   });
 }
 

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mc::cache {
 
@@ -38,6 +39,11 @@ class RedisPubSub {
   void stop();
 
   void publish(std::string channel, std::string payload);
+  // Any other command, on the publishing connection (presence keys, docs/realtime.md). The reply
+  // as strings (a bulk string, status or integer is one item, an array each of its items, nil
+  // none); ok is false for an error reply or when Redis is down. Runs on the executor.
+  using OnReply = std::function<void(bool ok, std::vector<std::string> items)>;
+  void command(std::vector<std::string> args, OnReply on_reply = {});
   // Counted per channel: the first subscribe sends SUBSCRIBE, the last unsubscribe UNSUBSCRIBE.
   // `on_active` runs once Redis has confirmed the subscription (at once when it already was).
   void subscribe(const std::string& channel, OnSubscribed on_active = {});

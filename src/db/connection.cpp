@@ -375,6 +375,18 @@ asio::awaitable<void> Connection::read_loop(std::shared_ptr<Connection> self) {
   c.reading_ = false;
 }
 
+asio::awaitable<std::string> Connection::next_notification() {
+  for (;;) {
+    if (PGnotify* n = PQnotifies(conn_)) {
+      std::string channel = n->relname;
+      PQfreemem(n);
+      co_return channel;
+    }
+    co_await wait_readable();
+    if (!PQconsumeInput(conn_)) fail("database connection lost");
+  }
+}
+
 asio::awaitable<void> Connection::exec_script(std::string_view sql) {
   if (broken()) throw Unavailable("database connection is broken");
   if (PQexitPipelineMode(conn_) != 1) fail("cannot leave pipeline mode");

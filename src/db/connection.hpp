@@ -36,6 +36,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Runs SQL text with the simple protocol (several statements allowed; no parameters).
   boost::asio::awaitable<void> exec_script(std::string_view sql);
 
+  // After exec_script("LISTEN …") on a connection used for nothing else: the channel of the next
+  // NOTIFY (one already received first). Throws Unavailable when the connection is lost.
+  boost::asio::awaitable<std::string> next_notification();
+
   // Multiplexed use: many coroutines may await exec_shared() on one connection at once. Their
   // statements leave together, with one sync, in one write per event-loop turn, and results are
   // handed back in order. A statement skipped because a neighbour in its segment failed is sent

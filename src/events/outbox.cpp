@@ -6,9 +6,13 @@
 namespace mc::events {
 
 namespace {
+// The NOTIFY is delivered at commit to every relay listening on the writer (events/relay.cpp), so
+// they read the event at once instead of at their next poll; PostgreSQL folds a transaction's
+// identical notifications into one.
 constexpr db::Query kAppend{
     "outbox_append",
-    "INSERT INTO outbox (topic, key, payload, channel) VALUES ($1, $2, $3::jsonb, nullif($4, ''))"};
+    "WITH e AS (INSERT INTO outbox (topic, key, payload, channel) VALUES ($1, $2, $3::jsonb, nullif($4, '')) "
+    "RETURNING 1) SELECT pg_notify('mc_outbox', '') FROM e"};
 // Found through outbox_created_at_brin; a batch at a time keeps each transaction short. The newest
 // deleted position moves the horizon that channel recovery checks (realtime/store.cpp).
 constexpr db::Query kPrune{

@@ -1,10 +1,14 @@
 #include "events/relay.hpp"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "core/log.hpp"
+#include "db/connection.hpp"
 
 namespace mc::events {
 namespace asio = boost::asio;
@@ -67,16 +71,49 @@ asio::awaitable<std::size_t> Relay::poll_once() {
   }
 }
 
-asio::awaitable<void> Relay::run() {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
+asio::awaitable<void> Relay::run(std::string listen_conninfo) {
+  auto ex = co_await asio::this_coro::executor;
+  timer_ = std::make_unique<asio::steady_timer>(ex);
+  if (!listen_conninfo.empty()) asio::co_spawn(ex, listen(std::move(listen_conninfo)), asio::detached);
   while (!stopping_) {
     try {
       co_await poll_once();
     } catch (const std::exception& e) {
       log::warn("outbox relay poll failed", {{"error", e.what()}});
     }
-    timer.expires_after(interval_);
-    co_await timer.async_wait(asio::use_awaitable);
+    if (woken_) {  // an event committed while this poll ran
+      woken_ = false;
+      continue;
+    }
+    timer_->expires_after(interval_);
+    co_await timer_->async_wait(asio::as_tuple(asio::use_awaitable));  // cancelled: woken early
+    woken_ = false;
+  }
+}
+
+void Relay::stop() {
+  stopping_ = true;
+}
+
+asio::awaitable<void> Relay::listen(std::string conninfo) {
+  auto ex = co_await asio::this_coro::executor;
+  asio::steady_timer backoff(ex);
+  while (!stopping_) {
+    try {
+      auto conn = co_await db::Connection::open(ex, conninfo, std::chrono::seconds(5));
+      co_await conn->exec_script("LISTEN mc_outbox");
+      for (;;) {
+        co_await conn->next_notification();
+        if (stopping_) co_return;
+        woken_ = true;
+        if (timer_) timer_->cancel();
+      }
+    } catch (const std::exception& e) {
+      if (stopping_) co_return;
+      log::warn("outbox relay cannot listen for new events; polling only", {{"error", e.what()}});
+    }
+    backoff.expires_after(std::chrono::seconds(5));
+    co_await backoff.async_wait(asio::as_tuple(asio::use_awaitable));
   }
 }
 

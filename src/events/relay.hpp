@@ -1,5 +1,7 @@
 #pragma once
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -34,9 +36,11 @@ class Relay {
   boost::asio::awaitable<void> start_from_tail();
   // Delivers everything deliverable now; returns how many events were delivered.
   boost::asio::awaitable<std::size_t> poll_once();
-  // Polls until stop(); failures are logged and retried.
-  boost::asio::awaitable<void> run();
-  void stop() { stopping_ = true; }
+  // Polls until stop(); failures are logged and retried. With `listen_conninfo`, a NOTIFY from
+  // events::append on that database (the writer) wakes the poll at once; polling every `interval`
+  // remains the floor (replicas do not relay NOTIFY, and the listening connection may be down).
+  boost::asio::awaitable<void> run(std::string listen_conninfo = {});
+  void stop();
 
   uint64_t delivered() const { return delivered_; }
 
@@ -47,6 +51,9 @@ class Relay {
   std::string cursor_xid_ = "0";
   int64_t cursor_id_ = 0;
   bool stopping_ = false;
+  bool woken_ = false;  // set by the listener (same executor as the poll loop)
+  std::unique_ptr<boost::asio::steady_timer> timer_;  // the poll loop's wait; cancelled to wake it
+  boost::asio::awaitable<void> listen(std::string conninfo);
   uint64_t delivered_ = 0;
 };
 

@@ -13,6 +13,7 @@
 #include <boost/json/parse.hpp>
 
 #include <atomic>
+#include <random>
 #include <mutex>
 #include <unordered_map>
 #include <unordered_set>
@@ -47,6 +48,18 @@ enum CloseCode : std::uint16_t {
   kRateLimited = 4009,
   kTooManyConnections = 4010,
 };
+
+constexpr std::chrono::milliseconds kPresenceTtl{6000};  // three presence ticks
+
+int64_t unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string random_node_id() {
+  std::random_device rd;
+  return std::to_string(rd()) + "-" + std::to_string(rd());
+}
 
 int64_t unix_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -104,10 +117,12 @@ struct Gateway::Impl {
   std::atomic<std::size_t> subscriptions{0};
   cache::RedisPubSub* bus = nullptr;  // set: channel messages and session ends travel through Redis
 
-  // Presence: sockets per party channel on this node, and what the last tick reported.
+  // Presence: sockets per party channel on this node, and the last total reported (every node's,
+  // with Redis).
   mutable std::mutex presence_mutex;
   std::unordered_map<std::string, int> presence;
-  std::unordered_map<std::string, int> presence_reported;
+  std::unordered_map<std::string, int> presence_total;
+  std::string node_id = random_node_id();
   std::function<void(const std::string&, int)> presence_observer;
 
   void deliver_local(const std::string& channel, const Offset& offset, Frame frame);
@@ -120,6 +135,7 @@ struct Gateway::Impl {
     presence[channel] += delta;  // a channel at 0 stays until the next tick reports it
   }
   void presence_tick();
+  void report_presence(const std::string& channel, int total);
 
   bool add_user(const std::string& user) {
     std::lock_guard lock(users_mutex);
@@ -774,27 +790,66 @@ void Gateway::Impl::access_changed_local(const std::string& user) {
 }
 
 void Gateway::Impl::presence_tick() {
-  std::vector<std::pair<std::string, int>> changed;
+  std::vector<std::pair<std::string, int>> local;
   {
     std::lock_guard lock(presence_mutex);
     for (auto it = presence.begin(); it != presence.end();) {
-      int& reported = presence_reported[it->first];
-      if (reported != it->second) {
-        changed.emplace_back(it->first, it->second);
-        reported = it->second;
-      }
-      if (it->second == 0) {
-        presence_reported.erase(it->first);
-        it = presence.erase(it);
-      } else {
-        ++it;
-      }
+      local.emplace_back(it->first, it->second);
+      it = it->second == 0 ? presence.erase(it) : std::next(it);
     }
   }
-  for (const auto& [channel, n] : changed) {
-    deliver_ephemeral_local(channel, frame_of(ephemeral_frame(channel, "presence", bj::object{{"listeners", n}})));
-    if (presence_observer) presence_observer(channel, n);
+  if (!bus) {
+    for (const auto& [channel, n] : local) report_presence(channel, n);
+    return;
   }
+  // Each node keeps its count in the channel's hash with a deadline; a node that stops refreshing
+  // (crashed) no longer counts once its deadline passes, and the whole key expires when every node
+  // has gone.
+  const int64_t now = unix_ms();
+  const std::string deadline = std::to_string(now + kPresenceTtl.count());
+  for (const auto& [channel, n] : local) {
+    std::string key = "mc:presence:" + channel;
+    if (n > 0) {
+      bus->command({"HSET", key, node_id, std::to_string(n) + ":" + deadline});
+    } else {
+      bus->command({"HDEL", key, node_id});
+    }
+    bus->command({"PEXPIRE", key, std::to_string(2 * kPresenceTtl.count())});
+    bus->command({"HGETALL", key}, [this, channel, key](bool ok, std::vector<std::string> items) {
+      if (!ok) return;
+      int total = 0;
+      const int64_t at = unix_ms();
+      for (std::size_t i = 0; i + 1 < items.size(); i += 2) {
+        const auto colon = items[i + 1].find(':');
+        if (colon == std::string::npos) continue;
+        if (std::stoll(items[i + 1].substr(colon + 1)) > at) {
+          total += std::stoi(items[i + 1].substr(0, colon));
+        } else {
+          bus->command({"HDEL", key, items[i]});
+        }
+      }
+      report_presence(channel, total);
+    });
+  }
+}
+
+void Gateway::Impl::report_presence(const std::string& channel, int total) {
+  {
+    std::lock_guard lock(presence_mutex);
+    const bool here = presence.contains(channel);
+    auto it = presence_total.find(channel);
+    if (it != presence_total.end() && it->second == total) {
+      if (!here) presence_total.erase(it);
+      return;
+    }
+    if (here) {
+      presence_total[channel] = total;
+    } else if (it != presence_total.end()) {
+      presence_total.erase(it);
+    }
+  }
+  deliver_ephemeral_local(channel, frame_of(ephemeral_frame(channel, "presence", bj::object{{"listeners", total}})));
+  if (presence_observer) presence_observer(channel, total);
 }
 
 void Gateway::Impl::session_event_local(std::string_view topic, std::string_view payload_json) {
@@ -912,8 +967,10 @@ void Gateway::begin_drain() {
 
 int Gateway::listeners(const std::string& channel) const {
   std::lock_guard lock(impl_->presence_mutex);
-  const auto it = impl_->presence.find(channel);
-  return it == impl_->presence.end() ? 0 : it->second;
+  const auto here = impl_->presence.find(channel);
+  const int local = here == impl_->presence.end() ? 0 : here->second;
+  const auto total = impl_->presence_total.find(channel);
+  return total == impl_->presence_total.end() ? local : std::max(local, total->second);
 }
 
 void Gateway::on_presence(std::function<void(const std::string&, int)> observer) {

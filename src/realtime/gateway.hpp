@@ -61,10 +61,11 @@ class Gateway : public http::UpgradeHandler {
   void use_redis(cache::RedisPubSub& bus);
   // A message the bus heard (any node's relay published it); on the bus's executor.
   void redis_message(std::string_view redis_channel, std::string_view payload);
-  // How many of this node's sockets listen to a party channel now (presence, docs/realtime.md).
+  // How many sockets listen to a party channel: this node's now, or every node's as of the last
+  // presence tick when that is more (with Redis; docs/realtime.md).
   int listeners(const std::string& channel) const;
-  // Called on the first event loop, at most every two seconds per party channel whose count
-  // changed, with the new count (the party's peak listeners).
+  // Called at most every two seconds per party channel whose total changed, with the new total
+  // (the party's peak listeners). Each listening socket also gets it as an ephemeral `presence`.
   void on_presence(std::function<void(const std::string& channel, int listeners)> observer);
   // Shutdown: every socket is told to reconnect elsewhere (with its offsets) and closed.
   void begin_drain();
