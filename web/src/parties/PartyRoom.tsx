@@ -533,7 +533,7 @@ export default function PartyRoom() {
                 Load earlier messages
               </button>
             )}
-            <ol className="party-chat" aria-live="polite" aria-label="Chat messages" data-testid="party-chat">
+            <ol className="party-chat" aria-live="polite" aria-label="Messages in the chat" data-testid="party-chat">
               {chat.map((m) => (
                 <li key={m.id}>
                   <strong>@{m.username}</strong>
