@@ -282,8 +282,8 @@ describe('real-time journeys', () => {
     await l.page.getByRole('textbox', { name: 'Chat message' }).fill('This sounds amazing');
     await l.page.getByRole('button', { name: 'Send' }).click();
     await h.page.getByTestId('party-chat').getByText('This sounds amazing').waitFor({ timeout: 10_000 });
-    await l.page.getByRole('button', { name: 'React 🔥' }).click();
-    await h.page.getByRole('button', { name: 'React 🔥' }).filter({ hasText: '1' }).waitFor({ timeout: 10_000 });
+    await l.page.getByRole('button', { name: 'React: fire' }).click();
+    await h.page.getByRole('button', { name: 'React: fire (1)' }).waitFor({ timeout: 10_000 });
 
     await capture(h, 'party-host');
     await capture(l, 'party-listener');

@@ -190,6 +190,8 @@ export type SendResult = {
 
 // Listening parties (SPEC §4.10).
 export const REACTIONS = ['🔥', '❤️', '👏', '😮', '😂', '🎉'] as const;
+/** Words for each reaction: the button's name (screen readers, and systems without an emoji font). */
+export const REACTION_NAME: Record<string, string> = { '🔥': 'fire', '❤️': 'love', '👏': 'applause', '😮': 'wow', '😂': 'laughing', '🎉': 'celebrate' };
 export type PartyState = { index: number; trackId: string; positionMs: number; playing: boolean; serverTime: number; version: number };
 export type PartySummary = { peakListeners: number; messages: number; reactions: number; startedAt: string | null; endedAt: string | null };
 export type Party = {

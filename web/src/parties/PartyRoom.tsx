@@ -6,6 +6,7 @@ import { del, explain, get, post, put, qs } from '../api/client';
 import { realtime, useChannel, type Refusal } from '../api/realtime';
 import {
   REACTIONS,
+  REACTION_NAME,
   TIER_LABEL,
   formatDate,
   formatDuration,
@@ -515,9 +516,9 @@ export default function PartyRoom() {
             <h2 id="chat-h">Chat</h2>
             <div className="reactions" role="group" aria-label="Reactions">
               {REACTIONS.map((r) => (
-                <button key={r} type="button" className="reaction" onClick={() => react(r)} disabled={!canListen || mutedMe} aria-label={`React ${r}`}>
+                <button key={r} type="button" className="reaction" onClick={() => react(r)} disabled={!canListen || mutedMe} aria-label={`React: ${REACTION_NAME[r]}${counts[r] ? ` (${counts[r]})` : ''}`} title={REACTION_NAME[r]}>
                   {r}
-                  {counts[r] ? <span className="small muted"> {counts[r]}</span> : null}
+                  {counts[r] ? <span className="small muted" aria-hidden="true"> {counts[r]}</span> : null}
                 </button>
               ))}
             </div>
