@@ -14,6 +14,13 @@ import { ReleasePage } from './pages/Release';
 import { SearchPage } from './pages/Search';
 import { SettingsPage } from './pages/Settings';
 import { TrackPage } from './pages/Track';
+import { NotificationsPage } from './pages/Notifications';
+import { Icon } from './components/Icon';
+import { useUnreadNotifications } from './notifications/useUnread';
+
+// Messages and the party room load on demand (the party room brings the synchronised player).
+const MessagesPage = lazy(() => import('./messages/Messages'));
+const PartyPage = lazy(() => import('./parties/PartyRoom'));
 
 // The studio is for artists only: its code loads when an artist opens it.
 const StudioPage = lazy(() => import('./studio/Studio'));
@@ -40,6 +47,7 @@ function Header() {
         </label>
         <input id="header-search" type="search" placeholder="Search artists" value={q} onChange={(e) => setQ(e.target.value)} />
       </form>
+      {user && <NotificationBell />}
       <button
         type="button"
         className="btn btn--ghost nav-toggle"
@@ -55,6 +63,7 @@ function Header() {
         </NavLink>
         <NavLink to="/search">Search</NavLink>
         {user && <NavLink to="/library">Library</NavLink>}
+        {user && <NavLink to="/messages">Messages</NavLink>}
         {user?.role === 'artist' && <NavLink to="/studio">Studio</NavLink>}
         {user ? (
           <NavLink to="/settings">
@@ -70,6 +79,22 @@ function Header() {
         )}
       </nav>
     </header>
+  );
+}
+
+// The bell: a live count of unread notifications, linking to the list.
+function NotificationBell() {
+  const unread = useUnreadNotifications();
+  const label = unread ? `Notifications, ${unread} unread` : 'Notifications';
+  return (
+    <NavLink to="/notifications" className="bell" aria-label={label} title={label} data-testid="notification-bell">
+      <Icon name="bell" size={22} />
+      {unread ? (
+        <span className="bell__count" data-testid="notification-count" aria-hidden="true">
+          {unread > 99 ? '99+' : unread}
+        </span>
+      ) : null}
+    </NavLink>
   );
 }
 
@@ -123,6 +148,10 @@ export function App() {
               <Route path="/checkout/cancel" element={<CheckoutResultPage ok={false} />} />
               <Route path="/sandbox/checkout/:id" element={<SandboxCheckoutPage />} />
               <Route path="/studio/*" element={<StudioPage />} />
+              <Route path="/notifications" element={<NotificationsPage />} />
+              <Route path="/messages" element={<MessagesPage />} />
+              <Route path="/messages/:conversationId" element={<MessagesPage />} />
+              <Route path="/parties/:id" element={<PartyPage />} />
               <Route path="*" element={<NotFoundPage />} />
             </Routes>
           </Suspense>

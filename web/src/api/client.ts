@@ -252,3 +252,47 @@ export function errorMessage(e: unknown): string {
   if (e instanceof Error) return e.message;
   return 'Something went wrong';
 }
+
+const TIER_WORD: Record<string, string> = { free: 'Free', supporter: 'Supporter', superfan: 'Superfan' };
+
+// An error in words for the person using the app: which field and what to do, never a bare code.
+// `labels` names fields as the form shows them (`{ body: 'Message' }`).
+export function explain(e: unknown, labels: Record<string, string> = {}): string {
+  if (!(e instanceof ApiError)) {
+    if (e instanceof TypeError) return 'The server could not be reached. Check your connection and try again.';
+    return errorMessage(e);
+  }
+  const d = e.details;
+  switch (e.code) {
+    case 'validation_failed':
+    case 'invalid_query': {
+      const parts = Object.entries(d)
+        .filter(([, v]) => typeof v === 'string')
+        .map(([k, v]) => {
+          const name = labels[k] ?? labels[k.split('.')[0]] ?? k.replace(/([A-Z])/g, ' $1').replace(/^./, (c) => c.toUpperCase());
+          return `${name} ${v}`;
+        });
+      return parts.length ? `${parts.join('. ')}.` : e.message;
+    }
+    case 'message_quota_exhausted':
+      return `You have sent this month's ${typeof d.limit === 'number' ? d.limit : 5} messages to this artist. You can write again from the 1st of next month (UTC); the artist can still reply to you.`;
+    case 'tier_required': {
+      const tier = TIER_WORD[String(d.tier ?? '')] ?? 'a higher';
+      return `This needs a ${tier} membership of the artist. Subscribe as ${tier} on the artist's page, then try again.`;
+    }
+    case 'blocked':
+      return 'This person does not accept messages from you.';
+    case 'blocked_by_you':
+      return 'You blocked this person. Unblock them to write again.';
+    case 'party_full':
+      return 'This listening party is full. Try again when a listener leaves.';
+    case 'party_ended':
+      return 'This listening party has ended.';
+    case 'rate_limited':
+      return e.message && e.message !== 'Too Many Requests' ? e.message : 'That was a lot at once. Wait a few seconds and try again.';
+    case 'network_error':
+      return 'The server could not be reached. Check your connection and try again.';
+    default:
+      return e.message;
+  }
+}

@@ -11,11 +11,16 @@ export type ChannelListener = {
   reload?(): void;
   // The subscription is live (also after every reconnect): a page may read the state once here.
   ready?(): void;
+  // The server refused the subscription, or ended it (`unsubscribed`: a membership that ended, a
+  // party that is over): the socket no longer listens to the channel until it subscribes again.
+  refused?(r: Refusal): void;
 };
+export type Refusal = { code: string; message: string; details?: Record<string, unknown> };
 export type Status = 'offline' | 'connecting' | 'online';
 
 type Message = { op: string; ch?: string; id?: string | number; data?: any };
-type Channel = { offset?: string; listeners: Set<ChannelListener>; live: boolean };
+type Channel = { offset?: string; listeners: Set<ChannelListener>; live: boolean; refused?: Refusal; subId?: number };
+type Pending = { resolve(m: Message): void; reject(e: Error): void; timer: number };
 
 const MAX_BACKOFF_MS = 10_000;
 
@@ -28,6 +33,11 @@ class Realtime {
   private attempts = 0;
   private timer: number | undefined;
   private nextId = 1;
+  private pending = new Map<number, Pending>();
+  private userId: string | null = null;
+
+  /** The signed-in user of the socket (after `auth`), for filtering one's own ephemeral events. */
+  me = () => this.userId;
 
   getStatus = () => this.status;
   onStatus = (fn: () => void) => {
@@ -50,6 +60,7 @@ class Realtime {
     for (const c of this.channels.values()) {
       c.offset = undefined;
       c.live = false;
+      c.refused = undefined;
     }
     this.setStatus('offline');
   }
@@ -61,7 +72,8 @@ class Realtime {
       this.channels.set(ch, c);
     }
     c.listeners.add(listener);
-    if (c.live) listener.ready?.();
+    if (c.refused) listener.refused?.(c.refused);
+    else if (c.live) listener.ready?.();
     else if (c.listeners.size === 1 && this.status === 'online') this.sendSub(ch, c);
     return () => {
       const cur = this.channels.get(ch);
@@ -94,6 +106,11 @@ class Realtime {
       if (this.ws !== ws) return;
       this.ws = null;
       for (const c of this.channels.values()) c.live = false;
+      for (const [id, p] of this.pending) {
+        window.clearTimeout(p.timer);
+        p.reject(new Error('disconnected'));
+        this.pending.delete(id);
+      }
       if (!this.wanted) return;
       this.setStatus('offline');
       // The server drained (1012) or asked for a fresh token (4002): come back at once.
@@ -119,11 +136,62 @@ class Realtime {
   }
 
   private sendSub(ch: string, c: Channel) {
-    this.send({ op: 'sub', ch, id: this.nextId++, data: c.offset ? { offset: c.offset } : {} });
+    c.refused = undefined;
+    c.subId = this.nextId++;
+    this.send({ op: 'sub', ch, id: c.subId, data: c.offset ? { offset: c.offset } : {} });
+  }
+
+  /** Subscribes a channel again after a refusal (e.g. after the membership was renewed). */
+  retry(ch: string) {
+    const c = this.channels.get(ch);
+    if (c && this.status === 'online') this.sendSub(ch, c);
+  }
+
+  /** An ephemeral message on a channel this socket listens to (typing); not answered. */
+  notify(op: string, ch: string, data: Record<string, unknown>) {
+    const c = this.channels.get(ch);
+    if (c?.live) this.send({ op, ch, data });
+  }
+
+  /** A request answered by `ok`/`pong`/`error` with the same id (a ping for the clock offset). */
+  request(op: string, data: Record<string, unknown> = {}, timeoutMs = 5000): Promise<Message> {
+    return new Promise((resolve, reject) => {
+      if (this.ws?.readyState !== WebSocket.OPEN || this.status !== 'online') {
+        reject(new Error('not connected'));
+        return;
+      }
+      const id = this.nextId++;
+      const timer = window.setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error('no answer'));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+      this.send({ op, id, data });
+    });
+  }
+
+  private settle(m: Message): boolean {
+    if (typeof m.id !== 'number') return false;
+    const p = this.pending.get(m.id);
+    if (!p) return false;
+    this.pending.delete(m.id);
+    window.clearTimeout(p.timer);
+    if (m.op === 'error') p.reject(new Error(m.data?.message ?? 'refused'));
+    else p.resolve(m);
+    return true;
+  }
+
+  private refuse(ch: string, r: Refusal) {
+    const c = this.channels.get(ch);
+    if (!c) return;
+    c.live = false;
+    c.refused = r;
+    for (const l of c.listeners) l.refused?.(r);
   }
 
   private async handle(ws: WebSocket, m: Message) {
     if (this.ws !== ws) return;
+    if ((m.op === 'pong' || m.op === 'ok' || m.op === 'error') && this.settle(m)) return;
     switch (m.op) {
       case 'hello':
         await this.authenticate(ws);
@@ -137,6 +205,7 @@ class Realtime {
         return; // the close that follows reconnects at once
       case 'ok':
         if (m.data?.op === 'auth') {
+          this.userId = m.data.userId ?? null;
           const first = this.status !== 'online';
           this.attempts = 0;
           this.setStatus('online');
@@ -159,14 +228,30 @@ class Realtime {
       case 'event': {
         const c = m.ch ? this.channels.get(m.ch) : undefined;
         if (!c) return;
-        c.offset = String(m.id);
-        const e: ChannelEvent = { type: m.data?.type, payload: m.data?.payload ?? {}, offset: String(m.id) };
+        // Ephemeral messages (typing, presence) have no id: they do not move the offset.
+        const offset = m.id === undefined || m.id === null ? '' : String(m.id);
+        if (offset) c.offset = offset;
+        const e: ChannelEvent = { type: m.data?.type, payload: m.data?.payload ?? {}, offset };
         for (const l of c.listeners) l.event(e);
         return;
       }
-      case 'error':
-        if (m.id === 'auth') ws.close(1000, 'authentication refused');
+      case 'unsubscribed':
+        if (m.ch) this.refuse(m.ch, { code: m.data?.code ?? 'forbidden', message: m.data?.message ?? '', details: m.data?.details });
         return;
+      case 'error': {
+        if (m.id === 'auth') {
+          ws.close(1000, 'authentication refused');
+          return;
+        }
+        // A refused `sub`: find the channel by the request id.
+        for (const [ch, c] of this.channels) {
+          if (c.subId !== undefined && c.subId === m.id) {
+            this.refuse(ch, { code: m.data?.code ?? 'forbidden', message: m.data?.message ?? '', details: m.data?.details });
+            return;
+          }
+        }
+        return;
+      }
     }
   }
 }
@@ -183,6 +268,7 @@ export function useChannel(ch: string | null, listener: ChannelListener) {
       event: (e) => ref.current.event(e),
       reload: () => ref.current.reload?.(),
       ready: () => ref.current.ready?.(),
+      refused: (r) => ref.current.refused?.(r),
     });
   }, [ch]);
 }

@@ -133,3 +133,94 @@ export function formatDate(iso: string | null | undefined): string {
   if (!iso) return '';
   return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
+
+// Notifications (SPEC §4.9).
+export const NOTIFICATION_TYPES = [
+  'new_release',
+  'new_post',
+  'new_follower',
+  'new_subscriber',
+  'tip_received',
+  'comment_reply',
+  'direct_message',
+  'party_starting',
+  'payment_failed',
+  'payout_sent',
+  'processing_finished',
+] as const;
+export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
+export type Delivery = 'in_app' | 'email' | 'off';
+export type AppNotification = {
+  id: string;
+  type: NotificationType;
+  data: Record<string, any>;
+  createdAt: string;
+  readAt: string | null;
+};
+export type NotificationPage = { notifications: AppNotification[]; unread: number; limit: number; nextCursor: string | null };
+
+// Direct messages (SPEC §4.8).
+export const MESSAGE_MAX_CHARS = 2000;
+export type DirectMessage = {
+  id: string;
+  seq: number;
+  conversationId: string;
+  senderId: string;
+  recipientId?: string;
+  body: string;
+  createdAt: string;
+};
+export type Conversation = {
+  id: string;
+  artistId: string;
+  fanId: string;
+  with: { id: string; name: string };
+  muted: boolean;
+  unread: number;
+  lastReadSeq: number;
+  otherLastReadSeq: number;
+  lastMessageAt: string;
+  lastMessage: DirectMessage | null;
+};
+export type SendResult = {
+  message: DirectMessage;
+  conversation: { id: string; artistId: string; fanId: string };
+  quota?: { limit: number; remaining: number };
+};
+
+// Listening parties (SPEC §4.10).
+export const REACTIONS = ['🔥', '❤️', '👏', '😮', '😂', '🎉'] as const;
+/** Words for each reaction: the button's name (screen readers, and systems without an emoji font). */
+export const REACTION_NAME: Record<string, string> = { '🔥': 'fire', '❤️': 'love', '👏': 'applause', '😮': 'wow', '😂': 'laughing', '🎉': 'celebrate' };
+export type PartyState = { index: number; trackId: string; positionMs: number; playing: boolean; serverTime: number; version: number };
+export type PartySummary = { peakListeners: number; messages: number; reactions: number; startedAt: string | null; endedAt: string | null };
+export type Party = {
+  id: string;
+  artistId: string;
+  artistName: string;
+  title: string;
+  minTier: TierName;
+  capacity: number;
+  status: 'scheduled' | 'live' | 'ended';
+  scheduledAt: string | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  state: PartyState;
+  listeners?: number;
+  summary?: PartySummary;
+};
+export type PartyDetail = Party & {
+  queue: { id: string; title: string; durationS: number | null }[];
+  listeners: number;
+  serverTime: number;
+  you: { host: boolean; canControl: boolean; canListen: boolean };
+  cohosts?: string[];
+};
+export type PartyChatMessage = {
+  id: string;
+  userId: string;
+  username: string;
+  body: string;
+  createdAt: string;
+  badge: 'supporter' | 'superfan' | 'artist' | null;
+};

@@ -6,6 +6,8 @@ import { useAuth } from '../auth/AuthContext';
 import { TrackList } from '../components/TrackList';
 import { Avatar, ErrorBox, Loading, LockBadge, TierBadge, srcSet, useAsync, useTitle } from '../components/ui';
 import { useFollowing } from '../api/following';
+import { MessageArtist } from '../messages/MessageArtist';
+import { ArtistParties } from '../parties/ArtistParties';
 
 export function ArtistPage() {
   const { id = '' } = useParams();
@@ -74,6 +76,7 @@ export function ArtistPage() {
                 Edit in studio
               </Link>
             )}
+            {!isOwner && user && viewerTier === 'superfan' && <MessageArtist artistId={a.id} artistName={a.stageName} />}
           </div>
           <ErrorBox message={actionError} />
         </div>
@@ -96,6 +99,8 @@ export function ArtistPage() {
           )}
         </section>
       )}
+
+      <ArtistParties artistId={a.id} isOwner={isOwner} />
 
       <section aria-labelledby="tiers-h">
         <h2 id="tiers-h">Memberships</h2>

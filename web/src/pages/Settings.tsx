@@ -5,6 +5,7 @@ import { formatDate, type Session, type User } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
 import { loadPasswordEstimator, passwordProblem } from '../auth/passwordStrength';
 import { ErrorBox, Field, Loading, Notice, useAsync, useTitle } from '../components/ui';
+import { NotificationPreferences } from './Notifications';
 
 export function SettingsPage() {
   useTitle('Account settings');
@@ -45,6 +46,7 @@ export function SettingsPage() {
           Log out
         </button>
       </section>
+      <NotificationPreferences />
       <ChangeEmail />
       <ChangePassword />
       <Sessions />

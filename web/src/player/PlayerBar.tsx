@@ -30,6 +30,13 @@ export function PlayerBar() {
               </span>
             )}
           </div>
+          {p.party ? (
+            <div className="player__controls">
+              <Link to={`/parties/${p.party.id}`} className="player__party" data-testid="player-party">
+                <span className="live-dot" aria-hidden="true" /> Listening party: {p.party.title}
+              </Link>
+            </div>
+          ) : (
           <div className="player__controls">
             <button type="button" className="icon-btn" onClick={p.previous} aria-label="Previous track" disabled={p.index <= 0 && p.time < 3}>
               <Icon name="prev" />
@@ -47,10 +54,12 @@ export function PlayerBar() {
               <Icon name="next" />
             </button>
           </div>
+          )}
           <div className="player__seek">
             <span className="time" aria-hidden="true">{formatDuration(p.time)}</span>
             <div className="player__wave">
-              <Waveform peaks={p.peaks} progress={progress} onSeek={(f) => p.seek(f * p.duration)} />
+              <Waveform peaks={p.peaks} progress={progress} onSeek={(f) => !p.party && p.seek(f * p.duration)} />
+              {!p.party && (
               <input
                 type="range"
                 className="seek-range"
@@ -62,9 +71,11 @@ export function PlayerBar() {
                 aria-label="Seek"
                 aria-valuetext={`${formatDuration(p.time)} of ${formatDuration(p.duration)}`}
               />
+              )}
             </div>
             <span className="time" aria-hidden="true">{formatDuration(p.duration)}</span>
           </div>
+          {!p.party && (
           <button
             type="button"
             className="btn btn--ghost player__queue-btn"
@@ -74,6 +85,7 @@ export function PlayerBar() {
           >
             Queue ({p.queue.length})
           </button>
+          )}
           {p.error && (
             <p className="player__error" role="alert">
               {p.error}

@@ -25,6 +25,14 @@ type Player = {
   previous(): void;
   jump(index: number): void;
   remove(index: number): void;
+  /**
+   * Loads `items[index]` and starts it at `atSeconds`, playing or paused (a listening party: the
+   * room then keeps the audio in step with the party's state).
+   */
+  playAt(items: QueueItem[], index: number, atSeconds: number, play: boolean): void;
+  /** The listening party driving the player (its controls are the host's), or null. */
+  party: { id: string; title: string } | null;
+  setParty(p: { id: string; title: string } | null): void;
   audio: React.RefObject<HTMLAudioElement | null>;
 };
 
@@ -45,6 +53,8 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(false);
   const [format, setFormat] = useState<string | null>(null);
+  const [party, setParty] = useState<{ id: string; title: string } | null>(null);
+  const pendingStart = useRef<{ at: number; play: boolean } | null>(null);
   const current = index >= 0 && index < queue.length ? queue[index] : null;
 
   // Loudness normalisation: the stored gain to -14 LUFS, applied through Web Audio.
@@ -77,6 +87,8 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
       setDuration(item.track.durationS ?? 0);
       setPeaks(item.track.peaks ?? null);
       listened.current = { seconds: 0, last: 0, reported: false };
+      const start = pendingStart.current;
+      pendingStart.current = null;
       if (item.track.locked) {
         setError('This track is locked for your membership tier.');
         return;
@@ -87,8 +99,9 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
         const grant = await post<PlaybackGrant>(`/api/content/${item.track.id}/playback`);
         applyGain(grant.gainDb);
         if (grant.durationS) setDuration(grant.durationS);
-        stream.current = await attachStream(el, grant.masterUrl, (m) => setError(`Playback failed (${m})`), setFormat);
-        await el.play();
+        stream.current = await attachStream(el, grant.masterUrl, (m) => setError(`Playback failed (${m})`), setFormat, start?.at);
+        if (start) listened.current.last = start.at;
+        if (!start || start.play) await el.play();
         if (!item.track.peaks) {
           get<Track>(`/api/content/${item.track.id}`)
             .then((t) => setPeaks(t.peaks ?? null))
@@ -159,6 +172,14 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
       loading,
       format,
       audio,
+      party,
+      setParty,
+      playAt(items, start, atSeconds, play) {
+        pendingStart.current = { at: Math.max(0, atSeconds), play };
+        setQueue(items);
+        setIndex(-1);
+        queueMicrotask(() => setIndex(start));
+      },
       playQueue(items, start = 0) {
         setQueue(items);
         setIndex(-1);
@@ -199,7 +220,7 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
         setIndex((cur) => (i < cur ? cur - 1 : cur === i ? Math.min(cur, queue.length - 2) : cur));
       },
     }),
-    [queue, index, current, playing, time, duration, peaks, error, loading, format, next],
+    [queue, index, current, playing, time, duration, peaks, error, loading, format, next, party],
   );
 
   return <PlayerContext.Provider value={value}>{children}</PlayerContext.Provider>;

@@ -20,6 +20,7 @@ export async function attachStream(
   url: string,
   onFatal: (m: string) => void,
   onFormat: (label: string | null) => void = () => {},
+  startAt?: number,
 ): Promise<Stream> {
   const native = audio.canPlayType('application/vnd.apple.mpegurl') !== '';
   hlsModule ??= loadHls();
@@ -27,6 +28,7 @@ export async function attachStream(
   if (!HlsClass.isSupported()) {
     if (!native) throw new Error('This browser cannot play HLS audio');
     audio.src = url; // Safari plays HLS itself
+    if (startAt) audio.currentTime = startAt;
     return { destroy: () => audio.removeAttribute('src') };
   }
   const hls: Hls = new HlsClass({
@@ -36,6 +38,8 @@ export async function attachStream(
     abrEwmaDefaultEstimate: 5_000_000,
     enableWorker: true,
     lowLatencyMode: false,
+    // A listening party joins at the live position rather than the start.
+    startPosition: startAt ?? -1,
   });
   // hls.js lists only the rungs this browser can decode and prefers lossless (fLaC) when it can;
   // the label follows the rung actually playing.

@@ -5,6 +5,7 @@ import { EarningsPanel } from './Earnings';
 import { ProfilePanel } from './Profile';
 import { ReleaseEditor, ReleasesPanel } from './Releases';
 import { TiersPanel } from './Tiers';
+import { PartiesPanel } from './Parties';
 
 // The artist studio (loaded lazily: fans never download it).
 export default function StudioPage() {
@@ -27,6 +28,7 @@ export default function StudioPage() {
         </NavLink>
         <NavLink to="/studio/tiers">Tiers</NavLink>
         <NavLink to="/studio/releases">Releases &amp; uploads</NavLink>
+        <NavLink to="/studio/parties">Parties</NavLink>
         <NavLink to="/studio/earnings">Earnings</NavLink>
       </nav>
       <Routes>
@@ -34,6 +36,7 @@ export default function StudioPage() {
         <Route path="tiers" element={<TiersPanel />} />
         <Route path="releases" element={<ReleasesPanel />} />
         <Route path="releases/:releaseId" element={<ReleaseEditor />} />
+        <Route path="parties" element={<PartiesPanel />} />
         <Route path="earnings" element={<EarningsPanel />} />
       </Routes>
     </div>
