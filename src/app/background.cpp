@@ -14,7 +14,7 @@ namespace asio = boost::asio;
 namespace {
 constexpr auto kSweepInterval = std::chrono::minutes(10);
 constexpr auto kNotificationsInterval = std::chrono::milliseconds(200);
-}
+}  // namespace
 
 Background::Background(const Config& config, asio::io_context& loop, db::Cluster& cluster,
                        catalog::UploadService& uploads, earnings::EarningsService& earnings,

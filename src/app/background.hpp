@@ -10,8 +10,8 @@
 #include "features/catalog/upload_service.hpp"
 #include "features/earnings/service.hpp"
 #include "features/notifications/service.hpp"
-#include "mail/mailer.hpp"
 #include "jobs/worker.hpp"
+#include "mail/mailer.hpp"
 
 namespace mc::app {
 

@@ -6,7 +6,8 @@ namespace mc::app {
 
 // An if-chain, not a switch: GCC 12 miscompiles co_await in several cases of one switch.
 boost::asio::awaitable<void> RealtimeAccess::authorize(db::Cluster& db, const AccessClaims& who,
-                                                       const realtime::Channel& channel, realtime::Check check) {
+                                                       const realtime::Channel& channel,
+                                                       realtime::Check check) {
   using realtime::ChannelKind;
   const ChannelKind kind = channel.kind;
   const std::string id = channel.id;

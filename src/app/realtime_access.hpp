@@ -15,8 +15,8 @@ class RealtimeAccess : public realtime::ChannelAuthorizer {
   RealtimeAccess(artists::ArtistsService& artists, messaging::MessagingService& messaging,
                  parties::PartyService& parties)
       : artists_(artists), messaging_(messaging), parties_(parties) {}
-  boost::asio::awaitable<void> authorize(db::Cluster& db, const AccessClaims& who, const realtime::Channel& channel,
-                                         realtime::Check check) override;
+  boost::asio::awaitable<void> authorize(db::Cluster& db, const AccessClaims& who,
+                                         const realtime::Channel& channel, realtime::Check check) override;
 
  private:
   artists::ArtistsService& artists_;

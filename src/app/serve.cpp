@@ -29,13 +29,13 @@
 #include "features/messaging/service.hpp"
 #include "features/notifications/service.hpp"
 #include "features/parties/service.hpp"
-#include "realtime/channel.hpp"
 #include "http/pipeline.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
 #include "jobs/worker.hpp"
 #include "mail/mailer.hpp"
 #include "ops/metrics.hpp"
+#include "realtime/channel.hpp"
 #include "realtime/gateway.hpp"
 
 namespace mc::app {
@@ -183,11 +183,10 @@ int serve(int argc, char** argv) {
     messaging::MessagingService messaging_service;
     notifications::NotificationService notification_service;
     parties::PartyService party_service;
-    register_all_routes(router,
-                        RouteDeps{config, draining, accounts_service, artists_service, catalog_service,
-                                  upload_service, image_service, streaming_service, *payments.memberships,
-                                  *payments.earnings, *payments.webhooks, messaging_service, notification_service,
-                                  party_service, roles.api});
+    register_all_routes(router, RouteDeps{config, draining, accounts_service, artists_service,
+                                          catalog_service, upload_service, image_service, streaming_service,
+                                          *payments.memberships, *payments.earnings, *payments.webhooks,
+                                          messaging_service, notification_service, party_service, roles.api});
 
     const http::StaticFiles web_app(roles.web ? config.web_dir : std::string(), config.cdn_url);
     http::Pipeline pipeline(config, router, *limiter, jwt, roles.web ? &web_app : nullptr, &accounts_service);
@@ -195,7 +194,8 @@ int serve(int argc, char** argv) {
     std::vector<asio::any_io_executor> executors;
     for (const auto& l : loop_views) executors.push_back(l.executor);
     realtime::Gateway gateway(gateway_options(config), jwt, &accounts_service, realtime_access, executors);
-    party_service.set_listener_count([&gateway](const std::string& channel) { return gateway.listeners(channel); });
+    party_service.set_listener_count(
+        [&gateway](const std::string& channel) { return gateway.listeners(channel); });
     gateway.on_presence([&party_service, &loops, &clusters](const std::string& channel, int listeners) {
       const auto parsed = realtime::parse_channel(channel);
       if (!parsed || parsed->kind != realtime::ChannelKind::party || listeners == 0) return;

@@ -4,7 +4,6 @@
 #include <iostream>
 
 #include "app/background.hpp"
-#include "mail/mailer.hpp"
 #include "app/commands.hpp"
 #include "app/database_setup.hpp"
 #include "app/media_setup.hpp"
@@ -17,6 +16,7 @@
 #include "features/artists/service.hpp"
 #include "features/catalog/service.hpp"
 #include "features/catalog/upload_service.hpp"
+#include "mail/mailer.hpp"
 
 namespace mc::app {
 

@@ -360,8 +360,8 @@ void RedisPubSub::command(std::vector<std::string> args, OnReply on_reply) {
       lens.push_back(a.size());
     }
     auto* done = new OnReply(std::move(on_reply));
-    if (redisAsyncCommandArgv(impl->pub.ac, on_command_reply, done, static_cast<int>(argv.size()), argv.data(),
-                              lens.data()) != REDIS_OK) {
+    if (redisAsyncCommandArgv(impl->pub.ac, on_command_reply, done, static_cast<int>(argv.size()),
+                              argv.data(), lens.data()) != REDIS_OK) {
       if (*done) (*done)(false, {});
       delete done;
     }

@@ -1,10 +1,10 @@
 #pragma once
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <memory>
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -51,7 +51,7 @@ class Relay {
   std::string cursor_xid_ = "0";
   int64_t cursor_id_ = 0;
   bool stopping_ = false;
-  bool woken_ = false;  // set by the listener (same executor as the poll loop)
+  bool woken_ = false;                                // set by the listener (same executor as the poll loop)
   std::unique_ptr<boost::asio::steady_timer> timer_;  // the poll loop's wait; cancelled to wake it
   boost::asio::awaitable<void> listen(std::string conninfo);
   uint64_t delivered_ = 0;

@@ -15,6 +15,18 @@ std::optional<T> parse_int(const std::string& s) {
   return v;
 }
 
+// `limit` (1-100), or the default; a bad one is recorded in `errors`.
+int limit(const Context& ctx, int default_limit, boost::json::object& errors) {
+  const auto raw = ctx.query_param("limit");
+  if (!raw) return default_limit;
+  const auto v = parse_int(*raw);
+  if (!v || *v < 1 || *v > 100) {
+    errors["limit"] = "must be an integer from 1 to 100";
+    return default_limit;
+  }
+  return *v;
+}
+
 }  // namespace
 
 Page pagination(const Context& ctx, int default_limit) {
@@ -27,13 +39,7 @@ Page pagination(const Context& ctx, int default_limit) {
     else
       page.page = *v;
   }
-  if (auto raw = ctx.query_param("limit")) {
-    const auto v = parse_int(*raw);
-    if (!v || *v < 1 || *v > 100)
-      errors["limit"] = "must be an integer from 1 to 100";
-    else
-      page.limit = *v;
-  }
+  page.limit = limit(ctx, default_limit, errors);
   if (!errors.empty())
     throw ApiError(400, "invalid_query", "Query parameters are invalid", std::move(errors));
   return page;
@@ -46,13 +52,7 @@ CursorPage cursor_pagination(const Context& ctx, int default_limit) {
     page.cursor = parse_int<int64_t>(*raw);
     if (!page.cursor || *page.cursor < 1) errors["cursor"] = "must be the nextCursor of a previous page";
   }
-  if (auto raw = ctx.query_param("limit")) {
-    const auto v = parse_int(*raw);
-    if (!v || *v < 1 || *v > 100)
-      errors["limit"] = "must be an integer from 1 to 100";
-    else
-      page.limit = *v;
-  }
+  page.limit = limit(ctx, default_limit, errors);
   if (!errors.empty())
     throw ApiError(400, "invalid_query", "Query parameters are invalid", std::move(errors));
   return page;

@@ -17,8 +17,8 @@ enum class Check { subscribe, recheck };
 class ChannelAuthorizer {
  public:
   virtual ~ChannelAuthorizer() = default;
-  virtual boost::asio::awaitable<void> authorize(db::Cluster& db, const AccessClaims& who, const Channel& channel,
-                                                 Check check) = 0;
+  virtual boost::asio::awaitable<void> authorize(db::Cluster& db, const AccessClaims& who,
+                                                 const Channel& channel, Check check) = 0;
 };
 
 }  // namespace mc::realtime

@@ -35,7 +35,8 @@ std::optional<Channel> parse_channel(std::string_view name) {
   std::string id(name.substr(colon + 1));
   if (!is_uuid(id)) return std::nullopt;
   std::transform(id.begin(), id.end(), id.begin(), [](unsigned char c) { return std::tolower(c); });
-  for (ChannelKind k : {ChannelKind::user, ChannelKind::artist, ChannelKind::conversation, ChannelKind::party}) {
+  for (ChannelKind k :
+       {ChannelKind::user, ChannelKind::artist, ChannelKind::conversation, ChannelKind::party}) {
     if (kind == to_string(k)) return Channel{k, std::move(id)};
   }
   return std::nullopt;

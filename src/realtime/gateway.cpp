@@ -13,8 +13,8 @@
 #include <boost/json/parse.hpp>
 
 #include <atomic>
-#include <random>
 #include <mutex>
+#include <random>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -52,7 +52,8 @@ enum CloseCode : std::uint16_t {
 constexpr std::chrono::milliseconds kPresenceTtl{6000};  // three presence ticks
 
 int64_t unix_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -520,10 +521,12 @@ void Socket::typing(ClientMessage& m) {
   if (!subs.contains(name)) throw ApiError(409, "not_subscribed", "Subscribe to the conversation first");
   bool on = true;
   for (const auto& kv : m.data) {
-    if (kv.key() != "typing" || !kv.value().is_bool()) throw field_error(kv.key(), "must be typing: true or false");
+    if (kv.key() != "typing" || !kv.value().is_bool())
+      throw field_error(kv.key(), "must be typing: true or false");
     on = kv.value().get_bool();
   }
-  std::string frame = ephemeral_frame(name, "typing", bj::object{{"userId", claims->user_id}, {"typing", on}});
+  std::string frame =
+      ephemeral_frame(name, "typing", bj::object{{"userId", claims->user_id}, {"typing", on}});
   if (gw.bus) {
     gw.bus->publish(redis_channel(name), "-\n" + frame);
   } else {
@@ -848,7 +851,8 @@ void Gateway::Impl::report_presence(const std::string& channel, int total) {
       presence_total.erase(it);
     }
   }
-  deliver_ephemeral_local(channel, frame_of(ephemeral_frame(channel, "presence", bj::object{{"listeners", total}})));
+  deliver_ephemeral_local(channel,
+                          frame_of(ephemeral_frame(channel, "presence", bj::object{{"listeners", total}})));
   if (presence_observer) presence_observer(channel, total);
 }
 
@@ -944,7 +948,8 @@ void Gateway::redis_message(std::string_view redis_name, std::string_view payloa
   }
   if (!redis_name.starts_with("mc:ch:")) return;
   if (payload.substr(0, newline) == "-") {
-    impl.deliver_ephemeral_local(std::string(redis_name.substr(6)), frame_of(std::string(payload.substr(newline + 1))));
+    impl.deliver_ephemeral_local(std::string(redis_name.substr(6)),
+                                 frame_of(std::string(payload.substr(newline + 1))));
     return;
   }
   const auto offset = parse_offset(payload.substr(0, newline));

@@ -58,7 +58,8 @@ ClientMessage read_message(const bj::value& v) {
   if (!op || !op->is_string()) throw invalid("op", "is required and must be a string", m.id);
   const std::string_view name = op->get_string();
   bool known = false;
-  for (ClientOp candidate : {ClientOp::auth, ClientOp::sub, ClientOp::unsub, ClientOp::ping, ClientOp::typing}) {
+  for (ClientOp candidate :
+       {ClientOp::auth, ClientOp::sub, ClientOp::unsub, ClientOp::ping, ClientOp::typing}) {
     if (name == to_string(candidate)) {
       m.op = candidate;
       known = true;
@@ -146,7 +147,8 @@ std::string event_frame(std::string_view ch, const Offset& offset, std::string_v
 }
 
 std::string ephemeral_frame(std::string_view ch, std::string_view type, const bj::object& data) {
-  return json::serialize(bj::object{{"op", "event"}, {"ch", ch}, {"data", bj::object{{"type", type}, {"payload", data}}}});
+  return json::serialize(
+      bj::object{{"op", "event"}, {"ch", ch}, {"data", bj::object{{"type", type}, {"payload", data}}}});
 }
 
 std::string reply_frame(std::string_view op, const bj::value& id, std::string_view ch,

@@ -30,6 +30,17 @@ async function waitFor(fn, { timeoutMs = 10_000, what = 'condition' } = {}) {
   }
 }
 
+// Until the notifications consumer has read every event written so far (the preference that
+// applies is the one in force when it reads the event).
+async function consumed() {
+  const { rows: [head] } = await srv.pool.query('SELECT xid::text AS xid, id FROM outbox ORDER BY xid DESC, id DESC LIMIT 1');
+  await waitFor(async () => {
+    const { rows: [c] } = await srv.pool.query(
+      `SELECT (xid, id) >= ($1::xid8, $2::bigint) AS past FROM outbox_consumers WHERE name = 'notifications'`, [head.xid, head.id]);
+    return c.past;
+  }, { what: 'the consumer to catch up' });
+}
+
 const list = async (token, query = '') => expectStatus(await api.get(`/api/notifications${query}`, { token }), 200);
 const ofType = async (token, type) => (await list(token)).notifications.filter((n) => n.type === type);
 
@@ -129,6 +140,7 @@ describe('reading and preferences', () => {
     assert.equal(off.preferences.new_follower, 'off');
     const fan = await registerUser(api);
     expectStatus(await api.post(`/api/artists/${artist.user.id}/follow`, {}, { token: fan.token }), 200);
+    await consumed();
 
     // An email preference: the follow notification, then the digest job sends it.
     expectStatus(await api.json('PUT', '/api/notifications/preferences', { token: artist.token, body: { preferences: { new_follower: 'email' } } }), 200);

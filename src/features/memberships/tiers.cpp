@@ -58,7 +58,8 @@ boost::asio::awaitable<Access> access_for(db::Cluster& db, const Viewer& viewer,
   co_return access;
 }
 
-boost::asio::awaitable<Tier> tier_in(db::Transaction& tx, const std::string& fan_id, const std::string& artist_id) {
+boost::asio::awaitable<Tier> tier_in(db::Transaction& tx, const std::string& fan_id,
+                                     const std::string& artist_id) {
   const db::Result r = co_await tx.exec(kCurrentTier, db::params(fan_id, artist_id));
   co_return r.empty() ? Tier::free : parse_tier(r.view(0, 0)).value_or(Tier::free);
 }

@@ -39,7 +39,8 @@ boost::asio::awaitable<Access> access_for(db::Cluster& db, const Viewer& viewer,
                                           std::optional<db::Lsn> token = std::nullopt);
 
 // The same answer inside a transaction (rules that must hold at commit, like a superfan's message).
-boost::asio::awaitable<Tier> tier_in(db::Transaction& tx, const std::string& fan_id, const std::string& artist_id);
+boost::asio::awaitable<Tier> tier_in(db::Transaction& tx, const std::string& fan_id,
+                                     const std::string& artist_id);
 
 // An artist's public price list (SPEC §2): the two paid tiers, with the defaults (supporter 500,
 // superfan 1000 USD) where the artist has not set their own. Ordered by rank.

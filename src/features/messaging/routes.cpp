@@ -55,49 +55,52 @@ void register_routes(http::Router& router, MessagingService& s) {
   router.add(Verb::get, "/api/messaging/conversations", [&s](Context& ctx) -> awaitable<Response> {
     const auto& who = ctx.require_auth();
     const http::Page page = http::pagination(ctx);
-    co_return http::json_response(200,
-                                  co_await s.conversations(ctx.db(), who, page.page, page.limit, ctx.consistency_in));
+    co_return http::json_response(
+        200, co_await s.conversations(ctx.db(), who, page.page, page.limit, ctx.consistency_in));
   });
 
   router.add(Verb::get, "/api/messaging/conversations/{id:uuid}/messages",
              [&s](Context& ctx) -> awaitable<Response> {
                const auto& who = ctx.require_auth();
                const auto page = http::cursor_pagination(ctx, 30);
-               co_return http::json_response(200, co_await s.history(ctx.db(), who, std::string(ctx.param("id")),
-                                                                     page.cursor, page.limit, ctx.consistency_in));
+               co_return http::json_response(
+                   200, co_await s.history(ctx.db(), who, std::string(ctx.param("id")), page.cursor,
+                                           page.limit, ctx.consistency_in));
              });
 
-  router.add(Verb::post, "/api/messaging/conversations/{id:uuid}/read", [&s](Context& ctx) -> awaitable<Response> {
-    const auto& who = ctx.require_auth();
-    std::optional<int64_t> seq;
-    if (!ctx.req.body().empty()) {
-      const auto obj = http::json_body(ctx);
-      json::FieldReader r(obj);
-      r.accept("seq");
-      if (const auto* v = obj.if_contains("seq"); v && !v->is_null()) {
-        if (!v->is_int64() || v->get_int64() < 0) {
-          r.fail("seq", "must be the seq of a message (a whole number)");
-        } else {
-          seq = v->get_int64();
-        }
-      }
-      r.finish();
-    }
-    const auto result = co_await s.mark_read(ctx.db(), who, std::string(ctx.param("id")), seq);
-    co_return http::written(ctx, 200, result.value, result.lsn);
-  });
+  router.add(Verb::post, "/api/messaging/conversations/{id:uuid}/read",
+             [&s](Context& ctx) -> awaitable<Response> {
+               const auto& who = ctx.require_auth();
+               std::optional<int64_t> seq;
+               if (!ctx.req.body().empty()) {
+                 const auto obj = http::json_body(ctx);
+                 json::FieldReader r(obj);
+                 r.accept("seq");
+                 if (const auto* v = obj.if_contains("seq"); v && !v->is_null()) {
+                   if (!v->is_int64() || v->get_int64() < 0) {
+                     r.fail("seq", "must be the seq of a message (a whole number)");
+                   } else {
+                     seq = v->get_int64();
+                   }
+                 }
+                 r.finish();
+               }
+               const auto result = co_await s.mark_read(ctx.db(), who, std::string(ctx.param("id")), seq);
+               co_return http::written(ctx, 200, result.value, result.lsn);
+             });
 
-  router.add(Verb::put, "/api/messaging/conversations/{id:uuid}/mute", [&s](Context& ctx) -> awaitable<Response> {
-    const auto& who = ctx.require_auth();
-    const auto obj = http::json_body(ctx);
-    json::FieldReader r(obj);
-    r.accept("muted");
-    const auto* v = obj.if_contains("muted");
-    if (!v || !v->is_bool()) r.fail("muted", "must be true or false");
-    r.finish();
-    const auto result = co_await s.set_muted(ctx.db(), who, std::string(ctx.param("id")), v->get_bool());
-    co_return http::written(ctx, 200, result.value, result.lsn);
-  });
+  router.add(
+      Verb::put, "/api/messaging/conversations/{id:uuid}/mute", [&s](Context& ctx) -> awaitable<Response> {
+        const auto& who = ctx.require_auth();
+        const auto obj = http::json_body(ctx);
+        json::FieldReader r(obj);
+        r.accept("muted");
+        const auto* v = obj.if_contains("muted");
+        if (!v || !v->is_bool()) r.fail("muted", "must be true or false");
+        r.finish();
+        const auto result = co_await s.set_muted(ctx.db(), who, std::string(ctx.param("id")), v->get_bool());
+        co_return http::written(ctx, 200, result.value, result.lsn);
+      });
 
   router.add(Verb::get, "/api/messaging/blocks", [&s](Context& ctx) -> awaitable<Response> {
     const auto& who = ctx.require_auth();
@@ -120,7 +123,8 @@ void register_routes(http::Router& router, MessagingService& s) {
     if (q.find_first_not_of(' ') == std::string::npos) errors["q"] = "is required: the words to look for";
     if (q.size() > 200) errors["q"] = "is longer than 200 characters";
     if (json::has_control_characters(q, false)) errors["q"] = "must be plain text on one line";
-    if (!errors.empty()) throw ApiError(400, "invalid_query", "Query parameters are invalid", std::move(errors));
+    if (!errors.empty())
+      throw ApiError(400, "invalid_query", "Query parameters are invalid", std::move(errors));
     const int limit = http::cursor_pagination(ctx).limit;
     co_return http::json_response(200, co_await s.search(ctx.db(), who, q, limit, ctx.consistency_in));
   });

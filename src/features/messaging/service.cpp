@@ -14,8 +14,12 @@ namespace bj = boost::json;
 namespace {
 
 bj::object message_json(const store::Message& m) {
-  bj::object o{{"id", m.id},         {"seq", m.seq},   {"conversationId", m.conversation_id},
-               {"senderId", m.sender_id}, {"body", m.body}, {"createdAt", m.created_at}};
+  bj::object o{{"id", m.id},
+               {"seq", m.seq},
+               {"conversationId", m.conversation_id},
+               {"senderId", m.sender_id},
+               {"body", m.body},
+               {"createdAt", m.created_at}};
   if (m.attachment_json) o["attachment"] = bj::parse(*m.attachment_json);
   return o;
 }
@@ -33,7 +37,7 @@ ApiError not_member() {
 }  // namespace
 
 awaitable<Written<bj::object>> MessagingService::send(db::Cluster& db, const AccessClaims& who,
-                                                       const SendRequest& req) {
+                                                      const SendRequest& req) {
   // Reads that need no lock come first: statements on other connections do not mix with an open
   // transaction on this one.
   const bool to_artist = req.recipient_id && co_await store::is_artist(db, *req.recipient_id);
@@ -68,7 +72,8 @@ awaitable<Written<bj::object>> MessagingService::send(db::Cluster& db, const Acc
     throw ApiError(409, "blocked_by_you", "You blocked this person; unblock them to send a message");
   }
   if (from_fan) {
-    if (co_await memberships::tier_in(tx, who.user_id, conversation.artist_id) != memberships::Tier::superfan) {
+    if (co_await memberships::tier_in(tx, who.user_id, conversation.artist_id) !=
+        memberships::Tier::superfan) {
       throw ApiError(403, "tier_required", "Direct messages to an artist are a superfan perk",
                      {{"tier", "superfan"}, {"artistId", conversation.artist_id}});
     }
@@ -79,7 +84,8 @@ awaitable<Written<bj::object>> MessagingService::send(db::Cluster& db, const Acc
                      {{"limit", kMonthlyFanMessages}});
     }
   }
-  const store::Message m = co_await store::insert_message(tx, conversation.id, who.user_id, req.body, std::nullopt);
+  const store::Message m =
+      co_await store::insert_message(tx, conversation.id, who.user_id, req.body, std::nullopt);
   bj::object json = message_json(m);
   bj::object event = json;
   event["recipientId"] = recipient;
@@ -87,19 +93,19 @@ awaitable<Written<bj::object>> MessagingService::send(db::Cluster& db, const Acc
                           realtime::conversation_channel(conversation.id));
   const db::Lsn lsn = co_await tx.commit();
   bj::object body{{"message", json},
-                  {"conversation",
-                   bj::object{{"id", conversation.id},
-                              {"artistId", conversation.artist_id},
-                              {"fanId", conversation.fan_id}}}};
+                  {"conversation", bj::object{{"id", conversation.id},
+                                              {"artistId", conversation.artist_id},
+                                              {"fanId", conversation.fan_id}}}};
   if (from_fan) {
     const int used = co_await store::quota_used(db, who.user_id, conversation.artist_id, lsn);
-    body["quota"] = bj::object{{"limit", kMonthlyFanMessages}, {"remaining", std::max(0, kMonthlyFanMessages - used)}};
+    body["quota"] =
+        bj::object{{"limit", kMonthlyFanMessages}, {"remaining", std::max(0, kMonthlyFanMessages - used)}};
   }
   co_return Written<bj::object>{std::move(body), lsn};
 }
 
-awaitable<bj::object> MessagingService::conversations(db::Cluster& db, const AccessClaims& who, int page, int limit,
-                                                      std::optional<db::Lsn> token) {
+awaitable<bj::object> MessagingService::conversations(db::Cluster& db, const AccessClaims& who, int page,
+                                                      int limit, std::optional<db::Lsn> token) {
   const auto rows = co_await store::conversations(db, who.user_id, limit, (page - 1) * limit, token);
   bj::array list;
   for (const auto& c : rows) {
@@ -119,8 +125,9 @@ awaitable<bj::object> MessagingService::conversations(db::Cluster& db, const Acc
 }
 
 awaitable<bj::object> MessagingService::history(db::Cluster& db, const AccessClaims& who,
-                                                const std::string& conversation_id, std::optional<int64_t> before,
-                                                int limit, std::optional<db::Lsn> token) {
+                                                const std::string& conversation_id,
+                                                std::optional<int64_t> before, int limit,
+                                                std::optional<db::Lsn> token) {
   const auto member = co_await store::for_member(db, conversation_id, who.user_id, token);
   if (!member) throw not_member();
   const auto rows = co_await store::history(db, conversation_id, before, limit, token);
@@ -132,8 +139,8 @@ awaitable<bj::object> MessagingService::history(db::Cluster& db, const AccessCla
 }
 
 awaitable<Written<bj::object>> MessagingService::mark_read(db::Cluster& db, const AccessClaims& who,
-                                                            const std::string& conversation_id,
-                                                            std::optional<int64_t> seq) {
+                                                           const std::string& conversation_id,
+                                                           std::optional<int64_t> seq) {
   auto tx = co_await db.begin();
   const auto member = co_await store::for_member(tx, conversation_id, who.user_id);
   if (!member) throw not_member();
@@ -150,7 +157,7 @@ awaitable<Written<bj::object>> MessagingService::mark_read(db::Cluster& db, cons
 }
 
 awaitable<Written<bj::object>> MessagingService::set_muted(db::Cluster& db, const AccessClaims& who,
-                                                            const std::string& conversation_id, bool muted) {
+                                                           const std::string& conversation_id, bool muted) {
   auto tx = co_await db.begin();
   if (!co_await store::for_member(tx, conversation_id, who.user_id)) throw not_member();
   co_await store::set_muted(tx, conversation_id, who.user_id, muted);
@@ -159,7 +166,7 @@ awaitable<Written<bj::object>> MessagingService::set_muted(db::Cluster& db, cons
 }
 
 awaitable<Written<bj::object>> MessagingService::set_blocked(db::Cluster& db, const AccessClaims& who,
-                                                              const std::string& user_id, bool blocked) {
+                                                             const std::string& user_id, bool blocked) {
   if (user_id == who.user_id) {
     throw ApiError(400, "validation_failed", "You cannot block yourself", {{"userId", "is you"}});
   }
@@ -181,8 +188,9 @@ awaitable<bj::object> MessagingService::blocked(db::Cluster& db, const AccessCla
   co_return bj::object{{"blocked", std::move(ids)}};
 }
 
-awaitable<bj::object> MessagingService::search(db::Cluster& db, const AccessClaims& who, const std::string& query,
-                                               int limit, std::optional<db::Lsn> token) {
+awaitable<bj::object> MessagingService::search(db::Cluster& db, const AccessClaims& who,
+                                               const std::string& query, int limit,
+                                               std::optional<db::Lsn> token) {
   const auto rows = co_await store::search(db, who.user_id, query, limit, token);
   co_return bj::object{{"messages", messages_json(rows)}, {"query", query}};
 }

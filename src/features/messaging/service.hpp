@@ -27,19 +27,23 @@ struct SendRequest {
 // connected to any node see it live and a reconnecting one gets what it missed.
 class MessagingService {
  public:
-  awaitable<Written<boost::json::object>> send(db::Cluster& db, const AccessClaims& who, const SendRequest& req);
+  awaitable<Written<boost::json::object>> send(db::Cluster& db, const AccessClaims& who,
+                                               const SendRequest& req);
   awaitable<boost::json::object> conversations(db::Cluster& db, const AccessClaims& who, int page, int limit,
                                                std::optional<db::Lsn> token);
-  awaitable<boost::json::object> history(db::Cluster& db, const AccessClaims& who, const std::string& conversation_id,
-                                         std::optional<int64_t> before, int limit, std::optional<db::Lsn> token);
+  awaitable<boost::json::object> history(db::Cluster& db, const AccessClaims& who,
+                                         const std::string& conversation_id, std::optional<int64_t> before,
+                                         int limit, std::optional<db::Lsn> token);
   // Up to `seq` (nullopt: everything so far); tells the other member (read receipt).
   awaitable<Written<boost::json::object>> mark_read(db::Cluster& db, const AccessClaims& who,
-                                                    const std::string& conversation_id, std::optional<int64_t> seq);
+                                                    const std::string& conversation_id,
+                                                    std::optional<int64_t> seq);
   awaitable<Written<boost::json::object>> set_muted(db::Cluster& db, const AccessClaims& who,
                                                     const std::string& conversation_id, bool muted);
   awaitable<Written<boost::json::object>> set_blocked(db::Cluster& db, const AccessClaims& who,
                                                       const std::string& user_id, bool blocked);
-  awaitable<boost::json::object> blocked(db::Cluster& db, const AccessClaims& who, std::optional<db::Lsn> token);
+  awaitable<boost::json::object> blocked(db::Cluster& db, const AccessClaims& who,
+                                         std::optional<db::Lsn> token);
   awaitable<boost::json::object> search(db::Cluster& db, const AccessClaims& who, const std::string& query,
                                         int limit, std::optional<db::Lsn> token);
   // For the real-time gateway: whether the user is a member of the conversation.

@@ -24,15 +24,15 @@ constexpr Query kForMember{
     "messaging_for_member",
     "SELECT c.id, c.artist_id, c.fan_id, m.last_read_seq, m.muted FROM conversations c "
     "JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = $2 WHERE c.id = $1::uuid"};
-constexpr Query kBlocks{"messaging_blocks",
-                        "SELECT EXISTS (SELECT 1 FROM user_blocks WHERE blocker_id = $1 AND blocked_id = $2), "
-                        "EXISTS (SELECT 1 FROM user_blocks WHERE blocker_id = $2 AND blocked_id = $1)"};
-constexpr Query kTakeQuota{
-    "messaging_take_quota",
-    "INSERT INTO dm_quota (fan_id, artist_id, month, used) "
-    "VALUES ($1, $2, date_trunc('month', now() AT TIME ZONE 'UTC')::date, 1) "
-    "ON CONFLICT (fan_id, artist_id, month) DO UPDATE SET used = dm_quota.used + 1 "
-    "WHERE dm_quota.used < $3 RETURNING used"};
+constexpr Query kBlocks{
+    "messaging_blocks",
+    "SELECT EXISTS (SELECT 1 FROM user_blocks WHERE blocker_id = $1 AND blocked_id = $2), "
+    "EXISTS (SELECT 1 FROM user_blocks WHERE blocker_id = $2 AND blocked_id = $1)"};
+constexpr Query kTakeQuota{"messaging_take_quota",
+                           "INSERT INTO dm_quota (fan_id, artist_id, month, used) "
+                           "VALUES ($1, $2, date_trunc('month', now() AT TIME ZONE 'UTC')::date, 1) "
+                           "ON CONFLICT (fan_id, artist_id, month) DO UPDATE SET used = dm_quota.used + 1 "
+                           "WHERE dm_quota.used < $3 RETURNING used"};
 constexpr Query kQuotaUsed{"messaging_quota_used",
                            "SELECT used FROM dm_quota WHERE fan_id = $1 AND artist_id = $2 "
                            "AND month = date_trunc('month', now() AT TIME ZONE 'UTC')::date"};
@@ -59,31 +59,37 @@ constexpr Query kConversations{
     "LEFT JOIN LATERAL (SELECT * FROM messages m WHERE m.conversation_id = c.id ORDER BY seq DESC LIMIT 1) l "
     "ON true WHERE me.user_id = $1 ORDER BY c.last_message_at DESC, c.id LIMIT $2 OFFSET $3"};
 constexpr Query kHistory{"messaging_history",
-                         "SELECT " MC_MESSAGE_COLUMNS " FROM messages m WHERE m.conversation_id = $1 "
+                         "SELECT " MC_MESSAGE_COLUMNS
+                         " FROM messages m WHERE m.conversation_id = $1 "
                          "AND ($2::bigint IS NULL OR m.seq < $2) ORDER BY m.seq DESC LIMIT $3"};
 constexpr Query kMarkRead{"messaging_mark_read",
                           "UPDATE conversation_members SET last_read_seq = greatest(last_read_seq, $3) "
                           "WHERE conversation_id = $1 AND user_id = $2 RETURNING last_read_seq"};
 constexpr Query kNewestSeq{"messaging_newest_seq",
                            "SELECT coalesce(max(seq), 0) FROM messages WHERE conversation_id = $1"};
-constexpr Query kSetMuted{"messaging_set_muted",
-                          "UPDATE conversation_members SET muted = $3 WHERE conversation_id = $1 AND user_id = $2"};
+constexpr Query kSetMuted{
+    "messaging_set_muted",
+    "UPDATE conversation_members SET muted = $3 WHERE conversation_id = $1 AND user_id = $2"};
 constexpr Query kUserExists{"messaging_user_exists", "SELECT 1 FROM users WHERE id = $1::uuid"};
-constexpr Query kBlock{"messaging_block",
-                       "INSERT INTO user_blocks (blocker_id, blocked_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"};
-constexpr Query kUnblock{"messaging_unblock", "DELETE FROM user_blocks WHERE blocker_id = $1 AND blocked_id = $2"};
-constexpr Query kBlockedBy{"messaging_blocked_by",
-                           "SELECT blocked_id FROM user_blocks WHERE blocker_id = $1 ORDER BY created_at DESC"};
+constexpr Query kBlock{
+    "messaging_block",
+    "INSERT INTO user_blocks (blocker_id, blocked_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"};
+constexpr Query kUnblock{"messaging_unblock",
+                         "DELETE FROM user_blocks WHERE blocker_id = $1 AND blocked_id = $2"};
+constexpr Query kBlockedBy{
+    "messaging_blocked_by",
+    "SELECT blocked_id FROM user_blocks WHERE blocker_id = $1 ORDER BY created_at DESC"};
 constexpr Query kSearch{
     "messaging_search",
-    "SELECT " MC_MESSAGE_COLUMNS " FROM messages m "
+    "SELECT " MC_MESSAGE_COLUMNS
+    " FROM messages m "
     "JOIN conversation_members me ON me.conversation_id = m.conversation_id AND me.user_id = $1 "
     "WHERE m.search @@ websearch_to_tsquery('simple', $2) "
     "ORDER BY ts_rank(m.search, websearch_to_tsquery('simple', $2)) DESC, m.seq DESC LIMIT $3"};
 
 Message message_from(const db::Result& r, int i, int c = 0) {
-  return Message{r.int64(i, c),     r.str(i, c + 1), r.str(i, c + 2),    r.str(i, c + 3),
-                 r.str(i, c + 4),   r.opt_str(i, c + 5), r.str(i, c + 6)};
+  return Message{r.int64(i, c),   r.str(i, c + 1),     r.str(i, c + 2), r.str(i, c + 3),
+                 r.str(i, c + 4), r.opt_str(i, c + 5), r.str(i, c + 6)};
 }
 
 std::vector<Message> messages_from(const db::Result& r) {
@@ -156,13 +162,14 @@ awaitable<Message> insert_message(db::Transaction& tx, const std::string& conver
 }
 
 awaitable<std::vector<ConversationSummary>> conversations(db::Cluster& db, const std::string& user_id,
-                                                          int limit, int offset, std::optional<db::Lsn> token) {
+                                                          int limit, int offset,
+                                                          std::optional<db::Lsn> token) {
   const auto r = co_await db.read(kConversations, params(user_id, limit, offset), token);
   std::vector<ConversationSummary> out;
   for (int i = 0; i < r.rows(); ++i) {
-    ConversationSummary s{r.str(i, 0),   r.str(i, 1),   r.str(i, 2),     r.str(i, 3),  r.str(i, 4),
-                          r.boolean(i, 5), r.int64(i, 8), r.int64(i, 6), r.int64(i, 7), std::nullopt,
-                          r.str(i, 9)};
+    ConversationSummary s{r.str(i, 0),   r.str(i, 1),     r.str(i, 2),   r.str(i, 3),
+                          r.str(i, 4),   r.boolean(i, 5), r.int64(i, 8), r.int64(i, 6),
+                          r.int64(i, 7), std::nullopt,    r.str(i, 9)};
     if (!r.is_null(i, 10)) s.last = message_from(r, i, 10);
     out.push_back(std::move(s));
   }
@@ -170,12 +177,13 @@ awaitable<std::vector<ConversationSummary>> conversations(db::Cluster& db, const
 }
 
 awaitable<std::vector<Message>> history(db::Cluster& db, const std::string& conversation_id,
-                                        std::optional<int64_t> before_seq, int limit, std::optional<db::Lsn> token) {
+                                        std::optional<int64_t> before_seq, int limit,
+                                        std::optional<db::Lsn> token) {
   co_return messages_from(co_await db.read(kHistory, params(conversation_id, before_seq, limit), token));
 }
 
-awaitable<int64_t> mark_read(db::Transaction& tx, const std::string& conversation_id, const std::string& user_id,
-                             int64_t seq) {
+awaitable<int64_t> mark_read(db::Transaction& tx, const std::string& conversation_id,
+                             const std::string& user_id, int64_t seq) {
   const auto r = co_await tx.exec(kMarkRead, params(conversation_id, user_id, seq));
   co_return r.empty() ? 0 : r.int64(0, 0);
 }

@@ -67,13 +67,15 @@ awaitable<Message> insert_message(db::Transaction& tx, const std::string& conver
                                   const std::string& sender_id, const std::string& body,
                                   const std::optional<std::string>& attachment_json);
 awaitable<std::vector<ConversationSummary>> conversations(db::Cluster& db, const std::string& user_id,
-                                                          int limit, int offset, std::optional<db::Lsn> token);
+                                                          int limit, int offset,
+                                                          std::optional<db::Lsn> token);
 // Newest first, older than `before_seq` when given.
 awaitable<std::vector<Message>> history(db::Cluster& db, const std::string& conversation_id,
-                                        std::optional<int64_t> before_seq, int limit, std::optional<db::Lsn> token);
+                                        std::optional<int64_t> before_seq, int limit,
+                                        std::optional<db::Lsn> token);
 // Moves the member's read position forward (never back); returns the position now held.
-awaitable<int64_t> mark_read(db::Transaction& tx, const std::string& conversation_id, const std::string& user_id,
-                             int64_t seq);
+awaitable<int64_t> mark_read(db::Transaction& tx, const std::string& conversation_id,
+                             const std::string& user_id, int64_t seq);
 awaitable<int64_t> newest_seq(db::Transaction& tx, const std::string& conversation_id);
 awaitable<void> set_muted(db::Transaction& tx, const std::string& conversation_id, const std::string& user_id,
                           bool muted);

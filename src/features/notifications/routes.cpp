@@ -29,7 +29,8 @@ void register_routes(http::Router& router, NotificationService& s) {
     const auto page = http::cursor_pagination(ctx);
     const auto unread = ctx.query_param("unread");
     if (unread && *unread != "true" && *unread != "false") {
-      throw ApiError(400, "invalid_query", "Query parameters are invalid", {{"unread", "must be true or false"}});
+      throw ApiError(400, "invalid_query", "Query parameters are invalid",
+                     {{"unread", "must be true or false"}});
     }
     co_return http::json_response(200, co_await s.list(ctx.db(), who, page.cursor, page.limit,
                                                        unread && *unread == "true", ctx.consistency_in));
@@ -52,8 +53,8 @@ void register_routes(http::Router& router, NotificationService& s) {
     } else {
       for (const auto& e : v->as_array()) {
         const auto* id = e.if_string();
-        const bool digits = id && !id->empty() && id->size() <= 18 &&
-                            id->find_first_not_of("0123456789") == bj::string::npos;
+        const bool digits =
+            id && !id->empty() && id->size() <= 18 && id->find_first_not_of("0123456789") == bj::string::npos;
         if (!digits) {
           r.fail("ids", "must be notification ids as the list gave them");
           break;

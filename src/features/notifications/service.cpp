@@ -75,7 +75,8 @@ std::optional<Plan> plan_for(const store::OutboxEvent& e) {
   if (t == "tip.received") return Plan{"tip_received", Recipients::key_user, text(p, "artistId"), p};
   if (t == "payout.sent") return Plan{"payout_sent", Recipients::key_user, text(p, "artistId"), p};
   if (t == "payment.failed") return Plan{"payment_failed", Recipients::key_user, text(p, "fanId"), p};
-  if (t == "comment.created") return Plan{"comment_reply", Recipients::comment_parent, text(p, "commentId"), p};
+  if (t == "comment.created")
+    return Plan{"comment_reply", Recipients::comment_parent, text(p, "commentId"), p};
   if (t == "subscription.changed" && text(p, "status") == "active") {
     return Plan{"new_subscriber", Recipients::key_user, text(p, "artistId"), p};
   }
@@ -109,12 +110,14 @@ std::string summary(const store::Notification& n) {
   if (n.type == "new_follower") return text(d, "fanName") + " follows you";
   if (n.type == "new_subscriber") return text(d, "fanName") + " became a " + text(d, "tier");
   if (n.type == "tip_received") return text(d, "fanName") + " sent you a tip";
-  if (n.type == "comment_reply") return "Someone replied to your comment on \"" + text(d, "trackTitle") + "\"";
+  if (n.type == "comment_reply")
+    return "Someone replied to your comment on \"" + text(d, "trackTitle") + "\"";
   if (n.type == "direct_message") return text(d, "senderName") + " wrote: " + text(d, "preview");
   if (n.type == "payment_failed") return "A payment for your membership of " + artist + " failed";
   if (n.type == "payout_sent") return "A payout is on its way to your account";
   if (n.type == "processing_finished") {
-    return "\"" + text(d, "trackTitle") + (text(d, "status") == "ready" ? "\" is ready to play" : "\" could not be processed");
+    return "\"" + text(d, "trackTitle") +
+           (text(d, "status") == "ready" ? "\" is ready to play" : "\" could not be processed");
   }
   return n.type;
 }
@@ -129,8 +132,8 @@ awaitable<bj::object> NotificationService::list(db::Cluster& db, const AccessCla
   for (const auto& n : rows) items.push_back(notification_json(n));
   const int64_t unread = co_await store::unread(db, who.user_id, token);
   bj::object body{{"notifications", std::move(items)}, {"unread", unread}, {"limit", limit}};
-  body["nextCursor"] = static_cast<int>(rows.size()) == limit ? bj::value(std::to_string(rows.back().id))
-                                                              : bj::value(nullptr);
+  body["nextCursor"] =
+      static_cast<int>(rows.size()) == limit ? bj::value(std::to_string(rows.back().id)) : bj::value(nullptr);
   co_return body;
 }
 
@@ -140,8 +143,8 @@ awaitable<bj::object> NotificationService::unread(db::Cluster& db, const AccessC
   co_return bj::object{{"unread", n}};
 }
 
-awaitable<Written<bj::object>> NotificationService::mark_read(db::Cluster& db, const AccessClaims& who,
-                                                               const std::optional<std::vector<std::string>>& ids) {
+awaitable<Written<bj::object>> NotificationService::mark_read(
+    db::Cluster& db, const AccessClaims& who, const std::optional<std::vector<std::string>>& ids) {
   auto tx = co_await db.begin();
   const int64_t changed = co_await store::mark_read(tx, who.user_id, ids);
   const int64_t unread = co_await store::unread(tx, who.user_id);
@@ -193,8 +196,8 @@ awaitable<std::size_t> NotificationService::consume_once(db::Cluster& db) {
     std::optional<std::string> except;
     // Whoever caused it is not told about it (an artist following themself cannot happen; a
     // fan replying to their own comment is filtered by the recipients query).
-    if (const auto* actor = plan->data.if_contains("fanId"); actor && actor->is_string() &&
-                                                             plan->recipients == Recipients::followers) {
+    if (const auto* actor = plan->data.if_contains("fanId");
+        actor && actor->is_string() && plan->recipients == Recipients::followers) {
       except = std::string(actor->get_string());
     }
     co_await store::notify(tx, plan->recipients, plan->subject, plan->type, json::serialize(plan->data), e.id,
@@ -233,8 +236,10 @@ awaitable<int> NotificationService::send_digests(db::Cluster& db, mail::Mailer& 
     email.subject = std::to_string(pending->items.size()) + " new on MusicConnect";
     email.body = "Hello " + pending->username + ",\n\nHere is what happened since our last email:\n\n";
     for (const auto& n : pending->items) email.body += "• " + summary(n) + "\n";
-    email.body += "\nSee everything: " + public_url + "/notifications\n"
-                  "Choose what we email you: " + public_url + "/settings#notifications\n";
+    email.body += "\nSee everything: " + public_url +
+                  "/notifications\n"
+                  "Choose what we email you: " +
+                  public_url + "/settings#notifications\n";
     // Sent before the rows are marked: a crash in between sends it again rather than never.
     co_await offload([&mailer, &email] { mailer.send(email); });
     co_await store::mark_emailed(tx, user, pending->items.back().id);
@@ -246,11 +251,11 @@ awaitable<int> NotificationService::send_digests(db::Cluster& db, mail::Mailer& 
 
 void register_jobs(jobs::Worker& worker, NotificationService& service, db::Cluster& db, mail::Mailer& mailer,
                    std::string public_url) {
-  worker.handle(kDigestJob, [&service, &db, &mailer, url = std::move(public_url)](
-                                jobs::JobContext&) -> awaitable<void> {
-    const int sent = co_await service.send_digests(db, mailer, url);
-    if (sent > 0) log::info("notification digests sent", {{"emails", sent}});
-  });
+  worker.handle(kDigestJob,
+                [&service, &db, &mailer, url = std::move(public_url)](jobs::JobContext&) -> awaitable<void> {
+                  const int sent = co_await service.send_digests(db, mailer, url);
+                  if (sent > 0) log::info("notification digests sent", {{"emails", sent}});
+                });
 }
 
 awaitable<void> schedule_digest(db::Cluster& db) {

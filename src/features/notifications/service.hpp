@@ -25,13 +25,16 @@ class NotificationService {
  public:
   awaitable<boost::json::object> list(db::Cluster& db, const AccessClaims& who, std::optional<int64_t> before,
                                       int limit, bool unread_only, std::optional<db::Lsn> token);
-  awaitable<boost::json::object> unread(db::Cluster& db, const AccessClaims& who, std::optional<db::Lsn> token);
+  awaitable<boost::json::object> unread(db::Cluster& db, const AccessClaims& who,
+                                        std::optional<db::Lsn> token);
   // nullopt ids: all. Tells the user's other sockets (the bell on every open tab).
   awaitable<Written<boost::json::object>> mark_read(db::Cluster& db, const AccessClaims& who,
                                                     const std::optional<std::vector<std::string>>& ids);
-  awaitable<boost::json::object> preferences(db::Cluster& db, const AccessClaims& who, std::optional<db::Lsn> token);
-  awaitable<Written<boost::json::object>> set_preferences(db::Cluster& db, const AccessClaims& who,
-                                                          const std::vector<std::pair<std::string, std::string>>& prefs);
+  awaitable<boost::json::object> preferences(db::Cluster& db, const AccessClaims& who,
+                                             std::optional<db::Lsn> token);
+  awaitable<Written<boost::json::object>> set_preferences(
+      db::Cluster& db, const AccessClaims& who,
+      const std::vector<std::pair<std::string, std::string>>& prefs);
 
   // One batch of the consumer: turns the next outbox events into notifications; returns how many
   // events it read (0 when none were waiting or another node holds the consumer).

@@ -8,10 +8,12 @@ namespace {
 using db::params;
 using db::Query;
 
-#define MC_NOTIFICATION_COLUMNS "n.id, n.type, n.data::text, " MC_ISO_MS("n.created_at") ", " MC_ISO_MS("n.read_at")
+#define MC_NOTIFICATION_COLUMNS \
+  "n.id, n.type, n.data::text, " MC_ISO_MS("n.created_at") ", " MC_ISO_MS("n.read_at")
 
 constexpr Query kPage{"notifications_page",
-                      "SELECT " MC_NOTIFICATION_COLUMNS " FROM notifications n WHERE n.user_id = $1 "
+                      "SELECT " MC_NOTIFICATION_COLUMNS
+                      " FROM notifications n WHERE n.user_id = $1 "
                       "AND ($2::bigint IS NULL OR n.id < $2) AND (NOT $4 OR n.read_at IS NULL) "
                       "ORDER BY n.id DESC LIMIT $3"};
 constexpr Query kUnread{"notifications_unread",
@@ -23,11 +25,13 @@ constexpr Query kMarkSome{"notifications_mark_some",
                           "AND id = ANY($2::bigint[])"};
 constexpr Query kPreferences{"notifications_preferences",
                              "SELECT type, delivery FROM notification_preferences WHERE user_id = $1"};
-constexpr Query kSetPreference{"notifications_set_preference",
-                               "INSERT INTO notification_preferences (user_id, type, delivery) VALUES ($1, $2, $3) "
-                               "ON CONFLICT (user_id, type) DO UPDATE SET delivery = excluded.delivery"};
-constexpr Query kLockPosition{"notifications_lock_position",
-                              "SELECT xid::text, id FROM outbox_consumers WHERE name = $1 FOR UPDATE SKIP LOCKED"};
+constexpr Query kSetPreference{
+    "notifications_set_preference",
+    "INSERT INTO notification_preferences (user_id, type, delivery) VALUES ($1, $2, $3) "
+    "ON CONFLICT (user_id, type) DO UPDATE SET delivery = excluded.delivery"};
+constexpr Query kLockPosition{
+    "notifications_lock_position",
+    "SELECT xid::text, id FROM outbox_consumers WHERE name = $1 FOR UPDATE SKIP LOCKED"};
 constexpr Query kSavePosition{"notifications_save_position",
                               "UPDATE outbox_consumers SET xid = $2::xid8, id = $3 WHERE name = $1"};
 // Only events whose transaction is older than every one still running: one that commits late
@@ -40,8 +44,8 @@ constexpr Query kEventsAfter{"notifications_events_after",
 // The one statement that notifies: the recipients (a subquery per kind, yielding `uid`), each
 // one's preference (`off` skips them; `email` queues the digest), names added to the data for
 // display, and the live message on each recipient's user channel, in the same transaction.
-#define MC_NOTIFY(name, recipients)                                                                        \
-  Query {                                                                                                  \
+#define MC_NOTIFY(name, recipients)                                                                          \
+  Query {                                                                                                    \
     name,                                                                                                  \
         "WITH r AS (" recipients "), "                                                                     \
         "d AS (SELECT $3::jsonb || jsonb_strip_nulls(jsonb_build_object("                                  \
@@ -59,12 +63,12 @@ constexpr Query kEventsAfter{"notifications_events_after",
         "o AS (INSERT INTO outbox (topic, key, payload, channel) "                                         \
         "SELECT 'notification.created', n.user_id::text, jsonb_build_object('id', n.id::text, 'type', n.type, " \
         "'data', n.data, 'createdAt', " MC_ISO_MS("n.created_at") ", 'readAt', null), 'user:' || n.user_id " \
-        "FROM n) SELECT count(*) FROM n"                                                                   \
+        "FROM n) SELECT count(*) FROM n" \
   }
 
 constexpr Query kNotifyKeyUser = MC_NOTIFY("notifications_notify_user", "SELECT $1::uuid AS uid");
-constexpr Query kNotifyFollowers =
-    MC_NOTIFY("notifications_notify_followers", "SELECT fan_id AS uid FROM follows WHERE artist_id = $1::uuid");
+constexpr Query kNotifyFollowers = MC_NOTIFY("notifications_notify_followers",
+                                             "SELECT fan_id AS uid FROM follows WHERE artist_id = $1::uuid");
 constexpr Query kNotifyCommentParent =
     MC_NOTIFY("notifications_notify_comment_parent",
               "SELECT p.user_id AS uid FROM comments c JOIN comments p ON p.id = c.parent_id "
@@ -74,14 +78,15 @@ constexpr Query kNotifyUnmutedMember =
               "SELECT user_id AS uid FROM conversation_members WHERE user_id = $1::uuid "
               "AND conversation_id = ($3::jsonb ->> 'conversationId')::uuid AND NOT muted");
 
-constexpr Query kUsersWithPending{"notifications_users_with_pending",
-                                  "SELECT DISTINCT user_id FROM notifications WHERE email AND emailed_at IS NULL "
-                                  "LIMIT $1"};
-constexpr Query kLockPending{
-    "notifications_lock_pending",
-    "SELECT u.email, u.username, " MC_NOTIFICATION_COLUMNS " FROM users u "
-    "JOIN notifications n ON n.user_id = u.id AND n.email AND n.emailed_at IS NULL "
-    "WHERE u.id = $1 ORDER BY n.id LIMIT 200 FOR UPDATE OF n SKIP LOCKED"};
+constexpr Query kUsersWithPending{
+    "notifications_users_with_pending",
+    "SELECT DISTINCT user_id FROM notifications WHERE email AND emailed_at IS NULL "
+    "LIMIT $1"};
+constexpr Query kLockPending{"notifications_lock_pending",
+                             "SELECT u.email, u.username, " MC_NOTIFICATION_COLUMNS
+                             " FROM users u "
+                             "JOIN notifications n ON n.user_id = u.id AND n.email AND n.emailed_at IS NULL "
+                             "WHERE u.id = $1 ORDER BY n.id LIMIT 200 FOR UPDATE OF n SKIP LOCKED"};
 constexpr Query kMarkEmailed{"notifications_mark_emailed",
                              "UPDATE notifications SET emailed_at = now() WHERE user_id = $1 AND email "
                              "AND emailed_at IS NULL AND id <= $2"};
@@ -115,7 +120,8 @@ awaitable<int64_t> mark_read(db::Transaction& tx, const std::string& user_id,
   co_return (co_await tx.exec(kMarkSome, params(user_id, *ids))).affected();
 }
 
-awaitable<std::vector<std::pair<std::string, std::string>>> preferences(db::Cluster& db, const std::string& user_id,
+awaitable<std::vector<std::pair<std::string, std::string>>> preferences(db::Cluster& db,
+                                                                        const std::string& user_id,
                                                                         std::optional<db::Lsn> token) {
   const auto r = co_await db.read(kPreferences, params(user_id), token);
   std::vector<std::pair<std::string, std::string>> out;
@@ -129,13 +135,14 @@ awaitable<void> set_preference(db::Transaction& tx, const std::string& user_id, 
 }
 
 awaitable<std::optional<std::pair<std::string, int64_t>>> lock_position(db::Transaction& tx,
-                                                                         const std::string& name) {
+                                                                        const std::string& name) {
   const auto r = co_await tx.exec(kLockPosition, params(name));
   if (r.empty()) co_return std::nullopt;
   co_return std::make_pair(r.str(0, 0), r.int64(0, 1));
 }
 
-awaitable<void> save_position(db::Transaction& tx, const std::string& name, const std::string& xid, int64_t id) {
+awaitable<void> save_position(db::Transaction& tx, const std::string& name, const std::string& xid,
+                              int64_t id) {
   co_await tx.exec(kSavePosition, params(name, xid, id));
 }
 
@@ -143,7 +150,8 @@ awaitable<std::vector<OutboxEvent>> events_after(db::Transaction& tx, const std:
                                                  int limit) {
   const auto r = co_await tx.exec(kEventsAfter, params(xid, id, limit));
   std::vector<OutboxEvent> out;
-  for (int i = 0; i < r.rows(); ++i) out.push_back({r.int64(i, 0), r.str(i, 1), r.str(i, 2), r.str(i, 3), r.str(i, 4)});
+  for (int i = 0; i < r.rows(); ++i)
+    out.push_back({r.int64(i, 0), r.str(i, 1), r.str(i, 2), r.str(i, 3), r.str(i, 4)});
   co_return out;
 }
 

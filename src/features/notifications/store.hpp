@@ -26,10 +26,10 @@ struct OutboxEvent {
 
 // Who a notification goes to, as each producer's event names them (docs/notifications.md).
 enum class Recipients {
-  key_user,          // the user whose id is the event key or the given id
-  followers,         // the followers of the artist whose id is given
-  comment_parent,    // the author of the comment the given reply answers (not themself)
-  unmuted_member,    // the given user, unless they muted the conversation in the event's key
+  key_user,        // the user whose id is the event key or the given id
+  followers,       // the followers of the artist whose id is given
+  comment_parent,  // the author of the comment the given reply answers (not themself)
+  unmuted_member,  // the given user, unless they muted the conversation in the event's key
 };
 
 awaitable<std::vector<Notification>> page(db::Cluster& db, const std::string& user_id,
@@ -40,15 +40,19 @@ awaitable<int64_t> unread(db::Transaction& tx, const std::string& user_id);
 // Marks the given ones (or all, when ids is nullopt) read; returns how many changed.
 awaitable<int64_t> mark_read(db::Transaction& tx, const std::string& user_id,
                              const std::optional<std::vector<std::string>>& ids);
-awaitable<std::vector<std::pair<std::string, std::string>>> preferences(db::Cluster& db, const std::string& user_id,
+awaitable<std::vector<std::pair<std::string, std::string>>> preferences(db::Cluster& db,
+                                                                        const std::string& user_id,
                                                                         std::optional<db::Lsn> token);
 awaitable<void> set_preference(db::Transaction& tx, const std::string& user_id, const std::string& type,
                                const std::string& delivery);
 
 // The consumer: its position, locked for the transaction (nullopt: another node holds it).
-awaitable<std::optional<std::pair<std::string, int64_t>>> lock_position(db::Transaction& tx, const std::string& name);
-awaitable<void> save_position(db::Transaction& tx, const std::string& name, const std::string& xid, int64_t id);
-awaitable<std::vector<OutboxEvent>> events_after(db::Transaction& tx, const std::string& xid, int64_t id, int limit);
+awaitable<std::optional<std::pair<std::string, int64_t>>> lock_position(db::Transaction& tx,
+                                                                        const std::string& name);
+awaitable<void> save_position(db::Transaction& tx, const std::string& name, const std::string& xid,
+                              int64_t id);
+awaitable<std::vector<OutboxEvent>> events_after(db::Transaction& tx, const std::string& xid, int64_t id,
+                                                 int limit);
 // Creates the notifications of one event, honouring each recipient's preference, each with its
 // live message on the recipient's user channel; returns how many were created.
 awaitable<int64_t> notify(db::Transaction& tx, Recipients who, const std::string& subject_id,

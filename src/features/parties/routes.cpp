@@ -57,14 +57,17 @@ NewPartyRequest new_party(const bj::object& obj) {
     if (!memberships::parse_tier(*tier)) r.fail("minTier", "must be free, supporter or superfan");
     req.min_tier = *tier;
   }
-  if (const auto c = integer_field(obj, "capacity", r, 1, 100000, "must be a whole number from 1 to 100000")) {
+  if (const auto c =
+          integer_field(obj, "capacity", r, 1, 100000, "must be a whole number from 1 to 100000")) {
     req.capacity = static_cast<int>(*c);
   }
   req.scheduled_at = r.optional_timestamp("scheduledAt");
   r.accept("startNow");
   if (const auto* s = obj.if_contains("startNow"); s && !s->is_null()) {
-    if (!s->is_bool()) r.fail("startNow", "must be true or false");
-    else req.start_now = s->get_bool();
+    if (!s->is_bool())
+      r.fail("startNow", "must be true or false");
+    else
+      req.start_now = s->get_bool();
   }
   if (req.start_now && req.scheduled_at) r.fail("scheduledAt", "leave it out to start the party now");
   r.finish();
@@ -79,8 +82,10 @@ Control control(const bj::object& obj) {
       c.action != "skip" && c.action != "previous") {
     r.fail("action", "must be play, pause, seek, skip or previous");
   }
-  c.position_ms = integer_field(obj, "positionMs", r, 0, 24LL * 3600 * 1000, "must be a position in milliseconds");
-  if (const auto i = integer_field(obj, "index", r, 0, kMaxQueue - 1, "must be a position in the queue (from 0)")) {
+  c.position_ms =
+      integer_field(obj, "positionMs", r, 0, 24LL * 3600 * 1000, "must be a position in milliseconds");
+  if (const auto i =
+          integer_field(obj, "index", r, 0, kMaxQueue - 1, "must be a position in the queue (from 0)")) {
     c.index = static_cast<int>(*i);
   }
   if (c.action == "seek" && !c.position_ms && !r.has_error("positionMs")) {
@@ -107,7 +112,8 @@ void register_routes(http::Router& router, PartyService& s) {
     bj::object errors;
     if (artist && !is_uuid(*artist)) errors["artistId"] = "must be an artist id (a UUID)";
     if (ended && *ended != "true" && *ended != "false") errors["ended"] = "must be true or false";
-    if (!errors.empty()) throw ApiError(400, "invalid_query", "Query parameters are invalid", std::move(errors));
+    if (!errors.empty())
+      throw ApiError(400, "invalid_query", "Query parameters are invalid", std::move(errors));
     co_return http::json_response(200, co_await s.list(ctx.db(), artist, ended && *ended == "true", page.page,
                                                        page.limit, ctx.consistency_in));
   });
@@ -155,22 +161,26 @@ void register_routes(http::Router& router, PartyService& s) {
     const std::string body = r.required_string("body");
     if (!r.has_error("body")) {
       const std::size_t chars = json::utf8_length(body);
-      if (chars == 0 || body.find_first_not_of(' ') == std::string::npos) r.fail("body", "is empty; write a message");
-      else if (chars > kMaxChatChars) r.fail("body", "is longer than 500 characters; shorten it");
+      if (chars == 0 || body.find_first_not_of(' ') == std::string::npos)
+        r.fail("body", "is empty; write a message");
+      else if (chars > kMaxChatChars)
+        r.fail("body", "is longer than 500 characters; shorten it");
     }
     r.finish();
     const auto result = co_await s.chat(ctx.db(), who, std::string(ctx.param("id")), body);
     co_return http::written(ctx, 201, result.value, result.lsn);
   });
 
-  router.add(Verb::delete_, "/api/parties/{id:uuid}/messages/{message:int}", [&s](Context& ctx) -> awaitable<Response> {
-    const auto& who = ctx.require_auth();
-    const auto text = ctx.param("message");
-    int64_t message = 0;
-    std::from_chars(text.data(), text.data() + text.size(), message);
-    const db::Lsn lsn = co_await s.delete_chat(ctx.db(), who, std::string(ctx.param("id")), message);
-    co_return http::written_empty(ctx, lsn);
-  });
+  router.add(Verb::delete_, "/api/parties/{id:uuid}/messages/{message:int}",
+             [&s](Context& ctx) -> awaitable<Response> {
+               const auto& who = ctx.require_auth();
+               const auto text = ctx.param("message");
+               int64_t message = 0;
+               std::from_chars(text.data(), text.data() + text.size(), message);
+               const db::Lsn lsn =
+                   co_await s.delete_chat(ctx.db(), who, std::string(ctx.param("id")), message);
+               co_return http::written_empty(ctx, lsn);
+             });
 
   router.add(Verb::post, "/api/parties/{id:uuid}/reactions", [&s](Context& ctx) -> awaitable<Response> {
     const auto& who = ctx.require_auth();
@@ -188,8 +198,8 @@ void register_routes(http::Router& router, PartyService& s) {
   auto mute = [&s](bool on) {
     return [&s, on](Context& ctx) -> awaitable<Response> {
       const auto& who = ctx.require_auth();
-      const auto result =
-          co_await s.set_muted(ctx.db(), who, std::string(ctx.param("id")), std::string(ctx.param("user")), on);
+      const auto result = co_await s.set_muted(ctx.db(), who, std::string(ctx.param("id")),
+                                               std::string(ctx.param("user")), on);
       co_return http::written(ctx, 200, result.value, result.lsn);
     };
   };
@@ -199,8 +209,8 @@ void register_routes(http::Router& router, PartyService& s) {
   auto cohost = [&s](bool on) {
     return [&s, on](Context& ctx) -> awaitable<Response> {
       const auto& who = ctx.require_auth();
-      const auto result =
-          co_await s.set_cohost(ctx.db(), who, std::string(ctx.param("id")), std::string(ctx.param("user")), on);
+      const auto result = co_await s.set_cohost(ctx.db(), who, std::string(ctx.param("id")),
+                                                std::string(ctx.param("user")), on);
       co_return http::written(ctx, 200, result.value, result.lsn);
     };
   };

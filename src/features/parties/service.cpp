@@ -22,7 +22,8 @@ const cache::RateRule kReactionRule{30, std::chrono::seconds(10)};
 
 double now_ms() {
   using namespace std::chrono;
-  return static_cast<double>(duration_cast<microseconds>(system_clock::now().time_since_epoch()).count()) / 1000.0;
+  return static_cast<double>(duration_cast<microseconds>(system_clock::now().time_since_epoch()).count()) /
+         1000.0;
 }
 
 // Where the playback is at instant `t` (unix ms): the state's position, moved on while playing.
@@ -35,8 +36,9 @@ bj::object state_json(const store::Party& p) {
   const std::string track = p.queue_index >= 0 && p.queue_index < static_cast<int>(p.queue.size())
                                 ? p.queue[static_cast<std::size_t>(p.queue_index)]
                                 : std::string();
-  return bj::object{{"index", p.queue_index},   {"trackId", track},          {"positionMs", p.position_ms},
-                    {"playing", p.playing},     {"serverTime", p.state_at_ms}, {"version", p.state_version}};
+  return bj::object{{"index", p.queue_index},      {"trackId", track},
+                    {"positionMs", p.position_ms}, {"playing", p.playing},
+                    {"serverTime", p.state_at_ms}, {"version", p.state_version}};
 }
 
 bj::object summary_json(const store::Party& p) {
@@ -66,12 +68,14 @@ bj::object party_json(const store::Party& p) {
 }
 
 bj::object started_event(const store::Party& p) {
-  return bj::object{{"partyId", p.id}, {"artistId", p.artist_id}, {"title", p.title}, {"state", state_json(p)}};
+  return bj::object{
+      {"partyId", p.id}, {"artistId", p.artist_id}, {"title", p.title}, {"state", state_json(p)}};
 }
 
 bj::object chat_json(const store::ChatMessage& m, const std::optional<std::string>& badge) {
-  return bj::object{{"id", std::to_string(m.id)}, {"userId", m.user_id},   {"username", m.username},
-                    {"body", m.body},             {"createdAt", m.created_at}, {"badge", opt(badge)}};
+  return bj::object{{"id", std::to_string(m.id)}, {"userId", m.user_id},
+                    {"username", m.username},     {"body", m.body},
+                    {"createdAt", m.created_at},  {"badge", opt(badge)}};
 }
 
 ApiError no_party() {
@@ -97,7 +101,8 @@ int PartyService::listeners(const std::string& party_id) const {
   return listeners_ ? listeners_(realtime::party_channel(party_id)) : 0;
 }
 
-awaitable<store::Party> PartyService::hosted(db::Transaction& tx, const AccessClaims& who, const std::string& id) {
+awaitable<store::Party> PartyService::hosted(db::Transaction& tx, const AccessClaims& who,
+                                             const std::string& id) {
   auto p = co_await store::lock(tx, id);
   if (!p) throw no_party();
   if (p->artist_id != who.user_id && who.role != "admin" && !co_await store::is_cohost(tx, id, who.user_id)) {
@@ -106,14 +111,16 @@ awaitable<store::Party> PartyService::hosted(db::Transaction& tx, const AccessCl
   co_return *p;
 }
 
-awaitable<void> PartyService::require_listener(db::Cluster& db, const AccessClaims& who, const store::Party& p) {
+awaitable<void> PartyService::require_listener(db::Cluster& db, const AccessClaims& who,
+                                               const store::Party& p) {
   // The viewer is named first: GCC 12 destroys a braced temporary inside a co_await expression twice
   // (a double free: the server crashed soon after).
   const memberships::Viewer viewer{who.user_id, who.role};
   const auto access = co_await memberships::access_for(db, viewer, p.artist_id);
   if (access.sees_everything || co_await store::is_cohost(db, p.id, who.user_id)) co_return;
   if (!access.allows(tier_of(p.min_tier))) {
-    throw ApiError(403, "tier_required", "This listening party is for " + p.min_tier + "s of " + p.artist_name,
+    throw ApiError(403, "tier_required",
+                   "This listening party is for " + p.min_tier + "s of " + p.artist_name,
                    {{"tier", p.min_tier}, {"artistId", p.artist_id}});
   }
 }
@@ -128,7 +135,8 @@ awaitable<Written<bj::object>> PartyService::create(db::Cluster& db, const Acces
   } else {
     for (const auto& t : tracks) {
       if (t.status != "ready") {
-        errors["trackIds"] = "\"" + t.title + "\" is not ready to play yet; wait for its processing or remove it";
+        errors["trackIds"] =
+            "\"" + t.title + "\" is not ready to play yet; wait for its processing or remove it";
         break;
       }
       if (static_cast<int>(tier_of(t.min_tier)) > static_cast<int>(tier_of(req.min_tier))) {
@@ -194,7 +202,8 @@ awaitable<bj::object> PartyService::get(db::Cluster& db, const std::optional<Acc
 }
 
 awaitable<bj::object> PartyService::list(db::Cluster& db, const std::optional<std::string>& artist_id,
-                                         bool include_ended, int page, int limit, std::optional<db::Lsn> token) {
+                                         bool include_ended, int page, int limit,
+                                         std::optional<db::Lsn> token) {
   const auto rows = co_await store::list(db, artist_id, include_ended, limit, (page - 1) * limit, token);
   bj::array items;
   for (const auto& p : rows) {
@@ -205,7 +214,8 @@ awaitable<bj::object> PartyService::list(db::Cluster& db, const std::optional<st
   co_return bj::object{{"parties", std::move(items)}, {"page", page}, {"limit", limit}};
 }
 
-awaitable<Written<bj::object>> PartyService::start(db::Cluster& db, const AccessClaims& who, const std::string& id) {
+awaitable<Written<bj::object>> PartyService::start(db::Cluster& db, const AccessClaims& who,
+                                                   const std::string& id) {
   auto tx = co_await db.begin();
   store::Party p = co_await hosted(tx, who, id);
   if (p.status == "ended") throw ApiError(409, "party_ended", "This party has ended; schedule a new one");
@@ -221,7 +231,8 @@ awaitable<Written<bj::object>> PartyService::start(db::Cluster& db, const Access
   co_return Written<bj::object>{party_json(p), lsn};
 }
 
-awaitable<Written<bj::object>> PartyService::end(db::Cluster& db, const AccessClaims& who, const std::string& id) {
+awaitable<Written<bj::object>> PartyService::end(db::Cluster& db, const AccessClaims& who,
+                                                 const std::string& id) {
   auto tx = co_await db.begin();
   store::Party p = co_await hosted(tx, who, id);
   if (p.status != "ended") {
@@ -236,8 +247,8 @@ awaitable<Written<bj::object>> PartyService::end(db::Cluster& db, const AccessCl
   co_return Written<bj::object>{std::move(body), lsn};
 }
 
-awaitable<Written<bj::object>> PartyService::control(db::Cluster& db, const AccessClaims& who, const std::string& id,
-                                                     const Control& c) {
+awaitable<Written<bj::object>> PartyService::control(db::Cluster& db, const AccessClaims& who,
+                                                     const std::string& id, const Control& c) {
   auto tx = co_await db.begin();
   const store::Party p = co_await hosted(tx, who, id);
   if (p.status != "live") {
@@ -257,8 +268,8 @@ awaitable<Written<bj::object>> PartyService::control(db::Cluster& db, const Acce
     const int to = c.index.value_or(c.action == "skip" ? p.queue_index + 1 : p.queue_index - 1);
     if (to < 0 || to > last) {
       throw ApiError(400, "validation_failed", "There is no track there in the queue",
-                     {{c.index ? "index" : "action", "must stay within the queue's " + std::to_string(last + 1) +
-                                                         " tracks"}});
+                     {{c.index ? "index" : "action",
+                       "must stay within the queue's " + std::to_string(last + 1) + " tracks"}});
     }
     s.queue_index = to;
     s.position_ms = 0;
@@ -277,13 +288,14 @@ awaitable<Written<bj::object>> PartyService::control(db::Cluster& db, const Acce
   co_return Written<bj::object>{bj::object{{"state", std::move(state)}}, lsn};
 }
 
-awaitable<Written<bj::object>> PartyService::chat(db::Cluster& db, const AccessClaims& who, const std::string& id,
-                                                  const std::string& body) {
+awaitable<Written<bj::object>> PartyService::chat(db::Cluster& db, const AccessClaims& who,
+                                                  const std::string& id, const std::string& body) {
   const auto p = co_await store::get(db, id, std::nullopt);
   if (!p) throw no_party();
   co_await require_listener(db, who, *p);
   if (p->status != "live") throw ApiError(409, "party_not_live", "Chat is open while the party is live");
-  const auto decision = limiter_->consume("chat:" + id + ":" + who.user_id, kChatRule, std::chrono::steady_clock::now());
+  const auto decision =
+      limiter_->consume("chat:" + id + ":" + who.user_id, kChatRule, std::chrono::steady_clock::now());
   if (!decision.allowed) {
     throw ApiError(429, "rate_limited", "You are sending messages too fast; wait a few seconds",
                    {{"retryAfter", decision.retry_after_seconds}});
@@ -291,7 +303,8 @@ awaitable<Written<bj::object>> PartyService::chat(db::Cluster& db, const AccessC
   const memberships::Viewer viewer{who.user_id, who.role};  // named: see require_listener
   const auto access = co_await memberships::access_for(db, viewer, p->artist_id);
   std::optional<std::string> badge;
-  if (!access.sees_everything && access.tier != Tier::free) badge = std::string(memberships::to_string(access.tier));
+  if (!access.sees_everything && access.tier != Tier::free)
+    badge = std::string(memberships::to_string(access.tier));
   if (access.sees_everything && who.user_id == p->artist_id) badge = "artist";
   auto tx = co_await db.begin();
   if (co_await store::is_muted(tx, id, who.user_id)) {
@@ -304,9 +317,9 @@ awaitable<Written<bj::object>> PartyService::chat(db::Cluster& db, const AccessC
   co_return Written<bj::object>{std::move(json), lsn};
 }
 
-awaitable<bj::object> PartyService::chat_history(db::Cluster& db, const AccessClaims& who, const std::string& id,
-                                                 std::optional<int64_t> before, int limit,
-                                                 std::optional<db::Lsn> token) {
+awaitable<bj::object> PartyService::chat_history(db::Cluster& db, const AccessClaims& who,
+                                                 const std::string& id, std::optional<int64_t> before,
+                                                 int limit, std::optional<db::Lsn> token) {
   const auto p = co_await store::get(db, id, token);
   if (!p) throw no_party();
   co_await require_listener(db, who, *p);
@@ -314,8 +327,8 @@ awaitable<bj::object> PartyService::chat_history(db::Cluster& db, const AccessCl
   bj::array items;
   for (const auto& m : rows) items.push_back(chat_json(m, std::nullopt));
   bj::object body{{"messages", std::move(items)}, {"limit", limit}};
-  body["nextCursor"] = static_cast<int>(rows.size()) == limit ? bj::value(std::to_string(rows.back().id))
-                                                              : bj::value(nullptr);
+  body["nextCursor"] =
+      static_cast<int>(rows.size()) == limit ? bj::value(std::to_string(rows.back().id)) : bj::value(nullptr);
   co_return body;
 }
 
@@ -336,12 +349,13 @@ awaitable<db::Lsn> PartyService::delete_chat(db::Cluster& db, const AccessClaims
   co_return co_await tx.commit();
 }
 
-awaitable<Written<bj::object>> PartyService::react(db::Cluster& db, const AccessClaims& who, const std::string& id,
-                                                   const std::string& emoji) {
+awaitable<Written<bj::object>> PartyService::react(db::Cluster& db, const AccessClaims& who,
+                                                   const std::string& id, const std::string& emoji) {
   const auto p = co_await store::get(db, id, std::nullopt);
   if (!p) throw no_party();
   co_await require_listener(db, who, *p);
-  if (p->status != "live") throw ApiError(409, "party_not_live", "Reactions are open while the party is live");
+  if (p->status != "live")
+    throw ApiError(409, "party_not_live", "Reactions are open while the party is live");
   const auto decision =
       limiter_->consume("react:" + id + ":" + who.user_id, kReactionRule, std::chrono::steady_clock::now());
   if (!decision.allowed) {
@@ -359,11 +373,13 @@ awaitable<Written<bj::object>> PartyService::react(db::Cluster& db, const Access
   co_return Written<bj::object>{std::move(json), lsn};
 }
 
-awaitable<Written<bj::object>> PartyService::set_muted(db::Cluster& db, const AccessClaims& who, const std::string& id,
-                                                       const std::string& user_id, bool muted) {
+awaitable<Written<bj::object>> PartyService::set_muted(db::Cluster& db, const AccessClaims& who,
+                                                       const std::string& id, const std::string& user_id,
+                                                       bool muted) {
   auto tx = co_await db.begin();
   const store::Party p = co_await hosted(tx, who, id);
-  if (user_id == p.artist_id) throw ApiError(400, "validation_failed", "The host cannot be muted", {{"userId", "is the host"}});
+  if (user_id == p.artist_id)
+    throw ApiError(400, "validation_failed", "The host cannot be muted", {{"userId", "is the host"}});
   if (!co_await store::user_exists(tx, user_id)) throw ApiError::not_found("No such user");
   co_await store::set_muted(tx, id, user_id, muted);
   bj::object json{{"userId", user_id}, {"muted", muted}};
@@ -373,14 +389,16 @@ awaitable<Written<bj::object>> PartyService::set_muted(db::Cluster& db, const Ac
 }
 
 awaitable<Written<bj::object>> PartyService::set_cohost(db::Cluster& db, const AccessClaims& who,
-                                                        const std::string& id, const std::string& user_id, bool on) {
+                                                        const std::string& id, const std::string& user_id,
+                                                        bool on) {
   auto tx = co_await db.begin();
   const auto p = co_await store::lock(tx, id);
   if (!p) throw no_party();
   if (p->artist_id != who.user_id && who.role != "admin") {
     throw ApiError(403, "forbidden", "Only the party's artist chooses co-hosts");
   }
-  if (user_id == p->artist_id) throw ApiError(400, "validation_failed", "The host is already in charge", {{"userId", "is the host"}});
+  if (user_id == p->artist_id)
+    throw ApiError(400, "validation_failed", "The host is already in charge", {{"userId", "is the host"}});
   if (!co_await store::user_exists(tx, user_id)) throw ApiError::not_found("No such user");
   co_await store::set_cohost(tx, id, user_id, on);
   bj::object json{{"userId", user_id}, {"cohost", on}};
@@ -401,8 +419,8 @@ awaitable<bj::object> PartyService::summary(db::Cluster& db, const AccessClaims&
   co_return body;
 }
 
-awaitable<void> PartyService::authorize_listener(db::Cluster& db, const AccessClaims& who, const std::string& id,
-                                                 bool joining) {
+awaitable<void> PartyService::authorize_listener(db::Cluster& db, const AccessClaims& who,
+                                                 const std::string& id, bool joining) {
   const auto p = co_await store::get(db, id, std::nullopt);
   if (!p) throw no_party();
   if (p->status == "ended") throw ApiError(410, "party_ended", "This listening party has ended");

@@ -31,7 +31,7 @@ struct NewPartyRequest {
 
 // What the host (or a co-host) does to the playback (SPEC §4.10).
 struct Control {
-  std::string action;                // play | pause | seek | skip | previous
+  std::string action;                  // play | pause | seek | skip | previous
   std::optional<int64_t> position_ms;  // seek
   std::optional<int> index;            // skip to a queue position
 };
@@ -47,32 +47,40 @@ class PartyService {
   PartyService();
   void set_listener_count(ListenerCount count) { listeners_ = std::move(count); }
 
-  awaitable<Written<boost::json::object>> create(db::Cluster& db, const AccessClaims& who, const NewPartyRequest& req);
-  awaitable<boost::json::object> get(db::Cluster& db, const std::optional<AccessClaims>& who, const std::string& id,
-                                     std::optional<db::Lsn> token);
-  awaitable<boost::json::object> list(db::Cluster& db, const std::optional<std::string>& artist_id, bool include_ended,
-                                      int page, int limit, std::optional<db::Lsn> token);
-  awaitable<Written<boost::json::object>> start(db::Cluster& db, const AccessClaims& who, const std::string& id);
-  awaitable<Written<boost::json::object>> end(db::Cluster& db, const AccessClaims& who, const std::string& id);
-  awaitable<Written<boost::json::object>> control(db::Cluster& db, const AccessClaims& who, const std::string& id,
-                                                  const Control& c);
-  awaitable<Written<boost::json::object>> chat(db::Cluster& db, const AccessClaims& who, const std::string& id,
-                                               const std::string& body);
+  awaitable<Written<boost::json::object>> create(db::Cluster& db, const AccessClaims& who,
+                                                 const NewPartyRequest& req);
+  awaitable<boost::json::object> get(db::Cluster& db, const std::optional<AccessClaims>& who,
+                                     const std::string& id, std::optional<db::Lsn> token);
+  awaitable<boost::json::object> list(db::Cluster& db, const std::optional<std::string>& artist_id,
+                                      bool include_ended, int page, int limit, std::optional<db::Lsn> token);
+  awaitable<Written<boost::json::object>> start(db::Cluster& db, const AccessClaims& who,
+                                                const std::string& id);
+  awaitable<Written<boost::json::object>> end(db::Cluster& db, const AccessClaims& who,
+                                              const std::string& id);
+  awaitable<Written<boost::json::object>> control(db::Cluster& db, const AccessClaims& who,
+                                                  const std::string& id, const Control& c);
+  awaitable<Written<boost::json::object>> chat(db::Cluster& db, const AccessClaims& who,
+                                               const std::string& id, const std::string& body);
   awaitable<boost::json::object> chat_history(db::Cluster& db, const AccessClaims& who, const std::string& id,
-                                              std::optional<int64_t> before, int limit, std::optional<db::Lsn> token);
-  awaitable<db::Lsn> delete_chat(db::Cluster& db, const AccessClaims& who, const std::string& id, int64_t message_id);
-  awaitable<Written<boost::json::object>> react(db::Cluster& db, const AccessClaims& who, const std::string& id,
-                                                const std::string& emoji);
-  awaitable<Written<boost::json::object>> set_muted(db::Cluster& db, const AccessClaims& who, const std::string& id,
-                                                    const std::string& user_id, bool muted);
-  awaitable<Written<boost::json::object>> set_cohost(db::Cluster& db, const AccessClaims& who, const std::string& id,
-                                                     const std::string& user_id, bool on);
+                                              std::optional<int64_t> before, int limit,
+                                              std::optional<db::Lsn> token);
+  awaitable<db::Lsn> delete_chat(db::Cluster& db, const AccessClaims& who, const std::string& id,
+                                 int64_t message_id);
+  awaitable<Written<boost::json::object>> react(db::Cluster& db, const AccessClaims& who,
+                                                const std::string& id, const std::string& emoji);
+  awaitable<Written<boost::json::object>> set_muted(db::Cluster& db, const AccessClaims& who,
+                                                    const std::string& id, const std::string& user_id,
+                                                    bool muted);
+  awaitable<Written<boost::json::object>> set_cohost(db::Cluster& db, const AccessClaims& who,
+                                                     const std::string& id, const std::string& user_id,
+                                                     bool on);
   awaitable<boost::json::object> summary(db::Cluster& db, const AccessClaims& who, const std::string& id);
 
   // For the gateway: may this user listen to the party's channel now? Throws ApiError when not
   // (404, 403 tier_required, 409 party_full, 410 party_ended). `joining`: a new listener, who
   // also needs a free place (one already in is re-checked on access changes without it).
-  awaitable<void> authorize_listener(db::Cluster& db, const AccessClaims& who, const std::string& id, bool joining);
+  awaitable<void> authorize_listener(db::Cluster& db, const AccessClaims& who, const std::string& id,
+                                     bool joining);
   // The gateway's presence for the summary's peak (and the party page's count).
   awaitable<void> record_listeners(db::Cluster& db, std::string id, int listeners);  // spawned: owns its id
 

@@ -8,50 +8,60 @@ namespace {
 using db::params;
 using db::Query;
 
-#define MC_PARTY_COLUMNS                                                                                      \
+#define MC_PARTY_COLUMNS \
   "p.id, p.artist_id, ap.stage_name, p.title, p.min_tier, p.capacity, array_to_string(p.queue, ','), "      \
   "p.status, " MC_ISO("p.scheduled_at") ", " MC_ISO("p.started_at") ", " MC_ISO("p.ended_at") ", "          \
   "p.queue_index, p.position_ms, p.playing, extract(epoch FROM p.state_at) * 1000, p.state_version, "       \
   "p.peak_listeners, p.message_count, p.reaction_count, " MC_ISO("p.created_at") " "
 #define MC_PARTY_FROM "FROM parties p JOIN artist_profiles ap ON ap.user_id = p.artist_id "
 
-constexpr Query kInsert{"parties_insert",
-                        "WITH p AS (INSERT INTO parties (artist_id, title, min_tier, capacity, queue, scheduled_at) "
-                        "VALUES ($1, $2, $3, $4, $5::uuid[], $6::timestamptz) RETURNING *) "
-                        "SELECT " MC_PARTY_COLUMNS "FROM p JOIN artist_profiles ap ON ap.user_id = p.artist_id"};
+constexpr Query kInsert{
+    "parties_insert",
+    "WITH p AS (INSERT INTO parties (artist_id, title, min_tier, capacity, queue, scheduled_at) "
+    "VALUES ($1, $2, $3, $4, $5::uuid[], $6::timestamptz) RETURNING *) "
+    "SELECT " MC_PARTY_COLUMNS "FROM p JOIN artist_profiles ap ON ap.user_id = p.artist_id"};
 constexpr Query kGet{"parties_get", "SELECT " MC_PARTY_COLUMNS MC_PARTY_FROM "WHERE p.id = $1::uuid"};
-constexpr Query kLock{"parties_lock", "SELECT " MC_PARTY_COLUMNS MC_PARTY_FROM "WHERE p.id = $1::uuid FOR UPDATE OF p"};
-constexpr Query kList{"parties_list",
-                      "SELECT " MC_PARTY_COLUMNS MC_PARTY_FROM
-                      "WHERE ($1::uuid IS NULL OR p.artist_id = $1::uuid) AND ($2 OR p.status <> 'ended') "
-                      "ORDER BY (p.status = 'live') DESC, coalesce(p.started_at, p.scheduled_at, p.created_at) DESC, "
-                      "p.id LIMIT $3 OFFSET $4"};
-constexpr Query kTracks{"parties_tracks",
-                        "SELECT t.id, t.title, t.min_tier, t.status, t.duration_s FROM unnest($2::uuid[]) "
-                        "WITH ORDINALITY AS q(id, n) JOIN tracks t ON t.id = q.id AND t.artist_id = $1 ORDER BY q.n"};
+constexpr Query kLock{"parties_lock",
+                      "SELECT " MC_PARTY_COLUMNS MC_PARTY_FROM "WHERE p.id = $1::uuid FOR UPDATE OF p"};
+constexpr Query kList{
+    "parties_list",
+    "SELECT " MC_PARTY_COLUMNS MC_PARTY_FROM
+    "WHERE ($1::uuid IS NULL OR p.artist_id = $1::uuid) AND ($2 OR p.status <> 'ended') "
+    "ORDER BY (p.status = 'live') DESC, coalesce(p.started_at, p.scheduled_at, p.created_at) DESC, "
+    "p.id LIMIT $3 OFFSET $4"};
+constexpr Query kTracks{
+    "parties_tracks",
+    "SELECT t.id, t.title, t.min_tier, t.status, t.duration_s FROM unnest($2::uuid[]) "
+    "WITH ORDINALITY AS q(id, n) JOIN tracks t ON t.id = q.id AND t.artist_id = $1 ORDER BY q.n"};
 constexpr Query kSetStatus{
     "parties_set_status",
     "UPDATE parties SET status = $2, started_at = CASE WHEN $2 = 'live' THEN now() ELSE started_at END, "
     "ended_at = CASE WHEN $2 = 'ended' THEN now() ELSE ended_at END, "
     "playing = CASE WHEN $2 = 'ended' THEN false ELSE playing END WHERE id = $1"};
-constexpr Query kSetState{"parties_set_state",
-                          "UPDATE parties SET queue_index = $2, position_ms = $3, playing = $4, "
-                          "state_at = to_timestamp($5::double precision / 1000), state_version = state_version + 1 "
-                          "WHERE id = $1 RETURNING state_version"};
-constexpr Query kIsCohost{"parties_is_cohost", "SELECT 1 FROM party_cohosts WHERE party_id = $1 AND user_id = $2"};
-constexpr Query kCohosts{"parties_cohosts", "SELECT user_id FROM party_cohosts WHERE party_id = $1 ORDER BY user_id"};
-constexpr Query kAddCohost{"parties_add_cohost",
-                           "INSERT INTO party_cohosts (party_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"};
-constexpr Query kRemoveCohost{"parties_remove_cohost", "DELETE FROM party_cohosts WHERE party_id = $1 AND user_id = $2"};
-constexpr Query kIsMuted{"parties_is_muted", "SELECT 1 FROM party_mutes WHERE party_id = $1 AND user_id = $2"};
+constexpr Query kSetState{
+    "parties_set_state",
+    "UPDATE parties SET queue_index = $2, position_ms = $3, playing = $4, "
+    "state_at = to_timestamp($5::double precision / 1000), state_version = state_version + 1 "
+    "WHERE id = $1 RETURNING state_version"};
+constexpr Query kIsCohost{"parties_is_cohost",
+                          "SELECT 1 FROM party_cohosts WHERE party_id = $1 AND user_id = $2"};
+constexpr Query kCohosts{"parties_cohosts",
+                         "SELECT user_id FROM party_cohosts WHERE party_id = $1 ORDER BY user_id"};
+constexpr Query kAddCohost{
+    "parties_add_cohost",
+    "INSERT INTO party_cohosts (party_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"};
+constexpr Query kRemoveCohost{"parties_remove_cohost",
+                              "DELETE FROM party_cohosts WHERE party_id = $1 AND user_id = $2"};
+constexpr Query kIsMuted{"parties_is_muted",
+                         "SELECT 1 FROM party_mutes WHERE party_id = $1 AND user_id = $2"};
 constexpr Query kMute{"parties_mute",
                       "INSERT INTO party_mutes (party_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"};
 constexpr Query kUnmute{"parties_unmute", "DELETE FROM party_mutes WHERE party_id = $1 AND user_id = $2"};
 constexpr Query kInsertMessage{
     "parties_insert_message",
     "WITH m AS (INSERT INTO party_messages (party_id, user_id, body) VALUES ($1, $2, $3) RETURNING *) "
-    "SELECT m.id, m.party_id, m.user_id, u.username, m.body, " MC_ISO_MS("m.created_at")
-    " FROM m JOIN users u ON u.id = m.user_id"};
+    "SELECT m.id, m.party_id, m.user_id, u.username, m.body, " MC_ISO_MS(
+        "m.created_at") " FROM m JOIN users u ON u.id = m.user_id"};
 // Separate from the insert (a row updated by the same statement fails its foreign-key check).
 constexpr Query kCountMessage{"parties_count_message",
                               "UPDATE parties SET message_count = message_count + 1 WHERE id = $1"};
@@ -64,9 +74,10 @@ constexpr Query kMessages{"parties_messages",
                           "AND m.deleted_at IS NULL AND ($2::bigint IS NULL OR m.id < $2) ORDER BY m.id DESC LIMIT $3"};
 constexpr Query kCountReaction{"parties_count_reaction",
                                "UPDATE parties SET reaction_count = reaction_count + 1 WHERE id = $1"};
-constexpr Query kRecordListeners{"parties_record_listeners",
-                                 "UPDATE parties SET peak_listeners = $2 WHERE id = $1 AND peak_listeners < $2 "
-                                 "AND status = 'live'"};
+constexpr Query kRecordListeners{
+    "parties_record_listeners",
+    "UPDATE parties SET peak_listeners = $2 WHERE id = $1 AND peak_listeners < $2 "
+    "AND status = 'live'"};
 constexpr Query kUserExists{"parties_user_exists", "SELECT 1 FROM users WHERE id = $1::uuid"};
 
 std::vector<std::string> split(std::string_view csv) {
@@ -112,7 +123,8 @@ ChatMessage message_from(const db::Result& r, int i) {
 }  // namespace
 
 awaitable<Party> insert(db::Transaction& tx, const std::string& artist_id, const NewParty& p) {
-  const auto r = co_await tx.exec(kInsert, params(artist_id, p.title, p.min_tier, p.capacity, p.queue, p.scheduled_at));
+  const auto r =
+      co_await tx.exec(kInsert, params(artist_id, p.title, p.min_tier, p.capacity, p.queue, p.scheduled_at));
   co_return party_from(r, 0);
 }
 
@@ -128,8 +140,8 @@ awaitable<std::optional<Party>> lock(db::Transaction& tx, const std::string& id)
   co_return party_from(r, 0);
 }
 
-awaitable<std::vector<Party>> list(db::Cluster& db, const std::optional<std::string>& artist_id, bool include_ended,
-                                   int limit, int offset, std::optional<db::Lsn> token) {
+awaitable<std::vector<Party>> list(db::Cluster& db, const std::optional<std::string>& artist_id,
+                                   bool include_ended, int limit, int offset, std::optional<db::Lsn> token) {
   const auto r = co_await db.read(kList, params(artist_id, include_ended, limit, offset), token);
   std::vector<Party> out;
   for (int i = 0; i < r.rows(); ++i) out.push_back(party_from(r, i));
@@ -137,7 +149,8 @@ awaitable<std::vector<Party>> list(db::Cluster& db, const std::optional<std::str
 }
 
 awaitable<std::vector<QueuedTrack>> tracks(db::Cluster& db, const std::string& artist_id,
-                                           const std::vector<std::string>& ids, std::optional<db::Lsn> token) {
+                                           const std::vector<std::string>& ids,
+                                           std::optional<db::Lsn> token) {
   const auto r = co_await db.read(kTracks, params(artist_id, ids), token);
   std::vector<QueuedTrack> out;
   for (int i = 0; i < r.rows(); ++i) {
@@ -174,7 +187,8 @@ awaitable<std::vector<std::string>> cohosts(db::Cluster& db, const std::string& 
   co_return out;
 }
 
-awaitable<void> set_cohost(db::Transaction& tx, const std::string& party_id, const std::string& user_id, bool on) {
+awaitable<void> set_cohost(db::Transaction& tx, const std::string& party_id, const std::string& user_id,
+                           bool on) {
   co_await tx.exec(on ? kAddCohost : kRemoveCohost, params(party_id, user_id));
 }
 
@@ -182,12 +196,13 @@ awaitable<bool> is_muted(db::Transaction& tx, const std::string& party_id, const
   co_return !(co_await tx.exec(kIsMuted, params(party_id, user_id))).empty();
 }
 
-awaitable<void> set_muted(db::Transaction& tx, const std::string& party_id, const std::string& user_id, bool on) {
+awaitable<void> set_muted(db::Transaction& tx, const std::string& party_id, const std::string& user_id,
+                          bool on) {
   co_await tx.exec(on ? kMute : kUnmute, params(party_id, user_id));
 }
 
-awaitable<ChatMessage> insert_message(db::Transaction& tx, const std::string& party_id, const std::string& user_id,
-                                      const std::string& body) {
+awaitable<ChatMessage> insert_message(db::Transaction& tx, const std::string& party_id,
+                                      const std::string& user_id, const std::string& body) {
   const auto r = co_await tx.exec(kInsertMessage, params(party_id, user_id, body));
   co_await tx.exec(kCountMessage, params(party_id));
   co_return message_from(r, 0);
@@ -201,7 +216,8 @@ awaitable<std::optional<std::string>> delete_message(db::Transaction& tx, const 
 }
 
 awaitable<std::vector<ChatMessage>> messages(db::Cluster& db, const std::string& party_id,
-                                             std::optional<int64_t> before, int limit, std::optional<db::Lsn> token) {
+                                             std::optional<int64_t> before, int limit,
+                                             std::optional<db::Lsn> token) {
   const auto r = co_await db.read(kMessages, params(party_id, before, limit), token);
   std::vector<ChatMessage> out;
   for (int i = 0; i < r.rows(); ++i) out.push_back(message_from(r, i));

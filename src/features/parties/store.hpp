@@ -55,8 +55,8 @@ struct State {
 awaitable<Party> insert(db::Transaction& tx, const std::string& artist_id, const NewParty& p);
 awaitable<std::optional<Party>> get(db::Cluster& db, const std::string& id, std::optional<db::Lsn> token);
 awaitable<std::optional<Party>> lock(db::Transaction& tx, const std::string& id);
-awaitable<std::vector<Party>> list(db::Cluster& db, const std::optional<std::string>& artist_id, bool include_ended,
-                                   int limit, int offset, std::optional<db::Lsn> token);
+awaitable<std::vector<Party>> list(db::Cluster& db, const std::optional<std::string>& artist_id,
+                                   bool include_ended, int limit, int offset, std::optional<db::Lsn> token);
 // The artist's tracks among `ids`, in the order given (missing ones are left out).
 awaitable<std::vector<QueuedTrack>> tracks(db::Cluster& db, const std::string& artist_id,
                                            const std::vector<std::string>& ids, std::optional<db::Lsn> token);
@@ -65,17 +65,21 @@ awaitable<void> set_status(db::Transaction& tx, const std::string& id, const std
 awaitable<int> set_state(db::Transaction& tx, const std::string& id, const State& s);
 awaitable<bool> is_cohost(db::Cluster& db, const std::string& party_id, const std::string& user_id);
 awaitable<bool> is_cohost(db::Transaction& tx, const std::string& party_id, const std::string& user_id);
-awaitable<std::vector<std::string>> cohosts(db::Cluster& db, const std::string& party_id, std::optional<db::Lsn> token);
-awaitable<void> set_cohost(db::Transaction& tx, const std::string& party_id, const std::string& user_id, bool on);
+awaitable<std::vector<std::string>> cohosts(db::Cluster& db, const std::string& party_id,
+                                            std::optional<db::Lsn> token);
+awaitable<void> set_cohost(db::Transaction& tx, const std::string& party_id, const std::string& user_id,
+                           bool on);
 awaitable<bool> is_muted(db::Transaction& tx, const std::string& party_id, const std::string& user_id);
-awaitable<void> set_muted(db::Transaction& tx, const std::string& party_id, const std::string& user_id, bool on);
-awaitable<ChatMessage> insert_message(db::Transaction& tx, const std::string& party_id, const std::string& user_id,
-                                      const std::string& body);
+awaitable<void> set_muted(db::Transaction& tx, const std::string& party_id, const std::string& user_id,
+                          bool on);
+awaitable<ChatMessage> insert_message(db::Transaction& tx, const std::string& party_id,
+                                      const std::string& user_id, const std::string& body);
 // Soft-deletes; returns the author, or nullopt when there is no such live message in the party.
 awaitable<std::optional<std::string>> delete_message(db::Transaction& tx, const std::string& party_id,
                                                      int64_t message_id);
 awaitable<std::vector<ChatMessage>> messages(db::Cluster& db, const std::string& party_id,
-                                             std::optional<int64_t> before, int limit, std::optional<db::Lsn> token);
+                                             std::optional<int64_t> before, int limit,
+                                             std::optional<db::Lsn> token);
 awaitable<void> count_reaction(db::Transaction& tx, const std::string& party_id);
 awaitable<void> record_listeners(db::Cluster& db, const std::string& party_id, int listeners);
 awaitable<bool> user_exists(db::Transaction& tx, const std::string& user_id);
