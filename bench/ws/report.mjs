@@ -57,7 +57,8 @@ for (const r of rows) {
       scenario: r.scenario, side: r.side, processes: r.processes, requested: sum(r.gens.map((g) => g.requested)),
       ready, open_at_end: open, server_sockets: r.server_sockets ?? null, open_files: r.open_files ?? null,
       connect_s: Math.max(...r.gens.map((g) => g.connect_seconds)),
-      base_rss_kib: r.base_rss_kib, rss_kib: r.rss_kib, kib_per_socket: perSocket, failures,
+      base_rss_kib: r.base_rss_kib, rss_kib: r.rss_kib, peak_rss_kib: r.peak_rss_kib, kib_per_socket: perSocket,
+      kib_per_socket_peak: (r.peak_rss_kib - r.base_rss_kib) / Math.max(open, 1), failures,
     });
   } else {
     const sent = r.publish?.ok ?? 0;
@@ -114,11 +115,11 @@ md.push(`Commit ${commit}; ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '
 md.push('## Targets (issue 10)', '', '| What | Target | Measured | |', '|---|---|---|---|');
 for (const t of targets) md.push(`| ${t.what} | ${t.goal} | ${t.value} | ${t.ok ? 'met' : '**missed**'} |`);
 if (results.idle.length) {
-  md.push('', '## Idle authenticated sockets', '', 'Each socket: WebSocket upgrade, sign-in with its own user\'s access token, a subscription to `user:<self>`. RSS per socket = (server RSS while they are held, the highest sample over the hold − RSS before) ÷ sockets open at the end.', '');
-  md.push('| Scenario | Server | Processes | Sockets up / asked | Open at end | Connect time | RSS before | RSS held | Per socket | Failures |', '|---|---|---|---|---|---|---|---|---|---|');
+  md.push('', '## Idle authenticated sockets', '', 'Each socket: WebSocket upgrade, sign-in with its own user\'s access token, a subscription to `user:<self>`. RSS per socket = (server RSS at the end of the hold − RSS before the sockets) ÷ sockets open at the end; "at peak" uses the highest sample of the hold instead (it includes what the connect storm freed but the allocator had not yet given back).', '');
+  md.push('| Scenario | Server | Processes | Sockets up / asked | Open at end | Connect time | RSS before | RSS held (peak) | Per socket | at peak | Failures |', '|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results.idle) {
     const f = Object.entries(r.failures).map(([k, v]) => `${k} ×${v}`).join('; ') || '0';
-    md.push(`| ${r.scenario} | ${r.side === 'mc' ? 'musicconnect' : 'Socket.IO'} | ${r.processes} | ${int(r.ready)} / ${int(r.requested)} | ${int(r.open_at_end)} | ${r.connect_s.toFixed(1)} s | ${int(r.base_rss_kib / 1024)} MiB | ${int(r.rss_kib / 1024)} MiB | ${kib(r.kib_per_socket)} | ${f} |`);
+    md.push(`| ${r.scenario} | ${r.side === 'mc' ? 'musicconnect' : 'Socket.IO'} | ${r.processes} | ${int(r.ready)} / ${int(r.requested)} | ${int(r.open_at_end)} | ${r.connect_s.toFixed(1)} s | ${int(r.base_rss_kib / 1024)} MiB | ${int(r.rss_kib / 1024)} (${int(r.peak_rss_kib / 1024)}) MiB | ${kib(r.kib_per_socket)} | ${kib(r.kib_per_socket_peak)} | ${f} |`);
   }
 }
 for (const key of ['fanout', 'redis']) {

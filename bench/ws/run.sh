@@ -27,7 +27,7 @@
 # the call, so latency is end to end: publish call, (commit, relay,) fan-out, client read.
 #
 # Env: SCENARIOS, IDLE_PER_PROC (19000), MULTI_PROCS (6), MULTI_PER_PROC (17000), LISTENERS (10000),
-# RATE (10), FANOUT_S (30), HOLD_S (30), GEN_PROCS (2: generator processes for fanout), WORKERS
+# RATE (10), FANOUT_S (30), HOLD_S (30), SIDES (mc,sio), GEN_PROCS (2: generator processes for fanout), WORKERS
 # (server event loops, 0 = one per core), BUILD_DIR (build), SKIP_BUILD=1, SKIP_INSTALL=1,
 # KEEP_WORK=1, LABEL. Needs root (apt, and PostgreSQL runs as the postgres user).
 # Exit: 0 every target met, 1 results saved but a target missed, 2 setup failure.
@@ -45,6 +45,7 @@ GEN="$GEN_BUILD/ws_load"
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 
 SCENARIOS=${SCENARIOS:-idle,idle-multi,fanout,redis}
+SIDES=${SIDES:-mc,sio}  # mc: our server; sio: the Socket.IO peer
 IDLE_PER_PROC=${IDLE_PER_PROC:-19000}
 MULTI_PROCS=${MULTI_PROCS:-6}
 MULTI_PER_PROC=${MULTI_PER_PROC:-17000}
@@ -64,6 +65,7 @@ JWT_SECRET=ws-bench-jwt-secret-0123456789abcdef0123456789abcdef
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 die() { log "bench/ws: $*"; exit 2; }
 has() { [[ ",$SCENARIOS," == *",$1,"* ]]; }
+side() { [[ ",$SIDES," == *",$1,"* ]]; }
 
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$ROOT/bench/.work" "$RESULTS_DIR"
@@ -183,7 +185,9 @@ SERVER_ENV=(
 # start_server NAME PORT ROLES [ENV=...]: starts `serve`, waits for /ready; sets SERVER_PID.
 start_server() {
   local name=$1 port=$2 roles=$3; shift 3
-  env "${SERVER_ENV[@]}" PORT="$port" PUBLIC_URL="http://127.0.0.1:$port" "$@" "$BIN" serve --roles "$roles" \
+  # SERVER_EXTRA_ENV: e.g. MALLOC_CONF=prof:true,... to profile the server under the bench.
+  # shellcheck disable=SC2086
+  env "${SERVER_ENV[@]}" PORT="$port" PUBLIC_URL="http://127.0.0.1:$port" "$@" ${SERVER_EXTRA_ENV:-} "$BIN" serve --roles "$roles" \
     >"$WORK/logs/$name.log" 2>&1 &
   SERVER_PID=$!
   track "$SERVER_PID"
@@ -260,16 +264,18 @@ end_gens() {  # SIGTERM: each writes its JSON and exits
 # Source addresses: 127.<scenario>.<generator>.1-2, never reused between scenarios (no TIME_WAIT
 # clash), two per generator (28,000 ephemeral ports each).
 srcs() { echo "127.$1.$2.1,127.$1.$2.2"; }
-# max_rss PID... over HOLD_S seconds, every 2 s (KiB, summed over the pids).
+# hold_rss PID...: RSS (KiB, summed over the pids) every 2 s for HOLD_S seconds; prints "peak last".
+# The last sample is the steady state (the connect storm's garbage returned to the system by then);
+# the peak includes it.
 hold_rss() {
-  local best=0 sum pid end=$(($(date +%s) + HOLD_S))
+  local best=0 sum=0 pid end=$(($(date +%s) + HOLD_S))
   while (($(date +%s) < end)); do
     sum=0
     for pid in "$@"; do sum=$((sum + $(rss_kib "$pid"))); done
     ((sum > best)) && best=$sum
     sleep 2
   done
-  echo "$best"
+  echo "$best $sum"
 }
 record() { echo "$1" >>"$MEASURE"; }
 div() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
@@ -278,7 +284,7 @@ gen_json() { jq -s '.' "$@"; }
 # ---- scenario: idle --------------------------------------------------------------------------
 
 idle_one() {  # idle_one SIDE (mc|sio) SCENARIO_INDEX
-  local side=$1 si=$2 pid port base rss n
+  local side=$1 si=$2 pid port base rss peak n
   if [[ $side == mc ]]; then
     start_server idle-mc "$PORT" ws; pid=$SERVER_PID; port=$PORT
   else
@@ -289,18 +295,18 @@ idle_one() {  # idle_one SIDE (mc|sio) SCENARIO_INDEX
   gen "idle-$side" "$side" "$port" 0 "$IDLE_PER_PROC" 'user:{user}' "$(srcs "$si" 1)"
   wait_gens "idle-$side"
   sleep 3
-  rss=$(hold_rss "$pid")
+  read -r peak rss < <(hold_rss "$pid")
   n=$([[ $side == mc ]] && ws_connections "$port" || curl -sf "http://127.0.0.1:$port/health" | jq .sockets)
   end_gens
   stop_pid "$pid"
-  record "$(jq -c -n --arg side "$side" --argjson base "$base" --argjson rss "$rss" --argjson n "${n:-0}" \
+  record "$(jq -c -n --arg side "$side" --argjson base "$base" --argjson rss "$rss" --argjson peak "$peak" --argjson n "${n:-0}" \
     --slurpfile g "$WORK/out/idle-$side.json" \
-    '{scenario:"idle", side:$side, processes:1, base_rss_kib:$base, rss_kib:$rss, server_sockets:$n, gens:$g}')"
+    '{scenario:"idle", side:$side, processes:1, base_rss_kib:$base, rss_kib:$rss, peak_rss_kib:$peak, server_sockets:$n, gens:$g}')"
   log "idle $side: $(jq -r '.ready' "$WORK/out/idle-$side.json") sockets, RSS ${base} → ${rss} KiB"
 }
 
 idle_multi() {
-  local si=3 k pids=() base=0 rss n=0 names=()
+  local si=3 k pids=() base=0 rss peak names=()
   for ((k = 0; k < MULTI_PROCS; k++)); do
     start_server "multi-$k" "$PORT" ws
     pids+=("$SERVER_PID")
@@ -314,7 +320,7 @@ idle_multi() {
   done
   wait_gens "${names[@]}"
   sleep 3
-  rss=$(hold_rss "${pids[@]}")
+  read -r peak rss < <(hold_rss "${pids[@]}")
   local per=()
   for k in "${pids[@]}"; do
     per+=("$(ls "/proc/$k/fd" 2>/dev/null | wc -l)")
@@ -322,9 +328,9 @@ idle_multi() {
   end_gens
   for k in "${pids[@]}"; do stop_pid "$k"; done
   local files=("${names[@]/#/$WORK/out/}")
-  record "$(jq -c -n --argjson procs "$MULTI_PROCS" --argjson base "$base" --argjson rss "$rss" \
+  record "$(jq -c -n --argjson procs "$MULTI_PROCS" --argjson base "$base" --argjson rss "$rss" --argjson peak "$peak" \
     --argjson fds "$(printf '%s\n' "${per[@]}" | jq -s .)" --argjson g "$(gen_json "${files[@]/%/.json}")" \
-    '{scenario:"idle-multi", side:"mc", processes:$procs, base_rss_kib:$base, rss_kib:$rss, open_files:$fds, gens:$g}')"
+    '{scenario:"idle-multi", side:"mc", processes:$procs, base_rss_kib:$base, rss_kib:$rss, peak_rss_kib:$peak, open_files:$fds, gens:$g}')"
   log "idle-multi: $(jq -s 'map(.ready) | add' "${files[@]/%/.json}") sockets on $MULTI_PROCS processes, RSS ${base} → ${rss} KiB"
 }
 
@@ -392,8 +398,8 @@ start_redis() {
 
 if has idle; then
   log "idle: $IDLE_PER_PROC sockets on one process, each side"
-  idle_one mc 1
-  idle_one sio 2
+  side mc && idle_one mc 1
+  side sio && idle_one sio 2
 fi
 if has idle-multi; then
   log "idle-multi: $MULTI_PROCS processes x $MULTI_PER_PROC sockets"
@@ -401,30 +407,39 @@ if has idle-multi; then
 fi
 if has fanout; then
   log "fanout: $LISTENERS listeners on $CHANNEL, $RATE msg/s for ${FANOUT_S}s"
-  start_server fanout-mc "$PORT" api,ws
-  SERVER_PIDS=("$SERVER_PID")
-  fanout_run fanout mc 4 "$PORT"
-  stop_pid "$SERVER_PID"
-  start_peer fanout-sio "$SIO_PORT"
-  SERVER_PIDS=("$PEER_PID")
-  fanout_run fanout sio 5 "$SIO_PORT"
-  stop_pid "$PEER_PID"
+  if side mc; then
+    start_server fanout-mc "$PORT" api,ws
+    SERVER_PIDS=("$SERVER_PID")
+    fanout_run fanout mc 4 "$PORT"
+    stop_pid "$SERVER_PID"
+  fi
+  if side sio; then
+    start_peer fanout-sio "$SIO_PORT"
+    SERVER_PIDS=("$PEER_PID")
+    fanout_run fanout sio 5 "$SIO_PORT"
+    stop_pid "$PEER_PID"
+  fi
 fi
 if has redis; then
   log "redis: two nodes, $LISTENERS listeners split over them"
   start_redis
-  start_server redis-mc-a "$PORT" api,ws REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
-  a=$SERVER_PID
-  start_server redis-mc-b "$((PORT + 2))" ws REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
-  SERVER_PIDS=("$a" "$SERVER_PID")
-  GEN_PROCS=$((GEN_PROCS < 2 ? 2 : GEN_PROCS)) fanout_run redis mc 6 "$PORT" "$((PORT + 2))"
-  for pid in "${SERVER_PIDS[@]}"; do stop_pid "$pid"; done
-  start_peer redis-sio-a "$SIO_PORT" REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
-  a=$PEER_PID
-  start_peer redis-sio-b "$((SIO_PORT + 2))" REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
-  SERVER_PIDS=("$a" "$PEER_PID")
-  GEN_PROCS=$((GEN_PROCS < 2 ? 2 : GEN_PROCS)) fanout_run redis sio 7 "$SIO_PORT" "$((SIO_PORT + 2))"
-  for pid in "${SERVER_PIDS[@]}"; do stop_pid "$pid"; done
+  ((GEN_PROCS % 2 == 0)) || GEN_PROCS=$((GEN_PROCS + 1))  # as many generators on each node
+  if side mc; then
+    start_server redis-mc-a "$PORT" api,ws REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+    a=$SERVER_PID
+    start_server redis-mc-b "$((PORT + 2))" ws REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+    SERVER_PIDS=("$a" "$SERVER_PID")
+    fanout_run redis mc 6 "$PORT" "$((PORT + 2))"
+    for pid in "${SERVER_PIDS[@]}"; do stop_pid "$pid"; done
+  fi
+  if side sio; then
+    start_peer redis-sio-a "$SIO_PORT" REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+    a=$PEER_PID
+    start_peer redis-sio-b "$((SIO_PORT + 2))" REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+    SERVER_PIDS=("$a" "$PEER_PID")
+    fanout_run redis sio 7 "$SIO_PORT" "$((SIO_PORT + 2))"
+    for pid in "${SERVER_PIDS[@]}"; do stop_pid "$pid"; done
+  fi
   stop_pid "$REDIS_PID"
 fi
 

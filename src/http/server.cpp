@@ -243,6 +243,13 @@ void Server::begin_shutdown() {
   }
 }
 
+asio::awaitable<void> Server::upgraded(beast::tcp_stream stream, beast::flat_buffer buffer, Request request,
+                                       std::string peer_address, LoopState& state) {
+  co_await upgrade_->take(std::move(stream), std::move(buffer), std::move(request), std::move(peer_address),
+                          state.loop);
+  --open_connections_;
+}
+
 asio::awaitable<void> Server::session(tcp::socket socket, LoopState& state) {
   ++open_connections_;
   Peer peer;
@@ -282,10 +289,13 @@ asio::awaitable<void> Server::session(tcp::socket socket, LoopState& state) {
     }
     entry.busy = true;
     if (upgrade_ && parser.is_done() && upgrade_->wants(parser.get())) {
-      // The connection is the gateway's from now on (it still counts as open until it ends).
+      // The connection is the gateway's from now on (it still counts as open until it ends). It
+      // goes on in a coroutine of its own, so this one's frame (parser, response, buffers: a few
+      // KiB) is freed instead of being held for as long as the socket stays open.
       state.sessions.erase(self);
-      co_await upgrade_->take(std::move(stream), std::move(buffer), parser.release(), peer.address, state.loop);
-      --open_connections_;
+      asio::co_spawn(*state.io,
+                     upgraded(std::move(stream), std::move(buffer), parser.release(), peer.address, state),
+                     asio::detached);
       co_return;
     }
     const Request& head = parser.get();

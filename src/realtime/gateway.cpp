@@ -623,8 +623,10 @@ asio::awaitable<void> Socket::read_loop() {
         close(static_cast<std::uint16_t>(websocket::close_code::policy_error), "too many invalid messages");
       }
     }
+    // Free the buffer between messages: an idle socket (most of them) then holds none, and a
+    // message costs one allocation more.
     in.clear();
-    if (in.capacity() > 4096) in.shrink_to_fit();
+    in.shrink_to_fit();
     for (auto& m : messages) {
       try {
         co_await handle(m);
@@ -724,7 +726,6 @@ asio::awaitable<void> Gateway::take(beast::tcp_stream stream, beast::flat_buffer
   }
   // RFC 6455 §4.1: a client sends frames only after the server's answer, so nothing past the
   // request's headers can be in `buffer` from a conforming client.
-  (void)buffer;
   auto socket = std::make_shared<Socket>(std::move(stream), hub, *impl_, loop);
   auto& ws = socket->ws;
   beast::get_lowest_layer(ws).expires_never();  // the websocket's own timeouts apply from here
@@ -742,6 +743,11 @@ asio::awaitable<void> Gateway::take(beast::tcp_stream stream, beast::flat_buffer
   }
   auto [ec] = co_await ws.async_accept(request, nothrow);
   if (ec) co_return;
+  // This frame lasts as long as the socket: let go of the upgrade request's headers and the HTTP
+  // read buffer now (about 2 KiB a socket, idle sockets being most of them).
+  request = {};
+  buffer = beast::flat_buffer();
+  std::string().swap(peer_address);
   hub.sockets.insert(socket.get());
   ++impl_->sockets;
   socket->auth_deadline = Clock::now() + impl_->options.auth_timeout;
@@ -754,7 +760,6 @@ asio::awaitable<void> Gateway::take(beast::tcp_stream stream, beast::flat_buffer
                                       {"maxMessageBytes", kMaxFrameBytes},
                                       {"maxBatch", kMaxBatch},
                                       {"messagesPerSecond", impl_->options.messages_per_second}}));
-  (void)peer_address;
   co_await socket->read_loop();
   socket->end();
 }
