@@ -5,7 +5,8 @@
 //                               hold them, and record the delivery latency of every message that
 //                               carries a timestamp ("mcb:<unix µs>") in its payload.
 //   ws_load publish [options]   send --rate messages per second for --duration seconds, each
-//                               stamped with the time it was sent: an HTTP POST or an SQL statement.
+//                               stamped with the time it was sent: an HTTP POST (as --count signed-in
+//                               senders in turn, "{token}" in --header) or an SQL statement.
 //
 // Both print one JSON object on stdout (and to --out). Two wire protocols:
 //   --proto mc   this server's /ws: hello, {"op":"auth"...}, {"op":"sub","ch":...} (docs/realtime.md)
@@ -572,6 +573,11 @@ struct HttpPublisher : Publisher {
     }
   }
 
+  // Signed-in senders: "{token}" in a header is replaced by the next one's access token, in turn
+  // (a per-user rate limit, such as a party's chat, then applies to each of them).
+  std::vector<std::string> tokens;
+  std::size_t turn = 0;
+
   std::string send(int64_t t) override {
     try {
       if (!open) {
@@ -583,7 +589,8 @@ struct HttpPublisher : Publisher {
       bhttp::request<bhttp::string_body> req(bhttp::verb::post, target, 11);
       req.set(bhttp::field::host, host + ":" + port);
       req.set(bhttp::field::content_type, "application/json");
-      for (const auto& [k, v] : headers) req.set(k, v);
+      const std::string token = tokens.empty() ? std::string() : tokens[turn++ % tokens.size()];
+      for (const auto& [k, v] : headers) req.set(k, replace_all(v, "{token}", token));
       req.body() = replace_all(body_template, "{t}", std::to_string(t));
       req.prepare_payload();
       bhttp::write(stream, req);
@@ -626,7 +633,17 @@ struct SqlPublisher : Publisher {
 int run_publish(const Options& opt) {
   std::unique_ptr<Publisher> pub;
   if (!opt.str("url").empty()) {
-    pub = std::make_unique<HttpPublisher>(opt.str("url"), opt.str("body", R"({"text":"mcb:{t}"})"), opt.headers);
+    auto http = std::make_unique<HttpPublisher>(opt.str("url"), opt.str("body", R"({"text":"mcb:{t}"})"), opt.headers);
+    if (!opt.str("users").empty()) {
+      const auto ids = read_identities(opt.str("users"));
+      const TokenMinter minter(opt.str("secret"));
+      const auto first = static_cast<std::size_t>(opt.num("from", 0));
+      for (long i = 0; i < opt.num("count", 1); ++i) {
+        const Identity& id = ids[(first + static_cast<std::size_t>(i)) % ids.size()];
+        http->tokens.push_back(minter.mint(id.user, id.session));
+      }
+    }
+    pub = std::move(http);
   } else if (!opt.str("pg").empty()) {
     pub = std::make_unique<SqlPublisher>(opt.str("pg"), opt.str("sql"));
   } else {
