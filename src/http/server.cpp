@@ -243,13 +243,6 @@ void Server::begin_shutdown() {
   }
 }
 
-asio::awaitable<void> Server::upgraded(beast::tcp_stream stream, beast::flat_buffer buffer, Request request,
-                                       std::string peer_address, LoopState& state) {
-  co_await upgrade_->take(std::move(stream), std::move(buffer), std::move(request), std::move(peer_address),
-                          state.loop);
-  --open_connections_;
-}
-
 asio::awaitable<void> Server::session(tcp::socket socket, LoopState& state) {
   ++open_connections_;
   Peer peer;
@@ -294,8 +287,9 @@ asio::awaitable<void> Server::session(tcp::socket socket, LoopState& state) {
       // KiB) is freed instead of being held for as long as the socket stays open.
       state.sessions.erase(self);
       asio::co_spawn(*state.io,
-                     upgraded(std::move(stream), std::move(buffer), parser.release(), peer.address, state),
-                     asio::detached);
+                     upgrade_->take(std::move(stream), std::move(buffer), parser.release(), peer.address,
+                                    state.loop),
+                     [this](const std::exception_ptr&) { --open_connections_; });
       co_return;
     }
     const Request& head = parser.get();

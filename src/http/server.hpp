@@ -37,9 +37,6 @@ class Server {
   struct LoopState;
   boost::asio::awaitable<void> accept_loop(LoopState& state);
   boost::asio::awaitable<void> session(boost::asio::ip::tcp::socket socket, LoopState& state);
-  // A connection the upgrade handler took over, for as long as it lasts.
-  boost::asio::awaitable<void> upgraded(boost::beast::tcp_stream stream, boost::beast::flat_buffer buffer,
-                                        Request request, std::string peer_address, LoopState& state);
 
   const Config& config_;
   Pipeline& pipeline_;

@@ -351,7 +351,9 @@ struct Socket : std::enable_shared_from_this<Socket> {
   asio::awaitable<void> authenticate(ClientMessage& m);
   asio::awaitable<void> subscribe(ClientMessage& m);
   void typing(ClientMessage& m);
-  asio::awaitable<void> read_loop();
+  // The socket's one long-lived coroutine: the websocket handshake, then reading until the end.
+  static asio::awaitable<void> serve(std::shared_ptr<Socket> self, http::Request request);
+  asio::awaitable<void> dispatch(std::vector<ClientMessage> messages);
   // The user's access changed: each channel but their own is checked again, and left when refused.
   static asio::awaitable<void> recheck(std::shared_ptr<Socket> self);
   // Sends what a recovery read and then the live messages held meanwhile, each once and in order
@@ -590,54 +592,88 @@ asio::awaitable<void> Socket::handle(ClientMessage& m) {
   }
 }
 
-asio::awaitable<void> Socket::read_loop() {
+asio::awaitable<void> Socket::serve(std::shared_ptr<Socket> self, http::Request request) {
+  Gateway::Impl& gw = self->gw;
+  auto& ws = self->ws;
+  beast::get_lowest_layer(ws).expires_never();  // the websocket's own timeouts apply from here
+  websocket::stream_base::timeout timeouts{};
+  timeouts.handshake_timeout = std::chrono::seconds(10);
+  timeouts.idle_timeout = gw.options.idle_timeout;
+  timeouts.keep_alive_pings = true;
+  ws.set_option(timeouts);
+  ws.read_message_max(kMaxFrameBytes);
+  ws.auto_fragment(false);
+  if (gw.options.permessage_deflate) {
+    websocket::permessage_deflate deflate;
+    deflate.server_enable = true;
+    ws.set_option(deflate);
+  }
+  {
+    auto [ec] = co_await ws.async_accept(request, nothrow);
+    if (ec) co_return;
+  }
+  request = {};  // this frame lasts as long as the socket: let go of the upgrade's headers now
+  self->hub.sockets.insert(self.get());
+  ++gw.sockets;
+  self->auth_deadline = Clock::now() + gw.options.auth_timeout;
+  self->tokens = 2 * gw.options.messages_per_second;
+  self->refilled = Clock::now();
+  self->send(reply_frame("hello", nullptr, "",
+                         bj::object{{"protocol", 1},
+                                    {"heartbeatSeconds", gw.options.idle_timeout.count() / 2},
+                                    {"authTimeoutSeconds", gw.options.auth_timeout.count()},
+                                    {"maxMessageBytes", kMaxFrameBytes},
+                                    {"maxBatch", kMaxBatch},
+                                    {"messagesPerSecond", gw.options.messages_per_second}}));
   beast::flat_buffer in;
   for (;;) {
     auto [ec, n] = co_await ws.async_read(in, nothrow);
     if (ec) break;
-    if (closing) {
-      in.clear();
-      continue;
-    }
-    if (!ws.got_text()) {
-      close(static_cast<std::uint16_t>(websocket::close_code::unknown_data),
-            "binary frames are not accepted");
-      in.clear();
-      continue;
-    }
-    if (!take_token()) {
-      close(kRateLimited, "too many messages: at most " +
-                              std::to_string(static_cast<int>(gw.options.messages_per_second)) +
-                              " per second");
-      in.clear();
-      continue;
-    }
     std::vector<ClientMessage> messages;
-    try {
-      messages = parse_client_frame(
-          std::string_view(static_cast<const char*>(in.cdata().data()), in.cdata().size()));
-    } catch (const ApiError& e) {
-      const bj::value* id = e.details().if_contains("id");
-      send(error_frame(id ? *id : bj::value(nullptr), "", e));
-      if (++invalid > kMaxInvalidMessages) {
-        close(static_cast<std::uint16_t>(websocket::close_code::policy_error), "too many invalid messages");
+    if (self->closing) {
+      // ignored: the socket is closing
+    } else if (!ws.got_text()) {
+      self->close(static_cast<std::uint16_t>(websocket::close_code::unknown_data),
+                  "binary frames are not accepted");
+    } else if (!self->take_token()) {
+      self->close(kRateLimited, "too many messages: at most " +
+                                    std::to_string(static_cast<int>(gw.options.messages_per_second)) +
+                                    " per second");
+    } else {
+      try {
+        messages = parse_client_frame(
+            std::string_view(static_cast<const char*>(in.cdata().data()), in.cdata().size()));
+      } catch (const ApiError& e) {
+        const bj::value* id = e.details().if_contains("id");
+        self->send(error_frame(id ? *id : bj::value(nullptr), "", e));
+        if (++self->invalid > kMaxInvalidMessages) {
+          self->close(static_cast<std::uint16_t>(websocket::close_code::policy_error),
+                      "too many invalid messages");
+        }
       }
     }
     // Free the buffer between messages: an idle socket (most of them) then holds none, and a
     // message costs one allocation more.
     in.clear();
     in.shrink_to_fit();
-    for (auto& m : messages) {
-      try {
-        co_await handle(m);
-      } catch (const ApiError& e) {
-        send(error_frame(m.id, m.ch, e));
-      } catch (const std::exception& e) {
-        log::warn("realtime request failed", {{"op", std::string(to_string(m.op))}, {"error", e.what()}});
-        send(error_frame(m.id, m.ch, ApiError(503, "unavailable", "Try again shortly")));
-      }
-      if (closing || ended) break;
+    if (!messages.empty()) co_await self->dispatch(std::move(messages));
+  }
+  self->end();
+}
+
+// Answers a frame's messages in order. A coroutine of its own, so that its frame exists only
+// while there is something to answer, not for every idle socket.
+asio::awaitable<void> Socket::dispatch(std::vector<ClientMessage> messages) {
+  for (auto& m : messages) {
+    try {
+      co_await handle(m);
+    } catch (const ApiError& e) {
+      send(error_frame(m.id, m.ch, e));
+    } catch (const std::exception& e) {
+      log::warn("realtime request failed", {{"op", std::string(to_string(m.op))}, {"error", e.what()}});
+      send(error_frame(m.id, m.ch, ApiError(503, "unavailable", "Try again shortly")));
     }
+    if (closing || ended) break;
   }
 }
 
@@ -670,7 +706,7 @@ asio::awaitable<void> sweep(LoopHub& hub, Gateway::Impl& gw, bool reports_presen
   }
 }
 
-asio::awaitable<void> refuse(beast::tcp_stream& stream, const http::Request& req, const ApiError& error) {
+asio::awaitable<void> refuse(beast::tcp_stream stream, http::Request req, ApiError error) {
   http::Response res = http::error_response(error);
   res.version(req.version());
   res.keep_alive(false);
@@ -712,56 +748,24 @@ bool Gateway::wants(const http::Request& head) const {
   return path == "/ws" && websocket::is_upgrade(head);
 }
 
+// Not a coroutine: it picks the one that serves the connection, so that an open socket holds a
+// single coroutine frame (Socket::serve). The HTTP read buffer and the peer's address are freed
+// on return: RFC 6455 §4.1 has a client send frames only after the server's answer, so nothing
+// past the request's headers can be in `buffer` from a conforming client.
 asio::awaitable<void> Gateway::take(beast::tcp_stream stream, beast::flat_buffer buffer,
                                     http::Request request, std::string peer_address, const http::Loop& loop) {
+  (void)buffer;
+  (void)peer_address;
   LoopHub& hub = *impl_->hubs.at(loop.index);
   if (!impl_->origin_allowed(request)) {
-    co_await refuse(stream, request,
-                    ApiError(403, "origin_not_allowed", "This origin may not open a socket here"));
-    co_return;
+    return refuse(std::move(stream), std::move(request),
+                  ApiError(403, "origin_not_allowed", "This origin may not open a socket here"));
   }
   if (hub.draining) {
-    co_await refuse(stream, request, ApiError(503, "unavailable", "This node is shutting down; reconnect"));
-    co_return;
+    return refuse(std::move(stream), std::move(request),
+                  ApiError(503, "unavailable", "This node is shutting down; reconnect"));
   }
-  // RFC 6455 §4.1: a client sends frames only after the server's answer, so nothing past the
-  // request's headers can be in `buffer` from a conforming client.
-  auto socket = std::make_shared<Socket>(std::move(stream), hub, *impl_, loop);
-  auto& ws = socket->ws;
-  beast::get_lowest_layer(ws).expires_never();  // the websocket's own timeouts apply from here
-  websocket::stream_base::timeout timeouts{};
-  timeouts.handshake_timeout = std::chrono::seconds(10);
-  timeouts.idle_timeout = impl_->options.idle_timeout;
-  timeouts.keep_alive_pings = true;
-  ws.set_option(timeouts);
-  ws.read_message_max(kMaxFrameBytes);
-  ws.auto_fragment(false);
-  if (impl_->options.permessage_deflate) {
-    websocket::permessage_deflate deflate;
-    deflate.server_enable = true;
-    ws.set_option(deflate);
-  }
-  auto [ec] = co_await ws.async_accept(request, nothrow);
-  if (ec) co_return;
-  // This frame lasts as long as the socket: let go of the upgrade request's headers and the HTTP
-  // read buffer now (about 2 KiB a socket, idle sockets being most of them).
-  request = {};
-  buffer = beast::flat_buffer();
-  std::string().swap(peer_address);
-  hub.sockets.insert(socket.get());
-  ++impl_->sockets;
-  socket->auth_deadline = Clock::now() + impl_->options.auth_timeout;
-  socket->tokens = 2 * impl_->options.messages_per_second;
-  socket->refilled = Clock::now();
-  socket->send(reply_frame("hello", nullptr, "",
-                           bj::object{{"protocol", 1},
-                                      {"heartbeatSeconds", impl_->options.idle_timeout.count() / 2},
-                                      {"authTimeoutSeconds", impl_->options.auth_timeout.count()},
-                                      {"maxMessageBytes", kMaxFrameBytes},
-                                      {"maxBatch", kMaxBatch},
-                                      {"messagesPerSecond", impl_->options.messages_per_second}}));
-  co_await socket->read_loop();
-  socket->end();
+  return Socket::serve(std::make_shared<Socket>(std::move(stream), hub, *impl_, loop), std::move(request));
 }
 
 void Gateway::Impl::deliver_local(const std::string& channel, const Offset& offset, Frame frame) {
