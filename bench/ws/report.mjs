@@ -78,7 +78,7 @@ for (const r of rows) {
       server_cpu_s: r.server_cpu_s, postgres_cpu_s: r.postgres_cpu_s,
       cpu_us_per_delivery: all.count ? (r.server_cpu_s * 1e6) / all.count : null,
       cpu_us_per_delivery_with_pg: all.count && r.postgres_cpu_s != null ? ((r.server_cpu_s + r.postgres_cpu_s) * 1e6) / all.count : null,
-      rss_kib: r.rss_kib, failures,
+      rss_kib: r.rss_kib, listener_cpu_s: r.listener_cpu_s, source: r.source, channel: r.channel, failures,
     });
   }
 }
@@ -125,11 +125,12 @@ if (results.idle.length) {
 for (const key of ['fanout', 'redis']) {
   if (!results[key].length) continue;
   md.push('', key === 'fanout' ? '## One channel, many listeners' : '## Two nodes and Redis', '');
-  md.push('| Server | Listeners | Published | Delivered (of expected) | msg/s per listener | p50 | p90 | p99 | p99.9 | max | Server CPU | µs CPU per delivery | with PostgreSQL | Failures |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  md.push('| Server | Source | Listeners | Published | Delivered (of expected) | msg/s per listener | p50 | p90 | p99 | p99.9 | max | Server CPU | µs CPU per delivery | with PostgreSQL | Listeners\' CPU | Failures |', '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results[key]) {
     const f = Object.entries({ ...r.failures, ...r.publish_errors }).map(([k, v]) => `${k} ×${v}`).join('; ') || '0';
-    md.push(`| ${r.side === 'mc' ? 'musicconnect' : 'Socket.IO'} | ${int(r.ready)} | ${r.published} at ${r.rate}/s | ${int(r.deliveries)} (${(100 * r.delivered_fraction).toFixed(2)} %) | ${r.per_listener_msg_s.toFixed(2)} | ${ms(r.latency.p50_us)} | ${ms(r.latency.p90_us)} | ${ms(r.latency.p99_us)} | ${ms(r.latency.p999_us)} | ${ms(r.latency.max_us)} | ${r.server_cpu_s.toFixed(2)} s | ${r.cpu_us_per_delivery?.toFixed(2) ?? '-'} | ${r.cpu_us_per_delivery_with_pg?.toFixed(2) ?? '-'} | ${f} |`);
-    if (r.node_b) md.push(`| ↳ node A / node B p99 | | | ${int(r.node_a.count)} / ${int(r.node_b.count)} | | ${ms(r.node_a.p50_us)} / ${ms(r.node_b.p50_us)} | | ${ms(r.node_a.p99_us)} / ${ms(r.node_b.p99_us)} | | | | | | |`);
+    const source = { party: 'party chat (API)', outbox: 'outbox rows', publish: 'POST /publish' }[r.source] ?? r.source;
+    md.push(`| ${r.side === 'mc' ? 'musicconnect' : 'Socket.IO'} | ${source} | ${int(r.ready)} | ${r.published} at ${r.rate}/s | ${int(r.deliveries)} (${(100 * r.delivered_fraction).toFixed(2)} %) | ${r.per_listener_msg_s.toFixed(2)} | ${ms(r.latency.p50_us)} | ${ms(r.latency.p90_us)} | ${ms(r.latency.p99_us)} | ${ms(r.latency.p999_us)} | ${ms(r.latency.max_us)} | ${r.server_cpu_s.toFixed(2)} s | ${r.cpu_us_per_delivery?.toFixed(2) ?? '-'} | ${r.cpu_us_per_delivery_with_pg?.toFixed(2) ?? '-'} | ${r.listener_cpu_s?.toFixed(2) ?? '-'} s | ${f} |`);
+    if (r.node_b) md.push(`| ↳ node A / node B (p50, p99) | | | | ${int(r.node_a.count)} / ${int(r.node_b.count)} | | ${ms(r.node_a.p50_us)} / ${ms(r.node_b.p50_us)} | | ${ms(r.node_a.p99_us)} / ${ms(r.node_b.p99_us)} | | | | | | | |`);
   }
 }
 md.push('', 'How it is measured: bench/README.md (`bench/ws`). Raw numbers: the `.json` beside this file.', '');

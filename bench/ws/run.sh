@@ -20,14 +20,17 @@
 #               through node A; cross-node p99 (listeners on B) against the single-node p99 of fanout.
 #               Then two Socket.IO peers with @socket.io/redis-adapter.
 #
-# The message source for our server (MESSAGE_SOURCE): `outbox` (default) — an INSERT of a channel
-# message into the outbox, exactly the row a feature writes in its transaction, which the relay
-# delivers (polling every 100 ms); the channel is `artist:<id>` of an artist registered through the
-# API. The Socket.IO peer's source is POST /publish. Both carry "mcb:<unix µs>" taken just before
-# the call, so latency is end to end: publish call, (commit, relay,) fan-out, client read.
+# The message source for our server (MESSAGE_SOURCE): `party` (default) — a real listening party
+# (a track uploaded and processed through the API, POST /api/parties with startNow), its chat
+# (POST /api/parties/<id>/messages through node A, SENDERS fans in turn: a party allows 5 messages
+# per 10 s per fan) on `party:<id>`; `outbox` — the outbox row a feature writes, inserted directly,
+# on `artist:<id>`. The Socket.IO peer's source is POST /publish. Every message carries
+# "mcb:<unix µs>" taken just before the call, so latency is end to end: publish call, commit,
+# relay, fan-out, client read. After publishing, the run waits (DRAIN_S at most) until servers and
+# listeners are idle, so late deliveries are counted with their latency, not dropped.
 #
 # Env: SCENARIOS, IDLE_PER_PROC (19000), MULTI_PROCS (6), MULTI_PER_PROC (17000), LISTENERS (10000),
-# RATE (10), FANOUT_S (30), HOLD_S (30), SIDES (mc,sio), GEN_PROCS (2: generator processes for fanout), WORKERS
+# RATE (10), FANOUT_S (30), HOLD_S (30), SIDES (mc,sio), MESSAGE_SOURCE (party), SENDERS (40), DRAIN_S (30), GEN_PROCS (2: generator processes for fanout), WORKERS
 # (server event loops, 0 = one per core), BUILD_DIR (build), SKIP_BUILD=1, SKIP_INSTALL=1,
 # KEEP_WORK=1, LABEL. Needs root (apt, and PostgreSQL runs as the postgres user).
 # Exit: 0 every target met, 1 results saved but a target missed, 2 setup failure.
@@ -55,7 +58,9 @@ FANOUT_S=${FANOUT_S:-30}
 HOLD_S=${HOLD_S:-30}
 GEN_PROCS=${GEN_PROCS:-2}
 WORKERS=${WORKERS:-0}
-MESSAGE_SOURCE=${MESSAGE_SOURCE:-outbox}
+MESSAGE_SOURCE=${MESSAGE_SOURCE:-party}  # party (chat through the API) | outbox (rows written directly)
+SENDERS=${SENDERS:-40}    # fans who chat in turn (a party allows 5 messages per 10 s per fan)
+DRAIN_S=${DRAIN_S:-30}    # after publishing, wait at most this long for the deliveries still queued
 PORT=${PORT:-28300}       # our server(s); node B of the redis scenario: PORT+2
 SIO_PORT=${SIO_PORT:-28301}  # the Socket.IO peer(s); node B: SIO_PORT+2
 PG_PORT=${PG_PORT:-28305}
@@ -80,7 +85,7 @@ MEASURE="$WORK/measurements.jsonl"
 if [[ ${SKIP_INSTALL:-} != 1 ]]; then
   need=()
   for p in postgresql-15 redis-server jq cmake ninja-build g++ ccache libboost1.81-dev \
-    libboost-json1.81-dev libpq-dev libssl-dev procps iproute2 curl; do
+    libboost-json1.81-dev libpq-dev libssl-dev procps iproute2 curl ffmpeg; do
     dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
   done
   # Node may come from another packaging than Debian's (npm is then part of nodejs).
@@ -104,7 +109,7 @@ if [[ ${SKIP_BUILD:-} != 1 ]]; then
 fi
 [[ -x $BIN ]] || die "$BIN not found"
 [[ -x $GEN ]] || die "$GEN not found"
-for tool in node jq curl psql ss; do command -v "$tool" >/dev/null || die "missing tool: $tool"; done
+for tool in node jq curl psql ss ffmpeg redis-server; do command -v "$tool" >/dev/null || die "missing tool: $tool"; done
 [[ $(ulimit -Hn) -ge 20000 ]] || log "warning: the open-files hard limit is $(ulimit -Hn)"
 ulimit -n "$(ulimit -Hn)"
 
@@ -138,6 +143,7 @@ done
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }  # utime + stime
 CLK_TCK=$(getconf CLK_TCK)
+sum_ticks() { local t=0 p; for p in "$@"; do t=$((t + $(cpu_ticks "$p"))); done; echo "$t"; }
 pg_cpu_ticks() {  # the postmaster and all its children
   local pm total=0 c
   pm=$(head -1 "$PG_DATA/postmaster.pid")
@@ -215,22 +221,45 @@ need_users=$IDLE_PER_PROC
 has idle-multi && ((MULTI_PROCS * MULTI_PER_PROC > need_users)) && need_users=$((MULTI_PROCS * MULTI_PER_PROC))
 ((LISTENERS > need_users)) && need_users=$LISTENERS
 log "work dir $WORK; registering the template fan and an artist through the API, then $need_users fans"
-start_server setup "$PORT" api
+start_server setup "$PORT" api,worker JOBS=true
 register() {  # register ROLE NAME → the user's id
   local extra=
   [[ $1 == artist ]] && extra=',"artistName":"WS Bench Artist","genre":"electronic"'
   curl -sf -X POST "http://127.0.0.1:$PORT/api/auth/register" -H 'content-type: application/json' \
     -d "{\"username\":\"$2\",\"email\":\"$2@bench.invalid\",\"password\":\"correct horse battery staple 42\",\"role\":\"$1\"$extra}" \
-    | jq -r '.user.id'
+    | jq -c .
 }
 register fan wsbtemplate >/dev/null || die "registering the template fan failed (see $WORK/logs/setup.log)"
-ARTIST_ID=$(register artist wsbartist) || die "registering the artist failed"
-[[ $ARTIST_ID =~ ^[0-9a-f-]{36}$ ]] || die "no artist id from the API: $ARTIST_ID"
+ARTIST_JSON=$(register artist wsbartist) || die "registering the artist failed"
+ARTIST_ID=$(jq -r '.user.id' <<<"$ARTIST_JSON")
+ARTIST_TOKEN=$(jq -r '.token' <<<"$ARTIST_JSON")
+[[ $ARTIST_ID =~ ^[0-9a-f-]{36}$ ]] || die "no artist id from the API: $ARTIST_JSON"
+CHANNEL="artist:$ARTIST_ID"
+if [[ $MESSAGE_SOURCE == party ]]; then
+  # A real listening party: a track uploaded and processed through the API, then a party that
+  # starts now. Its chat (POST /api/parties/<id>/messages) is the message source.
+  as_artist() { curl -sf -H "authorization: Bearer $ARTIST_TOKEN" "$@"; }
+  RELEASE_ID=$(as_artist -X POST "http://127.0.0.1:$PORT/api/releases" -H 'content-type: application/json' \
+    -d '{"title":"WS bench","kind":"album"}' | jq -r .id) || die "creating a release failed"
+  ffmpeg -nostdin -v error -y -f lavfi -i "sine=frequency=440:sample_rate=44100:duration=20" -ac 2 -c:a flac "$WORK/track.flac"
+  TRACK_ID=$(as_artist -F "releaseId=$RELEASE_ID" -F 'title=WS bench' -F "file=@$WORK/track.flac;type=audio/flac" \
+    "http://127.0.0.1:$PORT/api/uploads/content" | jq -r .track.id) || die "uploading the track failed"
+  for _ in $(seq 1 180); do
+    status=$(as_artist "http://127.0.0.1:$PORT/api/content/$TRACK_ID" | jq -r .status)
+    [[ $status == ready || $status == failed ]] && break
+    sleep 1
+  done
+  [[ $status == ready ]] || die "the track was not processed (status $status; see $WORK/logs/setup.log)"
+  PARTY_ID=$(as_artist -X POST "http://127.0.0.1:$PORT/api/parties" -H 'content-type: application/json' \
+    -d "{\"title\":\"WS bench party\",\"trackIds\":[\"$TRACK_ID\"],\"capacity\":100000,\"startNow\":true}" \
+    | jq -r .id) || die "creating the party failed"
+  [[ $PARTY_ID =~ ^[0-9a-f-]{36}$ ]] || die "no party id from the API"
+  CHANNEL="party:$PARTY_ID"
+fi
 stop_pid "$SERVER_PID"
 "${PSQL[@]}" -v n="$need_users" -v template=wsbtemplate -f "$HERE/users.sql" >"$WORK/out/users.txt" \
   || die "creating the bench fans failed"
 [[ $(wc -l <"$WORK/out/users.txt") -eq $need_users ]] || die "expected $need_users fans in users.txt"
-CHANNEL="artist:$ARTIST_ID"
 
 # ---- generators ------------------------------------------------------------------------------
 
@@ -338,7 +367,12 @@ idle_multi() {
 
 publish() {  # publish SIDE PORT NAME: RATE/s for FANOUT_S s, stamped; writes out/NAME-pub.json
   local side=$1 port=$2 name=$3
-  if [[ $side == mc ]]; then
+  if [[ $side == mc && $MESSAGE_SOURCE == party ]]; then
+    # The party's chat, through the API of node A, as SENDERS fans in turn.
+    "$GEN" publish --url "http://127.0.0.1:$port/api/parties/$PARTY_ID/messages" --rate "$RATE" --duration "$FANOUT_S" \
+      --header 'authorization: Bearer {token}' --users "$WORK/out/users.txt" --secret "$JWT_SECRET" --count "$SENDERS" \
+      --body '{"body":"mcb:{t}"}' --out "$WORK/out/$name-pub.json" >/dev/null 2>>"$WORK/logs/gen.log" || true
+  elif [[ $side == mc ]]; then
     # The row a feature writes in its transaction (events::append): a channel message in the outbox.
     "$GEN" publish --pg "$DATABASE_URL" --rate "$RATE" --duration "$FANOUT_S" --out "$WORK/out/$name-pub.json" \
       --sql "INSERT INTO outbox (topic, key, payload, channel) VALUES ('bench.message', '$CHANNEL', jsonb_build_object('text', 'mcb:{t}'), '$CHANNEL')" \
@@ -363,23 +397,31 @@ fanout_run() {
   done
   wait_gens "${names[@]}"
   sleep 3
-  local cpu0=0 cpu1 pg0 pg1 t0 t1 pid rss=0
-  for pid in "${SERVER_PIDS[@]}"; do cpu0=$((cpu0 + $(cpu_ticks "$pid"))); done
+  local cpu0 cpu1 pg0 pg1 g0 g1 t0 t1 pid rss=0 before now
+  cpu0=$(sum_ticks "${SERVER_PIDS[@]}"); g0=$(sum_ticks "${GEN_PIDS[@]}")
   pg0=$(pg_cpu_ticks); t0=$(date +%s%N)
   publish "$side" "$port_a" "$scenario-$side"
-  sleep 2  # the last messages are still on their way
-  cpu1=0
-  for pid in "${SERVER_PIDS[@]}"; do cpu1=$((cpu1 + $(cpu_ticks "$pid"))); rss=$((rss + $(rss_kib "$pid"))); done
+  # Messages still queued are delivered late, not lost: wait until the servers and the listeners
+  # are idle (under 5 % of a core for a second), DRAIN_S at most.
+  now=$(sum_ticks "${SERVER_PIDS[@]}" "${GEN_PIDS[@]}")
+  for _ in $(seq 1 "$DRAIN_S"); do
+    before=$now; sleep 1; now=$(sum_ticks "${SERVER_PIDS[@]}" "${GEN_PIDS[@]}")
+    ((now - before <= CLK_TCK / 20)) && break
+  done
+  cpu1=$(sum_ticks "${SERVER_PIDS[@]}"); g1=$(sum_ticks "${GEN_PIDS[@]}")
+  for pid in "${SERVER_PIDS[@]}"; do rss=$((rss + $(rss_kib "$pid"))); done
   pg1=$(pg_cpu_ticks); t1=$(date +%s%N)
   end_gens
   local files=("${names[@]/#/$WORK/out/}")
   record "$(jq -c -n --arg scenario "$scenario" --arg side "$side" \
     --argjson cpu "$(div "$((cpu1 - cpu0))" "$CLK_TCK")" --argjson pg "$(div "$((pg1 - pg0))" "$CLK_TCK")" \
     --argjson wall "$(div "$((t1 - t0))" 1000000000)" --argjson rss "$rss" \
+    --argjson gen_cpu "$(div "$((g1 - g0))" "$CLK_TCK")" --arg source "$([[ $side == mc ]] && echo "$MESSAGE_SOURCE" || echo publish)" \
     --arg port_b "$port_b" --argjson listeners "$LISTENERS" --argjson rate "$RATE" --argjson seconds "$FANOUT_S" \
-    --slurpfile pub "$WORK/out/$scenario-$side-pub.json" --argjson g "$(gen_json "${files[@]/%/.json}")" \
+    --arg channel "$CHANNEL" --slurpfile pub "$WORK/out/$scenario-$side-pub.json" --argjson g "$(gen_json "${files[@]/%/.json}")" \
     '{scenario:$scenario, side:$side, listeners:$listeners, rate:$rate, seconds:$seconds, server_cpu_s:$cpu,
       postgres_cpu_s:(if $side == "mc" then $pg else null end), window_s:$wall, rss_kib:$rss,
+      listener_cpu_s:$gen_cpu, source:$source, channel:$channel,
       node_b_port:$port_b, publish:$pub[0], gens:$g}')"
   log "$scenario $side: $(jq -s 'map(.latency.count) | add' "${files[@]/%/.json}") deliveries, server CPU $(div "$((cpu1 - cpu0))" "$CLK_TCK") s"
 }
