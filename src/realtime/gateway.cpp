@@ -353,6 +353,9 @@ struct Socket : std::enable_shared_from_this<Socket> {
   void typing(ClientMessage& m);
   // The socket's one long-lived coroutine: the websocket handshake, then reading until the end.
   static asio::awaitable<void> serve(std::shared_ptr<Socket> self, http::Request request);
+  void configure();
+  void opened();
+  std::vector<ClientMessage> read_frame(const beast::flat_buffer& in);
   asio::awaitable<void> dispatch(std::vector<ClientMessage> messages);
   // The user's access changed: each channel but their own is checked again, and left when refused.
   static asio::awaitable<void> recheck(std::shared_ptr<Socket> self);
@@ -592,9 +595,31 @@ asio::awaitable<void> Socket::handle(ClientMessage& m) {
   }
 }
 
+// A coroutine frame holds every local of its function for as long as it lives, and this one lives
+// as long as the socket: what does not wait is in plain functions (configure, opened, read_frame).
 asio::awaitable<void> Socket::serve(std::shared_ptr<Socket> self, http::Request request) {
-  Gateway::Impl& gw = self->gw;
-  auto& ws = self->ws;
+  self->configure();
+  {
+    auto [ec] = co_await self->ws.async_accept(request, nothrow);
+    if (ec) co_return;
+  }
+  request = {};  // let go of the upgrade's headers
+  self->opened();
+  beast::flat_buffer in;
+  for (;;) {
+    auto [ec, n] = co_await self->ws.async_read(in, nothrow);
+    if (ec) break;
+    std::vector<ClientMessage> messages = self->read_frame(in);
+    // Free the buffer between messages: an idle socket (most of them) then holds none, and a
+    // message costs one allocation more.
+    in.clear();
+    in.shrink_to_fit();
+    if (!messages.empty()) co_await self->dispatch(std::move(messages));
+  }
+  self->end();
+}
+
+void Socket::configure() {
   beast::get_lowest_layer(ws).expires_never();  // the websocket's own timeouts apply from here
   websocket::stream_base::timeout timeouts{};
   timeouts.handshake_timeout = std::chrono::seconds(10);
@@ -608,57 +633,45 @@ asio::awaitable<void> Socket::serve(std::shared_ptr<Socket> self, http::Request 
     deflate.server_enable = true;
     ws.set_option(deflate);
   }
-  {
-    auto [ec] = co_await ws.async_accept(request, nothrow);
-    if (ec) co_return;
-  }
-  request = {};  // this frame lasts as long as the socket: let go of the upgrade's headers now
-  self->hub.sockets.insert(self.get());
+}
+
+void Socket::opened() {
+  hub.sockets.insert(this);
   ++gw.sockets;
-  self->auth_deadline = Clock::now() + gw.options.auth_timeout;
-  self->tokens = 2 * gw.options.messages_per_second;
-  self->refilled = Clock::now();
-  self->send(reply_frame("hello", nullptr, "",
-                         bj::object{{"protocol", 1},
-                                    {"heartbeatSeconds", gw.options.idle_timeout.count() / 2},
-                                    {"authTimeoutSeconds", gw.options.auth_timeout.count()},
-                                    {"maxMessageBytes", kMaxFrameBytes},
-                                    {"maxBatch", kMaxBatch},
-                                    {"messagesPerSecond", gw.options.messages_per_second}}));
-  beast::flat_buffer in;
-  for (;;) {
-    auto [ec, n] = co_await ws.async_read(in, nothrow);
-    if (ec) break;
-    std::vector<ClientMessage> messages;
-    if (self->closing) {
-      // ignored: the socket is closing
-    } else if (!ws.got_text()) {
-      self->close(static_cast<std::uint16_t>(websocket::close_code::unknown_data),
-                  "binary frames are not accepted");
-    } else if (!self->take_token()) {
-      self->close(kRateLimited, "too many messages: at most " +
-                                    std::to_string(static_cast<int>(gw.options.messages_per_second)) +
-                                    " per second");
-    } else {
-      try {
-        messages = parse_client_frame(
-            std::string_view(static_cast<const char*>(in.cdata().data()), in.cdata().size()));
-      } catch (const ApiError& e) {
-        const bj::value* id = e.details().if_contains("id");
-        self->send(error_frame(id ? *id : bj::value(nullptr), "", e));
-        if (++self->invalid > kMaxInvalidMessages) {
-          self->close(static_cast<std::uint16_t>(websocket::close_code::policy_error),
-                      "too many invalid messages");
-        }
-      }
-    }
-    // Free the buffer between messages: an idle socket (most of them) then holds none, and a
-    // message costs one allocation more.
-    in.clear();
-    in.shrink_to_fit();
-    if (!messages.empty()) co_await self->dispatch(std::move(messages));
+  auth_deadline = Clock::now() + gw.options.auth_timeout;
+  tokens = 2 * gw.options.messages_per_second;
+  refilled = Clock::now();
+  send(reply_frame("hello", nullptr, "",
+                   bj::object{{"protocol", 1},
+                              {"heartbeatSeconds", gw.options.idle_timeout.count() / 2},
+                              {"authTimeoutSeconds", gw.options.auth_timeout.count()},
+                              {"maxMessageBytes", kMaxFrameBytes},
+                              {"maxBatch", kMaxBatch},
+                              {"messagesPerSecond", gw.options.messages_per_second}}));
+}
+
+// The messages of a frame just read, or none when the frame is refused (with an error or a close).
+std::vector<ClientMessage> Socket::read_frame(const beast::flat_buffer& in) {
+  if (closing) return {};  // ignored: the socket is closing
+  if (!ws.got_text()) {
+    close(static_cast<std::uint16_t>(websocket::close_code::unknown_data), "binary frames are not accepted");
+    return {};
   }
-  self->end();
+  if (!take_token()) {
+    close(kRateLimited, "too many messages: at most " +
+                            std::to_string(static_cast<int>(gw.options.messages_per_second)) + " per second");
+    return {};
+  }
+  try {
+    return parse_client_frame(std::string_view(static_cast<const char*>(in.cdata().data()), in.cdata().size()));
+  } catch (const ApiError& e) {
+    const bj::value* id = e.details().if_contains("id");
+    send(error_frame(id ? *id : bj::value(nullptr), "", e));
+    if (++invalid > kMaxInvalidMessages) {
+      close(static_cast<std::uint16_t>(websocket::close_code::policy_error), "too many invalid messages");
+    }
+    return {};
+  }
 }
 
 // Answers a frame's messages in order. A coroutine of its own, so that its frame exists only
