@@ -174,10 +174,12 @@ asio::awaitable<void> redis_active(cache::RedisPubSub& bus, const std::string& c
 }
 
 struct Socket : std::enable_shared_from_this<Socket> {
-  Socket(beast::tcp_stream stream, LoopHub& h, Gateway::Impl& g, const http::Loop& l)
-      : ws(std::move(stream)), hub(h), gw(g), loop(l) {}
+  Socket(asio::ip::tcp::socket socket, LoopHub& h, Gateway::Impl& g, const http::Loop& l)
+      : ws(std::move(socket)), hub(h), gw(g), loop(l) {}
 
-  websocket::stream<beast::tcp_stream> ws;
+  // On the bare socket: the websocket has timeouts of its own, and beast::tcp_stream's would cost
+  // every socket its state and an operation of its own under each pending read.
+  websocket::stream<asio::ip::tcp::socket> ws;
   LoopHub& hub;
   Gateway::Impl& gw;
   const http::Loop& loop;
@@ -228,8 +230,8 @@ struct Socket : std::enable_shared_from_this<Socket> {
   // Ends the connection now, without a close handshake (a peer that does not read).
   void cut() {
     boost::system::error_code ignored;
-    beast::get_lowest_layer(ws).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    beast::get_lowest_layer(ws).cancel();
+    ws.next_layer().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    ws.next_layer().cancel(ignored);
   }
 
   void start_writer() {
@@ -620,7 +622,6 @@ asio::awaitable<void> Socket::serve(std::shared_ptr<Socket> self, http::Request 
 }
 
 void Socket::configure() {
-  beast::get_lowest_layer(ws).expires_never();  // the websocket's own timeouts apply from here
   websocket::stream_base::timeout timeouts{};
   timeouts.handshake_timeout = std::chrono::seconds(10);
   timeouts.idle_timeout = gw.options.idle_timeout;
@@ -778,7 +779,7 @@ asio::awaitable<void> Gateway::take(beast::tcp_stream stream, beast::flat_buffer
     return refuse(std::move(stream), std::move(request),
                   ApiError(503, "unavailable", "This node is shutting down; reconnect"));
   }
-  return Socket::serve(std::make_shared<Socket>(std::move(stream), hub, *impl_, loop), std::move(request));
+  return Socket::serve(std::make_shared<Socket>(stream.release_socket(), hub, *impl_, loop), std::move(request));
 }
 
 void Gateway::Impl::deliver_local(const std::string& channel, const Offset& offset, Frame frame) {
