@@ -21,6 +21,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include <libpq-fe.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -33,7 +34,6 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/json.hpp>
-#include <libpq-fe.h>
 
 #include <chrono>
 #include <cmath>
@@ -127,8 +127,8 @@ std::string base64url(std::string_view in) {
   out.reserve((in.size() + 2) / 3 * 4);
   std::size_t i = 0;
   for (; i + 2 < in.size(); i += 3) {
-    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
-                       static_cast<unsigned char>(in[i + 2]);
+    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) |
+                       (static_cast<unsigned char>(in[i + 1]) << 8) | static_cast<unsigned char>(in[i + 2]);
     out += kAlphabet[(v >> 18) & 63];
     out += kAlphabet[(v >> 12) & 63];
     out += kAlphabet[(v >> 6) & 63];
@@ -139,7 +139,8 @@ std::string base64url(std::string_view in) {
     out += kAlphabet[(v >> 18) & 63];
     out += kAlphabet[(v >> 12) & 63];
   } else if (i + 2 == in.size()) {
-    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
+    const unsigned v =
+        (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
     out += kAlphabet[(v >> 18) & 63];
     out += kAlphabet[(v >> 12) & 63];
     out += kAlphabet[(v >> 6) & 63];
@@ -167,8 +168,8 @@ struct TokenMinter {
   std::string mint(const std::string& user, const std::string& session) const {
     const int64_t now = unix_us() / 1000000;
     const bj::object header{{"alg", "HS256"}, {"typ", "JWT"}, {"kid", kid}};
-    const bj::object payload{{"sub", user},      {"sid", session},       {"role", "fan"},
-                             {"iat", now},       {"exp", now + ttl_s},   {"iss", "musicconnect"}};
+    const bj::object payload{{"sub", user}, {"sid", session},     {"role", "fan"},
+                             {"iat", now},  {"exp", now + ttl_s}, {"iss", "musicconnect"}};
     const std::string input = base64url(bj::serialize(header)) + "." + base64url(bj::serialize(payload));
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int mac_len = 0;
@@ -282,7 +283,9 @@ struct Listener {
   std::size_t count = 0;
   std::vector<std::shared_ptr<websocket::stream<beast::tcp_stream>>> sockets;
 
-  std::string channel_for(const Identity& id) const { return replace_all(channel_template, "{user}", id.user); }
+  std::string channel_for(const Identity& id) const {
+    return replace_all(channel_template, "{user}", id.user);
+  }
 
   asio::awaitable<bool> open(websocket::stream<beast::tcp_stream>& ws, std::size_t i) {
     auto ex = co_await asio::this_coro::executor;
@@ -332,9 +335,8 @@ struct Listener {
     const Identity& id = ids[(first + i) % ids.size()];
     if (!co_await open(ws, i)) co_return false;
     ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
-    ws.set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
-      req.set(bhttp::field::user_agent, "ws_load");
-    }));
+    ws.set_option(websocket::stream_base::decorator(
+        [](websocket::request_type& req) { req.set(bhttp::field::user_agent, "ws_load"); }));
     const std::string target = proto == "sio" ? "/socket.io/?EIO=4&transport=websocket" : "/ws";
     beast::get_lowest_layer(ws).expires_after(std::chrono::seconds(30));
     auto [hec] = co_await ws.async_handshake(host + ":" + port, target, nothrow);
@@ -351,7 +353,8 @@ struct Listener {
         stats.fail("hello", ec ? ec.message() : hello.substr(0, 120));
         co_return false;
       }
-      const std::string auth = bj::serialize(bj::object{{"op", "auth"}, {"id", 1}, {"data", {{"token", token}}}});
+      const std::string auth =
+          bj::serialize(bj::object{{"op", "auth"}, {"id", 1}, {"data", {{"token", token}}}});
       co_await ws.async_write(asio::buffer(auth), nothrow);
       std::string reply = co_await read_text(ws, buf, ec);
       if (ec || reply.find("\"op\":\"ok\"") == std::string::npos) {
@@ -408,7 +411,8 @@ struct Listener {
     stats.latency.add(now - t);
   }
 
-  static asio::awaitable<void> listen(Listener& self, std::shared_ptr<websocket::stream<beast::tcp_stream>> ws) {
+  static asio::awaitable<void> listen(Listener& self,
+                                      std::shared_ptr<websocket::stream<beast::tcp_stream>> ws) {
     beast::flat_buffer buf;
     for (;;) {
       buf.clear();
@@ -417,7 +421,8 @@ struct Listener {
         ++self.stats.dropped;
         std::string reason = ec.message();
         if (ec == websocket::error::closed) {
-          reason = "closed " + std::to_string(ws->reason().code) + " " + std::string(ws->reason().reason.c_str());
+          reason =
+              "closed " + std::to_string(ws->reason().code) + " " + std::string(ws->reason().reason.c_str());
         }
         ++self.stats.drops[reason];
         co_return;
@@ -601,7 +606,8 @@ struct HttpPublisher : Publisher {
         stream.close();
         open = false;
       }
-      if (res.result_int() / 100 != 2) return std::to_string(res.result_int()) + " " + res.body().substr(0, 200);
+      if (res.result_int() / 100 != 2)
+        return std::to_string(res.result_int()) + " " + res.body().substr(0, 200);
       return "";
     } catch (const std::exception& e) {
       boost::system::error_code ignored;
@@ -616,15 +622,18 @@ struct HttpPublisher : Publisher {
 struct SqlPublisher : Publisher {
   PGconn* conn;
   std::string sql_template;
-  SqlPublisher(const std::string& conninfo, std::string sql) : conn(PQconnectdb(conninfo.c_str())), sql_template(std::move(sql)) {
-    if (PQstatus(conn) != CONNECTION_OK) throw std::runtime_error(std::string("libpq: ") + PQerrorMessage(conn));
+  SqlPublisher(const std::string& conninfo, std::string sql)
+      : conn(PQconnectdb(conninfo.c_str())), sql_template(std::move(sql)) {
+    if (PQstatus(conn) != CONNECTION_OK)
+      throw std::runtime_error(std::string("libpq: ") + PQerrorMessage(conn));
   }
   ~SqlPublisher() override { PQfinish(conn); }
   std::string send(int64_t t) override {
     const std::string sql = replace_all(sql_template, "{t}", std::to_string(t));
     PGresult* r = PQexec(conn, sql.c_str());
     std::string err;
-    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) err = PQerrorMessage(conn);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+      err = PQerrorMessage(conn);
     PQclear(r);
     return err;
   }
@@ -633,7 +642,8 @@ struct SqlPublisher : Publisher {
 int run_publish(const Options& opt) {
   std::unique_ptr<Publisher> pub;
   if (!opt.str("url").empty()) {
-    auto http = std::make_unique<HttpPublisher>(opt.str("url"), opt.str("body", R"({"text":"mcb:{t}"})"), opt.headers);
+    auto http = std::make_unique<HttpPublisher>(opt.str("url"), opt.str("body", R"({"text":"mcb:{t}"})"),
+                                                opt.headers);
     if (!opt.str("users").empty()) {
       const auto ids = read_identities(opt.str("users"));
       const TokenMinter minter(opt.str("secret"));
@@ -651,7 +661,8 @@ int run_publish(const Options& opt) {
   }
   const double rate = opt.real("rate", 10);
   const double duration = opt.real("duration", 30);
-  const auto interval = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / rate));
+  const auto interval =
+      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / rate));
   const auto total = static_cast<int64_t>(std::llround(rate * duration));
   int64_t ok = 0;
   std::map<std::string, int64_t> errors;
@@ -664,8 +675,9 @@ int run_publish(const Options& opt) {
   std::mt19937_64 rng(static_cast<uint64_t>(opt.num("seed", 42)));
   std::uniform_real_distribution<double> phase(0.0, 1.0);
   for (int64_t i = 0; i < total; ++i) {
-    const auto at = start + std::chrono::duration_cast<Clock::duration>(
-                                (static_cast<double>(i) + phase(rng)) * std::chrono::duration<double>(interval));
+    const auto at =
+        start + std::chrono::duration_cast<Clock::duration>((static_cast<double>(i) + phase(rng)) *
+                                                            std::chrono::duration<double>(interval));
     std::this_thread::sleep_until(at);
     const int64_t t = unix_us();
     const std::string err = pub->send(t);

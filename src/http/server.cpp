@@ -286,10 +286,10 @@ asio::awaitable<void> Server::session(tcp::socket socket, LoopState& state) {
       // goes on in a coroutine of its own, so this one's frame (parser, response, buffers: a few
       // KiB) is freed instead of being held for as long as the socket stays open.
       state.sessions.erase(self);
-      asio::co_spawn(*state.io,
-                     upgrade_->take(std::move(stream), std::move(buffer), parser.release(), peer.address,
-                                    state.loop),
-                     [this](const std::exception_ptr&) { --open_connections_; });
+      asio::co_spawn(
+          *state.io,
+          upgrade_->take(std::move(stream), std::move(buffer), parser.release(), peer.address, state.loop),
+          [this](const std::exception_ptr&) { --open_connections_; });
       co_return;
     }
     const Request& head = parser.get();

@@ -710,7 +710,8 @@ std::vector<ClientMessage> Socket::read_frame(const beast::flat_buffer& in) {
     return {};
   }
   try {
-    return parse_client_frame(std::string_view(static_cast<const char*>(in.cdata().data()), in.cdata().size()));
+    return parse_client_frame(
+        std::string_view(static_cast<const char*>(in.cdata().data()), in.cdata().size()));
   } catch (const ApiError& e) {
     const bj::value* id = e.details().if_contains("id");
     send(error_frame(id ? *id : bj::value(nullptr), "", e));
