@@ -271,6 +271,7 @@ gen() {
   "$GEN" listen --proto "$proto" --port "$port" --src "$sources" --users "$WORK/out/users.txt" \
     --secret "$JWT_SECRET" --from "$from" --count "$count" --channel "$channel" --hold 3600 \
     --concurrency 64 --ready-file "$WORK/out/$name.ready" --out "$WORK/out/$name.json" \
+    --progress-file "$WORK/out/$name.progress" \
     >/dev/null 2>>"$WORK/logs/gen.log" &
   GEN_PIDS+=($!)
   track $!
@@ -397,16 +398,21 @@ fanout_run() {
   done
   wait_gens "${names[@]}"
   sleep 3
-  local cpu0 cpu1 pg0 pg1 g0 g1 t0 t1 pid rss=0 before now
+  local cpu0 cpu1 pg0 pg1 g0 g1 t0 t1 pid rss=0 before
   cpu0=$(sum_ticks "${SERVER_PIDS[@]}"); g0=$(sum_ticks "${GEN_PIDS[@]}")
   pg0=$(pg_cpu_ticks); t0=$(date +%s%N)
   publish "$side" "$port_a" "$scenario-$side"
-  # Messages still queued are delivered late, not lost: wait until the servers and the listeners
-  # are idle (under 5 % of a core for a second), DRAIN_S at most.
-  now=$(sum_ticks "${SERVER_PIDS[@]}" "${GEN_PIDS[@]}")
-  for _ in $(seq 1 "$DRAIN_S"); do
-    before=$now; sleep 1; now=$(sum_ticks "${SERVER_PIDS[@]}" "${GEN_PIDS[@]}")
-    ((now - before <= CLK_TCK / 20)) && break
+  # Messages still queued are delivered late, not lost: wait until every listener has every
+  # message published, or until no delivery came for 3 s, DRAIN_S at most.
+  local expected got=-1 still=0 ready_total=0 f
+  for f in "${names[@]}"; do ready_total=$((ready_total + $(cat "$WORK/out/$f.ready"))); done
+  expected=$(( $(jq -r .ok "$WORK/out/$scenario-$side-pub.json" 2>/dev/null || echo 0) * ready_total ))
+  for _ in $(seq 1 "$((DRAIN_S * 2))"); do
+    before=$got; got=0
+    for f in "${names[@]}"; do got=$((got + $(cat "$WORK/out/$f.progress" 2>/dev/null || echo 0))); done
+    ((got >= expected)) && break
+    if ((got == before)); then ((++still >= 6)) && break; else still=0; fi
+    sleep 0.5
   done
   cpu1=$(sum_ticks "${SERVER_PIDS[@]}"); g1=$(sum_ticks "${GEN_PIDS[@]}")
   for pid in "${SERVER_PIDS[@]}"; do rss=$((rss + $(rss_kib "$pid"))); done

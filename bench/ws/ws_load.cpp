@@ -37,6 +37,8 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <functional>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -492,11 +494,13 @@ int run_listen(const Options& opt) {
   l.started = Clock::now();
   long openers = concurrency;
   asio::steady_timer hold_timer(io);
+  asio::steady_timer progress_timer(io);
   bool finished = false;
   auto finish = [&] {
     if (finished) return;
     finished = true;
     hold_timer.cancel();
+    progress_timer.cancel();
     io.stop();
   };
   auto all_open = [&] {
@@ -514,6 +518,22 @@ int run_listen(const Options& opt) {
     });
   };
   for (long k = 0; k < concurrency; ++k) asio::co_spawn(io, Listener::opener(l, all_open), asio::detached);
+  // --progress-file: the number of stamped messages received so far, rewritten twice a second, so
+  // the runner can wait for late deliveries instead of guessing.
+  const std::string progress_file = opt.str("progress-file");
+  std::function<void()> write_progress = [&] {
+    progress_timer.expires_after(std::chrono::milliseconds(500));
+    progress_timer.async_wait([&](boost::system::error_code ec) {
+      if (ec) return;
+      {
+        std::ofstream f(progress_file + ".tmp");
+        f << l.stats.latency.count << "\n";
+      }
+      std::rename((progress_file + ".tmp").c_str(), progress_file.c_str());
+      write_progress();
+    });
+  };
+  if (!progress_file.empty()) write_progress();
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code, int) { finish(); });
   io.run();
