@@ -30,7 +30,7 @@
 # listeners are idle, so late deliveries are counted with their latency, not dropped.
 #
 # Env: SCENARIOS, IDLE_PER_PROC (19000), MULTI_PROCS (6), MULTI_PER_PROC (17000), LISTENERS (10000),
-# RATE (10), FANOUT_S (30), HOLD_S (30), SIDES (mc,sio), MESSAGE_SOURCE (party), SENDERS (40), DRAIN_S (30), GEN_PROCS (2: generator processes for fanout), WORKERS
+# RATE (10), FANOUT_S (30), HOLD_S (30), SIDES (mc,sio), MESSAGE_SOURCE (party), SENDERS (40), DRAIN_S (60), DRAIN_QUIET_S (10), GEN_PROCS (2: generator processes for fanout), WORKERS
 # (server event loops, 0 = one per core), BUILD_DIR (build), SKIP_BUILD=1, SKIP_INSTALL=1,
 # KEEP_WORK=1, LABEL. Needs root (apt, and PostgreSQL runs as the postgres user).
 # Exit: 0 every target met, 1 results saved but a target missed, 2 setup failure.
@@ -60,7 +60,8 @@ GEN_PROCS=${GEN_PROCS:-2}
 WORKERS=${WORKERS:-0}
 MESSAGE_SOURCE=${MESSAGE_SOURCE:-party}  # party (chat through the API) | outbox (rows written directly)
 SENDERS=${SENDERS:-40}    # fans who chat in turn (a party allows 5 messages per 10 s per fan)
-DRAIN_S=${DRAIN_S:-30}    # after publishing, wait at most this long for the deliveries still queued
+DRAIN_S=${DRAIN_S:-60}    # after publishing, wait at most this long for the deliveries still queued
+DRAIN_QUIET_S=${DRAIN_QUIET_S:-10}  # ... and stop waiting once none came for this long
 PORT=${PORT:-28300}       # our server(s); node B of the redis scenario: PORT+2
 SIO_PORT=${SIO_PORT:-28301}  # the Socket.IO peer(s); node B: SIO_PORT+2
 PG_PORT=${PG_PORT:-28305}
@@ -403,7 +404,7 @@ fanout_run() {
   pg0=$(pg_cpu_ticks); t0=$(date +%s%N)
   publish "$side" "$port_a" "$scenario-$side"
   # Messages still queued are delivered late, not lost: wait until every listener has every
-  # message published, or until no delivery came for 3 s, DRAIN_S at most.
+  # message published, or until no delivery came for DRAIN_QUIET_S, DRAIN_S at most.
   local expected got=-1 still=0 ready_total=0 f
   for f in "${names[@]}"; do ready_total=$((ready_total + $(cat "$WORK/out/$f.ready"))); done
   expected=$(( $(jq -r .ok "$WORK/out/$scenario-$side-pub.json" 2>/dev/null || echo 0) * ready_total ))
@@ -411,7 +412,7 @@ fanout_run() {
     before=$got; got=0
     for f in "${names[@]}"; do got=$((got + $(cat "$WORK/out/$f.progress" 2>/dev/null || echo 0))); done
     ((got >= expected)) && break
-    if ((got == before)); then ((++still >= 6)) && break; else still=0; fi
+    if ((got == before)); then ((++still >= DRAIN_QUIET_S * 2)) && break; else still=0; fi
     sleep 0.5
   done
   cpu1=$(sum_ticks "${SERVER_PIDS[@]}"); g1=$(sum_ticks "${GEN_PIDS[@]}")
