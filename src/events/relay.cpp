@@ -15,16 +15,20 @@ namespace asio = boost::asio;
 
 namespace {
 constexpr int kBatch = 500;
+// ORDER BY names outbox.xid, not xid: a bare name that matches an output column sorts by that
+// column (SQL's rule), here the text of xid, and "1000" sorts before "999". Rows then came out of
+// offset order whenever xids gained a digit, and the gateway dropped the older ones as sent.
 constexpr db::Query kTail{
     "outbox_tail",
     "SELECT xid::text, id FROM outbox WHERE xid < pg_snapshot_xmin(pg_current_snapshot()) "
-    "ORDER BY xid DESC, id DESC LIMIT 1"};
+    "ORDER BY outbox.xid DESC, outbox.id DESC LIMIT 1"};
 constexpr db::Query kNext{"outbox_next",
                           "SELECT id, xid::text, topic, key, payload::text, "
                           "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
                           "coalesce(channel, '') "
                           "FROM outbox WHERE xid < pg_snapshot_xmin(pg_current_snapshot()) "
-                          "AND (xid, id) > ($1::xid8, $2::bigint) ORDER BY xid, id LIMIT 500"};
+                          "AND (xid, id) > ($1::xid8, $2::bigint) "
+                          "ORDER BY outbox.xid, outbox.id LIMIT 500"};
 }  // namespace
 
 Relay::Relay(db::Cluster& cluster, std::chrono::milliseconds interval)

@@ -5,20 +5,22 @@
 namespace mc::realtime::store {
 
 namespace {
+// ORDER BY outbox.xid: a bare `xid` would sort by the text output column (see events/relay.cpp).
 constexpr db::Query kPrunedAfter{"realtime_pruned_after",
                                  "SELECT ($1::xid8, $2::bigint) < (xid, id) FROM outbox_horizon"};
-constexpr db::Query kSince{"realtime_since",
-                           "SELECT xid::text, id, topic, payload::text FROM outbox "
-                           "WHERE channel = $1 AND (xid, id) > ($2::xid8, $3::bigint) "
-                           "AND xid < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY xid, id LIMIT $4"};
+constexpr db::Query kSince{
+    "realtime_since",
+    "SELECT xid::text, id, topic, payload::text FROM outbox "
+    "WHERE channel = $1 AND (xid, id) > ($2::xid8, $3::bigint) "
+    "AND xid < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY outbox.xid, outbox.id LIMIT $4"};
 constexpr db::Query kChannelHead{"realtime_channel_head",
                                  "SELECT xid::text, id FROM outbox WHERE channel = $1 "
                                  "AND xid < pg_snapshot_xmin(pg_current_snapshot()) "
-                                 "ORDER BY xid DESC, id DESC LIMIT 1"};
+                                 "ORDER BY outbox.xid DESC, outbox.id DESC LIMIT 1"};
 constexpr db::Query kOutboxHead{"realtime_outbox_head",
                                 "SELECT xid::text, id FROM outbox "
                                 "WHERE xid < pg_snapshot_xmin(pg_current_snapshot()) "
-                                "ORDER BY xid DESC, id DESC LIMIT 1"};
+                                "ORDER BY outbox.xid DESC, outbox.id DESC LIMIT 1"};
 
 Offset offset_at(const db::Result& r, int row) {
   Offset o;

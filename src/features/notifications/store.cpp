@@ -35,11 +35,13 @@ constexpr Query kLockPosition{
 constexpr Query kSavePosition{"notifications_save_position",
                               "UPDATE outbox_consumers SET xid = $2::xid8, id = $3 WHERE name = $1"};
 // Only events whose transaction is older than every one still running: one that commits late
-// with a lower position is never skipped (the relay's rule, events/relay.cpp).
-constexpr Query kEventsAfter{"notifications_events_after",
-                             "SELECT id, xid::text, topic, key, payload::text FROM outbox "
-                             "WHERE xid < pg_snapshot_xmin(pg_current_snapshot()) "
-                             "AND (xid, id) > ($1::xid8, $2::bigint) ORDER BY xid, id LIMIT $3"};
+// with a lower position is never skipped (the relay's rule, events/relay.cpp; ORDER BY names
+// outbox.xid for the reason given there).
+constexpr Query kEventsAfter{
+    "notifications_events_after",
+    "SELECT id, xid::text, topic, key, payload::text FROM outbox "
+    "WHERE xid < pg_snapshot_xmin(pg_current_snapshot()) "
+    "AND (xid, id) > ($1::xid8, $2::bigint) ORDER BY outbox.xid, outbox.id LIMIT $3"};
 
 // The one statement that notifies: the recipients (a subquery per kind, yielding `uid`), each
 // one's preference (`off` skips them; `email` queues the digest), names added to the data for
