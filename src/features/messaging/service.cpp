@@ -4,6 +4,7 @@
 
 #include "core/error.hpp"
 #include "events/outbox.hpp"
+#include "features/accounts/store.hpp"
 #include "features/memberships/tiers.hpp"
 #include "features/messaging/store.hpp"
 #include "realtime/channel.hpp"
@@ -71,13 +72,15 @@ awaitable<Written<bj::object>> MessagingService::send(db::Cluster& db, const Acc
   if (blocks.sender_blocked_recipient) {
     throw ApiError(409, "blocked_by_you", "You blocked this person; unblock them to send a message");
   }
+  std::optional<int> used;
   if (from_fan) {
     if (co_await memberships::tier_in(tx, who.user_id, conversation.artist_id) !=
         memberships::Tier::superfan) {
       throw ApiError(403, "tier_required", "Direct messages to an artist are a superfan perk",
                      {{"tier", "superfan"}, {"artistId", conversation.artist_id}});
     }
-    if (!co_await store::take_quota(tx, who.user_id, conversation.artist_id, kMonthlyFanMessages)) {
+    used = co_await store::take_quota(tx, who.user_id, conversation.artist_id, kMonthlyFanMessages);
+    if (!used) {
       throw ApiError(429, "message_quota_exhausted",
                      "You have sent all " + std::to_string(kMonthlyFanMessages) +
                          " of this month's messages to this artist; more are available next month",
@@ -96,10 +99,9 @@ awaitable<Written<bj::object>> MessagingService::send(db::Cluster& db, const Acc
                   {"conversation", bj::object{{"id", conversation.id},
                                               {"artistId", conversation.artist_id},
                                               {"fanId", conversation.fan_id}}}};
-  if (from_fan) {
-    const int used = co_await store::quota_used(db, who.user_id, conversation.artist_id, lsn);
+  if (used) {
     body["quota"] =
-        bj::object{{"limit", kMonthlyFanMessages}, {"remaining", std::max(0, kMonthlyFanMessages - used)}};
+        bj::object{{"limit", kMonthlyFanMessages}, {"remaining", std::max(0, kMonthlyFanMessages - *used)}};
   }
   co_return Written<bj::object>{std::move(body), lsn};
 }
@@ -171,7 +173,7 @@ awaitable<Written<bj::object>> MessagingService::set_blocked(db::Cluster& db, co
     throw ApiError(400, "validation_failed", "You cannot block yourself", {{"userId", "is you"}});
   }
   auto tx = co_await db.begin();
-  if (!co_await store::user_exists(tx, user_id)) throw ApiError::not_found("No such user");
+  if (!co_await accounts::store::find_user_tx(tx, user_id)) throw ApiError::not_found("No such user");
   if (blocked) {
     co_await store::block(tx, who.user_id, user_id);
   } else {

@@ -33,9 +33,6 @@ constexpr Query kTakeQuota{"messaging_take_quota",
                            "VALUES ($1, $2, date_trunc('month', now() AT TIME ZONE 'UTC')::date, 1) "
                            "ON CONFLICT (fan_id, artist_id, month) DO UPDATE SET used = dm_quota.used + 1 "
                            "WHERE dm_quota.used < $3 RETURNING used"};
-constexpr Query kQuotaUsed{"messaging_quota_used",
-                           "SELECT used FROM dm_quota WHERE fan_id = $1 AND artist_id = $2 "
-                           "AND month = date_trunc('month', now() AT TIME ZONE 'UTC')::date"};
 constexpr Query kInsertMessage{
     "messaging_insert_message",
     "WITH m AS (INSERT INTO messages (conversation_id, sender_id, body, attachment) "
@@ -70,7 +67,6 @@ constexpr Query kNewestSeq{"messaging_newest_seq",
 constexpr Query kSetMuted{
     "messaging_set_muted",
     "UPDATE conversation_members SET muted = $3 WHERE conversation_id = $1 AND user_id = $2"};
-constexpr Query kUserExists{"messaging_user_exists", "SELECT 1 FROM users WHERE id = $1::uuid"};
 constexpr Query kBlock{
     "messaging_block",
     "INSERT INTO user_blocks (blocker_id, blocked_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"};
@@ -142,15 +138,11 @@ awaitable<Blocks> blocks(db::Transaction& tx, const std::string& sender_id, cons
   co_return Blocks{r.boolean(0, 0), r.boolean(0, 1)};
 }
 
-awaitable<bool> take_quota(db::Transaction& tx, const std::string& fan_id, const std::string& artist_id,
-                           int allowance) {
-  co_return !(co_await tx.exec(kTakeQuota, params(fan_id, artist_id, allowance))).empty();
-}
-
-awaitable<int> quota_used(db::Cluster& db, const std::string& fan_id, const std::string& artist_id,
-                          std::optional<db::Lsn> token) {
-  const auto r = co_await db.read(kQuotaUsed, params(fan_id, artist_id), token);
-  co_return r.empty() ? 0 : static_cast<int>(r.int64(0, 0));
+awaitable<std::optional<int>> take_quota(db::Transaction& tx, const std::string& fan_id,
+                                         const std::string& artist_id, int allowance) {
+  const auto r = co_await tx.exec(kTakeQuota, params(fan_id, artist_id, allowance));
+  if (r.empty()) co_return std::nullopt;
+  co_return static_cast<int>(r.int64(0, 0));
 }
 
 awaitable<Message> insert_message(db::Transaction& tx, const std::string& conversation_id,
@@ -195,10 +187,6 @@ awaitable<int64_t> newest_seq(db::Transaction& tx, const std::string& conversati
 awaitable<void> set_muted(db::Transaction& tx, const std::string& conversation_id, const std::string& user_id,
                           bool muted) {
   co_await tx.exec(kSetMuted, params(conversation_id, user_id, muted));
-}
-
-awaitable<bool> user_exists(db::Transaction& tx, const std::string& user_id) {
-  co_return !(co_await tx.exec(kUserExists, params(user_id))).empty();
 }
 
 awaitable<void> block(db::Transaction& tx, const std::string& blocker_id, const std::string& blocked_id) {

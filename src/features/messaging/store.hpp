@@ -59,10 +59,9 @@ awaitable<std::optional<MemberView>> for_member(db::Transaction& tx, const std::
 awaitable<Blocks> blocks(db::Transaction& tx, const std::string& sender_id, const std::string& recipient_id);
 // Takes one message of the fan's allowance for this calendar month (UTC); false when none is left.
 // Concurrent callers queue on the row, so with one message left exactly one succeeds.
-awaitable<bool> take_quota(db::Transaction& tx, const std::string& fan_id, const std::string& artist_id,
-                           int allowance);
-awaitable<int> quota_used(db::Cluster& db, const std::string& fan_id, const std::string& artist_id,
-                          std::optional<db::Lsn> token);
+// Returns the messages used this month including this one; nullopt when none was left.
+awaitable<std::optional<int>> take_quota(db::Transaction& tx, const std::string& fan_id,
+                                         const std::string& artist_id, int allowance);
 awaitable<Message> insert_message(db::Transaction& tx, const std::string& conversation_id,
                                   const std::string& sender_id, const std::string& body,
                                   const std::optional<std::string>& attachment_json);
@@ -79,7 +78,6 @@ awaitable<int64_t> mark_read(db::Transaction& tx, const std::string& conversatio
 awaitable<int64_t> newest_seq(db::Transaction& tx, const std::string& conversation_id);
 awaitable<void> set_muted(db::Transaction& tx, const std::string& conversation_id, const std::string& user_id,
                           bool muted);
-awaitable<bool> user_exists(db::Transaction& tx, const std::string& user_id);
 awaitable<void> block(db::Transaction& tx, const std::string& blocker_id, const std::string& blocked_id);
 awaitable<bool> unblock(db::Transaction& tx, const std::string& blocker_id, const std::string& blocked_id);
 awaitable<std::vector<std::string>> blocked_by(db::Cluster& db, const std::string& blocker_id,

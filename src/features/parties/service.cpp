@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "events/outbox.hpp"
+#include "features/accounts/store.hpp"
 #include "features/memberships/tiers.hpp"
 #include "realtime/channel.hpp"
 
@@ -111,18 +112,19 @@ awaitable<store::Party> PartyService::hosted(db::Transaction& tx, const AccessCl
   co_return *p;
 }
 
-awaitable<void> PartyService::require_listener(db::Cluster& db, const AccessClaims& who,
-                                               const store::Party& p) {
+awaitable<memberships::Access> PartyService::require_listener(db::Cluster& db, const AccessClaims& who,
+                                                              const store::Party& p) {
   // The viewer is named first: GCC 12 destroys a braced temporary inside a co_await expression twice
   // (a double free: the server crashed soon after).
   const memberships::Viewer viewer{who.user_id, who.role};
   const auto access = co_await memberships::access_for(db, viewer, p.artist_id);
-  if (access.sees_everything || co_await store::is_cohost(db, p.id, who.user_id)) co_return;
+  if (access.sees_everything || co_await store::is_cohost(db, p.id, who.user_id)) co_return access;
   if (!access.allows(tier_of(p.min_tier))) {
     throw ApiError(403, "tier_required",
                    "This listening party is for " + p.min_tier + "s of " + p.artist_name,
                    {{"tier", p.min_tier}, {"artistId", p.artist_id}});
   }
+  co_return access;
 }
 
 awaitable<Written<bj::object>> PartyService::create(db::Cluster& db, const AccessClaims& who,
@@ -292,7 +294,7 @@ awaitable<Written<bj::object>> PartyService::chat(db::Cluster& db, const AccessC
                                                   const std::string& id, const std::string& body) {
   const auto p = co_await store::get(db, id, std::nullopt);
   if (!p) throw no_party();
-  co_await require_listener(db, who, *p);
+  const memberships::Access access = co_await require_listener(db, who, *p);
   if (p->status != "live") throw ApiError(409, "party_not_live", "Chat is open while the party is live");
   const auto decision =
       limiter_->consume("chat:" + id + ":" + who.user_id, kChatRule, std::chrono::steady_clock::now());
@@ -300,8 +302,6 @@ awaitable<Written<bj::object>> PartyService::chat(db::Cluster& db, const AccessC
     throw ApiError(429, "rate_limited", "You are sending messages too fast; wait a few seconds",
                    {{"retryAfter", decision.retry_after_seconds}});
   }
-  const memberships::Viewer viewer{who.user_id, who.role};  // named: see require_listener
-  const auto access = co_await memberships::access_for(db, viewer, p->artist_id);
   std::optional<std::string> badge;
   if (!access.sees_everything && access.tier != Tier::free)
     badge = std::string(memberships::to_string(access.tier));
@@ -380,7 +380,7 @@ awaitable<Written<bj::object>> PartyService::set_muted(db::Cluster& db, const Ac
   const store::Party p = co_await hosted(tx, who, id);
   if (user_id == p.artist_id)
     throw ApiError(400, "validation_failed", "The host cannot be muted", {{"userId", "is the host"}});
-  if (!co_await store::user_exists(tx, user_id)) throw ApiError::not_found("No such user");
+  if (!co_await accounts::store::find_user_tx(tx, user_id)) throw ApiError::not_found("No such user");
   co_await store::set_muted(tx, id, user_id, muted);
   bj::object json{{"userId", user_id}, {"muted", muted}};
   co_await events::append(tx, "party.muted", id, json, realtime::party_channel(id));
@@ -399,7 +399,7 @@ awaitable<Written<bj::object>> PartyService::set_cohost(db::Cluster& db, const A
   }
   if (user_id == p->artist_id)
     throw ApiError(400, "validation_failed", "The host is already in charge", {{"userId", "is the host"}});
-  if (!co_await store::user_exists(tx, user_id)) throw ApiError::not_found("No such user");
+  if (!co_await accounts::store::find_user_tx(tx, user_id)) throw ApiError::not_found("No such user");
   co_await store::set_cohost(tx, id, user_id, on);
   bj::object json{{"userId", user_id}, {"cohost", on}};
   co_await events::append(tx, "party.cohost", id, json, realtime::party_channel(id));

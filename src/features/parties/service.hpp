@@ -10,6 +10,7 @@
 #include "cache/rate_limiter.hpp"
 #include "core/jwt.hpp"
 #include "db/cluster.hpp"
+#include "features/memberships/tiers.hpp"
 #include "features/parties/store.hpp"
 
 namespace mc::parties {
@@ -89,7 +90,9 @@ class PartyService {
  private:
   int listeners(const std::string& party_id) const;
   awaitable<store::Party> hosted(db::Transaction& tx, const AccessClaims& who, const std::string& id);
-  awaitable<void> require_listener(db::Cluster& db, const AccessClaims& who, const store::Party& p);
+  // The viewer's access to the party's artist, or ApiError tier_required.
+  awaitable<memberships::Access> require_listener(db::Cluster& db, const AccessClaims& who,
+                                                  const store::Party& p);
 
   ListenerCount listeners_;
   std::unique_ptr<cache::RateLimiter> limiter_;

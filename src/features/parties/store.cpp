@@ -78,7 +78,6 @@ constexpr Query kRecordListeners{
     "parties_record_listeners",
     "UPDATE parties SET peak_listeners = $2 WHERE id = $1 AND peak_listeners < $2 "
     "AND status = 'live'"};
-constexpr Query kUserExists{"parties_user_exists", "SELECT 1 FROM users WHERE id = $1::uuid"};
 
 std::vector<std::string> split(std::string_view csv) {
   std::vector<std::string> out;
@@ -232,10 +231,6 @@ awaitable<void> record_listeners(db::Cluster& db, const std::string& party_id, i
   auto tx = co_await db.begin();
   co_await tx.exec(kRecordListeners, params(party_id, listeners));
   co_await tx.commit();
-}
-
-awaitable<bool> user_exists(db::Transaction& tx, const std::string& user_id) {
-  co_return !(co_await tx.exec(kUserExists, params(user_id))).empty();
 }
 
 }  // namespace mc::parties::store

@@ -82,6 +82,5 @@ awaitable<std::vector<ChatMessage>> messages(db::Cluster& db, const std::string&
                                              std::optional<db::Lsn> token);
 awaitable<void> count_reaction(db::Transaction& tx, const std::string& party_id);
 awaitable<void> record_listeners(db::Cluster& db, const std::string& party_id, int listeners);
-awaitable<bool> user_exists(db::Transaction& tx, const std::string& user_id);
 
 }  // namespace mc::parties::store
