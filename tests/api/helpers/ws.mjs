@@ -75,8 +75,10 @@ export class WsClient {
     }
   }
 
-  events(ch) {
-    return this.messages.filter((m) => m.op === 'event' && (ch === undefined || m.ch === ch));
+  // Kept channel messages, of one channel and one type when given.
+  events(ch, type) {
+    return this.messages.filter((m) => m.op === 'event' && (ch === undefined || m.ch === ch) &&
+      (type === undefined || m.data.type === type));
   }
 
   async closedWith({ timeoutMs = 10_000 } = {}) {
@@ -111,10 +113,13 @@ export function compareOffsets(a, b) {
 
 // The outbox rows of a real-time channel after an offset, oldest first, as the database has them:
 // what a client resuming from `offset` must receive.
-export async function channelRowsAfter(pool, channel, offset) {
+// `topic` narrows it to one producer's messages (a user channel also carries notifications, which
+// another producer writes asynchronously).
+export async function channelRowsAfter(pool, channel, offset, { topic } = {}) {
   const [xid, id] = offset.split('-');
   const { rows } = await pool.query(
     `SELECT xid::text || '-' || id AS offset, topic, payload FROM outbox
-      WHERE channel = $1 AND (xid, id) > ($2::xid8, $3::bigint) ORDER BY xid, id`, [channel, xid, id]);
+      WHERE channel = $1 AND (xid, id) > ($2::xid8, $3::bigint) AND ($4::text IS NULL OR topic = $4)
+      ORDER BY outbox.xid, outbox.id`, [channel, xid, id, topic ?? null]);
   return rows;
 }
