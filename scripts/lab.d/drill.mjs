@@ -36,6 +36,10 @@ const PAIRS = Number(option('--pairs', flag('--quick') ? 200 : 1000));
 const DRILLS = option('--drills', 'a,b,c').split(',');
 const WRITERS = Number(option('--writers', 4));
 const WRITE_PAUSE_MS = Number(option('--pause-ms', 40));
+// CI runs the drill on a shared, noisy machine: its exit status then covers correctness only
+// (stale reads, lost or duplicated messages, RPO, failed requests in a planned switchover) and
+// reports the timings without judging them.
+const TIMING_ADVISORY = flag('--timing-advisory');
 
 const env = Object.fromEntries(readFileSync(join(LAB, 'lab.env'), 'utf8').split('\n').filter(Boolean)
   .map((l) => { const i = l.indexOf('='); return [l.slice(0, i), l.slice(i + 1).replace(/^"|"$/g, '')]; }));
@@ -403,9 +407,11 @@ function writeReport({ ryw, delivery, drills, lost, acked, sockets }) {
   lines.push('| measure | result | target | met |', '|---|---|---|---|');
   lines.push(`| read-your-writes (write, then read with its token, random regions) | ${ryw.stale} stale of ${ryw.pairs} (${ryw.failed} failed) | 0 stale | ${ryw.stale === 0 && ryw.failed === 0 ? 'yes' : 'no'} |`);
   lines.push(`| cross-region event delivery p50 / p99 (${delivery.length} deliveries) | ${ms(percentile(delivery, 50))} / ${ms(percentile(delivery, 99))} | — | — |`);
+  let timingMissed = false;
   for (const d of drills) {
     const t = targets[d.kind];
     const met = d.rto <= t && (d.kind !== 'c' || d.failed === 0);
+    if (d.rto > t && (d.kind !== 'c' || d.failed === 0)) timingMissed = true;
     lines.push(`| drill (${d.kind}) ${d.from} → ${d.to}: RTO; failed requests at the edge | ${ms(d.rto)}; ${d.failed}${d.failures ? ` (${d.failures})` : ''} | ≤ ${t} ms${d.kind === 'c' ? '; 0 failed' : ''} | ${met ? 'yes' : 'no'} |`);
   }
   lines.push(`| RPO: acknowledged writes missing (all drills) | ${lost.length} of ${acked.size} | ≤ ${rpoTarget} per drill | ${lost.length <= rpoTarget * drills.length ? 'yes' : 'no'} |`);
@@ -420,8 +426,12 @@ function writeReport({ ryw, delivery, drills, lost, acked, sockets }) {
   const file = join(dir, `lab-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, 'Z')}.md`);
   writeFileSync(file, text);
   log(`saved ${file}`);
-  const allMet = !text.includes('| no |');
-  process.exitCode = allMet ? 0 : 1;
+  const correctnessMissed = ryw.stale > 0 || ryw.failed > 0 || lost.length > rpoTarget * drills.length ||
+    drills.some((d) => d.kind === 'c' && d.failed > 0) ||
+    sockets.some((s) => s.missing || s.duplicates || s.outOfOrder || s.reloads);
+  if (correctnessMissed) log('a correctness target was missed');
+  if (timingMissed) log(`an RTO target was missed${TIMING_ADVISORY ? ' (timings are advisory in this run)' : ''}`);
+  process.exitCode = correctnessMissed || (timingMissed && !TIMING_ADVISORY) ? 1 : 0;
 }
 
 main().catch((e) => { console.error(e); process.exit(2); });
