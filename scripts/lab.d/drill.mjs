@@ -70,7 +70,9 @@ async function api(method, path, { body, token, region, consistency, timeoutMs =
       method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs),
     });
     const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null, token: res.headers.get('x-consistency-token') };
+    let body = null;
+    try { body = text ? JSON.parse(text) : null; } catch { body = { text: text.slice(0, 200) }; } // the edge's own error pages
+    return { status: res.status, body, token: res.headers.get('x-consistency-token') };
   } catch (e) {
     return { status: 0, error: String(e.cause?.code ?? e.name ?? e) };
   }
@@ -158,6 +160,11 @@ class Listener {
         else if (m.op === 'ok' && m.id === 'm1') send({ op: 'sub', ch: this.channel, data: this.offset ? { offset: this.offset } : undefined });
         else if (m.op === 'ok' && m.id === 'm2' && !this.offset) this.offset = m.data?.offset ?? null;
         else if (m.op === 'reload') this.reloads++;
+        else if (m.op === 'error' && (m.id === 'm1' || m.id === 'm2')) {
+          // auth or sub refused (say, the database is failing over): start again, from the offset
+          this.errors = (this.errors ?? 0) + 1;
+          ws.close();
+        }
         else if (m.op === 'reconnect') ws.close();
         else if (m.op === 'event' && m.ch === this.channel) {
           const found = /lab-seq:(\d+)/.exec(JSON.stringify(m.data));
@@ -322,6 +329,26 @@ async function drill(kind, ctx, load, listeners) {
   };
 }
 
+// `scripts/lab chaos`: rounds of one random fault that is not the primary's database — a replica's
+// postmaster, a node, a region's Redis — under the same load; then `revive` and the same checks.
+async function chaosRound(load) {
+  const primary = await primaryIndex();
+  const others = REGIONS.map((_, i) => i).filter((i) => i !== primary);
+  const victims = [
+    ...others.map((i) => ({ what: `replica PostgreSQL in ${REGIONS[i]}`, region: i, kill: () => kill9(postmasterPid(REGIONS[i])) })),
+    ...REGIONS.map((r, i) => ({ what: `Redis in ${r}`, region: i, kill: () => kill9(lastPid(`redis-${r}`)) })),
+    ...topology.regions.flatMap((r, i) => r.nodes.map((_, n) => ({ what: `node ${r.name}-${n}`, region: i, kill: () => kill9(lastPid(`node-${r.name}-${n}`)) }))),
+  ];
+  const v = pick(victims);
+  const t0 = now();
+  v.kill();
+  await sleep(3000);
+  const window = load.records.filter((r) => r.end >= t0);
+  restoreRegion(v.region);
+  await waitHealthy();
+  return { kind: 'chaos', what: v.what, failed: window.filter((r) => !r.ok).length, writes: window.length };
+}
+
 async function storedSeqs(ctx) {
   return onPrimary(async (c) => {
     const { rows } = await c.query(
@@ -343,7 +370,7 @@ function checkListener(l, acked, stored) {
     last = m.offset;
   }
   const missing = [...acked].filter((s) => stored.has(s) && !seen.has(s)).length;
-  return { region: l.region, received: l.received.length, missing, duplicates, outOfOrder, reconnects: l.reconnects, reloads: l.reloads };
+  return { region: l.label ?? l.region, errors: l.errors ?? 0, received: l.received.length, missing, duplicates, outOfOrder, reconnects: l.reconnects, reloads: l.reloads };
 }
 
 function compareOffsets(a, b) {
@@ -357,8 +384,11 @@ async function main() {
   log(`lab: ${REGIONS.join(', ')}; sync=${env.LAB_SYNC}; drills ${DRILLS.join(',')} × ${REPEAT}`);
   await waitHealthy(60_000);
   const ctx = await setup();
-  const listeners = topology.regions.flatMap((r) => r.nodes.map((n) =>
-    new Listener(r.name, `${n.replace(/^http/, 'ws')}/ws`, ctx.fan.token, `conversation:${ctx.conversationId}`).start()));
+  const listeners = topology.regions.flatMap((r) => r.nodes.map((n, i) => {
+    const l = new Listener(r.name, `${n.replace(/^http/, 'ws')}/ws`, ctx.fan.token, `conversation:${ctx.conversationId}`);
+    l.label = `${r.name}-${i}`;
+    return l.start();
+  }));
   await sleep(1000);
 
   const load = new WriteLoad(ctx);
@@ -376,7 +406,15 @@ async function main() {
 
   load.start();
   const drills = [];
-  for (const kind of DRILLS) {
+  const chaos = [];
+  if (flag('--chaos')) {
+    for (let n = 0; n < REPEAT; n++) {
+      const c = await chaosRound(load);
+      log(`chaos: ${c.what} killed; ${c.failed} of ${c.writes} writes failed meanwhile; healed`);
+      chaos.push(c);
+    }
+  }
+  for (const kind of flag('--chaos') ? [] : DRILLS) {
     for (let n = 0; n < REPEAT; n++) {
       log(`drill (${kind}) ${n + 1}/${REPEAT}`);
       const d = await drill(kind, ctx, load, listeners);
@@ -394,10 +432,10 @@ async function main() {
   // RPO per drill: acknowledged writes of its window that are missing
   for (const d of drills) d.rpo = lost.length; // refined below when several drills ran
   const sockets = listeners.map((l) => checkListener(l, acked, stored));
-  writeReport({ ryw, delivery, drills, lost, acked, sockets });
+  writeReport({ ryw, delivery, drills, chaos, lost, acked, sockets });
 }
 
-function writeReport({ ryw, delivery, drills, lost, acked, sockets }) {
+function writeReport({ ryw, delivery, drills, chaos, lost, acked, sockets }) {
   const targets = { a: 5000, b: Number(env.LAB_TTL) * 1000 + 5000, c: 5000 };
   const rpoTarget = env.LAB_SYNC === 'true' ? 0 : 1;
   const lines = [];
@@ -414,10 +452,13 @@ function writeReport({ ryw, delivery, drills, lost, acked, sockets }) {
     if (d.rto > t && (d.kind !== 'c' || d.failed === 0)) timingMissed = true;
     lines.push(`| drill (${d.kind}) ${d.from} → ${d.to}: RTO; failed requests at the edge | ${ms(d.rto)}; ${d.failed}${d.failures ? ` (${d.failures})` : ''} | ≤ ${t} ms${d.kind === 'c' ? '; 0 failed' : ''} | ${met ? 'yes' : 'no'} |`);
   }
+  for (const c of chaos) {
+    lines.push(`| chaos: ${c.what} killed, then revived | ${c.failed} of ${c.writes} writes failed in the 3 s after | — | — |`);
+  }
   lines.push(`| RPO: acknowledged writes missing (all drills) | ${lost.length} of ${acked.size} | ≤ ${rpoTarget} per drill | ${lost.length <= rpoTarget * drills.length ? 'yes' : 'no'} |`);
   for (const s of sockets) {
     const ok = s.missing === 0 && s.duplicates === 0 && s.outOfOrder === 0 && s.reloads === 0;
-    lines.push(`| socket first on ${s.region}: ${s.received} received, ${s.reconnects} reconnects | ${s.missing} missing, ${s.duplicates} duplicated, ${s.outOfOrder} out of order, ${s.reloads} reloads | 0 | ${ok ? 'yes' : 'no'} |`);
+    lines.push(`| socket first on ${s.region}: ${s.received} received, ${s.reconnects} reconnects, ${s.errors} refused subscriptions retried | ${s.missing} missing, ${s.duplicates} duplicated, ${s.outOfOrder} out of order, ${s.reloads} reloads | 0 | ${ok ? 'yes' : 'no'} |`);
   }
   const text = lines.join('\n') + '\n';
   process.stdout.write(text);
@@ -426,7 +467,7 @@ function writeReport({ ryw, delivery, drills, lost, acked, sockets }) {
   const file = join(dir, `lab-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, 'Z')}.md`);
   writeFileSync(file, text);
   log(`saved ${file}`);
-  const correctnessMissed = ryw.stale > 0 || ryw.failed > 0 || lost.length > rpoTarget * drills.length ||
+  const correctnessMissed = ryw.stale > 0 || ryw.failed > 0 || lost.length > rpoTarget * Math.max(1, drills.length) ||
     drills.some((d) => d.kind === 'c' && d.failed > 0) ||
     sockets.some((s) => s.missing || s.duplicates || s.outOfOrder || s.reloads);
   if (correctnessMissed) log('a correctness target was missed');
