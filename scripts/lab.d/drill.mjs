@@ -70,9 +70,9 @@ async function api(method, path, { body, token, region, consistency, timeoutMs =
       method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs),
     });
     const text = await res.text();
-    let body = null;
-    try { body = text ? JSON.parse(text) : null; } catch { body = { text: text.slice(0, 200) }; } // the edge's own error pages
-    return { status: res.status, body, token: res.headers.get('x-consistency-token') };
+    let parsed = null;
+    try { parsed = text ? JSON.parse(text) : null; } catch { parsed = { text: text.slice(0, 200) }; } // the edge's own error pages
+    return { status: res.status, body: parsed, token: res.headers.get('x-consistency-token') };
   } catch (e) {
     return { status: 0, error: String(e.cause?.code ?? e.name ?? e) };
   }
