@@ -102,6 +102,7 @@ std::vector<Row> sql_query(const std::string& conninfo, const std::string& sql,
     throw std::runtime_error(std::string("cannot connect: ") + PQerrorMessage(conn.get()));
   }
   std::vector<const char*> values_in;
+  values_in.reserve(params.size());
   for (const auto& p : params) values_in.push_back(p ? p->c_str() : nullptr);
   std::unique_ptr<PGresult, decltype(&PQclear)> res(
       PQexecParams(conn.get(), sql.c_str(), static_cast<int>(values_in.size()), nullptr, values_in.data(),
