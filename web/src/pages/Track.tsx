@@ -126,8 +126,11 @@ function Comments({ trackId }: { trackId: string }) {
   const [error, setError] = useState<string | null>(null);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    if (!body.trim()) return;
     setError(null);
+    if (!body.trim()) {
+      setError('Your comment is empty: write something first.');
+      return;
+    }
     try {
       await post(`/api/content/${trackId}/comments`, { body: body.trim(), ...(replyTo ? { parentId: replyTo.id } : {}) });
       setBody('');
