@@ -50,7 +50,8 @@ export function LoginPage() {
         </button>
       </form>
       <p className="small">
-        <Link to="/forgot-password">Forgot your password?</Link> · New here? <Link to="/signup">Create an account</Link>
+        <Link to="/forgot-password">Forgot your password?</Link> · New here?{' '}
+        <Link to={params.get('next') ? `/signup?next=${encodeURIComponent(params.get('next')!)}` : '/signup'}>Create an account</Link>
       </p>
     </section>
   );
@@ -60,6 +61,9 @@ export function SignupPage() {
   useTitle('Sign up');
   const { register } = useAuth();
   const navigate = useNavigate();
+  // Where the person was going (a checkout, an artist): back there once the account exists.
+  const [params] = useSearchParams();
+  const next = params.get('next');
   const [role, setRole] = useState<'fan' | 'artist'>('fan');
   const [form, setForm] = useState({ username: '', email: '', password: '', artistName: '', genre: '' });
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -87,7 +91,7 @@ export function SignupPage() {
         if (form.genre) body.genre = form.genre;
       }
       const u = await register(body);
-      navigate(u.role === 'artist' ? '/studio' : '/', { replace: true });
+      navigate(safeNext(next, u.role === 'artist' ? '/studio' : '/'), { replace: true });
     } catch (err) {
       const f = formErrors(err, role === 'artist' ? ['username', 'email', 'password', 'artistName'] : ['username', 'email', 'password']);
       setErrors(f.fields);
@@ -134,7 +138,7 @@ export function SignupPage() {
         </button>
       </form>
       <p className="small">
-        Already have an account? <Link to="/login">Log in</Link>
+        Already have an account? <Link to={next ? `/login?next=${encodeURIComponent(next)}` : '/login'}>Log in</Link>
       </p>
     </section>
   );

@@ -1,7 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { errorMessage, formErrors, get, put, putFile } from '../api/client';
-import type { ArtistDetail } from '../api/types';
+import { plural, type ArtistDetail } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
 import { Avatar, ErrorBox, Field, Loading, Notice, srcSet, useAsync } from '../components/ui';
 
@@ -67,8 +67,8 @@ export function ProfilePanel() {
     <section aria-labelledby="profile-h">
       <h1 id="profile-h">Your artist profile</h1>
       <p className="small">
-        Public page: <Link to={`/artist/${artist.data.slug}`}>/artist/{artist.data.slug}</Link> · {artist.data.followerCount} followers ·{' '}
-        {artist.data.subscriberCount} subscribers
+        Public page: <Link to={`/artist/${artist.data.slug}`}>/artist/{artist.data.slug}</Link> · {artist.data.followerCount} {plural(artist.data.followerCount, 'follower')} ·{' '}
+        {artist.data.subscriberCount} {plural(artist.data.subscriberCount, 'subscriber')}
       </p>
       <section className="card form" aria-labelledby="images-h">
         <h2 id="images-h">Images</h2>

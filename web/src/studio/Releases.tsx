@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { CHUNK_BYTES, errorMessage, formErrors, get, patch, post, put, upload, uploadResumable } from '../api/client';
-import { TIER_LABEL, formatDate, type ArtistContent, type Release, type ReleaseKind, type TierName, type Track } from '../api/types';
+import { TIER_LABEL, formatDate, plural, type ArtistContent, type Release, type ReleaseKind, type TierName, type Track } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
 import { useChannel } from '../api/realtime';
 import { Icon } from '../components/Icon';
@@ -79,7 +79,7 @@ export function ReleasesPanel() {
               <Link to={`/studio/releases/${r.id}`}>{r.title}</Link>
               <p className="muted small">
                 {r.kind.toUpperCase()} · {r.published ? (r.releaseAt && new Date(r.releaseAt) > new Date() ? `scheduled ${formatDate(r.releaseAt)}` : 'published') : 'draft'} ·{' '}
-                {r.tracks?.length ?? 0} track(s)
+                {r.tracks?.length ?? 0} {plural(r.tracks?.length ?? 0, 'track')}
               </p>
             </div>
             <Link className="btn" to={`/studio/releases/${r.id}`}>
