@@ -3,6 +3,9 @@
 //     the queue (opens, plays an entry, closes on Escape, on a click outside and on navigation),
 //     the Media Session's metadata, a reload resuming the same track near the same position, and
 //     errors in words when the network is gone;
+//   - every form's bad input shows a message that names the field;
+//   - no page scrolls sideways at 375 px or 1280 px with long unbroken texts (names, titles, a bio
+//     and a comment of up to 500 characters without a space).
 // Set-up (artist, release, three tracks) goes through the API: journeys.test.mjs covers it in the app.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -84,15 +87,9 @@ const audioState = (page) =>
     const a = document.querySelector('audio[data-testid="audio"]');
     return { time: a.currentTime, paused: a.paused, volume: a.volume, muted: a.muted, duration: a.duration, gainDb: a.dataset.gainDb };
   });
-const waitAudio = (page, fn, arg, timeout = 60_000) =>
-  page.waitForFunction(
-    ([src, a]) => {
-      const el = document.querySelector('audio[data-testid="audio"]');
-      return el && new Function('a', 'arg', `return (${src})(a, arg)`)(el, a);
-    },
-    [fn.toString(), arg],
-    { timeout },
-  );
+// Waits until `fn(arg)` holds in the page; each predicate finds the player's <audio> itself
+// (Playwright sends the function's source to DevTools; the app's CSP forbids eval in the page).
+const waitAudio = (page, fn, arg, timeout = 60_000) => page.waitForFunction(fn, arg ?? null, { timeout });
 const nowPlaying = async (page) => (await page.getByTestId('player-title').textContent()).trim();
 // Tab from `from` until `target` has focus (the keyboard route a person would take).
 async function tabTo(page, target, { max = 60 } = {}) {
@@ -122,7 +119,7 @@ describe('the player at 375 px with the keyboard', () => {
     const first = page.getByTestId('track-row').filter({ hasText: TITLES[0] }).getByRole('button', { name: `Play ${TITLES[0]}` });
     await first.focus();
     await page.keyboard.press('Enter');
-    await waitAudio(page, (a) => a.currentTime > 1 && !a.paused);
+    await waitAudio(page, () => { const a = document.querySelector('audio[data-testid="audio"]'); return !!a && (a.currentTime > 1 && !a.paused); });
     assert.equal(await nowPlaying(page), TITLES[0]);
     const st = await audioState(page);
     assert.ok(Number.isFinite(Number(st.gainDb)), `the loudness gain is applied: ${st.gainDb}`);
@@ -131,30 +128,30 @@ describe('the player at 375 px with the keyboard', () => {
     const volume = page.getByRole('slider', { name: 'Volume' });
     await volume.focus();
     for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowLeft');
-    await waitAudio(page, (a) => Math.abs(a.volume - 0.8) < 0.001);
+    await waitAudio(page, () => { const a = document.querySelector('audio[data-testid="audio"]'); return !!a && (Math.abs(a.volume - 0.8) < 0.001); });
     assert.equal(await volume.getAttribute('aria-valuetext'), '80%');
 
     // Mute with the button (Tab to it, Enter), then back.
     const mute = page.getByRole('button', { name: 'Mute' });
     await mute.focus();
     await page.keyboard.press('Enter');
-    await waitAudio(page, (a) => a.muted);
+    await waitAudio(page, () => { const a = document.querySelector('audio[data-testid="audio"]'); return !!a && (a.muted); });
     await page.getByRole('button', { name: 'Unmute' }).waitFor();
     assert.equal(await volume.getAttribute('aria-valuetext'), 'Muted');
     await page.keyboard.press('Enter');
-    await waitAudio(page, (a) => !a.muted && Math.abs(a.volume - 0.8) < 0.001);
+    await waitAudio(page, () => { const a = document.querySelector('audio[data-testid="audio"]'); return !!a && (!a.muted && Math.abs(a.volume - 0.8) < 0.001); });
 
     // The global keys: Space pauses and plays, M mutes, from anywhere but a control.
     await page.locator('main h1').first().click();
     await page.keyboard.press(' ');
-    await waitAudio(page, (a) => a.paused);
+    await waitAudio(page, () => { const a = document.querySelector('audio[data-testid="audio"]'); return !!a && (a.paused); });
     await page.getByRole('button', { name: 'Play', exact: true }).waitFor();
     await page.keyboard.press(' ');
-    await waitAudio(page, (a) => !a.paused);
+    await waitAudio(page, () => { const a = document.querySelector('audio[data-testid="audio"]'); return !!a && (!a.paused); });
     await page.keyboard.press('m');
-    await waitAudio(page, (a) => a.muted);
+    await waitAudio(page, () => { const a = document.querySelector('audio[data-testid="audio"]'); return !!a && (a.muted); });
     await page.keyboard.press('m');
-    await waitAudio(page, (a) => !a.muted);
+    await waitAudio(page, () => { const a = document.querySelector('audio[data-testid="audio"]'); return !!a && (!a.muted); });
     // Space in a text field types a space and leaves playback alone.
     const search = page.getByRole('searchbox', { name: 'Search artists' });
     await search.fill('');
@@ -199,7 +196,7 @@ describe('the player at 375 px with the keyboard', () => {
     await page.keyboard.press('ArrowLeft');
     await page.keyboard.press('ArrowLeft');
     await page.waitForFunction(() => window.__ended >= 1, null, { timeout: 30_000 });
-    await waitAudio(page, (a) => !a.paused && a.currentTime > 0.5 && a.currentTime < 10);
+    await waitAudio(page, () => { const a = document.querySelector('audio[data-testid="audio"]'); return !!a && (!a.paused && a.currentTime > 0.5 && a.currentTime < 10); });
     assert.equal(await nowPlaying(page), TITLES[0], 'repeat one plays the same track again');
 
     // Repeat off; Next and Previous in queue order.
@@ -210,7 +207,7 @@ describe('the player at 375 px with the keyboard', () => {
     await next.focus();
     await page.keyboard.press('Enter');
     await page.getByTestId('player-title').filter({ hasText: TITLES[1] }).waitFor();
-    await waitAudio(page, (a) => !a.paused && a.currentTime > 0.3);
+    await waitAudio(page, () => { const a = document.querySelector('audio[data-testid="audio"]'); return !!a && (!a.paused && a.currentTime > 0.3); });
 
     // Back to the first entry from the queue, then shuffle: with three tracks, a shuffled order that
     // starts with the current one and is not the queue's own order can only be 1, 3, 2.
@@ -297,18 +294,18 @@ describe('the player at 375 px with the keyboard', () => {
     await seek.focus();
     await page.keyboard.press('Home');
     for (let i = 0; i < 8; i++) await page.keyboard.press('ArrowRight');
-    await waitAudio(page, (a) => !a.paused && a.currentTime > 8.5);
+    await waitAudio(page, () => { const a = document.querySelector('audio[data-testid="audio"]'); return !!a && (!a.paused && a.currentTime > 8.5); });
     const title = await nowPlaying(page);
     const before = (await audioState(page)).time;
     await page.reload();
     await page.getByTestId('player-title').filter({ hasText: title }).waitFor();
     // Restored paused (browsers want a gesture before sound), at the saved second.
-    await waitAudio(page, (a, at) => a.currentTime > 0 && Math.abs(a.currentTime - at) < 2, before);
+    await waitAudio(page, (at) => { const a = document.querySelector('audio[data-testid="audio"]'); return !!a && a.currentTime > 0 && Math.abs(a.currentTime - at) < 2; }, before);
     const after = await audioState(page);
     assert.ok(Math.abs(after.time - before) < 2, `resumed near ${before.toFixed(1)} s, at ${after.time.toFixed(1)} s`);
     assert.equal(after.volume, 0.8, 'the volume is kept');
     await page.getByRole('button', { name: 'Play', exact: true }).click();
-    await waitAudio(page, (a, at) => !a.paused && a.currentTime > at + 0.5, after.time);
+    await waitAudio(page, (at) => { const a = document.querySelector('audio[data-testid="audio"]'); return !!a && !a.paused && a.currentTime > at + 0.5; }, after.time);
     assert.equal(await nowPlaying(page), title);
     assert.equal(await page.getByTestId('queue-item').count(), 0); // the queue stays closed …
     assert.ok(await page.getByRole('button', { name: /^Queue \(3\)/ }).isVisible(), '… and keeps its three entries');
@@ -325,8 +322,179 @@ describe('the player at 375 px with the keyboard', () => {
     assert.doesNotMatch(text, /fetch|network ?error|TypeError/i);
     await s.context.setOffline(false);
     await alert.waitFor({ state: 'detached' });
-    await waitAudio(page, (a) => !a.paused && a.currentTime > 0.5);
+    await waitAudio(page, () => { const a = document.querySelector('audio[data-testid="audio"]'); return !!a && (!a.paused && a.currentTime > 0.5); });
     // What failed while offline is the point of this step, not a problem.
     s.problems.splice(0);
+  });
+});
+
+describe('every form names the field in its error', () => {
+  test('sign up, log in, forgot and reset password, change email and password, profile, new release, tiers, comments', async () => {
+    const s = await openPage(browser, server.baseUrl, { viewport: PHONE });
+    const { page } = s;
+    // Refusals are what this journey provokes.
+    s.allow(/\/api\/(auth|artists|releases|content)\//);
+    const errorNear = async (label) => {
+      const input = page.getByLabel(label, { exact: true });
+      const id = await input.getAttribute('aria-describedby');
+      assert.ok(id, `${label} is described by its error`);
+      const text = await page.locator(id.split(' ').map((i) => `[id="${i}"]`).join(', ')).allTextContents();
+      return text.join(' ');
+    };
+    try {
+      await page.goto('/signup');
+      await page.getByLabel('Username').fill('X!');
+      await page.getByLabel('Email').fill('not-an-email');
+      await page.getByLabel('Password', { exact: true }).fill('short');
+      await page.getByRole('button', { name: 'Sign up' }).click();
+      await page.locator('.field__error').first().waitFor();
+      assert.match(await errorNear('Password'), /Password must be at least 10 characters/);
+      // With a good password, the server's words for the other fields.
+      await page.getByLabel('Password', { exact: true }).fill('a quiet lantern over seven hills');
+      await page.getByRole('button', { name: 'Sign up' }).click();
+      await page.getByText('Username must be 3-30 characters').waitFor();
+      assert.match(await errorNear('Username'), /Username must be 3-30 characters of a-z, 0-9 and _\./);
+      assert.match(await errorNear('Email'), /Email must be a valid email address\./);
+
+      await page.goto('/login');
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.getByText('Email is required.').waitFor();
+      assert.match(await errorNear('Email'), /Email is required\./);
+      assert.match(await errorNear('Password'), /Password is required\./);
+
+      await page.goto('/forgot-password');
+      await page.getByLabel('Email').fill('nobody-at-all');
+      await page.getByRole('button', { name: 'Send reset link' }).click();
+      await page.getByText(/Email must be a valid email address/).waitFor();
+
+      await page.goto('/reset-password?token=abc');
+      await page.getByLabel('New password').fill('tiny');
+      await page.getByRole('button', { name: 'Set password' }).click();
+      await page.getByText('New password must be at least 10 characters.').waitFor();
+
+      // Signed in: settings, the studio and comments.
+      const u = await registerUser(server.api, { role: 'artist', artistName: `Form Tester ${Date.now().toString(36)}` });
+      await logIn(page, { email: u.input.email, password: u.input.password });
+      await page.goto('/settings');
+      await page.getByLabel('New email').fill('still-not-an-email');
+      await page.getByLabel('Current password').first().fill(u.input.password);
+      await page.getByRole('button', { name: 'Change email' }).click();
+      await page.getByText('New email must be a valid email address.').waitFor();
+
+      const pw = page.locator('section[aria-labelledby="pw-h"]');
+      await pw.getByLabel('Current password').fill('this is not my password');
+      await pw.getByLabel('New password').fill('a quiet lantern over seven hills');
+      await pw.getByRole('button', { name: 'Change password' }).click();
+      await pw.getByText('Current password is not your current password; check it and try again.').waitFor();
+      await pw.getByLabel('Current password').fill(u.input.password);
+      await pw.getByLabel('New password').fill(u.input.username);
+      await pw.getByRole('button', { name: 'Change password' }).click();
+      await pw.getByText(/^New password (must not be your username or email|is too easy to guess)/).waitFor();
+
+      await page.goto('/studio');
+      const stage = page.getByLabel('Stage name');
+      await stage.waitFor();
+      await stage.fill('');
+      await page.getByRole('button', { name: 'Save profile' }).click();
+      await page.getByText(/^Stage name must be 1-100 characters\./).waitFor();
+
+      await page.goto('/studio/releases');
+      await page.getByRole('button', { name: 'Create release' }).click();
+      await page.getByText(/^Release title (is required|must be)/).waitFor();
+
+      await page.goto('/studio/tiers');
+      const price = page.getByLabel('Supporter monthly price');
+      await price.waitFor();
+      await price.fill('0.10');
+      await page.getByRole('button', { name: 'Save tiers' }).click();
+      await page.getByText('Enter a price between 1.00 and 1000.00').waitFor();
+
+      const tracks = expectStatus(await server.api.get(`/api/artists/${artist.user.id}/content`), 200).releases[0].tracks;
+      await page.goto(`/track/${tracks[0].id}`);
+      await page.getByRole('button', { name: 'Post' }).click();
+      await page.getByText('Your comment is empty: write something first.').waitFor();
+      await screenshot(s, 'form-errors');
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('long unbroken text wraps on every page', () => {
+  const LONG = (n, ch = 'W') => ch.repeat(n);
+  let owner;
+  let longSlug;
+  let longRelease;
+  let longTrack;
+
+  before(async () => {
+    // The longest each field takes, up to 500 characters: stage name 100, titles 200, bio and comment 500.
+    owner = await registerUser(server.api, { role: 'artist', artistName: LONG(100, 'M') });
+    expectStatus(await server.api.json('PUT', '/api/artists/profile', {
+      token: owner.token, body: { stageName: LONG(100, 'M'), bio: LONG(500, 'B'), genres: [], links: [] },
+    }), 200);
+    longRelease = expectStatus(await server.api.json('POST', '/api/releases', {
+      token: owner.token, body: { title: LONG(200, 'R'), kind: 'single' },
+    }), 201).id;
+    const file = path.join(dir, 'long.mp3');
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=3', '-c:a', 'libmp3lame', file]);
+    const { track } = expectStatus(await uploadMultipart(server, owner.token, file, { releaseId: longRelease, title: LONG(200, 'T') }), 202);
+    longTrack = track.id;
+    await waitForTrack(server.api, owner.token, longTrack, { timeoutMs: 120_000 });
+    expectStatus(await server.api.json('PATCH', `/api/releases/${longRelease}`, { token: owner.token, body: { published: true } }), 200);
+    longSlug = expectStatus(await server.api.get(`/api/artists/${owner.user.id}`), 200).slug;
+    expectStatus(await server.api.post(`/api/content/${longTrack}/comments`, { body: LONG(500, 'C') }, { token: owner.token }), 201);
+  });
+
+  test('at 375 px and 1280 px no page scrolls sideways', async () => {
+    const s = await openPage(browser, server.baseUrl, { viewport: PHONE });
+    const { page } = s;
+    s.allow(/\/api\/artists\/no-such-artist/);
+    s.allow(/\/api\/content\/00000000-0000-4000-8000-000000000000/);
+    try {
+      await logIn(page, { email: owner.input.email, password: owner.input.password });
+      const pages = [
+        '/', `/search?q=${LONG(100, 'M')}`, `/artist/${longSlug}`, `/artist/${longSlug}/release/${longRelease}`,
+        `/track/${longTrack}`, '/library', '/settings', '/notifications', '/messages', '/studio', '/studio/releases',
+        `/studio/releases/${longRelease}`, '/studio/tiers', '/studio/parties', '/studio/earnings',
+        '/artist/no-such-artist', '/track/00000000-0000-4000-8000-000000000000', '/no/such/page',
+      ];
+      const overflows = [];
+      for (const url of pages) {
+        await page.goto(url);
+        await page.locator('main h1, main h2').first().waitFor();
+        await page.waitForLoadState('networkidle');
+        await page.locator('[data-testid="loading"]').first().waitFor({ state: 'detached' });
+        for (const size of [{ width: 375, height: 812 }, { width: 1280, height: 800 }]) {
+          await page.setViewportSize(size);
+          const o = await page.evaluate(() => {
+            const doc = document.documentElement;
+            const over = doc.scrollWidth - doc.clientWidth;
+            // The widest element past the right edge, to say what to fix.
+            let worst = '';
+            if (over > 0) {
+              for (const el of document.querySelectorAll('body *')) {
+                const r = el.getBoundingClientRect();
+                if (r.right > doc.clientWidth + 1) {
+                  worst = `${el.tagName.toLowerCase()}.${[...el.classList].join('.')}`;
+                  break;
+                }
+              }
+            }
+            return { over, worst };
+          });
+          if (o.over > 0) overflows.push(`${url} at ${size.width} px: ${o.over} px too wide (${o.worst})`);
+        }
+        await page.setViewportSize(PHONE);
+      }
+      assert.deepEqual(overflows, []);
+      // The long texts are on the pages (the check saw them, not an error page).
+      await page.goto(`/track/${longTrack}`);
+      await page.getByText(LONG(500, 'C')).waitFor();
+      await screenshot(s, 'long-text-track');
+      assertClean(s, 'long texts');
+    } finally {
+      await s.close();
+    }
   });
 });
