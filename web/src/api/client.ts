@@ -317,7 +317,7 @@ function fieldSentence(key: string, reason: string, labels: Record<string, strin
  */
 export function fieldErrors(e: unknown, labels: Record<string, string> = {}): Record<string, string> {
   if (!(e instanceof ApiError)) return {};
-  if (!['validation_failed', 'invalid_query', 'invalid_credentials'].includes(e.code)) return {};
+  if (!['validation_failed', 'invalid_query', 'invalid_message', 'invalid_credentials'].includes(e.code)) return {};
   return Object.fromEntries(
     Object.entries(e.details)
       .filter(([, v]) => typeof v === 'string')
@@ -352,8 +352,13 @@ export function explain(e: unknown, labels: Record<string, string> = {}): string
   }
   const d = e.details;
   switch (e.code) {
+    case 'unauthorized':
+    case 'invalid_token':
+    case 'session_revoked':
+      return 'Your session has ended. Log in again to continue.';
     case 'validation_failed':
-    case 'invalid_query': {
+    case 'invalid_query':
+    case 'invalid_message': {
       const parts = Object.values(fieldErrors(e, labels));
       return parts.length ? parts.join(' ') : e.message;
     }

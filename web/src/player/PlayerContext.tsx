@@ -156,6 +156,7 @@ export function PlayerProvider({ children }: { children: ReactNode }) {
 
   const describe = useCallback((e: unknown) => {
     if (typeof navigator !== 'undefined' && !navigator.onLine) return 'You are offline. Playback resumes when you are back online.';
+    if (e instanceof DOMException && e.name === 'NotSupportedError') return 'This browser cannot play this track. Try a current version of Chrome, Firefox, Safari or Edge.';
     return explain(e);
   }, []);
 
