@@ -498,3 +498,107 @@ describe('long unbroken text wraps on every page', () => {
     }
   });
 });
+
+describe('small things people notice', () => {
+  test('sign-up keeps next, the owner sees their own page as owner, counts agree in number, trending names artists and skips unplayed tracks, not-found pages lead back, deleting a comment asks, the current Sign up button is legible', async () => {
+    const s = await openPage(browser, server.baseUrl);
+    const { page } = s;
+    s.allow(/\/api\/artists\/no-such-artist/);
+    s.allow(/\/api\/content\/00000000-0000-4000-8000-000000000000/);
+    try {
+      // The current page's Sign up button: WCAG AA contrast (4.5:1) between its text and background.
+      await page.goto('/signup');
+      const ratio = await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sign up' }).evaluate((el) => {
+        const rgb = (c) => c.match(/[\d.]+/g).slice(0, 3).map(Number);
+        const lum = ([r, g, b]) => {
+          const f = (v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+          return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+        };
+        const cs = getComputedStyle(el);
+        const [a, b] = [lum(rgb(cs.color)), lum(rgb(cs.backgroundColor))].sort((x, y) => y - x);
+        return (a + 0.05) / (b + 0.05);
+      });
+      assert.ok(ratio >= 4.5, `the active Sign up button's contrast is ${ratio.toFixed(2)}:1`);
+
+      // A visitor who chose a checkout, then signs up, lands back on that checkout.
+      const target = `/checkout/${artist.user.id}/supporter`;
+      await page.goto(target);
+      await page.waitForURL(/\/login\?next=/);
+      await page.getByRole('link', { name: 'Create an account' }).click();
+      await page.waitForURL(/\/signup\?next=/);
+      const fan = { username: `next_${Date.now().toString(36)}`, password: 'a quiet lantern over seven hills' };
+      await page.getByLabel('Username').fill(fan.username);
+      await page.getByLabel('Email').fill(`${fan.username}@example.com`);
+      await page.getByLabel('Password', { exact: true }).fill(fan.password);
+      await page.getByRole('button', { name: 'Sign up' }).click();
+      await page.waitForURL((u) => u.pathname === target);
+
+      // One follower, in the singular; plays counted in the singular too.
+      await page.goto(`/artist/${slug}`);
+      await page.getByRole('button', { name: 'Follow' }).click();
+      await page.getByRole('button', { name: 'Following' }).waitFor();
+      await page.getByText(/^1 follower · /).waitFor();
+      const tracks = expectStatus(await server.api.get(`/api/artists/${artist.user.id}/content`), 200).releases
+        .flatMap((r) => r.tracks).filter((t) => TITLES.includes(t.title));
+      await server.pool.query('INSERT INTO plays (track_id) VALUES ($1)', [tracks[0].id]);
+      await server.pool.query('UPDATE tracks SET play_count = 1 WHERE id = $1', [tracks[0].id]);
+
+      // Trending: the played track with its artist's name; tracks nobody played are not there.
+      await page.goto('/');
+      const trending = page.locator('section[aria-labelledby="trending-h"]');
+      await trending.getByRole('link', { name: tracks[0].title }).waitFor();
+      assert.equal(await trending.getByRole('link', { name: artistName }).count(), 1, 'trending names the artist');
+      const metas = await trending.getByTestId('track-row').locator('.track__meta').allTextContents();
+      assert.ok(metas.length >= 1);
+      for (const m of metas) {
+        const n = Number(/(\d+) plays?\b/.exec(m)?.[1]);
+        assert.ok(n >= 1, `only played tracks trend: "${m}"`);
+        assert.ok(n === 1 ? /\b1 play\b/.test(m) && !/1 plays/.test(m) : /plays/.test(m), `"${m}" agrees in number`);
+      }
+      for (const t of tracks.slice(1)) assert.equal(await trending.getByRole('link', { name: t.title }).count(), 0, `${t.title} has no plays`);
+
+      // Not-found pages with a way back.
+      await page.goto('/artist/no-such-artist');
+      await page.getByRole('heading', { level: 1, name: 'Artist not found' }).waitFor();
+      await page.getByRole('link', { name: 'Go to Discover' }).waitFor();
+      await page.goto(`/artist/${slug}/release/00000000-0000-4000-8000-000000000000`);
+      await page.getByRole('heading', { level: 1, name: 'Release not found' }).waitFor();
+      await page.getByRole('link', { name: `Go to ${artistName}` }).click();
+      await page.waitForURL((u) => u.pathname === `/artist/${slug}`);
+      await page.goto('/track/00000000-0000-4000-8000-000000000000');
+      await page.getByRole('heading', { level: 1, name: 'Track not found' }).waitFor();
+
+      // Deleting a comment asks first; "Keep it" keeps it.
+      await page.goto(`/track/${tracks[1].id}`);
+      await page.getByLabel('Add a comment').fill('A comment to think twice about');
+      await page.getByRole('button', { name: 'Post' }).click();
+      const comment = page.locator('.comment', { hasText: 'A comment to think twice about' });
+      await comment.waitFor();
+      await comment.getByRole('button', { name: 'Delete' }).click();
+      await comment.getByRole('group', { name: 'Delete this comment?' }).waitFor();
+      await comment.getByRole('button', { name: 'Keep it' }).click();
+      await comment.getByRole('button', { name: 'Delete' }).waitFor();
+      assert.equal(await comment.getByText('A comment to think twice about').count(), 1);
+      await comment.getByRole('button', { name: 'Delete' }).click();
+      await comment.getByRole('button', { name: 'Delete comment' }).click();
+      await page.locator('.comment', { hasText: 'A comment to think twice about' }).waitFor({ state: 'detached' });
+      assertClean(s, 'small things (fan)');
+    } finally {
+      await s.close();
+    }
+
+    // The artist on their own page: its owner, not a superfan member.
+    const o = await openPage(browser, server.baseUrl);
+    try {
+      await logIn(o.page, { email: artist.input.email, password: artist.input.password });
+      await o.page.goto(`/artist/${slug}`);
+      await o.page.getByTestId('owner-badge').waitFor();
+      assert.equal(await o.page.getByText('your membership').count(), 0);
+      assert.equal(await o.page.getByText('Your current membership').count(), 0);
+      await o.page.getByRole('link', { name: 'Edit in studio' }).waitFor();
+      assertClean(o, 'owner');
+    } finally {
+      await o.close();
+    }
+  });
+});
