@@ -18,6 +18,7 @@ import { expectStatus } from '../api/helpers/http.mjs';
 import { registerUser } from '../api/helpers/fixtures.mjs';
 import { scratchDir, uploadMultipart, waitForTrack } from '../api/helpers/media.mjs';
 import { PHONE, assertClean, assertNoHorizontalOverflow, launchBrowser, openPage, screenshot } from './helpers/browser.mjs';
+import { sandbox } from './helpers/sandbox.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const WEB_DIR = process.env.MC_WEB_DIR || path.resolve(here, '..', '..', 'web', 'dist');
@@ -599,6 +600,58 @@ describe('small things people notice', () => {
       assertClean(o, 'owner');
     } finally {
       await o.close();
+    }
+  });
+});
+
+describe('payments people can follow', () => {
+  test('the sandbox checkout names the artist and tier; an upgrade asks first with the amount, and charges that amount', async () => {
+    const seller = await registerUser(server.api, { role: 'artist', artistName: `Tiered ${Date.now().toString(36)}` });
+    expectStatus(await server.api.json('PUT', '/api/artists/tiers/supporter', { token: seller.token, body: { priceCents: 500 } }), 200);
+    expectStatus(await server.api.json('PUT', '/api/artists/tiers/superfan', { token: seller.token, body: { priceCents: 1500 } }), 200);
+    const buyer = await registerUser(server.api);
+    const s = await openPage(browser, server.baseUrl, { viewport: PHONE });
+    const { page } = s;
+    try {
+      await logIn(page, { email: buyer.input.email, password: buyer.input.password });
+      await page.goto(`/checkout/${seller.user.id}/supporter`);
+      await page.getByRole('button', { name: 'Continue to payment' }).click();
+      await page.getByRole('heading', { name: 'MusicConnect sandbox checkout' }).waitFor();
+      const who = (await page.getByTestId('sandbox-artist').textContent()).trim();
+      assert.equal(who, `${seller.input.artistName} · Supporter membership`);
+      await assertNoHorizontalOverflow(page);
+      await screenshot(s, 'sandbox-checkout');
+      await sandbox.pay(page);
+      await page.getByRole('heading', { name: 'Thank you for your support!' }).waitFor({ timeout: 30_000 });
+
+      await page.goto('/library');
+      const sub = page.getByTestId('subscription').first();
+      await sub.getByRole('button', { name: 'Upgrade to Superfan' }).click();
+      const confirm = sub.getByTestId('upgrade-confirm');
+      await confirm.waitFor();
+      const text = await confirm.textContent();
+      assert.match(text, /Upgrade to Superfan for \$15\.00 \/ month\?/);
+      const shown = Number(/charged about \$(\d+\.\d\d) today/.exec(text)?.[1]);
+      assert.ok(shown > 9 && shown <= 10, `today's charge is the difference for most of a month: ${text}`);
+      // "Keep Supporter" changes nothing; the confirmation's own button upgrades.
+      await confirm.getByRole('button', { name: 'Keep Supporter' }).click();
+      await confirm.waitFor({ state: 'detached' });
+      await sub.getByRole('button', { name: 'Upgrade to Superfan' }).click();
+      await confirm.getByRole('button', { name: `Pay $${shown.toFixed(2)} and upgrade` }).click();
+      await page.getByTestId('subscription').filter({ hasText: 'Superfan' }).waitFor({ timeout: 30_000 });
+      // The server charged what the confirmation said (to the cent, or one cent of rounding for the
+      // seconds between the two).
+      let proration;
+      for (let i = 0; i < 50 && !proration; i++) {
+        const h = expectStatus(await server.api.get('/api/payments/history', { token: buyer.token }), 200);
+        proration = h.payments.find((p) => p.kind === 'proration');
+        if (!proration) await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.ok(proration, 'a proration payment was recorded');
+      assert.ok(Math.abs(proration.amountCents - Math.round(shown * 100)) <= 1, `charged ${proration.amountCents}, shown ${shown}`);
+      assertClean(s, 'upgrade');
+    } finally {
+      await s.close();
     }
   });
 });

@@ -104,7 +104,7 @@ export function SandboxCheckoutPage() {
               {c.monthly ? ' per month' : ''}
             </dd>
             <dt>Status</dt>
-            <dd id="status">{c.status}</dd>
+            <dd id="status">{c.status === 'open' ? 'Waiting for your answer' : c.status === 'complete' ? 'Paid' : 'Expired'}</dd>
           </dl>
           {c.status === 'open' && (
             <p className="row">
