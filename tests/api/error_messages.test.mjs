@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { startServer } from './helpers/server.mjs';
 import { expectError, expectStatus } from './helpers/http.mjs';
 import { assertNothingWritten, snapshot } from './helpers/db.mjs';
-import { login, registerUser, strongPassword } from './helpers/fixtures.mjs';
+import { login, registerUser, strongPassword, tokenFromMail, waitForMail } from './helpers/fixtures.mjs';
 
 let srv;
 let api;
@@ -79,6 +79,18 @@ describe('changing the password', () => {
     assert.equal(err.message, 'New password must not be your username or email.');
     const ok = await api.post('/api/auth/password/change', { currentPassword: u.input.password, newPassword: strongPassword() }, { token: u.token });
     expectStatus(ok, 200);
+  });
+
+  test('a reset password may not be the username either, and the link still works after the refusal', async () => {
+    const u = await registerUser(api);
+    const verify = await waitForMail(api, u.input.email);
+    expectStatus(await api.post('/api/auth/password/forgot', { email: u.input.email }), 202);
+    const mail = await waitForMail(api, u.input.email, { seenIds: [verify.id], match: /Reset your MusicConnect password/ });
+    const token = tokenFromMail(mail);
+    const refused = expectError(await api.post('/api/auth/password/reset', { token, password: u.input.username }), 400, 'validation_failed', { field: 'password' });
+    assert.equal(refused.details.password, 'must not be your username or email');
+    await login(api, u.input.email, u.input.password); // unchanged
+    expectStatus(await api.post('/api/auth/password/reset', { token, password: strongPassword() }), 200);
   });
 
   test('a wrong password on change-email names the password field', async () => {

@@ -450,6 +450,14 @@ awaitable<db::Lsn> AccountsService::reset_password(db::Cluster& db, const std::s
   auto tx = co_await db.begin();
   const auto rec = co_await store::lock_account_token(tx, hash, "reset_password");
   if (!rec || !rec->valid) throw bad_account_token();
+  // The sign-up rule in full, as for a change: not the username or email either (the route has
+  // checked the rest before any hashing).
+  if (const auto who = co_await store::password_record(tx, rec->user_id)) {
+    const boost::json::object none;
+    json::FieldReader rules(none);
+    check_new_password("password", password, rules, who->username, who->email);
+    rules.finish();
+  }
   co_await store::mark_account_token_used(tx, hash);
   co_await store::set_password(tx, rec->user_id, new_hash);
   co_await store::revoke_all_sessions(tx, rec->user_id, "password_reset");
