@@ -73,7 +73,8 @@ constexpr Query kNewReleases{
     "JOIN artist_profiles a ON a.user_id = r.artist_id WHERE " MC_OUT_NOW("r")
     "AND EXISTS (SELECT 1 FROM tracks t WHERE t.release_id = r.id AND cardinality(t.rungs) > 0) "
     "ORDER BY coalesce(r.release_at, r.created_at) DESC, r.id LIMIT $1"};
-// Trending: plays in the last 7 days, then all-time plays, then newest.
+// Trending: plays in the last 7 days, then all-time plays, then newest; a track nobody has played
+// is not trending, whatever else there is.
 constexpr Query kTrending{
     "catalog_trending",
     "WITH recent AS (SELECT track_id, count(*) AS n FROM plays WHERE played_at > now() - interval '7 days' "
@@ -81,6 +82,7 @@ constexpr Query kTrending{
     "SELECT " MC_TRACK_COLUMNS ", a.stage_name, a.slug FROM tracks t JOIN releases r ON r.id = t.release_id "
     "JOIN artist_profiles a ON a.user_id = t.artist_id LEFT JOIN recent ON recent.track_id = t.id "
     "WHERE " MC_OUT_NOW("r") "AND (t.release_at IS NULL OR t.release_at <= now()) AND cardinality(t.rungs) > 0 "
+    "AND (recent.n > 0 OR t.play_count > 0) "
     "ORDER BY coalesce(recent.n, 0) DESC, t.play_count DESC, t.created_at DESC, t.id LIMIT $1"};
 // Recommended for a listener: trending tracks of artists they do not follow who share a genre with
 // artists they do.
