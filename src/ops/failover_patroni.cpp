@@ -121,18 +121,8 @@ FailoverOutcome failover_patroni(const Topology& t, const FailoverRequest& req, 
   const Region* leader_region = leader ? t.find(leader->name) : nullptr;
   const std::string events_db =
       (leader_region && !leader_region->database.empty()) ? leader_region->database : std::string();
-  if (!req.force && !events_db.empty()) {
-    try {
-      if (auto done = recent_event(events_db, req.reason, req.dedupe); !done.empty()) {
-        o.kind = "none";
-        o.to = done.substr(0, done.find(' '));
-        o.note = "already done for this reason: primary moved to " + done + " (--force to move it again)";
-        return o;
-      }
-    } catch (const std::exception& e) {
-      say(std::string("warning: cannot read monitoring.failover_events: ") + e.what());
-    }
-  }
+  if (auto done = already_done(events_db, req, say)) return *done;
+
   // The target: the one asked for, or the least-lagged healthy replica (the synchronous standby
   // first: with synchronous mode it is the only one Patroni will promote without data loss).
   const Member* target = nullptr;
