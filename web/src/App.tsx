@@ -21,6 +21,7 @@ import { useUnreadNotifications } from './notifications/useUnread';
 // Messages and the party room load on demand (the party room brings the synchronised player).
 const MessagesPage = lazy(() => import('./messages/Messages'));
 const PartyPage = lazy(() => import('./parties/PartyRoom'));
+const EmbedTrackPage = lazy(() => import('./pages/EmbedTrack').then((m) => ({ default: m.EmbedTrackPage })));
 
 // The studio is for artists only: its code loads when an artist opens it.
 const StudioPage = lazy(() => import('./studio/Studio'));
@@ -121,7 +122,28 @@ function useFocusOnNavigate() {
 
 export function App() {
   const { ready } = useAuth();
+  const location = useLocation();
   useFocusOnNavigate();
+  if (location.pathname.startsWith('/embed/')) {
+    // the embeddable player: no header or navigation, only the track and the player bar
+    return (
+      <div className="app app--embed">
+        <main id="main" className="main">
+          {!ready ? (
+            <Loading />
+          ) : (
+            <Suspense fallback={<Loading />}>
+              <Routes>
+                <Route path="/embed/track/:id" element={<EmbedTrackPage />} />
+                <Route path="*" element={<NotFoundPage />} />
+              </Routes>
+            </Suspense>
+          )}
+        </main>
+        <PlayerBar />
+      </div>
+    );
+  }
   return (
     <div className="app">
       <a href="#main" className="skip-link">

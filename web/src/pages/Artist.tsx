@@ -10,6 +10,7 @@ import { MessageArtist } from '../messages/MessageArtist';
 import { ArtistParties } from '../parties/ArtistParties';
 import { NotFoundPage } from './NotFound';
 import { plural } from '../api/types';
+import { ShareButton } from '../components/ShareButton';
 
 export function ArtistPage() {
   const { id = '' } = useParams();
@@ -57,6 +58,7 @@ export function ArtistPage() {
         <Avatar artist={a} size="large" />
         <div>
           <h1>{a.stageName}</h1>
+          <ShareButton title={a.stageName} path={`/artist/${a.slug}`} />
           {(a.location?.city || a.location?.country || a.genres.length > 0) && (
             <p className="muted">
               {[[a.location?.city, a.location?.country].filter(Boolean).join(', '), a.genres.join(', ')].filter(Boolean).join(' · ')}

@@ -5,6 +5,7 @@ import { TrackList } from '../components/TrackList';
 import { ErrorBox, Loading, LockBadge, useAsync, useTitle } from '../components/ui';
 import { usePlayer } from '../player/PlayerContext';
 import { NotFoundPage } from './NotFound';
+import { ShareButton } from '../components/ShareButton';
 
 export function ReleasePage() {
   const { id = '', releaseId = '' } = useParams();
@@ -45,6 +46,7 @@ export function ReleasePage() {
           <p>
             by <Link to={`/artist/${artist.slug}`}>{artist.stageName}</Link>
           </p>
+          <ShareButton title={`${release.title} by ${artist.stageName}`} path={`/artist/${artist.slug}/release/${release.id}`} />
           <p className="muted small">
             {release.genre ? `${release.genre} · ` : ''}
             {release.releaseAt ? `Released ${formatDate(release.releaseAt)}` : ''}

@@ -8,6 +8,7 @@ import { usePlayer } from '../player/PlayerContext';
 import { Waveform } from '../player/Waveform';
 import { Icon } from '../components/Icon';
 import { NotFoundPage } from './NotFound';
+import { ShareButton } from '../components/ShareButton';
 
 export function TrackPage() {
   const { id = '' } = useParams();
@@ -97,6 +98,7 @@ export function TrackPage() {
                     Add to queue
                   </button>
                 )}
+                <ShareButton title={artist ? `${track.title} by ${artist.stageName}` : track.title} path={`/track/${track.id}`} />
                 {user && (
                   <button type="button" className="btn" aria-pressed={liked} onClick={toggleLike}>
                     <Icon name={liked ? 'heart' : 'heartOutline'} /> {liked ? 'Liked' : 'Like'}
