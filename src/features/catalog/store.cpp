@@ -122,9 +122,11 @@ constexpr Query kInsertComment{"catalog_insert_comment",
                                "WITH c AS (INSERT INTO comments (track_id, user_id, parent_id, body) VALUES "
                                "($1, $2, $3, $4) RETURNING *) "
                                "SELECT " MC_COMMENT_COLUMNS "FROM c JOIN users u ON u.id = c.user_id"};
-constexpr Query kCommentRef{"catalog_comment_ref",
-                            "SELECT track_id, user_id, parent_id, deleted_at IS NOT NULL FROM comments "
-                            "WHERE id = $1 FOR UPDATE"};
+constexpr Query kCommentRef{
+    "catalog_comment_ref",
+    "SELECT coalesce(c.track_id::text, ''), c.user_id, c.parent_id, c.deleted_at IS NOT NULL, "
+    "c.post_id, (SELECT p.artist_id FROM posts p WHERE p.id = c.post_id) FROM comments c "
+    "WHERE c.id = $1 FOR UPDATE OF c"};
 constexpr Query kEditComment{
     "catalog_edit_comment",
     "WITH c AS (UPDATE comments SET body = $3, edited_at = now() WHERE id = $1 AND user_id = $2 "
@@ -310,7 +312,8 @@ awaitable<Comment> insert_comment(db::Transaction& tx, const std::string& track_
 awaitable<std::optional<CommentRef>> comment_ref(db::Transaction& tx, const std::string& id) {
   const db::Result r = co_await tx.exec(kCommentRef, params(id));
   if (r.empty()) co_return std::nullopt;
-  co_return CommentRef{r.str(0, 0), r.str(0, 1), r.opt_str(0, 2), r.boolean(0, 3)};
+  co_return CommentRef{r.str(0, 0),     r.str(0, 1),     r.opt_str(0, 2),
+                       r.boolean(0, 3), r.opt_str(0, 4), r.opt_str(0, 5)};
 }
 
 awaitable<std::optional<Comment>> edit_comment(db::Transaction& tx, const std::string& id,
