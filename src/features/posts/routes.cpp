@@ -104,6 +104,7 @@ void register_routes(http::Router& router, PostService& s) {
   });
 
   router.add(Verb::get, "/api/posts", [&s](Context& ctx) -> awaitable<Response> {
+    const auto viewer = ctx.optional_auth();  // a bad token is refused before the query is read
     const auto artist = ctx.query_param("artist");
     if (!artist || artist->empty() || artist->size() > 100) {
       throw ApiError(400, "invalid_query", "Query parameters are invalid",
@@ -111,7 +112,7 @@ void register_routes(http::Router& router, PostService& s) {
     }
     const Keyset page = keyset(ctx);
     const bj::object body =
-        co_await s.list(ctx.db(), ctx.optional_auth(), *artist, page.after, page.limit, ctx.consistency_in);
+        co_await s.list(ctx.db(), viewer, *artist, page.after, page.limit, ctx.consistency_in);
     co_return http::json_response(200, body);
   });
 
@@ -138,9 +139,10 @@ void register_routes(http::Router& router, PostService& s) {
   router.add(Verb::delete_, "/api/posts/{id:uuid}/like", like(false));
 
   router.add(Verb::get, "/api/posts/{id:uuid}/comments", [&s](Context& ctx) -> awaitable<Response> {
+    const auto viewer = ctx.optional_auth();
     const http::Page page = http::pagination(ctx);
-    const bj::object body = co_await s.comments(ctx.db(), ctx.optional_auth(), std::string(ctx.param("id")),
-                                                page.page, page.limit, ctx.consistency_in);
+    const bj::object body = co_await s.comments(ctx.db(), viewer, std::string(ctx.param("id")), page.page,
+                                                page.limit, ctx.consistency_in);
     co_return http::json_response(200, body);
   });
 
