@@ -24,6 +24,8 @@ const PartyPage = lazy(() => import('./parties/PartyRoom'));
 
 // The studio is for artists only: its code loads when an artist opens it.
 const StudioPage = lazy(() => import('./studio/Studio'));
+// The home feed of a signed-in fan (posts and releases of followed artists).
+const HomeFeedPage = lazy(() => import('./posts/Home'));
 
 function Header() {
   const { user } = useAuth();
@@ -62,6 +64,7 @@ function Header() {
           Discover
         </NavLink>
         <NavLink to="/search">Search</NavLink>
+        {user && <NavLink to="/feed">Feed</NavLink>}
         {user && <NavLink to="/library">Library</NavLink>}
         {user && <NavLink to="/messages">Messages</NavLink>}
         {user?.role === 'artist' && <NavLink to="/studio">Studio</NavLink>}
@@ -133,6 +136,7 @@ export function App() {
             <Routes>
               <Route path="/" element={<DiscoverPage />} />
               <Route path="/search" element={<SearchPage />} />
+              <Route path="/feed" element={<HomeFeedPage />} />
               <Route path="/artist/:id" element={<ArtistPage />} />
               <Route path="/artist/:id/release/:releaseId" element={<ReleasePage />} />
               <Route path="/track/:id" element={<TrackPage />} />
