@@ -25,7 +25,7 @@ CREATE TABLE posts (
 );
 CREATE INDEX posts_artist_idx ON posts (artist_id, publish_at DESC, id DESC);
 CREATE INDEX posts_search_idx ON posts USING gin (search);
-CREATE INDEX posts_title_trgm_idx ON posts USING gin (lower(title) gin_trgm_ops);
+CREATE INDEX posts_title_trgm_idx ON posts USING gist (lower(title) gist_trgm_ops);
 
 CREATE TABLE post_likes (
     user_id    uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
@@ -46,22 +46,22 @@ CREATE INDEX releases_artist_out_idx ON releases (artist_id, (coalesce(release_a
     WHERE published;
 
 -- Search: full-text vectors ('simple': names and titles are not English prose) and trigram
--- indexes for typo tolerance and prefixes.
+-- (GiST) indexes for typo tolerance: nearest names by trigram distance, whatever the threshold.
 ALTER TABLE artist_profiles ADD COLUMN search tsvector GENERATED ALWAYS AS (
     setweight(to_tsvector('simple', stage_name), 'A') ||
     setweight(to_tsvector('simple', left(bio, 5000)), 'C')) STORED;
 CREATE INDEX artist_profiles_search_idx ON artist_profiles USING gin (search);
-CREATE INDEX artist_profiles_name_trgm_idx ON artist_profiles USING gin (lower(stage_name) gin_trgm_ops);
+CREATE INDEX artist_profiles_name_trgm_idx ON artist_profiles USING gist (lower(stage_name) gist_trgm_ops);
 
 ALTER TABLE releases ADD COLUMN search tsvector GENERATED ALWAYS AS (
     setweight(to_tsvector('simple', title), 'A')) STORED;
 CREATE INDEX releases_search_idx ON releases USING gin (search);
-CREATE INDEX releases_title_trgm_idx ON releases USING gin (lower(title) gin_trgm_ops);
+CREATE INDEX releases_title_trgm_idx ON releases USING gist (lower(title) gist_trgm_ops);
 
 ALTER TABLE tracks ADD COLUMN search tsvector GENERATED ALWAYS AS (
     setweight(to_tsvector('simple', title), 'A')) STORED;
 CREATE INDEX tracks_search_idx ON tracks USING gin (search);
-CREATE INDEX tracks_title_trgm_idx ON tracks USING gin (lower(title) gin_trgm_ops);
+CREATE INDEX tracks_title_trgm_idx ON tracks USING gist (lower(title) gist_trgm_ops);
 
 -- Trending weighs recent likes too.
 CREATE INDEX likes_time_idx ON likes (created_at DESC);

@@ -9,6 +9,7 @@
 #include "features/notifications/routes.hpp"
 #include "features/parties/routes.hpp"
 #include "features/posts/routes.hpp"
+#include "features/search/routes.hpp"
 #include "features/streaming/routes.hpp"
 #include "ops/routes.hpp"
 
@@ -29,6 +30,7 @@ void register_all_routes(http::Router& router, const RouteDeps& deps) {
   notifications::register_routes(router, deps.notifications);
   parties::register_routes(router, deps.parties);
   posts::register_routes(router, deps.posts);
+  search::register_routes(router, deps.search);
 }
 
 }  // namespace mc::app

@@ -13,6 +13,7 @@
 #include "features/notifications/service.hpp"
 #include "features/parties/service.hpp"
 #include "features/posts/service.hpp"
+#include "features/search/service.hpp"
 #include "features/streaming/service.hpp"
 #include "http/router.hpp"
 
@@ -36,6 +37,7 @@ struct RouteDeps {
   notifications::NotificationService& notifications;
   parties::PartyService& parties;
   posts::PostService& posts;
+  search::SearchService& search;
   bool api = true;  // false: only the ops routes (a node without the api role, app/roles.hpp)
 };
 

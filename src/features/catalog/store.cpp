@@ -73,11 +73,17 @@ constexpr Query kNewReleases{
     "JOIN artist_profiles a ON a.user_id = r.artist_id WHERE " MC_OUT_NOW("r")
     "AND EXISTS (SELECT 1 FROM tracks t WHERE t.release_id = r.id AND cardinality(t.rungs) > 0) "
     "ORDER BY coalesce(r.release_at, r.created_at) DESC, r.id LIMIT $1"};
-// Trending: plays in the last 7 days, then all-time plays, then newest.
+// Trending (SPEC §4.6): plays and likes of the last 7 days, each weighed by its age (half-life
+// 24 h; a like counts as 2 plays), then all-time plays, then newest.
+#define MC_TRENDING_SCORES                                                                        \
+  "recent AS (SELECT track_id, sum(w) AS n FROM ("                                                \
+  "SELECT track_id, power(0.5, extract(epoch FROM now() - played_at) / 86400.0) AS w FROM plays " \
+  "WHERE played_at > now() - interval '7 days' UNION ALL "                                        \
+  "SELECT track_id, 2 * power(0.5, extract(epoch FROM now() - created_at) / 86400.0) FROM likes " \
+  "WHERE created_at > now() - interval '7 days') e GROUP BY track_id)"
 constexpr Query kTrending{
     "catalog_trending",
-    "WITH recent AS (SELECT track_id, count(*) AS n FROM plays WHERE played_at > now() - interval '7 days' "
-    "GROUP BY track_id) "
+    "WITH " MC_TRENDING_SCORES " "
     "SELECT " MC_TRACK_COLUMNS ", a.stage_name, a.slug FROM tracks t JOIN releases r ON r.id = t.release_id "
     "JOIN artist_profiles a ON a.user_id = t.artist_id LEFT JOIN recent ON recent.track_id = t.id "
     "WHERE " MC_OUT_NOW("r") "AND (t.release_at IS NULL OR t.release_at <= now()) AND cardinality(t.rungs) > 0 "
@@ -88,8 +94,7 @@ constexpr Query kRecommended{
     "catalog_recommended",
     "WITH liked AS (SELECT DISTINCT unnest(a.genres) AS g FROM follows f JOIN artist_profiles a ON "
     "a.user_id = f.artist_id WHERE f.fan_id = $2), "
-    "recent AS (SELECT track_id, count(*) AS n FROM plays WHERE played_at > now() - interval '7 days' "
-    "GROUP BY track_id) "
+    MC_TRENDING_SCORES " "
     "SELECT " MC_TRACK_COLUMNS ", a.stage_name, a.slug FROM tracks t JOIN releases r ON r.id = t.release_id "
     "JOIN artist_profiles a ON a.user_id = t.artist_id LEFT JOIN recent ON recent.track_id = t.id "
     "WHERE " MC_OUT_NOW("r") "AND (t.release_at IS NULL OR t.release_at <= now()) AND cardinality(t.rungs) > 0 "

@@ -35,17 +35,8 @@ std::optional<std::string> viewer_id(const std::optional<AccessClaims>& c) {
   return c ? std::optional<std::string>(c->user_id) : std::nullopt;
 }
 
-// What locks a post for this viewer; nullopt when they may read it. Not listed at all (404) is
-// decided before: a post that is not live yet, for anyone but its artist and admins.
 std::optional<bj::object> lock_of(const store::Post& p, const memberships::Access& a) {
-  if (a.sees_everything || p.visibility == "public") return std::nullopt;
-  if (p.visibility == "followers") {
-    if (p.follows || a.tier != Tier::free) return std::nullopt;
-    return bj::object{{"reason", "followers"}, {"requiredTier", nullptr}};
-  }
-  const Tier need = memberships::parse_tier(p.min_tier).value_or(Tier::superfan);
-  if (a.allows(need)) return std::nullopt;
-  return bj::object{{"reason", "tier"}, {"requiredTier", p.min_tier}};
+  return post_lock(p.visibility, p.min_tier, p.follows, a);
 }
 
 bool listed(const store::Post& p, const memberships::Access& a) {
@@ -112,6 +103,20 @@ struct Scratch {
 };
 
 }  // namespace
+
+// Not listed at all (404) is decided before: a post that is not live yet, for anyone but its
+// artist and admins.
+std::optional<bj::object> post_lock(std::string_view visibility, std::string_view min_tier, bool follows,
+                                    const memberships::Access& a) {
+  if (a.sees_everything || visibility == "public") return std::nullopt;
+  if (visibility == "followers") {
+    if (follows || a.tier != Tier::free) return std::nullopt;
+    return bj::object{{"reason", "followers"}, {"requiredTier", nullptr}};
+  }
+  const Tier need = memberships::parse_tier(min_tier).value_or(Tier::superfan);
+  if (a.allows(need)) return std::nullopt;
+  return bj::object{{"reason", "tier"}, {"requiredTier", min_tier}};
+}
 
 store::Cursor parse_cursor(const std::string& raw) {
   const auto sep = raw.find('_');

@@ -30,6 +30,10 @@ struct Draft {
   std::optional<std::string> publish_at;
 };
 
+// What locks a live post for a viewer ({reason, requiredTier}); nullopt when they may read it.
+std::optional<boost::json::object> post_lock(std::string_view visibility, std::string_view min_tier,
+                                             bool follows, const memberships::Access& access);
+
 // "<microseconds>_<uuid>": where the next page of a list starts. Throws 400 for anything else.
 store::Cursor parse_cursor(const std::string& raw);
 
