@@ -655,6 +655,7 @@ describe('errors of particular operations', () => {
     check('PUT /api/posts/{id}/image', 400, 'malformed_multipart', await image(artist.token, filePart, 'multipart/form-data; boundary=b'));
     check('PUT /api/posts/{id}/image', 422, 'corrupt_image', await image(artist.token, Buffer.concat([PNG_MAGIC, Buffer.alloc(64, 7)]), 'image/png'));
     check('PUT /api/posts/{id}/image', 422, 'image_too_large', await image(artist.token, pngHeaderOnly(20_000, 20_000), 'image/png'));
+    documented('GET /api/search', 200, await api.get('/api/search?q=errors&limit=5', { token: fan.token }));
     documented('DELETE /api/posts/{id}', 204, await api.json('DELETE', `/api/posts/${locked.id}`, { token: artist.token }));
     check('DELETE /api/posts/{id}', 404, 'not_found', await api.json('DELETE', `/api/posts/${open.id}`, { token: artist2.token }));
   });
