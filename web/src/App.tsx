@@ -45,9 +45,9 @@ function Header() {
       </Link>
       <form role="search" className="header__search" onSubmit={submit}>
         <label htmlFor="header-search" className="visually-hidden">
-          Search artists
+          Search artists, music and posts
         </label>
-        <input id="header-search" type="search" placeholder="Search artists" value={q} onChange={(e) => setQ(e.target.value)} />
+        <input id="header-search" type="search" placeholder="Search" maxLength={100} value={q} onChange={(e) => setQ(e.target.value)} />
       </form>
       {user && <NotificationBell />}
       <button
