@@ -86,6 +86,8 @@ describe('sanitising', () => {
       assert.doesNotMatch(html, /\son\w+\s*=/i, 'no event handler attribute');
       assert.doesNotMatch(html, /href="\s*(javascript|vbscript|data)/i);
       assert.doesNotMatch(html, /style=/i);
+      assert.doesNotMatch(html, /<a(>| rel)/, 'a link without a safe target is only its text');
+      assert.match(html, /click/);
       // Every attribute that remains is an allowed one.
       for (const [, name] of html.matchAll(/\s([a-z-]+)="/gi)) assert.ok(['href', 'rel', 'start', 'class'].includes(name), name);
       for (const [, href] of html.matchAll(/href="([^"]*)"/g)) assert.match(href, /^(https?:|mailto:|\/|[^:]*$)/i, href);

@@ -198,7 +198,9 @@ struct Writer {
 
   void element(const GumboElement& e) {
     if (e.tag_namespace != GUMBO_NAMESPACE_HTML || dropped_with_content(e.tag)) return;
-    if (!allowed(e.tag)) {
+    const GumboAttribute* href = e.tag == GUMBO_TAG_A ? gumbo_get_attribute(&e.attributes, "href") : nullptr;
+    // A link without a safe target is no link: its text stays.
+    if (!allowed(e.tag) || (e.tag == GUMBO_TAG_A && !(href && safe_href(href->value)))) {
       children(e.children);
       return;
     }
@@ -206,11 +208,8 @@ struct Writer {
     html += '<';
     html += name;
     if (e.tag == GUMBO_TAG_A) {
-      const GumboAttribute* href = gumbo_get_attribute(&e.attributes, "href");
-      if (href && safe_href(href->value)) {
-        attribute(html, "href", href->value);
-        attribute(html, "rel", "nofollow ugc noopener noreferrer");
-      }
+      attribute(html, "href", href->value);
+      attribute(html, "rel", "nofollow ugc noopener noreferrer");
     } else if (e.tag == GUMBO_TAG_OL) {
       const GumboAttribute* start = gumbo_get_attribute(&e.attributes, "start");
       if (start && digits(start->value)) attribute(html, "start", start->value);

@@ -9,7 +9,8 @@ namespace mc::posts {
 // allow-list over the HTML5 parse of that output (libgumbo), so only the elements and attributes
 // below reach a browser, whatever the renderer produced (docs/posts.md):
 //   p br hr h1-h6 em strong code pre blockquote ul ol li a
-//   a[href] (http, https, mailto or a path; rel="nofollow ugc noopener noreferrer" added),
+//   a[href] (http, https, mailto or a path; rel="nofollow ugc noopener noreferrer" added; a link
+//   without such a target becomes its text),
 //   ol[start] (digits), code[class] (language-…). Images come only through the image pipeline.
 struct Rendered {
   std::string html;  // safe to insert as HTML

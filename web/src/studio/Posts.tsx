@@ -139,6 +139,7 @@ export function PostsPanel() {
           onChange={(e) => setPublishAt(e.target.value)}
         />
         <Field
+          key={`picture-${reloadKey}`}
           label="Picture (optional)"
           type="file"
           accept={IMAGE_TYPES.join(',')}
