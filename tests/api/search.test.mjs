@@ -169,3 +169,55 @@ describe('trending', () => {
     assert.deepEqual(order, [liked, fresh, old]);
   });
 });
+
+describe('quality on a generated catalogue', () => {
+  // 400 two-word artist names from small word lists (so many share a word), then 60 queries with
+  // one typo each (a deletion, insertion, substitution or swap of neighbours in a word of five
+  // letters or more): the intended artist must be in the top 3.
+  const ADJ = ['Silver', 'Golden', 'Velvet', 'Hollow', 'Crimson', 'Electric', 'Wandering', 'Distant', 'Paper', 'Neon',
+    'Broken', 'Gentle', 'Savage', 'Lunar', 'Solar', 'Frozen', 'Burning', 'Silent', 'Restless', 'Midnight'];
+  const NOUN = ['Rivers', 'Harbors', 'Engines', 'Gardens', 'Pilots', 'Tigers', 'Mirrors', 'Lanterns', 'Valleys', 'Comets',
+    'Sparrows', 'Monarchs', 'Orchards', 'Shadows', 'Beacons', 'Glaciers', 'Canyons', 'Ravens', 'Meadows', 'Thunder'];
+  let seed = 12345;
+  const rand = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+  const letters = 'abcdefghijklmnopqrstuvwxyz';
+  function typo(word) {
+    const i = 1 + rand(word.length - 2); // never the first letter
+    switch (rand(4)) {
+      case 0: return word.slice(0, i) + word.slice(i + 1);
+      case 1: return word.slice(0, i) + letters[rand(26)] + word.slice(i);
+      case 2: return word.slice(0, i) + letters[rand(26)] + word.slice(i + 1);
+      default: return word.slice(0, i - 1) + word[i] + word[i - 1] + word.slice(i + 1);
+    }
+  }
+
+  test('one typo: the intended artist is in the top 3 for every one of 60 queries', async () => {
+    const names = [];
+    for (const a of ADJ) for (const n of NOUN) names.push(`${a} ${n}`);
+    const chosen = names.filter(() => rand(10) < 2).slice(0, 400);
+    const { rows } = await srv.pool.query(
+      `WITH u AS (INSERT INTO users (username, email, password_hash, role)
+         SELECT 'gen_' || i, 'gen_' || i || '@example.com', 'x', 'artist' FROM generate_series(1, $1::int) i RETURNING id, username)
+       INSERT INTO artist_profiles (user_id, stage_name, slug)
+         SELECT u.id, n.name, 'gen-' || n.i FROM u JOIN unnest($2::text[]) WITH ORDINALITY AS n (name, i) ON u.username = 'gen_' || n.i
+       RETURNING user_id, stage_name`, [chosen.length, chosen]);
+    assert.equal(rows.length, chosen.length);
+    const queries = [];
+    for (let k = 0; queries.length < 60; k += 1) {
+      const row = rows[rand(rows.length)];
+      const words = row.stage_name.split(' ');
+      const w = rand(2);
+      if (words[w].length < 5) continue;
+      words[w] = typo(words[w].toLowerCase());
+      queries.push([words.join(' '), row]);
+    }
+    const misses = [];
+    for (const [q, row] of queries) {
+      const res = await search(`q=${encodeURIComponent(q)}&type=artist&limit=3`);
+      if (!res.results.some((r) => r.artist.id === row.user_id)) {
+        misses.push(`${q} → ${res.results.map((r) => r.artist.stageName).join(', ')} (wanted ${row.stage_name})`);
+      }
+    }
+    assert.deepEqual(misses, [], `${misses.length} of ${queries.length} missed`);
+  });
+});
