@@ -176,6 +176,7 @@ describe('writing posts', () => {
       [{ title: 'x'.repeat(201), body: 'x', visibility: 'public' }, 'title'],
       [{ title: 't', body: '', visibility: 'public' }, 'body'],
       [{ title: 't', body: 'x'.repeat(20001), visibility: 'public' }, 'body'],
+      [{ title: 't', body: `${'>'.repeat(5000)} deep`, visibility: 'public' }, 'body'],
       [{ title: 't', body: 'x', visibility: 'friends' }, 'visibility'],
       [{ title: 't', body: 'x', visibility: 'min_tier' }, 'minTier'],
       [{ title: 't', body: 'x', visibility: 'min_tier', minTier: 'free' }, 'minTier'],

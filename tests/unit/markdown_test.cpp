@@ -2,6 +2,9 @@
 // produce), then Markdown end to end.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
+
 #include "features/posts/markdown.hpp"
 
 using mc::posts::render_markdown;
@@ -47,4 +50,22 @@ TEST(Markdown, renders_the_subset_and_omits_raw_html) {
             "<h1>Title</h1>\n<p><strong>b</strong> <em>i</em> <code>c&lt;d&gt;</code></p>\n\n"
             "<blockquote>\n<p>q</p>\n</blockquote>\n");
   EXPECT_EQ(render_markdown("[x](javascript:alert(1)) ![i](https://e.com/i.png)").html, "<p>x </p>\n");
+}
+
+TEST(Markdown, deep_nesting_is_refused_before_any_html_is_built) {
+  // The largest body (20,000 bytes) as nested quotes, lists and emphasis: refused quickly (building
+  // the HTML tree of such a document is quadratic in its depth).
+  std::string list;
+  for (int i = 0; list.size() < 20000; ++i)
+    list += std::string(static_cast<std::size_t>(i) * 2, ' ') + "- a\n";
+  for (const std::string& body : {std::string(20000, '>') + " x", list.substr(0, 20000),
+                                  std::string(9999, '*') + "x" + std::string(9999, '*')}) {
+    const auto out = render_markdown(body);
+    EXPECT_TRUE(out.too_deep);
+    EXPECT_EQ(out.html, "");
+  }
+  // 25 nested quotes are fine.
+  const auto ok = render_markdown(std::string(25, '>') + " x");
+  EXPECT_FALSE(ok.too_deep);
+  EXPECT_NE(ok.html.find("<p>x</p>"), std::string::npos);
 }

@@ -3,6 +3,7 @@
 #include <cmark.h>
 #include <gumbo.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -248,11 +249,59 @@ Rendered sanitize_html(std::string_view html) {
   return Rendered{std::move(w.html), std::move(w.text)};
 }
 
+namespace {
+
+struct FreeNode {
+  void operator()(cmark_node* n) const { cmark_node_free(n); }
+};
+struct FreeIter {
+  void operator()(cmark_iter* i) const { cmark_iter_free(i); }
+};
+
+bool leaf(cmark_node_type t) {
+  switch (t) {
+    case CMARK_NODE_TEXT:
+    case CMARK_NODE_CODE:
+    case CMARK_NODE_CODE_BLOCK:
+    case CMARK_NODE_HTML_BLOCK:
+    case CMARK_NODE_HTML_INLINE:
+    case CMARK_NODE_THEMATIC_BREAK:
+    case CMARK_NODE_SOFTBREAK:
+    case CMARK_NODE_LINEBREAK:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// How deep the document's containers nest (a leaf's own level included).
+int depth_of(cmark_node* doc) {
+  std::unique_ptr<cmark_iter, FreeIter> it(cmark_iter_new(doc));
+  int depth = 0, deepest = 0;
+  for (cmark_event_type ev; (ev = cmark_iter_next(it.get())) != CMARK_EVENT_DONE;) {
+    const cmark_node_type type = cmark_node_get_type(cmark_iter_get_node(it.get()));
+    if (ev == CMARK_EVENT_ENTER) {
+      deepest = std::max(deepest, depth + 1);
+      if (!leaf(type)) ++depth;
+    } else if (ev == CMARK_EVENT_EXIT) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+}  // namespace
+
 Rendered render_markdown(std::string_view markdown) {
   // CMARK_OPT_SAFE is the default since 0.29 (CMARK_OPT_UNSAFE is never passed); it is named
   // here so the intent survives a library that still defaults the other way.
-  std::unique_ptr<char, FreeC> html(
-      cmark_markdown_to_html(markdown.data(), markdown.size(), CMARK_OPT_SAFE | CMARK_OPT_VALIDATE_UTF8));
+  constexpr int options = CMARK_OPT_SAFE | CMARK_OPT_VALIDATE_UTF8;
+  std::unique_ptr<cmark_node, FreeNode> doc(cmark_parse_document(markdown.data(), markdown.size(), options));
+  if (!doc) return {};
+  // Deeply nested quotes, lists or emphasis are refused before any HTML exists: building an HTML
+  // tree is quadratic in its depth, and no post needs more than a few levels.
+  if (depth_of(doc.get()) > kMaxDepth) return Rendered{{}, {}, true};
+  std::unique_ptr<char, FreeC> html(cmark_render_html(doc.get(), options));
   if (!html) return {};
   return sanitize_html(html.get());
 }

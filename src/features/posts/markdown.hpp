@@ -13,9 +13,13 @@ namespace mc::posts {
 //   without such a target becomes its text),
 //   ol[start] (digits), code[class] (language-…). Images come only through the image pipeline.
 struct Rendered {
-  std::string html;  // safe to insert as HTML
-  std::string text;  // the visible text, for search
+  std::string html;       // safe to insert as HTML
+  std::string text;       // the visible text, for search
+  bool too_deep = false;  // nested more than kMaxDepth levels: refused, html and text empty
 };
+
+// Quotes, lists and emphasis nest at most this deep (the document itself counts as one level).
+inline constexpr int kMaxDepth = 32;
 
 Rendered render_markdown(std::string_view markdown);
 

@@ -187,6 +187,11 @@ awaitable<boost::json::object> PostService::to_json(db::Cluster& db,
 awaitable<Written<bj::object>> PostService::create(db::Cluster& db, const AccessClaims& who, const Draft& d) {
   require_artist(who);
   const Rendered rendered = render_markdown(d.body);
+  if (rendered.too_deep) {
+    bj::object details{
+        {"body", "nests quotes, lists or emphasis more than " + std::to_string(kMaxDepth) + " levels deep"}};
+    throw ApiError::validation(std::move(details));
+  }
   store::NewPost n{d.title,      d.body,     rendered.html, rendered.text,
                    d.visibility, d.min_tier, d.track_ids,   d.publish_at};
   auto tx = co_await db.begin();
