@@ -5,7 +5,8 @@
 #   3. black-box API tests (node --test) against the sanitizer build and against the release build
 #   4. browser journeys (tests/e2e: playwright-core driving Debian's chromium) against the release build
 #   5. the fuzz smoke: every libFuzzer target of tests/fuzz for 30 s (scripts/fuzz.sh), failing on any crash
-#   6. the infrastructure checks (scripts/check-infra.sh: Terraform, Kubernetes, images, monitoring)
+#   6. the reduced multi-region lab (tests/lab/run.sh: Patroni, etcd, HAProxy, drills, restore)
+#   7. the infrastructure checks (scripts/check-infra.sh: Terraform, Kubernetes, images, monitoring)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -38,6 +39,9 @@ echo "== browser journeys (release build, web/dist)"
 
 echo "== fuzz smoke: every parser of untrusted input, 30 s per target (libFuzzer, ASan + UBSan)"
 FUZZ_SAVE=0 FUZZ_API=0 FUZZ_JOBS="$(nproc)" scripts/fuzz.sh 30 || failed+=("fuzz")
+
+echo "== multi-region lab, reduced (two regions, one drill of each kind, restore, clean shutdown)"
+MC_BINARY="$PWD/build/musicconnect" tests/lab/run.sh || failed+=("lab")
 
 echo "== infrastructure checks (terraform, kustomize overlays, images, alerts, dashboards, database setup)"
 scripts/check-infra.sh || failed+=("infra")

@@ -13,6 +13,7 @@ void usage() {
                "  worker     run only the background jobs (audio processing, sweeps)\n"
                "  migrate    apply database migrations and exit\n"
                "  seed-demo  create the demo accounts (idempotent)\n"
+               "  ops        operator commands: status and failover across regions (ops --help)\n"
                "  version    print the version\n";
 }
 }  // namespace
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
   if (command == "worker") return mc::app::worker(argc, argv);
   if (command == "migrate") return mc::app::migrate(argc, argv);
   if (command == "seed-demo") return mc::app::seed_demo(argc, argv);
+  if (command == "ops") return mc::app::ops(argc, argv);
   if (command == "version") {
     std::cout << "musicconnect " << mc::build_version() << " (" << mc::build_git_sha() << ")\n";
     return 0;

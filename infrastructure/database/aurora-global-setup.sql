@@ -5,6 +5,7 @@
 --   monitoring.get_replication_lag()   one row per replica: how far behind it is
 --   monitoring.failover_events         one row per switchover or failover
 --   monitoring.job_backlog()           due jobs waiting per queue
+--   monitoring.maintain_partitions()   monthly partitions of the event tables, ahead and retained
 -- It works on Aurora PostgreSQL (aurora_global_db_status()) and on plain PostgreSQL 15 streaming
 -- replication (the local lab), on the writer or on a replica.
 \set ON_ERROR_STOP on
@@ -82,6 +83,71 @@ BEGIN
 END;
 $$;
 
+-- Monthly partitions of the high-volume event tables. Every table partitioned by RANGE on a single
+-- timestamptz column gets one partition per UTC month, named <table>_yYYYYmMM, from this month to
+-- `months_ahead` months ahead; with `retain_months`, partitions of that naming wholly older than
+-- that many months are detached and dropped. Idempotent: run it daily (the maintenance job or cron)
+-- as the tables' owner. Returns what it changed.
+CREATE OR REPLACE FUNCTION monitoring.maintain_partitions(months_ahead integer DEFAULT 3,
+                                                         retain_months integer DEFAULT NULL)
+RETURNS TABLE (parent text, partition_name text, action text)
+LANGUAGE plpgsql
+SET search_path = pg_catalog
+AS $$
+DECLARE
+    t record;
+    old record;
+    month date;
+    part text;
+    horizon date;
+BEGIN
+    IF months_ahead < 0 OR months_ahead > 24 THEN
+        RAISE EXCEPTION 'months_ahead must be between 0 and 24, not %', months_ahead;
+    END IF;
+    IF retain_months IS NOT NULL AND retain_months < 1 THEN
+        RAISE EXCEPTION 'retain_months must be at least 1, not %', retain_months;
+    END IF;
+    FOR t IN
+        SELECT c.oid AS rel, n.nspname AS nsp, c.relname AS name
+          FROM pg_partitioned_table AS p
+          JOIN pg_class AS c ON c.oid = p.partrelid
+          JOIN pg_namespace AS n ON n.oid = c.relnamespace
+          JOIN pg_attribute AS a ON a.attrelid = c.oid AND a.attnum = p.partattrs[0]
+         WHERE p.partstrat = 'r' AND p.partnatts = 1 AND a.atttypid = 'timestamptz'::regtype
+           AND NOT c.relispartition AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+         ORDER BY n.nspname, c.relname
+    LOOP
+        FOR i IN 0..months_ahead LOOP
+            month := (date_trunc('month', now() AT TIME ZONE 'UTC') + make_interval(months => i))::date;
+            part := t.name || '_y' || to_char(month, 'YYYY') || 'm' || to_char(month, 'MM');
+            IF to_regclass(quote_ident(t.nsp) || '.' || quote_ident(part)) IS NULL THEN
+                EXECUTE format('CREATE TABLE %I.%I PARTITION OF %I.%I FOR VALUES FROM (%L) TO (%L)',
+                               t.nsp, part, t.nsp, t.name,
+                               month::timestamp AT TIME ZONE 'UTC',
+                               (month + interval '1 month')::timestamp AT TIME ZONE 'UTC');
+                parent := t.name; partition_name := part; action := 'created';
+                RETURN NEXT;
+            END IF;
+        END LOOP;
+        IF retain_months IS NOT NULL THEN
+            horizon := (date_trunc('month', now() AT TIME ZONE 'UTC') - make_interval(months => retain_months))::date;
+            FOR old IN
+                SELECT c.relname AS name
+                  FROM pg_inherits AS i JOIN pg_class AS c ON c.oid = i.inhrelid
+                 WHERE i.inhparent = t.rel AND c.relname ~ ('^' || t.name || '_y[0-9]{4}m[0-9]{2}$')
+                   AND to_date(right(c.relname, 7), 'YYYY"m"MM') < horizon
+                 ORDER BY c.relname
+            LOOP
+                EXECUTE format('ALTER TABLE %I.%I DETACH PARTITION %I.%I', t.nsp, t.name, t.nsp, old.name);
+                EXECUTE format('DROP TABLE %I.%I', t.nsp, old.name);
+                parent := t.name; partition_name := old.name; action := 'dropped';
+                RETURN NEXT;
+            END LOOP;
+        END IF;
+    END LOOP;
+END;
+$$;
+
 -- The login postgres-exporter uses (its password is set by the secrets runbook).
 DO $$
 BEGIN
@@ -93,7 +159,8 @@ $$;
 GRANT pg_monitor TO musicconnect_monitor;
 GRANT USAGE ON SCHEMA monitoring TO musicconnect_monitor;
 GRANT SELECT ON monitoring.failover_events TO musicconnect_monitor;
-REVOKE ALL ON FUNCTION monitoring.get_replication_lag(), monitoring.job_backlog() FROM PUBLIC;
+REVOKE ALL ON FUNCTION monitoring.get_replication_lag(), monitoring.job_backlog(),
+    monitoring.maintain_partitions(integer, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION monitoring.get_replication_lag(), monitoring.job_backlog() TO musicconnect_monitor;
 
 COMMIT;

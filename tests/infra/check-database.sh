@@ -59,4 +59,15 @@ expect "job_backlog counts due jobs per queue" "mail|1,media|2" "$(q "$port" "SE
 q "$port" "INSERT INTO monitoring.failover_events (kind, from_region, to_region, reason) VALUES ('switchover', 'us-east-1', 'us-west-2', 'drill')" >/dev/null
 expect "failover events are recorded" "1" "$(q "$port" "SELECT count(*) FROM monitoring.failover_events")"
 expect "postgres-exporter's role may call the functions" "t" "$(q "$port" "SELECT has_function_privilege('musicconnect_monitor', 'monitoring.get_replication_lag()', 'EXECUTE')")"
+# partition maintenance on a range-partitioned event table
+q "$port" "CREATE TABLE public.play_events_probe (at timestamptz NOT NULL, track_id bigint) PARTITION BY RANGE (at)" >/dev/null
+expect "three months ahead plus this one are created" "4" "$(q "$port" "SELECT count(*) FROM monitoring.maintain_partitions(3) WHERE action = 'created'")"
+expect "a second run changes nothing" "0" "$(q "$port" "SELECT count(*) FROM monitoring.maintain_partitions(3)")"
+expect "a row of now lands in this month's partition" "play_events_probe_y$(date -u +%Y)m$(date -u +%m)" \
+  "$(q "$port" "INSERT INTO public.play_events_probe VALUES (now(), 1) RETURNING tableoid::regclass::text" | head -1)"
+old="$(date -u -d "$(date -u +%Y-%m-01) -14 months" +%Y-%m-01)"
+q "$port" "CREATE TABLE public.play_events_probe_y${old:0:4}m${old:5:2} PARTITION OF public.play_events_probe FOR VALUES FROM ('$old') TO (('$old'::date + interval '1 month')::timestamptz)" >/dev/null
+expect "a partition older than the retention is dropped" "play_events_probe_y${old:0:4}m${old:5:2}|dropped" \
+  "$(q "$port" "SELECT partition_name || '|' || action FROM monitoring.maintain_partitions(3, 12)")"
+expect "unpartitioned tables are left alone" "0" "$(q "$port" "SELECT count(*) FROM monitoring.maintain_partitions(0) WHERE parent <> 'play_events_probe'")"
 exit "$fail"

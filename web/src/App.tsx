@@ -34,6 +34,10 @@ function Header() {
   const [open, setOpen] = useState(false);
   const location = useLocation();
   useEffect(() => setOpen(false), [location.pathname]);
+  // Log in and Sign up bring the person back to where they were (or were going).
+  const onAccountPage = location.pathname === '/login' || location.pathname === '/signup';
+  const next = onAccountPage ? new URLSearchParams(location.search).get('next') : location.pathname === '/' ? null : location.pathname + location.search;
+  const nextQuery = next ? `?next=${encodeURIComponent(next)}` : '';
   const submit = (e: FormEvent) => {
     e.preventDefault();
     navigate(`/search?q=${encodeURIComponent(q.trim())}`);
@@ -74,8 +78,8 @@ function Header() {
           </NavLink>
         ) : (
           <>
-            <NavLink to="/login">Log in</NavLink>
-            <NavLink to="/signup" className="btn btn--primary">
+            <NavLink to={`/login${nextQuery}`}>Log in</NavLink>
+            <NavLink to={`/signup${nextQuery}`} className="btn btn--primary">
               Sign up
             </NavLink>
           </>

@@ -74,7 +74,8 @@ constexpr Query kNewReleases{
     "AND EXISTS (SELECT 1 FROM tracks t WHERE t.release_id = r.id AND cardinality(t.rungs) > 0) "
     "ORDER BY coalesce(r.release_at, r.created_at) DESC, r.id LIMIT $1"};
 // Trending (SPEC §4.6): plays and likes of the last 7 days, each weighed by its age (half-life
-// 24 h; a like counts as 2 plays), then all-time plays, then newest.
+// 24 h; a like counts as 2 plays), then all-time plays, then newest; a track with neither is not
+// trending, whatever else there is.
 #define MC_TRENDING_SCORES                                                                        \
   "recent AS (SELECT track_id, sum(w) AS n FROM ("                                                \
   "SELECT track_id, power(0.5, extract(epoch FROM now() - played_at) / 86400.0) AS w FROM plays " \
@@ -87,6 +88,7 @@ constexpr Query kTrending{
     "SELECT " MC_TRACK_COLUMNS ", a.stage_name, a.slug FROM tracks t JOIN releases r ON r.id = t.release_id "
     "JOIN artist_profiles a ON a.user_id = t.artist_id LEFT JOIN recent ON recent.track_id = t.id "
     "WHERE " MC_OUT_NOW("r") "AND (t.release_at IS NULL OR t.release_at <= now()) AND cardinality(t.rungs) > 0 "
+    "AND (recent.n > 0 OR t.play_count > 0) "
     "ORDER BY coalesce(recent.n, 0) DESC, t.play_count DESC, t.created_at DESC, t.id LIMIT $1"};
 // Recommended for a listener: trending tracks of artists they do not follow who share a genre with
 // artists they do.

@@ -224,3 +224,8 @@ export type PartyChatMessage = {
   createdAt: string;
   badge: 'supporter' | 'superfan' | 'artist' | null;
 };
+
+/** "1 follower", "2 followers": the noun for a count (English, regular plurals unless given). */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return n === 1 ? one : many;
+}

@@ -9,6 +9,8 @@ import { useFollowing } from '../api/following';
 import { MessageArtist } from '../messages/MessageArtist';
 import { ArtistParties } from '../parties/ArtistParties';
 import { PostList } from '../posts/PostList';
+import { NotFoundPage } from './NotFound';
+import { plural } from '../api/types';
 
 export function ArtistPage() {
   const { id = '' } = useParams();
@@ -22,10 +24,13 @@ export function ArtistPage() {
   useTitle(artist.data?.stageName ?? 'Artist');
 
   if (artist.loading && !artist.data) return <Loading />;
-  if (artist.error || !artist.data) return <ErrorBox message={artist.error ?? 'Artist not found'} />;
+  if (artist.notFound)
+    return <NotFoundPage title="Artist not found" message="There is no artist at this address. The link may be mistyped, or the artist may have changed their address." />;
+  if (artist.error || !artist.data) return <ErrorBox message={artist.error ?? 'This artist could not be loaded.'} />;
   const a = artist.data;
   const viewerTier: TierName = content.data?.viewerTier ?? 'free';
-  const isOwner = user?.artistSlug === a.slug;
+  // The artist on their own page: its owner (who sees everything), not a member of a tier.
+  const isOwner = user?.id === a.id || (!!user?.artistSlug && user.artistSlug === a.slug);
 
   const toggleFollow = async () => {
     if (!user) return navigate(`/login?next=${encodeURIComponent(`/artist/${a.slug}`)}`);
@@ -53,17 +58,27 @@ export function ArtistPage() {
         <Avatar artist={a} size="large" />
         <div>
           <h1>{a.stageName}</h1>
-          <p className="muted">
-            {[a.location?.city, a.location?.country].filter(Boolean).join(', ')}
-            {a.genres.length ? ` · ${a.genres.join(', ')}` : ''}
-          </p>
+          {(a.location?.city || a.location?.country || a.genres.length > 0) && (
+            <p className="muted">
+              {[[a.location?.city, a.location?.country].filter(Boolean).join(', '), a.genres.join(', ')].filter(Boolean).join(' · ')}
+            </p>
+          )}
           <p className="small">
-            <span data-testid="follower-count">{a.followerCount}</span> followers · {a.subscriberCount} subscribers
-            {content.data && viewerTier !== 'free' && (
+            <span data-testid="follower-count">{a.followerCount}</span> {plural(a.followerCount, 'follower')} · {a.subscriberCount}{' '}
+            {plural(a.subscriberCount, 'subscriber')}
+            {isOwner ? (
               <>
                 {' '}
-                · your membership: <TierBadge tier={viewerTier} />
+                · <span data-testid="owner-badge">This is your page</span>
               </>
+            ) : (
+              content.data &&
+              viewerTier !== 'free' && (
+                <>
+                  {' '}
+                  · your membership: <TierBadge tier={viewerTier} />
+                </>
+              )
             )}
           </p>
           <div className="row">
@@ -112,7 +127,7 @@ export function ArtistPage() {
         <h2 id="tiers-h">Memberships</h2>
         <ul className="tiers">
           {a.tiers.map((t) => {
-            const current = viewerTier === t.tier;
+            const current = !isOwner && viewerTier === t.tier;
             const below = TIER_RANK[t.tier] <= TIER_RANK[viewerTier];
             return (
               <li key={t.tier} className={`card tier ${current ? 'tier--current' : ''}`} data-testid={`tier-${t.tier}`}>

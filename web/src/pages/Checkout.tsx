@@ -25,7 +25,7 @@ export function CheckoutPage() {
     setError(null);
     try {
       const c = await payments.subscribe(artist.data!.id, t.tier as TierName);
-      pendingCheckout.set(artist.data!.slug);
+      pendingCheckout.set({ slug: artist.data!.slug, stageName: artist.data!.stageName, tier: t.tier as TierName });
       window.location.assign(c.checkoutUrl);
     } catch (e) {
       setError(errorMessage(e));
@@ -80,15 +80,22 @@ export function SandboxCheckoutPage() {
     }
   };
   const c = session.data;
+  const chosen = pendingCheckout.peek();
   return (
-    <section className="narrow">
+    <section className="narrow sandbox-checkout">
       <h1>MusicConnect sandbox checkout</h1>
       <p className="muted">No real money moves here: this page stands in for the payment processor.</p>
       {session.loading && !c && <Loading />}
       <ErrorBox message={session.error ?? error} />
       {c && (
         <div className="card">
-          <dl>
+          {chosen?.stageName && (
+            <p className="sandbox-checkout__who" data-testid="sandbox-artist">
+              <strong>{chosen.stageName}</strong>
+              {chosen.tier ? <> · {TIER_LABEL[chosen.tier]} membership</> : null}
+            </p>
+          )}
+          <dl className="summary">
             <dt>Item</dt>
             <dd>{c.item}</dd>
             <dt>Amount</dt>
@@ -97,7 +104,7 @@ export function SandboxCheckoutPage() {
               {c.monthly ? ' per month' : ''}
             </dd>
             <dt>Status</dt>
-            <dd id="status">{c.status}</dd>
+            <dd id="status">{c.status === 'open' ? 'Waiting for your answer' : c.status === 'complete' ? 'Paid' : 'Expired'}</dd>
           </dl>
           {c.status === 'open' && (
             <p className="row">

@@ -2,7 +2,8 @@ import { useState } from 'react';
 import { Link, Navigate } from 'react-router';
 import { errorMessage, get, qs } from '../api/client';
 import { payments } from '../api/payments';
-import { formatDate, formatPrice, type ArtistProfile, type Track } from '../api/types';
+import { formatDate, formatPrice, type ArtistDetail, type ArtistProfile, type Track } from '../api/types';
+import type { Subscription } from '../api/payments';
 import { useAuth } from '../auth/AuthContext';
 import { TrackList } from '../components/TrackList';
 import { ArtistCard, ErrorBox, Loading, TierBadge, useAsync, useTitle } from '../components/ui';
@@ -19,6 +20,64 @@ export function LibraryPage() {
       <Likes />
       <PaymentHistory />
     </>
+  );
+}
+
+// The difference charged now for the rest of the period, as the server computes it
+// (src/payments/money.cpp proration: the price difference times the share of the period left,
+// rounded half up).
+function prorationCents(oldPrice: number, newPrice: number, start: string, end: string, now = Date.now()): number {
+  const period = Date.parse(end) - Date.parse(start);
+  const left = Math.min(period, Date.parse(end) - now);
+  if (newPrice <= oldPrice || left <= 0 || period <= 0) return 0;
+  return Math.round(((newPrice - oldPrice) * left) / period);
+}
+
+// Upgrade asks first, with the amounts: the new monthly price and what is charged today.
+function UpgradeButton({ sub, onConfirm }: { sub: Subscription; onConfirm(): void }) {
+  const [offer, setOffer] = useState<{ monthly: number; today: number } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const ask = async () => {
+    setError(null);
+    try {
+      const artist = await get<ArtistDetail>(`/api/artists/${sub.artistId}`);
+      const superfan = artist.tiers.find((t) => t.tier === 'superfan');
+      if (!superfan || !superfan.priceCents) throw new Error('This artist has no Superfan price set yet.');
+      const today =
+        sub.currentPeriodStart && sub.currentPeriodEnd
+          ? prorationCents(sub.priceCents ?? 0, superfan.priceCents, sub.currentPeriodStart, sub.currentPeriodEnd)
+          : 0;
+      setOffer({ monthly: superfan.priceCents, today });
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  };
+  if (!offer)
+    return (
+      <>
+        <button type="button" className="btn" onClick={() => void ask()}>
+          Upgrade to Superfan
+        </button>
+        <ErrorBox message={error} />
+      </>
+    );
+  const currency = sub.currency ?? 'USD';
+  return (
+    <div className="confirm card" role="group" aria-labelledby={`upgrade-${sub.id}`} data-testid="upgrade-confirm">
+      <p id={`upgrade-${sub.id}`}>
+        Upgrade to Superfan for {formatPrice(offer.monthly, currency)} / month? You are charged about{' '}
+        <strong>{formatPrice(offer.today, currency)}</strong> today: the difference for the rest of this period
+        {sub.currentPeriodEnd ? `, until ${formatDate(sub.currentPeriodEnd)}` : ''}.
+      </p>
+      <p className="row">
+        <button type="button" className="btn btn--primary" onClick={onConfirm} autoFocus>
+          Pay {formatPrice(offer.today, currency)} and upgrade
+        </button>
+        <button type="button" className="btn btn--ghost" onClick={() => setOffer(null)}>
+          Keep Supporter
+        </button>
+      </p>
+    </div>
   );
 }
 
@@ -54,16 +113,7 @@ function Subscriptions() {
             </div>
             <div className="row">
               {s.status === 'active' && !s.cancelAtPeriodEnd && s.tier === 'supporter' && (
-                <button
-                  type="button"
-                  className="btn"
-                  onClick={() =>
-                    window.confirm('Upgrade now? The difference for the rest of this period is charged today.') &&
-                    act(() => payments.change(s.id, 'superfan'))
-                  }
-                >
-                  Upgrade to Superfan
-                </button>
+                <UpgradeButton sub={s} onConfirm={() => act(() => payments.change(s.id, 'superfan'))} />
               )}
               {s.status === 'active' && !s.cancelAtPeriodEnd && s.tier === 'superfan' && !s.pendingTier && (
                 <button type="button" className="btn btn--ghost" onClick={() => act(() => payments.change(s.id, 'supporter'))}>

@@ -4,6 +4,7 @@ import { TIER_LABEL, formatDate, type ArtistContent, type ArtistDetail } from '.
 import { TrackList } from '../components/TrackList';
 import { ErrorBox, Loading, LockBadge, useAsync, useTitle } from '../components/ui';
 import { usePlayer } from '../player/PlayerContext';
+import { NotFoundPage } from './NotFound';
 
 export function ReleasePage() {
   const { id = '', releaseId = '' } = useParams();
@@ -20,9 +21,18 @@ export function ReleasePage() {
   );
   useTitle(data.data?.release?.title ?? 'Release');
   if (data.loading && !data.data) return <Loading />;
+  if (data.notFound)
+    return <NotFoundPage title="Release not found" message="There is no artist at this address, so there is no release here either. The link may be mistyped, or the artist may have changed their address." />;
   if (data.error) return <ErrorBox message={data.error} />;
   const { artist, release } = data.data!;
-  if (!release) return <ErrorBox message="This release does not exist or is not published yet." />;
+  if (!release)
+    return (
+      <NotFoundPage
+        title="Release not found"
+        message={`${artist.stageName} has no published release at this address. It may have been removed, or not be out yet.`}
+        back={{ to: `/artist/${artist.slug}`, label: `Go to ${artist.stageName}` }}
+      />
+    );
   const tracks = release.tracks ?? [];
   const playable = tracks.filter((t) => !t.locked && (!t.status || t.status === 'ready'));
   return (

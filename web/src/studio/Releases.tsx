@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import { CHUNK_BYTES, errorMessage, get, patch, post, put, upload, uploadResumable } from '../api/client';
-import { TIER_LABEL, formatDate, type ArtistContent, type Release, type ReleaseKind, type TierName, type Track } from '../api/types';
+import { CHUNK_BYTES, errorMessage, formErrors, get, patch, post, put, upload, uploadResumable } from '../api/client';
+import { TIER_LABEL, formatDate, plural, type ArtistContent, type Release, type ReleaseKind, type TierName, type Track } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
 import { useChannel } from '../api/realtime';
 import { Icon } from '../components/Icon';
@@ -36,23 +36,27 @@ export function ReleasesPanel() {
   const [title, setTitle] = useState('');
   const [kind, setKind] = useState<ReleaseKind>('single');
   const [error, setError] = useState<string | null>(null);
+  const [titleError, setTitleError] = useState<string | undefined>();
   const create = async (e: FormEvent) => {
     e.preventDefault();
     setError(null);
+    setTitleError(undefined);
     try {
       const r = await post<Release>('/api/releases', { title, kind });
       navigate(`/studio/releases/${r.id}`);
     } catch (err) {
-      setError(errorMessage(err));
+      const f = formErrors(err, ['title'], { title: 'Release title', kind: 'Kind' });
+      setTitleError(f.fields.title);
+      setError(f.message);
     }
   };
   return (
     <section aria-labelledby="rel-h">
       <h1 id="rel-h">Releases</h1>
-      <form onSubmit={create} className="form card">
+      <form onSubmit={create} className="form card" noValidate>
         <h2>New release</h2>
         <div className="row">
-          <Field label="Release title" required maxLength={200} value={title} onChange={(e) => setTitle(e.target.value)} />
+          <Field label="Release title" required maxLength={200} value={title} onChange={(e) => setTitle(e.target.value)} error={titleError} />
           <div className="field">
             <label htmlFor="rel-kind">Kind</label>
             <select id="rel-kind" value={kind} onChange={(e) => setKind(e.target.value as ReleaseKind)}>
@@ -75,7 +79,7 @@ export function ReleasesPanel() {
               <Link to={`/studio/releases/${r.id}`}>{r.title}</Link>
               <p className="muted small">
                 {r.kind.toUpperCase()} · {r.published ? (r.releaseAt && new Date(r.releaseAt) > new Date() ? `scheduled ${formatDate(r.releaseAt)}` : 'published') : 'draft'} ·{' '}
-                {r.tracks?.length ?? 0} track(s)
+                {r.tracks?.length ?? 0} {plural(r.tracks?.length ?? 0, 'track')}
               </p>
             </div>
             <Link className="btn" to={`/studio/releases/${r.id}`}>
