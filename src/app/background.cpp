@@ -7,6 +7,7 @@
 
 #include "app/retention.hpp"
 #include "core/log.hpp"
+#include "features/posts/service.hpp"
 
 namespace mc::app {
 namespace asio = boost::asio;
@@ -51,6 +52,7 @@ Background::Background(const Config& config, asio::io_context& loop, db::Cluster
   auto maintenance_worker = std::make_unique<jobs::Worker>(loop.get_executor(), cluster, maintenance_options);
   register_retention(*maintenance_worker, cluster, config);
   notifications::register_jobs(*maintenance_worker, notifications_, cluster, mailer, config.public_url);
+  posts::register_jobs(*maintenance_worker, cluster);
   workers_.push_back(std::move(maintenance_worker));
 }
 

@@ -8,6 +8,8 @@
 #include "features/messaging/routes.hpp"
 #include "features/notifications/routes.hpp"
 #include "features/parties/routes.hpp"
+#include "features/posts/routes.hpp"
+#include "features/search/routes.hpp"
 #include "features/streaming/routes.hpp"
 #include "ops/routes.hpp"
 
@@ -27,6 +29,8 @@ void register_all_routes(http::Router& router, const RouteDeps& deps) {
   messaging::register_routes(router, deps.messaging);
   notifications::register_routes(router, deps.notifications);
   parties::register_routes(router, deps.parties);
+  posts::register_routes(router, deps.posts);
+  search::register_routes(router, deps.search);
 }
 
 }  // namespace mc::app

@@ -12,6 +12,8 @@
 #include "features/messaging/service.hpp"
 #include "features/notifications/service.hpp"
 #include "features/parties/service.hpp"
+#include "features/posts/service.hpp"
+#include "features/search/service.hpp"
 #include "features/streaming/service.hpp"
 #include "http/router.hpp"
 
@@ -34,6 +36,8 @@ struct RouteDeps {
   messaging::MessagingService& messaging;
   notifications::NotificationService& notifications;
   parties::PartyService& parties;
+  posts::PostService& posts;
+  search::SearchService& search;
   bool api = true;  // false: only the ops routes (a node without the api role, app/roles.hpp)
 };
 

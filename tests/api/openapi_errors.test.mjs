@@ -622,6 +622,44 @@ describe('errors of particular operations', () => {
     check('POST /api/parties/{id}/control', 409, 'party_ended', await control(artist.token, { action: 'play' }));
   });
 
+  test('posts and the home feed', async () => {
+    const { fan, artist, artist2 } = who;
+    const body = { title: 'Errors post', body: 'x', visibility: 'public' };
+    check('POST /api/posts', 403, 'forbidden', await api.post('/api/posts', body, { token: fan.token }));
+    const theirs = expectStatus(await api.post(`/api/releases/${who.release.id}/tracks`, { title: 'Not yours' }, { token: artist.token }), 201);
+    check('POST /api/posts', 422, 'unknown_tracks', await api.post('/api/posts', { ...body, trackIds: [theirs.id] }, { token: artist2.token }));
+    const open = documented('POST /api/posts', 201, await api.post('/api/posts', body, { token: artist.token }));
+    const locked = documented('POST /api/posts', 201, await api.post('/api/posts', { ...body, visibility: 'min_tier', minTier: 'superfan' }, { token: artist.token }));
+    check('GET /api/posts', 404, 'not_found', await api.get(`/api/posts?artist=${randomUuid()}`));
+    documented('GET /api/posts', 200, await api.get(`/api/posts?artist=${artist.user.id}&limit=1`, { token: fan.token }));
+    documented('GET /api/posts/{id}', 200, await api.get(`/api/posts/${locked.id}`, { token: fan.token }));
+    check('POST /api/posts/{id}/like', 403, 'locked', await api.json('POST', `/api/posts/${locked.id}/like`, { token: fan.token }));
+    check('DELETE /api/posts/{id}/like', 403, 'locked', await api.json('DELETE', `/api/posts/${locked.id}/like`, { token: fan.token }));
+    check('GET /api/posts/{id}/comments', 403, 'locked', await api.get(`/api/posts/${locked.id}/comments`, { token: fan.token }));
+    check('POST /api/posts/{id}/comments', 403, 'locked', await api.post(`/api/posts/${locked.id}/comments`, { body: 'hi' }, { token: fan.token }));
+    check('POST /api/posts/{id}/comments', 400, 'invalid_parent',
+      await api.post(`/api/posts/${open.id}/comments`, { body: 'reply', parentId: randomUuid() }, { token: fan.token }));
+    documented('POST /api/posts/{id}/comments', 201, await api.post(`/api/posts/${open.id}/comments`, { body: 'hi' }, { token: fan.token }));
+    documented('GET /api/posts/{id}/comments', 200, await api.get(`/api/posts/${open.id}/comments`));
+    documented('POST /api/posts/{id}/like', 200, await api.json('POST', `/api/posts/${open.id}/like`, { token: fan.token }));
+    documented('DELETE /api/posts/{id}/like', 200, await api.json('DELETE', `/api/posts/${open.id}/like`, { token: fan.token }));
+    await api.json('POST', `/api/artists/${artist.user.id}/follow`, { token: fan.token });
+    documented('GET /api/feed', 200, await api.get('/api/feed?limit=2', { token: fan.token }));
+
+    const p = `/api/posts/${open.id}/image`;
+    const image = (token, bytes, ct) => api.json('PUT', p, { token, rawBody: bytes, contentType: ct });
+    const filePart = `--b\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\nxxxx`;
+    check('PUT /api/posts/{id}/image', 403, 'forbidden', await image(fan.token, Buffer.from('x'), 'image/png'));
+    check('PUT /api/posts/{id}/image', 415, 'unsupported_media_type', await api.json('PUT', p, { token: artist.token }));
+    check('PUT /api/posts/{id}/image', 415, 'unsupported_image', await image(artist.token, Buffer.from('not an image'), 'image/png'));
+    check('PUT /api/posts/{id}/image', 400, 'malformed_multipart', await image(artist.token, filePart, 'multipart/form-data; boundary=b'));
+    check('PUT /api/posts/{id}/image', 422, 'corrupt_image', await image(artist.token, Buffer.concat([PNG_MAGIC, Buffer.alloc(64, 7)]), 'image/png'));
+    check('PUT /api/posts/{id}/image', 422, 'image_too_large', await image(artist.token, pngHeaderOnly(20_000, 20_000), 'image/png'));
+    documented('GET /api/search', 200, await api.get('/api/search?q=errors&limit=5', { token: fan.token }));
+    documented('DELETE /api/posts/{id}', 204, await api.json('DELETE', `/api/posts/${locked.id}`, { token: artist.token }));
+    check('DELETE /api/posts/{id}', 404, 'not_found', await api.json('DELETE', `/api/posts/${open.id}`, { token: artist2.token }));
+  });
+
   test('every documented error is provoked, or NOT_PROVOKED says why', () => {
     const missing = [];
     for (const op of OPS) {

@@ -25,6 +25,8 @@ const EmbedTrackPage = lazy(() => import('./pages/EmbedTrack').then((m) => ({ de
 
 // The studio is for artists only: its code loads when an artist opens it.
 const StudioPage = lazy(() => import('./studio/Studio'));
+// The home feed of a signed-in fan (posts and releases of followed artists).
+const HomeFeedPage = lazy(() => import('./posts/Home'));
 
 function Header() {
   const { user } = useAuth();
@@ -48,9 +50,9 @@ function Header() {
       </Link>
       <form role="search" className="header__search" onSubmit={submit}>
         <label htmlFor="header-search" className="visually-hidden">
-          Search artists
+          Search artists, music and posts
         </label>
-        <input id="header-search" type="search" placeholder="Search artists" value={q} onChange={(e) => setQ(e.target.value)} />
+        <input id="header-search" type="search" placeholder="Search" maxLength={100} value={q} onChange={(e) => setQ(e.target.value)} />
       </form>
       {user && <NotificationBell />}
       <button
@@ -67,6 +69,7 @@ function Header() {
           Discover
         </NavLink>
         <NavLink to="/search">Search</NavLink>
+        {user && <NavLink to="/feed">Feed</NavLink>}
         {user && <NavLink to="/library">Library</NavLink>}
         {user && <NavLink to="/messages">Messages</NavLink>}
         {user?.role === 'artist' && <NavLink to="/studio">Studio</NavLink>}
@@ -159,6 +162,7 @@ export function App() {
             <Routes>
               <Route path="/" element={<DiscoverPage />} />
               <Route path="/search" element={<SearchPage />} />
+              <Route path="/feed" element={<HomeFeedPage />} />
               <Route path="/artist/:id" element={<ArtistPage />} />
               <Route path="/artist/:id/release/:releaseId" element={<ReleasePage />} />
               <Route path="/track/:id" element={<TrackPage />} />

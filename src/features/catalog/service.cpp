@@ -101,16 +101,6 @@ bj::object release_json(const store::Release& r, const Visibility& v) {
           {"locked", lock_json(v)}};
 }
 
-bj::object comment_json(const store::Comment& c) {
-  return {{"id", c.id},
-          {"user", bj::object{{"id", c.user_id}, {"username", c.username}}},
-          {"parentId", opt_str(c.parent_id)},
-          {"body", opt_str(c.body)},
-          {"deleted", !c.body.has_value()},
-          {"edited", c.edited},
-          {"createdAt", c.created_at}};
-}
-
 Tier tier_of(const std::string& s) {
   return memberships::parse_tier(s).value_or(Tier::superfan);
 }
@@ -120,6 +110,16 @@ void require_artist(const AccessClaims& who) {
 }
 
 }  // namespace
+
+bj::object comment_json(const store::Comment& c) {
+  return {{"id", c.id},
+          {"user", bj::object{{"id", c.user_id}, {"username", c.username}}},
+          {"parentId", opt_str(c.parent_id)},
+          {"body", opt_str(c.body)},
+          {"deleted", !c.body.has_value()},
+          {"edited", c.edited},
+          {"createdAt", c.created_at}};
+}
 
 awaitable<Written<bj::object>> CatalogService::create_release(db::Cluster& db, const AccessClaims& who,
                                                               const store::NewRelease& r) {
@@ -422,12 +422,13 @@ awaitable<db::Lsn> CatalogService::delete_comment(db::Cluster& db, const AccessC
   const auto ref = co_await store::comment_ref(tx, id);
   if (!ref || ref->deleted) throw ApiError::not_found("No such comment");
   bool allowed = ref->user_id == who.user_id || who.role == "admin";
-  if (!allowed) {
+  if (!allowed && ref->post_id) {
+    allowed = ref->post_artist_id == who.user_id;  // artists moderate their own posts
+  } else if (!allowed) {
     const auto track = co_await store::track(db, std::nullopt, ref->track_id);
     allowed = track && track->artist_id == who.user_id;  // artists moderate their own tracks
   }
-  if (!allowed)
-    throw ApiError(403, "forbidden", "Only the author, the track's artist or an admin may delete it");
+  if (!allowed) throw ApiError(403, "forbidden", "Only the author, the artist or an admin may delete it");
   co_await store::delete_comment(tx, id);
   co_return co_await tx.commit();
 }

@@ -23,6 +23,9 @@ struct PlayableTrack {
   memberships::Access access;
 };
 
+// A comment as the API sends it (on tracks and on posts alike).
+boost::json::object comment_json(const store::Comment& c);
+
 class CatalogService {
  public:
   explicit CatalogService(artists::ArtistsService& artists) : artists_(artists) {}

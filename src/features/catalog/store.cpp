@@ -73,12 +73,18 @@ constexpr Query kNewReleases{
     "JOIN artist_profiles a ON a.user_id = r.artist_id WHERE " MC_OUT_NOW("r")
     "AND EXISTS (SELECT 1 FROM tracks t WHERE t.release_id = r.id AND cardinality(t.rungs) > 0) "
     "ORDER BY coalesce(r.release_at, r.created_at) DESC, r.id LIMIT $1"};
-// Trending: plays in the last 7 days, then all-time plays, then newest; a track nobody has played
-// is not trending, whatever else there is.
+// Trending (SPEC §4.6): plays and likes of the last 7 days, each weighed by its age (half-life
+// 24 h; a like counts as 2 plays), then all-time plays, then newest; a track with neither is not
+// trending, whatever else there is.
+#define MC_TRENDING_SCORES                                                                        \
+  "recent AS (SELECT track_id, sum(w) AS n FROM ("                                                \
+  "SELECT track_id, power(0.5, extract(epoch FROM now() - played_at) / 86400.0) AS w FROM plays " \
+  "WHERE played_at > now() - interval '7 days' UNION ALL "                                        \
+  "SELECT track_id, 2 * power(0.5, extract(epoch FROM now() - created_at) / 86400.0) FROM likes " \
+  "WHERE created_at > now() - interval '7 days') e GROUP BY track_id)"
 constexpr Query kTrending{
     "catalog_trending",
-    "WITH recent AS (SELECT track_id, count(*) AS n FROM plays WHERE played_at > now() - interval '7 days' "
-    "GROUP BY track_id) "
+    "WITH " MC_TRENDING_SCORES " "
     "SELECT " MC_TRACK_COLUMNS ", a.stage_name, a.slug FROM tracks t JOIN releases r ON r.id = t.release_id "
     "JOIN artist_profiles a ON a.user_id = t.artist_id LEFT JOIN recent ON recent.track_id = t.id "
     "WHERE " MC_OUT_NOW("r") "AND (t.release_at IS NULL OR t.release_at <= now()) AND cardinality(t.rungs) > 0 "
@@ -90,8 +96,7 @@ constexpr Query kRecommended{
     "catalog_recommended",
     "WITH liked AS (SELECT DISTINCT unnest(a.genres) AS g FROM follows f JOIN artist_profiles a ON "
     "a.user_id = f.artist_id WHERE f.fan_id = $2), "
-    "recent AS (SELECT track_id, count(*) AS n FROM plays WHERE played_at > now() - interval '7 days' "
-    "GROUP BY track_id) "
+    MC_TRENDING_SCORES " "
     "SELECT " MC_TRACK_COLUMNS ", a.stage_name, a.slug FROM tracks t JOIN releases r ON r.id = t.release_id "
     "JOIN artist_profiles a ON a.user_id = t.artist_id LEFT JOIN recent ON recent.track_id = t.id "
     "WHERE " MC_OUT_NOW("r") "AND (t.release_at IS NULL OR t.release_at <= now()) AND cardinality(t.rungs) > 0 "
@@ -124,9 +129,11 @@ constexpr Query kInsertComment{"catalog_insert_comment",
                                "WITH c AS (INSERT INTO comments (track_id, user_id, parent_id, body) VALUES "
                                "($1, $2, $3, $4) RETURNING *) "
                                "SELECT " MC_COMMENT_COLUMNS "FROM c JOIN users u ON u.id = c.user_id"};
-constexpr Query kCommentRef{"catalog_comment_ref",
-                            "SELECT track_id, user_id, parent_id, deleted_at IS NOT NULL FROM comments "
-                            "WHERE id = $1 FOR UPDATE"};
+constexpr Query kCommentRef{
+    "catalog_comment_ref",
+    "SELECT coalesce(c.track_id::text, ''), c.user_id, c.parent_id, c.deleted_at IS NOT NULL, "
+    "c.post_id, (SELECT p.artist_id FROM posts p WHERE p.id = c.post_id) FROM comments c "
+    "WHERE c.id = $1 FOR UPDATE OF c"};
 constexpr Query kEditComment{
     "catalog_edit_comment",
     "WITH c AS (UPDATE comments SET body = $3, edited_at = now() WHERE id = $1 AND user_id = $2 "
@@ -312,7 +319,8 @@ awaitable<Comment> insert_comment(db::Transaction& tx, const std::string& track_
 awaitable<std::optional<CommentRef>> comment_ref(db::Transaction& tx, const std::string& id) {
   const db::Result r = co_await tx.exec(kCommentRef, params(id));
   if (r.empty()) co_return std::nullopt;
-  co_return CommentRef{r.str(0, 0), r.str(0, 1), r.opt_str(0, 2), r.boolean(0, 3)};
+  co_return CommentRef{r.str(0, 0),     r.str(0, 1),     r.opt_str(0, 2),
+                       r.boolean(0, 3), r.opt_str(0, 4), r.opt_str(0, 5)};
 }
 
 awaitable<std::optional<Comment>> edit_comment(db::Transaction& tx, const std::string& id,

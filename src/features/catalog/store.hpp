@@ -104,9 +104,10 @@ struct Comment {
 };
 
 struct CommentRef {
-  std::string track_id, user_id;
+  std::string track_id, user_id;  // track_id empty for a comment on a post
   std::optional<std::string> parent_id;
   bool deleted = false;
+  std::optional<std::string> post_id, post_artist_id;  // a comment on a post (posts feature)
 };
 
 awaitable<Comment> insert_comment(db::Transaction& tx, const std::string& track_id,

@@ -8,6 +8,7 @@ import { Avatar, ErrorBox, Loading, LockBadge, TierBadge, srcSet, useAsync, useT
 import { useFollowing } from '../api/following';
 import { MessageArtist } from '../messages/MessageArtist';
 import { ArtistParties } from '../parties/ArtistParties';
+import { PostList } from '../posts/PostList';
 import { NotFoundPage } from './NotFound';
 import { plural } from '../api/types';
 import { ShareButton } from '../components/ShareButton';
@@ -118,6 +119,11 @@ export function ArtistPage() {
       )}
 
       <ArtistParties artistId={a.id} isOwner={isOwner} />
+
+      <section aria-labelledby="posts-h">
+        <h2 id="posts-h">Posts</h2>
+        <PostList artist={a.id} reloadKey={user?.id ?? ''} />
+      </section>
 
       <section aria-labelledby="tiers-h">
         <h2 id="tiers-h">Memberships</h2>

@@ -3,11 +3,13 @@ import { get, ifOffered, qs } from '../api/client';
 import type { ArtistList, Release, Track } from '../api/types';
 import { ArtistCard, ErrorBox, Loading, useAsync, useTitle } from '../components/ui';
 import { TrackList } from '../components/TrackList';
+import { useAuth } from '../auth/AuthContext';
 
 type Discovery = { type: string; releases?: (Release & { artistName?: string; artistSlug?: string })[]; tracks?: (Track & { artistName?: string; artistSlug?: string })[] };
 
 export function DiscoverPage() {
   useTitle('Discover');
+  const { user } = useAuth();
   const artists = useAsync((s) => get<ArtistList>(`/api/artists${qs({ limit: 12 })}`, s), []);
   const fresh = useAsync((s) => ifOffered(get<Discovery>(`/api/discovery${qs({ type: 'new', limit: 12 })}`, s)), []);
   const trending = useAsync((s) => ifOffered(get<Discovery>(`/api/discovery${qs({ type: 'trending', limit: 10 })}`, s)), []);
@@ -16,6 +18,13 @@ export function DiscoverPage() {
       <section className="hero">
         <h1>Discover independent music</h1>
         <p className="muted">Stream, follow and support the artists you love directly.</p>
+        {user && (
+          <p>
+            <Link to="/feed" className="btn">
+              Your feed: news from artists you follow
+            </Link>
+          </p>
+        )}
       </section>
 
       {trending.data !== null && <section aria-labelledby="trending-h">
