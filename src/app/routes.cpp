@@ -2,6 +2,7 @@
 
 #include "features/accounts/routes.hpp"
 #include "features/artists/routes.hpp"
+#include "features/buying/routes.hpp"
 #include "features/catalog/routes.hpp"
 #include "features/earnings/routes.hpp"
 #include "features/memberships/routes.hpp"
@@ -27,6 +28,7 @@ void register_all_routes(http::Router& router, const RouteDeps& deps) {
   messaging::register_routes(router, deps.messaging);
   notifications::register_routes(router, deps.notifications);
   parties::register_routes(router, deps.parties);
+  buying::register_routes(router, deps.buying);
 }
 
 }  // namespace mc::app

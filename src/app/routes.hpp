@@ -5,6 +5,7 @@
 #include "features/accounts/service.hpp"
 #include "features/artists/images.hpp"
 #include "features/artists/service.hpp"
+#include "features/buying/service.hpp"
 #include "features/catalog/service.hpp"
 #include "features/catalog/upload_service.hpp"
 #include "features/earnings/service.hpp"
@@ -34,6 +35,7 @@ struct RouteDeps {
   messaging::MessagingService& messaging;
   notifications::NotificationService& notifications;
   parties::PartyService& parties;
+  buying::BuyingService& buying;
   bool api = true;  // false: only the ops routes (a node without the api role, app/roles.hpp)
 };
 

@@ -49,6 +49,9 @@ const NOT_PROVOKED = {
   'POST /api/artists/payouts|409|payout_in_progress': 'needs a payout transfer in flight',
   'POST /api/admin/payments/{id}/refund|409|not_refundable': 'a payment without a provider payment is not made through the API',
   'POST /api/sandbox/payments/{id}/simulate|409|not_disputable': 'a payment without a provider payment is not made through the API',
+  'POST /api/artists/sales/{id}/refund|409|not_refundable': 'a payment without a provider payment is not made through the API',
+  'POST /api/purchases|409|checkout_in_progress': 'a concurrent buy of the same item at another amount (buying.test.mjs covers concurrent buys)',
+  'POST /api/content/{id}/download|422|rendition_failed': 'needs ffmpeg to fail on an original that passed ingest',
   'POST /api/sandbox/payouts/{id}/simulate|409|*': 'needs a payout with a transfer (payments.test.mjs)',
   '*|403|locked': null, // provoked below; listed so a reader sees the rule is per code
 };
@@ -620,6 +623,46 @@ describe('errors of particular operations', () => {
     documented('POST /api/parties/{id}/end', 200, await api.json('POST', at('/end'), { token: artist.token }));
     check('POST /api/parties/{id}/start', 409, 'party_ended', await api.json('POST', at('/start'), { token: artist.token }));
     check('POST /api/parties/{id}/control', 409, 'party_ended', await control(artist.token, { action: 'play' }));
+  });
+
+  test('buying', async () => {
+    const { fan, fan2, artist2: seller } = who;
+    const buyer = await registerUser(api);
+    const rel = expectStatus(await api.post('/api/releases', { title: 'For sale', kind: 'single' }, { token: seller.token }), 201);
+    const track = expectStatus(await api.post(`/api/releases/${rel.id}/tracks`, { title: 'T' }, { token: seller.token }), 201);
+    check('PUT /api/releases/{id}/price', 403, 'forbidden', await api.json('PUT', `/api/releases/${rel.id}/price`, { token: fan.token, body: { priceCents: 500 } }));
+    check('PUT /api/tracks/{id}/price', 403, 'forbidden', await api.json('PUT', `/api/tracks/${track.id}/price`, { token: fan.token, body: { priceCents: 500 } }));
+    check('DELETE /api/releases/{id}/price', 403, 'forbidden', await api.json('DELETE', `/api/releases/${rel.id}/price`, { token: fan.token }));
+    check('DELETE /api/tracks/{id}/price', 403, 'forbidden', await api.json('DELETE', `/api/tracks/${track.id}/price`, { token: fan.token }));
+    check('PUT /api/releases/{id}/price', 404, 'not_found', await api.json('PUT', `/api/releases/${randomUuid()}/price`, { token: seller.token, body: { priceCents: 500 } }));
+    documented('PUT /api/releases/{id}/price', 200, await api.json('PUT', `/api/releases/${rel.id}/price`, { token: seller.token, body: { priceCents: 500, nameYourPrice: true } }));
+    documented('PUT /api/tracks/{id}/price', 200, await api.json('PUT', `/api/tracks/${track.id}/price`, { token: seller.token, body: { priceCents: 200 } }));
+    documented('DELETE /api/tracks/{id}/price', 200, await api.json('DELETE', `/api/tracks/${track.id}/price`, { token: seller.token }));
+    check('POST /api/purchases', 404, 'not_found', await api.post('/api/purchases', { releaseId: rel.id }, { token: buyer.token }));
+    expectStatus(await api.json('PATCH', `/api/releases/${rel.id}`, { token: seller.token, body: { published: true } }), 200);
+    check('POST /api/purchases', 422, 'cannot_buy_own', await api.post('/api/purchases', { releaseId: rel.id }, { token: seller.token }));
+    check('POST /api/purchases', 422, 'not_for_sale', await api.post('/api/purchases', { trackId: track.id }, { token: buyer.token }));
+    check('POST /api/purchases', 422, 'amount_below_price', await api.post('/api/purchases', { releaseId: rel.id, amountCents: 499 }, { token: buyer.token }));
+    const pay = async (who_, amountCents) => {
+      const order = documented('POST /api/purchases', 201, await api.post('/api/purchases', { releaseId: rel.id, amountCents }, { token: who_.token }));
+      expectStatus(await api.post(`/api/sandbox/checkouts/${new URL(order.checkoutUrl).pathname.split('/').pop()}/pay`, {}, { token: who_.token }), 200);
+      const { rows } = await srv.pool.query('SELECT payment_id FROM purchases WHERE id = $1', [order.purchaseId]);
+      return rows[0].payment_id;
+    };
+    const paid = await pay(buyer, 600);
+    check('POST /api/purchases', 409, 'already_owned', await api.post('/api/purchases', { releaseId: rel.id }, { token: buyer.token }));
+    documented('GET /api/me/collection', 200, await api.get('/api/me/collection', { token: buyer.token }));
+    documented('GET /api/artists/{id}/offers', 200, await api.get(`/api/artists/${seller.user.id}/offers`, { token: buyer.token }));
+    documented('GET /api/artists/{id}/offers', 200, await api.get(`/api/artists/${seller.user.id}/offers`));
+    check('GET /api/artists/sales', 403, 'forbidden', await api.get('/api/artists/sales', { token: buyer.token }));
+    documented('GET /api/artists/sales', 200, await api.get('/api/artists/sales', { token: seller.token }));
+    check('POST /api/artists/sales/{id}/refund', 403, 'forbidden', await api.json('POST', `/api/artists/sales/${paid}/refund`, { token: buyer.token }));
+    check('POST /api/artists/sales/{id}/refund', 404, 'not_found', await api.json('POST', `/api/artists/sales/${paid}/refund`, { token: who.artist.token }));
+    documented('POST /api/artists/sales/{id}/refund', 200, await api.json('POST', `/api/artists/sales/${paid}/refund`, { token: seller.token }));
+    check('POST /api/artists/sales/{id}/refund', 422, 'refund_exceeds_payment', await api.json('POST', `/api/artists/sales/${paid}/refund`, { token: seller.token }));
+    const disputed = await pay(fan2, 700);
+    expectStatus(await api.post(`/api/sandbox/payments/${disputed}/simulate`, { event: 'dispute_created' }, { token: fan2.token }), 200);
+    check('POST /api/artists/sales/{id}/refund', 409, 'payment_disputed', await api.json('POST', `/api/artists/sales/${disputed}/refund`, { token: seller.token }));
   });
 
   test('every documented error is provoked, or NOT_PROVOKED says why', () => {

@@ -1,5 +1,8 @@
 import { Link, useParams } from 'react-router';
 import { get } from '../api/client';
+import { buying } from '../api/buying';
+import { useAuth } from '../auth/AuthContext';
+import { BuyBox } from '../components/BuyBox';
 import { TIER_LABEL, formatDate, type ArtistContent, type ArtistDetail } from '../api/types';
 import { TrackList } from '../components/TrackList';
 import { ErrorBox, Loading, LockBadge, useAsync, useTitle } from '../components/ui';
@@ -8,20 +11,23 @@ import { usePlayer } from '../player/PlayerContext';
 export function ReleasePage() {
   const { id = '', releaseId = '' } = useParams();
   const player = usePlayer();
+  const { user } = useAuth();
   const data = useAsync(
     async (s) => {
-      const [artist, content] = await Promise.all([
+      const [artist, content, offers] = await Promise.all([
         get<ArtistDetail>(`/api/artists/${encodeURIComponent(id)}`, s),
         get<ArtistContent>(`/api/artists/${encodeURIComponent(id)}/content`, s),
+        buying.offers(id, s).catch(() => null),
       ]);
-      return { artist, release: content.releases.find((r) => r.id === releaseId) ?? null };
+      return { artist, release: content.releases.find((r) => r.id === releaseId) ?? null, offers };
     },
-    [id, releaseId],
+    [id, releaseId, user?.id],
   );
   useTitle(data.data?.release?.title ?? 'Release');
   if (data.loading && !data.data) return <Loading />;
   if (data.error) return <ErrorBox message={data.error} />;
-  const { artist, release } = data.data!;
+  const { artist, release, offers } = data.data!;
+  const offer = offers?.offers.find((o) => o.itemType === 'release' && o.itemId === release?.id);
   if (!release) return <ErrorBox message="This release does not exist or is not published yet." />;
   const tracks = release.tracks ?? [];
   const playable = tracks.filter((t) => !t.locked && (!t.status || t.status === 'ready'));
@@ -53,6 +59,7 @@ export function ReleasePage() {
           )}
         </div>
       </section>
+      {offer && <BuyBox offer={offer} artistName={artist.stageName} onMine={user?.id === artist.id} />}
       <TrackList tracks={tracks} artistName={artist.stageName} artistSlug={artist.slug} />
     </>
   );

@@ -6,6 +6,7 @@ import { useAuth } from '../auth/AuthContext';
 import { useChannel } from '../api/realtime';
 import { Icon } from '../components/Icon';
 import { ErrorBox, Field, Loading, Notice, useAsync } from '../components/ui';
+import { PriceForm, useMyOffers } from './Pricing';
 
 const TIERS: TierName[] = ['free', 'supporter', 'superfan'];
 const AUDIO_ACCEPT = 'audio/*,.mp3,.wav,.flac,.aiff,.aif,.m4a,.ogg,.opus';
@@ -100,6 +101,7 @@ export function ReleaseEditor() {
   const { releaseId = '' } = useParams();
   const content = useMyContent();
   const release = content.data?.releases.find((r) => r.id === releaseId);
+  const offers = useMyOffers();
   const [error, setError] = useState<string | null>(null);
   const [msg, setMsg] = useState<string | null>(null);
   const [minTier, setMinTier] = useState<TierName>('free');
@@ -159,6 +161,14 @@ export function ReleaseEditor() {
       </ol>
 
       <UploadForm releaseId={release.id} onUploaded={content.reload} />
+
+      <PriceForm
+        type="release"
+        id={release.id}
+        title={release.title}
+        offer={offers.data?.offers.find((o) => o.itemType === 'release' && o.itemId === release.id)}
+        onSaved={offers.reload}
+      />
 
       <form
         className="form card"
