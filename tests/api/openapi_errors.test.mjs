@@ -324,7 +324,8 @@ describe('errors of particular operations', () => {
     check('POST /api/content/{id}/download', 403, 'tier_required', await api.json('POST', `/api/content/${open.id}/download`, { token: fan.token }));
     await grantTier(srv.pool, fan2.user.id, artist.user.id, 'superfan');
     check('POST /api/content/{id}/download', 409, 'not_ready', await api.json('POST', `/api/content/${open.id}/download`, { token: fan2.token }));
-    for (const p of ['/media/hls/{track}/{version}/master.m3u8', '/media/hls/{track}/{version}/{rung}/{file}', '/media/originals/{owner}/{file}']) {
+    for (const p of ['/media/hls/{track}/{version}/master.m3u8', '/media/hls/{track}/{version}/{rung}/{file}', '/media/originals/{owner}/{file}',
+      '/media/renditions/{track}/{version}/{file}']) {
       const op = byKey.get(`GET ${p}`);
       check(`GET ${p}`, 403, 'invalid_media_link', await api.get(`${pathFor(op)}?r=1&e=1&s=x`));
     }
@@ -408,6 +409,16 @@ describe('errors of particular operations', () => {
     const past = await api.get(link.url, { headers: { range: 'bytes=999999999-' } });
     check('GET /media/originals/{owner}/{file}', 416, 'range_not_satisfiable', past);
     assert.match(past.headers.get('content-range') ?? '', /^bytes \*\/\d+$/);
+    // A rendition is made on demand (202 until its job is done), then served like an original.
+    let made;
+    for (let i = 0; i < 300 && made?.status !== 200; i += 1) {
+      if (made) await new Promise((ok) => setTimeout(ok, 200));
+      made = await api.post(`/api/content/${t.id}/download`, { format: 'mp3_320' }, { token: artist.token });
+      if (made.status === 202) documented('POST /api/content/{id}/download', 202, made);
+    }
+    const rendition = documented('POST /api/content/{id}/download', 200, made);
+    check('GET /media/renditions/{track}/{version}/{file}', 416, 'range_not_satisfiable',
+      await api.get(rendition.url, { headers: { range: 'bytes=999999999-' } }));
   });
 
   test('memberships, payments, payouts, webhooks and the sandbox', async () => {
