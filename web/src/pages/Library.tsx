@@ -185,7 +185,7 @@ function CollectionEntry({ item }: { item: CollectionItem }) {
   const art = item.artwork && Object.keys(item.artwork).length ? item.artwork : null;
   return (
     <li className="card collection-item" data-testid="collection-item">
-      <div className="row">
+      <div className="collection-item__head">
         {art ? (
           <img className="cover" src={Object.values(art)[0]} srcSet={srcSet(art)} sizes="64px" width={64} height={64} alt="" />
         ) : (
