@@ -299,6 +299,8 @@ describe('errors of particular operations', () => {
     const rel = expectStatus(await api.post('/api/releases', { title: 'Errors EP', kind: 'ep' }, { token: artist.token }), 201);
     check('PATCH /api/releases/{id}', 403, 'forbidden', await api.json('PATCH', `/api/releases/${rel.id}`, { token: fan.token, body: { title: 'Y' } }));
     check('POST /api/releases/{id}/tracks', 403, 'forbidden', await api.post(`/api/releases/${rel.id}/tracks`, { title: 'T' }, { token: fan.token }));
+    check('PATCH /api/tracks/{id}', 403, 'forbidden', await api.json('PATCH', `/api/tracks/${randomUuid()}`, { token: fan.token, body: { title: 'Y' } }));
+    check('PATCH /api/tracks/{id}', 404, 'not_found', await api.json('PATCH', `/api/tracks/${randomUuid()}`, { token: artist.token, body: { title: 'Y' } }));
     check('PUT /api/releases/{id}/track-order', 403, 'forbidden',
       await api.json('PUT', `/api/releases/${rel.id}/track-order`, { token: fan.token, body: { trackIds: [randomUuid()] } }));
     const open = expectStatus(await api.post(`/api/releases/${rel.id}/tracks`, { title: 'Open', position: 1 }, { token: artist.token }), 201);

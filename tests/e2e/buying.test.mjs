@@ -192,3 +192,41 @@ describe('buying music', () => {
     assert.equal(Number(rows[0].total), 0, 'the purchase and its refund sum to zero in the ledger');
   });
 });
+
+describe('release management', () => {
+  test('the artist renames, reorders and re-accesses tracks in the studio', async () => {
+    const api = server.api;
+    const rel = await api.json('POST', '/api/releases', { token: artist.token, body: { title: 'Managed EP', kind: 'ep' } });
+    assert.equal(rel.status, 201, rel.text);
+    for (const title of ['Alpha', 'Beta']) {
+      const t = await api.json('POST', `/api/releases/${rel.body.id}/tracks`, { token: artist.token, body: { title } });
+      assert.equal(t.status, 201, t.text);
+    }
+    const s = await openPage(browser, server.baseUrl);
+    try {
+      await logIn(s, artist.input);
+      const { page } = s;
+      await page.goto(`/studio/releases/${rel.body.id}`);
+      const rows = page.getByTestId('studio-track');
+      await rows.first().getByText('Alpha').waitFor();
+      // Rename and re-access one track.
+      await page.getByRole('button', { name: 'Edit Alpha' }).click();
+      const form = page.getByRole('form', { name: 'Edit Alpha' });
+      await form.getByLabel('Track title').fill('Alpha (Remaster)');
+      await form.getByLabel('Who can play it').selectOption('superfan');
+      await form.getByRole('button', { name: 'Save track' }).click();
+      await rows.first().getByText('Alpha (Remaster)').waitFor();
+      await rows.first().getByText('Superfans only').waitFor();
+      // Reorder with the keyboard-usable buttons.
+      await page.getByRole('button', { name: 'Move Beta up' }).click();
+      await rows.first().getByText('Beta').waitFor();
+      await rows.nth(1).getByText('Alpha (Remaster)').waitFor();
+      assertClean(s, 'track management');
+      await assertNoHorizontalOverflow(page);
+    } finally {
+      await s.close();
+    }
+    const { rows } = await server.pool.query('SELECT title, position, min_tier FROM tracks WHERE release_id = $1 ORDER BY position', [rel.body.id]);
+    assert.deepEqual(rows.map((r) => [r.position, r.title, r.min_tier]), [[1, 'Beta', 'free'], [2, 'Alpha (Remaster)', 'superfan']]);
+  });
+});

@@ -130,6 +130,20 @@ void register_routes(http::Router& router, CatalogService& s) {
     co_return http::written(ctx, 200, result.value, result.lsn);
   });
 
+  router.add(Verb::patch, "/api/tracks/{id:uuid}", [&s](Context& ctx) -> awaitable<Response> {
+    const auto& who = ctx.require_auth();
+    const auto obj = http::json_body(ctx);
+    json::FieldReader r(obj);
+    store::TrackPatch p;
+    p.title = r.optional_string("title");
+    p.min_tier = r.optional_string("minTier");
+    check_title(r, "title", p.title);
+    check_tier(r, p.min_tier);
+    r.finish();
+    const auto result = co_await s.patch_track(ctx.db(), who, std::string(ctx.param("id")), p);
+    co_return http::written(ctx, 200, result.value, result.lsn);
+  });
+
   router.add(Verb::post, "/api/releases/{id:uuid}/tracks", [&s](Context& ctx) -> awaitable<Response> {
     const auto& who = ctx.require_auth();
     const auto obj = http::json_body(ctx);

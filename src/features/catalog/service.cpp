@@ -149,6 +149,20 @@ awaitable<Written<bj::object>> CatalogService::patch_release(db::Cluster& db, co
   co_return Written<bj::object>{release_json(*release, all), lsn};
 }
 
+awaitable<Written<bj::object>> CatalogService::patch_track(db::Cluster& db, const AccessClaims& who,
+                                                           const std::string& id,
+                                                           const store::TrackPatch& p) {
+  require_artist(who);
+  auto tx = co_await db.begin();
+  const auto track = co_await store::patch_track(tx, id, who.user_id, p);
+  if (!track) throw ApiError::not_found("No such track of yours");
+  const bj::object event{{"trackId", id}, {"artistId", who.user_id}};
+  co_await events::append(tx, "track.updated", id, event);
+  const db::Lsn lsn = co_await tx.commit();
+  const Visibility all{true, true, std::nullopt, std::nullopt};
+  co_return Written<bj::object>{track_json(*track, all), lsn};
+}
+
 awaitable<Written<bj::object>> CatalogService::add_track(db::Cluster& db, const AccessClaims& who,
                                                          const std::string& release_id,
                                                          const std::string& title,

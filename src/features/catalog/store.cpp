@@ -30,6 +30,11 @@ constexpr Query kPatchRelease{
     "release_at = CASE WHEN $7::boolean THEN NULL ELSE coalesce($5::timestamptz, release_at) END, "
     "published = coalesce($6::boolean, published), updated_at = now() "
     "WHERE id = $1 AND artist_id = $2 RETURNING " MC_RELEASE_COLUMNS};
+constexpr Query kPatchTrack{"catalog_patch_track",
+                            "UPDATE tracks AS t SET title = coalesce($3, t.title), min_tier = coalesce($4, "
+                            "t.min_tier), updated_at = now() "
+                            "FROM releases r WHERE r.id = t.release_id AND t.id = $1 AND t.artist_id = $2 "
+                            "RETURNING " MC_TRACK_COLUMNS};
 constexpr Query kReleaseOwner{"catalog_release_owner",
                               "SELECT artist_id FROM releases WHERE id = $1 FOR UPDATE"};
 constexpr Query kInsertTrack{
@@ -210,6 +215,13 @@ awaitable<std::optional<Release>> patch_release(db::Transaction& tx, const std::
                                                               p.release_at, p.published, p.clear_release_at));
   if (r.empty()) co_return std::nullopt;
   co_return release_from(r, 0);
+}
+
+awaitable<std::optional<Track>> patch_track(db::Transaction& tx, const std::string& id,
+                                            const std::string& artist_id, const TrackPatch& p) {
+  const db::Result r = co_await tx.exec(kPatchTrack, params(id, artist_id, p.title, p.min_tier));
+  if (r.empty()) co_return std::nullopt;
+  co_return track_from(r, 0);
 }
 
 awaitable<std::optional<std::string>> release_owner(db::Transaction& tx, const std::string& release_id) {

@@ -57,6 +57,12 @@ struct ReleasePatch {
 awaitable<Release> insert_release(db::Transaction& tx, const std::string& artist_id, const NewRelease& r);
 awaitable<std::optional<Release>> patch_release(db::Transaction& tx, const std::string& id,
                                                 const std::string& artist_id, const ReleasePatch& p);
+// Renames a track or changes who may open it (its access) after upload; nullopt unless the artist owns it.
+struct TrackPatch {
+  std::optional<std::string> title, min_tier;
+};
+awaitable<std::optional<Track>> patch_track(db::Transaction& tx, const std::string& id,
+                                            const std::string& artist_id, const TrackPatch& p);
 awaitable<std::optional<std::string>> release_owner(db::Transaction& tx, const std::string& release_id);
 awaitable<Track> insert_track(db::Transaction& tx, const std::string& release_id,
                               const std::string& artist_id, const std::string& title,

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import { CHUNK_BYTES, errorMessage, get, patch, post, put, upload, uploadResumable } from '../api/client';
+import { CHUNK_BYTES, errorMessage, explain, get, patch, post, put, upload, uploadResumable } from '../api/client';
 import { TIER_LABEL, formatDate, type ArtistContent, type Release, type ReleaseKind, type TierName, type Track } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
 import { useChannel } from '../api/realtime';
@@ -209,6 +209,8 @@ export function ReleaseEditor() {
 
 function StudioTrackRow({ track, first, last, onMove, onChanged }: { track: Track; first: boolean; last: boolean; onMove(d: number): void; onChanged(): void }) {
   const progress = useProcessing(track, onChanged);
+  const [editing, setEditing] = useState(false);
+  if (editing) return <TrackEditForm track={track} onDone={() => setEditing(false)} onChanged={onChanged} />;
   return (
     <li className="track track--studio" data-testid="studio-track">
       <span className="track__pos">{track.position}</span>
@@ -226,7 +228,45 @@ function StudioTrackRow({ track, first, last, onMove, onChanged }: { track: Trac
         <button type="button" className="icon-btn icon-btn--small" disabled={last} onClick={() => onMove(1)} aria-label={`Move ${track.title} down`}>
           <Icon name="down" size={14} />
         </button>
+        <button type="button" className="btn btn--ghost btn--small" onClick={() => setEditing(true)}>
+          Edit<span className="visually-hidden"> {track.title}</span>
+        </button>
       </span>
+    </li>
+  );
+}
+
+// Rename a track or change who may open it, after upload (PATCH /api/tracks/{id}).
+function TrackEditForm({ track, onDone, onChanged }: { track: Track; onDone(): void; onChanged(): void }) {
+  const [title, setTitle] = useState(track.title);
+  const [minTier, setMinTier] = useState<TierName>(track.minTier ?? 'free');
+  const [error, setError] = useState<string | null>(null);
+  const save = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      await patch<Track>(`/api/tracks/${track.id}`, { title, minTier });
+      onChanged();
+      onDone();
+    } catch (err) {
+      setError(explain(err, { title: 'Track title', minTier: 'Who can play it' }));
+    }
+  };
+  return (
+    <li className="card" data-testid="studio-track-edit">
+      <form className="form" onSubmit={save} aria-label={`Edit ${track.title}`}>
+        <Field label="Track title" required maxLength={200} value={title} onChange={(e) => setTitle(e.target.value)} />
+        <TierSelect id={`tier-${track.id}`} label="Who can play it" value={minTier} onChange={setMinTier} />
+        <ErrorBox message={error} />
+        <div className="row">
+          <button type="submit" className="btn btn--primary">
+            Save track
+          </button>
+          <button type="button" className="btn btn--ghost" onClick={onDone}>
+            Cancel
+          </button>
+        </div>
+      </form>
     </li>
   );
 }
