@@ -208,19 +208,19 @@ describe('release management', () => {
       const { page } = s;
       await page.goto(`/studio/releases/${rel.body.id}`);
       const rows = page.getByTestId('studio-track');
-      await rows.first().getByText('Alpha').waitFor();
+      await rows.first().getByRole('button', { name: 'Edit Alpha' }).waitFor();
       // Rename and re-access one track.
       await page.getByRole('button', { name: 'Edit Alpha' }).click();
       const form = page.getByRole('form', { name: 'Edit Alpha' });
       await form.getByLabel('Track title').fill('Alpha (Remaster)');
       await form.getByLabel('Who can play it').selectOption('superfan');
       await form.getByRole('button', { name: 'Save track' }).click();
-      await rows.first().getByText('Alpha (Remaster)').waitFor();
+      await rows.first().getByRole('button', { name: 'Edit Alpha (Remaster)' }).waitFor();
       await rows.first().getByText('Superfans only').waitFor();
       // Reorder with the keyboard-usable buttons.
       await page.getByRole('button', { name: 'Move Beta up' }).click();
-      await rows.first().getByText('Beta').waitFor();
-      await rows.nth(1).getByText('Alpha (Remaster)').waitFor();
+      await rows.first().getByRole('button', { name: 'Edit Beta' }).waitFor();
+      await rows.nth(1).getByRole('button', { name: 'Edit Alpha (Remaster)' }).waitFor();
       assertClean(s, 'track management');
       await assertNoHorizontalOverflow(page);
     } finally {
