@@ -379,15 +379,17 @@ describe('errors of particular operations', () => {
     check('PUT /api/uploads/{id}', 415, 'unrecognized_format', await put('bytes 5-9/10', Buffer.alloc(5)));
 
     const filePart = (name) => `--b\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: image/png\r\n\r\nxxxx`;
-    for (const p of ['/api/artists/profile/avatar', '/api/artists/profile/banner']) {
+    const cover = `/api/releases/${who.release.id}/cover`;
+    for (const [p, key] of [['/api/artists/profile/avatar'], ['/api/artists/profile/banner'], [cover, '/api/releases/{id}/cover']].map(([x, k]) => [x, k ?? x])) {
       const image = (token, body, ct) => api.json('PUT', p, { token, rawBody: body, contentType: ct });
-      check(`PUT ${p}`, 403, 'forbidden', await image(fan.token, Buffer.from('x'), 'image/png'));
-      check(`PUT ${p}`, 415, 'unsupported_media_type', await api.json('PUT', p, { token: artist.token }));
-      check(`PUT ${p}`, 415, 'unsupported_image', await image(artist.token, Buffer.from('not an image'), 'image/png'));
-      check(`PUT ${p}`, 400, 'malformed_multipart', await image(artist.token, filePart('a.png'), 'multipart/form-data; boundary=b'));
-      check(`PUT ${p}`, 422, 'corrupt_image', await image(artist.token, Buffer.concat([PNG_MAGIC, Buffer.alloc(64, 7)]), 'image/png'));
-      check(`PUT ${p}`, 422, 'image_too_large', await image(artist.token, pngHeaderOnly(20_000, 20_000), 'image/png'));
+      check(`PUT ${key}`, 403, 'forbidden', await image(fan.token, Buffer.from('x'), 'image/png'));
+      check(`PUT ${key}`, 415, 'unsupported_media_type', await api.json('PUT', p, { token: artist.token }));
+      check(`PUT ${key}`, 415, 'unsupported_image', await image(artist.token, Buffer.from('not an image'), 'image/png'));
+      check(`PUT ${key}`, 400, 'malformed_multipart', await image(artist.token, filePart('a.png'), 'multipart/form-data; boundary=b'));
+      check(`PUT ${key}`, 422, 'corrupt_image', await image(artist.token, Buffer.concat([PNG_MAGIC, Buffer.alloc(64, 7)]), 'image/png'));
+      check(`PUT ${key}`, 422, 'image_too_large', await image(artist.token, pngHeaderOnly(20_000, 20_000), 'image/png'));
     }
+    check('PUT /api/releases/{id}/cover', 404, 'not_found', await api.json('PUT', `/api/releases/${randomUuid()}/cover`, { token: artist.token, rawBody: PNG_MAGIC, contentType: 'image/png' }));
   });
 
   test('a real upload: track_processing while it transcodes, rung_not_allowed once it streams', async () => {

@@ -5,6 +5,18 @@ import assert from 'node:assert/strict';
 import { startServer } from './helpers/server.mjs';
 import { expectError, expectStatus } from './helpers/http.mjs';
 import { registerUser, uniqueName } from './helpers/fixtures.mjs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { fetchBytes, scratchDir } from './helpers/media.mjs';
+
+const run = promisify(execFile);
+async function picture(dir, name, colour) {
+  const file = path.join(dir, name);
+  await run('ffmpeg', ['-nostdin', '-v', 'error', '-y', '-f', 'lavfi', '-i', `color=c=${colour}:s=600x600`, '-frames:v', '1', file]);
+  return fsp.readFile(file);
+}
 
 let srv;
 let api;
@@ -44,4 +56,37 @@ test('an artist renames a track and changes its access after upload; others cann
 
   expectStatus(await api.json('PATCH', `/api/tracks/${track.id}`, { token: artist.token, body: { minTier: 'free' } }), 200);
   assert.equal((await view()).locked, null, 'public again');
+});
+
+test('release cover art: rendered by the image pipeline, shown for the release and its tracks, the old one removed', async () => {
+  const dir = await scratchDir('covers');
+  const artist = await registerUser(api, { role: 'artist', artistName: `Cover ${uniqueName('c')}` });
+  const rel = expectStatus(await api.post('/api/releases', { title: 'Covered', kind: 'single' }, { token: artist.token }), 201);
+  const track = expectStatus(await api.post(`/api/releases/${rel.id}/tracks`, { title: 'Under cover' }, { token: artist.token }), 201);
+  expectStatus(await api.json('PATCH', `/api/releases/${rel.id}`, { token: artist.token, body: { published: true } }), 200);
+  const url = `/api/releases/${rel.id}/cover`;
+  const red = await picture(dir, 'red.png', 'red');
+  const fan = await registerUser(api);
+  const other = await registerUser(api, { role: 'artist', artistName: `Other ${uniqueName('o')}` });
+  expectError(await api.json('PUT', url, { token: fan.token, rawBody: red, contentType: 'image/png' }), 403, 'forbidden');
+  expectError(await api.json('PUT', url, { token: other.token, rawBody: red, contentType: 'image/png' }), 404, 'not_found');
+  expectError(await api.json('PUT', url, { token: artist.token, rawBody: Buffer.from('not an image'), contentType: 'image/png' }), 415, 'unsupported_image');
+  const { rows: [before] } = await srv.pool.query('SELECT cover_key FROM releases WHERE id = $1', [rel.id]);
+  assert.equal(before.cover_key, null, 'refused uploads change nothing');
+
+  const first = expectStatus(await api.json('PUT', url, { token: artist.token, rawBody: red, contentType: 'image/png' }), 200);
+  assert.deepEqual(Object.keys(first.cover).sort((a, b) => a - b), ['128', '256', '512', '1024']);
+  const got = await fetchBytes(srv, first.cover['256']);
+  assert.equal(got.status, 200);
+  assert.equal(got.headers.get('content-type'), 'image/jpeg');
+  // The release (on the artist's page) and its track (track page, player) show it.
+  const content = expectStatus(await api.get(`/api/artists/${artist.user.id}/content`), 200);
+  assert.deepEqual(content.releases.find((r) => r.id === rel.id).cover, first.cover);
+  assert.deepEqual(expectStatus(await api.get(`/api/content/${track.id}`), 200).artwork, first.cover);
+
+  const blue = await picture(dir, 'blue.png', 'blue');
+  const second = expectStatus(await api.json('PUT', url, { token: artist.token, rawBody: blue, contentType: 'image/png' }), 200);
+  assert.notEqual(second.coverKey, first.coverKey);
+  assert.equal((await fetchBytes(srv, second.cover['128'])).status, 200);
+  assert.equal((await fetchBytes(srv, first.cover['128'])).status, 404, 'the replaced cover is removed from storage');
 });

@@ -73,7 +73,7 @@ before(async () => {
   assert.equal(rel.status, 201, rel.text);
   releaseId = rel.body.id;
   for (const [i, f] of [[1, 300], [2, 450]]) {
-    await uploadAndWait(server, artist.token, makeAudio(`song-${i}.flac`, f), { releaseId, title: `Paid Song ${i}` });
+    state.trackIds = [...(state.trackIds ?? []), await uploadAndWait(server, artist.token, makeAudio(`song-${i}.flac`, f), { releaseId, title: `Paid Song ${i}` })];
   }
   const pub = await api.json('PATCH', `/api/releases/${releaseId}`, { token: artist.token, body: { published: true } });
   assert.equal(pub.status, 200, pub.text);
@@ -194,6 +194,43 @@ describe('buying music', () => {
 });
 
 describe('release management', () => {
+  test('the artist uploads cover art; it appears on the release, track, artist and Discover pages and in the player', async () => {
+    const cover = path.join(scratch, 'cover.png');
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=800x800:duration=1', '-frames:v', '1', cover]);
+    const s = await openPage(browser, server.baseUrl);
+    try {
+      await logIn(s, artist.input);
+      const { page } = s;
+      await page.goto(`/studio/releases/${releaseId}`);
+      await page.getByLabel('Cover art').setInputFiles(cover);
+      await page.getByText('Cover art updated.').waitFor();
+      await page.locator('.image-field').getByTestId('cover-art').waitFor();
+      assertClean(s, 'cover upload');
+      const shown = async (where) => {
+        const img = where.getByTestId('cover-art').first();
+        await img.waitFor();
+        assert.ok(await img.evaluate((el) => el.complete && el.naturalWidth > 0), 'the cover image loaded');
+        assert.match(await img.getAttribute('src'), /\/media\/images\/.+\/cover-[0-9a-f]+\/\d+\.jpg$/);
+      };
+      await page.goto(`/artist/${artist.user.id}/release/${releaseId}`);
+      await shown(page.locator('.release-hero'));
+      await page.goto(`/artist/${artist.user.id}`);
+      await shown(page.locator('article.release').filter({ hasText: RELEASE_TITLE }));
+      await page.goto(`/track/${state.trackIds[0]}`);
+      await shown(page.locator('.release-hero'));
+      await page.goto('/');
+      await shown(page.locator('li.card').filter({ hasText: RELEASE_TITLE }));
+      await page.goto(`/artist/${artist.user.id}/release/${releaseId}`);
+      await page.getByRole('button', { name: 'Play all' }).click();
+      await shown(page.locator('.player'));
+      await assertNoHorizontalOverflow(page);
+      await screenshot(s, 'release-cover');
+      assertClean(s, 'cover on every surface');
+    } finally {
+      await s.close();
+    }
+  });
+
   test('the artist renames, reorders and re-accesses tracks in the studio', async () => {
     const api = server.api;
     const rel = await api.json('POST', '/api/releases', { token: artist.token, body: { title: 'Managed EP', kind: 'ep' } });

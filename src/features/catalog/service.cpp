@@ -94,6 +94,7 @@ bj::object release_json(const store::Release& r, const Visibility& v) {
           {"genre", opt_str(r.genre)},
           {"tags", bj::parse(r.tags_json)},
           {"coverKey", opt_str(r.cover_key)},
+          {"cover", media::image_urls(r.cover_key, media::ImageKind::artwork)},
           {"minTier", r.min_tier},
           {"releaseAt", iso_or_null(r.release_at)},
           {"published", r.published},

@@ -35,6 +35,11 @@ constexpr Query kPatchTrack{"catalog_patch_track",
                             "t.min_tier), updated_at = now() "
                             "FROM releases r WHERE r.id = t.release_id AND t.id = $1 AND t.artist_id = $2 "
                             "RETURNING " MC_TRACK_COLUMNS};
+constexpr Query kSetCover{
+    "catalog_set_cover",
+    "WITH old AS (SELECT id, cover_key FROM releases WHERE id = $1 AND artist_id = $2 FOR UPDATE) "
+    "UPDATE releases r SET cover_key = $3, updated_at = now() FROM old WHERE r.id = old.id "
+    "RETURNING old.cover_key"};
 constexpr Query kReleaseOwner{"catalog_release_owner",
                               "SELECT artist_id FROM releases WHERE id = $1 FOR UPDATE"};
 constexpr Query kInsertTrack{
@@ -222,6 +227,15 @@ awaitable<std::optional<Track>> patch_track(db::Transaction& tx, const std::stri
   const db::Result r = co_await tx.exec(kPatchTrack, params(id, artist_id, p.title, p.min_tier));
   if (r.empty()) co_return std::nullopt;
   co_return track_from(r, 0);
+}
+
+awaitable<std::optional<std::optional<std::string>>> set_cover(db::Transaction& tx,
+                                                               const std::string& release_id,
+                                                               const std::string& artist_id,
+                                                               const std::string& prefix) {
+  const db::Result r = co_await tx.exec(kSetCover, params(release_id, artist_id, prefix));
+  if (r.empty()) co_return std::nullopt;
+  co_return std::optional<std::optional<std::string>>(r.opt_str(0, 0));
 }
 
 awaitable<std::optional<std::string>> release_owner(db::Transaction& tx, const std::string& release_id) {

@@ -63,6 +63,12 @@ struct TrackPatch {
 };
 awaitable<std::optional<Track>> patch_track(db::Transaction& tx, const std::string& id,
                                             const std::string& artist_id, const TrackPatch& p);
+// Points the release at a new cover (an image prefix); the previous cover's prefix, or nullopt (outer)
+// unless the artist owns the release.
+awaitable<std::optional<std::optional<std::string>>> set_cover(db::Transaction& tx,
+                                                               const std::string& release_id,
+                                                               const std::string& artist_id,
+                                                               const std::string& prefix);
 awaitable<std::optional<std::string>> release_owner(db::Transaction& tx, const std::string& release_id);
 awaitable<Track> insert_track(db::Transaction& tx, const std::string& release_id,
                               const std::string& artist_id, const std::string& title,

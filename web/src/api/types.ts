@@ -75,6 +75,7 @@ export type Release = {
   genre?: string | null;
   tags?: string[];
   coverKey?: string | null;
+  cover?: ImageUrls | null;
   minTier: TierName;
   releaseAt?: string | null;
   published: boolean;

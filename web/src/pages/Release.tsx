@@ -1,3 +1,4 @@
+import { Cover } from '../components/Cover';
 import { Link, useParams } from 'react-router';
 import { get } from '../api/client';
 import { buying } from '../api/buying';
@@ -34,7 +35,7 @@ export function ReleasePage() {
   return (
     <>
       <section className="release-hero">
-        <div className="cover cover--large" aria-hidden="true">{release.title.slice(0, 1)}</div>
+        <Cover art={release.cover} title={release.title} size="large" />
         <div>
           <p className="muted small">{release.kind.toUpperCase()}</p>
           <h1>{release.title}</h1>

@@ -1,3 +1,4 @@
+import { Cover } from '../components/Cover';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { formatDuration } from '../api/types';
@@ -16,6 +17,7 @@ export function PlayerBar() {
       {p.current && (
         <>
           <div className="player__now">
+            <Cover art={p.current.track.artwork} title={p.current.track.title} size="tiny" className="player__art" />
             <Link to={`/track/${p.current.track.id}`} className="player__title">
               {p.current.track.title}
             </Link>

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import { CHUNK_BYTES, errorMessage, explain, get, patch, post, put, upload, uploadResumable } from '../api/client';
+import { CHUNK_BYTES, errorMessage, explain, get, patch, post, put, putFile, upload, uploadResumable } from '../api/client';
+import { Cover } from '../components/Cover';
 import { TIER_LABEL, formatDate, type ArtistContent, type Release, type ReleaseKind, type TierName, type Track } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
 import { useChannel } from '../api/realtime';
@@ -151,6 +152,8 @@ export function ReleaseEditor() {
         {release.kind.toUpperCase()} · <span data-testid="release-state">{release.published ? 'published' : 'draft'}</span>
         {release.releaseAt ? ` · release ${formatDate(release.releaseAt)}` : ''}
       </p>
+
+      <CoverInput releaseId={release.id} title={release.title} cover={release.cover} onDone={content.reload} />
 
       <h2>Tracks</h2>
       {tracks.length === 0 && <p className="muted">No tracks yet.</p>}
@@ -441,5 +444,48 @@ function UploadForm({ releaseId, onUploaded }: { releaseId: string; onUploaded()
         Upload
       </button>
     </form>
+  );
+}
+
+// The release's cover art (PUT /api/releases/{id}/cover): shown on the release, its tracks, the
+// artist's page, Discover and in the player.
+function CoverInput({ releaseId, title, cover, onDone }: { releaseId: string; title: string; cover?: Release['cover']; onDone(): void }) {
+  const [sent, setSent] = useState<number | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [done, setDone] = useState(false);
+  const id = `cover-${releaseId}`;
+  const send = async (file: File | undefined) => {
+    if (!file) return;
+    setError(null);
+    setDone(false);
+    setSent(0);
+    try {
+      await putFile(`/api/releases/${releaseId}/cover`, file, (f) => setSent(Math.round(f * 100)));
+      setDone(true);
+      onDone();
+    } catch (e) {
+      setError(`Cover art: ${explain(e)}`);
+    } finally {
+      setSent(null);
+    }
+  };
+  return (
+    <div className="form card image-field">
+      <Cover art={cover} title={title} size="large" />
+      <div className="field">
+        <label htmlFor={id}>Cover art</label>
+        <input id={id} type="file" accept="image/jpeg,image/png,image/webp" aria-describedby={`${id}-hint`} onChange={(e) => send(e.target.files?.[0])} />
+        <small id={`${id}-hint`} className="muted">
+          A square JPEG, PNG or WebP up to 15 MB; shown up to 1024 px.
+        </small>
+        {sent !== null && <progress max={100} value={sent} aria-label="Uploading the cover art" />}
+        {done && (
+          <span className="ok small" role="status">
+            Cover art updated.
+          </span>
+        )}
+        <ErrorBox message={error} />
+      </div>
+    </div>
   );
 }
