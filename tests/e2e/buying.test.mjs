@@ -259,6 +259,7 @@ describe('release management', () => {
       await rows.first().getByRole('button', { name: 'Edit Beta' }).waitFor();
       await rows.nth(1).getByRole('button', { name: 'Edit Alpha (Remaster)' }).waitFor();
       assertClean(s, 'track management');
+      await screenshot(s, 'studio-release');
       await assertNoHorizontalOverflow(page);
     } finally {
       await s.close();

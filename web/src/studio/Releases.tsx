@@ -470,7 +470,7 @@ function CoverInput({ releaseId, title, cover, onDone }: { releaseId: string; ti
     }
   };
   return (
-    <div className="form card image-field">
+    <div className="card image-field cover-field">
       <Cover art={cover} title={title} size="large" />
       <div className="field">
         <label htmlFor={id}>Cover art</label>
