@@ -9,7 +9,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { fetchBytes, scratchDir } from './helpers/media.mjs';
+import { fetchBytes, makeAudio, scratchDir, uploadAndWait, uploadMultipart, waitForTrack } from './helpers/media.mjs';
 
 const run = promisify(execFile);
 async function picture(dir, name, colour) {
@@ -89,4 +89,42 @@ test('release cover art: rendered by the image pipeline, shown for the release a
   assert.notEqual(second.coverKey, first.coverKey);
   assert.equal((await fetchBytes(srv, second.cover['128'])).status, 200);
   assert.equal((await fetchBytes(srv, first.cover['128'])).status, 404, 'the replaced cover is removed from storage');
+});
+
+test('replacing a track\'s audio is a new media version, processed like an upload; the old renditions go', async () => {
+  const dir = await scratchDir('replace');
+  const artist = await registerUser(api, { role: 'artist', artistName: `Replacer ${uniqueName('r')}` });
+  const rel = expectStatus(await api.post('/api/releases', { title: 'Replaced', kind: 'single' }, { token: artist.token }), 201);
+  const trackId = await uploadAndWait(srv, artist.token, await makeAudio(dir, 'flac', 3, { frequency: 300 }), { releaseId: rel.id, title: 'Take 1' });
+  const version = async () => (await srv.pool.query('SELECT media_version FROM tracks WHERE id = $1', [trackId])).rows[0].media_version;
+  const v1 = await version();
+  const flac = async () => {
+    for (let i = 0; i < 600; i++) {
+      const res = await api.post(`/api/content/${trackId}/download`, { format: 'flac' }, { token: artist.token });
+      if (res.status === 200) return res.body;
+      expectStatus(res, 202);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error('no rendition');
+  };
+  const old = await flac();
+  assert.equal((await fetchBytes(srv, old.url)).status, 200);
+
+  const res = await uploadMultipart(srv, artist.token, await makeAudio(dir, 'wav', 5, { frequency: 500 }), { trackId });
+  expectStatus(res, 202);
+  const ready = await waitForTrack(api, artist.token, trackId);
+  assert.equal(ready.status, 'ready');
+  assert.equal(await version(), v1 + 1, 'a new media version');
+  assert.ok(Math.abs(ready.durationS - 5) < 0.3, `the new audio's duration: ${ready.durationS}`);
+  // The previous version's rendition is gone from storage (its link answers 404) once processing
+  // has pruned it; a new one is made for the new version.
+  let gone;
+  for (let i = 0; i < 100 && gone !== 404; i++) {
+    gone = (await fetchBytes(srv, old.url)).status;
+    if (gone !== 404) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(gone, 404, 'the old rendition was removed');
+  const fresh = await flac();
+  assert.notEqual(new URL(fresh.url, 'http://x').pathname, new URL(old.url, 'http://x').pathname);
+  assert.equal((await fetchBytes(srv, fresh.url)).status, 200);
 });

@@ -223,6 +223,7 @@ function StudioTrackRow({ track, first, last, onMove, onChanged }: { track: Trac
         {track.status === 'draft' && <AttachAudio track={track} onUploaded={onChanged} />}
         {(track.status === 'processing' || track.status === 'failed') && <ProcessingBar status={track.status} progress={progress} title={track.title} />}
         {track.status === 'ready' && <span className="ok small"> · ready</span>}
+        {(track.status === 'ready' || track.status === 'failed') && <AttachAudio track={track} onUploaded={onChanged} replace />}
       </span>
       <span className="row">
         <button type="button" className="icon-btn icon-btn--small" disabled={first} onClick={() => onMove(-1)} aria-label={`Move ${track.title} up`}>
@@ -275,7 +276,7 @@ function TrackEditForm({ track, onDone, onChanged }: { track: Track; onDone(): v
 }
 
 // A track created without audio gets its file here (the upload names the existing track).
-function AttachAudio({ track, onUploaded }: { track: Track; onUploaded(): void }) {
+function AttachAudio({ track, onUploaded, replace = false }: { track: Track; onUploaded(): void; replace?: boolean }) {
   const [sent, setSent] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
   const id = `audio-${track.id}`;
@@ -294,11 +295,12 @@ function AttachAudio({ track, onUploaded }: { track: Track; onUploaded(): void }
   };
   return (
     <span className="attach">
-      <span className="muted small"> · no audio yet</span>
+      {!replace && <span className="muted small"> · no audio yet</span>}
       {sent === null ? (
         <>
           <label htmlFor={id} className="btn btn--ghost btn--small">
-            Upload audio<span className="visually-hidden"> for {track.title}</span>
+            {replace ? 'Replace audio' : 'Upload audio'}
+            <span className="visually-hidden"> for {track.title}</span>
           </label>
           <input id={id} type="file" className="visually-hidden" accept={AUDIO_ACCEPT} onChange={(e) => send(e.target.files?.[0])} />
         </>
