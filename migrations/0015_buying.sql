@@ -10,6 +10,9 @@ ALTER TABLE tracks
     ADD COLUMN price_cents     integer CHECK (price_cents BETWEEN 100 AND 100000),
     ADD COLUMN name_your_price boolean NOT NULL DEFAULT false;
 
+-- A release's liner notes (issue 13): a description next to the existing credits.
+ALTER TABLE releases ADD COLUMN description text NOT NULL DEFAULT '' CHECK (length(description) <= 5000);
+
 -- Purchases go through the same checkouts, payments and ledger as memberships and tips.
 ALTER TABLE checkouts DROP CONSTRAINT checkouts_kind_check;
 ALTER TABLE checkouts ADD CONSTRAINT checkouts_kind_check CHECK (kind IN ('subscription', 'tip', 'purchase'));

@@ -128,3 +128,22 @@ test('replacing a track\'s audio is a new media version, processed like an uploa
   assert.notEqual(new URL(fresh.url, 'http://x').pathname, new URL(old.url, 'http://x').pathname);
   assert.equal((await fetchBytes(srv, fresh.url)).status, 200);
 });
+
+test('a release is renamed and gets a description and credits; bad credits change nothing', async () => {
+  const artist = await registerUser(api, { role: 'artist', artistName: `Notes ${uniqueName('n')}` });
+  const rel = expectStatus(await api.post('/api/releases', { title: 'Working title', kind: 'album' }, { token: artist.token }), 201);
+  assert.deepEqual([rel.description, rel.credits], ['', []]);
+  const url = `/api/releases/${rel.id}`;
+  const credits = [{ role: 'Mixing', name: 'Ada Lovelace' }, { role: 'Cover photo', name: 'Grace Hopper' }];
+  const saved = expectStatus(await api.json('PATCH', url, { token: artist.token, body: { title: 'Final title', description: 'Recorded live.\nIn one take.', credits } }), 200);
+  assert.deepEqual([saved.title, saved.description, saved.credits], ['Final title', 'Recorded live.\nIn one take.', credits]);
+  for (const bad of [[{ role: '', name: 'x' }], [{ role: 'r' }], [{ role: 'r', name: 'n', extra: 1 }], 'Mixing: Ada', Array.from({ length: 51 }, () => ({ role: 'r', name: 'n' })), [{ role: 'r', name: 'x'.repeat(201) }]]) {
+    expectError(await api.json('PATCH', url, { token: artist.token, body: { credits: bad } }), 400, 'validation_failed', { field: 'credits' });
+  }
+  expectError(await api.json('PATCH', url, { token: artist.token, body: { description: 'x'.repeat(5001) } }), 400, 'validation_failed', { field: 'description' });
+  const other = await registerUser(api, { role: 'artist', artistName: `Other ${uniqueName('o')}` });
+  expectError(await api.json('PATCH', url, { token: other.token, body: { description: 'mine now' } }), 404, 'not_found');
+  const content = expectStatus(await api.get(`/api/artists/${artist.user.id}/content`, { token: artist.token }), 200);
+  const now = content.releases.find((r) => r.id === rel.id);
+  assert.deepEqual([now.title, now.description, now.credits], ['Final title', 'Recorded live.\nIn one take.', credits], 'unchanged by the refused requests');
+});

@@ -231,7 +231,7 @@ describe('release management', () => {
     }
   });
 
-  test('the artist renames, reorders and re-accesses tracks in the studio', async () => {
+  test('the artist renames, reorders and re-accesses tracks, and renames and describes the release, in the studio', async () => {
     const api = server.api;
     const rel = await api.json('POST', '/api/releases', { token: artist.token, body: { title: 'Managed EP', kind: 'ep' } });
     assert.equal(rel.status, 201, rel.text);
@@ -258,6 +258,17 @@ describe('release management', () => {
       await page.getByRole('button', { name: 'Move Beta up' }).click();
       await rows.first().getByRole('button', { name: 'Edit Beta' }).waitFor();
       await rows.nth(1).getByRole('button', { name: 'Edit Alpha (Remaster)' }).waitFor();
+      // Rename the release and give it liner notes; a credit without a name is refused by field.
+      const about = page.getByRole('form', { name: 'Release details' });
+      await about.getByLabel('Release title').fill('Managed EP (Deluxe)');
+      await about.getByLabel('Description').fill('Two songs, one afternoon.');
+      await about.getByLabel(/^Credits/).fill('Mixing: Ada Lovelace\nMastering');
+      await about.getByRole('button', { name: 'Save details' }).click();
+      await about.getByRole('alert').filter({ hasText: 'Credits: line 2 needs a role and a name' }).waitFor();
+      await about.getByLabel(/^Credits/).fill('Mixing: Ada Lovelace\nMastering: Grace Hopper');
+      await about.getByRole('button', { name: 'Save details' }).click();
+      await about.getByText('Release details saved.').waitFor();
+      await page.getByRole('heading', { name: 'Managed EP (Deluxe)', level: 1 }).waitFor();
       assertClean(s, 'track management');
       await screenshot(s, 'studio-release');
       await assertNoHorizontalOverflow(page);
@@ -266,5 +277,8 @@ describe('release management', () => {
     }
     const { rows } = await server.pool.query('SELECT title, position, min_tier FROM tracks WHERE release_id = $1 ORDER BY position', [rel.body.id]);
     assert.deepEqual(rows.map((r) => [r.position, r.title, r.min_tier]), [[1, 'Beta', 'free'], [2, 'Alpha (Remaster)', 'superfan']]);
+    const { rows: [r] } = await server.pool.query('SELECT title, description, credits FROM releases WHERE id = $1', [rel.body.id]);
+    assert.deepEqual([r.title, r.description, r.credits], ['Managed EP (Deluxe)', 'Two songs, one afternoon.',
+      [{ role: 'Mixing', name: 'Ada Lovelace' }, { role: 'Mastering', name: 'Grace Hopper' }]]);
   });
 });

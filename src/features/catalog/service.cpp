@@ -95,6 +95,8 @@ bj::object release_json(const store::Release& r, const Visibility& v) {
           {"tags", bj::parse(r.tags_json)},
           {"coverKey", opt_str(r.cover_key)},
           {"cover", media::image_urls(r.cover_key, media::ImageKind::artwork)},
+          {"description", r.description},
+          {"credits", bj::parse(r.credits_json)},
           {"minTier", r.min_tier},
           {"releaseAt", iso_or_null(r.release_at)},
           {"published", r.published},

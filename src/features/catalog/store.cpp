@@ -11,9 +11,10 @@ namespace {
 using db::params;
 using db::Query;
 
-#define MC_RELEASE_COLUMNS                                                                              \
+#define MC_RELEASE_COLUMNS \
   "r.id, r.artist_id, r.title, r.kind, r.genre, array_to_json(r.tags)::text, r.cover_key, r.min_tier, " \
-  "extract(epoch FROM r.release_at)::double precision, r.published, " MC_ISO("r.created_at") " "
+  "extract(epoch FROM r.release_at)::double precision, r.published, " MC_ISO("r.created_at") ", r.description, " \
+  "r.credits::text "
 #define MC_TRACK_COLUMNS                                                                                    \
   "t.id, t.release_id, t.artist_id, t.position, t.title, t.min_tier, "                                      \
   "extract(epoch FROM coalesce(t.release_at, r.release_at))::double precision, r.published, t.status, "     \
@@ -28,7 +29,8 @@ constexpr Query kPatchRelease{
     "catalog_patch_release",
     "UPDATE releases AS r SET title = coalesce($3, title), min_tier = coalesce($4, min_tier), "
     "release_at = CASE WHEN $7::boolean THEN NULL ELSE coalesce($5::timestamptz, release_at) END, "
-    "published = coalesce($6::boolean, published), updated_at = now() "
+    "published = coalesce($6::boolean, published), description = coalesce($8, description), "
+    "credits = coalesce($9::jsonb, credits), updated_at = now() "
     "WHERE id = $1 AND artist_id = $2 RETURNING " MC_RELEASE_COLUMNS};
 constexpr Query kPatchTrack{"catalog_patch_track",
                             "UPDATE tracks AS t SET title = coalesce($3, t.title), min_tier = coalesce($4, "
@@ -171,9 +173,12 @@ std::optional<double> opt_double(const db::Result& r, int i, int c) {
 }
 
 Release release_from(const db::Result& r, int i) {
-  return Release{r.str(i, 0),         r.str(i, 1),     r.str(i, 2),     r.str(i, 3),
-                 r.opt_str(i, 4),     r.str(i, 5),     r.opt_str(i, 6), r.str(i, 7),
-                 opt_double(r, i, 8), r.boolean(i, 9), r.str(i, 10)};
+  Release out{r.str(i, 0),         r.str(i, 1),     r.str(i, 2),     r.str(i, 3),
+              r.opt_str(i, 4),     r.str(i, 5),     r.opt_str(i, 6), r.str(i, 7),
+              opt_double(r, i, 8), r.boolean(i, 9), r.str(i, 10)};
+  out.description = r.str(i, 11);
+  out.credits_json = r.str(i, 12);
+  return out;
 }
 
 Track track_from(const db::Result& r, int i) {
@@ -216,8 +221,9 @@ awaitable<Release> insert_release(db::Transaction& tx, const std::string& artist
 
 awaitable<std::optional<Release>> patch_release(db::Transaction& tx, const std::string& id,
                                                 const std::string& artist_id, const ReleasePatch& p) {
-  const db::Result r = co_await tx.exec(kPatchRelease, params(id, artist_id, p.title, p.min_tier,
-                                                              p.release_at, p.published, p.clear_release_at));
+  const db::Result r =
+      co_await tx.exec(kPatchRelease, params(id, artist_id, p.title, p.min_tier, p.release_at, p.published,
+                                             p.clear_release_at, p.description, p.credits_json));
   if (r.empty()) co_return std::nullopt;
   co_return release_from(r, 0);
 }

@@ -20,6 +20,8 @@ struct Release {
   std::optional<double> release_at;  // unix seconds
   bool published = false;
   std::string created_at;
+  std::string description;
+  std::string credits_json = "[]";  // [{"role", "name"}]
 };
 
 struct Track {
@@ -50,6 +52,7 @@ struct NewRelease {
 
 struct ReleasePatch {
   std::optional<std::string> title, min_tier, release_at;
+  std::optional<std::string> description, credits_json;
   std::optional<bool> published;
   bool clear_release_at = false;
 };

@@ -76,6 +76,8 @@ export type Release = {
   tags?: string[];
   coverKey?: string | null;
   cover?: ImageUrls | null;
+  description?: string;
+  credits?: { role: string; name: string }[];
   minTier: TierName;
   releaseAt?: string | null;
   published: boolean;

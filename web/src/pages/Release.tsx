@@ -60,6 +60,20 @@ export function ReleasePage() {
           )}
         </div>
       </section>
+      {release.description && <p className="bio">{release.description}</p>}
+      {release.credits && release.credits.length > 0 && (
+        <section aria-labelledby="credits-h">
+          <h2 id="credits-h">Credits</h2>
+          <dl className="credits">
+            {release.credits.map((c, i) => (
+              <div key={i}>
+                <dt>{c.role}</dt>
+                <dd>{c.name}</dd>
+              </div>
+            ))}
+          </dl>
+        </section>
+      )}
       {offer && <BuyBox offer={offer} artistName={artist.stageName} onMine={user?.id === artist.id} />}
       <TrackList tracks={tracks} artistName={artist.stageName} artistSlug={artist.slug} />
     </>

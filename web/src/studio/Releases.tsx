@@ -154,6 +154,7 @@ export function ReleaseEditor() {
       </p>
 
       <CoverInput releaseId={release.id} title={release.title} cover={release.cover} onDone={content.reload} />
+      <AboutForm release={release} onSaved={content.reload} />
 
       <h2>Tracks</h2>
       {tracks.length === 0 && <p className="muted">No tracks yet.</p>}
@@ -489,5 +490,88 @@ function CoverInput({ releaseId, title, cover, onDone }: { releaseId: string; ti
         <ErrorBox message={error} />
       </div>
     </div>
+  );
+}
+
+// "Role: Name" per line ⇄ the API's credits.
+function creditsText(credits: Release['credits']): string {
+  return (credits ?? []).map((c) => `${c.role}: ${c.name}`).join('\n');
+}
+function parseCredits(text: string): { credits: { role: string; name: string }[]; bad: number | null } {
+  const credits: { role: string; name: string }[] = [];
+  const lines = text.split('\n').map((l) => l.trim());
+  for (let i = 0; i < lines.length; i++) {
+    if (!lines[i]) continue;
+    const at = lines[i].indexOf(':');
+    const role = at > 0 ? lines[i].slice(0, at).trim() : '';
+    const name = at > 0 ? lines[i].slice(at + 1).trim() : '';
+    if (!role || !name) return { credits, bad: i + 1 };
+    credits.push({ role, name });
+  }
+  return { credits, bad: null };
+}
+
+// Rename the release, and its liner notes: description and credits.
+function AboutForm({ release, onSaved }: { release: Release; onSaved(): void }) {
+  const [title, setTitle] = useState(release.title);
+  const [description, setDescription] = useState(release.description ?? '');
+  const [credits, setCredits] = useState(creditsText(release.credits));
+  const [error, setError] = useState<string | null>(null);
+  const [creditsError, setCreditsError] = useState<string | null>(null);
+  const [msg, setMsg] = useState<string | null>(null);
+  useEffect(() => {
+    setTitle(release.title);
+    setDescription(release.description ?? '');
+    setCredits(creditsText(release.credits));
+  }, [release.id, release.title, release.description, release.credits]); // eslint-disable-line react-hooks/exhaustive-deps
+  const save = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    setCreditsError(null);
+    setMsg(null);
+    const parsed = parseCredits(credits);
+    if (parsed.bad !== null) {
+      setCreditsError(`Credits: line ${parsed.bad} needs a role and a name, such as "Mixing: Ada Lovelace".`);
+      return;
+    }
+    try {
+      await patch<Release>(`/api/releases/${release.id}`, { title, description, credits: parsed.credits });
+      setMsg('Release details saved.');
+      onSaved();
+    } catch (err) {
+      setError(explain(err, { title: 'Release title', description: 'Description', credits: 'Credits' }));
+    }
+  };
+  return (
+    <form className="form card" onSubmit={save} aria-label="Release details">
+      <h2>Release details</h2>
+      <Field label="Release title" required maxLength={200} value={title} onChange={(e) => setTitle(e.target.value)} />
+      <div className="field">
+        <label htmlFor={`desc-${release.id}`}>Description</label>
+        <textarea id={`desc-${release.id}`} rows={4} maxLength={5000} value={description} onChange={(e) => setDescription(e.target.value)} />
+      </div>
+      <div className="field">
+        <label htmlFor={`credits-${release.id}`}>Credits (one per line: role, a colon, name)</label>
+        <textarea
+          id={`credits-${release.id}`}
+          rows={3}
+          value={credits}
+          placeholder="Mixing: Ada Lovelace"
+          onChange={(e) => setCredits(e.target.value)}
+          aria-invalid={creditsError ? true : undefined}
+          aria-describedby={creditsError ? `credits-${release.id}-error` : undefined}
+        />
+        {creditsError && (
+          <small id={`credits-${release.id}-error`} className="field__error" role="alert">
+            {creditsError}
+          </small>
+        )}
+      </div>
+      <ErrorBox message={error} />
+      {msg && <Notice>{msg}</Notice>}
+      <button type="submit" className="btn">
+        Save details
+      </button>
+    </form>
   );
 }
