@@ -13,6 +13,10 @@ ALTER TABLE tracks
 -- A release's liner notes (issue 13): a description next to the existing credits.
 ALTER TABLE releases ADD COLUMN description text NOT NULL DEFAULT '' CHECK (length(description) <= 5000);
 
+-- Deleting a release that was bought or played archives it instead (docs/catalog.md): unpublished,
+-- kept for its buyers' collections and the sales history.
+ALTER TABLE releases ADD COLUMN archived_at timestamptz;
+
 -- Purchases go through the same checkouts, payments and ledger as memberships and tips.
 ALTER TABLE checkouts DROP CONSTRAINT checkouts_kind_check;
 ALTER TABLE checkouts ADD CONSTRAINT checkouts_kind_check CHECK (kind IN ('subscription', 'tip', 'purchase'));

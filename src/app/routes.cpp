@@ -23,6 +23,7 @@ void register_all_routes(http::Router& router, const RouteDeps& deps) {
   catalog::register_routes(router, deps.catalog);
   catalog::register_upload_routes(router, deps.uploads, deps.config);
   catalog::register_cover_routes(router, deps.uploads.storage());
+  catalog::register_delete_routes(router, deps.uploads.storage());
   artists::register_image_routes(router, deps.images);
   streaming::register_routes(router, deps.streaming);
   memberships::register_routes(router, deps.memberships, deps.webhooks);

@@ -678,6 +678,10 @@ describe('errors of particular operations', () => {
     const disputed = await pay(fan2, 700);
     expectStatus(await api.post(`/api/sandbox/payments/${disputed}/simulate`, { event: 'dispute_created' }, { token: fan2.token }), 200);
     check('POST /api/artists/sales/{id}/refund', 409, 'payment_disputed', await api.json('POST', `/api/artists/sales/${disputed}/refund`, { token: seller.token }));
+    check('DELETE /api/tracks/{id}', 409, 'track_has_history', await api.json('DELETE', `/api/tracks/${track.id}`, { token: seller.token }));
+    check('DELETE /api/tracks/{id}', 403, 'forbidden', await api.json('DELETE', `/api/tracks/${track.id}`, { token: buyer.token }));
+    check('DELETE /api/releases/{id}', 403, 'forbidden', await api.json('DELETE', `/api/releases/${rel.id}`, { token: buyer.token }));
+    documented('DELETE /api/releases/{id}', 200, await api.json('DELETE', `/api/releases/${rel.id}`, { token: seller.token }));
   });
 
   test('every documented error is provoked, or NOT_PROVOKED says why', () => {

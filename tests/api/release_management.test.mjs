@@ -147,3 +147,59 @@ test('a release is renamed and gets a description and credits; bad credits chang
   const now = content.releases.find((r) => r.id === rel.id);
   assert.deepEqual([now.title, now.description, now.credits], ['Final title', 'Recorded live.\nIn one take.', credits], 'unchanged by the refused requests');
 });
+
+test('deleting: an unsold, unplayed release goes with its media; a bought one is archived for its buyers; a bought track stays', async () => {
+  const dir = await scratchDir('delete');
+  const artist = await registerUser(api, { role: 'artist', artistName: `Deleter ${uniqueName('d')}` });
+  const fan = await registerUser(api);
+  const other = await registerUser(api, { role: 'artist', artistName: `Other ${uniqueName('o')}` });
+
+  // Never bought nor played: destroyed, and its original, HLS output and cover leave storage.
+  const gone = expectStatus(await api.post('/api/releases', { title: 'Gone', kind: 'single' }, { token: artist.token }), 201);
+  const goneTrack = await uploadAndWait(srv, artist.token, await makeAudio(dir, 'flac', 3), { releaseId: gone.id, title: 'Gone song' });
+  const cover = expectStatus(await api.json('PUT', `/api/releases/${gone.id}/cover`, { token: artist.token, rawBody: await picture(dir, 'g.png', 'green'), contentType: 'image/png' }), 200);
+  const original = expectStatus(await api.post(`/api/content/${goneTrack}/download`, {}, { token: artist.token }), 200);
+  const grant = expectStatus(await api.post(`/api/content/${goneTrack}/playback`, {}, { token: artist.token }), 200);
+  for (const u of [original.url, grant.masterUrl, cover.cover['128']]) assert.equal((await fetchBytes(srv, u)).status, 200);
+  expectError(await api.json('DELETE', `/api/releases/${gone.id}`, { token: fan.token }), 403, 'forbidden');
+  expectError(await api.json('DELETE', `/api/releases/${gone.id}`, { token: other.token }), 404, 'not_found');
+  const deleted = expectStatus(await api.json('DELETE', `/api/releases/${gone.id}`, { token: artist.token }), 200);
+  assert.deepEqual([deleted.deleted, deleted.archived], [true, false]);
+  const { rows: left } = await srv.pool.query('SELECT (SELECT count(*) FROM releases WHERE id = $1)::int AS r, (SELECT count(*) FROM tracks WHERE id = $2)::int AS t', [gone.id, goneTrack]);
+  assert.deepEqual([left[0].r, left[0].t], [0, 0]);
+  for (const u of [original.url, grant.masterUrl, cover.cover['128']]) assert.equal((await fetchBytes(srv, u)).status, 404, `removed from storage: ${u}`);
+  expectError(await api.json('DELETE', `/api/releases/${gone.id}`, { token: artist.token }), 404, 'not_found');
+
+  // Bought: archived, not destroyed; the buyer keeps it and its downloads; a track of it stays.
+  const kept = expectStatus(await api.post('/api/releases', { title: 'Kept', kind: 'ep' }, { token: artist.token }), 201);
+  const keptTrack = await uploadAndWait(srv, artist.token, await makeAudio(dir, 'flac', 3, { frequency: 600 }), { releaseId: kept.id, title: 'Kept song' });
+  const draft = expectStatus(await api.post(`/api/releases/${kept.id}/tracks`, { title: 'Never finished' }, { token: artist.token }), 201);
+  expectStatus(await api.json('PATCH', `/api/releases/${kept.id}`, { token: artist.token, body: { published: true } }), 200);
+  expectStatus(await api.json('PUT', `/api/releases/${kept.id}/price`, { token: artist.token, body: { priceCents: 300 } }), 200);
+  const order = expectStatus(await api.post('/api/purchases', { releaseId: kept.id }, { token: fan.token }), 201);
+  expectStatus(await api.post(`/api/sandbox/checkouts/${new URL(order.checkoutUrl).pathname.split('/').pop()}/pay`, {}, { token: fan.token }), 200);
+  expectError(await api.json('DELETE', `/api/tracks/${keptTrack}`, { token: artist.token }), 409, 'track_has_history');
+  // A track nobody bought or played (the release was bought, so its tracks were too) is refused as well.
+  expectError(await api.json('DELETE', `/api/tracks/${draft.id}`, { token: artist.token }), 409, 'track_has_history');
+  const archived = expectStatus(await api.json('DELETE', `/api/releases/${kept.id}`, { token: artist.token }), 200);
+  assert.deepEqual([archived.deleted, archived.archived], [false, true]);
+  const publicView = expectStatus(await api.get(`/api/artists/${artist.user.id}/content`), 200);
+  assert.ok(!publicView.releases.some((r) => r.id === kept.id), 'hidden from the public');
+  const own = expectStatus(await api.get(`/api/artists/${artist.user.id}/content`, { token: artist.token }), 200).releases.find((r) => r.id === kept.id);
+  assert.deepEqual([own.archived, own.published], [true, false]);
+  const items = expectStatus(await api.get('/api/me/collection', { token: fan.token }), 200).items;
+  assert.deepEqual(items.map((i) => i.itemId), [kept.id], 'still in the buyer\'s collection');
+  const link = expectStatus(await api.post(`/api/content/${keptTrack}/download`, {}, { token: fan.token }), 200);
+  assert.equal((await fetchBytes(srv, link.url)).status, 200, 'and still downloadable');
+});
+
+test('deleting a track nobody bought or played closes the gap in the order', async () => {
+  const artist = await registerUser(api, { role: 'artist', artistName: `Gap ${uniqueName('g')}` });
+  const rel = expectStatus(await api.post('/api/releases', { title: 'Three', kind: 'ep' }, { token: artist.token }), 201);
+  const ids = [];
+  for (const title of ['One', 'Two', 'Three']) ids.push(expectStatus(await api.post(`/api/releases/${rel.id}/tracks`, { title }, { token: artist.token }), 201).id);
+  const res = expectStatus(await api.json('DELETE', `/api/tracks/${ids[1]}`, { token: artist.token }), 200);
+  assert.deepEqual([res.deleted, res.archived], [true, false]);
+  const { rows } = await srv.pool.query('SELECT title, position FROM tracks WHERE release_id = $1 ORDER BY position', [rel.id]);
+  assert.deepEqual(rows.map((r) => [r.position, r.title]), [[1, 'One'], [2, 'Three']]);
+});

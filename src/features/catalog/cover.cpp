@@ -11,6 +11,7 @@
 #include "events/outbox.hpp"
 #include "features/catalog/store.hpp"
 #include "http/context.hpp"
+#include "http/request_body.hpp"
 #include "http/response.hpp"
 #include "media/errors.hpp"
 #include "media/images.hpp"
@@ -100,7 +101,71 @@ awaitable<db::Written<bj::object>> set_cover(db::Cluster& db, media::Storage& st
   co_return db::Written<bj::object>{std::move(out), lsn};
 }
 
+// Removes what a committed deletion left in storage; failures are logged (the rows are gone).
+awaitable<void> remove_media(media::Storage& storage, store::Removal removal) {
+  media::Storage* st = &storage;
+  auto remove = [st, removal] {
+    for (const auto& key : removal.keys) {
+      try {
+        st->remove(key);
+      } catch (const std::exception& e) {
+        log::warn("could not remove a deleted track's original", {{"key", key}, {"error", e.what()}});
+      }
+    }
+    for (const auto& prefix : removal.prefixes) {
+      try {
+        st->remove_prefix(prefix);
+      } catch (const std::exception& e) {
+        log::warn("could not remove deleted media", {{"prefix", prefix}, {"error", e.what()}});
+      }
+    }
+  };
+  co_await offload(std::move(remove));
+  co_return;
+}
+
+awaitable<db::Written<bj::object>> delete_item(db::Cluster& db, media::Storage& storage,
+                                               const AccessClaims& who, std::string type, std::string id) {
+  require_artist(who);
+  auto tx = co_await db.begin();
+  store::Removal removal;
+  if (type == "release") {
+    removal = co_await store::delete_release(tx, id, who.user_id);
+  } else {
+    removal = co_await store::delete_track(tx, id, who.user_id);
+  }
+  if (!removal.found) throw ApiError::not_found("No such " + type + " of yours");
+  if (removal.archived && type == "track") {
+    throw ApiError(
+        409, "track_has_history",
+        "This track was bought or played, so it cannot be deleted; unpublish its release, or delete the "
+        "release to archive it",
+        {{"trackId", id}});
+  }
+  const bj::object event{
+      {"itemType", type}, {"itemId", id}, {"artistId", who.user_id}, {"archived", removal.archived}};
+  const std::string topic = removal.archived ? "release.archived" : type + ".deleted";
+  co_await events::append(tx, topic, id, event);
+  const db::Lsn lsn = co_await tx.commit();
+  if (!removal.archived) co_await remove_media(storage, removal);
+  bj::object out{{"id", id}, {"deleted", !removal.archived}, {"archived", removal.archived}};
+  co_return db::Written<bj::object>{std::move(out), lsn};
+}
+
 }  // namespace
+
+void register_delete_routes(http::Router& router, media::Storage& storage) {
+  for (const std::string type : {"release", "track"}) {
+    router.add(http::Verb::delete_, "/api/" + type + "s/{id:uuid}",
+               [&storage, type](http::Context& ctx) -> awaitable<http::Response> {
+                 const auto& who = ctx.require_auth();
+                 http::no_body(ctx);
+                 std::string id(ctx.param("id"));
+                 const auto result = co_await delete_item(ctx.db(), storage, who, type, std::move(id));
+                 co_return http::written(ctx, 200, result.value, result.lsn);
+               });
+  }
+}
 
 void register_cover_routes(http::Router& router, media::Storage& storage) {
   http::RouteOptions options;

@@ -97,6 +97,7 @@ bj::object release_json(const store::Release& r, const Visibility& v) {
           {"cover", media::image_urls(r.cover_key, media::ImageKind::artwork)},
           {"description", r.description},
           {"credits", bj::parse(r.credits_json)},
+          {"archived", r.archived},
           {"minTier", r.min_tier},
           {"releaseAt", iso_or_null(r.release_at)},
           {"published", r.published},

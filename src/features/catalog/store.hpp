@@ -22,6 +22,7 @@ struct Release {
   std::string created_at;
   std::string description;
   std::string credits_json = "[]";  // [{"role", "name"}]
+  bool archived = false;
 };
 
 struct Track {
@@ -72,6 +73,14 @@ awaitable<std::optional<std::optional<std::string>>> set_cover(db::Transaction& 
                                                                const std::string& release_id,
                                                                const std::string& artist_id,
                                                                const std::string& prefix);
+// Deleting (docs/catalog.md). What a deletion must remove from storage once it committed.
+struct Removal {
+  bool found = false;     // the artist's item exists
+  bool archived = false;  // it had purchases or plays: archived (releases) or refused (tracks)
+  std::vector<std::string> keys, prefixes;
+};
+awaitable<Removal> delete_release(db::Transaction& tx, const std::string& id, const std::string& artist_id);
+awaitable<Removal> delete_track(db::Transaction& tx, const std::string& id, const std::string& artist_id);
 awaitable<std::optional<std::string>> release_owner(db::Transaction& tx, const std::string& release_id);
 awaitable<Track> insert_track(db::Transaction& tx, const std::string& release_id,
                               const std::string& artist_id, const std::string& title,

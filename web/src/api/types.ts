@@ -78,6 +78,7 @@ export type Release = {
   cover?: ImageUrls | null;
   description?: string;
   credits?: { role: string; name: string }[];
+  archived?: boolean;
   minTier: TierName;
   releaseAt?: string | null;
   published: boolean;

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { Link, useNavigate, useParams } from 'react-router';
-import { CHUNK_BYTES, errorMessage, explain, get, patch, post, put, putFile, upload, uploadResumable } from '../api/client';
+import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
+import { CHUNK_BYTES, del, errorMessage, explain, get, patch, post, put, putFile, upload, uploadResumable } from '../api/client';
 import { Cover } from '../components/Cover';
 import { TIER_LABEL, formatDate, type ArtistContent, type Release, type ReleaseKind, type TierName, type Track } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
@@ -35,6 +35,9 @@ function useMyContent() {
 export function ReleasesPanel() {
   const content = useMyContent();
   const navigate = useNavigate();
+  const [params] = useSearchParams();
+  const archivedTitle = params.get('archived');
+  const deletedTitle = params.get('deleted');
   const [title, setTitle] = useState('');
   const [kind, setKind] = useState<ReleaseKind>('single');
   const [error, setError] = useState<string | null>(null);
@@ -51,6 +54,8 @@ export function ReleasesPanel() {
   return (
     <section aria-labelledby="rel-h">
       <h1 id="rel-h">Releases</h1>
+      {deletedTitle && <Notice>“{deletedTitle}” was deleted, with its files.</Notice>}
+      {archivedTitle && <Notice>“{archivedTitle}” was bought or played, so it is archived: unpublished, and kept for its buyers.</Notice>}
       <form onSubmit={create} className="form card">
         <h2>New release</h2>
         <div className="row">
@@ -76,7 +81,7 @@ export function ReleasesPanel() {
             <div>
               <Link to={`/studio/releases/${r.id}`}>{r.title}</Link>
               <p className="muted small">
-                {r.kind.toUpperCase()} · {r.published ? (r.releaseAt && new Date(r.releaseAt) > new Date() ? `scheduled ${formatDate(r.releaseAt)}` : 'published') : 'draft'} ·{' '}
+                {r.kind.toUpperCase()} · {r.archived ? 'archived' : r.published ? (r.releaseAt && new Date(r.releaseAt) > new Date() ? `scheduled ${formatDate(r.releaseAt)}` : 'published') : 'draft'} ·{' '}
                 {r.tracks?.length ?? 0} track(s)
               </p>
             </div>
@@ -103,6 +108,7 @@ export function ReleaseEditor() {
   const content = useMyContent();
   const release = content.data?.releases.find((r) => r.id === releaseId);
   const offers = useMyOffers();
+  const navigate = useNavigate();
   const [error, setError] = useState<string | null>(null);
   const [msg, setMsg] = useState<string | null>(null);
   const [minTier, setMinTier] = useState<TierName>('free');
@@ -197,6 +203,22 @@ export function ReleaseEditor() {
       <ErrorBox message={error} />
       {msg && <Notice>{msg}</Notice>}
       <div className="row">
+        <button
+          type="button"
+          className="btn btn--ghost"
+          onClick={async () => {
+            if (!window.confirm(`Delete “${release.title}”? If anyone bought or played it, it is archived instead: unpublished, and kept for its buyers.`)) return;
+            setError(null);
+            try {
+              const r = await del<{ archived: boolean }>(`/api/releases/${release.id}`);
+              navigate(`/studio/releases?${r.archived ? 'archived' : 'deleted'}=${encodeURIComponent(release.title)}`);
+            } catch (e) {
+              setError(explain(e));
+            }
+          }}
+        >
+          Delete release
+        </button>
         {release.published ? (
           <button type="button" className="btn" onClick={() => save({ published: false }, 'The release is a draft again.')}>
             Unpublish
@@ -214,6 +236,7 @@ export function ReleaseEditor() {
 function StudioTrackRow({ track, first, last, onMove, onChanged }: { track: Track; first: boolean; last: boolean; onMove(d: number): void; onChanged(): void }) {
   const progress = useProcessing(track, onChanged);
   const [editing, setEditing] = useState(false);
+  const [deleteError, setDeleteError] = useState<string | null>(null);
   if (editing) return <TrackEditForm track={track} onDone={() => setEditing(false)} onChanged={onChanged} />;
   return (
     <li className="track track--studio" data-testid="studio-track">
@@ -236,7 +259,28 @@ function StudioTrackRow({ track, first, last, onMove, onChanged }: { track: Trac
         <button type="button" className="btn btn--ghost btn--small" onClick={() => setEditing(true)}>
           Edit<span className="visually-hidden"> {track.title}</span>
         </button>
+        <button
+          type="button"
+          className="btn btn--ghost btn--small"
+          onClick={async () => {
+            if (!window.confirm(`Delete “${track.title}” and its audio? This cannot be undone.`)) return;
+            setDeleteError(null);
+            try {
+              await del(`/api/tracks/${track.id}`);
+              onChanged();
+            } catch (e) {
+              setDeleteError(explain(e));
+            }
+          }}
+        >
+          Delete<span className="visually-hidden"> {track.title}</span>
+        </button>
       </span>
+      {deleteError && (
+        <span className="error small track__error" role="alert">
+          {deleteError}
+        </span>
+      )}
     </li>
   );
 }
