@@ -7,6 +7,7 @@
 
 #include "app/retention.hpp"
 #include "core/log.hpp"
+#include "features/buying/renditions.hpp"
 #include "features/posts/service.hpp"
 
 namespace mc::app {
@@ -35,6 +36,7 @@ Background::Background(const Config& config, asio::io_context& loop, db::Cluster
   media_options.job_timeout = std::chrono::hours(2);
   auto media_worker = std::make_unique<jobs::Worker>(loop.get_executor(), cluster, media_options);
   media_.register_on(*media_worker, cluster);
+  buying::register_rendition_job(*media_worker, cluster, uploads.storage(), config);
   workers_.push_back(std::move(media_worker));
 
   // Payout transfers and the monthly payout run.

@@ -2,6 +2,8 @@
 
 #include "features/accounts/routes.hpp"
 #include "features/artists/routes.hpp"
+#include "features/buying/routes.hpp"
+#include "features/catalog/cover.hpp"
 #include "features/catalog/routes.hpp"
 #include "features/earnings/routes.hpp"
 #include "features/memberships/routes.hpp"
@@ -22,6 +24,8 @@ void register_all_routes(http::Router& router, const RouteDeps& deps) {
   artists::register_routes(router, deps.artists);
   catalog::register_routes(router, deps.catalog);
   catalog::register_upload_routes(router, deps.uploads, deps.config);
+  catalog::register_cover_routes(router, deps.uploads.storage());
+  catalog::register_delete_routes(router, deps.uploads.storage());
   artists::register_image_routes(router, deps.images);
   streaming::register_routes(router, deps.streaming);
   memberships::register_routes(router, deps.memberships, deps.webhooks);
@@ -31,6 +35,7 @@ void register_all_routes(http::Router& router, const RouteDeps& deps) {
   parties::register_routes(router, deps.parties);
   posts::register_routes(router, deps.posts);
   search::register_routes(router, deps.search);
+  buying::register_routes(router, deps.buying);
 }
 
 }  // namespace mc::app

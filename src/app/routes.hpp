@@ -5,6 +5,7 @@
 #include "features/accounts/service.hpp"
 #include "features/artists/images.hpp"
 #include "features/artists/service.hpp"
+#include "features/buying/service.hpp"
 #include "features/catalog/service.hpp"
 #include "features/catalog/upload_service.hpp"
 #include "features/earnings/service.hpp"
@@ -38,6 +39,7 @@ struct RouteDeps {
   parties::PartyService& parties;
   posts::PostService& posts;
   search::SearchService& search;
+  buying::BuyingService& buying;
   bool api = true;  // false: only the ops routes (a node without the api role, app/roles.hpp)
 };
 

@@ -190,7 +190,7 @@ int serve(int argc, char** argv) {
         router, RouteDeps{config, draining, accounts_service, artists_service, catalog_service,
                           upload_service, image_service, streaming_service, *payments.memberships,
                           *payments.earnings, *payments.webhooks, messaging_service, notification_service,
-                          party_service, post_service, search_service, roles.api});
+                          party_service, post_service, search_service, *payments.buying, roles.api});
 
     const http::StaticFiles web_app(roles.web ? config.web_dir : std::string(), config.cdn_url);
     http::Pipeline pipeline(config, router, *limiter, jwt, roles.web ? &web_app : nullptr, &accounts_service);

@@ -53,7 +53,7 @@ std::set<std::string> router_operations() {
   app::register_all_routes(
       router, app::RouteDeps{config, draining, accounts, artists, catalog, uploads, images, streaming,
                              *payments.memberships, *payments.earnings, *payments.webhooks, messaging,
-                             notifications, parties, posts, search});
+                             notifications, parties, posts, search, *payments.buying});
   std::set<std::string> out;
   for (const auto* r : router.routes()) {
     std::string method(http::bhttp::to_string(r->method));

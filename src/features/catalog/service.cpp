@@ -94,6 +94,10 @@ bj::object release_json(const store::Release& r, const Visibility& v) {
           {"genre", opt_str(r.genre)},
           {"tags", bj::parse(r.tags_json)},
           {"coverKey", opt_str(r.cover_key)},
+          {"cover", media::image_urls(r.cover_key, media::ImageKind::artwork)},
+          {"description", r.description},
+          {"credits", bj::parse(r.credits_json)},
+          {"archived", r.archived},
           {"minTier", r.min_tier},
           {"releaseAt", iso_or_null(r.release_at)},
           {"published", r.published},
@@ -147,6 +151,20 @@ awaitable<Written<bj::object>> CatalogService::patch_release(db::Cluster& db, co
   const db::Lsn lsn = co_await tx.commit();
   const Visibility all{true, true, std::nullopt, std::nullopt};
   co_return Written<bj::object>{release_json(*release, all), lsn};
+}
+
+awaitable<Written<bj::object>> CatalogService::patch_track(db::Cluster& db, const AccessClaims& who,
+                                                           const std::string& id,
+                                                           const store::TrackPatch& p) {
+  require_artist(who);
+  auto tx = co_await db.begin();
+  const auto track = co_await store::patch_track(tx, id, who.user_id, p);
+  if (!track) throw ApiError::not_found("No such track of yours");
+  const bj::object event{{"trackId", id}, {"artistId", who.user_id}};
+  co_await events::append(tx, "track.updated", id, event);
+  const db::Lsn lsn = co_await tx.commit();
+  const Visibility all{true, true, std::nullopt, std::nullopt};
+  co_return Written<bj::object>{track_json(*track, all), lsn};
 }
 
 awaitable<Written<bj::object>> CatalogService::add_track(db::Cluster& db, const AccessClaims& who,

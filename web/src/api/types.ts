@@ -75,6 +75,10 @@ export type Release = {
   genre?: string | null;
   tags?: string[];
   coverKey?: string | null;
+  cover?: ImageUrls | null;
+  description?: string;
+  credits?: { role: string; name: string }[];
+  archived?: boolean;
   minTier: TierName;
   releaseAt?: string | null;
   published: boolean;

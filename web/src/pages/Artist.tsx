@@ -1,3 +1,4 @@
+import { Cover } from '../components/Cover';
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { del, errorMessage, get, post } from '../api/client';
@@ -164,7 +165,7 @@ export function ArtistPage() {
         {content.data?.releases.map((r) => (
           <article key={r.id} className="release" aria-labelledby={`rel-${r.id}`}>
             <header className="release__head">
-              <div className="cover cover--small" aria-hidden="true">{r.title.slice(0, 1)}</div>
+              <Cover art={r.cover} title={r.title} size="small" />
               <div>
                 <h3 id={`rel-${r.id}`}>
                   <Link to={`/artist/${a.slug}/release/${r.id}`}>{r.title}</Link>

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { Link, Navigate, useParams } from 'react-router';
+import { Link, Navigate, useParams, useSearchParams } from 'react-router';
 import { errorMessage, get } from '../api/client';
 import { payments, pendingCheckout } from '../api/payments';
 import { TIER_LABEL, formatPrice, type ArtistDetail, type TierName } from '../api/types';
@@ -125,6 +125,8 @@ export function SandboxCheckoutPage() {
 // Where the provider sends the fan back: /checkout/success or /checkout/cancel.
 export function CheckoutResultPage({ ok }: { ok: boolean }) {
   useTitle(ok ? 'Thank you' : 'Checkout cancelled');
+  const [params] = useSearchParams();
+  const purchase = params.get('purchase'); // a purchase's checkout (docs/buying.md), not a membership's
   const [artist] = useState(() => pendingCheckout.take());
   const focus = useRef<HTMLHeadingElement | null>(null);
   useEffect(() => focus.current?.focus(), []);
@@ -133,8 +135,19 @@ export function CheckoutResultPage({ ok }: { ok: boolean }) {
       <h1 ref={focus} tabIndex={-1}>
         {ok ? 'Thank you for your support!' : 'Checkout cancelled'}
       </h1>
-      <p>{ok ? 'Your membership is active: its tracks are unlocked now.' : 'Nothing was charged.'}</p>
+      <p>
+        {!ok
+          ? 'Nothing was charged.'
+          : purchase
+            ? 'Your purchase is in your collection: download it in the format you like.'
+            : 'Your membership is active: its tracks are unlocked now.'}
+      </p>
       <p className="row">
+        {ok && purchase && (
+          <Link className="btn btn--primary" to="/library#collection">
+            Go to your collection
+          </Link>
+        )}
         {artist && (
           <Link className="btn btn--primary" to={`/artist/${artist}`}>
             Back to the artist

@@ -1,3 +1,4 @@
+import { Cover } from '../components/Cover';
 import { Link } from 'react-router';
 import { get, ifOffered, qs } from '../api/client';
 import type { ArtistList, Release, Track } from '../api/types';
@@ -40,7 +41,7 @@ export function DiscoverPage() {
           <ul className="grid">
             {fresh.data.releases.map((r) => (
               <li key={r.id} className="card">
-                <div className="cover" aria-hidden="true">{r.title.slice(0, 1)}</div>
+                <Cover art={r.cover} title={r.title} size="medium" />
                 <Link to={`/artist/${r.artistSlug ?? r.artistId}/release/${r.id}`} className="card__title">
                   {r.title}
                 </Link>

@@ -1,12 +1,13 @@
 import { useState } from 'react';
 import { Link, Navigate } from 'react-router';
-import { errorMessage, get, qs } from '../api/client';
+import { errorMessage, explain, get, qs } from '../api/client';
+import { FORMAT_LABEL, buying, type CollectionItem, type DownloadFormat } from '../api/buying';
 import { payments } from '../api/payments';
 import { formatDate, formatPrice, type ArtistDetail, type ArtistProfile, type Track } from '../api/types';
 import type { Subscription } from '../api/payments';
 import { useAuth } from '../auth/AuthContext';
 import { TrackList } from '../components/TrackList';
-import { ArtistCard, ErrorBox, Loading, TierBadge, useAsync, useTitle } from '../components/ui';
+import { ArtistCard, ErrorBox, Loading, TierBadge, srcSet, useAsync, useTitle } from '../components/ui';
 
 export function LibraryPage() {
   useTitle('Library');
@@ -15,6 +16,7 @@ export function LibraryPage() {
   return (
     <>
       <h1>Your library</h1>
+      <Collection />
       <Subscriptions />
       <Follows />
       <Likes />
@@ -207,5 +209,116 @@ function PaymentHistory() {
         </div>
       )}
     </section>
+  );
+}
+
+// What the fan bought (docs/buying.md), with downloads of every track in the format they choose.
+function Collection() {
+  const list = useAsync((s) => buying.collection(s), []);
+  return (
+    <section aria-labelledby="collection-h" id="collection">
+      <h2 id="collection-h">Collection</h2>
+      {list.loading && !list.data ? <Loading /> : <ErrorBox message={list.error} />}
+      {list.data && list.data.items.length === 0 && <p className="muted">Music you buy appears here, ready to download.</p>}
+      <ul className="list">
+        {list.data?.items.map((item) => (
+          <CollectionEntry key={item.purchaseId} item={item} />
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function CollectionEntry({ item }: { item: CollectionItem }) {
+  const [format, setFormat] = useState<DownloadFormat>('flac');
+  const selectId = `fmt-${item.purchaseId}`;
+  const art = item.artwork && Object.keys(item.artwork).length ? item.artwork : null;
+  return (
+    <li className="card collection-item" data-testid="collection-item">
+      <div className="collection-item__head">
+        {art ? (
+          <img className="cover" src={Object.values(art)[0]} srcSet={srcSet(art)} sizes="64px" width={64} height={64} alt="" />
+        ) : (
+          <div className="cover" aria-hidden="true">
+            {item.title.slice(0, 1)}
+          </div>
+        )}
+        <div>
+          <p>
+            {item.releaseId && item.itemType === 'release' ? (
+              <Link to={`/artist/${item.artist.slug}/release/${item.releaseId}`}>{item.title}</Link>
+            ) : (
+              <Link to={`/track/${item.itemId}`}>{item.title}</Link>
+            )}{' '}
+            by <Link to={`/artist/${item.artist.slug}`}>{item.artist.stageName}</Link>
+          </p>
+          <p className="muted small">
+            Bought {formatDate(item.purchasedAt)} for {formatPrice(item.amountCents, item.currency)}
+          </p>
+        </div>
+      </div>
+      <div className="field field--inline">
+        <label htmlFor={selectId}>Download format</label>
+        <select id={selectId} value={format} onChange={(e) => setFormat(e.target.value as DownloadFormat)}>
+          {(Object.keys(FORMAT_LABEL) as DownloadFormat[]).map((f) => (
+            <option key={f} value={f}>
+              {FORMAT_LABEL[f]}
+            </option>
+          ))}
+        </select>
+      </div>
+      <ol className="tracks">
+        {item.tracks.map((t) => (
+          <DownloadRow key={t.id} trackId={t.id} title={t.title} position={t.position} ready={t.downloadable} format={format} />
+        ))}
+      </ol>
+    </li>
+  );
+}
+
+function DownloadRow({ trackId, title, position, ready, format }: { trackId: string; title: string; position: number; ready: boolean; format: DownloadFormat }) {
+  const [state, setState] = useState<'idle' | 'preparing' | 'starting'>('idle');
+  const [error, setError] = useState<string | null>(null);
+  const go = async () => {
+    setError(null);
+    setState('starting');
+    try {
+      const link = await buying.download(trackId, format, () => setState('preparing'));
+      // The link answers with Content-Disposition: attachment, so the page stays where it is.
+      const a = document.createElement('a');
+      a.href = link.url;
+      a.download = link.filename;
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+    } catch (e) {
+      setError(explain(e));
+    } finally {
+      setState('idle');
+    }
+  };
+  return (
+    <li className="track" data-testid="collection-track">
+      <span className="track__pos">{position}</span>
+      <span className="track__title">{title}</span>
+      <span className="row">
+        {ready ? (
+          <button type="button" className="btn btn--small" onClick={go} disabled={state !== 'idle'}>
+            {state === 'preparing' ? `Preparing ${FORMAT_LABEL[format]}…` : state === 'starting' ? 'Starting…' : 'Download'}
+            <span className="visually-hidden">
+              {' '}
+              {title} as {FORMAT_LABEL[format]}
+            </span>
+          </button>
+        ) : (
+          <span className="muted small">not downloadable yet</span>
+        )}
+        {error && (
+          <span className="error small" role="alert">
+            {error}
+          </span>
+        )}
+      </span>
+    </li>
   );
 }

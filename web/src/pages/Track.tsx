@@ -1,3 +1,4 @@
+import { Cover } from '../components/Cover';
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useParams } from 'react-router';
 import { del, errorMessage, get, post, qs } from '../api/client';
@@ -53,7 +54,7 @@ export function TrackPage() {
   return (
     <>
       <section className="release-hero">
-        <div className="cover cover--large" aria-hidden="true">{track.title.slice(0, 1)}</div>
+        <Cover art={track.artwork} title={track.title} size="large" />
         <div>
           <p className="muted small">Track</p>
           <h1>{track.title}</h1>

@@ -1,3 +1,4 @@
+import { Cover } from '../components/Cover';
 import { useEffect, useRef, useState } from 'react';
 import { Link, useLocation } from 'react-router';
 import { formatDuration } from '../api/types';
@@ -50,6 +51,7 @@ export function PlayerBar() {
       {p.current && (
         <>
           <div className="player__now">
+            <Cover art={p.current.track.artwork} title={p.current.track.title} size="tiny" className="player__art" />
             <Link to={`/track/${p.current.track.id}`} className="player__title" data-testid="player-title">
               {p.current.track.title}
             </Link>
