@@ -15,6 +15,9 @@ scripts/lab down >/dev/null 2>&1 || true
 scripts/lab up --regions 2 --nodes 1 --etcd 1
 eval "$(scripts/lab env)"
 
+echo "== launch/validate.sh: edge /health, every node's /ready, ops status, replication lag, an API round trip"
+launch/validate.sh || fail "launch/validate.sh found a failing check on the fresh lab"
+
 echo "== the guide's database setup, again on the primary (idempotent), and the replication lag"
 psql "$PRIMARY_URL" -X -q -v ON_ERROR_STOP=1 -f infrastructure/database/aurora-global-setup.sql
 rows="$(psql "$PRIMARY_URL" -XAtc "SELECT count(*) FROM monitoring.get_replication_lag()")"
@@ -40,6 +43,7 @@ grep -q "already done for this reason" /tmp/failover-2.out || fail "the re-run a
 eval "$(scripts/lab env)"
 [ "$PRIMARY_REGION_NOW" = "$after_first" ] || fail "the re-run moved the primary again"
 curl -fsS "$EDGE/ready" >/dev/null || fail "the application does not serve after the failover"
+launch/validate.sh || fail "launch/validate.sh found a failing check after the failover"
 events="$(psql "$PRIMARY_URL" -XAtc "SELECT count(*) FROM monitoring.failover_events WHERE reason = '$reason'")"
 [ "$events" = "1" ] || fail "$events failover events recorded for one failover"
 
