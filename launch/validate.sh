@@ -22,18 +22,21 @@
 #   --primary-url URL   PRIMARY_URL     default: the lab's current primary (scripts/lab env)
 #   --max-lag-s N       MAX_LAG_S       default 30 (the ReplicationLagCritical alert's threshold)
 #   --replicas N        EXPECT_REPLICAS default: the topology's regions minus one
+#   --wait-s N          WAIT_S          default 0: repeat the checks (every 2 s) until all pass or
+#                                       N seconds passed, e.g. while a former primary rejoins
 #   VALIDATE_EMAIL / VALIDATE_PASSWORD  sign in with this account instead of registering one
 #                                       (production: a synthetic monitoring account)
 #   MC_BINARY / MUSICCONNECT_BIN        the musicconnect binary (default: on PATH, else build/)
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 
-usage() { sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 EDGE="${EDGE:-}"
 OPS_TOPOLOGY="${OPS_TOPOLOGY:-}"
 PRIMARY_URL="${PRIMARY_URL:-}"
 MAX_LAG_S="${MAX_LAG_S:-30}"
 EXPECT_REPLICAS="${EXPECT_REPLICAS:-}"
+WAIT_S="${WAIT_S:-0}"
 while [ $# -gt 0 ]; do
   case "$1" in
     --edge) EDGE="${2:?--edge needs a URL}"; shift 2 ;;
@@ -41,11 +44,13 @@ while [ $# -gt 0 ]; do
     --primary-url) PRIMARY_URL="${2:?--primary-url needs a URL}"; shift 2 ;;
     --max-lag-s) MAX_LAG_S="${2:?--max-lag-s needs a number}"; shift 2 ;;
     --replicas) EXPECT_REPLICAS="${2:?--replicas needs a number}"; shift 2 ;;
+    --wait-s) WAIT_S="${2:?--wait-s needs a number}"; shift 2 ;;
     -h|--help) usage ;;
     *) echo "validate.sh: unknown argument $1" >&2; usage ;;
   esac
 done
 [[ "$MAX_LAG_S" =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "validate.sh: --max-lag-s must be a number of seconds" >&2; exit 2; }
+[[ "$WAIT_S" =~ ^[0-9]+$ ]] || { echo "validate.sh: --wait-s must be a whole number of seconds" >&2; exit 2; }
 [ -z "$EXPECT_REPLICAS" ] || [[ "$EXPECT_REPLICAS" =~ ^[0-9]+$ ]] || { echo "validate.sh: --replicas must be a whole number" >&2; exit 2; }
 for tool in curl jq psql; do
   command -v "$tool" >/dev/null 2>&1 || { echo "validate.sh: $tool is not installed" >&2; exit 2; }
@@ -72,12 +77,14 @@ if [ -z "$bin" ]; then
   if command -v musicconnect >/dev/null 2>&1; then bin="$(command -v musicconnect)"; else bin="$root/build/musicconnect"; fi
 fi
 
-rows=()
-failures=0
 record() { # status check detail
   rows+=("$1|$2|$3")
   [ "$1" = PASS ] || failures=$((failures + 1))
 }
+
+run_checks() {
+rows=()
+failures=0
 
 # 1. the edge's /health, as the guide runs it
 head="$(curl -sS -I --max-time 10 "$EDGE/health" 2>&1)"
@@ -109,17 +116,17 @@ else
 fi
 
 # 4. replication lag on the primary
-if [ -z "$EXPECT_REPLICAS" ]; then EXPECT_REPLICAS=$(($(jq '.regions | length' "$OPS_TOPOLOGY") - 1)); fi
+if [ -z "$EXPECT_REPLICAS" ]; then expect_replicas=$(($(jq '.regions | length' "$OPS_TOPOLOGY") - 1)); else expect_replicas="$EXPECT_REPLICAS"; fi
 if ! lag="$(psql "$PRIMARY_URL" -XAt -F ' ' -v ON_ERROR_STOP=1 -c "SELECT * FROM monitoring.get_replication_lag()" 2>&1)"; then
   record FAIL "replication lag" "psql: $(head -2 <<<"$lag" | tr '\n' ' ')"
 else
   # one row per replica: replica, lag_seconds, ... (the first two columns)
   summary="$(psql "$PRIMARY_URL" -XAt -F ' ' -c "SELECT count(*), count(*) FILTER (WHERE lag_seconds IS NULL OR lag_seconds > $MAX_LAG_S), coalesce(max(lag_seconds), 0)::numeric(10,2) FROM monitoring.get_replication_lag()" 2>&1)"
   read -r n bad worst <<<"$summary"
-  if [ "$n" = "$EXPECT_REPLICAS" ] && [ "$bad" = 0 ]; then
+  if [ "$n" = "$expect_replicas" ] && [ "$bad" = 0 ]; then
     record PASS "replication lag" "$n replica(s), worst ${worst}s (limit ${MAX_LAG_S}s)"
   else
-    record FAIL "replication lag" "$n replica(s) (expected $EXPECT_REPLICAS), $bad missing or above ${MAX_LAG_S}s, worst ${worst}s"
+    record FAIL "replication lag" "$n replica(s) (expected $expect_replicas), $bad missing or above ${MAX_LAG_S}s, worst ${worst}s"
   fi
 fi
 
@@ -156,6 +163,15 @@ round_trip() {
   echo "$what, GET /api/auth/me, logout as $email"
 }
 if detail="$(round_trip)"; then record PASS "API round trip" "$detail"; else record FAIL "API round trip" "$detail"; fi
+}
+
+deadline=$(($(date +%s) + WAIT_S))
+run_checks
+while [ "$failures" -gt 0 ] && [ "$(date +%s)" -lt "$deadline" ]; do
+  echo "validate: $failures check(s) failing; again in 2 s (--wait-s $WAIT_S)" >&2
+  sleep 2
+  run_checks
+done
 
 printf '\n%-6s %-17s %s\n' "RESULT" "CHECK" "DETAIL"
 for row in "${rows[@]}"; do

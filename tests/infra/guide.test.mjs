@@ -12,8 +12,6 @@ import { render } from "./lib/kustomize.mjs";
 const names = guideNames();
 // Named by the guide, delivered with other issues (the multi-region lab, CI/CD, runbooks).
 const ELSEWHERE = new Set([
-  "infrastructure/database/failover-automation.sh",
-  "infrastructure/ci-cd/argocd/application.yaml",
   "infrastructure/runbooks/",
   "TROUBLESHOOTING.md",
 ]);
