@@ -20,7 +20,7 @@
 #   --edge URL          EDGE            default: the lab's edge (scripts/lab env)
 #   --topology FILE     OPS_TOPOLOGY    default: $LAB_DIR/topology.json
 #   --primary-url URL   PRIMARY_URL     default: the lab's current primary (scripts/lab env)
-#   --max-lag-s N       MAX_LAG_S       default 30 (the ReplicationLagCritical alert's threshold)
+#   --max-lag-s N       MAX_LAG_S       default 30 (the ReplicationLagHigh alert's threshold)
 #   --replicas N        EXPECT_REPLICAS default: the topology's regions minus one
 #   --wait-s N          WAIT_S          default 0: repeat the checks (every 2 s) until all pass or
 #                                       N seconds passed, e.g. while a former primary rejoins
