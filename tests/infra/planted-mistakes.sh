@@ -9,7 +9,7 @@ ok=0
 bad=0
 
 # case NAME FILE SED-EXPRESSION EXPECTED-MESSAGE CHECK...   (FILE relative to infrastructure/;
-# ../.github/... for the workflows)
+# ../.github/... for the workflows, ../TROUBLESHOOTING.md)
 case_() {
   local name="$1" file="$2" expr="$3" expect="$4"; shift 4
   local work
@@ -19,8 +19,11 @@ case_() {
   rm -rf "$work/infrastructure/terraform/.terraform"
   ln -s "$root/src" "$work/src"
   ln -s "$root/scripts" "$work/scripts"
-  ln -s "$root/.ci" "$work/.ci"
-  ln -s "$root/launch" "$work/launch"
+  cp "$root/TROUBLESHOOTING.md" "$work/"
+  local entry
+  for entry in "$root"/* "$root/.ci"; do  # everything else the checks read, unchanged
+    [ -e "$work/$(basename "$entry")" ] || ln -s "$entry" "$work/$(basename "$entry")"
+  done
   cp "$work/infrastructure/$file" "$work/before"
   sed -i "$expr" "$work/infrastructure/$file"
   if cmp -s "$work/before" "$work/infrastructure/$file"; then
@@ -83,5 +86,14 @@ case_ "an ApplicationSet path that is not an overlay" ci-cd/argocd/application.y
 case_ "a duplicated key in the ApplicationSet (yamllint)" ci-cd/argocd/application.yaml \
   's/^        namespace: musicconnect$/        namespace: musicconnect\n        namespace: default/' \
   "duplication of key" yamlcheck
+case_ "a runbook patching an HPA that does not exist" runbooks/scale.md \
+  '0,/patch hpa musicconnect-backend-hpa/s//patch hpa musicconnect-api-hpa/' \
+  "HorizontalPodAutoscaler/musicconnect-api-hpa is not in the rendered overlay" nodetest runbooks.test.mjs
+case_ "a runbook running a script that does not exist" runbooks/failover.md \
+  '0,/infrastructure\/database\/failover-automation.sh/s//infrastructure\/database\/failover.sh/' \
+  "infrastructure/runbooks/failover.md: infrastructure/database/failover.sh" nodetest runbooks.test.mjs
+case_ "TROUBLESHOOTING.md reading a metric nobody exports" ../TROUBLESHOOTING.md \
+  '0,/`db_pool_waiting` > 0/s//`db_pool_waits` > 0/' \
+  "TROUBLESHOOTING.md: db_pool_waits" nodetest runbooks.test.mjs
 echo "planted mistakes: $ok caught, $bad missed"
 [ "$bad" -eq 0 ]
