@@ -25,6 +25,8 @@ rows="$(psql "$PRIMARY_URL" -XAtc "SELECT count(*) FROM monitoring.get_replicati
 replica_url="$(jq -r --arg p "$PRIMARY_REGION_NOW" '.regions[] | select(.name != $p) | .database' "$LAB_DIR/topology.json" | head -1)"
 replica_rows="$(psql "$replica_url" -XAtc "SELECT count(*) FROM monitoring.get_replication_lag() WHERE lag_seconds >= 0")"
 [ "$replica_rows" = "1" ] || fail "get_replication_lag() on a replica returned $replica_rows rows, expected its own lag"
+activity="$(psql "$PRIMARY_URL" -XAtc "SELECT datname, usename, application_name, client_addr, state FROM pg_stat_activity WHERE datname = 'musicconnect';")"
+grep -q '^musicconnect|' <<<"$activity" || fail "the guide's pg_stat_activity query shows no connection of the application"
 
 echo "== ops status"
 scripts/lab status
