@@ -191,6 +191,11 @@ test("AWS is reached through OIDC only: id-token permission, a role, no stored k
     }
   }
   assert.deepEqual(problems, []);
+  // the role the workflows assume is the one Terraform creates for them
+  for (const [f, { text }] of Object.entries(workflows)) {
+    for (const m of text.matchAll(/role-to-assume:\s*(.+)/g)) assert.equal(m[1].trim(), "${{ vars.AWS_DEPLOY_ROLE_ARN }}", `${rel(f)}: role-to-assume`);
+  }
+  assert.match(fs.readFileSync(infra("terraform/outputs.tf"), "utf8"), /output "ci_deploy_role_arn"[\s\S]*?AWS_DEPLOY_ROLE_ARN/);
 });
 
 test("ci.yml runs the project's own CI entry point", () => {
