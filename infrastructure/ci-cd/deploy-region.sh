@@ -97,7 +97,8 @@ port_forward() { # target local-port remote-port [namespace]: background port-fo
 
 probe_pods() { # label-selector: /health and /ready of every pod, and no restarts
   local selector="$1" pods pod port=18080 restarts
-  pods="$(k get pods -l "$selector" -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}')"
+  # pods on their way out (a finished rollout's old pods, deleted canaries) answer /ready with 503: skip them
+  pods="$(k get pods -l "$selector" -o json | jq -r '.items[] | select(.metadata.deletionTimestamp == null) | .metadata.name')"
   [ -n "$pods" ] || { log "no pods match $selector"; return 1; }
   for pod in $pods; do
     restarts="$(k get pod "$pod" -o jsonpath='{range .status.containerStatuses[*]}{.restartCount}{" "}{end}')"
@@ -189,7 +190,7 @@ for app in "${changed_apps[@]}"; do
   k rollout status "deployment/musicconnect-$app" --timeout=15m || rollback "musicconnect-$app did not roll out"
 done
 for app in "${changed_apps[@]}"; do
-  probe_pods "app=musicconnect-$app" || rollback "musicconnect-$app failed its health checks"
+  probe_pods "app=musicconnect-$app,track!=canary" || rollback "musicconnect-$app failed its health checks"
 done
 stable=()
 for app in "${changed_apps[@]}"; do [ "$app" = frontend ] || stable+=("musicconnect-$app-[a-z0-9]+-[a-z0-9]+"); done

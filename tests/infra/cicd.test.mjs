@@ -188,6 +188,14 @@ test("AWS is reached through OIDC only: id-token permission, a role, no stored k
         if (!step.with?.["role-to-assume"]) problems.push(`${rel(f)} job ${name}: configure-aws-credentials without role-to-assume`);
         for (const k of ["aws-access-key-id", "aws-secret-access-key"]) if (step.with?.[k]) problems.push(`${rel(f)} job ${name}: ${k} given`);
       }
+      // a reusable workflow gets at most the caller's permissions: it cannot mint an OIDC token
+      // unless the calling job (or the caller's workflow) grants id-token: write
+      if (typeof job.uses === "string" && job.uses.startsWith("./")) {
+        const called = workflows[path.basename(job.uses)]?.doc;
+        const needsToken = called && (called.permissions?.["id-token"] === "write" || jobsOf(called).some(([, j]) => j.permissions?.["id-token"] === "write"));
+        const granted = (job.permissions ?? doc.permissions ?? {})["id-token"] === "write";
+        if (needsToken && !granted) problems.push(`${rel(f)} job ${name}: calls ${job.uses}, which needs id-token: write, without granting it`);
+      }
     }
   }
   assert.deepEqual(problems, []);

@@ -80,6 +80,9 @@ case_ "a reusable workflow called with an undeclared input" ../.github/workflows
 case_ "a shell mistake in a workflow run: script (shellcheck)" ../.github/workflows/deploy-region.yml \
   's/--region "\$REGION" --alias/--region $REGION --alias/' \
   "SC2086" nodetest cicd.test.mjs
+case_ "a reusable deploy workflow called without the OIDC token permission" ../.github/workflows/deploy.yml \
+  '/^      id-token: write$/d' \
+  "job us-east-1: calls ./.github/workflows/deploy-region.yml, which needs id-token: write, without granting it" nodetest cicd.test.mjs
 case_ "an ApplicationSet path that is not an overlay" ci-cd/argocd/application.yaml \
   "s|path: 'infrastructure/kubernetes/overlays/{{.region}}'|path: 'infrastructure/kubernetes/overlay/{{.region}}'|" \
   "infrastructure/kubernetes/overlay/us-east-1 is not an overlay" nodetest cicd.test.mjs
