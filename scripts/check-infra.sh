@@ -8,7 +8,8 @@
 #                Dockerfiles (rules, stages, shellcheck of every RUN), Lambda@Edge functions,
 #                alert rules (promtool check + unit tests), dashboards, the guide's names,
 #                CI/CD (actionlint, shellcheck of every run:, paths and reusable-workflow inputs,
-#                the Argo CD ApplicationSet against the overlays)
+#                the Argo CD ApplicationSet against the overlays, deploy-region.sh's canary and
+#                rollback against a kubectl double), the runbooks' and TROUBLESHOOTING.md's names
 #   database     aurora-global-setup.sql on a throwaway PostgreSQL 15 with a standby
 #   checker      the checks catch planted mistakes (tests/infra/planted-mistakes.sh)
 # Usage: scripts/check-infra.sh            (installs what it needs, like scripts/setup.sh)

@@ -83,6 +83,9 @@ case_ "a shell mistake in a workflow run: script (shellcheck)" ../.github/workfl
 case_ "a reusable deploy workflow called without the OIDC token permission" ../.github/workflows/deploy.yml \
   '/^      id-token: write$/d' \
   "job us-east-1: calls ./.github/workflows/deploy-region.yml, which needs id-token: write, without granting it" nodetest cicd.test.mjs
+case_ "a deploy whose rollback forgets to undo the rollout" ci-cd/deploy-region.sh \
+  's/k rollout undo "deployment\/musicconnect-\$app" || true/true/' \
+  "backend is not back on the previous release" nodetest deploy-region.test.mjs
 case_ "an ApplicationSet path that is not an overlay" ci-cd/argocd/application.yaml \
   "s|path: 'infrastructure/kubernetes/overlays/{{.region}}'|path: 'infrastructure/kubernetes/overlay/{{.region}}'|" \
   "infrastructure/kubernetes/overlay/us-east-1 is not an overlay" nodetest cicd.test.mjs
