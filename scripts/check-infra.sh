@@ -3,10 +3,13 @@
 # "check-infra: N passed, M failed" (exit 1 when anything failed):
 #   terraform    fmt -check, init -backend=false (offline provider mirror), validate, the guide's
 #                Lambda@Edge zip step, terraform test with mock providers
-#   yamllint     every YAML file under infrastructure/
+#   yamllint     every YAML file under infrastructure/ and .github/
 #   tests/infra  node --test: kustomize build + schema + cross-references of every overlay, the
 #                Dockerfiles (rules, stages, shellcheck of every RUN), Lambda@Edge functions,
-#                alert rules (promtool check + unit tests), dashboards, the guide's names
+#                alert rules (promtool check + unit tests), dashboards, the guide's names,
+#                CI/CD (actionlint, shellcheck of every run:, paths and reusable-workflow inputs,
+#                the Argo CD ApplicationSet against the overlays, deploy-region.sh's canary and
+#                rollback against a kubectl double), the runbooks' and TROUBLESHOOTING.md's names
 #   database     aurora-global-setup.sql on a throwaway PostgreSQL 15 with a standby
 #   checker      the checks catch planted mistakes (tests/infra/planted-mistakes.sh)
 # Usage: scripts/check-infra.sh            (installs what it needs, like scripts/setup.sh)
@@ -81,7 +84,7 @@ if step "terraform: the CLI and the offline AWS provider mirror are there" tf_se
 fi
 
 # --- YAML
-step "yamllint infrastructure/" yamllint -s -c infrastructure/.yamllint infrastructure
+step "yamllint infrastructure/ and .github/" yamllint -s -c infrastructure/.yamllint infrastructure .github
 
 # --- node checks: each test counts
 echo "== tests/infra (node --test)"

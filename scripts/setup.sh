@@ -15,6 +15,7 @@ APT_PACKAGES=(
   chromium
   clang-14 clang libclang-rt-14-dev
   patroni python3-etcd etcd-server etcd-client haproxy pgbackrest
+  yamllint
 )
 
 missing=()

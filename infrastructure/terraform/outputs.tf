@@ -28,3 +28,8 @@ output "app_secret_name" {
   description = "The Secrets Manager secret the ExternalSecret reads (replicated to every region)."
   value       = aws_secretsmanager_secret.app.name
 }
+
+output "ci_deploy_role_arn" {
+  description = "the role the release workflows assume through GitHub OIDC: set it as the repository variable AWS_DEPLOY_ROLE_ARN"
+  value       = aws_iam_role.ci_deploy.arn
+}

@@ -73,3 +73,13 @@ variable "media_public_key_pem" {
   type        = string
   default     = null
 }
+
+variable "github_repository" {
+  description = "owner/name of the GitHub repository whose workflows may assume the release role (ci_deploy.tf)"
+  type        = string
+  default     = "musicconnect/musicconnect"
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", var.github_repository))
+    error_message = "github_repository must be owner/name."
+  }
+}

@@ -8,15 +8,22 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 ok=0
 bad=0
 
-# case NAME FILE SED-EXPRESSION EXPECTED-MESSAGE CHECK...
+# case NAME FILE SED-EXPRESSION EXPECTED-MESSAGE CHECK...   (FILE relative to infrastructure/;
+# ../.github/... for the workflows, ../TROUBLESHOOTING.md)
 case_() {
   local name="$1" file="$2" expr="$3" expect="$4"; shift 4
   local work
   work="$(mktemp -d /tmp/planted.XXXXXX)"
   cp -r "$root/infrastructure" "$work/"
+  cp -r "$root/.github" "$work/"
   rm -rf "$work/infrastructure/terraform/.terraform"
   ln -s "$root/src" "$work/src"
   ln -s "$root/scripts" "$work/scripts"
+  cp "$root/TROUBLESHOOTING.md" "$work/"
+  local entry
+  for entry in "$root"/* "$root/.ci"; do  # everything else the checks read, unchanged
+    [ -e "$work/$(basename "$entry")" ] || ln -s "$entry" "$work/$(basename "$entry")"
+  done
   cp "$work/infrastructure/$file" "$work/before"
   sed -i "$expr" "$work/infrastructure/$file"
   if cmp -s "$work/before" "$work/infrastructure/$file"; then
@@ -36,6 +43,7 @@ case_() {
   rm -rf "$work"
 }
 nodetest() { node --test "$root/tests/infra/$1"; }
+yamlcheck() { yamllint -s -c infrastructure/.yamllint .github infrastructure; }
 tfvalidate() { terraform -chdir=infrastructure/terraform init -backend=false -input=false -no-color >/dev/null && terraform -chdir=infrastructure/terraform validate -no-color; }
 
 case_ "a misspelled field in a Deployment" kubernetes/base/backend-deployment.yaml \
@@ -60,5 +68,38 @@ case_ "a Dockerfile copying from a stage that does not exist" docker/Dockerfile.
   's/COPY --from=build \/out/COPY --from=builder \/out/' \
   "--from=builder names no earlier stage" nodetest docker.test.mjs
 
+case_ "a misspelled key in a workflow job (actionlint)" ../.github/workflows/ci.yml \
+  's/^    runs-on: ubuntu-22.04$/    run-on: ubuntu-22.04/' \
+  'unexpected key "run-on" for "job" section' nodetest cicd.test.mjs
+case_ "a workflow step running a script that does not exist" ../.github/workflows/ci.yml \
+  's/^        run: \.ci\/run$/        run: .ci\/runs/' \
+  "references .ci/runs, which does not exist" nodetest cicd.test.mjs
+case_ "a reusable workflow called with an undeclared input" ../.github/workflows/deploy.yml \
+  's/^      region: eu-west-1$/      regoin: eu-west-1/' \
+  "input regoin is not declared by ./.github/workflows/deploy-region.yml" nodetest cicd.test.mjs
+case_ "a shell mistake in a workflow run: script (shellcheck)" ../.github/workflows/deploy-region.yml \
+  's/--region "\$REGION" --alias/--region $REGION --alias/' \
+  "SC2086" nodetest cicd.test.mjs
+case_ "a reusable deploy workflow called without the OIDC token permission" ../.github/workflows/deploy.yml \
+  '/^      id-token: write$/d' \
+  "job us-east-1: calls ./.github/workflows/deploy-region.yml, which needs id-token: write, without granting it" nodetest cicd.test.mjs
+case_ "a deploy whose rollback forgets to undo the rollout" ci-cd/deploy-region.sh \
+  's/k rollout undo "deployment\/musicconnect-\$app" || true/true/' \
+  "backend is not back on the previous release" nodetest deploy-region.test.mjs
+case_ "an ApplicationSet path that is not an overlay" ci-cd/argocd/application.yaml \
+  "s|path: 'infrastructure/kubernetes/overlays/{{.region}}'|path: 'infrastructure/kubernetes/overlay/{{.region}}'|" \
+  "infrastructure/kubernetes/overlay/us-east-1 is not an overlay" nodetest cicd.test.mjs
+case_ "a duplicated key in the ApplicationSet (yamllint)" ci-cd/argocd/application.yaml \
+  's/^        namespace: musicconnect$/        namespace: musicconnect\n        namespace: default/' \
+  "duplication of key" yamlcheck
+case_ "a runbook patching an HPA that does not exist" runbooks/scale.md \
+  '0,/patch hpa musicconnect-backend-hpa/s//patch hpa musicconnect-api-hpa/' \
+  "HorizontalPodAutoscaler/musicconnect-api-hpa is not in the rendered overlay" nodetest runbooks.test.mjs
+case_ "a runbook running a script that does not exist" runbooks/failover.md \
+  '0,/infrastructure\/database\/failover-automation.sh/s//infrastructure\/database\/failover.sh/' \
+  "infrastructure/runbooks/failover.md: infrastructure/database/failover.sh" nodetest runbooks.test.mjs
+case_ "TROUBLESHOOTING.md reading a metric nobody exports" ../TROUBLESHOOTING.md \
+  '0,/`db_pool_waiting` > 0/s//`db_pool_waits` > 0/' \
+  "TROUBLESHOOTING.md: db_pool_waits" nodetest runbooks.test.mjs
 echo "planted mistakes: $ok caught, $bad missed"
 [ "$bad" -eq 0 ]

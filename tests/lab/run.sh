@@ -15,6 +15,9 @@ scripts/lab down >/dev/null 2>&1 || true
 scripts/lab up --regions 2 --nodes 1 --etcd 1
 eval "$(scripts/lab env)"
 
+echo "== launch/validate.sh: edge /health, every node's /ready, ops status, replication lag, an API round trip"
+launch/validate.sh || fail "launch/validate.sh found a failing check on the fresh lab"
+
 echo "== the guide's database setup, again on the primary (idempotent), and the replication lag"
 psql "$PRIMARY_URL" -X -q -v ON_ERROR_STOP=1 -f infrastructure/database/aurora-global-setup.sql
 rows="$(psql "$PRIMARY_URL" -XAtc "SELECT count(*) FROM monitoring.get_replication_lag()")"
@@ -22,6 +25,8 @@ rows="$(psql "$PRIMARY_URL" -XAtc "SELECT count(*) FROM monitoring.get_replicati
 replica_url="$(jq -r --arg p "$PRIMARY_REGION_NOW" '.regions[] | select(.name != $p) | .database' "$LAB_DIR/topology.json" | head -1)"
 replica_rows="$(psql "$replica_url" -XAtc "SELECT count(*) FROM monitoring.get_replication_lag() WHERE lag_seconds >= 0")"
 [ "$replica_rows" = "1" ] || fail "get_replication_lag() on a replica returned $replica_rows rows, expected its own lag"
+activity="$(psql "$PRIMARY_URL" -XAtc "SELECT datname, usename, application_name, client_addr, state FROM pg_stat_activity WHERE datname = 'musicconnect';")"
+grep -q '^musicconnect|' <<<"$activity" || fail "the guide's pg_stat_activity query shows no connection of the application"
 
 echo "== ops status"
 scripts/lab status
@@ -40,6 +45,7 @@ grep -q "already done for this reason" /tmp/failover-2.out || fail "the re-run a
 eval "$(scripts/lab env)"
 [ "$PRIMARY_REGION_NOW" = "$after_first" ] || fail "the re-run moved the primary again"
 curl -fsS "$EDGE/ready" >/dev/null || fail "the application does not serve after the failover"
+launch/validate.sh --wait-s 60 || fail "launch/validate.sh found a failing check after the failover (the former primary rejoins as a replica)"
 events="$(psql "$PRIMARY_URL" -XAtc "SELECT count(*) FROM monitoring.failover_events WHERE reason = '$reason'")"
 [ "$events" = "1" ] || fail "$events failover events recorded for one failover"
 

@@ -62,6 +62,11 @@ run "guide_four_regions" {
     condition     = aws_secretsmanager_secret.app.name == "musicconnect/production/app"
     error_message = "The ExternalSecret reads musicconnect/production/app."
   }
+  assert {
+    condition = (length(module.ci_access_us_west_2) == 1 && length(module.ci_access_eu_west_1) == 1 &&
+    length(module.ci_access_ap_southeast_1) == 1 && output.ci_deploy_role_arn == aws_iam_role.ci_deploy.arn)
+    error_message = "The release role (AWS_DEPLOY_ROLE_ARN) must reach every region's cluster."
+  }
 }
 
 run "primary_only" {
@@ -76,6 +81,10 @@ run "primary_only" {
   assert {
     condition     = length(aws_s3_bucket_replication_configuration.media) == 0
     error_message = "With one region nothing is replicated."
+  }
+  assert {
+    condition     = length(module.ci_access_us_west_2) == 0 && length(module.ci_access_ap_southeast_1) == 0
+    error_message = "With one region the release role gets no access entries elsewhere."
   }
 }
 

@@ -7,6 +7,7 @@ const PACKAGES = {
   "monitoring.coreos.com": "@kubernetes-models/prometheus-operator",
   "cert-manager.io": "@kubernetes-models/cert-manager",
   "external-secrets.io": "@kubernetes-models/external-secrets",
+  "argoproj.io": "@kubernetes-models/argo-cd",
 };
 
 async function modelFor(apiVersion, kind) {

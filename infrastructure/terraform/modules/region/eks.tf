@@ -45,6 +45,11 @@ resource "aws_eks_cluster" "this" {
     }
   }
 
+  # EKS access entries (the release pipeline's role, ../../ci_deploy.tf) beside the aws-auth ConfigMap
+  access_config {
+    authentication_mode = "API_AND_CONFIG_MAP"
+  }
+
   enabled_cluster_log_types = ["api", "audit", "authenticator"]
   tags                      = var.tags
   depends_on                = [aws_iam_role_policy_attachment.cluster]
