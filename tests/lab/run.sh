@@ -7,6 +7,7 @@ cd "$(dirname "$0")/../.."
 export LAB_DIR="${LAB_DIR:-/tmp/musicconnect-lab-ci}"
 export LAB_PORT_BASE="${LAB_PORT_BASE:-28000}"
 export MC_BINARY="${MC_BINARY:-$PWD/build/musicconnect}"
+export MUSICCONNECT_BIN="${MUSICCONNECT_BIN:-$MC_BINARY}"  # the binary failover-automation.sh runs
 fail() { echo "LAB TEST FAILED: $*" >&2; exit 1; }
 cleanup() { scripts/lab down >/dev/null 2>&1 || true; }
 trap cleanup EXIT
