@@ -1,5 +1,7 @@
 #include "media/s3_xml.hpp"
 
+#include "core/markup.hpp"
+
 #include <charconv>
 
 namespace mc::media::s3xml {
@@ -69,30 +71,7 @@ std::vector<std::string> all(std::string_view xml, std::string_view tag) {
 }
 
 std::string escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
+  return escape_markup(text);
 }
 
 std::string unescape(std::string_view text) {

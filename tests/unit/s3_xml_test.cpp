@@ -25,7 +25,7 @@ TEST(S3Xml, error_document_and_self_closing_elements) {
 
 TEST(S3Xml, escape_and_unescape_round_trip) {
   const std::string text = "a<b>&\"c'";
-  EXPECT_EQ(s3xml::escape(text), "a&lt;b&gt;&amp;&quot;c&apos;");
+  EXPECT_EQ(s3xml::escape(text), "a&lt;b&gt;&amp;&quot;c&#39;");
   EXPECT_EQ(s3xml::unescape(s3xml::escape(text)), text);
   EXPECT_EQ(s3xml::unescape("&#233;&#x41;&bogus; & x"),
             "\xc3\xa9"

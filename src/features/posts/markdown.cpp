@@ -1,5 +1,7 @@
 #include "features/posts/markdown.hpp"
 
+#include "core/markup.hpp"
+
 #include <cmark.h>
 #include <gumbo.h>
 
@@ -98,30 +100,6 @@ bool block(GumboTag t) {
   }
 }
 
-void escape_into(std::string& out, std::string_view s) {
-  for (const char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-}
-
 char lower(char c) {
   return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
 }
@@ -165,7 +143,7 @@ void attribute(std::string& out, std::string_view name, std::string_view value) 
   out += ' ';
   out += name;
   out += "=\"";
-  escape_into(out, value);
+  escape_markup_into(out, value);
   out += '"';
 }
 
@@ -185,7 +163,7 @@ struct Writer {
       case GUMBO_NODE_TEXT:
       case GUMBO_NODE_WHITESPACE:
       case GUMBO_NODE_CDATA:
-        escape_into(html, n.v.text.text);
+        escape_markup_into(html, n.v.text.text);
         text += n.v.text.text;
         return;
       case GUMBO_NODE_ELEMENT:

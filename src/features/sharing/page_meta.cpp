@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/markup.hpp"
 #include "features/artists/service.hpp"
 #include "features/catalog/service.hpp"
 
@@ -13,33 +14,6 @@ namespace bj = boost::json;
 using boost::asio::awaitable;
 
 namespace {
-
-std::string escape_html(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (const char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 // A description is one line of at most ~200 characters, cut at a character boundary (UTF-8).
 std::string summary(std::string_view text) {
@@ -117,7 +91,7 @@ std::string render_tags(const PageMeta& m) {
     out += "=\"";
     out += name;
     out += "\" content=\"";
-    out += escape_html(value);
+    out += escape_markup(value);
     out += "\">";
   };
   tag("property", "og:site_name", "MusicConnect");
@@ -133,7 +107,7 @@ std::string render_tags(const PageMeta& m) {
     tag("property", "og:image", m.image);
     tag("name", "twitter:image", m.image);
   }
-  out += "<link rel=\"canonical\" href=\"" + escape_html(m.url) + "\">";
+  out += "<link rel=\"canonical\" href=\"" + escape_markup(m.url) + "\">";
   return out;
 }
 
