@@ -8,6 +8,7 @@
 #include "features/messaging/routes.hpp"
 #include "features/notifications/routes.hpp"
 #include "features/parties/routes.hpp"
+#include "features/privacy/routes.hpp"
 #include "features/streaming/routes.hpp"
 #include "ops/routes.hpp"
 
@@ -27,6 +28,7 @@ void register_all_routes(http::Router& router, const RouteDeps& deps) {
   messaging::register_routes(router, deps.messaging);
   notifications::register_routes(router, deps.notifications);
   parties::register_routes(router, deps.parties);
+  privacy::register_routes(router, deps.privacy);
 }
 
 }  // namespace mc::app

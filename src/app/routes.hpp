@@ -12,6 +12,7 @@
 #include "features/messaging/service.hpp"
 #include "features/notifications/service.hpp"
 #include "features/parties/service.hpp"
+#include "features/privacy/service.hpp"
 #include "features/streaming/service.hpp"
 #include "http/router.hpp"
 
@@ -34,6 +35,7 @@ struct RouteDeps {
   messaging::MessagingService& messaging;
   notifications::NotificationService& notifications;
   parties::PartyService& parties;
+  privacy::PrivacyService& privacy;
   bool api = true;  // false: only the ops routes (a node without the api role, app/roles.hpp)
 };
 

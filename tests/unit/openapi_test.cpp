@@ -46,12 +46,13 @@ std::set<std::string> router_operations() {
   messaging::MessagingService messaging;
   notifications::NotificationService notifications;
   parties::PartyService parties;
+  privacy::PrivacyService privacy(config, accounts, *storage);
   std::atomic<bool> draining{false};
   http::Router router;
   app::register_all_routes(
       router, app::RouteDeps{config, draining, accounts, artists, catalog, uploads, images, streaming,
                              *payments.memberships, *payments.earnings, *payments.webhooks, messaging,
-                             notifications, parties});
+                             notifications, parties, privacy});
   std::set<std::string> out;
   for (const auto* r : router.routes()) {
     std::string method(http::bhttp::to_string(r->method));

@@ -540,4 +540,18 @@ awaitable<db::Lsn> AccountsService::revoke_session(db::Cluster& db, const Access
   co_return lsn;
 }
 
+awaitable<bool> AccountsService::password_matches(db::Cluster& db, const AccessClaims& who,
+                                                  const std::string& password) {
+  std::string stored;
+  {
+    auto tx = co_await db.begin();
+    co_await require_live_session(tx, who);
+    const auto rec = co_await store::password_record(tx, who.user_id);
+    if (!rec) throw invalid_token();
+    stored = rec->password_hash;
+  }
+  const bool ok = co_await verify_password(stored, password);
+  co_return ok;
+}
+
 }  // namespace mc::accounts
