@@ -134,7 +134,7 @@ function EmailConsent() {
 }
 
 function DeleteAccount() {
-  const { logout } = useAuth();
+  const { forget } = useAuth();
   const navigate = useNavigate();
   const [password, setPassword] = useState('');
   const [confirmed, setConfirmed] = useState(false);
@@ -152,12 +152,9 @@ function DeleteAccount() {
     setBusy(true);
     try {
       await api('DELETE', '/api/me', { body: { password } });
-      try {
-        await logout();
-      } catch {
-        // The session ended with the account; the app forgets it either way.
-      }
+      // Leave the settings first: without a user they would send the browser to the login page.
       navigate('/goodbye', { replace: true });
+      await forget();
     } catch (err) {
       if (err instanceof ApiError && err.code === 'invalid_password') {
         setErrors({ password: 'Password is not your current password: type the one you sign in with.' });
