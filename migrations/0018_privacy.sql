@@ -50,3 +50,37 @@ CREATE INDEX data_exports_expiry_idx ON data_exports (expires_at) WHERE status =
 -- Retention finds expired sessions and old notifications without scanning.
 CREATE INDEX sessions_expires_idx ON sessions (expires_at);
 CREATE INDEX notifications_created_idx ON notifications (created_at);
+
+-- Admin basics (SPEC §4.12, docs/admin.md). A suspended account cannot sign in; its sessions were
+-- revoked when it was suspended.
+ALTER TABLE users
+    ADD COLUMN suspended_at     timestamptz,
+    ADD COLUMN suspended_reason text;
+
+-- The audit log of admin and security-relevant actions: who (actor, null for the command line),
+-- what (action, target), when, from where (address, browser). Rows are written in the transaction
+-- of the action they record, and can never be changed or removed through the application.
+CREATE TABLE audit_log (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    actor_id    uuid,  -- no foreign key: the log outlives accounts
+    actor_role  text,
+    action      text NOT NULL CHECK (action ~ '^[a-z_]+(\.[a-z_]+)+$'),
+    target_type text,
+    target_id   text,
+    ip          text,
+    user_agent  text,
+    details     jsonb NOT NULL DEFAULT '{}',
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX audit_log_actor_idx ON audit_log (actor_id, id DESC);
+CREATE INDEX audit_log_target_idx ON audit_log (target_id, id DESC);
+
+CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'the audit log is append-only (% on %)', TG_OP, TG_TABLE_NAME
+        USING ERRCODE = 'check_violation', CONSTRAINT = 'audit_log_append_only';
+END $$;
+CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();

@@ -1,6 +1,7 @@
 #include "app/routes.hpp"
 
 #include "features/accounts/routes.hpp"
+#include "features/admin/routes.hpp"
 #include "features/artists/routes.hpp"
 #include "features/catalog/routes.hpp"
 #include "features/earnings/routes.hpp"
@@ -29,6 +30,7 @@ void register_all_routes(http::Router& router, const RouteDeps& deps) {
   notifications::register_routes(router, deps.notifications);
   parties::register_routes(router, deps.parties);
   privacy::register_routes(router, deps.privacy);
+  admin::register_routes(router, deps.admin);
 }
 
 }  // namespace mc::app

@@ -3,6 +3,7 @@
 
 #include "core/config.hpp"
 #include "features/accounts/service.hpp"
+#include "features/admin/service.hpp"
 #include "features/artists/images.hpp"
 #include "features/artists/service.hpp"
 #include "features/catalog/service.hpp"
@@ -36,6 +37,7 @@ struct RouteDeps {
   notifications::NotificationService& notifications;
   parties::PartyService& parties;
   privacy::PrivacyService& privacy;
+  admin::AdminService& admin;
   bool api = true;  // false: only the ops routes (a node without the api role, app/roles.hpp)
 };
 

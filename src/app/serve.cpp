@@ -184,11 +184,12 @@ int serve(int argc, char** argv) {
     notifications::NotificationService notification_service;
     parties::PartyService party_service;
     privacy::PrivacyService privacy_service(config, accounts_service, *storage);
+    admin::AdminService admin_service(accounts_service);
     register_all_routes(
         router, RouteDeps{config, draining, accounts_service, artists_service, catalog_service,
                           upload_service, image_service, streaming_service, *payments.memberships,
                           *payments.earnings, *payments.webhooks, messaging_service, notification_service,
-                          party_service, privacy_service, roles.api});
+                          party_service, privacy_service, admin_service, roles.api});
 
     const http::StaticFiles web_app(roles.web ? config.web_dir : std::string(), config.cdn_url);
     http::Pipeline pipeline(config, router, *limiter, jwt, roles.web ? &web_app : nullptr, &accounts_service);

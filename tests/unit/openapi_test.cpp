@@ -47,12 +47,13 @@ std::set<std::string> router_operations() {
   notifications::NotificationService notifications;
   parties::PartyService parties;
   privacy::PrivacyService privacy(config, accounts, *storage);
+  admin::AdminService admin(accounts);
   std::atomic<bool> draining{false};
   http::Router router;
   app::register_all_routes(
       router, app::RouteDeps{config, draining, accounts, artists, catalog, uploads, images, streaming,
                              *payments.memberships, *payments.earnings, *payments.webhooks, messaging,
-                             notifications, parties, privacy});
+                             notifications, parties, privacy, admin});
   std::set<std::string> out;
   for (const auto* r : router.routes()) {
     std::string method(http::bhttp::to_string(r->method));

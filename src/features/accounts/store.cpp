@@ -60,7 +60,7 @@ constexpr Query kClaimLoginAttempt{"accounts_claim_login_attempt",
                                    " >= 5 THEN now() + interval '15 minutes' ELSE locked_until END "
                                    "WHERE lower(email) = lower($1) AND deleted_at IS NULL AND (locked_until "
                                    "IS NULL OR locked_until <= now()) "
-                                   "RETURNING id, password_hash, role"};
+                                   "RETURNING id, password_hash, role, suspended_at IS NOT NULL"};
 constexpr Query kResetFailures{
     "accounts_reset_login_failures",
     "UPDATE users SET failed_login_count = 0, failed_login_window_start = NULL, locked_until = NULL "
@@ -191,7 +191,7 @@ awaitable<std::optional<LoginRecord>> find_login(db::Connection& c, const std::s
 awaitable<std::optional<LoginRecord>> claim_login_attempt(db::Connection& c, const std::string& email) {
   const auto r = co_await c.exec(kClaimLoginAttempt, params(email));
   if (r.empty()) co_return std::nullopt;
-  co_return LoginRecord{r.str(0, 0), r.str(0, 1), r.str(0, 2), 0};
+  co_return LoginRecord{r.str(0, 0), r.str(0, 1), r.str(0, 2), 0, r.boolean(0, 3)};
 }
 
 awaitable<void> reset_login_failures(db::Transaction& tx, const std::string& user_id) {

@@ -10,6 +10,7 @@
 #include "core/offload.hpp"
 #include "core/process.hpp"
 #include "events/outbox.hpp"
+#include "features/admin/audit.hpp"
 #include "features/privacy/store.hpp"
 #include "jobs/queue.hpp"
 
@@ -107,7 +108,8 @@ bj::object export_json(const store::Export& e, const media::MediaUrlSigner& sign
 
 }  // namespace
 
-awaitable<db::Written<bj::object>> PrivacyService::request_export(db::Cluster& db, const AccessClaims& who) {
+awaitable<db::Written<bj::object>> PrivacyService::request_export(db::Cluster& db, const AccessClaims& who,
+                                                                  const Origin& origin) {
   auto tx = co_await db.begin();
   auto created = co_await store::insert_export(tx, who.user_id);
   if (!created) {
@@ -126,6 +128,9 @@ awaitable<db::Written<bj::object>> PrivacyService::request_export(db::Cluster& d
   co_await jobs::enqueue(tx, job);
   const bj::object event{{"userId", who.user_id}, {"exportId", created->id}};
   co_await events::append(tx, "privacy.export_requested", who.user_id, event);
+  audit::Entry entry{who.user_id, who.role,  "data_export.requested", "export",
+                     created->id, origin.ip, origin.user_agent,       {}};
+  co_await audit::record(tx, entry);
   const db::Lsn lsn = co_await tx.commit();
   co_return db::Written<bj::object>{export_json(*created, signer_), lsn};
 }
@@ -176,7 +181,7 @@ awaitable<db::Written<bj::object>> PrivacyService::set_marketing_consent(db::Clu
 }
 
 awaitable<db::Lsn> PrivacyService::delete_account(db::Cluster& db, const AccessClaims& who,
-                                                  const std::string& password) {
+                                                  const std::string& password, const Origin& origin) {
   const bool ok = co_await accounts_.password_matches(db, who, password);
   if (!ok) {
     throw ApiError(403, "invalid_password", "The password is not right",
@@ -225,6 +230,16 @@ awaitable<db::Lsn> PrivacyService::delete_account(db::Cluster& db, const AccessC
   co_await jobs::enqueue(tx, job);
   const bj::object event{{"userId", who.user_id}, {"artist", account->artist}};
   co_await events::append(tx, "user.deleted", who.user_id, event);
+  audit::Entry entry{
+      who.user_id,
+      who.role,
+      "account.deleted",
+      "user",
+      who.user_id,
+      origin.ip,
+      origin.user_agent,
+      bj::object{{"artist", account->artist}, {"sessionsEnded", static_cast<int64_t>(ended.size())}}};
+  co_await audit::record(tx, entry);
   const db::Lsn lsn = co_await tx.commit();
   accounts_.forget_user_sessions(who.user_id);
   log::info("account deleted",

@@ -27,7 +27,8 @@ class PrivacyService {
   PrivacyService(const Config& config, accounts::AccountsService& accounts, media::Storage& storage);
 
   // Exports: one pending at a time; asking again while one is pending answers that one.
-  awaitable<db::Written<boost::json::object>> request_export(db::Cluster& db, const AccessClaims& who);
+  awaitable<db::Written<boost::json::object>> request_export(db::Cluster& db, const AccessClaims& who,
+                                                             const Origin& origin);
   awaitable<boost::json::object> exports(db::Cluster& db, const AccessClaims& who,
                                          std::optional<db::Lsn> token);
   awaitable<boost::json::object> export_status(db::Cluster& db, const AccessClaims& who,
@@ -39,7 +40,8 @@ class PrivacyService {
                                                                     bool granted, const Origin& origin);
 
   // Deletes the signed-in account after checking its password (docs/privacy.md).
-  awaitable<db::Lsn> delete_account(db::Cluster& db, const AccessClaims& who, const std::string& password);
+  awaitable<db::Lsn> delete_account(db::Cluster& db, const AccessClaims& who, const std::string& password,
+                                    const Origin& origin);
 
   const Config& config_;
   accounts::AccountsService& accounts_;

@@ -18,7 +18,7 @@ using db::Query;
 // What an export holds, per table: the user's own rows, and rows of others only where they are
 // about the user and the user already sees them in the product (their conversations' messages,
 // their subscribers). Secrets (password hash, token hashes) are never exported.
-constexpr std::array<std::pair<std::string_view, Query>, 38> kExportTables{{
+constexpr std::array<std::pair<std::string_view, Query>, 39> kExportTables{{
     {"users",
      {"privacy_export_users",
       MC_ROWS("SELECT id, username, email, role, email_verified_at, created_at, updated_at "
