@@ -649,6 +649,21 @@ describe('errors of particular operations', () => {
     documented('DELETE /api/me', 202, await del(owner, owner.input.password));
   });
 
+  test('admin: suspend, restore, audit log; a suspended account cannot sign in', async () => {
+    const target = await registerUser(api);
+    const suspend = (token, id = target.user.id, body = {}) => api.post(`/api/admin/users/${id}/suspend`, body, { token });
+    check('POST /api/admin/users/{id}/suspend', 403, 'forbidden', await suspend(who.fan.token));
+    check('POST /api/admin/users/{id}/restore', 403, 'forbidden', await api.post(`/api/admin/users/${target.user.id}/restore`, {}, { token: who.fan.token }));
+    check('GET /api/admin/audit', 403, 'forbidden', await api.get('/api/admin/audit', { token: who.fan.token }));
+    check('POST /api/admin/users/{id}/suspend', 404, 'not_found', await suspend(who.admin.token, randomUuid()));
+    check('POST /api/admin/users/{id}/restore', 404, 'not_found', await api.post(`/api/admin/users/${randomUuid()}/restore`, {}, { token: who.admin.token }));
+    check('POST /api/admin/users/{id}/suspend', 409, 'cannot_suspend_self', await suspend(who.admin.token, who.admin.user.id));
+    documented('POST /api/admin/users/{id}/suspend', 200, await suspend(who.admin.token, target.user.id, { reason: 'test' }));
+    check('POST /api/auth/login', 403, 'account_suspended', await api.post('/api/auth/login', { email: target.input.email, password: target.input.password }));
+    documented('POST /api/admin/users/{id}/restore', 200, await api.post(`/api/admin/users/${target.user.id}/restore`, {}, { token: who.admin.token }));
+    documented('GET /api/admin/audit', 200, await api.get(`/api/admin/audit?targetId=${target.user.id}&limit=1`, { token: who.admin.token }));
+  });
+
   test('every documented error is provoked, or NOT_PROVOKED says why', () => {
     const missing = [];
     for (const op of OPS) {

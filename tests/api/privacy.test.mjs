@@ -200,6 +200,8 @@ describe('export', () => {
     assert.ok(table('notifications').length > 0);
     assert.deepEqual(table('consent_records').map((c) => [c.purpose, c.granted, c.source]), [['marketing_email', true, 'settings']]);
     assert.ok(table('data_exports').some((e) => e.id === first.id));
+    assert.ok(table('audit_log').some((e) => e.action === 'data_export.requested' && e.target_id === first.id), 'the audit entries about the user');
+    for (const name of files.keys()) assert.match(name, /^(README\.txt|[a-z_]+\.json)$/, `a well-named file: ${name}`);
   });
 
   test('only the owner: another user gets 404, a changed link 403, no token 401', async () => {

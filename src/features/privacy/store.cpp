@@ -18,7 +18,8 @@ using db::Query;
 // What an export holds, per table: the user's own rows, and rows of others only where they are
 // about the user and the user already sees them in the product (their conversations' messages,
 // their subscribers). Secrets (password hash, token hashes) are never exported.
-constexpr std::array<std::pair<std::string_view, Query>, 39> kExportTables{{
+// Sizes are deduced: a table added to a list can never leave an empty slot behind.
+constexpr std::pair<std::string_view, Query> kExportTables[] = {
     {"users",
      {"privacy_export_users",
       MC_ROWS("SELECT id, username, email, role, email_verified_at, created_at, updated_at "
@@ -146,11 +147,15 @@ constexpr std::array<std::pair<std::string_view, Query>, 39> kExportTables{{
      {"privacy_export_data_exports",
       MC_ROWS("SELECT id, status, size_bytes, created_at, finished_at, expires_at FROM data_exports "
               "WHERE user_id = $1 ORDER BY created_at")}},
+    {"audit_log",
+     {"privacy_export_audit_log",
+      MC_ROWS("SELECT id, actor_id, actor_role, action, target_type, target_id, ip, user_agent, details, "
+              "created_at FROM audit_log WHERE actor_id = $1 OR target_id = $1::text ORDER BY id")}},
     {"ledger_entries",
      {"privacy_export_ledger_entries",
       MC_ROWS("SELECT e.id, e.txn_id, a.kind AS account, e.amount_cents FROM ledger_entries e "
               "JOIN ledger_accounts a ON a.id = e.account_id WHERE a.owner_id = $1 ORDER BY e.id")}},
-}};
+};
 
 #define MC_EXPORT_COLUMNS                                                                           \
   "id, user_id, status, " MC_ISO("created_at") ", storage_key, " MC_ISO("finished_at") ", " MC_ISO( \
@@ -212,7 +217,7 @@ constexpr Query kDeleteSessions{"privacy_delete_sessions",
 
 // The erasure, in order (docs/privacy.md, "Account deletion"). Comments, messages and memberships
 // stay, attributed to the tombstone; everything else personal goes.
-constexpr std::array<Query, 21> kErase{{
+constexpr Query kErase[] = {
     {"privacy_erase_like_counts",
      "UPDATE tracks SET like_count = greatest(like_count - 1, 0) "
      "WHERE id IN (SELECT track_id FROM likes WHERE user_id = $1)"},
@@ -249,7 +254,7 @@ constexpr std::array<Query, 21> kErase{{
      "'!', "
      "role = 'fan', email_verified_at = NULL, failed_login_count = 0, failed_login_window_start = NULL, "
      "locked_until = NULL, deleted_at = now(), updated_at = now() WHERE id = $1"},
-}};
+};
 
 constexpr Query kPruneNotifications{
     "privacy_prune_notifications",
