@@ -16,6 +16,11 @@ ALTER TABLE conversations DROP CONSTRAINT conversations_artist_id_fkey;
 ALTER TABLE conversations ADD CONSTRAINT conversations_artist_id_fkey
     FOREIGN KEY (artist_id) REFERENCES users (id) ON DELETE CASCADE;
 
+-- Likewise a purchase (0017) is the buyer's record: it stays when the artist's page is deleted.
+ALTER TABLE purchases DROP CONSTRAINT purchases_artist_id_fkey;
+ALTER TABLE purchases ADD CONSTRAINT purchases_artist_id_fkey
+    FOREIGN KEY (artist_id) REFERENCES users (id) ON DELETE CASCADE;
+
 -- Consent to marketing email: every change is a new row (what, granted or withdrawn, when, where
 -- from); the newest row per purpose is the current answer, no row means not given.
 CREATE TABLE consent_records (

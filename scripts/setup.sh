@@ -7,6 +7,7 @@ APT_PACKAGES=(
   cmake ninja-build pkg-config g++ ccache git curl jq zip
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libpq-dev libsodium-dev libssl-dev libcurl4-openssl-dev libjemalloc-dev libzxcvbn-dev
+  libcmark-dev libgumbo-dev
   postgresql-15 postgresql-client-15
   redis-server libhiredis-dev
   googletest libgtest-dev

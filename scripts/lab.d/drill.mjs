@@ -263,6 +263,10 @@ async function healthy() {
   return onPrimary(async (c) => {
     const { rows } = await c.query("SELECT count(*)::int AS n FROM pg_stat_replication WHERE state = 'streaming'");
     if (rows[0].n < REGIONS.length - 1) return false;
+    if (env.LAB_SYNC === 'true') {
+      const sync = await c.query("SELECT count(*)::int AS n FROM pg_stat_replication WHERE sync_state = 'sync'");
+      if (sync.rows[0].n < 1) return false;
+    }
     for (const r of topology.regions) {
       for (const node of r.nodes) {
         const res = await fetch(`${node}/ready`, { signal: AbortSignal.timeout(2000) }).catch(() => null);

@@ -7,6 +7,8 @@
 
 #include "app/retention.hpp"
 #include "core/log.hpp"
+#include "features/buying/renditions.hpp"
+#include "features/posts/service.hpp"
 
 namespace mc::app {
 namespace asio = boost::asio;
@@ -35,6 +37,7 @@ Background::Background(const Config& config, asio::io_context& loop, db::Cluster
   media_options.job_timeout = std::chrono::hours(2);
   auto media_worker = std::make_unique<jobs::Worker>(loop.get_executor(), cluster, media_options);
   media_.register_on(*media_worker, cluster);
+  buying::register_rendition_job(*media_worker, cluster, uploads.storage(), config);
   workers_.push_back(std::move(media_worker));
 
   // Payout transfers and the monthly payout run.
@@ -52,6 +55,7 @@ Background::Background(const Config& config, asio::io_context& loop, db::Cluster
   auto maintenance_worker = std::make_unique<jobs::Worker>(loop.get_executor(), cluster, maintenance_options);
   register_retention(*maintenance_worker, cluster, config, privacy_);
   notifications::register_jobs(*maintenance_worker, notifications_, cluster, mailer, config.public_url);
+  posts::register_jobs(*maintenance_worker, cluster);
   workers_.push_back(std::move(maintenance_worker));
 
   // Data exports and the storage purge of deleted accounts (docs/privacy.md).

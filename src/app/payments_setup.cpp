@@ -22,6 +22,7 @@ PaymentsStack make_payments(const Config& config, artists::ArtistsService& artis
   memberships::register_event_handlers(*s.webhooks,
                                        memberships::HandlerOptions{provider, config.platform_fee_bps});
   s.memberships = std::make_unique<memberships::MembershipsService>(config, *s.provider, s.sandbox, artists);
+  s.buying = std::make_unique<buying::BuyingService>(config, *s.provider, *s.memberships, artists);
   s.earnings = std::make_unique<earnings::EarningsService>(*s.provider, s.sandbox);
   s.earnings->register_event_handlers(*s.webhooks);
   return s;

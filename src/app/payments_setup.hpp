@@ -3,6 +3,7 @@
 
 #include "core/config.hpp"
 #include "features/artists/service.hpp"
+#include "features/buying/service.hpp"
 #include "features/earnings/service.hpp"
 #include "features/memberships/service.hpp"
 #include "payments/provider.hpp"
@@ -19,6 +20,7 @@ struct PaymentsStack {
   payments::SandboxProvider* sandbox = nullptr;  // the provider, when it is the sandbox
   std::unique_ptr<memberships::MembershipsService> memberships;
   std::unique_ptr<earnings::EarningsService> earnings;
+  std::unique_ptr<buying::BuyingService> buying;
 };
 
 PaymentsStack make_payments(const Config& config, artists::ArtistsService& artists);

@@ -6,6 +6,7 @@
 #include "features/admin/service.hpp"
 #include "features/artists/images.hpp"
 #include "features/artists/service.hpp"
+#include "features/buying/service.hpp"
 #include "features/catalog/service.hpp"
 #include "features/catalog/upload_service.hpp"
 #include "features/earnings/service.hpp"
@@ -13,6 +14,8 @@
 #include "features/messaging/service.hpp"
 #include "features/notifications/service.hpp"
 #include "features/parties/service.hpp"
+#include "features/posts/service.hpp"
+#include "features/search/service.hpp"
 #include "features/privacy/service.hpp"
 #include "features/streaming/service.hpp"
 #include "http/router.hpp"
@@ -36,6 +39,9 @@ struct RouteDeps {
   messaging::MessagingService& messaging;
   notifications::NotificationService& notifications;
   parties::PartyService& parties;
+  posts::PostService& posts;
+  search::SearchService& search;
+  buying::BuyingService& buying;
   privacy::PrivacyService& privacy;
   admin::AdminService& admin;
   bool api = true;  // false: only the ops routes (a node without the api role, app/roles.hpp)

@@ -29,6 +29,7 @@
 #include "features/messaging/service.hpp"
 #include "features/notifications/service.hpp"
 #include "features/parties/service.hpp"
+#include "features/sharing/page_meta.hpp"
 #include "http/pipeline.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
@@ -183,16 +184,22 @@ int serve(int argc, char** argv) {
     messaging::MessagingService messaging_service;
     notifications::NotificationService notification_service;
     parties::PartyService party_service;
+    posts::PostService post_service(artists_service, catalog_service, *storage);
+    search::SearchService search_service;
     privacy::PrivacyService privacy_service(config, accounts_service, *storage);
     admin::AdminService admin_service(accounts_service);
     register_all_routes(
         router, RouteDeps{config, draining, accounts_service, artists_service, catalog_service,
                           upload_service, image_service, streaming_service, *payments.memberships,
                           *payments.earnings, *payments.webhooks, messaging_service, notification_service,
-                          party_service, privacy_service, admin_service, roles.api});
+                          party_service, post_service, search_service, *payments.buying, privacy_service,
+                          admin_service, roles.api});
 
     const http::StaticFiles web_app(roles.web ? config.web_dir : std::string(), config.cdn_url);
     http::Pipeline pipeline(config, router, *limiter, jwt, roles.web ? &web_app : nullptr, &accounts_service);
+    const sharing::PageMetaSource page_meta(artists_service, catalog_service, config.public_url);
+    pipeline.set_page_heads(
+        [&page_meta](db::Cluster& db, std::string path) { return page_meta.head(db, std::move(path)); });
     RealtimeAccess realtime_access(artists_service, messaging_service, party_service);
     std::vector<asio::any_io_executor> executors;
     for (const auto& l : loop_views) executors.push_back(l.executor);

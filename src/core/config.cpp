@@ -119,7 +119,8 @@ const VarSpec kVars[] = {
     {"WS_MAX_CONNECTIONS_PER_USER", "10", "open WebSocket connections per user on one node"},
     {"WS_SEND_QUEUE_KIB", "1024",
      "unsent WebSocket data per connection before it is closed as a slow consumer"},
-    {"WS_IDLE_TIMEOUT_S", "40", "a WebSocket with no traffic is pinged after half of this and closed after all"},
+    {"WS_IDLE_TIMEOUT_S", "40",
+     "a WebSocket with no traffic is pinged after half of this and closed after all"},
     {"WS_MESSAGES_PER_S", "20", "messages per second a WebSocket client may send (burst: twice that)"},
     {"WS_COMPRESSION", "false", "offer permessage-deflate on /ws (costs memory and CPU per socket)"},
     {"ACCESS_LOG", "true", "JSON access log line per request on stderr"},
@@ -436,12 +437,15 @@ std::string config_help() {
   out << "Usage: musicconnect serve\n\n"
          "Runs the HTTP API, the web app and the background relay. Configuration comes from the\n"
          "environment; every variable, with its default:\n\n";
+  // The description column starts after the longest name and two spaces, so no name runs into
+  // its description (RATE_LIMIT_UPLOADS_PER_HOUR is 27 characters).
+  std::size_t width = 0;
+  for (const auto& v : kVars) width = std::max(width, std::string_view(v.name).size());
+  const std::string indent(2 + width + 2, ' ');
   for (const auto& v : kVars) {
-    out << "  " << v.name;
-    for (std::size_t i = std::string_view(v.name).size(); i < 26; ++i) out << ' ';
+    out << "  " << v.name << std::string(width + 2 - std::string_view(v.name).size(), ' ');
     out << v.description << "\n";
-    out << "                            default: " << (*v.default_value ? v.default_value : "(empty)")
-        << "\n";
+    out << indent << "default: " << (*v.default_value ? v.default_value : "(empty)") << "\n";
   }
   return out.str();
 }

@@ -245,7 +245,7 @@ void FieldReader::fail(std::string_view name, std::string_view reason) {
 
 void FieldReader::finish() {
   for (const auto& kv : obj_) {
-    if (!seen_.contains(std::string_view(kv.key()))) fail(kv.key(), "is not a known field");
+    if (!seen_.contains(std::string_view(kv.key()))) fail(kv.key(), "is not a known field; leave it out");
   }
   if (!errors_.empty()) throw ApiError::validation(std::move(errors_));
 }

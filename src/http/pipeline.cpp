@@ -222,7 +222,16 @@ asio::awaitable<Response> Pipeline::handle(const Request& req, const Peer& peer,
   if (web_request) {
     // Static files are CDN traffic: not API-limited (SPEC §5), no token needed.
     route_label = "web";
-    res = web_->serve(req, ctx.path);
+    std::optional<PageHead> head;
+    if (page_heads_ && web_->has_index()) {
+      try {
+        head = co_await page_heads_(ctx.db(), std::string(ctx.path));
+      } catch (const std::exception& e) {
+        // a link preview is a courtesy: the page itself is still served
+        log::warn("page head lookup failed", {{"request_id", ctx.request_id}, {"error", e.what()}});
+      }
+    }
+    res = head ? web_->serve_page(req, *head) : web_->serve(req, ctx.path);
   } else if (!match.route) {
     // Unknown API paths still spend the caller's API budget (and say so in the headers).
     if (ctx.path.starts_with("/api/")) {
@@ -311,7 +320,12 @@ void Pipeline::finish(const Request& req, Response& res, const Context* ctx, std
                       std::chrono::steady_clock::time_point started) {
   res.set("X-Request-Id", request_id);
   res.set("X-Content-Type-Options", "nosniff");
-  res.set("X-Frame-Options", "DENY");
+  // a page that lets other sites frame it says so in its CSP (frame-ancestors *), the modern
+  // control; X-Frame-Options has no "anyone" value, so it is left off for that page only
+  const auto csp = res.find("Content-Security-Policy");
+  if (csp == res.end() || csp->value().find("frame-ancestors *") == std::string_view::npos) {
+    res.set("X-Frame-Options", "DENY");
+  }
   res.set("Referrer-Policy", "no-referrer");
   if (res.find("Content-Security-Policy") == res.end()) {
     res.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");

@@ -1,7 +1,9 @@
 #pragma once
 #include <boost/asio/awaitable.hpp>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -15,6 +17,10 @@
 #include "http/session_gate.hpp"
 #include "http/static_files.hpp"
 #include "http/upload_gate.hpp"
+
+namespace mc::db {
+class Cluster;
+}
 
 namespace mc::http {
 
@@ -53,6 +59,12 @@ class Pipeline {
   boost::asio::awaitable<Response> handle(const Request& req, const Peer& peer, const Loop& loop,
                                           UploadSpool* upload = nullptr,
                                           std::shared_ptr<BodyStream>* body_out = nullptr);
+  // Tags a page of the web app adds to index.html (link previews), looked up by path; nullopt for
+  // pages that have none. Set once, before serving.
+  using PageHeads =
+      std::function<boost::asio::awaitable<std::optional<PageHead>>(db::Cluster&, std::string path)>;
+  void set_page_heads(PageHeads heads) { page_heads_ = std::move(heads); }
+
   // For requests the server refused before they were complete (too large, malformed).
   Response refuse(const Request& req, const Peer& peer, const ApiError& error);
 
@@ -71,6 +83,7 @@ class Pipeline {
   cache::RateLimiter& limiter_;
   const JwtCodec& jwt_;
   const StaticFiles* web_;
+  PageHeads page_heads_;
   SessionGate* sessions_;
   UploadGate uploads_;
 };

@@ -165,6 +165,30 @@ std::string origin_of(std::string_view url) {
   return std::string(origin);
 }
 
+Response StaticFiles::serve_page(const Request& req, const PageHead& head) const {
+  if (!index_) return serve(req, "/");
+  std::string body = index_->identity.body;
+  const auto at = body.find("</head>");
+  body.insert(at == std::string::npos ? 0 : at, head.tags);
+  Response res{bhttp::status::ok, 11};
+  res.set(bhttp::field::cache_control, kRevalidate);
+  std::string csp = csp_;
+  if (head.frameable) {
+    const std::string none = "frame-ancestors 'none'";
+    if (const auto p = csp.find(none); p != std::string::npos)
+      csp.replace(p, none.size(), "frame-ancestors *");
+  }
+  res.set("Content-Security-Policy", csp);
+  res.set(bhttp::field::content_type, "text/html; charset=utf-8");
+  if (req.method() == Verb::head) {
+    res.content_length(body.size());
+  } else {
+    res.body() = std::move(body);
+    res.prepare_payload();
+  }
+  return res;
+}
+
 StaticFiles::StaticFiles(const std::string& root, const std::string& media_url) {
   const std::string media = origin_of(media_url);
   const std::string extra = media.empty() ? "" : " " + media;

@@ -16,6 +16,13 @@ namespace mc::http {
 // - Every other file (index.html, favicon, …) must be revalidated: `no-cache` with an ETag.
 // - A GET for a path that is no file is the SPA's own route: index.html (client-side routing).
 // - Precompressed siblings (name.gz, name.br) are served when the client accepts them.
+// What a page of the app adds to index.html's <head> (link-preview tags), and whether other sites
+// may show it in a frame (the embeddable player).
+struct PageHead {
+  std::string tags;
+  bool frameable = false;
+};
+
 class StaticFiles {
  public:
   // Loads every regular file under `root`; an absent directory gives an empty set (the API still
@@ -31,6 +38,11 @@ class StaticFiles {
 
   // The answer for a GET or HEAD of `path` (percent-encoded, without the query).
   Response serve(const Request& req, std::string_view path) const;
+
+  // index.html with `head.tags` written before </head>. Revalidated without an ETag: the bytes
+  // vary by page and by the data they describe.
+  Response serve_page(const Request& req, const PageHead& head) const;
+  bool has_index() const { return index_ != nullptr; }
 
   // Content-Security-Policy of the app's pages: scripts and styles from this origin only; media,
   // images and fetches also from `media_origin` (the CDN in front of /media, when there is one), and

@@ -43,11 +43,14 @@ const std::vector<ImageSize>& standard_sizes(ImageKind kind) {
   static const std::vector<ImageSize> avatar{{64, 64}, {128, 128}, {256, 256}, {512, 512}};
   static const std::vector<ImageSize> banner{{640, 160}, {1280, 320}, {1920, 480}};
   static const std::vector<ImageSize> artwork{{128, 128}, {256, 256}, {512, 512}, {1024, 1024}};
+  static const std::vector<ImageSize> post{{640, 360}, {1280, 720}};
   switch (kind) {
     case ImageKind::avatar:
       return avatar;
     case ImageKind::banner:
       return banner;
+    case ImageKind::post:
+      return post;
     case ImageKind::artwork:
       break;
   }

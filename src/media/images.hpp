@@ -13,13 +13,13 @@ namespace mc::media {
 // standard sizes, centre-cropped to the kind's shape, as progressive JPEG without metadata. Only
 // the renditions are ever served, never the bytes as uploaded. Blocking (libvips): run it through
 // mc::offload.
-enum class ImageKind { avatar, banner, artwork };
+enum class ImageKind { avatar, banner, artwork, post };
 
 struct ImageSize {
   int width = 0, height = 0;
 };
 // avatar: 64, 128, 256, 512 squares; banner: 640×160, 1280×320, 1920×480; artwork: 128, 256,
-// 512, 1024 squares.
+// 512, 1024 squares; post (a picture in an artist's post): 640×360, 1280×720 (16:9).
 const std::vector<ImageSize>& standard_sizes(ImageKind kind);
 
 struct Rendition {

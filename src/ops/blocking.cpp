@@ -1,17 +1,12 @@
 #include "ops/blocking.hpp"
 
+#include "core/process.hpp"
+
 #include <curl/curl.h>
 #include <libpq-fe.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <memory>
 #include <stdexcept>
-
-extern char** environ;
 
 namespace mc::ops {
 
@@ -52,42 +47,20 @@ HttpReply http_request(const std::string& method, const std::string& url, const 
   return reply;
 }
 
-CommandResult run_command(const std::vector<std::string>& argv) {
+CommandResult run_command(const std::vector<std::string>& argv, std::chrono::seconds timeout) {
   if (argv.empty()) throw std::invalid_argument("run_command: no program");
-  int fds[2];
-  if (pipe(fds) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addclose(&actions, fds[0]);
-  posix_spawn_file_actions_addclose(&actions, fds[1]);
-  std::vector<char*> args;
-  args.reserve(argv.size() + 1);
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = 0;
-  const int err = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  close(fds[1]);
   CommandResult result;
-  if (err != 0) {
-    close(fds[0]);
-    throw std::runtime_error("cannot run " + argv[0] + ": " + std::strerror(err));
-  }
-  char buf[4096];
-  for (;;) {
-    const ssize_t n = read(fds[0], buf, sizeof buf);
-    if (n > 0) {
-      result.out.append(buf, static_cast<size_t>(n));
-    } else if (n == 0 || errno != EINTR) {
-      break;
-    }
-  }
-  close(fds[0]);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  StreamingOptions streaming;
+  streaming.on_stdout_line = [&result](std::string_view line) {
+    result.out.append(line);
+    result.out.push_back('\n');
+  };
+  streaming.timeout = timeout;
+  ProcessOptions options;
+  options.new_session = false;  // the operator's Ctrl-C reaches the CLI too
+  const auto r = run_process_streaming(argv, streaming, options);
+  result.exit_code = r.exit_code;
+  result.err = r.stderr_output;
   return result;
 }
 
@@ -102,6 +75,7 @@ std::vector<Row> sql_query(const std::string& conninfo, const std::string& sql,
     throw std::runtime_error(std::string("cannot connect: ") + PQerrorMessage(conn.get()));
   }
   std::vector<const char*> values_in;
+  values_in.reserve(params.size());
   for (const auto& p : params) values_in.push_back(p ? p->c_str() : nullptr);
   std::unique_ptr<PGresult, decltype(&PQclear)> res(
       PQexecParams(conn.get(), sql.c_str(), static_cast<int>(values_in.size()), nullptr, values_in.data(),

@@ -20,11 +20,14 @@ HttpReply http_request(const std::string& method, const std::string& url, const 
 
 struct CommandResult {
   int exit_code = -1;
-  std::string out;  // stdout; stderr passes through to ours
+  std::string out;  // stdout
+  std::string err;  // the end of stderr
 };
 
-// Runs a program found on PATH with exactly these arguments (no shell), capturing its stdout.
-CommandResult run_command(const std::vector<std::string>& argv);
+// Runs a program found on PATH with exactly these arguments (no shell, core/process), keeping its
+// stdout and stderr apart (a CLI's JSON answer and its complaints).
+CommandResult run_command(const std::vector<std::string>& argv,
+                          std::chrono::seconds timeout = std::chrono::minutes(5));
 
 // Rows of one parameterised statement on a fresh connection (text values; nullopt for NULL).
 using Row = std::vector<std::optional<std::string>>;

@@ -5,6 +5,7 @@
 // the rest of the deployment at it and recording the event in monitoring.failover_events.
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "ops/topology.hpp"
@@ -36,8 +37,10 @@ FailoverOutcome failover_patroni(const Topology& t, const FailoverRequest& req, 
 FailoverOutcome failover_aws(const Topology& t, const FailoverRequest& req, const Say& say);
 
 // monitoring.failover_events (infrastructure/database/aurora-global-setup.sql).
-// A completed event with this reason within `window`, as "<to_region> at <time>"; empty if none.
-std::string recent_event(const std::string& conninfo, const std::string& reason, std::chrono::minutes window);
+// A re-run: the same reason completed within req.dedupe (unless req.force), as a "none" outcome
+// naming where the primary went; nullopt when there is none or the table cannot be read (warned).
+std::optional<FailoverOutcome> already_done(const std::string& conninfo, const FailoverRequest& req,
+                                            const Say& say);
 void record_event(const std::string& conninfo, const FailoverOutcome& o, const std::string& reason,
                   std::chrono::system_clock::time_point started);
 

@@ -132,19 +132,8 @@ FailoverOutcome failover_aws(const Topology& t, const FailoverRequest& req, cons
   o.to = target->name;
 
   const std::string events_db = events_database(*target);
-  if (!req.force) {
-    try {
-      const std::string probe = answers(writer->database) ? writer->database : events_db;
-      if (auto done = recent_event(probe, req.reason, req.dedupe); !done.empty()) {
-        o.kind = "none";
-        o.to = done.substr(0, done.find(' '));
-        o.note = "already done for this reason: primary moved to " + done + " (--force to move it again)";
-        return o;
-      }
-    } catch (const std::exception& e) {
-      say(std::string("warning: cannot read monitoring.failover_events: ") + e.what());
-    }
-  }
+  if (auto done = already_done(answers(writer->database) ? writer->database : events_db, req, say))
+    return *done;
 
   if (writer == target) {
     o.kind = "none";
@@ -190,7 +179,8 @@ FailoverOutcome failover_aws(const Topology& t, const FailoverRequest& req, cons
     if (r.kube_context.empty()) continue;
     const auto res = run_command({"kubectl", "--context", r.kube_context, "-n", t.aws.ns, "patch",
                                   "configmap", t.aws.configmap, "--type", "merge", "-p", patch});
-    if (res.exit_code != 0) throw std::runtime_error("kubectl patch configmap failed in " + r.kube_context);
+    if (res.exit_code != 0)
+      throw std::runtime_error("kubectl patch configmap failed in " + r.kube_context + ": " + res.err);
   }
   if (o.kind == "none") {
     o.note = target->name + " was already the writer; DNS and ConfigMaps re-applied";

@@ -6,15 +6,29 @@
 
 namespace mc::ops {
 
-std::string recent_event(const std::string& conninfo, const std::string& reason,
-                         std::chrono::minutes window) {
-  const auto rows = sql_query(conninfo,
-                              "SELECT to_region || ' at ' || to_char(completed_at AT TIME ZONE 'UTC', "
-                              "'YYYY-MM-DD HH24:MI:SS') || ' UTC' FROM monitoring.failover_events "
-                              "WHERE reason = $1 AND completed_at > now() - make_interval(mins => $2::int) "
-                              "ORDER BY id DESC LIMIT 1",
-                              {reason, std::to_string(window.count())});
-  return rows.empty() || !rows[0][0] ? std::string() : *rows[0][0];
+std::optional<FailoverOutcome> already_done(const std::string& conninfo, const FailoverRequest& req,
+                                            const Say& say) {
+  if (req.force || conninfo.empty()) return std::nullopt;
+  std::vector<Row> rows;
+  try {
+    rows = sql_query(
+        conninfo,
+        "SELECT to_region, to_char(completed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || ' UTC' "
+        "FROM monitoring.failover_events "
+        "WHERE reason = $1 AND completed_at > now() - make_interval(mins => $2::int) "
+        "ORDER BY id DESC LIMIT 1",
+        {req.reason, std::to_string(req.dedupe.count())});
+  } catch (const std::exception& e) {
+    say(std::string("warning: cannot read monitoring.failover_events: ") + e.what());
+    return std::nullopt;
+  }
+  if (rows.empty() || !rows[0][0] || !rows[0][1]) return std::nullopt;
+  FailoverOutcome o;
+  o.kind = "none";
+  o.to = *rows[0][0];
+  o.note = "already done for this reason: primary moved to " + o.to + " at " + *rows[0][1] +
+           " (--force to move it again)";
+  return o;
 }
 
 void record_event(const std::string& conninfo, const FailoverOutcome& o, const std::string& reason,

@@ -62,6 +62,20 @@ std::vector<Member> cluster_members(const Topology& t) {
   throw std::runtime_error("no Patroni REST API answers (tried every region's \"patroni\" URL)");
 }
 
+// Patroni's dynamic configuration says whether only the synchronous standby may be promoted.
+bool synchronous_mode(const Topology& t) {
+  for (const auto& r : t.regions) {
+    const auto reply = http_request("GET", r.patroni + "/config", {}, 2s);
+    if (reply.status != 200) continue;
+    boost::system::error_code ec;
+    const auto doc = bj::parse(reply.body, ec);
+    if (ec || !doc.is_object()) continue;
+    const auto* v = doc.as_object().if_contains("synchronous_mode");
+    return v && v->is_bool() && v->as_bool();
+  }
+  return false;
+}
+
 const Member* leader_of(const std::vector<Member>& ms) {
   for (const auto& m : ms) {
     if (is_leader(m) && is_running(m)) return &m;
@@ -83,7 +97,23 @@ bool accepts_writes(const Region& r) {
 
 FailoverOutcome failover_patroni(const Topology& t, const FailoverRequest& req, const Say& say) {
   const auto started = std::chrono::system_clock::now();
-  const auto members = cluster_members(t);
+  const auto deadline = std::chrono::steady_clock::now() + req.wait;
+  const bool sync = synchronous_mode(t);
+  auto members = cluster_members(t);
+  if (sync) {
+    // only the synchronous standby is promoted without data loss; one may be moments from being
+    // chosen (a member that just rejoined), so wait for it rather than fail
+    const auto has_sync = [&] {
+      for (const auto& m : members) {
+        if (m.role == "sync_standby" && is_running(m) && (req.to.empty() || m.name == req.to)) return true;
+      }
+      return false;
+    };
+    while (!has_sync() && leader_of(members) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(req.poll);
+      members = cluster_members(t);
+    }
+  }
   const Member* leader = leader_of(members);
   FailoverOutcome o;
   o.from = leader ? leader->name : "";
@@ -91,18 +121,8 @@ FailoverOutcome failover_patroni(const Topology& t, const FailoverRequest& req, 
   const Region* leader_region = leader ? t.find(leader->name) : nullptr;
   const std::string events_db =
       (leader_region && !leader_region->database.empty()) ? leader_region->database : std::string();
-  if (!req.force && !events_db.empty()) {
-    try {
-      if (auto done = recent_event(events_db, req.reason, req.dedupe); !done.empty()) {
-        o.kind = "none";
-        o.to = done.substr(0, done.find(' '));
-        o.note = "already done for this reason: primary moved to " + done + " (--force to move it again)";
-        return o;
-      }
-    } catch (const std::exception& e) {
-      say(std::string("warning: cannot read monitoring.failover_events: ") + e.what());
-    }
-  }
+  if (auto done = already_done(events_db, req, say)) return *done;
+
   // The target: the one asked for, or the least-lagged healthy replica (the synchronous standby
   // first: with synchronous mode it is the only one Patroni will promote without data loss).
   const Member* target = nullptr;
@@ -112,6 +132,7 @@ FailoverOutcome failover_patroni(const Topology& t, const FailoverRequest& req, 
       continue;
     }
     if (is_leader(m) || !is_running(m) || m.nofailover) continue;
+    if (sync && leader && m.role != "sync_standby") continue;
     const auto rank = [](const Member& x) {
       return std::pair(x.role == "sync_standby" ? 0 : 1, x.lag_bytes);
     };
@@ -163,7 +184,6 @@ FailoverOutcome failover_patroni(const Topology& t, const FailoverRequest& req, 
     }
   }
 
-  const auto deadline = std::chrono::steady_clock::now() + req.wait;
   for (;;) {
     std::vector<Member> now;
     try {

@@ -42,10 +42,15 @@ test('new releases and trending tracks, newest and most played first, locked ite
   assert.equal(fresh.releases[0].artistName, 'Gated Band');
   assert.ok(fresh.releases[0].artistSlug);
 
-  // Plays make a track trend: three listeners on the older band's song.
+  // Plays make a track trend: three listeners on the older band's song, one on the gated one; a
+  // track nobody played is not trending (issue 13).
+  const unplayed = await artistWithTrack('Quiet Band', 'free', 'jazz');
   await srv.pool.query('INSERT INTO plays (track_id) SELECT $1 FROM generate_series(1, 3)', [older.track]);
+  await srv.pool.query('INSERT INTO plays (track_id) VALUES ($1)', [gated.track]);
   const trending = expectStatus(await api.get('/api/discovery?type=trending'), 200);
   assert.deepEqual(trending.tracks.map((t) => t.id), [older.track, gated.track]);
+  assert.ok(!trending.tracks.some((t) => t.id === unplayed.track), 'a track with no plays is not trending');
+  assert.equal(trending.tracks[0].artistName, 'Older Band', 'trending names the artist');
   assert.equal(trending.tracks[0].locked, null);
   assert.equal(trending.tracks[1].locked.requiredTier, 'supporter', 'a locked track is a teaser');
   assert.equal(trending.tracks[1].status, undefined);

@@ -49,6 +49,9 @@ const NOT_PROVOKED = {
   'POST /api/artists/payouts|409|payout_in_progress': 'needs a payout transfer in flight',
   'POST /api/admin/payments/{id}/refund|409|not_refundable': 'a payment without a provider payment is not made through the API',
   'POST /api/sandbox/payments/{id}/simulate|409|not_disputable': 'a payment without a provider payment is not made through the API',
+  'POST /api/artists/sales/{id}/refund|409|not_refundable': 'a payment without a provider payment is not made through the API',
+  'POST /api/purchases|409|checkout_in_progress': 'a concurrent buy of the same item at another amount (buying.test.mjs covers concurrent buys)',
+  'POST /api/content/{id}/download|422|rendition_failed': 'needs ffmpeg to fail on an original that passed ingest',
   'POST /api/sandbox/payouts/{id}/simulate|409|*': 'needs a payout with a transfer (payments.test.mjs)',
   '*|403|locked': null, // provoked below; listed so a reader sees the rule is per code
 };
@@ -296,6 +299,8 @@ describe('errors of particular operations', () => {
     const rel = expectStatus(await api.post('/api/releases', { title: 'Errors EP', kind: 'ep' }, { token: artist.token }), 201);
     check('PATCH /api/releases/{id}', 403, 'forbidden', await api.json('PATCH', `/api/releases/${rel.id}`, { token: fan.token, body: { title: 'Y' } }));
     check('POST /api/releases/{id}/tracks', 403, 'forbidden', await api.post(`/api/releases/${rel.id}/tracks`, { title: 'T' }, { token: fan.token }));
+    check('PATCH /api/tracks/{id}', 403, 'forbidden', await api.json('PATCH', `/api/tracks/${randomUuid()}`, { token: fan.token, body: { title: 'Y' } }));
+    check('PATCH /api/tracks/{id}', 404, 'not_found', await api.json('PATCH', `/api/tracks/${randomUuid()}`, { token: artist.token, body: { title: 'Y' } }));
     check('PUT /api/releases/{id}/track-order', 403, 'forbidden',
       await api.json('PUT', `/api/releases/${rel.id}/track-order`, { token: fan.token, body: { trackIds: [randomUuid()] } }));
     const open = expectStatus(await api.post(`/api/releases/${rel.id}/tracks`, { title: 'Open', position: 1 }, { token: artist.token }), 201);
@@ -321,7 +326,8 @@ describe('errors of particular operations', () => {
     check('POST /api/content/{id}/download', 403, 'tier_required', await api.json('POST', `/api/content/${open.id}/download`, { token: fan.token }));
     await grantTier(srv.pool, fan2.user.id, artist.user.id, 'superfan');
     check('POST /api/content/{id}/download', 409, 'not_ready', await api.json('POST', `/api/content/${open.id}/download`, { token: fan2.token }));
-    for (const p of ['/media/hls/{track}/{version}/master.m3u8', '/media/hls/{track}/{version}/{rung}/{file}', '/media/originals/{owner}/{file}']) {
+    for (const p of ['/media/hls/{track}/{version}/master.m3u8', '/media/hls/{track}/{version}/{rung}/{file}', '/media/originals/{owner}/{file}',
+      '/media/renditions/{track}/{version}/{file}']) {
       const op = byKey.get(`GET ${p}`);
       check(`GET ${p}`, 403, 'invalid_media_link', await api.get(`${pathFor(op)}?r=1&e=1&s=x`));
     }
@@ -373,15 +379,17 @@ describe('errors of particular operations', () => {
     check('PUT /api/uploads/{id}', 415, 'unrecognized_format', await put('bytes 5-9/10', Buffer.alloc(5)));
 
     const filePart = (name) => `--b\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: image/png\r\n\r\nxxxx`;
-    for (const p of ['/api/artists/profile/avatar', '/api/artists/profile/banner']) {
+    const cover = `/api/releases/${who.release.id}/cover`;
+    for (const [p, key] of [['/api/artists/profile/avatar'], ['/api/artists/profile/banner'], [cover, '/api/releases/{id}/cover']].map(([x, k]) => [x, k ?? x])) {
       const image = (token, body, ct) => api.json('PUT', p, { token, rawBody: body, contentType: ct });
-      check(`PUT ${p}`, 403, 'forbidden', await image(fan.token, Buffer.from('x'), 'image/png'));
-      check(`PUT ${p}`, 415, 'unsupported_media_type', await api.json('PUT', p, { token: artist.token }));
-      check(`PUT ${p}`, 415, 'unsupported_image', await image(artist.token, Buffer.from('not an image'), 'image/png'));
-      check(`PUT ${p}`, 400, 'malformed_multipart', await image(artist.token, filePart('a.png'), 'multipart/form-data; boundary=b'));
-      check(`PUT ${p}`, 422, 'corrupt_image', await image(artist.token, Buffer.concat([PNG_MAGIC, Buffer.alloc(64, 7)]), 'image/png'));
-      check(`PUT ${p}`, 422, 'image_too_large', await image(artist.token, pngHeaderOnly(20_000, 20_000), 'image/png'));
+      check(`PUT ${key}`, 403, 'forbidden', await image(fan.token, Buffer.from('x'), 'image/png'));
+      check(`PUT ${key}`, 415, 'unsupported_media_type', await api.json('PUT', p, { token: artist.token }));
+      check(`PUT ${key}`, 415, 'unsupported_image', await image(artist.token, Buffer.from('not an image'), 'image/png'));
+      check(`PUT ${key}`, 400, 'malformed_multipart', await image(artist.token, filePart('a.png'), 'multipart/form-data; boundary=b'));
+      check(`PUT ${key}`, 422, 'corrupt_image', await image(artist.token, Buffer.concat([PNG_MAGIC, Buffer.alloc(64, 7)]), 'image/png'));
+      check(`PUT ${key}`, 422, 'image_too_large', await image(artist.token, pngHeaderOnly(20_000, 20_000), 'image/png'));
     }
+    check('PUT /api/releases/{id}/cover', 404, 'not_found', await api.json('PUT', `/api/releases/${randomUuid()}/cover`, { token: artist.token, rawBody: PNG_MAGIC, contentType: 'image/png' }));
   });
 
   test('a real upload: track_processing while it transcodes, rung_not_allowed once it streams', async () => {
@@ -405,6 +413,16 @@ describe('errors of particular operations', () => {
     const past = await api.get(link.url, { headers: { range: 'bytes=999999999-' } });
     check('GET /media/originals/{owner}/{file}', 416, 'range_not_satisfiable', past);
     assert.match(past.headers.get('content-range') ?? '', /^bytes \*\/\d+$/);
+    // A rendition is made on demand (202 until its job is done), then served like an original.
+    let made;
+    for (let i = 0; i < 300 && made?.status !== 200; i += 1) {
+      if (made) await new Promise((ok) => setTimeout(ok, 200));
+      made = await api.post(`/api/content/${t.id}/download`, { format: 'mp3_320' }, { token: artist.token });
+      if (made.status === 202) documented('POST /api/content/{id}/download', 202, made);
+    }
+    const rendition = documented('POST /api/content/{id}/download', 200, made);
+    check('GET /media/renditions/{track}/{version}/{file}', 416, 'range_not_satisfiable',
+      await api.get(rendition.url, { headers: { range: 'bytes=999999999-' } }));
   });
 
   test('memberships, payments, payouts, webhooks and the sandbox', async () => {
@@ -620,6 +638,88 @@ describe('errors of particular operations', () => {
     documented('POST /api/parties/{id}/end', 200, await api.json('POST', at('/end'), { token: artist.token }));
     check('POST /api/parties/{id}/start', 409, 'party_ended', await api.json('POST', at('/start'), { token: artist.token }));
     check('POST /api/parties/{id}/control', 409, 'party_ended', await control(artist.token, { action: 'play' }));
+  });
+
+  test('posts and the home feed', async () => {
+    const { fan, artist, artist2 } = who;
+    const body = { title: 'Errors post', body: 'x', visibility: 'public' };
+    check('POST /api/posts', 403, 'forbidden', await api.post('/api/posts', body, { token: fan.token }));
+    const theirs = expectStatus(await api.post(`/api/releases/${who.release.id}/tracks`, { title: 'Not yours' }, { token: artist.token }), 201);
+    check('POST /api/posts', 422, 'unknown_tracks', await api.post('/api/posts', { ...body, trackIds: [theirs.id] }, { token: artist2.token }));
+    const open = documented('POST /api/posts', 201, await api.post('/api/posts', body, { token: artist.token }));
+    const locked = documented('POST /api/posts', 201, await api.post('/api/posts', { ...body, visibility: 'min_tier', minTier: 'superfan' }, { token: artist.token }));
+    check('GET /api/posts', 404, 'not_found', await api.get(`/api/posts?artist=${randomUuid()}`));
+    documented('GET /api/posts', 200, await api.get(`/api/posts?artist=${artist.user.id}&limit=1`, { token: fan.token }));
+    documented('GET /api/posts/{id}', 200, await api.get(`/api/posts/${locked.id}`, { token: fan.token }));
+    check('POST /api/posts/{id}/like', 403, 'locked', await api.json('POST', `/api/posts/${locked.id}/like`, { token: fan.token }));
+    check('DELETE /api/posts/{id}/like', 403, 'locked', await api.json('DELETE', `/api/posts/${locked.id}/like`, { token: fan.token }));
+    check('GET /api/posts/{id}/comments', 403, 'locked', await api.get(`/api/posts/${locked.id}/comments`, { token: fan.token }));
+    check('POST /api/posts/{id}/comments', 403, 'locked', await api.post(`/api/posts/${locked.id}/comments`, { body: 'hi' }, { token: fan.token }));
+    check('POST /api/posts/{id}/comments', 400, 'invalid_parent',
+      await api.post(`/api/posts/${open.id}/comments`, { body: 'reply', parentId: randomUuid() }, { token: fan.token }));
+    documented('POST /api/posts/{id}/comments', 201, await api.post(`/api/posts/${open.id}/comments`, { body: 'hi' }, { token: fan.token }));
+    documented('GET /api/posts/{id}/comments', 200, await api.get(`/api/posts/${open.id}/comments`));
+    documented('POST /api/posts/{id}/like', 200, await api.json('POST', `/api/posts/${open.id}/like`, { token: fan.token }));
+    documented('DELETE /api/posts/{id}/like', 200, await api.json('DELETE', `/api/posts/${open.id}/like`, { token: fan.token }));
+    await api.json('POST', `/api/artists/${artist.user.id}/follow`, { token: fan.token });
+    documented('GET /api/feed', 200, await api.get('/api/feed?limit=2', { token: fan.token }));
+
+    const p = `/api/posts/${open.id}/image`;
+    const image = (token, bytes, ct) => api.json('PUT', p, { token, rawBody: bytes, contentType: ct });
+    const filePart = `--b\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\nContent-Type: image/png\r\n\r\nxxxx`;
+    check('PUT /api/posts/{id}/image', 403, 'forbidden', await image(fan.token, Buffer.from('x'), 'image/png'));
+    check('PUT /api/posts/{id}/image', 415, 'unsupported_media_type', await api.json('PUT', p, { token: artist.token }));
+    check('PUT /api/posts/{id}/image', 415, 'unsupported_image', await image(artist.token, Buffer.from('not an image'), 'image/png'));
+    check('PUT /api/posts/{id}/image', 400, 'malformed_multipart', await image(artist.token, filePart, 'multipart/form-data; boundary=b'));
+    check('PUT /api/posts/{id}/image', 422, 'corrupt_image', await image(artist.token, Buffer.concat([PNG_MAGIC, Buffer.alloc(64, 7)]), 'image/png'));
+    check('PUT /api/posts/{id}/image', 422, 'image_too_large', await image(artist.token, pngHeaderOnly(20_000, 20_000), 'image/png'));
+    documented('GET /api/search', 200, await api.get('/api/search?q=errors&limit=5', { token: fan.token }));
+    documented('DELETE /api/posts/{id}', 204, await api.json('DELETE', `/api/posts/${locked.id}`, { token: artist.token }));
+    check('DELETE /api/posts/{id}', 404, 'not_found', await api.json('DELETE', `/api/posts/${open.id}`, { token: artist2.token }));
+  });
+
+  test('buying', async () => {
+    const { fan, fan2, artist2: seller } = who;
+    const buyer = await registerUser(api);
+    const rel = expectStatus(await api.post('/api/releases', { title: 'For sale', kind: 'single' }, { token: seller.token }), 201);
+    const track = expectStatus(await api.post(`/api/releases/${rel.id}/tracks`, { title: 'T' }, { token: seller.token }), 201);
+    check('PUT /api/releases/{id}/price', 403, 'forbidden', await api.json('PUT', `/api/releases/${rel.id}/price`, { token: fan.token, body: { priceCents: 500 } }));
+    check('PUT /api/tracks/{id}/price', 403, 'forbidden', await api.json('PUT', `/api/tracks/${track.id}/price`, { token: fan.token, body: { priceCents: 500 } }));
+    check('DELETE /api/releases/{id}/price', 403, 'forbidden', await api.json('DELETE', `/api/releases/${rel.id}/price`, { token: fan.token }));
+    check('DELETE /api/tracks/{id}/price', 403, 'forbidden', await api.json('DELETE', `/api/tracks/${track.id}/price`, { token: fan.token }));
+    check('PUT /api/releases/{id}/price', 404, 'not_found', await api.json('PUT', `/api/releases/${randomUuid()}/price`, { token: seller.token, body: { priceCents: 500 } }));
+    documented('PUT /api/releases/{id}/price', 200, await api.json('PUT', `/api/releases/${rel.id}/price`, { token: seller.token, body: { priceCents: 500, nameYourPrice: true } }));
+    documented('PUT /api/tracks/{id}/price', 200, await api.json('PUT', `/api/tracks/${track.id}/price`, { token: seller.token, body: { priceCents: 200 } }));
+    documented('DELETE /api/tracks/{id}/price', 200, await api.json('DELETE', `/api/tracks/${track.id}/price`, { token: seller.token }));
+    check('POST /api/purchases', 404, 'not_found', await api.post('/api/purchases', { releaseId: rel.id }, { token: buyer.token }));
+    expectStatus(await api.json('PATCH', `/api/releases/${rel.id}`, { token: seller.token, body: { published: true } }), 200);
+    check('POST /api/purchases', 422, 'cannot_buy_own', await api.post('/api/purchases', { releaseId: rel.id }, { token: seller.token }));
+    check('POST /api/purchases', 422, 'not_for_sale', await api.post('/api/purchases', { trackId: track.id }, { token: buyer.token }));
+    check('POST /api/purchases', 422, 'amount_below_price', await api.post('/api/purchases', { releaseId: rel.id, amountCents: 499 }, { token: buyer.token }));
+    const pay = async (who_, amountCents) => {
+      const order = documented('POST /api/purchases', 201, await api.post('/api/purchases', { releaseId: rel.id, amountCents }, { token: who_.token }));
+      expectStatus(await api.post(`/api/sandbox/checkouts/${new URL(order.checkoutUrl).pathname.split('/').pop()}/pay`, {}, { token: who_.token }), 200);
+      const { rows } = await srv.pool.query('SELECT payment_id FROM purchases WHERE id = $1', [order.purchaseId]);
+      return rows[0].payment_id;
+    };
+    const paid = await pay(buyer, 600);
+    check('POST /api/purchases', 409, 'already_owned', await api.post('/api/purchases', { releaseId: rel.id }, { token: buyer.token }));
+    documented('GET /api/me/collection', 200, await api.get('/api/me/collection', { token: buyer.token }));
+    documented('GET /api/artists/{id}/offers', 200, await api.get(`/api/artists/${seller.user.id}/offers`, { token: buyer.token }));
+    documented('GET /api/artists/{id}/offers', 200, await api.get(`/api/artists/${seller.user.id}/offers`));
+    check('GET /api/artists/sales', 403, 'forbidden', await api.get('/api/artists/sales', { token: buyer.token }));
+    documented('GET /api/artists/sales', 200, await api.get('/api/artists/sales', { token: seller.token }));
+    check('POST /api/artists/sales/{id}/refund', 403, 'forbidden', await api.json('POST', `/api/artists/sales/${paid}/refund`, { token: buyer.token }));
+    check('POST /api/artists/sales/{id}/refund', 404, 'not_found', await api.json('POST', `/api/artists/sales/${paid}/refund`, { token: who.artist.token }));
+    documented('POST /api/artists/sales/{id}/refund', 200, await api.json('POST', `/api/artists/sales/${paid}/refund`, { token: seller.token }));
+    check('POST /api/artists/sales/{id}/refund', 422, 'refund_exceeds_payment', await api.json('POST', `/api/artists/sales/${paid}/refund`, { token: seller.token }));
+    const disputed = await pay(fan2, 700);
+    expectStatus(await api.post(`/api/sandbox/payments/${disputed}/simulate`, { event: 'dispute_created' }, { token: fan2.token }), 200);
+    check('POST /api/artists/sales/{id}/refund', 409, 'payment_disputed', await api.json('POST', `/api/artists/sales/${disputed}/refund`, { token: seller.token }));
+    check('DELETE /api/tracks/{id}', 409, 'track_has_history', await api.json('DELETE', `/api/tracks/${track.id}`, { token: seller.token }));
+    check('DELETE /api/tracks/{id}', 403, 'forbidden', await api.json('DELETE', `/api/tracks/${track.id}`, { token: buyer.token }));
+    check('DELETE /api/releases/{id}', 403, 'forbidden', await api.json('DELETE', `/api/releases/${rel.id}`, { token: buyer.token }));
+    documented('DELETE /api/releases/{id}', 200, await api.json('DELETE', `/api/releases/${rel.id}`, { token: seller.token }));
   });
 
   test('privacy: exports, consent and account deletion', async () => {

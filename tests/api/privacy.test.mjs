@@ -72,6 +72,9 @@ const DELETION_POLICY = {
   party_messages: 'removed',
   consent_records: 'kept', // proof of consent, without address or browser
   data_exports: 'removed',
+  posts: 'removed', // with the artist's page
+  post_likes: 'removed',
+  purchases: 'kept', // the buyer's record of a sale; points at the tombstone
 };
 
 // The column(s) of each table that point at the account.

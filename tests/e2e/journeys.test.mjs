@@ -228,7 +228,7 @@ describe('browsing, accounts and the studio', () => {
       const search = page.getByRole('searchbox', { name: 'Search artists' });
       await search.fill(band.name.split(' ')[0]);
       await search.press('Enter');
-      await page.getByRole('heading', { level: 2, name: /Artists matching/ }).waitFor();
+      await page.getByRole('heading', { level: 2, name: /Results for/ }).waitFor();
       await capture(s, 'search');
       await page.getByRole('link', { name: band.name }).click();
       await page.getByRole('heading', { level: 1, name: band.name }).waitFor();

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <sstream>
 
 #include "core/config.hpp"
 
@@ -104,6 +105,28 @@ TEST(Config, help_lists_every_variable_read) {
                         "RATE_LIMIT_LOGIN_PER_MIN", "HTTP_JSON_BODY_LIMIT", "REGION"}) {
     EXPECT_NE(help.find(v), std::string::npos) << v;
   }
+}
+
+// Issue 13: a long name ran into its description ("RATE_LIMIT_UPLOADS_PER_HOURuploads per hour").
+TEST(Config, help_keeps_names_and_descriptions_apart) {
+  const std::string help = config_help();
+  std::istringstream lines(help);
+  std::string line;
+  std::size_t column = 0;
+  int rows = 0;
+  while (std::getline(lines, line)) {
+    if (line.rfind("  ", 0) != 0 || line.size() < 3 || line[2] == ' ') continue;  // a variable's row
+    const auto name_end = line.find(' ', 2);
+    ASSERT_NE(name_end, std::string::npos) << line;
+    const auto desc = line.find_first_not_of(' ', name_end);
+    ASSERT_NE(desc, std::string::npos) << line;
+    EXPECT_GE(desc - name_end, 2u) << "name and description touch: " << line;
+    if (column == 0) column = desc;
+    EXPECT_EQ(desc, column) << "descriptions start in one column: " << line;
+    ++rows;
+  }
+  EXPECT_GT(rows, 20);
+  EXPECT_NE(help.find("RATE_LIMIT_UPLOADS_PER_HOUR  "), std::string::npos);
 }
 
 TEST(Config, s3_storage_needs_its_endpoint_bucket_and_keys) {

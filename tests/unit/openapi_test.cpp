@@ -46,6 +46,8 @@ std::set<std::string> router_operations() {
   messaging::MessagingService messaging;
   notifications::NotificationService notifications;
   parties::PartyService parties;
+  posts::PostService posts(artists, catalog, *storage);
+  search::SearchService search;
   privacy::PrivacyService privacy(config, accounts, *storage);
   admin::AdminService admin(accounts);
   std::atomic<bool> draining{false};
@@ -53,7 +55,7 @@ std::set<std::string> router_operations() {
   app::register_all_routes(
       router, app::RouteDeps{config, draining, accounts, artists, catalog, uploads, images, streaming,
                              *payments.memberships, *payments.earnings, *payments.webhooks, messaging,
-                             notifications, parties, privacy, admin});
+                             notifications, parties, posts, search, *payments.buying, privacy, admin});
   std::set<std::string> out;
   for (const auto* r : router.routes()) {
     std::string method(http::bhttp::to_string(r->method));

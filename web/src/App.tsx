@@ -22,9 +22,12 @@ import { useUnreadNotifications } from './notifications/useUnread';
 // Messages and the party room load on demand (the party room brings the synchronised player).
 const MessagesPage = lazy(() => import('./messages/Messages'));
 const PartyPage = lazy(() => import('./parties/PartyRoom'));
+const EmbedTrackPage = lazy(() => import('./pages/EmbedTrack').then((m) => ({ default: m.EmbedTrackPage })));
 
 // The studio is for artists only: its code loads when an artist opens it.
 const StudioPage = lazy(() => import('./studio/Studio'));
+// The home feed of a signed-in fan (posts and releases of followed artists).
+const HomeFeedPage = lazy(() => import('./posts/Home'));
 
 function Header() {
   const { user } = useAuth();
@@ -33,6 +36,10 @@ function Header() {
   const [open, setOpen] = useState(false);
   const location = useLocation();
   useEffect(() => setOpen(false), [location.pathname]);
+  // Log in and Sign up bring the person back to where they were (or were going).
+  const onAccountPage = location.pathname === '/login' || location.pathname === '/signup';
+  const next = onAccountPage ? new URLSearchParams(location.search).get('next') : location.pathname === '/' ? null : location.pathname + location.search;
+  const nextQuery = next ? `?next=${encodeURIComponent(next)}` : '';
   const submit = (e: FormEvent) => {
     e.preventDefault();
     navigate(`/search?q=${encodeURIComponent(q.trim())}`);
@@ -44,9 +51,9 @@ function Header() {
       </Link>
       <form role="search" className="header__search" onSubmit={submit}>
         <label htmlFor="header-search" className="visually-hidden">
-          Search artists
+          Search artists, music and posts
         </label>
-        <input id="header-search" type="search" placeholder="Search artists" value={q} onChange={(e) => setQ(e.target.value)} />
+        <input id="header-search" type="search" placeholder="Search" maxLength={100} value={q} onChange={(e) => setQ(e.target.value)} />
       </form>
       {user && <NotificationBell />}
       <button
@@ -63,6 +70,7 @@ function Header() {
           Discover
         </NavLink>
         <NavLink to="/search">Search</NavLink>
+        {user && <NavLink to="/feed">Feed</NavLink>}
         {user && <NavLink to="/library">Library</NavLink>}
         {user && <NavLink to="/messages">Messages</NavLink>}
         {user?.role === 'artist' && <NavLink to="/studio">Studio</NavLink>}
@@ -72,8 +80,8 @@ function Header() {
           </NavLink>
         ) : (
           <>
-            <NavLink to="/login">Log in</NavLink>
-            <NavLink to="/signup" className="btn btn--primary">
+            <NavLink to={`/login${nextQuery}`}>Log in</NavLink>
+            <NavLink to={`/signup${nextQuery}`} className="btn btn--primary">
               Sign up
             </NavLink>
           </>
@@ -118,7 +126,28 @@ function useFocusOnNavigate() {
 
 export function App() {
   const { ready } = useAuth();
+  const location = useLocation();
   useFocusOnNavigate();
+  if (location.pathname.startsWith('/embed/')) {
+    // the embeddable player: no header or navigation, only the track and the player bar
+    return (
+      <div className="app app--embed">
+        <main id="main" className="main">
+          {!ready ? (
+            <Loading />
+          ) : (
+            <Suspense fallback={<Loading />}>
+              <Routes>
+                <Route path="/embed/track/:id" element={<EmbedTrackPage />} />
+                <Route path="*" element={<NotFoundPage />} />
+              </Routes>
+            </Suspense>
+          )}
+        </main>
+        <PlayerBar />
+      </div>
+    );
+  }
   return (
     <div className="app">
       <a href="#main" className="skip-link">
@@ -134,6 +163,7 @@ export function App() {
             <Routes>
               <Route path="/" element={<DiscoverPage />} />
               <Route path="/search" element={<SearchPage />} />
+              <Route path="/feed" element={<HomeFeedPage />} />
               <Route path="/artist/:id" element={<ArtistPage />} />
               <Route path="/artist/:id/release/:releaseId" element={<ReleasePage />} />
               <Route path="/track/:id" element={<TrackPage />} />

@@ -48,6 +48,9 @@ void register_routes(http::Router& router, AccountsService& s) {
                json::FieldReader r(obj);
                const auto email = r.required_string("email");
                const auto password = r.required_string("password");
+               // An empty field is a missing one: say which, instead of "invalid email or password".
+               if (!r.has_error("email") && email.empty()) r.fail("email", "is required");
+               if (!r.has_error("password") && password.empty()) r.fail("password", "is required");
                if (!r.has_error("password") && password.size() > 256) r.fail("password", "is too long");
                r.finish();
                const auto result = co_await s.login(ctx.db(), email, password, client_of(ctx));

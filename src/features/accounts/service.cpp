@@ -120,8 +120,10 @@ void AccountsService::check_new_password(std::string_view field, const std::stri
                                          json::FieldReader& errors, std::string_view username,
                                          std::string_view email) const {
   if (errors.has_error(field)) return;
-  if (password.size() < 10) return errors.fail(field, "must be at least 10 characters");
-  if (password.size() > 256) return errors.fail(field, "must be at most 256 characters");
+  // Characters, not bytes, as the web app counts them (one rule on every form and here).
+  const std::size_t length = json::utf8_length(password);
+  if (length < 10) return errors.fail(field, "must be at least 10 characters");
+  if (length > 256) return errors.fail(field, "must be at most 256 characters");
   const std::string l = lower(password);
   if (common_passwords_.contains(l)) return errors.fail(field, "is too common; choose another");
   if ((!username.empty() && l == lower(std::string(username))) ||
@@ -454,6 +456,14 @@ awaitable<db::Lsn> AccountsService::reset_password(db::Cluster& db, const std::s
   auto tx = co_await db.begin();
   const auto rec = co_await store::lock_account_token(tx, hash, "reset_password");
   if (!rec || !rec->valid) throw bad_account_token();
+  // The sign-up rule in full, as for a change: not the username or email either (the route has
+  // checked the rest before any hashing).
+  if (const auto who = co_await store::password_record(tx, rec->user_id)) {
+    const boost::json::object none;
+    json::FieldReader rules(none);
+    check_new_password("password", password, rules, who->username, who->email);
+    rules.finish();
+  }
   co_await store::mark_account_token_used(tx, hash);
   co_await store::set_password(tx, rec->user_id, new_hash);
   co_await store::revoke_all_sessions(tx, rec->user_id, "password_reset");
@@ -466,16 +476,24 @@ awaitable<db::Lsn> AccountsService::reset_password(db::Cluster& db, const std::s
 
 awaitable<db::Lsn> AccountsService::change_password(db::Cluster& db, const AccessClaims& who,
                                                     const std::string& current, const std::string& next) {
-  std::string stored;
+  store::PasswordRecord record;
   {
     auto tx = co_await db.begin();
     co_await require_live_session(tx, who);
-    const auto rec = co_await store::password_record(tx, who.user_id);
+    auto rec = co_await store::password_record(tx, who.user_id);
     if (!rec) throw invalid_token();
-    stored = rec->password_hash;
+    record = std::move(*rec);
   }
-  const bool current_ok = co_await verify_password(stored, current);
-  if (!current_ok) throw invalid_credentials();
+  const bool current_ok = co_await verify_password(record.password_hash, current);
+  if (!current_ok) {
+    throw ApiError(401, "invalid_credentials", "The current password is not right. Check it and try again.",
+                   {{"currentPassword", "is not your current password; check it and try again"}});
+  }
+  // The sign-up rule in full: the new password may not be the user's name or email either.
+  const boost::json::object none;
+  json::FieldReader rules(none);
+  check_new_password("newPassword", next, rules, record.username, record.email);
+  rules.finish();
   const std::string new_hash = co_await hash_password(next);
   auto tx = co_await db.begin();
   co_await require_live_session(tx, who);
@@ -501,7 +519,10 @@ awaitable<Written<User>> AccountsService::change_email(db::Cluster& db, const Ac
     stored = rec->password_hash;
   }
   const bool password_ok = co_await verify_password(stored, password);
-  if (!password_ok) throw invalid_credentials();
+  if (!password_ok) {
+    throw ApiError(401, "invalid_credentials", "The password is not right. Check it and try again.",
+                   {{"password", "is not your password; check it and try again"}});
+  }
   auto tx = co_await db.begin();
   co_await require_live_session(tx, who);
   try {

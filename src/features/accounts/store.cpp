@@ -126,9 +126,9 @@ constexpr Query kSetPassword{
     "accounts_set_password",
     "UPDATE users SET password_hash = $2, failed_login_count = 0, failed_login_window_start = NULL, "
     "locked_until = NULL, updated_at = now() WHERE id = $1"};
-constexpr Query kPasswordRecord{
-    "accounts_password_record",
-    "SELECT password_hash, email, email_verified_at IS NOT NULL FROM users WHERE id = $1 FOR UPDATE"};
+constexpr Query kPasswordRecord{"accounts_password_record",
+                                "SELECT password_hash, email, email_verified_at IS NOT NULL, username FROM "
+                                "users WHERE id = $1 FOR UPDATE"};
 constexpr Query kSetEmail{
     "accounts_set_email",
     "UPDATE users SET email = $2, email_verified_at = NULL, updated_at = now() WHERE id = $1"};
@@ -304,7 +304,7 @@ awaitable<void> set_password(db::Transaction& tx, const std::string& user_id, co
 awaitable<std::optional<PasswordRecord>> password_record(db::Transaction& tx, const std::string& user_id) {
   const auto r = co_await tx.exec(kPasswordRecord, params(user_id));
   if (r.empty()) co_return std::nullopt;
-  co_return PasswordRecord{r.str(0, 0), r.str(0, 1), r.boolean(0, 2)};
+  co_return PasswordRecord{r.str(0, 0), r.str(0, 1), r.boolean(0, 2), r.str(0, 3)};
 }
 
 awaitable<void> set_email(db::Transaction& tx, const std::string& user_id, const std::string& email) {

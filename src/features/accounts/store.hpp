@@ -55,6 +55,7 @@ struct PasswordRecord {
   std::string password_hash;
   std::string email;
   bool email_verified = false;
+  std::string username;
 };
 
 awaitable<std::string> insert_user(db::Transaction& tx, const RegisterInput& in, const std::string& hash);

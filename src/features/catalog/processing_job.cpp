@@ -275,11 +275,16 @@ awaitable<void> MediaProcessor::run(jobs::JobContext& job, db::Cluster& db) {
   co_await tx.commit();
 
   if (audio) {
-    // Outputs of earlier uploads are unreachable now.
-    auto prune = [this, track_id, prefix] {
+    // Outputs of earlier uploads are unreachable now: their HLS and their download renditions
+    // (docs/buying.md; a rendition of this version is made again on demand).
+    const std::string renditions = "renditions/" + track_id + "/v" + std::to_string(version) + "/";
+    auto prune = [this, track_id, prefix, renditions] {
       try {
         for (const auto& key : storage_.list("hls/" + track_id + "/")) {
           if (!key.starts_with(prefix)) storage_.remove(key);
+        }
+        for (const auto& key : storage_.list("renditions/" + track_id + "/")) {
+          if (!key.starts_with(renditions)) storage_.remove(key);
         }
       } catch (const std::exception& e) {
         log::warn("could not prune old HLS outputs", {{"track_id", track_id}, {"error", e.what()}});

@@ -33,6 +33,40 @@ void check_tier(json::FieldReader& r, const std::optional<std::string>& tier) {
   }
 }
 
+// Release credits: at most 50 of {"role": 1-100 characters, "name": 1-200 characters}, as JSON text.
+std::optional<std::string> credits(const bj::object& obj, json::FieldReader& r) {
+  r.accept("credits");
+  const auto* v = obj.if_contains("credits");
+  if (!v || v->is_null()) return std::nullopt;
+  const std::string rule =
+      "must be a list of at most 50 credits, each {\"role\": 1-100 characters, \"name\": 1-200 characters}";
+  if (!v->is_array() || v->as_array().size() > 50) {
+    r.fail("credits", rule);
+    return std::nullopt;
+  }
+  bj::array out;
+  for (const auto& c : v->as_array()) {
+    const auto* o = c.if_object();
+    const auto* role = o ? o->if_contains("role") : nullptr;
+    const auto* name = o ? o->if_contains("name") : nullptr;
+    const bool ok = o && o->size() == 2 && role && role->is_string() && name && name->is_string() &&
+                    !role->as_string().empty() && role->as_string().size() <= 100 &&
+                    !name->as_string().empty() && name->as_string().size() <= 200;
+    bool control = false;
+    if (ok) {
+      for (const auto* s : {&role->as_string(), &name->as_string()}) {
+        for (const char ch : *s) control = control || static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f;
+      }
+    }
+    if (!ok || control) {
+      r.fail("credits", rule);
+      return std::nullopt;
+    }
+    out.push_back(bj::object{{"role", role->as_string()}, {"name", name->as_string()}});
+  }
+  return bj::serialize(out);
+}
+
 std::optional<bool> optional_bool(const bj::object& obj, std::string_view name, json::FieldReader& r) {
   r.accept(name);
   const auto* v = obj.if_contains(name);
@@ -123,10 +157,29 @@ void register_routes(http::Router& router, CatalogService& s) {
       p.release_at = r.optional_timestamp("releaseAt");
     }
     p.published = optional_bool(obj, "published", r);
+    p.description = r.optional_string("description", json::Text::multi_line);
+    if (p.description && !r.has_error("description") && p.description->size() > 5000) {
+      r.fail("description", "must be at most 5000 characters");
+    }
+    p.credits_json = credits(obj, r);
     check_title(r, "title", p.title);
     check_tier(r, p.min_tier);
     r.finish();
     const auto result = co_await s.patch_release(ctx.db(), who, std::string(ctx.param("id")), p);
+    co_return http::written(ctx, 200, result.value, result.lsn);
+  });
+
+  router.add(Verb::patch, "/api/tracks/{id:uuid}", [&s](Context& ctx) -> awaitable<Response> {
+    const auto& who = ctx.require_auth();
+    const auto obj = http::json_body(ctx);
+    json::FieldReader r(obj);
+    store::TrackPatch p;
+    p.title = r.optional_string("title");
+    p.min_tier = r.optional_string("minTier");
+    check_title(r, "title", p.title);
+    check_tier(r, p.min_tier);
+    r.finish();
+    const auto result = co_await s.patch_track(ctx.db(), who, std::string(ctx.param("id")), p);
     co_return http::written(ctx, 200, result.value, result.lsn);
   });
 

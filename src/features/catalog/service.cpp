@@ -94,21 +94,15 @@ bj::object release_json(const store::Release& r, const Visibility& v) {
           {"genre", opt_str(r.genre)},
           {"tags", bj::parse(r.tags_json)},
           {"coverKey", opt_str(r.cover_key)},
+          {"cover", media::image_urls(r.cover_key, media::ImageKind::artwork)},
+          {"description", r.description},
+          {"credits", bj::parse(r.credits_json)},
+          {"archived", r.archived},
           {"minTier", r.min_tier},
           {"releaseAt", iso_or_null(r.release_at)},
           {"published", r.published},
           {"createdAt", r.created_at},
           {"locked", lock_json(v)}};
-}
-
-bj::object comment_json(const store::Comment& c) {
-  return {{"id", c.id},
-          {"user", bj::object{{"id", c.user_id}, {"username", c.username}}},
-          {"parentId", opt_str(c.parent_id)},
-          {"body", opt_str(c.body)},
-          {"deleted", !c.body.has_value()},
-          {"edited", c.edited},
-          {"createdAt", c.created_at}};
 }
 
 Tier tier_of(const std::string& s) {
@@ -120,6 +114,16 @@ void require_artist(const AccessClaims& who) {
 }
 
 }  // namespace
+
+bj::object comment_json(const store::Comment& c) {
+  return {{"id", c.id},
+          {"user", bj::object{{"id", c.user_id}, {"username", c.username}}},
+          {"parentId", opt_str(c.parent_id)},
+          {"body", opt_str(c.body)},
+          {"deleted", !c.body.has_value()},
+          {"edited", c.edited},
+          {"createdAt", c.created_at}};
+}
 
 awaitable<Written<bj::object>> CatalogService::create_release(db::Cluster& db, const AccessClaims& who,
                                                               const store::NewRelease& r) {
@@ -147,6 +151,20 @@ awaitable<Written<bj::object>> CatalogService::patch_release(db::Cluster& db, co
   const db::Lsn lsn = co_await tx.commit();
   const Visibility all{true, true, std::nullopt, std::nullopt};
   co_return Written<bj::object>{release_json(*release, all), lsn};
+}
+
+awaitable<Written<bj::object>> CatalogService::patch_track(db::Cluster& db, const AccessClaims& who,
+                                                           const std::string& id,
+                                                           const store::TrackPatch& p) {
+  require_artist(who);
+  auto tx = co_await db.begin();
+  const auto track = co_await store::patch_track(tx, id, who.user_id, p);
+  if (!track) throw ApiError::not_found("No such track of yours");
+  const bj::object event{{"trackId", id}, {"artistId", who.user_id}};
+  co_await events::append(tx, "track.updated", id, event);
+  const db::Lsn lsn = co_await tx.commit();
+  const Visibility all{true, true, std::nullopt, std::nullopt};
+  co_return Written<bj::object>{track_json(*track, all), lsn};
 }
 
 awaitable<Written<bj::object>> CatalogService::add_track(db::Cluster& db, const AccessClaims& who,
@@ -422,12 +440,13 @@ awaitable<db::Lsn> CatalogService::delete_comment(db::Cluster& db, const AccessC
   const auto ref = co_await store::comment_ref(tx, id);
   if (!ref || ref->deleted) throw ApiError::not_found("No such comment");
   bool allowed = ref->user_id == who.user_id || who.role == "admin";
-  if (!allowed) {
+  if (!allowed && ref->post_id) {
+    allowed = ref->post_artist_id == who.user_id;  // artists moderate their own posts
+  } else if (!allowed) {
     const auto track = co_await store::track(db, std::nullopt, ref->track_id);
     allowed = track && track->artist_id == who.user_id;  // artists moderate their own tracks
   }
-  if (!allowed)
-    throw ApiError(403, "forbidden", "Only the author, the track's artist or an admin may delete it");
+  if (!allowed) throw ApiError(403, "forbidden", "Only the author, the artist or an admin may delete it");
   co_await store::delete_comment(tx, id);
   co_return co_await tx.commit();
 }

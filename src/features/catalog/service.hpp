@@ -23,6 +23,9 @@ struct PlayableTrack {
   memberships::Access access;
 };
 
+// A comment as the API sends it (on tracks and on posts alike).
+boost::json::object comment_json(const store::Comment& c);
+
 class CatalogService {
  public:
   explicit CatalogService(artists::ArtistsService& artists) : artists_(artists) {}
@@ -31,6 +34,9 @@ class CatalogService {
                                                          const store::NewRelease& r);
   awaitable<Written<boost::json::object>> patch_release(db::Cluster& db, const AccessClaims& who,
                                                         const std::string& id, const store::ReleasePatch& p);
+  // Rename a track or change its access (minTier) after upload (issue 13).
+  awaitable<Written<boost::json::object>> patch_track(db::Cluster& db, const AccessClaims& who,
+                                                      const std::string& id, const store::TrackPatch& p);
   awaitable<Written<boost::json::object>> add_track(db::Cluster& db, const AccessClaims& who,
                                                     const std::string& release_id, const std::string& title,
                                                     const std::string& min_tier, std::optional<int> position);

@@ -11,9 +11,10 @@ namespace {
 using db::params;
 using db::Query;
 
-#define MC_RELEASE_COLUMNS                                                                              \
+#define MC_RELEASE_COLUMNS \
   "r.id, r.artist_id, r.title, r.kind, r.genre, array_to_json(r.tags)::text, r.cover_key, r.min_tier, " \
-  "extract(epoch FROM r.release_at)::double precision, r.published, " MC_ISO("r.created_at") " "
+  "extract(epoch FROM r.release_at)::double precision, r.published, " MC_ISO("r.created_at") ", r.description, " \
+  "r.credits::text, r.archived_at IS NOT NULL "
 #define MC_TRACK_COLUMNS                                                                                    \
   "t.id, t.release_id, t.artist_id, t.position, t.title, t.min_tier, "                                      \
   "extract(epoch FROM coalesce(t.release_at, r.release_at))::double precision, r.published, t.status, "     \
@@ -28,8 +29,48 @@ constexpr Query kPatchRelease{
     "catalog_patch_release",
     "UPDATE releases AS r SET title = coalesce($3, title), min_tier = coalesce($4, min_tier), "
     "release_at = CASE WHEN $7::boolean THEN NULL ELSE coalesce($5::timestamptz, release_at) END, "
-    "published = coalesce($6::boolean, published), updated_at = now() "
+    "published = coalesce($6::boolean, published), description = coalesce($8, description), "
+    "archived_at = CASE WHEN $6::boolean THEN NULL ELSE archived_at END, "
+    "credits = coalesce($9::jsonb, credits), updated_at = now() "
     "WHERE id = $1 AND artist_id = $2 RETURNING " MC_RELEASE_COLUMNS};
+constexpr Query kPatchTrack{"catalog_patch_track",
+                            "UPDATE tracks AS t SET title = coalesce($3, t.title), min_tier = coalesce($4, "
+                            "t.min_tier), updated_at = now() "
+                            "FROM releases r WHERE r.id = t.release_id AND t.id = $1 AND t.artist_id = $2 "
+                            "RETURNING " MC_TRACK_COLUMNS};
+constexpr Query kSetCover{
+    "catalog_set_cover",
+    "WITH old AS (SELECT id, cover_key FROM releases WHERE id = $1 AND artist_id = $2 FOR UPDATE) "
+    "UPDATE releases r SET cover_key = $3, updated_at = now() FROM old WHERE r.id = old.id "
+    "RETURNING old.cover_key"};
+// A release or track has history when someone bought it (or, for a track, its release) or it was played.
+constexpr Query kReleaseHistory{
+    "catalog_release_history",
+    "SELECT r.cover_key, EXISTS (SELECT 1 FROM purchases p WHERE p.payment_id IS NOT NULL AND "
+    "((p.item_type = 'release' AND p.item_id = r.id) OR (p.item_type = 'track' AND p.item_id IN "
+    "(SELECT id FROM tracks WHERE release_id = r.id)))) OR EXISTS (SELECT 1 FROM tracks WHERE release_id = "
+    "r.id "
+    "AND play_count > 0) FROM releases r WHERE r.id = $1 AND r.artist_id = $2 FOR UPDATE"};
+constexpr Query kTrackHistory{
+    "catalog_track_history",
+    "SELECT EXISTS (SELECT 1 FROM purchases p WHERE p.payment_id IS NOT NULL AND "
+    "((p.item_type = 'track' AND p.item_id = t.id) OR (p.item_type = 'release' AND p.item_id = "
+    "t.release_id))) "
+    "OR t.play_count > 0 FROM tracks t WHERE t.id = $1 AND t.artist_id = $2 FOR UPDATE"};
+constexpr Query kMediaOfTracks{
+    "catalog_media_of_tracks",
+    "SELECT id, original_key FROM tracks WHERE (release_id = $1::uuid OR id = $2::uuid)"};
+constexpr Query kArchiveRelease{
+    "catalog_archive_release",
+    "UPDATE releases SET archived_at = now(), published = false, updated_at = now() "
+    "WHERE id = $1"};
+constexpr Query kDeleteRelease{"catalog_delete_release", "DELETE FROM releases WHERE id = $1"};
+// The remaining tracks close the gap, in one statement (the position constraint is deferrable).
+constexpr Query kDeleteTrack{
+    "catalog_delete_track",
+    "WITH gone AS (DELETE FROM tracks WHERE id = $1 RETURNING release_id, position) "
+    "UPDATE tracks t SET position = t.position - 1 FROM gone WHERE t.release_id = gone.release_id "
+    "AND t.position > gone.position"};
 constexpr Query kReleaseOwner{"catalog_release_owner",
                               "SELECT artist_id FROM releases WHERE id = $1 FOR UPDATE"};
 constexpr Query kInsertTrack{
@@ -73,14 +114,22 @@ constexpr Query kNewReleases{
     "JOIN artist_profiles a ON a.user_id = r.artist_id WHERE " MC_OUT_NOW("r")
     "AND EXISTS (SELECT 1 FROM tracks t WHERE t.release_id = r.id AND cardinality(t.rungs) > 0) "
     "ORDER BY coalesce(r.release_at, r.created_at) DESC, r.id LIMIT $1"};
-// Trending: plays in the last 7 days, then all-time plays, then newest.
+// Trending (SPEC §4.6): plays and likes of the last 7 days, each weighed by its age (half-life
+// 24 h; a like counts as 2 plays), then all-time plays, then newest; a track with neither is not
+// trending, whatever else there is.
+#define MC_TRENDING_SCORES                                                                        \
+  "recent AS (SELECT track_id, sum(w) AS n FROM ("                                                \
+  "SELECT track_id, power(0.5, extract(epoch FROM now() - played_at) / 86400.0) AS w FROM plays " \
+  "WHERE played_at > now() - interval '7 days' UNION ALL "                                        \
+  "SELECT track_id, 2 * power(0.5, extract(epoch FROM now() - created_at) / 86400.0) FROM likes " \
+  "WHERE created_at > now() - interval '7 days') e GROUP BY track_id)"
 constexpr Query kTrending{
     "catalog_trending",
-    "WITH recent AS (SELECT track_id, count(*) AS n FROM plays WHERE played_at > now() - interval '7 days' "
-    "GROUP BY track_id) "
+    "WITH " MC_TRENDING_SCORES " "
     "SELECT " MC_TRACK_COLUMNS ", a.stage_name, a.slug FROM tracks t JOIN releases r ON r.id = t.release_id "
     "JOIN artist_profiles a ON a.user_id = t.artist_id LEFT JOIN recent ON recent.track_id = t.id "
     "WHERE " MC_OUT_NOW("r") "AND (t.release_at IS NULL OR t.release_at <= now()) AND cardinality(t.rungs) > 0 "
+    "AND (recent.n > 0 OR t.play_count > 0) "
     "ORDER BY coalesce(recent.n, 0) DESC, t.play_count DESC, t.created_at DESC, t.id LIMIT $1"};
 // Recommended for a listener: trending tracks of artists they do not follow who share a genre with
 // artists they do.
@@ -88,8 +137,7 @@ constexpr Query kRecommended{
     "catalog_recommended",
     "WITH liked AS (SELECT DISTINCT unnest(a.genres) AS g FROM follows f JOIN artist_profiles a ON "
     "a.user_id = f.artist_id WHERE f.fan_id = $2), "
-    "recent AS (SELECT track_id, count(*) AS n FROM plays WHERE played_at > now() - interval '7 days' "
-    "GROUP BY track_id) "
+    MC_TRENDING_SCORES " "
     "SELECT " MC_TRACK_COLUMNS ", a.stage_name, a.slug FROM tracks t JOIN releases r ON r.id = t.release_id "
     "JOIN artist_profiles a ON a.user_id = t.artist_id LEFT JOIN recent ON recent.track_id = t.id "
     "WHERE " MC_OUT_NOW("r") "AND (t.release_at IS NULL OR t.release_at <= now()) AND cardinality(t.rungs) > 0 "
@@ -122,9 +170,11 @@ constexpr Query kInsertComment{"catalog_insert_comment",
                                "WITH c AS (INSERT INTO comments (track_id, user_id, parent_id, body) VALUES "
                                "($1, $2, $3, $4) RETURNING *) "
                                "SELECT " MC_COMMENT_COLUMNS "FROM c JOIN users u ON u.id = c.user_id"};
-constexpr Query kCommentRef{"catalog_comment_ref",
-                            "SELECT track_id, user_id, parent_id, deleted_at IS NOT NULL FROM comments "
-                            "WHERE id = $1 FOR UPDATE"};
+constexpr Query kCommentRef{
+    "catalog_comment_ref",
+    "SELECT coalesce(c.track_id::text, ''), c.user_id, c.parent_id, c.deleted_at IS NOT NULL, "
+    "c.post_id, (SELECT p.artist_id FROM posts p WHERE p.id = c.post_id) FROM comments c "
+    "WHERE c.id = $1 FOR UPDATE OF c"};
 constexpr Query kEditComment{
     "catalog_edit_comment",
     "WITH c AS (UPDATE comments SET body = $3, edited_at = now() WHERE id = $1 AND user_id = $2 "
@@ -161,9 +211,13 @@ std::optional<double> opt_double(const db::Result& r, int i, int c) {
 }
 
 Release release_from(const db::Result& r, int i) {
-  return Release{r.str(i, 0),         r.str(i, 1),     r.str(i, 2),     r.str(i, 3),
-                 r.opt_str(i, 4),     r.str(i, 5),     r.opt_str(i, 6), r.str(i, 7),
-                 opt_double(r, i, 8), r.boolean(i, 9), r.str(i, 10)};
+  Release out{r.str(i, 0),         r.str(i, 1),     r.str(i, 2),     r.str(i, 3),
+              r.opt_str(i, 4),     r.str(i, 5),     r.opt_str(i, 6), r.str(i, 7),
+              opt_double(r, i, 8), r.boolean(i, 9), r.str(i, 10)};
+  out.description = r.str(i, 11);
+  out.credits_json = r.str(i, 12);
+  out.archived = r.boolean(i, 13);
+  return out;
 }
 
 Track track_from(const db::Result& r, int i) {
@@ -206,10 +260,72 @@ awaitable<Release> insert_release(db::Transaction& tx, const std::string& artist
 
 awaitable<std::optional<Release>> patch_release(db::Transaction& tx, const std::string& id,
                                                 const std::string& artist_id, const ReleasePatch& p) {
-  const db::Result r = co_await tx.exec(kPatchRelease, params(id, artist_id, p.title, p.min_tier,
-                                                              p.release_at, p.published, p.clear_release_at));
+  const db::Result r =
+      co_await tx.exec(kPatchRelease, params(id, artist_id, p.title, p.min_tier, p.release_at, p.published,
+                                             p.clear_release_at, p.description, p.credits_json));
   if (r.empty()) co_return std::nullopt;
   co_return release_from(r, 0);
+}
+
+awaitable<std::optional<Track>> patch_track(db::Transaction& tx, const std::string& id,
+                                            const std::string& artist_id, const TrackPatch& p) {
+  const db::Result r = co_await tx.exec(kPatchTrack, params(id, artist_id, p.title, p.min_tier));
+  if (r.empty()) co_return std::nullopt;
+  co_return track_from(r, 0);
+}
+
+awaitable<std::optional<std::optional<std::string>>> set_cover(db::Transaction& tx,
+                                                               const std::string& release_id,
+                                                               const std::string& artist_id,
+                                                               const std::string& prefix) {
+  const db::Result r = co_await tx.exec(kSetCover, params(release_id, artist_id, prefix));
+  if (r.empty()) co_return std::nullopt;
+  co_return std::optional<std::optional<std::string>>(r.opt_str(0, 0));
+}
+
+namespace {
+// Everything a track's uploads left in storage.
+void track_media(const db::Result& r, Removal& out) {
+  for (int i = 0; i < r.rows(); ++i) {
+    const std::string id = r.str(i, 0);
+    if (auto key = r.opt_str(i, 1)) out.keys.push_back(*key);
+    for (const char* kind : {"hls/", "artwork/", "renditions/"}) out.prefixes.push_back(kind + id + "/");
+  }
+}
+}  // namespace
+
+awaitable<Removal> delete_release(db::Transaction& tx, const std::string& id, const std::string& artist_id) {
+  Removal out;
+  const db::Result h = co_await tx.exec(kReleaseHistory, params(id, artist_id));
+  if (h.empty()) co_return out;
+  out.found = true;
+  if (h.boolean(0, 1)) {
+    out.archived = true;
+    co_await tx.exec(kArchiveRelease, params(id));
+    co_return out;
+  }
+  if (auto cover = h.opt_str(0, 0)) out.prefixes.push_back(*cover);
+  const std::optional<std::string> none;
+  const db::Result m = co_await tx.exec(kMediaOfTracks, params(id, none));
+  track_media(m, out);
+  co_await tx.exec(kDeleteRelease, params(id));
+  co_return out;
+}
+
+awaitable<Removal> delete_track(db::Transaction& tx, const std::string& id, const std::string& artist_id) {
+  Removal out;
+  const db::Result h = co_await tx.exec(kTrackHistory, params(id, artist_id));
+  if (h.empty()) co_return out;
+  out.found = true;
+  if (h.boolean(0, 0)) {
+    out.archived = true;
+    co_return out;
+  }
+  const std::optional<std::string> none;
+  const db::Result m = co_await tx.exec(kMediaOfTracks, params(none, id));
+  track_media(m, out);
+  co_await tx.exec(kDeleteTrack, params(id));
+  co_return out;
 }
 
 awaitable<std::optional<std::string>> release_owner(db::Transaction& tx, const std::string& release_id) {
@@ -310,7 +426,8 @@ awaitable<Comment> insert_comment(db::Transaction& tx, const std::string& track_
 awaitable<std::optional<CommentRef>> comment_ref(db::Transaction& tx, const std::string& id) {
   const db::Result r = co_await tx.exec(kCommentRef, params(id));
   if (r.empty()) co_return std::nullopt;
-  co_return CommentRef{r.str(0, 0), r.str(0, 1), r.opt_str(0, 2), r.boolean(0, 3)};
+  co_return CommentRef{r.str(0, 0),     r.str(0, 1),     r.opt_str(0, 2),
+                       r.boolean(0, 3), r.opt_str(0, 4), r.opt_str(0, 5)};
 }
 
 awaitable<std::optional<Comment>> edit_comment(db::Transaction& tx, const std::string& id,

@@ -20,6 +20,9 @@ struct Release {
   std::optional<double> release_at;  // unix seconds
   bool published = false;
   std::string created_at;
+  std::string description;
+  std::string credits_json = "[]";  // [{"role", "name"}]
+  bool archived = false;
 };
 
 struct Track {
@@ -50,6 +53,7 @@ struct NewRelease {
 
 struct ReleasePatch {
   std::optional<std::string> title, min_tier, release_at;
+  std::optional<std::string> description, credits_json;
   std::optional<bool> published;
   bool clear_release_at = false;
 };
@@ -57,6 +61,26 @@ struct ReleasePatch {
 awaitable<Release> insert_release(db::Transaction& tx, const std::string& artist_id, const NewRelease& r);
 awaitable<std::optional<Release>> patch_release(db::Transaction& tx, const std::string& id,
                                                 const std::string& artist_id, const ReleasePatch& p);
+// Renames a track or changes who may open it (its access) after upload; nullopt unless the artist owns it.
+struct TrackPatch {
+  std::optional<std::string> title, min_tier;
+};
+awaitable<std::optional<Track>> patch_track(db::Transaction& tx, const std::string& id,
+                                            const std::string& artist_id, const TrackPatch& p);
+// Points the release at a new cover (an image prefix); the previous cover's prefix, or nullopt (outer)
+// unless the artist owns the release.
+awaitable<std::optional<std::optional<std::string>>> set_cover(db::Transaction& tx,
+                                                               const std::string& release_id,
+                                                               const std::string& artist_id,
+                                                               const std::string& prefix);
+// Deleting (docs/catalog.md). What a deletion must remove from storage once it committed.
+struct Removal {
+  bool found = false;     // the artist's item exists
+  bool archived = false;  // it had purchases or plays: archived (releases) or refused (tracks)
+  std::vector<std::string> keys, prefixes;
+};
+awaitable<Removal> delete_release(db::Transaction& tx, const std::string& id, const std::string& artist_id);
+awaitable<Removal> delete_track(db::Transaction& tx, const std::string& id, const std::string& artist_id);
 awaitable<std::optional<std::string>> release_owner(db::Transaction& tx, const std::string& release_id);
 awaitable<Track> insert_track(db::Transaction& tx, const std::string& release_id,
                               const std::string& artist_id, const std::string& title,
@@ -104,9 +128,10 @@ struct Comment {
 };
 
 struct CommentRef {
-  std::string track_id, user_id;
+  std::string track_id, user_id;  // track_id empty for a comment on a post
   std::optional<std::string> parent_id;
   bool deleted = false;
+  std::optional<std::string> post_id, post_artist_id;  // a comment on a post (posts feature)
 };
 
 awaitable<Comment> insert_comment(db::Transaction& tx, const std::string& track_id,

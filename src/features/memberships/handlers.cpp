@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "events/outbox.hpp"
+#include "features/buying/store.hpp"
 #include "features/memberships/store.hpp"
 #include "features/memberships/tiers.hpp"
 #include "payments/fields.hpp"
@@ -78,6 +79,17 @@ awaitable<void> revoke(db::Transaction& tx, const std::string& provider, const s
   co_return;
 }
 
+// What a refunded or disputed payment bought is no longer the fan's (any part refunded: all of it).
+awaitable<void> revoke_purchases(db::Transaction& tx, const std::string& payment_id) {
+  const auto revoked = co_await buying::store::revoke_by_payment(tx, payment_id);
+  for (const auto& r : revoked) {
+    const bj::object event{{"purchaseId", r.id},      {"fanId", r.fan_id},   {"artistId", r.artist_id},
+                           {"itemType", r.item_type}, {"itemId", r.item_id}, {"status", "revoked"}};
+    co_await events::append(tx, "purchase.revoked", r.artist_id, event);
+  }
+  co_return;
+}
+
 class Handlers {
  public:
   explicit Handlers(HandlerOptions o) : o_(std::move(o)) {}
@@ -104,8 +116,9 @@ class Handlers {
     const std::string currency = f::upper(f::str(session, "currency").value_or(c->currency));
     if (amount <= 0 || amount > payments::kMaxAmountCents) co_return true;
     const payments::Split split = payments::split(amount, o_.platform_fee_bps);
+    const bool purchase = c->kind == "purchase";
     store::NewPayment p;
-    p.kind = "tip";
+    p.kind = purchase ? "purchase" : "tip";
     p.fan_id = c->fan_id;
     p.artist_id = c->artist_id;
     p.amount_cents = amount;
@@ -119,8 +132,21 @@ class Handlers {
     p.payment_intent = f::str(session, "payment_intent");
     const auto payment_id = co_await store::insert_payment(tx, p);
     if (!payment_id) co_return true;
-    const auto posting = payments::ledger::charge("tip", p.provider_ref, *payment_id, c->artist_id, currency, split);
+    const auto posting =
+        payments::ledger::charge(p.kind, p.provider_ref, *payment_id, c->artist_id, currency, split);
     co_await payments::ledger::post(tx, posting);
+    if (purchase) {
+      // The fan owns the item from now on (docs/buying.md).
+      const auto bought = co_await buying::store::activate_by_checkout(tx, c->id, *payment_id);
+      if (bought && bought->status == "active") {
+        const bj::object event{
+            {"purchaseId", bought->id}, {"paymentId", *payment_id},      {"fanId", c->fan_id},
+            {"artistId", c->artist_id}, {"itemType", bought->item_type}, {"itemId", bought->item_id},
+            {"amountCents", amount},    {"currency", currency}};
+        co_await events::append(tx, "purchase.completed", c->artist_id, event);
+      }
+      co_return true;
+    }
     bj::object event{{"paymentId", *payment_id}, {"fanId", c->fan_id},   {"artistId", c->artist_id},
                      {"amountCents", amount},    {"currency", currency}, {"message", c->message ? bj::value(*c->message) : bj::value(nullptr)}};
     co_await events::append(tx, "tip.received", c->artist_id, event);
@@ -135,6 +161,7 @@ class Handlers {
     if (!c) co_return false;
     const bool changed = co_await store::set_checkout_status(tx, c->id, "expired");
     if (changed && c->subscription_id) co_await store::abandon_incomplete(tx, *c->subscription_id);
+    if (changed && c->kind == "purchase") co_await buying::store::expire_by_checkout(tx, c->id);
     co_return true;
   }
 
@@ -299,6 +326,7 @@ class Handlers {
     const std::string status = total == p->amount_cents ? "refunded" : "partially_refunded";
     co_await store::set_payment_state(tx, p->id, p->status == "disputed" ? p->status : status, total);
     co_await revoke(tx, o_.provider, p->subscription_id);
+    co_await revoke_purchases(tx, p->id);
     co_return true;
   }
 
@@ -315,6 +343,7 @@ class Handlers {
       co_await payments::ledger::post(tx, posting);
       co_await store::set_payment_state(tx, p->id, "disputed", p->refunded_cents);
       co_await revoke(tx, o_.provider, p->subscription_id);
+      co_await revoke_purchases(tx, p->id);
       co_return true;
     }
     const std::string outcome = f::str(dp, "status").value_or("");
@@ -323,6 +352,8 @@ class Handlers {
       co_await payments::ledger::post(tx, posting);
       const std::string status = p->refunded_cents > 0 ? "partially_refunded" : "succeeded";
       co_await store::set_payment_state(tx, p->id, status, p->refunded_cents);
+      // The fan keeps what they bought after all, unless part of it was refunded.
+      if (p->refunded_cents == 0) co_await buying::store::reinstate_by_payment(tx, p->id);
     } else if (outcome == "lost") {
       co_await store::set_payment_state(tx, p->id, "dispute_lost", p->refunded_cents);
     }

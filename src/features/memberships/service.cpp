@@ -513,6 +513,13 @@ awaitable<Written<bj::object>> MembershipsService::refund(db::Cluster& db, const
                                                           const std::string& payment_id,
                                                           std::optional<int64_t> amount_cents) {
   if (who.role != "admin") throw ApiError(403, "forbidden", "Only admins can refund payments");
+  auto out = co_await refund_payment(db, payment_id, amount_cents);
+  co_return out;
+}
+
+awaitable<Written<bj::object>> MembershipsService::refund_payment(db::Cluster& db,
+                                                                  const std::string& payment_id,
+                                                                  std::optional<int64_t> amount_cents) {
   const auto p = co_await store::payment(db, payment_id, std::nullopt);
   if (!p) throw ApiError::not_found("No such payment");
   const int64_t remaining = p->amount_cents - p->refunded_cents;

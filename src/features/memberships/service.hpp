@@ -60,6 +60,12 @@ class MembershipsService {
                                                  const std::string& payment_id,
                                                  std::optional<int64_t> amount_cents);
   awaitable<Written<boost::json::object>> connect_payouts(db::Cluster& db, const AccessClaims& who);
+  // Refunds (part of) a payment at the provider, without an authorisation check: the caller decided
+  // who may (admins any payment, artists their own sales). Subscriptions it paid for end now.
+  awaitable<Written<boost::json::object>> refund_payment(db::Cluster& db, const std::string& payment_id,
+                                                         std::optional<int64_t> amount_cents);
+  // The provider's customer for a user (created once).
+  awaitable<std::string> ensure_customer(db::Cluster& db, const std::string& user_id);
 
   // The sandbox (404 when Stripe is configured).
   bool sandbox_enabled() const { return sandbox_ != nullptr; }
@@ -75,7 +81,6 @@ class MembershipsService {
                                                           const std::string& action);
 
  private:
-  awaitable<std::string> ensure_customer(db::Cluster& db, const std::string& user_id);
   awaitable<std::string> ensure_price(db::Cluster& db, const std::string& artist_id, const std::string& tier,
                                       int64_t price_cents, const std::string& currency);
   awaitable<store::Subscription> owned(db::Cluster& db, const AccessClaims& who, const std::string& id);

@@ -15,11 +15,16 @@ constexpr db::Query kPrices{
     "memberships_tier_prices",
     "SELECT d.tier, coalesce(t.price_cents, d.price), coalesce(t.currency, o.currency, 'USD'), "
     "array_to_json(coalesce(t.perks, d.perks))::text "
-    "FROM (VALUES (1, 'supporter', 500, ARRAY['Streams up to 256 kbps', 'Supporter-only tracks and posts', "
-    "'Early access 24 h before release', 'Supporter badge']), "
-    "(2, 'superfan', 1000, ARRAY['Streams up to 320 kbps', 'Everything, including superfan-only releases', "
-    "'Early access 48 h before release', '5 direct messages a month', 'Original file downloads', "
-    "'Superfan badge'])) AS d (rank, tier, price, perks) "
+    // The defaults promise only what the product delivers (issue 13): the stream quality caps of
+    // streaming::rung_cap, tier-gated releases, the early-access windows, superfan messages, the
+    // download path of docs/buying.md and the tier badge of listening-party chat.
+    "FROM (VALUES (1, 'supporter', 500, ARRAY['Streams up to 256 kbps', 'Supporter-only tracks and "
+    "releases', "
+    "'Early access 24 h before release', 'Supporter badge in listening-party chat']), "
+    "(2, 'superfan', 1000, ARRAY['Lossless streaming', 'Everything, including superfan-only releases', "
+    "'Early access 48 h before release', '5 direct messages a month', "
+    "'Downloads: original files, FLAC, MP3 320 and AAC 256', "
+    "'Superfan badge in listening-party chat'])) AS d (rank, tier, price, perks) "
     "LEFT JOIN artist_tiers t ON t.artist_id = $1 AND t.tier = d.tier "
     "LEFT JOIN LATERAL (SELECT currency FROM artist_tiers WHERE artist_id = $1 LIMIT 1) o ON true "
     "ORDER BY d.rank"};

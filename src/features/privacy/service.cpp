@@ -324,6 +324,7 @@ awaitable<void> PrivacyJobs::purge_storage(jobs::JobContext& job) {
   for (const auto& t : strings_of(payload, "tracks")) {
     prefixes.push_back("hls/" + t + "/");
     prefixes.push_back("artwork/" + t + "/");
+    prefixes.push_back("renditions/" + t + "/");
   }
   for (const auto& u : strings_of(payload, "uploads")) prefixes.push_back("uploads/" + u + "/");
   auto purge = [this, prefixes] {

@@ -67,8 +67,9 @@ constexpr std::pair<std::string_view, Query> kExportTables[] = {
       MC_ROWS("SELECT id, track_id, played_at FROM plays WHERE user_id = $1 ORDER BY id")}},
     {"comments",
      {"privacy_export_comments",
-      MC_ROWS("SELECT id, track_id, parent_id, body, created_at, edited_at, deleted_at FROM comments "
-              "WHERE user_id = $1 ORDER BY created_at")}},
+      MC_ROWS(
+          "SELECT id, track_id, post_id, parent_id, body, created_at, edited_at, deleted_at FROM comments "
+          "WHERE user_id = $1 ORDER BY created_at")}},
     {"comment_reports",
      {"privacy_export_comment_reports",
       MC_ROWS("SELECT comment_id, reason, created_at FROM comment_reports WHERE reporter_id = $1")}},
@@ -147,6 +148,16 @@ constexpr std::pair<std::string_view, Query> kExportTables[] = {
      {"privacy_export_data_exports",
       MC_ROWS("SELECT id, status, size_bytes, created_at, finished_at, expires_at FROM data_exports "
               "WHERE user_id = $1 ORDER BY created_at")}},
+    {"posts",
+     {"privacy_export_posts",
+      MC_ROWS("SELECT id, title, body, visibility, min_tier, track_ids, image_key, publish_at, like_count, "
+              "created_at FROM posts WHERE artist_id = $1 ORDER BY created_at")}},
+    {"post_likes",
+     {"privacy_export_post_likes",
+      MC_ROWS("SELECT post_id, created_at FROM post_likes WHERE user_id = $1 ORDER BY created_at")}},
+    {"purchases",
+     {"privacy_export_purchases",
+      MC_ROWS("SELECT * FROM purchases WHERE fan_id = $1 OR artist_id = $1 ORDER BY created_at")}},
     {"audit_log",
      {"privacy_export_audit_log",
       MC_ROWS("SELECT id, actor_id, actor_role, action, target_type, target_id, ip, user_agent, details, "
@@ -222,6 +233,10 @@ constexpr Query kErase[] = {
      "UPDATE tracks SET like_count = greatest(like_count - 1, 0) "
      "WHERE id IN (SELECT track_id FROM likes WHERE user_id = $1)"},
     {"privacy_erase_likes", "DELETE FROM likes WHERE user_id = $1"},
+    {"privacy_erase_post_like_counts",
+     "UPDATE posts SET like_count = greatest(like_count - 1, 0) "
+     "WHERE id IN (SELECT post_id FROM post_likes WHERE user_id = $1)"},
+    {"privacy_erase_post_likes", "DELETE FROM post_likes WHERE user_id = $1"},
     {"privacy_erase_follows", "DELETE FROM follows WHERE fan_id = $1"},
     {"privacy_erase_plays", "UPDATE plays SET user_id = NULL WHERE user_id = $1"},
     {"privacy_erase_play_windows", "DELETE FROM play_windows WHERE listener_key = 'u:' || $1"},

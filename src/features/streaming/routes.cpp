@@ -1,6 +1,7 @@
 #include "features/streaming/routes.hpp"
 
 #include "core/error.hpp"
+#include "core/json.hpp"
 #include "http/context.hpp"
 #include "http/request_body.hpp"
 #include "http/response.hpp"
@@ -24,10 +25,22 @@ void register_routes(http::Router& router, StreamingService& s) {
   });
   router.add(Verb::post, "/api/content/{id:uuid}/download", [&s](Context& ctx) -> awaitable<Response> {
     const auto& who = ctx.require_auth();
-    http::no_body(ctx);
+    std::string format = "original";
+    if (!ctx.req.body().empty()) {
+      const auto obj = http::json_body(ctx);
+      json::FieldReader r(obj);
+      const auto f = r.optional_string("format");
+      if (f && !r.has_error("format")) {
+        if (*f == "original" || *f == "flac" || *f == "mp3_320" || *f == "aac_256")
+          format = *f;
+        else
+          r.fail("format", "must be original, flac, mp3_320 or aac_256");
+      }
+      r.finish();
+    }
     const std::string id(ctx.param("id"));
-    const auto body = co_await s.download(ctx.db(), who, id);
-    co_return http::json_response(200, body);
+    auto result = co_await s.download(ctx.db(), who, id, format);
+    co_return http::json_response(result.status, result.body);
   });
 
   // Media is CDN traffic: not API-limited but by budgets of its own (MediaLimits), authorised by
@@ -76,6 +89,20 @@ void register_routes(http::Router& router, StreamingService& s) {
     Response res = co_await s.serve_artwork(std::move(path), std::move(if_none_match));
     co_return res;
   };
+  // Download renditions (docs/buying.md): signed like originals.
+  router.add(
+      Verb::get, "/media/renditions/{track:uuid}/{version}/{file}",
+      [&s](Context& ctx) -> awaitable<Response> {
+        s.limits().check_address(MediaLimits::Kind::original, ctx.client_ip);
+        std::string range(ctx.req[http::bhttp::field::range]);
+        std::string name = ctx.query_param("n").value_or("");
+        std::string path(ctx.path);
+        std::string query(ctx.query);
+        Response res = co_await s.serve_original(std::move(path), std::move(query), std::move(range),
+                                                 std::move(name), ctx.body_stream);
+        co_return res;
+      },
+      media);
   router.add(Verb::get, "/media/images/{owner:uuid}/{dir}/{file}", image, media);
   router.add(Verb::get, "/media/artwork/{track:uuid}/{version}/{file}", image, media);
   router.add(Verb::get, "/media/artwork/{track:uuid}/{file}", image,

@@ -9,6 +9,8 @@
 #include "core/crypto.hpp"
 #include "core/error.hpp"
 #include "core/offload.hpp"
+#include "features/buying/renditions.hpp"
+#include "features/buying/store.hpp"
 #include "features/streaming/storage_stream.hpp"
 #include "http/byte_range.hpp"
 #include "http/response.hpp"
@@ -212,25 +214,55 @@ awaitable<bj::object> StreamingService::grant(db::Cluster& db, const std::option
   co_return out;
 }
 
-awaitable<bj::object> StreamingService::download(db::Cluster& db, const AccessClaims& who,
-                                                 const std::string& track_id) {
-  const std::optional<AccessClaims> viewer = who;
-  const catalog::PlayableTrack p = co_await catalog_.playable(db, viewer, track_id);
-  if (!p.access.sees_everything && p.access.tier != Tier::superfan) {
-    bj::object details{{"requiredTier", "superfan"}};
-    throw ApiError(403, "tier_required", "Original downloads are a superfan perk", std::move(details));
+awaitable<StreamingService::Download> StreamingService::download(db::Cluster& db, const AccessClaims& who,
+                                                                 const std::string& track_id,
+                                                                 const std::string& format) {
+  // Bought (the track or its release): downloadable whatever tier it streams at.
+  const bool bought = co_await buying::store::owns_track(db, who.user_id, track_id);
+  std::optional<catalog::store::Track> found;
+  if (bought) {
+    found = co_await catalog::store::track(db, std::nullopt, track_id);
+    if (!found) throw ApiError::not_found("No such track");
+  } else {
+    const std::optional<AccessClaims> viewer = who;
+    const catalog::PlayableTrack p = co_await catalog_.playable(db, viewer, track_id);
+    if (!p.access.sees_everything && p.access.tier != Tier::superfan) {
+      bj::object details{{"requiredTier", "superfan"}};
+      throw ApiError(403, "tier_required", "Downloads come with buying this music or with the superfan tier",
+                     std::move(details));
+    }
+    found = p.track;
   }
-  if (!p.track.original_key) throw ApiError(409, "not_ready", "This track has no uploaded audio yet");
+  const catalog::store::Track& track = *found;
+  if (!track.original_key) throw ApiError(409, "not_ready", "This track has no uploaded audio yet");
+  std::string key = *track.original_key;
+  std::string filename;
+  if (format == "original") {
+    const auto dot = key.rfind('.');
+    filename = safe_filename(track.title) + (dot == std::string::npos ? "" : key.substr(dot));
+  } else {
+    const auto r = co_await buying::store::rendition(db, track.id, track.media_version, format);
+    if (r && r->status == "failed") {
+      throw ApiError(422, "rendition_failed", "This format could not be made from the uploaded audio",
+                     {{"format", format}, {"reason", r->error.value_or("")}});
+    }
+    if (!r || r->status != "ready" || !r->key) {
+      co_await buying::request_rendition(db, track.id, track.media_version, format);
+      bj::object body{{"trackId", track.id}, {"format", format}, {"status", "preparing"}, {"retryAfterS", 2}};
+      co_return Download{202, std::move(body)};
+    }
+    key = *r->key;
+    filename = safe_filename(track.title) + "." + buying::extension_of(format);
+  }
   media::MediaGrant g;
-  g.scope = "/media/" + *p.track.original_key;
+  g.scope = "/media/" + key;
   g.expires = unix_now() + kDownloadTtl;
-  const auto dot = p.track.original_key->rfind('.');
-  const std::string filename =
-      safe_filename(p.track.title) + (dot == std::string::npos ? "" : p.track.original_key->substr(dot));
   bj::object out{{"url", url_for(g.scope, g) + "&n=" + url_encode(filename)},
                  {"expiresAt", iso(g.expires)},
-                 {"filename", filename}};
-  co_return out;
+                 {"filename", filename},
+                 {"format", format},
+                 {"status", "ready"}};
+  co_return Download{200, std::move(out)};
 }
 
 awaitable<std::shared_ptr<const std::string>> StreamingService::object(const std::string& key,
@@ -343,7 +375,9 @@ awaitable<http::Response> StreamingService::serve_original(std::string path, std
                                                            std::shared_ptr<http::BodyStream>& body) {
   // An original's grant covers exactly its file: one HMAC, whatever the path looks like.
   const auto g = signer_.verify_scope(path, query, unix_now());
-  if (!g || !(path.starts_with("/media/originals/") || path.starts_with("/media/exports/"))) throw bad_link();
+  if (!g || !(path.starts_with("/media/originals/") || path.starts_with("/media/renditions/") ||
+              path.starts_with("/media/exports/")))
+    throw bad_link();
   limits_.check_grant(MediaLimits::Kind::original, *g);
   const std::string key = path.substr(std::string_view("/media/").size());
   auto head_job = [this, key] { return storage_.head(key); };

@@ -52,9 +52,16 @@ class StreamingService {
   boost::asio::awaitable<boost::json::object> grant(db::Cluster& db,
                                                     const std::optional<AccessClaims>& viewer,
                                                     const std::string& track_id);
-  // Superfans (and the artist, admins): a signed link to the original, valid 24 h.
-  boost::asio::awaitable<boost::json::object> download(db::Cluster& db, const AccessClaims& who,
-                                                       const std::string& track_id);
+  // One download path for everyone who may download a track (docs/buying.md): fans who bought it
+  // or its release, superfans (the "download original files" perk), the artist and admins.
+  // `format`: original | flac | mp3_320 | aac_256. The original, or a rendition made already: 200
+  // with a signed link valid 24 h. A rendition not made yet: 202, its job is queued (ask again).
+  struct Download {
+    int status = 200;
+    boost::json::object body;
+  };
+  boost::asio::awaitable<Download> download(db::Cluster& db, const AccessClaims& who,
+                                            const std::string& track_id, const std::string& format);
 
   // GET /media/…: `path` is the request path, `query` its query string.
   boost::asio::awaitable<http::Response> serve_hls(std::string path, std::string query);

@@ -126,10 +126,16 @@ export async function api<T>(method: string, path: string, opts: RequestOptions 
   if (token) consistency = { token, at: Date.now() };
   if (res.status === 204) return undefined as T;
   const text = await res.text();
-  const data = text ? JSON.parse(text) : undefined;
+  let data: any = undefined;
+  try {
+    data = text ? JSON.parse(text) : undefined;
+  } catch {
+    // Not our JSON: a proxy's or gateway's page in front of the server.
+    if (res.ok) throw new ApiError(res.status, 'bad_response', 'The server sent an answer the app cannot read. Reload the page and try again.');
+  }
   if (!res.ok) {
     const e = data?.error ?? {};
-    throw new ApiError(res.status, e.code ?? 'http_error', e.message ?? res.statusText, e.details ?? {});
+    throw new ApiError(res.status, e.code ?? 'http_error', e.message ?? statusText(res.status), e.details ?? {});
   }
   return data as T;
 }
@@ -247,10 +253,92 @@ export async function ifOffered<T>(p: Promise<T>): Promise<T | null> {
   }
 }
 
+// For answers without our error envelope (a proxy in front of the server, a server going away).
+function statusText(status: number): string {
+  if (status === 502 || status === 503 || status === 504) return 'The server is not answering right now. Try again in a minute.';
+  if (status >= 500) return 'Something went wrong on the server. Try again in a minute.';
+  if (status === 404) return 'This was not found.';
+  if (status === 401) return 'Log in to do this.';
+  if (status === 403) return 'You are not allowed to do this.';
+  return 'The request was refused. Reload the page and try again.';
+}
+
+/** Words for a request that never got an answer: offline, or the server out of reach. */
+export function unreachable(): string {
+  if (typeof navigator !== 'undefined' && navigator.onLine === false) return 'You are offline. Check your connection and try again.';
+  return 'The server could not be reached. Check your connection and try again.';
+}
+
+// fetch() rejects with a TypeError ("Failed to fetch", "NetworkError when attempting to fetch
+// resource", "Load failed") when no answer came; those words mean nothing to people.
+function isNetworkFailure(e: unknown): boolean {
+  return e instanceof TypeError && /fetch|network|load failed/i.test(e.message);
+}
+
 export function errorMessage(e: unknown): string {
-  if (e instanceof ApiError) return e.message;
+  if (e instanceof ApiError) return e.status === 0 ? unreachable() : explain(e);
+  if (isNetworkFailure(e)) return unreachable();
+  if (e instanceof SyntaxError) return 'The server sent an answer the app cannot read. Reload the page and try again.';
   if (e instanceof Error) return e.message;
   return 'Something went wrong';
+}
+
+// How the API's field names read in a sentence where a form has not named them itself.
+const FIELD_WORDS: Record<string, string> = {
+  minTier: 'Minimum tier',
+  priceCents: 'Price',
+  monthlyPriceCents: 'Monthly price',
+  releaseAt: 'Release date',
+  scheduledAt: 'Start time',
+  trackIds: 'Track list',
+  positionMs: 'Position',
+  q: 'Search text',
+  body: 'Text',
+  newEmail: 'New email',
+};
+
+/** A field's name as people read it: the form's label, else the API's name in words. */
+export function fieldLabel(key: string, labels: Record<string, string> = {}): string {
+  const top = key.split('.')[0];
+  const named = labels[key] ?? labels[top] ?? FIELD_WORDS[key] ?? FIELD_WORDS[top];
+  if (named) return named;
+  const words = key.replace(/[._-]+/g, ' ').replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().trim();
+  return words ? words.charAt(0).toUpperCase() + words.slice(1) : 'A field';
+}
+
+function fieldSentence(key: string, reason: string, labels: Record<string, string>): string {
+  const text = `${fieldLabel(key, labels)} ${reason}`;
+  return /[.?!]$/.test(text) ? text : `${text}.`;
+}
+
+/**
+ * The API's per-field `details` as sentences that name each field ("Password must be at least 10
+ * characters."), by field, for showing under the inputs. Empty for errors that are not about fields.
+ */
+export function fieldErrors(e: unknown, labels: Record<string, string> = {}): Record<string, string> {
+  if (!(e instanceof ApiError)) return {};
+  if (!['validation_failed', 'invalid_query', 'invalid_message', 'invalid_credentials'].includes(e.code)) return {};
+  return Object.fromEntries(
+    Object.entries(e.details)
+      .filter(([, v]) => typeof v === 'string')
+      .map(([k, v]) => [k, fieldSentence(k, v as string, labels)]),
+  );
+}
+
+/**
+ * An error for a form: sentences for the fields it shows (under each input), and the rest in words
+ * for the box above the button (null when every problem sits under a field).
+ */
+export function formErrors(e: unknown, shown: string[], labels: Record<string, string> = {}): { fields: Record<string, string>; message: string | null } {
+  const all = fieldErrors(e, labels);
+  const fields: Record<string, string> = {};
+  const rest: string[] = [];
+  for (const [k, v] of Object.entries(all)) {
+    if (shown.includes(k)) fields[k] = v;
+    else rest.push(v);
+  }
+  if (Object.keys(all).length === 0) return { fields, message: errorMessage(e) };
+  return { fields, message: rest.length ? rest.join(' ') : null };
 }
 
 const TIER_WORD: Record<string, string> = { free: 'Free', supporter: 'Supporter', superfan: 'Superfan' };
@@ -259,21 +347,25 @@ const TIER_WORD: Record<string, string> = { free: 'Free', supporter: 'Supporter'
 // `labels` names fields as the form shows them (`{ body: 'Message' }`).
 export function explain(e: unknown, labels: Record<string, string> = {}): string {
   if (!(e instanceof ApiError)) {
-    if (e instanceof TypeError) return 'The server could not be reached. Check your connection and try again.';
+    if (e instanceof TypeError) return unreachable();
     return errorMessage(e);
   }
   const d = e.details;
   switch (e.code) {
+    case 'unauthorized':
+    case 'invalid_token':
+    case 'session_revoked':
+      return 'Your session has ended. Log in again to continue.';
     case 'validation_failed':
-    case 'invalid_query': {
-      const parts = Object.entries(d)
-        .filter(([, v]) => typeof v === 'string')
-        .map(([k, v]) => {
-          const name = labels[k] ?? labels[k.split('.')[0]] ?? k.replace(/([A-Z])/g, ' $1').replace(/^./, (c) => c.toUpperCase());
-          return `${name} ${v}`;
-        });
-      return parts.length ? `${parts.join('. ')}.` : e.message;
+    case 'invalid_query':
+    case 'invalid_message': {
+      const parts = Object.values(fieldErrors(e, labels));
+      return parts.length ? parts.join(' ') : e.message;
     }
+    case 'invalid_credentials':
+      if (typeof d.currentPassword === 'string') return fieldSentence('currentPassword', d.currentPassword, labels);
+      if (typeof d.password === 'string') return fieldSentence('password', d.password, labels);
+      return 'The email or password is not right. Check both and try again.';
     case 'message_quota_exhausted':
       return `You have sent this month's ${typeof d.limit === 'number' ? d.limit : 5} messages to this artist. You can write again from the 1st of next month (UTC); the artist can still reply to you.`;
     case 'tier_required': {
@@ -291,7 +383,7 @@ export function explain(e: unknown, labels: Record<string, string> = {}): string
     case 'rate_limited':
       return e.message && e.message !== 'Too Many Requests' ? e.message : 'That was a lot at once. Wait a few seconds and try again.';
     case 'network_error':
-      return 'The server could not be reached. Check your connection and try again.';
+      return unreachable();
     default:
       return e.message;
   }

@@ -65,12 +65,27 @@ export type Payout = {
 
 // The artist whose checkout is under way, for the page the provider sends the fan back to.
 const CHECKOUT_KEY = 'mc.checkoutArtist';
+// What the fan chose before leaving for the provider's page (this tab's sessionStorage): the sandbox
+// page names the artist and tier from it, the return page links back to the artist.
+export type PendingCheckout = { slug: string; stageName?: string; tier?: TierName };
+function readPending(): PendingCheckout | null {
+  const v = sessionStorage.getItem(CHECKOUT_KEY);
+  if (!v) return null;
+  try {
+    const p = JSON.parse(v);
+    if (p && typeof p.slug === 'string') return p as PendingCheckout;
+  } catch {
+    /* an older tab's plain slug */
+  }
+  return { slug: v };
+}
 export const pendingCheckout = {
-  set: (slug: string) => sessionStorage.setItem(CHECKOUT_KEY, slug),
+  set: (p: PendingCheckout) => sessionStorage.setItem(CHECKOUT_KEY, JSON.stringify(p)),
+  peek: readPending,
   take: () => {
-    const v = sessionStorage.getItem(CHECKOUT_KEY);
+    const p = readPending();
     sessionStorage.removeItem(CHECKOUT_KEY);
-    return v;
+    return p?.slug ?? null;
   },
 };
 

@@ -75,6 +75,10 @@ export type Release = {
   genre?: string | null;
   tags?: string[];
   coverKey?: string | null;
+  cover?: ImageUrls | null;
+  description?: string;
+  credits?: { role: string; name: string }[];
+  archived?: boolean;
   minTier: TierName;
   releaseAt?: string | null;
   published: boolean;
@@ -224,3 +228,8 @@ export type PartyChatMessage = {
   createdAt: string;
   badge: 'supporter' | 'superfan' | 'artist' | null;
 };
+
+/** "1 follower", "2 followers": the noun for a count (English, regular plurals unless given). */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return n === 1 ? one : many;
+}

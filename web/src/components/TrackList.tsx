@@ -1,19 +1,26 @@
 import { Link } from 'react-router';
-import { formatDuration, type Track } from '../api/types';
+import { formatDuration, plural, type Track } from '../api/types';
 import { usePlayer, type QueueItem } from '../player/PlayerContext';
 import { Icon } from './Icon';
 import { LockBadge } from './ui';
 
 // Tracks with play buttons; locked ones are teasers (title and what unlocks them, nothing playable).
+// Lists across artists (trending, likes) carry each track's own artist.
+type ListedTrack = Track & { artistName?: string; artistSlug?: string };
+
 export function TrackList({ tracks, artistName, artistSlug, showNumbers = true }: {
-  tracks: Track[];
+  tracks: ListedTrack[];
   artistName?: string;
   artistSlug?: string;
   showNumbers?: boolean;
 }) {
   const player = usePlayer();
   const playable = tracks.filter((t) => !t.locked && (t.status === undefined || t.status === 'ready'));
-  const items: QueueItem[] = playable.map((track) => ({ track, artistName, artistSlug }));
+  const items: QueueItem[] = playable.map((track) => ({
+    track,
+    artistName: track.artistName ?? artistName,
+    artistSlug: track.artistSlug ?? artistSlug,
+  }));
   if (tracks.length === 0) return <p className="muted">No tracks yet.</p>;
   return (
     <ol className="tracks">
@@ -43,6 +50,14 @@ export function TrackList({ tracks, artistName, artistSlug, showNumbers = true }
             )}
             <span className="track__title">
               <Link to={`/track/${t.id}`}>{t.title}</Link>
+              {t.artistName && !artistName && (
+                <>
+                  {' '}
+                  <span className="muted small">
+                    by <Link to={`/artist/${t.artistSlug ?? t.artistId}`}>{t.artistName}</Link>
+                  </span>
+                </>
+              )}
               {t.locked ? (
                 <LockBadge lock={t.locked} />
               ) : t.status && t.status !== 'ready' ? (
@@ -50,8 +65,11 @@ export function TrackList({ tracks, artistName, artistSlug, showNumbers = true }
               ) : null}
             </span>
             <span className="track__meta muted small">
-              {t.locked ? '' : formatDuration(t.durationS)}
-              {!t.locked && t.playCount !== undefined ? ` · ${t.playCount} plays` : ''}
+              {t.locked
+                ? ''
+                : [t.durationS ? formatDuration(t.durationS) : '', t.playCount !== undefined ? `${t.playCount} ${plural(t.playCount, 'play')}` : '']
+                    .filter(Boolean)
+                    .join(' · ')}
             </span>
           </li>
         );

@@ -1,19 +1,22 @@
 import { useCallback, useEffect, useId, useState, type DependencyList, type InputHTMLAttributes, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { Icon } from './Icon';
-import { errorMessage } from '../api/client';
+import { ApiError, errorMessage } from '../api/client';
 import { TIER_LABEL, type ArtistProfile, type Lock, type TierName, formatDate } from '../api/types';
 
 // Loads data for a page; reload() after a write.
 export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: DependencyList) {
-  const [state, setState] = useState<{ data?: T; error?: string; loading: boolean }>({ loading: true });
+  // notFound: the thing asked for does not exist (404), or its address cannot name one (400 on a read).
+  const [state, setState] = useState<{ data?: T; error?: string; notFound?: boolean; loading: boolean }>({ loading: true });
   const [nonce, setNonce] = useState(0);
   useEffect(() => {
     const ctl = new AbortController();
     setState((s) => ({ ...s, loading: true }));
     load(ctl.signal).then(
       (data) => !ctl.signal.aborted && setState({ data, loading: false }),
-      (e) => !ctl.signal.aborted && setState({ error: errorMessage(e), loading: false }),
+      (e) =>
+        !ctl.signal.aborted &&
+        setState({ error: errorMessage(e), notFound: e instanceof ApiError && (e.status === 404 || e.status === 400), loading: false }),
     );
     return () => ctl.abort();
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -22,11 +25,17 @@ export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: Dep
   return { ...state, reload };
 }
 
-export function Loading({ label = 'Loading…' }: { label?: string }) {
+// A placeholder in the shape of what is coming (a heading and a few lines), announced as loading
+// to screen readers; it takes the room the content will, so little moves when it arrives.
+export function Loading({ label = 'Loading' }: { label?: string }) {
   return (
-    <p className="muted" role="status" aria-live="polite">
-      {label}
-    </p>
+    <div className="skeleton" role="status" aria-live="polite" aria-busy="true" data-testid="loading">
+      <span className="visually-hidden">{label}…</span>
+      <div className="skeleton__block skeleton__block--title" aria-hidden="true" />
+      <div className="skeleton__block" aria-hidden="true" />
+      <div className="skeleton__block" aria-hidden="true" />
+      <div className="skeleton__block skeleton__block--short" aria-hidden="true" />
+    </div>
   );
 }
 

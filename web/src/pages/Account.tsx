@@ -1,9 +1,9 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
-import { ApiError, errorMessage, get, post } from '../api/client';
+import { errorMessage, formErrors, get, post } from '../api/client';
 import type { User } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
-import { loadPasswordEstimator, passwordProblem } from '../auth/passwordStrength';
+import { PASSWORD_HINT, loadPasswordEstimator, passwordProblem } from '../auth/passwordStrength';
 import { ErrorBox, Field, Notice, useTitle } from '../components/ui';
 
 // Only same-site paths may be a redirect target after login.
@@ -11,12 +11,6 @@ function safeNext(next: string | null, fallback: string) {
   return next && next.startsWith('/') && !next.startsWith('//') ? next : fallback;
 }
 
-function fieldErrors(e: unknown): Record<string, string> {
-  if (e instanceof ApiError && e.code === 'validation_failed') {
-    return Object.fromEntries(Object.entries(e.details).map(([k, v]) => [k, String(v)]));
-  }
-  return {};
-}
 
 export function LoginPage() {
   useTitle('Log in');
@@ -26,16 +20,20 @@ export function LoginPage() {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
+  const [errors, setErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
     setError(null);
+    setErrors({});
     try {
       const u = await login(email, password);
       navigate(safeNext(params.get('next'), u.role === 'artist' ? '/studio' : '/'), { replace: true });
     } catch (err) {
-      setError(errorMessage(err));
+      const f = formErrors(err, ['email', 'password']);
+      setErrors(f.fields);
+      setError(f.message);
     } finally {
       setBusy(false);
     }
@@ -43,16 +41,17 @@ export function LoginPage() {
   return (
     <section className="narrow">
       <h1>Log in</h1>
-      <form onSubmit={submit} className="form">
-        <Field label="Email" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
-        <Field label="Password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+      <form onSubmit={submit} className="form" noValidate>
+        <Field label="Email" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} error={errors.email} />
+        <Field label="Password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} error={errors.password} />
         <ErrorBox message={error} />
         <button type="submit" className="btn btn--primary" disabled={busy}>
           Log in
         </button>
       </form>
       <p className="small">
-        <Link to="/forgot-password">Forgot your password?</Link> · New here? <Link to="/signup">Create an account</Link>
+        <Link to="/forgot-password">Forgot your password?</Link> · New here?{' '}
+        <Link to={params.get('next') ? `/signup?next=${encodeURIComponent(params.get('next')!)}` : '/signup'}>Create an account</Link>
       </p>
     </section>
   );
@@ -62,6 +61,9 @@ export function SignupPage() {
   useTitle('Sign up');
   const { register } = useAuth();
   const navigate = useNavigate();
+  // Where the person was going (a checkout, an artist): back there once the account exists.
+  const [params] = useSearchParams();
+  const next = params.get('next');
   const [role, setRole] = useState<'fan' | 'artist'>('fan');
   const [form, setForm] = useState({ username: '', email: '', password: '', artistName: '', genre: '' });
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -78,9 +80,9 @@ export function SignupPage() {
     setError(null);
     setErrors({});
     try {
-      const problem = await passwordProblem(form.password, [form.username, form.email.split('@')[0]]);
+      const problem = await passwordProblem(form.password, [form.username, form.email]);
       if (problem) {
-        setErrors({ password: problem });
+        setErrors({ password: `Password ${problem}.` });
         return;
       }
       const body: Record<string, unknown> = { username: form.username, email: form.email, password: form.password, role };
@@ -89,10 +91,11 @@ export function SignupPage() {
         if (form.genre) body.genre = form.genre;
       }
       const u = await register(body);
-      navigate(u.role === 'artist' ? '/studio' : '/', { replace: true });
+      navigate(safeNext(next, u.role === 'artist' ? '/studio' : '/'), { replace: true });
     } catch (err) {
-      setErrors(fieldErrors(err));
-      setError(errorMessage(err));
+      const f = formErrors(err, role === 'artist' ? ['username', 'email', 'password', 'artistName'] : ['username', 'email', 'password']);
+      setErrors(f.fields);
+      setError(f.message);
     } finally {
       setBusy(false);
     }
@@ -112,7 +115,7 @@ export function SignupPage() {
         </fieldset>
         <Field label="Username" autoComplete="username" required pattern="[a-z0-9_]{3,30}" hint="3–30 lowercase letters, digits or _" value={form.username} onChange={set('username')} error={errors.username} />
         <Field label="Email" type="email" autoComplete="email" required value={form.email} onChange={set('email')} error={errors.email} />
-        <Field label="Password" type="password" autoComplete="new-password" required minLength={10} hint="At least 10 characters and hard to guess: a few unrelated words work well" value={form.password} onChange={set('password')} onFocus={() => void loadPasswordEstimator().catch(() => {})} error={errors.password} />
+        <Field label="Password" type="password" autoComplete="new-password" required minLength={10} hint={PASSWORD_HINT} value={form.password} onChange={set('password')} onFocus={() => void loadPasswordEstimator().catch(() => {})} error={errors.password} />
         {role === 'artist' && (
           <>
             <Field label="Artist name" required value={form.artistName} onChange={set('artistName')} error={errors.artistName} />
@@ -135,7 +138,7 @@ export function SignupPage() {
         </button>
       </form>
       <p className="small">
-        Already have an account? <Link to="/login">Log in</Link>
+        Already have an account? <Link to={next ? `/login?next=${encodeURIComponent(next)}` : '/login'}>Log in</Link>
       </p>
     </section>
   );
@@ -195,14 +198,18 @@ export function ForgotPasswordPage() {
   const [email, setEmail] = useState('');
   const [sent, setSent] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [emailError, setEmailError] = useState<string | undefined>();
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setError(null);
+    setEmailError(undefined);
     try {
       await post('/api/auth/password/forgot', { email });
       setSent(true);
     } catch (err) {
-      setError(errorMessage(err));
+      const f = formErrors(err, ['email']);
+      setEmailError(f.fields.email);
+      setError(f.message);
     }
   };
   return (
@@ -211,8 +218,8 @@ export function ForgotPasswordPage() {
       {sent ? (
         <Notice>If an account exists for {email}, we sent it a link to choose a new password. The link works for one hour.</Notice>
       ) : (
-        <form onSubmit={submit} className="form">
-          <Field label="Email" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
+        <form onSubmit={submit} className="form" noValidate>
+          <Field label="Email" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} error={emailError} />
           <ErrorBox message={error} />
           <button type="submit" className="btn btn--primary">
             Send reset link
@@ -236,15 +243,16 @@ export function ResetPasswordPage() {
     setFieldError(undefined);
     const problem = await passwordProblem(password);
     if (problem) {
-      setFieldError(problem);
+      setFieldError(`New password ${problem}.`);
       return;
     }
     try {
       await post('/api/auth/password/reset', { token: params.get('token') ?? '', password });
       setDone(true);
     } catch (err) {
-      setFieldError(fieldErrors(err).password);
-      setError(errorMessage(err));
+      const f = formErrors(err, ['password'], { password: 'New password' });
+      setFieldError(f.fields.password);
+      setError(f.message);
     }
   };
   return (
@@ -255,8 +263,8 @@ export function ResetPasswordPage() {
           Your password is changed and every session was signed out. <Link to="/login">Log in</Link>
         </Notice>
       ) : (
-        <form onSubmit={submit} className="form">
-          <Field label="New password" type="password" autoComplete="new-password" required minLength={10} value={password} onChange={(e) => setPassword(e.target.value)} onFocus={() => void loadPasswordEstimator().catch(() => {})} error={fieldError} />
+        <form onSubmit={submit} className="form" noValidate>
+          <Field label="New password" type="password" autoComplete="new-password" required minLength={10} hint={PASSWORD_HINT} value={password} onChange={(e) => setPassword(e.target.value)} onFocus={() => void loadPasswordEstimator().catch(() => {})} error={fieldError} />
           <ErrorBox message={error} />
           <button type="submit" className="btn btn--primary">
             Set password

@@ -1,3 +1,4 @@
+import { Cover } from '../components/Cover';
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { del, errorMessage, get, post } from '../api/client';
@@ -8,6 +9,10 @@ import { Avatar, ErrorBox, Loading, LockBadge, TierBadge, srcSet, useAsync, useT
 import { useFollowing } from '../api/following';
 import { MessageArtist } from '../messages/MessageArtist';
 import { ArtistParties } from '../parties/ArtistParties';
+import { PostList } from '../posts/PostList';
+import { NotFoundPage } from './NotFound';
+import { plural } from '../api/types';
+import { ShareButton } from '../components/ShareButton';
 
 export function ArtistPage() {
   const { id = '' } = useParams();
@@ -21,10 +26,13 @@ export function ArtistPage() {
   useTitle(artist.data?.stageName ?? 'Artist');
 
   if (artist.loading && !artist.data) return <Loading />;
-  if (artist.error || !artist.data) return <ErrorBox message={artist.error ?? 'Artist not found'} />;
+  if (artist.notFound)
+    return <NotFoundPage title="Artist not found" message="There is no artist at this address. The link may be mistyped, or the artist may have changed their address." />;
+  if (artist.error || !artist.data) return <ErrorBox message={artist.error ?? 'This artist could not be loaded.'} />;
   const a = artist.data;
   const viewerTier: TierName = content.data?.viewerTier ?? 'free';
-  const isOwner = user?.artistSlug === a.slug;
+  // The artist on their own page: its owner (who sees everything), not a member of a tier.
+  const isOwner = user?.id === a.id || (!!user?.artistSlug && user.artistSlug === a.slug);
 
   const toggleFollow = async () => {
     if (!user) return navigate(`/login?next=${encodeURIComponent(`/artist/${a.slug}`)}`);
@@ -52,17 +60,28 @@ export function ArtistPage() {
         <Avatar artist={a} size="large" />
         <div>
           <h1>{a.stageName}</h1>
-          <p className="muted">
-            {[a.location?.city, a.location?.country].filter(Boolean).join(', ')}
-            {a.genres.length ? ` · ${a.genres.join(', ')}` : ''}
-          </p>
+          <ShareButton title={a.stageName} path={`/artist/${a.slug}`} />
+          {(a.location?.city || a.location?.country || a.genres.length > 0) && (
+            <p className="muted">
+              {[[a.location?.city, a.location?.country].filter(Boolean).join(', '), a.genres.join(', ')].filter(Boolean).join(' · ')}
+            </p>
+          )}
           <p className="small">
-            <span data-testid="follower-count">{a.followerCount}</span> followers · {a.subscriberCount} subscribers
-            {content.data && viewerTier !== 'free' && (
+            <span data-testid="follower-count">{a.followerCount}</span> {plural(a.followerCount, 'follower')} · {a.subscriberCount}{' '}
+            {plural(a.subscriberCount, 'subscriber')}
+            {isOwner ? (
               <>
                 {' '}
-                · your membership: <TierBadge tier={viewerTier} />
+                · <span data-testid="owner-badge">This is your page</span>
               </>
+            ) : (
+              content.data &&
+              viewerTier !== 'free' && (
+                <>
+                  {' '}
+                  · your membership: <TierBadge tier={viewerTier} />
+                </>
+              )
             )}
           </p>
           <div className="row">
@@ -102,11 +121,16 @@ export function ArtistPage() {
 
       <ArtistParties artistId={a.id} isOwner={isOwner} />
 
+      <section aria-labelledby="posts-h">
+        <h2 id="posts-h">Posts</h2>
+        <PostList artist={a.id} reloadKey={user?.id ?? ''} />
+      </section>
+
       <section aria-labelledby="tiers-h">
         <h2 id="tiers-h">Memberships</h2>
         <ul className="tiers">
           {a.tiers.map((t) => {
-            const current = viewerTier === t.tier;
+            const current = !isOwner && viewerTier === t.tier;
             const below = TIER_RANK[t.tier] <= TIER_RANK[viewerTier];
             return (
               <li key={t.tier} className={`card tier ${current ? 'tier--current' : ''}`} data-testid={`tier-${t.tier}`}>
@@ -141,7 +165,7 @@ export function ArtistPage() {
         {content.data?.releases.map((r) => (
           <article key={r.id} className="release" aria-labelledby={`rel-${r.id}`}>
             <header className="release__head">
-              <div className="cover cover--small" aria-hidden="true">{r.title.slice(0, 1)}</div>
+              <Cover art={r.cover} title={r.title} size="small" />
               <div>
                 <h3 id={`rel-${r.id}`}>
                   <Link to={`/artist/${a.slug}/release/${r.id}`}>{r.title}</Link>

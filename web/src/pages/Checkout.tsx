@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { Link, Navigate, useParams } from 'react-router';
+import { Link, Navigate, useParams, useSearchParams } from 'react-router';
 import { errorMessage, get } from '../api/client';
 import { payments, pendingCheckout } from '../api/payments';
 import { TIER_LABEL, formatPrice, type ArtistDetail, type TierName } from '../api/types';
@@ -25,7 +25,7 @@ export function CheckoutPage() {
     setError(null);
     try {
       const c = await payments.subscribe(artist.data!.id, t.tier as TierName);
-      pendingCheckout.set(artist.data!.slug);
+      pendingCheckout.set({ slug: artist.data!.slug, stageName: artist.data!.stageName, tier: t.tier as TierName });
       window.location.assign(c.checkoutUrl);
     } catch (e) {
       setError(errorMessage(e));
@@ -80,15 +80,22 @@ export function SandboxCheckoutPage() {
     }
   };
   const c = session.data;
+  const chosen = pendingCheckout.peek();
   return (
-    <section className="narrow">
+    <section className="narrow sandbox-checkout">
       <h1>MusicConnect sandbox checkout</h1>
       <p className="muted">No real money moves here: this page stands in for the payment processor.</p>
       {session.loading && !c && <Loading />}
       <ErrorBox message={session.error ?? error} />
       {c && (
         <div className="card">
-          <dl>
+          {chosen?.stageName && (
+            <p className="sandbox-checkout__who" data-testid="sandbox-artist">
+              <strong>{chosen.stageName}</strong>
+              {chosen.tier ? <> · {TIER_LABEL[chosen.tier]} membership</> : null}
+            </p>
+          )}
+          <dl className="summary">
             <dt>Item</dt>
             <dd>{c.item}</dd>
             <dt>Amount</dt>
@@ -97,7 +104,7 @@ export function SandboxCheckoutPage() {
               {c.monthly ? ' per month' : ''}
             </dd>
             <dt>Status</dt>
-            <dd id="status">{c.status}</dd>
+            <dd id="status">{c.status === 'open' ? 'Waiting for your answer' : c.status === 'complete' ? 'Paid' : 'Expired'}</dd>
           </dl>
           {c.status === 'open' && (
             <p className="row">
@@ -118,6 +125,8 @@ export function SandboxCheckoutPage() {
 // Where the provider sends the fan back: /checkout/success or /checkout/cancel.
 export function CheckoutResultPage({ ok }: { ok: boolean }) {
   useTitle(ok ? 'Thank you' : 'Checkout cancelled');
+  const [params] = useSearchParams();
+  const purchase = params.get('purchase'); // a purchase's checkout (docs/buying.md), not a membership's
   const [artist] = useState(() => pendingCheckout.take());
   const focus = useRef<HTMLHeadingElement | null>(null);
   useEffect(() => focus.current?.focus(), []);
@@ -126,8 +135,19 @@ export function CheckoutResultPage({ ok }: { ok: boolean }) {
       <h1 ref={focus} tabIndex={-1}>
         {ok ? 'Thank you for your support!' : 'Checkout cancelled'}
       </h1>
-      <p>{ok ? 'Your membership is active: its tracks are unlocked now.' : 'Nothing was charged.'}</p>
+      <p>
+        {!ok
+          ? 'Nothing was charged.'
+          : purchase
+            ? 'Your purchase is in your collection: download it in the format you like.'
+            : 'Your membership is active: its tracks are unlocked now.'}
+      </p>
       <p className="row">
+        {ok && purchase && (
+          <Link className="btn btn--primary" to="/library#collection">
+            Go to your collection
+          </Link>
+        )}
         {artist && (
           <Link className="btn btn--primary" to={`/artist/${artist}`}>
             Back to the artist

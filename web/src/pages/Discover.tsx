@@ -1,13 +1,16 @@
+import { Cover } from '../components/Cover';
 import { Link } from 'react-router';
 import { get, ifOffered, qs } from '../api/client';
 import type { ArtistList, Release, Track } from '../api/types';
 import { ArtistCard, ErrorBox, Loading, useAsync, useTitle } from '../components/ui';
 import { TrackList } from '../components/TrackList';
+import { useAuth } from '../auth/AuthContext';
 
 type Discovery = { type: string; releases?: (Release & { artistName?: string; artistSlug?: string })[]; tracks?: (Track & { artistName?: string; artistSlug?: string })[] };
 
 export function DiscoverPage() {
   useTitle('Discover');
+  const { user } = useAuth();
   const artists = useAsync((s) => get<ArtistList>(`/api/artists${qs({ limit: 12 })}`, s), []);
   const fresh = useAsync((s) => ifOffered(get<Discovery>(`/api/discovery${qs({ type: 'new', limit: 12 })}`, s)), []);
   const trending = useAsync((s) => ifOffered(get<Discovery>(`/api/discovery${qs({ type: 'trending', limit: 10 })}`, s)), []);
@@ -16,6 +19,13 @@ export function DiscoverPage() {
       <section className="hero">
         <h1>Discover independent music</h1>
         <p className="muted">Stream, follow and support the artists you love directly.</p>
+        {user && (
+          <p>
+            <Link to="/feed" className="btn">
+              Your feed: news from artists you follow
+            </Link>
+          </p>
+        )}
       </section>
 
       {trending.data !== null && <section aria-labelledby="trending-h">
@@ -31,7 +41,7 @@ export function DiscoverPage() {
           <ul className="grid">
             {fresh.data.releases.map((r) => (
               <li key={r.id} className="card">
-                <div className="cover" aria-hidden="true">{r.title.slice(0, 1)}</div>
+                <Cover art={r.cover} title={r.title} size="medium" />
                 <Link to={`/artist/${r.artistSlug ?? r.artistId}/release/${r.id}`} className="card__title">
                   {r.title}
                 </Link>

@@ -1,11 +1,13 @@
 import { useState } from 'react';
 import { Link, Navigate } from 'react-router';
-import { errorMessage, get, qs } from '../api/client';
+import { errorMessage, explain, get, qs } from '../api/client';
+import { FORMAT_LABEL, buying, type CollectionItem, type DownloadFormat } from '../api/buying';
 import { payments } from '../api/payments';
-import { formatDate, formatPrice, type ArtistProfile, type Track } from '../api/types';
+import { formatDate, formatPrice, type ArtistDetail, type ArtistProfile, type Track } from '../api/types';
+import type { Subscription } from '../api/payments';
 import { useAuth } from '../auth/AuthContext';
 import { TrackList } from '../components/TrackList';
-import { ArtistCard, ErrorBox, Loading, TierBadge, useAsync, useTitle } from '../components/ui';
+import { ArtistCard, ErrorBox, Loading, TierBadge, srcSet, useAsync, useTitle } from '../components/ui';
 
 export function LibraryPage() {
   useTitle('Library');
@@ -14,11 +16,70 @@ export function LibraryPage() {
   return (
     <>
       <h1>Your library</h1>
+      <Collection />
       <Subscriptions />
       <Follows />
       <Likes />
       <PaymentHistory />
     </>
+  );
+}
+
+// The difference charged now for the rest of the period, as the server computes it
+// (src/payments/money.cpp proration: the price difference times the share of the period left,
+// rounded half up).
+function prorationCents(oldPrice: number, newPrice: number, start: string, end: string, now = Date.now()): number {
+  const period = Date.parse(end) - Date.parse(start);
+  const left = Math.min(period, Date.parse(end) - now);
+  if (newPrice <= oldPrice || left <= 0 || period <= 0) return 0;
+  return Math.round(((newPrice - oldPrice) * left) / period);
+}
+
+// Upgrade asks first, with the amounts: the new monthly price and what is charged today.
+function UpgradeButton({ sub, onConfirm }: { sub: Subscription; onConfirm(): void }) {
+  const [offer, setOffer] = useState<{ monthly: number; today: number } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const ask = async () => {
+    setError(null);
+    try {
+      const artist = await get<ArtistDetail>(`/api/artists/${sub.artistId}`);
+      const superfan = artist.tiers.find((t) => t.tier === 'superfan');
+      if (!superfan || !superfan.priceCents) throw new Error('This artist has no Superfan price set yet.');
+      const today =
+        sub.currentPeriodStart && sub.currentPeriodEnd
+          ? prorationCents(sub.priceCents ?? 0, superfan.priceCents, sub.currentPeriodStart, sub.currentPeriodEnd)
+          : 0;
+      setOffer({ monthly: superfan.priceCents, today });
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  };
+  if (!offer)
+    return (
+      <>
+        <button type="button" className="btn" onClick={() => void ask()}>
+          Upgrade to Superfan
+        </button>
+        <ErrorBox message={error} />
+      </>
+    );
+  const currency = sub.currency ?? 'USD';
+  return (
+    <div className="confirm card" role="group" aria-labelledby={`upgrade-${sub.id}`} data-testid="upgrade-confirm">
+      <p id={`upgrade-${sub.id}`}>
+        Upgrade to Superfan for {formatPrice(offer.monthly, currency)} / month? You are charged about{' '}
+        <strong>{formatPrice(offer.today, currency)}</strong> today: the difference for the rest of this period
+        {sub.currentPeriodEnd ? `, until ${formatDate(sub.currentPeriodEnd)}` : ''}.
+      </p>
+      <p className="row">
+        <button type="button" className="btn btn--primary" onClick={onConfirm} autoFocus>
+          Pay {formatPrice(offer.today, currency)} and upgrade
+        </button>
+        <button type="button" className="btn btn--ghost" onClick={() => setOffer(null)}>
+          Keep Supporter
+        </button>
+      </p>
+    </div>
   );
 }
 
@@ -54,16 +115,7 @@ function Subscriptions() {
             </div>
             <div className="row">
               {s.status === 'active' && !s.cancelAtPeriodEnd && s.tier === 'supporter' && (
-                <button
-                  type="button"
-                  className="btn"
-                  onClick={() =>
-                    window.confirm('Upgrade now? The difference for the rest of this period is charged today.') &&
-                    act(() => payments.change(s.id, 'superfan'))
-                  }
-                >
-                  Upgrade to Superfan
-                </button>
+                <UpgradeButton sub={s} onConfirm={() => act(() => payments.change(s.id, 'superfan'))} />
               )}
               {s.status === 'active' && !s.cancelAtPeriodEnd && s.tier === 'superfan' && !s.pendingTier && (
                 <button type="button" className="btn btn--ghost" onClick={() => act(() => payments.change(s.id, 'supporter'))}>
@@ -157,5 +209,116 @@ function PaymentHistory() {
         </div>
       )}
     </section>
+  );
+}
+
+// What the fan bought (docs/buying.md), with downloads of every track in the format they choose.
+function Collection() {
+  const list = useAsync((s) => buying.collection(s), []);
+  return (
+    <section aria-labelledby="collection-h" id="collection">
+      <h2 id="collection-h">Collection</h2>
+      {list.loading && !list.data ? <Loading /> : <ErrorBox message={list.error} />}
+      {list.data && list.data.items.length === 0 && <p className="muted">Music you buy appears here, ready to download.</p>}
+      <ul className="list">
+        {list.data?.items.map((item) => (
+          <CollectionEntry key={item.purchaseId} item={item} />
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function CollectionEntry({ item }: { item: CollectionItem }) {
+  const [format, setFormat] = useState<DownloadFormat>('flac');
+  const selectId = `fmt-${item.purchaseId}`;
+  const art = item.artwork && Object.keys(item.artwork).length ? item.artwork : null;
+  return (
+    <li className="card collection-item" data-testid="collection-item">
+      <div className="collection-item__head">
+        {art ? (
+          <img className="cover" src={Object.values(art)[0]} srcSet={srcSet(art)} sizes="64px" width={64} height={64} alt="" />
+        ) : (
+          <div className="cover" aria-hidden="true">
+            {item.title.slice(0, 1)}
+          </div>
+        )}
+        <div>
+          <p>
+            {item.releaseId && item.itemType === 'release' ? (
+              <Link to={`/artist/${item.artist.slug}/release/${item.releaseId}`}>{item.title}</Link>
+            ) : (
+              <Link to={`/track/${item.itemId}`}>{item.title}</Link>
+            )}{' '}
+            by <Link to={`/artist/${item.artist.slug}`}>{item.artist.stageName}</Link>
+          </p>
+          <p className="muted small">
+            Bought {formatDate(item.purchasedAt)} for {formatPrice(item.amountCents, item.currency)}
+          </p>
+        </div>
+      </div>
+      <div className="field field--inline">
+        <label htmlFor={selectId}>Download format</label>
+        <select id={selectId} value={format} onChange={(e) => setFormat(e.target.value as DownloadFormat)}>
+          {(Object.keys(FORMAT_LABEL) as DownloadFormat[]).map((f) => (
+            <option key={f} value={f}>
+              {FORMAT_LABEL[f]}
+            </option>
+          ))}
+        </select>
+      </div>
+      <ol className="tracks">
+        {item.tracks.map((t) => (
+          <DownloadRow key={t.id} trackId={t.id} title={t.title} position={t.position} ready={t.downloadable} format={format} />
+        ))}
+      </ol>
+    </li>
+  );
+}
+
+function DownloadRow({ trackId, title, position, ready, format }: { trackId: string; title: string; position: number; ready: boolean; format: DownloadFormat }) {
+  const [state, setState] = useState<'idle' | 'preparing' | 'starting'>('idle');
+  const [error, setError] = useState<string | null>(null);
+  const go = async () => {
+    setError(null);
+    setState('starting');
+    try {
+      const link = await buying.download(trackId, format, () => setState('preparing'));
+      // The link answers with Content-Disposition: attachment, so the page stays where it is.
+      const a = document.createElement('a');
+      a.href = link.url;
+      a.download = link.filename;
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+    } catch (e) {
+      setError(explain(e));
+    } finally {
+      setState('idle');
+    }
+  };
+  return (
+    <li className="track" data-testid="collection-track">
+      <span className="track__pos">{position}</span>
+      <span className="track__title">{title}</span>
+      <span className="row">
+        {ready ? (
+          <button type="button" className="btn btn--small" onClick={go} disabled={state !== 'idle'}>
+            {state === 'preparing' ? `Preparing ${FORMAT_LABEL[format]}…` : state === 'starting' ? 'Starting…' : 'Download'}
+            <span className="visually-hidden">
+              {' '}
+              {title} as {FORMAT_LABEL[format]}
+            </span>
+          </button>
+        ) : (
+          <span className="muted small">not downloadable yet</span>
+        )}
+        {error && (
+          <span className="error small" role="alert">
+            {error}
+          </span>
+        )}
+      </span>
+    </li>
   );
 }

@@ -1,40 +1,59 @@
+import { Cover } from '../components/Cover';
 import { Link, useParams } from 'react-router';
 import { get } from '../api/client';
+import { buying } from '../api/buying';
+import { useAuth } from '../auth/AuthContext';
+import { BuyBox } from '../components/BuyBox';
 import { TIER_LABEL, formatDate, type ArtistContent, type ArtistDetail } from '../api/types';
 import { TrackList } from '../components/TrackList';
 import { ErrorBox, Loading, LockBadge, useAsync, useTitle } from '../components/ui';
 import { usePlayer } from '../player/PlayerContext';
+import { NotFoundPage } from './NotFound';
+import { ShareButton } from '../components/ShareButton';
 
 export function ReleasePage() {
   const { id = '', releaseId = '' } = useParams();
   const player = usePlayer();
+  const { user } = useAuth();
   const data = useAsync(
     async (s) => {
-      const [artist, content] = await Promise.all([
+      const [artist, content, offers] = await Promise.all([
         get<ArtistDetail>(`/api/artists/${encodeURIComponent(id)}`, s),
         get<ArtistContent>(`/api/artists/${encodeURIComponent(id)}/content`, s),
+        buying.offers(id, s).catch(() => null),
       ]);
-      return { artist, release: content.releases.find((r) => r.id === releaseId) ?? null };
+      return { artist, release: content.releases.find((r) => r.id === releaseId) ?? null, offers };
     },
-    [id, releaseId],
+    [id, releaseId, user?.id],
   );
   useTitle(data.data?.release?.title ?? 'Release');
   if (data.loading && !data.data) return <Loading />;
+  if (data.notFound)
+    return <NotFoundPage title="Release not found" message="There is no artist at this address, so there is no release here either. The link may be mistyped, or the artist may have changed their address." />;
   if (data.error) return <ErrorBox message={data.error} />;
-  const { artist, release } = data.data!;
-  if (!release) return <ErrorBox message="This release does not exist or is not published yet." />;
+  const { artist, release, offers } = data.data!;
+  const offer = offers?.offers.find((o) => o.itemType === 'release' && o.itemId === release?.id);
+  if (!release)
+    return (
+      <NotFoundPage
+        title="Release not found"
+        message={`${artist.stageName} has no published release at this address. It may have been removed, or not be out yet.`}
+        back={{ to: `/artist/${artist.slug}`, label: `Go to ${artist.stageName}` }}
+      />
+    );
   const tracks = release.tracks ?? [];
   const playable = tracks.filter((t) => !t.locked && (!t.status || t.status === 'ready'));
   return (
     <>
       <section className="release-hero">
-        <div className="cover cover--large" aria-hidden="true">{release.title.slice(0, 1)}</div>
+        <Cover art={release.cover} title={release.title} size="large" />
         <div>
           <p className="muted small">{release.kind.toUpperCase()}</p>
           <h1>{release.title}</h1>
           <p>
             by <Link to={`/artist/${artist.slug}`}>{artist.stageName}</Link>
           </p>
+          <ShareButton title={`${release.title} by ${artist.stageName}`} path={`/artist/${artist.slug}/release/${release.id}`} />
           <p className="muted small">
             {release.genre ? `${release.genre} · ` : ''}
             {release.releaseAt ? `Released ${formatDate(release.releaseAt)}` : ''}
@@ -53,6 +72,21 @@ export function ReleasePage() {
           )}
         </div>
       </section>
+      {release.description && <p className="bio">{release.description}</p>}
+      {release.credits && release.credits.length > 0 && (
+        <section aria-labelledby="credits-h">
+          <h2 id="credits-h">Credits</h2>
+          <dl className="credits">
+            {release.credits.map((c, i) => (
+              <div key={i}>
+                <dt>{c.role}</dt>
+                <dd>{c.name}</dd>
+              </div>
+            ))}
+          </dl>
+        </section>
+      )}
+      {offer && <BuyBox offer={offer} artistName={artist.stageName} onMine={user?.id === artist.id} />}
       <TrackList tracks={tracks} artistName={artist.stageName} artistSlug={artist.slug} />
     </>
   );

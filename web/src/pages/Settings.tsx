@@ -1,9 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import { Link, Navigate, useNavigate } from 'react-router';
-import { ApiError, del, errorMessage, get, post } from '../api/client';
+import { del, errorMessage, formErrors, get, post } from '../api/client';
 import { formatDate, type Session, type User } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
-import { loadPasswordEstimator, passwordProblem } from '../auth/passwordStrength';
+import { PASSWORD_HINT, loadPasswordEstimator, passwordProblem } from '../auth/passwordStrength';
 import { ErrorBox, Field, Loading, Notice, useAsync, useTitle } from '../components/ui';
 import { NotificationPreferences } from './Notifications';
 import { PrivacySettings } from './Privacy';
@@ -62,24 +62,28 @@ function ChangeEmail() {
   const [password, setPassword] = useState('');
   const [msg, setMsg] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [errors, setErrors] = useState<Record<string, string>>({});
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setMsg(null);
     setError(null);
+    setErrors({});
     try {
       setUser(await post<User>('/api/auth/email/change', { newEmail, password }));
       setMsg(`We sent a verification link to ${newEmail}.`);
       setPassword('');
     } catch (err) {
-      setError(errorMessage(err));
+      const f = formErrors(err, ['newEmail', 'password'], { password: 'Current password' });
+      setErrors(f.fields);
+      setError(f.message);
     }
   };
   return (
     <section aria-labelledby="email-h" className="card">
       <h2 id="email-h">Change email</h2>
-      <form onSubmit={submit} className="form">
-        <Field label="New email" type="email" autoComplete="email" required value={newEmail} onChange={(e) => setNewEmail(e.target.value)} />
-        <Field label="Current password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+      <form onSubmit={submit} className="form" noValidate>
+        <Field label="New email" type="email" autoComplete="email" required value={newEmail} onChange={(e) => setNewEmail(e.target.value)} error={errors.newEmail} />
+        <Field label="Current password" type="password" autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.target.value)} error={errors.password} />
         <ErrorBox message={error} />
         {msg && <Notice>{msg}</Notice>}
         <button type="submit" className="btn">
@@ -94,16 +98,22 @@ function ChangePassword() {
   const [currentPassword, setCurrent] = useState('');
   const [newPassword, setNew] = useState('');
   const [msg, setMsg] = useState<string | null>(null);
+  const { user } = useAuth();
   const [error, setError] = useState<string | null>(null);
-  const [fieldError, setFieldError] = useState<string | undefined>();
+  const [errors, setErrors] = useState<Record<string, string>>({});
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setMsg(null);
     setError(null);
-    setFieldError(undefined);
-    const problem = await passwordProblem(newPassword);
+    setErrors({});
+    if (!currentPassword) {
+      setErrors({ currentPassword: 'Current password is required.' });
+      return;
+    }
+    // The sign-up rule, the username and email included, as the server applies it.
+    const problem = await passwordProblem(newPassword, [user?.username ?? '', user?.email ?? '']);
     if (problem) {
-      setFieldError(problem);
+      setErrors({ newPassword: `New password ${problem}.` });
       return;
     }
     try {
@@ -112,18 +122,17 @@ function ChangePassword() {
       setCurrent('');
       setNew('');
     } catch (err) {
-      if (err instanceof ApiError && err.code === 'validation_failed' && err.details.newPassword) {
-        setFieldError(String(err.details.newPassword));
-      }
-      setError(errorMessage(err));
+      const f = formErrors(err, ['currentPassword', 'newPassword']);
+      setErrors(f.fields);
+      setError(f.message);
     }
   };
   return (
     <section aria-labelledby="pw-h" className="card">
       <h2 id="pw-h">Change password</h2>
-      <form onSubmit={submit} className="form">
-        <Field label="Current password" type="password" autoComplete="current-password" required value={currentPassword} onChange={(e) => setCurrent(e.target.value)} />
-        <Field label="New password" type="password" autoComplete="new-password" required minLength={10} value={newPassword} onChange={(e) => setNew(e.target.value)} onFocus={() => void loadPasswordEstimator().catch(() => {})} error={fieldError} />
+      <form onSubmit={submit} className="form" noValidate>
+        <Field label="Current password" type="password" autoComplete="current-password" required value={currentPassword} onChange={(e) => setCurrent(e.target.value)} error={errors.currentPassword} />
+        <Field label="New password" type="password" autoComplete="new-password" required minLength={10} hint={PASSWORD_HINT} value={newPassword} onChange={(e) => setNew(e.target.value)} onFocus={() => void loadPasswordEstimator().catch(() => {})} error={errors.newPassword} />
         <ErrorBox message={error} />
         {msg && <Notice>{msg}</Notice>}
         <button type="submit" className="btn">

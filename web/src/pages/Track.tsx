@@ -1,12 +1,15 @@
+import { Cover } from '../components/Cover';
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useParams } from 'react-router';
 import { del, errorMessage, get, post, qs } from '../api/client';
-import { TIER_LABEL, formatDate, formatDuration, type ArtistDetail, type Comment, type Track } from '../api/types';
+import { TIER_LABEL, formatDate, formatDuration, plural, type ArtistDetail, type Comment, type Track } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
 import { ErrorBox, Loading, LockBadge, useAsync, useTitle } from '../components/ui';
 import { usePlayer } from '../player/PlayerContext';
 import { Waveform } from '../player/Waveform';
 import { Icon } from '../components/Icon';
+import { NotFoundPage } from './NotFound';
+import { ShareButton } from '../components/ShareButton';
 
 export function TrackPage() {
   const { id = '' } = useParams();
@@ -30,6 +33,8 @@ export function TrackPage() {
   useTitle(data.data?.track.title ?? 'Track');
 
   if (data.loading && !data.data) return <Loading />;
+  if (data.notFound)
+    return <NotFoundPage title="Track not found" message="There is no track at this address. It may have been removed, or the link may be mistyped." />;
   if (data.error || !data.data) return <ErrorBox message={data.error} />;
   const { track, artist } = data.data;
   const isCurrent = player.current?.track.id === track.id;
@@ -49,7 +54,7 @@ export function TrackPage() {
   return (
     <>
       <section className="release-hero">
-        <div className="cover cover--large" aria-hidden="true">{track.title.slice(0, 1)}</div>
+        <Cover art={track.artwork} title={track.title} size="large" />
         <div>
           <p className="muted small">Track</p>
           <h1>{track.title}</h1>
@@ -72,7 +77,7 @@ export function TrackPage() {
           ) : (
             <>
               <p className="muted small">
-                {formatDuration(track.durationS)} · {track.playCount ?? 0} plays · {track.likeCount ?? 0} {track.likeCount === 1 ? 'like' : 'likes'}
+                {[track.durationS ? formatDuration(track.durationS) : '', `${track.playCount ?? 0} ${plural(track.playCount ?? 0, 'play')}`, `${track.likeCount ?? 0} ${plural(track.likeCount ?? 0, 'like')}`].filter(Boolean).join(' · ')}
                 {track.minTier && track.minTier !== 'free' ? ` · ${TIER_LABEL[track.minTier]} only` : ''}
                 {track.status === 'draft' ? ' · no audio yet' : track.status && track.status !== 'ready' ? ` · ${track.status}` : ''}
               </p>
@@ -94,6 +99,7 @@ export function TrackPage() {
                     Add to queue
                   </button>
                 )}
+                <ShareButton title={artist ? `${track.title} by ${artist.stageName}` : track.title} path={`/track/${track.id}`} />
                 {user && (
                   <button type="button" className="btn" aria-pressed={liked} onClick={toggleLike}>
                     <Icon name={liked ? 'heart' : 'heartOutline'} /> {liked ? 'Liked' : 'Like'}
@@ -123,11 +129,16 @@ function Comments({ trackId }: { trackId: string }) {
   const list = useAsync((s) => get<{ comments: Comment[] }>(`/api/content/${trackId}/comments${qs({ limit: 50 })}`, s), [trackId]);
   const [body, setBody] = useState('');
   const [replyTo, setReplyTo] = useState<Comment | null>(null);
+  // The comment whose deletion waits for a second, explicit yes.
+  const [confirming, setConfirming] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    if (!body.trim()) return;
     setError(null);
+    if (!body.trim()) {
+      setError('Your comment is empty: write something first.');
+      return;
+    }
     try {
       await post(`/api/content/${trackId}/comments`, { body: body.trim(), ...(replyTo ? { parentId: replyTo.id } : {}) });
       setBody('');
@@ -138,6 +149,7 @@ function Comments({ trackId }: { trackId: string }) {
     }
   };
   const remove = async (c: Comment) => {
+    setConfirming(null);
     try {
       await del(`/api/comments/${c.id}`);
       list.reload();
@@ -158,11 +170,22 @@ function Comments({ trackId }: { trackId: string }) {
               Reply
             </button>
           )}
-          {c.user.id === user.id && (
-            <button type="button" className="link-btn" onClick={() => remove(c)}>
-              Delete
-            </button>
-          )}
+          {c.user.id === user.id &&
+            (confirming === c.id ? (
+              <span className="row small" role="group" aria-label="Delete this comment?">
+                <span>Delete this comment? This cannot be undone.</span>
+                <button type="button" className="btn btn--danger btn--small" onClick={() => void remove(c)}>
+                  Delete comment
+                </button>
+                <button type="button" className="btn btn--ghost btn--small" onClick={() => setConfirming(null)} autoFocus>
+                  Keep it
+                </button>
+              </span>
+            ) : (
+              <button type="button" className="link-btn" onClick={() => setConfirming(c.id)}>
+                Delete
+              </button>
+            ))}
         </div>
       )}
       {c.replies && c.replies.length > 0 && <ul className="comments comments--replies">{c.replies.map(render)}</ul>}

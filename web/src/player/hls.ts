@@ -2,7 +2,9 @@
 // for audio-only streams (no subtitles, alternate renditions or DRM).
 import type Hls from 'hls.js';
 
-export type Stream = { destroy(): void; onFatal?: (message: string) => void };
+export type Stream = { destroy(): void };
+/** Why a stream stopped for good: a network failure (with the HTTP status when there was one), or media the browser cannot play. */
+export type StreamFailure = { kind: 'network' | 'media' | 'unsupported'; status?: number };
 
 /** What a rung really is, from its playlist URI (…/lossless/index.m3u8, …/256/index.m3u8). */
 export function formatLabel(url: string, codecs?: string): string | null {
@@ -18,7 +20,7 @@ const loadHls = () => import('hls.js/light');
 export async function attachStream(
   audio: HTMLAudioElement,
   url: string,
-  onFatal: (m: string) => void,
+  onFatal: (f: StreamFailure) => void,
   onFormat: (label: string | null) => void = () => {},
   startAt?: number,
 ): Promise<Stream> {
@@ -26,10 +28,20 @@ export async function attachStream(
   hlsModule ??= loadHls();
   const { default: HlsClass } = await hlsModule;
   if (!HlsClass.isSupported()) {
-    if (!native) throw new Error('This browser cannot play HLS audio');
+    if (!native) {
+      onFatal({ kind: 'unsupported' });
+      return { destroy() {} };
+    }
     audio.src = url; // Safari plays HLS itself
     if (startAt) audio.currentTime = startAt;
-    return { destroy: () => audio.removeAttribute('src') };
+    const onError = () => onFatal({ kind: audio.error?.code === MediaError.MEDIA_ERR_NETWORK ? 'network' : 'media' });
+    audio.addEventListener('error', onError);
+    return {
+      destroy: () => {
+        audio.removeEventListener('error', onError);
+        audio.removeAttribute('src');
+      },
+    };
   }
   const hls: Hls = new HlsClass({
     // Music: start on the best rung the viewer's tier allows instead of probing with the lowest;
@@ -47,11 +59,16 @@ export async function attachStream(
     const level = hls.levels[data.level];
     onFormat(level ? formatLabel(level.uri, level.audioCodec) : null);
   });
+  let recovered = false;
   hls.on(HlsClass.Events.ERROR, (_e, data) => {
-    if (data.fatal) {
-      if (data.type === HlsClass.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
-      else onFatal(data.details);
-    }
+    if (!data.fatal) return;
+    if (data.type === HlsClass.ErrorTypes.MEDIA_ERROR && !recovered) {
+      recovered = true; // once: a second media error in a row is a stream this browser cannot play
+      hls.recoverMediaError();
+    } else if (data.type === HlsClass.ErrorTypes.NETWORK_ERROR) {
+      const status = data.response?.code;
+      onFatal({ kind: 'network', status: typeof status === 'number' && status > 0 ? status : undefined });
+    } else onFatal({ kind: 'media' });
   });
   hls.loadSource(url);
   hls.attachMedia(audio);

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { errorMessage } from '../api/client';
+import { buying } from '../api/buying';
 import { payments } from '../api/payments';
 import { formatDate, formatPrice } from '../api/types';
 import { ErrorBox, Loading, Notice, useAsync } from '../components/ui';
@@ -7,6 +8,7 @@ import { ErrorBox, Loading, Notice, useAsync } from '../components/ui';
 export function EarningsPanel() {
   const earnings = useAsync((s) => payments.earnings(s), []);
   const payouts = useAsync((s) => payments.payouts(s), []);
+  const sales = useAsync((s) => buying.sales(s), []);
   const [error, setError] = useState<string | null>(null);
   const [msg, setMsg] = useState<string | null>(null);
   const e = earnings.data;
@@ -18,6 +20,7 @@ export function EarningsPanel() {
       setMsg(done);
       earnings.reload();
       payouts.reload();
+      sales.reload();
     } catch (err) {
       setError(errorMessage(err));
     }
@@ -97,6 +100,58 @@ export function EarningsPanel() {
       )}
       <ErrorBox message={error} />
       {msg && <Notice>{msg}</Notice>}
+      <h2 id="sales-h">Sales</h2>
+      {sales.loading && !sales.data ? <Loading /> : <ErrorBox message={sales.error} />}
+      {sales.data && sales.data.sales.length === 0 && <p className="muted">No sales yet: put a release or track on sale in Releases.</p>}
+      {sales.data && sales.data.sales.length > 0 && (
+        <div className="table-wrap">
+          <table aria-labelledby="sales-h">
+            <thead>
+              <tr>
+                <th scope="col">Date</th>
+                <th scope="col">What</th>
+                <th scope="col">Fan</th>
+                <th scope="col">Paid</th>
+                <th scope="col">Processor fee</th>
+                <th scope="col">Platform fee</th>
+                <th scope="col">You earn</th>
+                <th scope="col">Status</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {sales.data.sales.map((x) => (
+                <tr key={x.paymentId} data-testid="sale">
+                  <td>{formatDate(x.createdAt)}</td>
+                  <td className="wrap">{x.title}</td>
+                  <td className="wrap">{x.fan.username || '—'}</td>
+                  <td>{formatPrice(x.amountCents, x.currency)}</td>
+                  <td>{formatPrice(x.processorFeeCents, x.currency)}</td>
+                  <td>{formatPrice(x.platformFeeCents, x.currency)}</td>
+                  <td>{formatPrice(x.artistCents, x.currency)}</td>
+                  <td>{x.refundedCents > 0 ? `refunded ${formatPrice(x.refundedCents, x.currency)}` : x.purchaseStatus === 'revoked' ? 'revoked' : x.purchaseStatus === 'active' ? 'paid' : 'paid twice: refund it'}</td>
+                  <td>
+                    {x.refundedCents === 0 && x.paymentStatus === 'succeeded' && (
+                      <button
+                        type="button"
+                        className="btn btn--ghost btn--small"
+                        onClick={() =>
+                          window.confirm(`Refund ${formatPrice(x.amountCents, x.currency)} to ${x.fan.username || 'the fan'}? They lose the purchase and its downloads.`) &&
+                          act(() => buying.refund(x.paymentId), 'Refunded: the purchase is revoked.')
+                        }
+                      >
+                        Refund<span className="visually-hidden"> {x.title} to {x.fan.username}</span>
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
       <h2>Payouts</h2>
       {payouts.loading && !payouts.data ? <Loading /> : <ErrorBox message={payouts.error} />}
       {payouts.data && payouts.data.payouts.length === 0 && <p className="muted">No payouts yet.</p>}

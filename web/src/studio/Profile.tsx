@@ -1,9 +1,11 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
-import { ApiError, errorMessage, get, put, putFile } from '../api/client';
-import type { ArtistDetail } from '../api/types';
+import { errorMessage, formErrors, get, put, putFile } from '../api/client';
+import { plural, type ArtistDetail } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
 import { Avatar, ErrorBox, Field, Loading, Notice, srcSet, useAsync } from '../components/ui';
+
+const PROFILE_LABELS = { stageName: 'Stage name', bio: 'Bio', genres: 'Genres', locationCity: 'City', locationCountry: 'Country', links: 'Links' };
 
 export function ProfilePanel() {
   const { user } = useAuth();
@@ -53,8 +55,9 @@ export function ProfilePanel() {
       setSaved(true);
       artist.reload();
     } catch (err) {
-      if (err instanceof ApiError) setErrors(Object.fromEntries(Object.entries(err.details).map(([k, v]) => [k, String(v)])));
-      setError(errorMessage(err));
+      const f = formErrors(err, ['stageName', 'bio', 'genres', 'locationCity', 'locationCountry', 'links'], PROFILE_LABELS);
+      setErrors(f.fields);
+      setError(f.message ?? 'Check the fields marked above.');
     }
   };
   const toggleGenre = (g: string) =>
@@ -64,8 +67,8 @@ export function ProfilePanel() {
     <section aria-labelledby="profile-h">
       <h1 id="profile-h">Your artist profile</h1>
       <p className="small">
-        Public page: <Link to={`/artist/${artist.data.slug}`}>/artist/{artist.data.slug}</Link> · {artist.data.followerCount} followers ·{' '}
-        {artist.data.subscriberCount} subscribers
+        Public page: <Link to={`/artist/${artist.data.slug}`}>/artist/{artist.data.slug}</Link> · {artist.data.followerCount} {plural(artist.data.followerCount, 'follower')} ·{' '}
+        {artist.data.subscriberCount} {plural(artist.data.subscriberCount, 'subscriber')}
       </p>
       <section className="card form" aria-labelledby="images-h">
         <h2 id="images-h">Images</h2>
@@ -80,7 +83,7 @@ export function ProfilePanel() {
           )}
         </ImageInput>
       </section>
-      <form onSubmit={submit} className="form card">
+      <form onSubmit={submit} className="form card" noValidate>
         <Field label="Stage name" required maxLength={100} value={form.stageName} onChange={(e) => setForm({ ...form, stageName: e.target.value })} error={errors.stageName} />
         <div className="field">
           <label htmlFor="bio">Bio</label>

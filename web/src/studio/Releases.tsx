@@ -1,11 +1,13 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { Link, useNavigate, useParams } from 'react-router';
-import { CHUNK_BYTES, errorMessage, get, patch, post, put, upload, uploadResumable } from '../api/client';
-import { TIER_LABEL, formatDate, type ArtistContent, type Release, type ReleaseKind, type TierName, type Track } from '../api/types';
+import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
+import { CHUNK_BYTES, del, errorMessage, explain, formErrors, get, patch, post, put, putFile, upload, uploadResumable } from '../api/client';
+import { Cover } from '../components/Cover';
+import { TIER_LABEL, formatDate, plural, type ArtistContent, type Release, type ReleaseKind, type TierName, type Track } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
 import { useChannel } from '../api/realtime';
 import { Icon } from '../components/Icon';
 import { ErrorBox, Field, Loading, Notice, useAsync } from '../components/ui';
+import { PriceForm, useMyOffers } from './Pricing';
 
 const TIERS: TierName[] = ['free', 'supporter', 'superfan'];
 const AUDIO_ACCEPT = 'audio/*,.mp3,.wav,.flac,.aiff,.aif,.m4a,.ogg,.opus';
@@ -33,26 +35,35 @@ function useMyContent() {
 export function ReleasesPanel() {
   const content = useMyContent();
   const navigate = useNavigate();
+  const [params] = useSearchParams();
+  const archivedTitle = params.get('archived');
+  const deletedTitle = params.get('deleted');
   const [title, setTitle] = useState('');
   const [kind, setKind] = useState<ReleaseKind>('single');
   const [error, setError] = useState<string | null>(null);
+  const [titleError, setTitleError] = useState<string | undefined>();
   const create = async (e: FormEvent) => {
     e.preventDefault();
     setError(null);
+    setTitleError(undefined);
     try {
       const r = await post<Release>('/api/releases', { title, kind });
       navigate(`/studio/releases/${r.id}`);
     } catch (err) {
-      setError(errorMessage(err));
+      const f = formErrors(err, ['title'], { title: 'Release title', kind: 'Kind' });
+      setTitleError(f.fields.title);
+      setError(f.message);
     }
   };
   return (
     <section aria-labelledby="rel-h">
       <h1 id="rel-h">Releases</h1>
-      <form onSubmit={create} className="form card">
+      {deletedTitle && <Notice>“{deletedTitle}” was deleted, with its files.</Notice>}
+      {archivedTitle && <Notice>“{archivedTitle}” was bought or played, so it is archived: unpublished, and kept for its buyers.</Notice>}
+      <form onSubmit={create} className="form card" noValidate>
         <h2>New release</h2>
         <div className="row">
-          <Field label="Release title" required maxLength={200} value={title} onChange={(e) => setTitle(e.target.value)} />
+          <Field label="Release title" required maxLength={200} value={title} onChange={(e) => setTitle(e.target.value)} error={titleError} />
           <div className="field">
             <label htmlFor="rel-kind">Kind</label>
             <select id="rel-kind" value={kind} onChange={(e) => setKind(e.target.value as ReleaseKind)}>
@@ -74,8 +85,8 @@ export function ReleasesPanel() {
             <div>
               <Link to={`/studio/releases/${r.id}`}>{r.title}</Link>
               <p className="muted small">
-                {r.kind.toUpperCase()} · {r.published ? (r.releaseAt && new Date(r.releaseAt) > new Date() ? `scheduled ${formatDate(r.releaseAt)}` : 'published') : 'draft'} ·{' '}
-                {r.tracks?.length ?? 0} track(s)
+                {r.kind.toUpperCase()} · {r.archived ? 'archived' : r.published ? (r.releaseAt && new Date(r.releaseAt) > new Date() ? `scheduled ${formatDate(r.releaseAt)}` : 'published') : 'draft'} ·{' '}
+                {r.tracks?.length ?? 0} {plural(r.tracks?.length ?? 0, 'track')}
               </p>
             </div>
             <Link className="btn" to={`/studio/releases/${r.id}`}>
@@ -100,6 +111,8 @@ export function ReleaseEditor() {
   const { releaseId = '' } = useParams();
   const content = useMyContent();
   const release = content.data?.releases.find((r) => r.id === releaseId);
+  const offers = useMyOffers();
+  const navigate = useNavigate();
   const [error, setError] = useState<string | null>(null);
   const [msg, setMsg] = useState<string | null>(null);
   const [minTier, setMinTier] = useState<TierName>('free');
@@ -150,6 +163,9 @@ export function ReleaseEditor() {
         {release.releaseAt ? ` · release ${formatDate(release.releaseAt)}` : ''}
       </p>
 
+      <CoverInput releaseId={release.id} title={release.title} cover={release.cover} onDone={content.reload} />
+      <AboutForm release={release} onSaved={content.reload} />
+
       <h2>Tracks</h2>
       {tracks.length === 0 && <p className="muted">No tracks yet.</p>}
       <ol className="tracks">
@@ -159,6 +175,14 @@ export function ReleaseEditor() {
       </ol>
 
       <UploadForm releaseId={release.id} onUploaded={content.reload} />
+
+      <PriceForm
+        type="release"
+        id={release.id}
+        title={release.title}
+        offer={offers.data?.offers.find((o) => o.itemType === 'release' && o.itemId === release.id)}
+        onSaved={offers.reload}
+      />
 
       <form
         className="form card"
@@ -183,6 +207,22 @@ export function ReleaseEditor() {
       <ErrorBox message={error} />
       {msg && <Notice>{msg}</Notice>}
       <div className="row">
+        <button
+          type="button"
+          className="btn btn--ghost"
+          onClick={async () => {
+            if (!window.confirm(`Delete “${release.title}”? If anyone bought or played it, it is archived instead: unpublished, and kept for its buyers.`)) return;
+            setError(null);
+            try {
+              const r = await del<{ archived: boolean }>(`/api/releases/${release.id}`);
+              navigate(`/studio/releases?${r.archived ? 'archived' : 'deleted'}=${encodeURIComponent(release.title)}`);
+            } catch (e) {
+              setError(explain(e));
+            }
+          }}
+        >
+          Delete release
+        </button>
         {release.published ? (
           <button type="button" className="btn" onClick={() => save({ published: false }, 'The release is a draft again.')}>
             Unpublish
@@ -199,6 +239,9 @@ export function ReleaseEditor() {
 
 function StudioTrackRow({ track, first, last, onMove, onChanged }: { track: Track; first: boolean; last: boolean; onMove(d: number): void; onChanged(): void }) {
   const progress = useProcessing(track, onChanged);
+  const [editing, setEditing] = useState(false);
+  const [deleteError, setDeleteError] = useState<string | null>(null);
+  if (editing) return <TrackEditForm track={track} onDone={() => setEditing(false)} onChanged={onChanged} />;
   return (
     <li className="track track--studio" data-testid="studio-track">
       <span className="track__pos">{track.position}</span>
@@ -208,6 +251,7 @@ function StudioTrackRow({ track, first, last, onMove, onChanged }: { track: Trac
         {track.status === 'draft' && <AttachAudio track={track} onUploaded={onChanged} />}
         {(track.status === 'processing' || track.status === 'failed') && <ProcessingBar status={track.status} progress={progress} title={track.title} />}
         {track.status === 'ready' && <span className="ok small"> · ready</span>}
+        {(track.status === 'ready' || track.status === 'failed') && <AttachAudio track={track} onUploaded={onChanged} replace />}
       </span>
       <span className="row">
         <button type="button" className="icon-btn icon-btn--small" disabled={first} onClick={() => onMove(-1)} aria-label={`Move ${track.title} up`}>
@@ -216,13 +260,72 @@ function StudioTrackRow({ track, first, last, onMove, onChanged }: { track: Trac
         <button type="button" className="icon-btn icon-btn--small" disabled={last} onClick={() => onMove(1)} aria-label={`Move ${track.title} down`}>
           <Icon name="down" size={14} />
         </button>
+        <button type="button" className="btn btn--ghost btn--small" onClick={() => setEditing(true)}>
+          Edit<span className="visually-hidden"> {track.title}</span>
+        </button>
+        <button
+          type="button"
+          className="btn btn--ghost btn--small"
+          onClick={async () => {
+            if (!window.confirm(`Delete “${track.title}” and its audio? This cannot be undone.`)) return;
+            setDeleteError(null);
+            try {
+              await del(`/api/tracks/${track.id}`);
+              onChanged();
+            } catch (e) {
+              setDeleteError(explain(e));
+            }
+          }}
+        >
+          Delete<span className="visually-hidden"> {track.title}</span>
+        </button>
       </span>
+      {deleteError && (
+        <span className="error small track__error" role="alert">
+          {deleteError}
+        </span>
+      )}
+    </li>
+  );
+}
+
+// Rename a track or change who may open it, after upload (PATCH /api/tracks/{id}).
+function TrackEditForm({ track, onDone, onChanged }: { track: Track; onDone(): void; onChanged(): void }) {
+  const [title, setTitle] = useState(track.title);
+  const [minTier, setMinTier] = useState<TierName>(track.minTier ?? 'free');
+  const [error, setError] = useState<string | null>(null);
+  const save = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      await patch<Track>(`/api/tracks/${track.id}`, { title, minTier });
+      onChanged();
+      onDone();
+    } catch (err) {
+      setError(explain(err, { title: 'Track title', minTier: 'Who can play it' }));
+    }
+  };
+  return (
+    <li className="card" data-testid="studio-track-edit">
+      <form className="form" onSubmit={save} aria-label={`Edit ${track.title}`}>
+        <Field label="Track title" required maxLength={200} value={title} onChange={(e) => setTitle(e.target.value)} />
+        <TierSelect id={`tier-${track.id}`} label="Who can play it" value={minTier} onChange={setMinTier} />
+        <ErrorBox message={error} />
+        <div className="row">
+          <button type="submit" className="btn btn--primary">
+            Save track
+          </button>
+          <button type="button" className="btn btn--ghost" onClick={onDone}>
+            Cancel
+          </button>
+        </div>
+      </form>
     </li>
   );
 }
 
 // A track created without audio gets its file here (the upload names the existing track).
-function AttachAudio({ track, onUploaded }: { track: Track; onUploaded(): void }) {
+function AttachAudio({ track, onUploaded, replace = false }: { track: Track; onUploaded(): void; replace?: boolean }) {
   const [sent, setSent] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
   const id = `audio-${track.id}`;
@@ -241,11 +344,12 @@ function AttachAudio({ track, onUploaded }: { track: Track; onUploaded(): void }
   };
   return (
     <span className="attach">
-      <span className="muted small"> · no audio yet</span>
+      {!replace && <span className="muted small"> · no audio yet</span>}
       {sent === null ? (
         <>
           <label htmlFor={id} className="btn btn--ghost btn--small">
-            Upload audio<span className="visually-hidden"> for {track.title}</span>
+            {replace ? 'Replace audio' : 'Upload audio'}
+            <span className="visually-hidden"> for {track.title}</span>
           </label>
           <input id={id} type="file" className="visually-hidden" accept={AUDIO_ACCEPT} onChange={(e) => send(e.target.files?.[0])} />
         </>
@@ -389,6 +493,132 @@ function UploadForm({ releaseId, onUploaded }: { releaseId: string; onUploaded()
       <ErrorBox message={error} />
       <button type="submit" className="btn btn--primary" disabled={!file || sent !== null}>
         Upload
+      </button>
+    </form>
+  );
+}
+
+// The release's cover art (PUT /api/releases/{id}/cover): shown on the release, its tracks, the
+// artist's page, Discover and in the player.
+function CoverInput({ releaseId, title, cover, onDone }: { releaseId: string; title: string; cover?: Release['cover']; onDone(): void }) {
+  const [sent, setSent] = useState<number | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [done, setDone] = useState(false);
+  const id = `cover-${releaseId}`;
+  const send = async (file: File | undefined) => {
+    if (!file) return;
+    setError(null);
+    setDone(false);
+    setSent(0);
+    try {
+      await putFile(`/api/releases/${releaseId}/cover`, file, (f) => setSent(Math.round(f * 100)));
+      setDone(true);
+      onDone();
+    } catch (e) {
+      setError(`Cover art: ${explain(e)}`);
+    } finally {
+      setSent(null);
+    }
+  };
+  return (
+    <div className="card image-field cover-field">
+      <Cover art={cover} title={title} size="large" />
+      <div className="field">
+        <label htmlFor={id}>Cover art</label>
+        <input id={id} type="file" accept="image/jpeg,image/png,image/webp" aria-describedby={`${id}-hint`} onChange={(e) => send(e.target.files?.[0])} />
+        <small id={`${id}-hint`} className="muted">
+          A square JPEG, PNG or WebP up to 15 MB; shown up to 1024 px.
+        </small>
+        {sent !== null && <progress max={100} value={sent} aria-label="Uploading the cover art" />}
+        {done && (
+          <span className="ok small" role="status">
+            Cover art updated.
+          </span>
+        )}
+        <ErrorBox message={error} />
+      </div>
+    </div>
+  );
+}
+
+// "Role: Name" per line ⇄ the API's credits.
+function creditsText(credits: Release['credits']): string {
+  return (credits ?? []).map((c) => `${c.role}: ${c.name}`).join('\n');
+}
+function parseCredits(text: string): { credits: { role: string; name: string }[]; bad: number | null } {
+  const credits: { role: string; name: string }[] = [];
+  const lines = text.split('\n').map((l) => l.trim());
+  for (let i = 0; i < lines.length; i++) {
+    if (!lines[i]) continue;
+    const at = lines[i].indexOf(':');
+    const role = at > 0 ? lines[i].slice(0, at).trim() : '';
+    const name = at > 0 ? lines[i].slice(at + 1).trim() : '';
+    if (!role || !name) return { credits, bad: i + 1 };
+    credits.push({ role, name });
+  }
+  return { credits, bad: null };
+}
+
+// Rename the release, and its liner notes: description and credits.
+function AboutForm({ release, onSaved }: { release: Release; onSaved(): void }) {
+  const [title, setTitle] = useState(release.title);
+  const [description, setDescription] = useState(release.description ?? '');
+  const [credits, setCredits] = useState(creditsText(release.credits));
+  const [error, setError] = useState<string | null>(null);
+  const [creditsError, setCreditsError] = useState<string | null>(null);
+  const [msg, setMsg] = useState<string | null>(null);
+  useEffect(() => {
+    setTitle(release.title);
+    setDescription(release.description ?? '');
+    setCredits(creditsText(release.credits));
+  }, [release.id, release.title, release.description, release.credits]); // eslint-disable-line react-hooks/exhaustive-deps
+  const save = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    setCreditsError(null);
+    setMsg(null);
+    const parsed = parseCredits(credits);
+    if (parsed.bad !== null) {
+      setCreditsError(`Credits: line ${parsed.bad} needs a role and a name, such as "Mixing: Ada Lovelace".`);
+      return;
+    }
+    try {
+      await patch<Release>(`/api/releases/${release.id}`, { title, description, credits: parsed.credits });
+      setMsg('Release details saved.');
+      onSaved();
+    } catch (err) {
+      setError(explain(err, { title: 'Release title', description: 'Description', credits: 'Credits' }));
+    }
+  };
+  return (
+    <form className="form card" onSubmit={save} aria-label="Release details">
+      <h2>Release details</h2>
+      <Field label="Release title" required maxLength={200} value={title} onChange={(e) => setTitle(e.target.value)} />
+      <div className="field">
+        <label htmlFor={`desc-${release.id}`}>Description</label>
+        <textarea id={`desc-${release.id}`} rows={4} maxLength={5000} value={description} onChange={(e) => setDescription(e.target.value)} />
+      </div>
+      <div className="field">
+        <label htmlFor={`credits-${release.id}`}>Credits (one per line: role, a colon, name)</label>
+        <textarea
+          id={`credits-${release.id}`}
+          rows={3}
+          value={credits}
+          placeholder="Mixing: Ada Lovelace"
+          onChange={(e) => setCredits(e.target.value)}
+          aria-invalid={creditsError ? true : undefined}
+          aria-describedby={creditsError ? `credits-${release.id}-error` : undefined}
+        />
+        {creditsError && (
+          <small id={`credits-${release.id}-error`} className="field__error" role="alert">
+            {creditsError}
+          </small>
+        )}
+      </div>
+      <ErrorBox message={error} />
+      {msg && <Notice>{msg}</Notice>}
+      <button type="submit" className="btn">
+        Save details
       </button>
     </form>
   );

@@ -6,6 +6,7 @@ import { ProfilePanel } from './Profile';
 import { ReleaseEditor, ReleasesPanel } from './Releases';
 import { TiersPanel } from './Tiers';
 import { PartiesPanel } from './Parties';
+import { PostsPanel } from './Posts';
 
 // The artist studio (loaded lazily: fans never download it).
 export default function StudioPage() {
@@ -28,6 +29,7 @@ export default function StudioPage() {
         </NavLink>
         <NavLink to="/studio/tiers">Tiers</NavLink>
         <NavLink to="/studio/releases">Releases &amp; uploads</NavLink>
+        <NavLink to="/studio/posts">Posts</NavLink>
         <NavLink to="/studio/parties">Parties</NavLink>
         <NavLink to="/studio/earnings">Earnings</NavLink>
       </nav>
@@ -36,6 +38,7 @@ export default function StudioPage() {
         <Route path="tiers" element={<TiersPanel />} />
         <Route path="releases" element={<ReleasesPanel />} />
         <Route path="releases/:releaseId" element={<ReleaseEditor />} />
+        <Route path="posts" element={<PostsPanel />} />
         <Route path="parties" element={<PartiesPanel />} />
         <Route path="earnings" element={<EarningsPanel />} />
       </Routes>

@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { ApiError, errorMessage, get } from '../api/client';
+import { errorMessage, get } from '../api/client';
 import { payments } from '../api/payments';
 import { TIER_LABEL, type ArtistDetail, type TierName } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
@@ -45,7 +45,6 @@ export function TiersPanel() {
       setSaved(true);
       artist.reload();
     } catch (err) {
-      if (err instanceof ApiError) setErrors(Object.fromEntries(Object.entries(err.details).map(([k, v]) => [k, String(v)])));
       setError(errorMessage(err));
     }
   };
@@ -53,7 +52,7 @@ export function TiersPanel() {
     <section aria-labelledby="tiers-h">
       <h1 id="tiers-h">Membership tiers</h1>
       <p className="muted">Prices are monthly, in {artist.data.tiers[1]?.currency ?? 'USD'}. Existing subscribers keep their price until their next period.</p>
-      <form onSubmit={submit} className="form">
+      <form onSubmit={submit} className="form" noValidate>
         {rows.map((r, i) => (
           <fieldset key={r.tier} className="card">
             <legend>{TIER_LABEL[r.tier]}</legend>

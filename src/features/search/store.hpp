@@ -1,0 +1,42 @@
+#pragma once
+#include <boost/asio/awaitable.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "db/cluster.hpp"
+
+// The SQL of search (docs/search.md): per kind, the candidates a query can match (full-text prefix
+// matches and the nearest names by trigram distance, or a genre's items when there is no query),
+// with what ranking needs.
+namespace mc::search::store {
+
+using boost::asio::awaitable;
+
+enum class Kind { artist, release, track, post };
+
+struct Hit {
+  Kind kind = Kind::artist;
+  std::string id, title;  // title: the stage name of an artist
+  std::string artist_id, artist_name, artist_slug;
+  std::vector<std::string> genres;
+  std::optional<std::string> image_key;  // avatar, cover or artwork prefix
+  std::string min_tier, visibility;      // visibility: posts only
+  std::optional<double> release_at;      // unix seconds (releases, tracks)
+  bool published = true;
+  std::optional<std::string> release_id;  // tracks
+  std::string release_kind;               // releases
+  std::optional<std::string> at;          // posts: publish time (RFC 3339)
+  int64_t popularity = 0;                 // followers, plays, likes
+  bool follows = false;                   // the viewer follows the artist
+  double text_rank = 0, similarity = 0;
+  bool prefix = false, text_match = false;
+};
+
+// Up to ~300 candidates of one kind for `q` (lowercased by the database; may be empty when `genre`
+// is given: the genre's items).
+awaitable<std::vector<Hit>> candidates(db::Cluster& db, Kind kind, const std::string& q,
+                                       const std::optional<std::string>& genre,
+                                       const std::optional<std::string>& viewer);
+
+}  // namespace mc::search::store

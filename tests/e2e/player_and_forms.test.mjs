@@ -1,0 +1,662 @@
+// Browser journeys of issue 13, items 3–5, at phone width (375 px) and with the keyboard:
+//   - the player: volume and mute, the global play/pause key, repeat (all, this track), shuffle,
+//     the queue (opens, plays an entry, closes on Escape, on a click outside and on navigation),
+//     the Media Session's metadata, a reload resuming the same track near the same position, and
+//     errors in words when the network is gone;
+//   - every form's bad input shows a message that names the field;
+//   - no page scrolls sideways at 375 px or 1280 px with long unbroken texts (names, titles, a bio
+//     and a comment of up to 500 characters without a space).
+// Set-up (artist, release, three tracks) goes through the API: journeys.test.mjs covers it in the app.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer } from '../api/helpers/server.mjs';
+import { expectStatus } from '../api/helpers/http.mjs';
+import { registerUser } from '../api/helpers/fixtures.mjs';
+import { scratchDir, uploadMultipart, waitForTrack } from '../api/helpers/media.mjs';
+import { PHONE, assertClean, assertNoHorizontalOverflow, launchBrowser, openPage, screenshot } from './helpers/browser.mjs';
+import { sandbox } from './helpers/sandbox.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const WEB_DIR = process.env.MC_WEB_DIR || path.resolve(here, '..', '..', 'web', 'dist');
+const TITLES = ['Alpha Line', 'Beta Line', 'Gamma Line'];
+const SECONDS = 20;
+
+let server;
+let browser;
+let dir;
+let artist;
+let slug;
+let releaseId;
+let artistName;
+
+// A 20 s MP3 (a tone over pink noise); the first one carries a cover picture (artwork).
+function makeTrack(i) {
+  const file = path.join(dir, `track-${i}.mp3`);
+  const audio = ['-f', 'lavfi', '-i', `sine=frequency=${220 + 110 * i}:duration=${SECONDS}`, '-f', 'lavfi', '-i',
+    `anoisesrc=color=pink:amplitude=0.05:duration=${SECONDS}`];
+  if (i === 0) {
+    const cover = path.join(dir, 'cover.jpg');
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=600x600:duration=1', '-frames:v', '1', cover]);
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...audio, '-i', cover,
+      '-filter_complex', '[0:a][1:a]amix=inputs=2,aformat=channel_layouts=stereo[a]', '-map', '[a]', '-map', '2:v',
+      '-c:a', 'libmp3lame', '-b:a', '192k', '-c:v', 'copy', '-id3v2_version', '3', '-disposition:v', 'attached_pic', file]);
+  } else {
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...audio,
+      '-filter_complex', 'amix=inputs=2,aformat=channel_layouts=stereo', '-c:a', 'libmp3lame', '-b:a', '192k', file]);
+  }
+  return file;
+}
+
+before(async () => {
+  dir = await scratchDir('e2e-player');
+  server = await startServer({ name: 'e2e-player', env: { WEB_DIR, PUBLIC_URL: (s) => s.baseUrl } });
+  browser = await launchBrowser();
+  artistName = `Loop Theory ${Date.now().toString(36)}`;
+  artist = await registerUser(server.api, { role: 'artist', artistName });
+  releaseId = expectStatus(await server.api.json('POST', '/api/releases', {
+    token: artist.token, body: { title: 'Three Lines', kind: 'ep' },
+  }), 201).id;
+  for (let i = 0; i < TITLES.length; i++) {
+    const { track } = expectStatus(await uploadMultipart(server, artist.token, makeTrack(i), { releaseId, title: TITLES[i] }), 202);
+    const done = await waitForTrack(server.api, artist.token, track.id, { timeoutMs: 180_000 });
+    assert.equal(done.status, 'ready', JSON.stringify(done));
+  }
+  expectStatus(await server.api.json('PATCH', `/api/releases/${releaseId}`, { token: artist.token, body: { published: true } }), 200);
+  slug = expectStatus(await server.api.get(`/api/artists/${artist.user.id}`), 200).slug;
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  if (dir) await fsp.rm(dir, { recursive: true, force: true });
+});
+
+async function logIn(page, { email, password }) {
+  await page.goto('/login');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+}
+
+const audioState = (page) =>
+  page.evaluate(() => {
+    const a = document.querySelector('audio[data-testid="audio"]');
+    return { time: a.currentTime, paused: a.paused, volume: a.volume, muted: a.muted, duration: a.duration, gainDb: a.dataset.gainDb };
+  });
+// Waits until `fn(arg)` holds in the page; each predicate finds the player's <audio> itself
+// (Playwright sends the function's source to DevTools; the app's CSP forbids eval in the page).
+const waitAudio = (page, fn, arg, timeout = 60_000) => page.waitForFunction(fn, arg ?? null, { timeout });
+const nowPlaying = async (page) => (await page.getByTestId('player-title').textContent()).trim();
+// Tab from `from` until `target` has focus (the keyboard route a person would take).
+async function tabTo(page, target, { max = 60 } = {}) {
+  for (let i = 0; i < max; i++) {
+    if (await target.evaluate((el) => el === document.activeElement)) return;
+    await page.keyboard.press('Tab');
+  }
+  throw new Error('could not reach the control with Tab');
+}
+
+describe('the player at 375 px with the keyboard', () => {
+  let s;
+  let page;
+  const fan = {};
+
+  before(async () => {
+    const f = await registerUser(server.api);
+    Object.assign(fan, f.input);
+    s = await openPage(browser, server.baseUrl, { viewport: PHONE });
+    page = s.page;
+    await logIn(page, fan);
+  });
+  after(async () => s?.close());
+
+  test('play, volume, mute, the global play/pause key and the Media Session', async () => {
+    await page.goto(`/artist/${slug}/release/${releaseId}`);
+    const first = page.getByTestId('track-row').filter({ hasText: TITLES[0] }).getByRole('button', { name: `Play ${TITLES[0]}` });
+    await first.focus();
+    await page.keyboard.press('Enter');
+    await waitAudio(page, () => { const a = document.querySelector('audio[data-testid="audio"]'); return !!a && (a.currentTime > 1 && !a.paused); });
+    assert.equal(await nowPlaying(page), TITLES[0]);
+    // The loudness gain the catalog stores for this track is the one applied (docs/media.md).
+    const st = await audioState(page);
+    const { releases } = expectStatus(await server.api.get(`/api/artists/${artist.user.id}/content`, { token: artist.token }), 200);
+    const stored = releases.flatMap((r) => r.tracks).find((t) => t.title === TITLES[0]).gainDb;
+    assert.equal(typeof stored, 'number', 'processing measured the loudness');
+    assert.notEqual(stored, 0, 'a test tone at this level needs a gain');
+    assert.equal(Number(st.gainDb), Math.max(-30, Math.min(12, stored)), `applied ${st.gainDb} dB, stored ${stored} dB`);
+
+    // Volume: the slider moves in 5 % steps with the arrow keys.
+    const volume = page.getByRole('slider', { name: 'Volume' });
+    await volume.focus();
+    for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowLeft');
+    await waitAudio(page, () => { const a = document.querySelector('audio[data-testid="audio"]'); return !!a && (Math.abs(a.volume - 0.8) < 0.001); });
+    assert.equal(await volume.getAttribute('aria-valuetext'), '80%');
+
+    // Mute with the button (Tab to it, Enter), then back.
+    const mute = page.getByRole('button', { name: 'Mute' });
+    await mute.focus();
+    await page.keyboard.press('Enter');
+    await waitAudio(page, () => { const a = document.querySelector('audio[data-testid="audio"]'); return !!a && (a.muted); });
+    await page.getByRole('button', { name: 'Unmute' }).waitFor();
+    assert.equal(await volume.getAttribute('aria-valuetext'), 'Muted');
+    await page.keyboard.press('Enter');
+    await waitAudio(page, () => { const a = document.querySelector('audio[data-testid="audio"]'); return !!a && (!a.muted && Math.abs(a.volume - 0.8) < 0.001); });
+
+    // The global keys: Space pauses and plays, M mutes, from anywhere but a control.
+    await page.locator('main h1').first().click();
+    await page.keyboard.press(' ');
+    await waitAudio(page, () => { const a = document.querySelector('audio[data-testid="audio"]'); return !!a && (a.paused); });
+    await page.getByRole('button', { name: 'Play', exact: true }).waitFor();
+    await page.keyboard.press(' ');
+    await waitAudio(page, () => { const a = document.querySelector('audio[data-testid="audio"]'); return !!a && (!a.paused); });
+    await page.keyboard.press('m');
+    await waitAudio(page, () => { const a = document.querySelector('audio[data-testid="audio"]'); return !!a && (a.muted); });
+    await page.keyboard.press('m');
+    await waitAudio(page, () => { const a = document.querySelector('audio[data-testid="audio"]'); return !!a && (!a.muted); });
+    // Space in a text field types a space and leaves playback alone.
+    const search = page.getByRole('searchbox', { name: 'Search artists' });
+    await search.fill('');
+    await search.focus();
+    await page.keyboard.press(' ');
+    assert.equal((await audioState(page)).paused, false);
+    assert.equal(await search.inputValue(), ' ');
+
+    // The Media Session: what the lock screen and media keys show.
+    const ms = await page.evaluate(() => ({
+      title: navigator.mediaSession.metadata?.title,
+      artist: navigator.mediaSession.metadata?.artist,
+      artwork: navigator.mediaSession.metadata?.artwork.map((a) => a.sizes) ?? [],
+      state: navigator.mediaSession.playbackState,
+    }));
+    assert.equal(ms.title, TITLES[0]);
+    assert.equal(ms.artist, artistName);
+    assert.equal(ms.state, 'playing');
+    assert.ok(ms.artwork.length > 0, `the track's artwork is offered: ${JSON.stringify(ms.artwork)}`);
+    assertClean(s, 'player basics');
+    await assertNoHorizontalOverflow(page);
+  });
+
+  test('repeat this track, repeat off, next and previous, and shuffle visits every track once', async () => {
+    const repeat = page.getByRole('button', { name: /^Repeat:/ });
+    await repeat.focus();
+    assert.equal(await repeat.getAttribute('aria-label'), 'Repeat: off');
+    await page.keyboard.press('Enter');
+    assert.equal(await repeat.getAttribute('aria-label'), 'Repeat: all');
+    await page.keyboard.press('Enter');
+    assert.equal(await repeat.getAttribute('aria-label'), 'Repeat: this track');
+
+    // Near the end of the track (the seek slider's End key, then back 2 s): it starts again.
+    await page.evaluate(() => {
+      const a = document.querySelector('audio[data-testid="audio"]');
+      window.__ended = 0;
+      a.addEventListener('ended', () => window.__ended++);
+    });
+    const seek = page.getByRole('slider', { name: 'Seek' });
+    await seek.focus();
+    await page.keyboard.press('End');
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('ArrowLeft');
+    await page.waitForFunction(() => window.__ended >= 1, null, { timeout: 30_000 });
+    await waitAudio(page, () => { const a = document.querySelector('audio[data-testid="audio"]'); return !!a && (!a.paused && a.currentTime > 0.5 && a.currentTime < 10); });
+    assert.equal(await nowPlaying(page), TITLES[0], 'repeat one plays the same track again');
+
+    // Repeat off; Next and Previous in queue order.
+    await repeat.focus();
+    await page.keyboard.press('Enter');
+    assert.equal(await repeat.getAttribute('aria-label'), 'Repeat: off');
+    const next = page.getByRole('button', { name: 'Next track' });
+    await next.focus();
+    await page.keyboard.press('Enter');
+    await page.getByTestId('player-title').filter({ hasText: TITLES[1] }).waitFor();
+    await waitAudio(page, () => { const a = document.querySelector('audio[data-testid="audio"]'); return !!a && (!a.paused && a.currentTime > 0.3); });
+
+    // Back to the first entry from the queue, then shuffle: with three tracks, a shuffled order that
+    // starts with the current one and is not the queue's own order can only be 1, 3, 2.
+    await page.getByRole('button', { name: 'Previous track' }).focus();
+    await page.keyboard.press('Enter');
+    // Past 3 s, Previous restarts the track; a second press goes back.
+    if ((await nowPlaying(page)) !== TITLES[0]) await page.keyboard.press('Enter');
+    await page.getByTestId('player-title').filter({ hasText: TITLES[0] }).waitFor();
+    const shuffle = page.getByRole('button', { name: 'Shuffle' });
+    await shuffle.focus();
+    await page.keyboard.press('Enter');
+    assert.equal(await shuffle.getAttribute('aria-pressed'), 'true');
+    const seen = [TITLES[0]];
+    for (let i = 0; i < 2; i++) {
+      await next.focus();
+      await page.keyboard.press('Enter');
+      await page.getByTestId('player-title').filter({ hasNotText: seen[seen.length - 1] }).waitFor();
+      seen.push(await nowPlaying(page));
+    }
+    assert.deepEqual(seen, [TITLES[0], TITLES[2], TITLES[1]]);
+    assert.equal(await next.isDisabled(), true, 'after every track once, with repeat off, there is no next');
+    // Repeat all wraps around to the start of the shuffled order.
+    await repeat.focus();
+    await page.keyboard.press('Enter');
+    assert.equal(await next.isDisabled(), false);
+    await next.focus();
+    await page.keyboard.press('Enter');
+    await page.getByTestId('player-title').filter({ hasText: TITLES[0] }).waitFor();
+    // Back to plain settings for the next steps.
+    await repeat.focus();
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Enter');
+    await shuffle.focus();
+    await page.keyboard.press('Enter');
+    assert.equal(await shuffle.getAttribute('aria-pressed'), 'false');
+    assertClean(s, 'repeat and shuffle');
+  });
+
+  test('the queue fits 375 px, plays an entry, and closes on Escape, a click outside and navigation', async () => {
+    const button = page.getByRole('button', { name: /^Queue \(3\)/ });
+    const region = page.getByRole('region', { name: 'Queue' });
+    await button.focus();
+    await page.keyboard.press('Enter');
+    await region.waitFor();
+    assert.equal(await button.getAttribute('aria-expanded'), 'true');
+    const box = await region.boundingBox();
+    assert.ok(box.x >= 0 && box.x + box.width <= PHONE.width, `the queue is inside the screen: ${JSON.stringify(box)}`);
+    await assertNoHorizontalOverflow(page);
+    await screenshot(s, 'player-queue');
+    assert.equal(await page.getByTestId('queue-item').count(), 3);
+    // Focus is in the queue; Tab to the second entry and play it.
+    const entry = region.getByRole('button', { name: new RegExp(`^${TITLES[1]}`) });
+    await tabTo(page, entry);
+    await page.keyboard.press('Enter');
+    await page.getByTestId('player-title').filter({ hasText: TITLES[1] }).waitFor();
+    assert.equal(await entry.getAttribute('aria-current'), 'true');
+
+    // Escape closes it and gives focus back to the button.
+    await page.keyboard.press('Escape');
+    await region.waitFor({ state: 'detached' });
+    assert.equal(await button.evaluate((el) => el === document.activeElement), true);
+    assert.equal(await button.getAttribute('aria-expanded'), 'false');
+
+    // A click outside closes it.
+    await page.keyboard.press('Enter');
+    await region.waitFor();
+    await page.locator('main h1').first().click();
+    await region.waitFor({ state: 'detached' });
+
+    // Navigation closes it (the browser's Back, a client-side route change).
+    await page.getByTestId('player-title').click(); // to the track page
+    await page.waitForURL(/\/track\//);
+    await button.click();
+    await region.waitFor();
+    await page.goBack();
+    await page.waitForURL(/\/release\//);
+    await region.waitFor({ state: 'detached' });
+    assertClean(s, 'queue');
+  });
+
+  test('a reload resumes the same track near the same position', async () => {
+    // Jump to about 8 s into the playing track and let it play a little.
+    const seek = page.getByRole('slider', { name: 'Seek' });
+    await seek.focus();
+    await page.keyboard.press('Home');
+    for (let i = 0; i < 8; i++) await page.keyboard.press('ArrowRight');
+    await waitAudio(page, () => { const a = document.querySelector('audio[data-testid="audio"]'); return !!a && (!a.paused && a.currentTime > 8.5); });
+    const title = await nowPlaying(page);
+    const before = (await audioState(page)).time;
+    await page.reload();
+    await page.getByTestId('player-title').filter({ hasText: title }).waitFor();
+    // Restored paused (browsers want a gesture before sound), at the saved second.
+    await waitAudio(page, (at) => { const a = document.querySelector('audio[data-testid="audio"]'); return !!a && a.currentTime > 0 && Math.abs(a.currentTime - at) < 2; }, before);
+    const after = await audioState(page);
+    assert.ok(Math.abs(after.time - before) < 2, `resumed near ${before.toFixed(1)} s, at ${after.time.toFixed(1)} s`);
+    assert.equal(after.volume, 0.8, 'the volume is kept');
+    await page.getByRole('button', { name: 'Play', exact: true }).click();
+    await waitAudio(page, (at) => { const a = document.querySelector('audio[data-testid="audio"]'); return !!a && !a.paused && a.currentTime > at + 0.5; }, after.time);
+    assert.equal(await nowPlaying(page), title);
+    assert.equal(await page.getByTestId('queue-item').count(), 0); // the queue stays closed …
+    assert.ok(await page.getByRole('button', { name: /^Queue \(3\)/ }).isVisible(), '… and keeps its three entries');
+    assertClean(s, 'reload');
+  });
+
+  test('offline: the player says so in words, and carries on when the connection is back', async () => {
+    await s.context.setOffline(true);
+    await page.getByRole('button', { name: 'Next track' }).click();
+    const alert = page.locator('.player__error');
+    await alert.waitFor();
+    const text = (await alert.textContent()).trim();
+    assert.match(text, /^You are offline/);
+    assert.doesNotMatch(text, /fetch|network ?error|TypeError/i);
+    await s.context.setOffline(false);
+    await alert.waitFor({ state: 'detached' });
+    await waitAudio(page, () => { const a = document.querySelector('audio[data-testid="audio"]'); return !!a && (!a.paused && a.currentTime > 0.5); });
+    // What failed while offline is the point of this step, not a problem.
+    s.problems.splice(0);
+  });
+});
+
+describe('every form names the field in its error', () => {
+  test('sign up, log in, forgot and reset password, change email and password, profile, new release, tiers, comments', async () => {
+    const s = await openPage(browser, server.baseUrl, { viewport: PHONE });
+    const { page } = s;
+    // Refusals are what this journey provokes.
+    s.allow(/\/api\/(auth|artists|releases|content)\//);
+    const errorNear = async (label) => {
+      const input = page.getByLabel(label, { exact: true });
+      const id = await input.getAttribute('aria-describedby');
+      assert.ok(id, `${label} is described by its error`);
+      const text = await page.locator(id.split(' ').map((i) => `[id="${i}"]`).join(', ')).allTextContents();
+      return text.join(' ');
+    };
+    try {
+      await page.goto('/signup');
+      await page.getByLabel('Username').fill('X!');
+      await page.getByLabel('Email').fill('not-an-email');
+      await page.getByLabel('Password', { exact: true }).fill('short');
+      await page.getByRole('button', { name: 'Sign up' }).click();
+      await page.locator('.field__error').first().waitFor();
+      assert.match(await errorNear('Password'), /Password must be at least 10 characters/);
+      // With a good password, the server's words for the other fields.
+      await page.getByLabel('Password', { exact: true }).fill('a quiet lantern over seven hills');
+      await page.getByRole('button', { name: 'Sign up' }).click();
+      await page.getByText('Username must be 3-30 characters').waitFor();
+      assert.match(await errorNear('Username'), /Username must be 3-30 characters of a-z, 0-9 and _\./);
+      assert.match(await errorNear('Email'), /Email must be a valid email address\./);
+
+      await page.goto('/login');
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.getByText('Email is required.').waitFor();
+      assert.match(await errorNear('Email'), /Email is required\./);
+      assert.match(await errorNear('Password'), /Password is required\./);
+
+      await page.goto('/forgot-password');
+      await page.getByLabel('Email').fill('nobody-at-all');
+      await page.getByRole('button', { name: 'Send reset link' }).click();
+      await page.getByText(/Email must be a valid email address/).waitFor();
+
+      await page.goto('/reset-password?token=abc');
+      await page.getByLabel('New password').fill('tiny');
+      await page.getByRole('button', { name: 'Set password' }).click();
+      await page.getByText('New password must be at least 10 characters.').waitFor();
+
+      // Signed in: settings, the studio and comments.
+      const u = await registerUser(server.api, { role: 'artist', artistName: `Form Tester ${Date.now().toString(36)}` });
+      await logIn(page, { email: u.input.email, password: u.input.password });
+      await page.goto('/settings');
+      await page.getByLabel('New email').fill('still-not-an-email');
+      await page.getByLabel('Current password').first().fill(u.input.password);
+      await page.getByRole('button', { name: 'Change email' }).click();
+      await page.getByText('New email must be a valid email address.').waitFor();
+
+      const pw = page.locator('section[aria-labelledby="pw-h"]');
+      await pw.getByLabel('Current password').fill('this is not my password');
+      await pw.getByLabel('New password').fill('a quiet lantern over seven hills');
+      await pw.getByRole('button', { name: 'Change password' }).click();
+      await pw.getByText('Current password is not your current password; check it and try again.').waitFor();
+      await pw.getByLabel('Current password').fill(u.input.password);
+      await pw.getByLabel('New password').fill(u.input.username);
+      await pw.getByRole('button', { name: 'Change password' }).click();
+      await pw.getByText(/^New password (must not be your username or email|is too easy to guess)/).waitFor();
+
+      await page.goto('/studio');
+      const stage = page.getByLabel('Stage name');
+      await stage.waitFor();
+      await stage.fill('');
+      await page.getByRole('button', { name: 'Save profile' }).click();
+      await page.getByText(/^Stage name must be 1-100 characters\./).waitFor();
+
+      await page.goto('/studio/releases');
+      await page.getByRole('button', { name: 'Create release' }).click();
+      await page.getByText(/^Release title (is required|must be)/).waitFor();
+
+      await page.goto('/studio/tiers');
+      const price = page.getByLabel('Supporter monthly price');
+      await price.waitFor();
+      await price.fill('0.10');
+      await page.getByRole('button', { name: 'Save tiers' }).click();
+      await page.getByText('Enter a price between 1.00 and 1000.00').waitFor();
+
+      const tracks = expectStatus(await server.api.get(`/api/artists/${artist.user.id}/content`), 200).releases[0].tracks;
+      await page.goto(`/track/${tracks[0].id}`);
+      await page.getByRole('button', { name: 'Post' }).click();
+      await page.getByText('Your comment is empty: write something first.').waitFor();
+      await screenshot(s, 'form-errors');
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('long unbroken text wraps on every page', () => {
+  const LONG = (n, ch = 'W') => ch.repeat(n);
+  let owner;
+  let longSlug;
+  let longRelease;
+  let longTrack;
+
+  before(async () => {
+    // The longest each field takes, up to 500 characters: stage name 100, titles 200, bio and comment 500.
+    owner = await registerUser(server.api, { role: 'artist', artistName: LONG(100, 'M') });
+    expectStatus(await server.api.json('PUT', '/api/artists/profile', {
+      token: owner.token, body: { stageName: LONG(100, 'M'), bio: LONG(500, 'B'), genres: [], links: [] },
+    }), 200);
+    longRelease = expectStatus(await server.api.json('POST', '/api/releases', {
+      token: owner.token, body: { title: LONG(200, 'R'), kind: 'single' },
+    }), 201).id;
+    const file = path.join(dir, 'long.mp3');
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=3', '-c:a', 'libmp3lame', file]);
+    const { track } = expectStatus(await uploadMultipart(server, owner.token, file, { releaseId: longRelease, title: LONG(200, 'T') }), 202);
+    longTrack = track.id;
+    await waitForTrack(server.api, owner.token, longTrack, { timeoutMs: 120_000 });
+    expectStatus(await server.api.json('PATCH', `/api/releases/${longRelease}`, { token: owner.token, body: { published: true } }), 200);
+    longSlug = expectStatus(await server.api.get(`/api/artists/${owner.user.id}`), 200).slug;
+    expectStatus(await server.api.post(`/api/content/${longTrack}/comments`, { body: LONG(500, 'C') }, { token: owner.token }), 201);
+  });
+
+  test('at 375 px and 1280 px no page scrolls sideways', async () => {
+    const s = await openPage(browser, server.baseUrl, { viewport: PHONE });
+    const { page } = s;
+    s.allow(/\/api\/artists\/no-such-artist/);
+    s.allow(/\/api\/content\/00000000-0000-4000-8000-000000000000/);
+    try {
+      await logIn(page, { email: owner.input.email, password: owner.input.password });
+      const pages = [
+        '/', `/search?q=${LONG(100, 'M')}`, `/artist/${longSlug}`, `/artist/${longSlug}/release/${longRelease}`,
+        `/track/${longTrack}`, '/library', '/settings', '/notifications', '/messages', '/studio', '/studio/releases',
+        `/studio/releases/${longRelease}`, '/studio/tiers', '/studio/parties', '/studio/earnings',
+        '/artist/no-such-artist', '/track/00000000-0000-4000-8000-000000000000', '/no/such/page',
+      ];
+      const overflows = [];
+      for (const url of pages) {
+        await page.goto(url);
+        await page.locator('main h1, main h2').first().waitFor();
+        await page.waitForLoadState('networkidle');
+        await page.locator('[data-testid="loading"]').first().waitFor({ state: 'detached' });
+        for (const size of [{ width: 375, height: 812 }, { width: 1280, height: 800 }]) {
+          await page.setViewportSize(size);
+          const o = await page.evaluate(() => {
+            const doc = document.documentElement;
+            const over = doc.scrollWidth - doc.clientWidth;
+            // The widest element past the right edge, to say what to fix.
+            let worst = '';
+            if (over > 0) {
+              for (const el of document.querySelectorAll('body *')) {
+                const r = el.getBoundingClientRect();
+                if (r.right > doc.clientWidth + 1) {
+                  worst = `${el.tagName.toLowerCase()}.${[...el.classList].join('.')}`;
+                  break;
+                }
+              }
+            }
+            return { over, worst };
+          });
+          if (o.over > 0) overflows.push(`${url} at ${size.width} px: ${o.over} px too wide (${o.worst})`);
+        }
+        await page.setViewportSize(PHONE);
+      }
+      assert.deepEqual(overflows, []);
+      // The long texts are on the pages (the check saw them, not an error page).
+      await page.goto(`/track/${longTrack}`);
+      await page.getByText(LONG(500, 'C')).waitFor();
+      await screenshot(s, 'long-text-track');
+      assertClean(s, 'long texts');
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('small things people notice', () => {
+  test('sign-up keeps next, the owner sees their own page as owner, counts agree in number, trending names artists and skips unplayed tracks, not-found pages lead back, deleting a comment asks, the current Sign up button is legible', async () => {
+    const s = await openPage(browser, server.baseUrl);
+    const { page } = s;
+    s.allow(/\/api\/artists\/no-such-artist/);
+    s.allow(/\/api\/content\/00000000-0000-4000-8000-000000000000/);
+    try {
+      // The current page's Sign up button: WCAG AA contrast (4.5:1) between its text and background.
+      await page.goto('/signup');
+      const ratio = await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sign up' }).evaluate((el) => {
+        const rgb = (c) => c.match(/[\d.]+/g).slice(0, 3).map(Number);
+        const lum = ([r, g, b]) => {
+          const f = (v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+          return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+        };
+        const cs = getComputedStyle(el);
+        const [a, b] = [lum(rgb(cs.color)), lum(rgb(cs.backgroundColor))].sort((x, y) => y - x);
+        return (a + 0.05) / (b + 0.05);
+      });
+      assert.ok(ratio >= 4.5, `the active Sign up button's contrast is ${ratio.toFixed(2)}:1`);
+
+      // A visitor who chose a checkout, then signs up, lands back on that checkout.
+      const target = `/checkout/${artist.user.id}/supporter`;
+      await page.goto(target);
+      await page.waitForURL(/\/login\?next=/);
+      await page.getByRole('link', { name: 'Create an account' }).click();
+      await page.waitForURL(/\/signup\?next=/);
+      const fan = { username: `next_${Date.now().toString(36)}`, password: 'a quiet lantern over seven hills' };
+      await page.getByLabel('Username').fill(fan.username);
+      await page.getByLabel('Email').fill(`${fan.username}@example.com`);
+      await page.getByLabel('Password', { exact: true }).fill(fan.password);
+      await page.getByRole('button', { name: 'Sign up' }).click();
+      await page.waitForURL((u) => u.pathname === target);
+
+      // One follower, in the singular; plays counted in the singular too.
+      await page.goto(`/artist/${slug}`);
+      await page.getByRole('button', { name: 'Follow' }).click();
+      await page.getByRole('button', { name: 'Following' }).waitFor();
+      await page.getByText(/^1 follower · /).waitFor();
+      const tracks = expectStatus(await server.api.get(`/api/artists/${artist.user.id}/content`), 200).releases
+        .flatMap((r) => r.tracks).filter((t) => TITLES.includes(t.title));
+      await server.pool.query('INSERT INTO plays (track_id) VALUES ($1)', [tracks[0].id]);
+      await server.pool.query('UPDATE tracks SET play_count = 1 WHERE id = $1', [tracks[0].id]);
+
+      // Trending: the played track with its artist's name; tracks nobody played are not there.
+      await page.goto('/');
+      const trending = page.locator('section[aria-labelledby="trending-h"]');
+      await trending.getByRole('link', { name: tracks[0].title }).waitFor();
+      assert.equal(await trending.getByRole('link', { name: artistName }).count(), 1, 'trending names the artist');
+      const metas = await trending.getByTestId('track-row').locator('.track__meta').allTextContents();
+      assert.ok(metas.length >= 1);
+      for (const m of metas) {
+        const n = Number(/(\d+) plays?\b/.exec(m)?.[1]);
+        assert.ok(n >= 1, `only played tracks trend: "${m}"`);
+        assert.ok(n === 1 ? /\b1 play\b/.test(m) && !/1 plays/.test(m) : /plays/.test(m), `"${m}" agrees in number`);
+      }
+      for (const t of tracks.slice(1)) assert.equal(await trending.getByRole('link', { name: t.title }).count(), 0, `${t.title} has no plays`);
+
+      // Not-found pages with a way back.
+      await page.goto('/artist/no-such-artist');
+      await page.getByRole('heading', { level: 1, name: 'Artist not found' }).waitFor();
+      await page.getByRole('link', { name: 'Go to Discover' }).waitFor();
+      await page.goto(`/artist/${slug}/release/00000000-0000-4000-8000-000000000000`);
+      await page.getByRole('heading', { level: 1, name: 'Release not found' }).waitFor();
+      await page.getByRole('link', { name: `Go to ${artistName}` }).click();
+      await page.waitForURL((u) => u.pathname === `/artist/${slug}`);
+      await page.goto('/track/00000000-0000-4000-8000-000000000000');
+      await page.getByRole('heading', { level: 1, name: 'Track not found' }).waitFor();
+
+      // Deleting a comment asks first; "Keep it" keeps it.
+      await page.goto(`/track/${tracks[1].id}`);
+      await page.getByLabel('Add a comment').fill('A comment to think twice about');
+      await page.getByRole('button', { name: 'Post' }).click();
+      const comment = page.locator('.comment', { hasText: 'A comment to think twice about' });
+      await comment.waitFor();
+      await comment.getByRole('button', { name: 'Delete' }).click();
+      await comment.getByRole('group', { name: 'Delete this comment?' }).waitFor();
+      await comment.getByRole('button', { name: 'Keep it' }).click();
+      await comment.getByRole('button', { name: 'Delete' }).waitFor();
+      assert.equal(await comment.getByText('A comment to think twice about').count(), 1);
+      await comment.getByRole('button', { name: 'Delete' }).click();
+      await comment.getByRole('button', { name: 'Delete comment' }).click();
+      await page.locator('.comment', { hasText: 'A comment to think twice about' }).waitFor({ state: 'detached' });
+      assertClean(s, 'small things (fan)');
+    } finally {
+      await s.close();
+    }
+
+    // The artist on their own page: its owner, not a superfan member.
+    const o = await openPage(browser, server.baseUrl);
+    try {
+      await logIn(o.page, { email: artist.input.email, password: artist.input.password });
+      await o.page.goto(`/artist/${slug}`);
+      await o.page.getByTestId('owner-badge').waitFor();
+      assert.equal(await o.page.getByText('your membership').count(), 0);
+      assert.equal(await o.page.getByText('Your current membership').count(), 0);
+      await o.page.getByRole('link', { name: 'Edit in studio' }).waitFor();
+      assertClean(o, 'owner');
+    } finally {
+      await o.close();
+    }
+  });
+});
+
+describe('payments people can follow', () => {
+  test('the sandbox checkout names the artist and tier; an upgrade asks first with the amount, and charges that amount', async () => {
+    const seller = await registerUser(server.api, { role: 'artist', artistName: `Tiered ${Date.now().toString(36)}` });
+    expectStatus(await server.api.json('PUT', '/api/artists/tiers/supporter', { token: seller.token, body: { priceCents: 500 } }), 200);
+    expectStatus(await server.api.json('PUT', '/api/artists/tiers/superfan', { token: seller.token, body: { priceCents: 1500 } }), 200);
+    const buyer = await registerUser(server.api);
+    const s = await openPage(browser, server.baseUrl, { viewport: PHONE });
+    const { page } = s;
+    try {
+      await logIn(page, { email: buyer.input.email, password: buyer.input.password });
+      await page.goto(`/checkout/${seller.user.id}/supporter`);
+      await page.getByRole('button', { name: 'Continue to payment' }).click();
+      await page.getByRole('heading', { name: 'MusicConnect sandbox checkout' }).waitFor();
+      const who = (await page.getByTestId('sandbox-artist').textContent()).trim();
+      assert.equal(who, `${seller.input.artistName} · Supporter membership`);
+      await assertNoHorizontalOverflow(page);
+      await screenshot(s, 'sandbox-checkout');
+      await sandbox.pay(page);
+      await page.getByRole('heading', { name: 'Thank you for your support!' }).waitFor({ timeout: 30_000 });
+
+      await page.goto('/library');
+      const sub = page.getByTestId('subscription').first();
+      await sub.getByRole('button', { name: 'Upgrade to Superfan' }).click();
+      const confirm = sub.getByTestId('upgrade-confirm');
+      await confirm.waitFor();
+      const text = await confirm.textContent();
+      assert.match(text, /Upgrade to Superfan for \$15\.00 \/ month\?/);
+      const shown = Number(/charged about \$(\d+\.\d\d) today/.exec(text)?.[1]);
+      assert.ok(shown > 9 && shown <= 10, `today's charge is the difference for most of a month: ${text}`);
+      // "Keep Supporter" changes nothing; the confirmation's own button upgrades.
+      await confirm.getByRole('button', { name: 'Keep Supporter' }).click();
+      await confirm.waitFor({ state: 'detached' });
+      await sub.getByRole('button', { name: 'Upgrade to Superfan' }).click();
+      await confirm.getByRole('button', { name: `Pay $${shown.toFixed(2)} and upgrade` }).click();
+      await page.getByTestId('subscription').filter({ hasText: 'Superfan' }).waitFor({ timeout: 30_000 });
+      // The server charged what the confirmation said (to the cent, or one cent of rounding for the
+      // seconds between the two).
+      let proration;
+      for (let i = 0; i < 50 && !proration; i++) {
+        const h = expectStatus(await server.api.get('/api/payments/history', { token: buyer.token }), 200);
+        proration = h.payments.find((p) => p.kind === 'proration');
+        if (!proration) await new Promise((r) => setTimeout(r, 200));
+      }
+      assert.ok(proration, 'a proration payment was recorded');
+      assert.ok(Math.abs(proration.amountCents - Math.round(shown * 100)) <= 1, `charged ${proration.amountCents}, shown ${shown}`);
+      assertClean(s, 'upgrade');
+    } finally {
+      await s.close();
+    }
+  });
+});
