@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
-  cmake ninja-build pkg-config g++ ccache git curl jq
+  cmake ninja-build pkg-config g++ ccache git curl jq zip
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libpq-dev libsodium-dev libssl-dev libcurl4-openssl-dev libjemalloc-dev libzxcvbn-dev
   libcmark-dev libgumbo-dev

@@ -14,6 +14,7 @@ void usage() {
                "  migrate    apply database migrations and exit\n"
                "  seed-demo  create the demo accounts (idempotent)\n"
                "  ops        operator commands: status and failover across regions (ops --help)\n"
+               "  admin      admin accounts: admin create --email E --username U (password on stdin)\n"
                "  version    print the version\n";
 }
 }  // namespace
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
   if (command == "migrate") return mc::app::migrate(argc, argv);
   if (command == "seed-demo") return mc::app::seed_demo(argc, argv);
   if (command == "ops") return mc::app::ops(argc, argv);
+  if (command == "admin") return mc::app::admin(argc, argv);
   if (command == "version") {
     std::cout << "musicconnect " << mc::build_version() << " (" << mc::build_git_sha() << ")\n";
     return 0;

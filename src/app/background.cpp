@@ -26,7 +26,8 @@ Background::Background(const Config& config, asio::io_context& loop, db::Cluster
       cluster_(cluster),
       uploads_(uploads),
       earnings_(earnings),
-      media_(uploads.storage(), config) {
+      media_(uploads.storage(), config),
+      privacy_(uploads.storage()) {
   jobs::register_metrics();
   jobs::WorkerOptions media_options;
   media_options.queue = "media";
@@ -52,10 +53,19 @@ Background::Background(const Config& config, asio::io_context& loop, db::Cluster
   maintenance_options.concurrency = 1;
   maintenance_options.lease = config.jobs_lease;
   auto maintenance_worker = std::make_unique<jobs::Worker>(loop.get_executor(), cluster, maintenance_options);
-  register_retention(*maintenance_worker, cluster, config);
+  register_retention(*maintenance_worker, cluster, config, privacy_);
   notifications::register_jobs(*maintenance_worker, notifications_, cluster, mailer, config.public_url);
   posts::register_jobs(*maintenance_worker, cluster);
   workers_.push_back(std::move(maintenance_worker));
+
+  // Data exports and the storage purge of deleted accounts (docs/privacy.md).
+  jobs::WorkerOptions privacy_options;
+  privacy_options.queue = privacy::kPrivacyQueue;
+  privacy_options.concurrency = 2;
+  privacy_options.lease = config.jobs_lease;
+  auto privacy_worker = std::make_unique<jobs::Worker>(loop.get_executor(), cluster, privacy_options);
+  privacy_.register_on(*privacy_worker, cluster);
+  workers_.push_back(std::move(privacy_worker));
 }
 
 Background::~Background() {
@@ -80,7 +90,7 @@ void Background::start() {
   asio::co_spawn(loop_, sweep_forever(), [](const std::exception_ptr&) {});
   asio::co_spawn(loop_, notifications_.run_consumer(cluster_, kNotificationsInterval, stopping_),
                  [](const std::exception_ptr&) {});
-  log::info("background jobs started", {{"queues", "media,payments,maintenance,notifications"},
+  log::info("background jobs started", {{"queues", "media,payments,maintenance,notifications,privacy"},
                                         {"media_concurrency", config_.media_jobs_concurrency}});
 }
 

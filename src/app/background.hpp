@@ -10,6 +10,7 @@
 #include "features/catalog/upload_service.hpp"
 #include "features/earnings/service.hpp"
 #include "features/notifications/service.hpp"
+#include "features/privacy/service.hpp"
 #include "jobs/worker.hpp"
 #include "mail/mailer.hpp"
 
@@ -36,6 +37,7 @@ class Background {
   earnings::EarningsService& earnings_;
   notifications::NotificationService notifications_;
   catalog::MediaProcessor media_;
+  privacy::PrivacyJobs privacy_;
   std::vector<std::unique_ptr<jobs::Worker>> workers_;
   std::vector<std::future<void>> done_;
   std::shared_ptr<std::atomic<bool>> stopping_ = std::make_shared<std::atomic<bool>>(false);

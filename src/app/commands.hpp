@@ -7,5 +7,6 @@ int migrate(int argc, char** argv);
 int seed_demo(int argc, char** argv);
 int worker(int argc, char** argv);
 int ops(int argc, char** argv);
+int admin(int argc, char** argv);
 
 }  // namespace mc::app

@@ -1,6 +1,7 @@
 #include "app/routes.hpp"
 
 #include "features/accounts/routes.hpp"
+#include "features/admin/routes.hpp"
 #include "features/artists/routes.hpp"
 #include "features/buying/routes.hpp"
 #include "features/catalog/cover.hpp"
@@ -12,6 +13,7 @@
 #include "features/parties/routes.hpp"
 #include "features/posts/routes.hpp"
 #include "features/search/routes.hpp"
+#include "features/privacy/routes.hpp"
 #include "features/streaming/routes.hpp"
 #include "ops/routes.hpp"
 
@@ -36,6 +38,8 @@ void register_all_routes(http::Router& router, const RouteDeps& deps) {
   posts::register_routes(router, deps.posts);
   search::register_routes(router, deps.search);
   buying::register_routes(router, deps.buying);
+  privacy::register_routes(router, deps.privacy);
+  admin::register_routes(router, deps.admin);
 }
 
 }  // namespace mc::app

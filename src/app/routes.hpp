@@ -3,6 +3,7 @@
 
 #include "core/config.hpp"
 #include "features/accounts/service.hpp"
+#include "features/admin/service.hpp"
 #include "features/artists/images.hpp"
 #include "features/artists/service.hpp"
 #include "features/buying/service.hpp"
@@ -15,6 +16,7 @@
 #include "features/parties/service.hpp"
 #include "features/posts/service.hpp"
 #include "features/search/service.hpp"
+#include "features/privacy/service.hpp"
 #include "features/streaming/service.hpp"
 #include "http/router.hpp"
 
@@ -40,6 +42,8 @@ struct RouteDeps {
   posts::PostService& posts;
   search::SearchService& search;
   buying::BuyingService& buying;
+  privacy::PrivacyService& privacy;
+  admin::AdminService& admin;
   bool api = true;  // false: only the ops routes (a node without the api role, app/roles.hpp)
 };
 

@@ -722,6 +722,48 @@ describe('errors of particular operations', () => {
     documented('DELETE /api/releases/{id}', 200, await api.json('DELETE', `/api/releases/${rel.id}`, { token: seller.token }));
   });
 
+  test('privacy: exports, consent and account deletion', async () => {
+    const owner = await registerUser(api);
+    const started = documented('POST /api/me/exports', 202, await api.json('POST', '/api/me/exports', { token: owner.token }));
+    let ready;
+    for (let i = 0; i < 300 && ready?.status !== 'ready'; i += 1) {
+      ready = documented('GET /api/me/exports/{id}', 200, await api.get(`/api/me/exports/${started.id}`, { token: owner.token }));
+      if (ready.status === 'pending') await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(ready.status, 'ready');
+    documented('GET /api/me/exports', 200, await api.get('/api/me/exports', { token: owner.token }));
+    check('GET /api/me/exports/{id}', 404, 'not_found', await api.get(`/api/me/exports/${started.id}`, { token: who.fan.token }));
+    check('GET /media/exports/{owner}/{file}', 403, 'invalid_media_link', await api.get(ready.download.url.replace(/s=[^&]+/, 's=x')));
+    check('GET /media/exports/{owner}/{file}', 416, 'range_not_satisfiable',
+      await api.get(ready.download.url, { headers: { range: 'bytes=999999999-' } }));
+    documented('GET /api/me/consents', 200, await api.get('/api/me/consents', { token: owner.token }));
+    documented('PUT /api/me/consents', 200, await api.json('PUT', '/api/me/consents', { token: owner.token, body: { marketingEmail: true } }));
+
+    const del = (u, password) => api.json('DELETE', '/api/me', { token: u.token, body: { password } });
+    const fan = await registerUser(api);
+    check('DELETE /api/me', 403, 'invalid_password', await del(fan, 'Wrong-password-1'));
+    const artist = await registerUser(api, { role: 'artist', artistName: `Del ${uniqueName('a')}` });
+    await grantTier(srv.pool, fan.user.id, artist.user.id, 'supporter');
+    check('DELETE /api/me', 409, 'memberships_active', await del(fan, fan.input.password));
+    check('DELETE /api/me', 409, 'artist_has_subscribers', await del(artist, artist.input.password));
+    documented('DELETE /api/me', 202, await del(owner, owner.input.password));
+  });
+
+  test('admin: suspend, restore, audit log; a suspended account cannot sign in', async () => {
+    const target = await registerUser(api);
+    const suspend = (token, id = target.user.id, body = {}) => api.post(`/api/admin/users/${id}/suspend`, body, { token });
+    check('POST /api/admin/users/{id}/suspend', 403, 'forbidden', await suspend(who.fan.token));
+    check('POST /api/admin/users/{id}/restore', 403, 'forbidden', await api.post(`/api/admin/users/${target.user.id}/restore`, {}, { token: who.fan.token }));
+    check('GET /api/admin/audit', 403, 'forbidden', await api.get('/api/admin/audit', { token: who.fan.token }));
+    check('POST /api/admin/users/{id}/suspend', 404, 'not_found', await suspend(who.admin.token, randomUuid()));
+    check('POST /api/admin/users/{id}/restore', 404, 'not_found', await api.post(`/api/admin/users/${randomUuid()}/restore`, {}, { token: who.admin.token }));
+    check('POST /api/admin/users/{id}/suspend', 409, 'cannot_suspend_self', await suspend(who.admin.token, who.admin.user.id));
+    documented('POST /api/admin/users/{id}/suspend', 200, await suspend(who.admin.token, target.user.id, { reason: 'test' }));
+    check('POST /api/auth/login', 403, 'account_suspended', await api.post('/api/auth/login', { email: target.input.email, password: target.input.password }));
+    documented('POST /api/admin/users/{id}/restore', 200, await api.post(`/api/admin/users/${target.user.id}/restore`, {}, { token: who.admin.token }));
+    documented('GET /api/admin/audit', 200, await api.get(`/api/admin/audit?targetId=${target.user.id}&limit=1`, { token: who.admin.token }));
+  });
+
   test('every documented error is provoked, or NOT_PROVOKED says why', () => {
     const missing = [];
     for (const op of OPS) {

@@ -5,6 +5,7 @@
 #include "core/config.hpp"
 #include "events/outbox.hpp"
 #include "jobs/queue.hpp"
+#include "media/storage.hpp"
 #include "pg_harness.hpp"
 
 using namespace mc;
@@ -24,6 +25,19 @@ class Retention : public ::testing::Test {
   std::string url = fresh_database();
   db::Cluster cluster{io.get_executor(), db::ClusterOptions{db::PoolOptions{"writer", url, 4, 100}}};
   Config config;
+  std::filesystem::path media_root =
+      std::filesystem::temp_directory_path() / ("mc-retention-" + std::to_string(::getpid()));
+  std::unique_ptr<media::Storage> storage = [this] {
+    media::StorageOptions o;
+    o.fs_root = media_root;
+    return media::make_storage(o);
+  }();
+  privacy::PrivacyJobs privacy{*storage};
+
+  ~Retention() override {
+    std::error_code ec;
+    std::filesystem::remove_all(media_root, ec);
+  }
 
   Retention() {
     config.outbox_retention = std::chrono::hours(24);
@@ -57,7 +71,7 @@ TEST_F(Retention, the_prune_job_removes_only_old_events_and_long_finished_jobs) 
   jobs::WorkerOptions options;
   options.queue = app::kMaintenanceQueue;
   jobs::Worker worker(io.get_executor(), cluster, options);
-  app::register_retention(worker, cluster, config);
+  app::register_retention(worker, cluster, config, privacy);
   run(io, app::schedule_retention(cluster));
   run(io, app::schedule_retention(cluster));  // the same hour: still one job
   EXPECT_EQ(run(io, worker.run_once()), 1u);
@@ -83,12 +97,15 @@ TEST_F(Retention, the_prune_records_the_newest_offset_it_deleted) {
                                  "SELECT xid::text || '-' || id FROM outbox WHERE key LIKE 'old%' "
                                  "ORDER BY xid DESC, id DESC LIMIT 1"};
   EXPECT_EQ(run(io, one(kHorizon)), "0-0");
-  exec_sql(url, "INSERT INTO outbox (topic, key, payload, channel, created_at) VALUES "
-                "('test.x', 'old1', '{}', 'user:a', now() - interval '30 hours')");
-  exec_sql(url, "INSERT INTO outbox (topic, key, payload, channel, created_at) VALUES "
-                "('test.x', 'old2', '{}', 'user:b', now() - interval '30 hours')");
-  exec_sql(url, "INSERT INTO outbox (topic, key, payload, channel, created_at) VALUES "
-                "('test.x', 'new', '{}', 'user:a', now())");
+  exec_sql(url,
+           "INSERT INTO outbox (topic, key, payload, channel, created_at) VALUES "
+           "('test.x', 'old1', '{}', 'user:a', now() - interval '30 hours')");
+  exec_sql(url,
+           "INSERT INTO outbox (topic, key, payload, channel, created_at) VALUES "
+           "('test.x', 'old2', '{}', 'user:b', now() - interval '30 hours')");
+  exec_sql(url,
+           "INSERT INTO outbox (topic, key, payload, channel, created_at) VALUES "
+           "('test.x', 'new', '{}', 'user:a', now())");
   const std::string newest_old = run(io, one(kNewestOld));
   EXPECT_EQ(run(io, events::prune(cluster, std::chrono::hours(24))), 2);
   EXPECT_EQ(run(io, one(kHorizon)), newest_old);
@@ -96,4 +113,57 @@ TEST_F(Retention, the_prune_records_the_newest_offset_it_deleted) {
   // Nothing old left: a second prune deletes nothing and leaves the horizon where it was.
   EXPECT_EQ(run(io, events::prune(cluster, std::chrono::hours(24))), 0);
   EXPECT_EQ(run(io, one(kHorizon)), newest_old);
+}
+
+// docs/privacy.md "Retention": personal data that served its purpose goes with the hourly prune;
+// what is still in use stays.
+TEST_F(Retention, the_prune_removes_old_notifications_sessions_tokens_and_expired_exports) {
+  constexpr db::Query kNotes{"t_ret_notes", "SELECT string_agg(type, ',' ORDER BY id) FROM notifications"};
+  constexpr db::Query kSessions{"t_ret_sessions",
+                                "SELECT string_agg(user_agent, ',' ORDER BY user_agent) FROM sessions"};
+  constexpr db::Query kTokens{"t_ret_tokens",
+                              "SELECT string_agg(email, ',' ORDER BY email) FROM account_tokens"};
+  constexpr db::Query kExports{"t_ret_exports",
+                               "SELECT string_agg(status || ':' || coalesce(storage_key, '-'), ',' ORDER BY "
+                               "created_at) FROM data_exports"};
+  exec_sql(
+      url,
+      "INSERT INTO users (id, username, email, password_hash, role) VALUES "
+      "('00000000-0000-0000-0000-0000000000aa', 'ret_user', 'ret@example.com', 'x', 'fan');"
+      "INSERT INTO notifications (user_id, type, created_at, read_at) VALUES "
+      "('00000000-0000-0000-0000-0000000000aa', 'read_old', now() - interval '100 days', now()), "
+      "('00000000-0000-0000-0000-0000000000aa', 'unread_old', now() - interval '100 days', NULL), "
+      "('00000000-0000-0000-0000-0000000000aa', 'unread_ancient', now() - interval '400 days', NULL), "
+      "('00000000-0000-0000-0000-0000000000aa', 'read_new', now() - interval '1 day', now());"
+      "INSERT INTO sessions (user_id, user_agent, expires_at, revoked_at) VALUES "
+      "('00000000-0000-0000-0000-0000000000aa', 'expired_long_ago', now() - interval '31 days', NULL), "
+      "('00000000-0000-0000-0000-0000000000aa', 'expired_recently', now() - interval '1 day', NULL), "
+      "('00000000-0000-0000-0000-0000000000aa', 'revoked_long_ago', now() + interval '1 day', "
+      "now() - interval '40 days'), "
+      "('00000000-0000-0000-0000-0000000000aa', 'live', now() + interval '20 days', NULL);"
+      "INSERT INTO account_tokens (token_hash, user_id, purpose, email, expires_at) VALUES "
+      "('\\x01', '00000000-0000-0000-0000-0000000000aa', 'verify_email', 'old@x', now() - interval '8 "
+      "days'), "
+      "('\\x02', '00000000-0000-0000-0000-0000000000aa', 'verify_email', 'new@x', now() + interval '1 day');"
+      "INSERT INTO data_exports (user_id, status, storage_key, created_at, expires_at) VALUES "
+      "('00000000-0000-0000-0000-0000000000aa', 'ready', 'exports/u/old.zip', now() - interval '9 days', "
+      "now() - interval '2 days'), "
+      "('00000000-0000-0000-0000-0000000000aa', 'ready', 'exports/u/new.zip', now() - interval '1 day', "
+      "now() + interval '6 days')");
+  storage->put_bytes("exports/u/old.zip", "old", "application/zip");
+  storage->put_bytes("exports/u/new.zip", "new", "application/zip");
+
+  jobs::WorkerOptions options;
+  options.queue = app::kMaintenanceQueue;
+  jobs::Worker worker(io.get_executor(), cluster, options);
+  app::register_retention(worker, cluster, config, privacy);
+  run(io, app::schedule_retention(cluster));
+  EXPECT_EQ(run(io, worker.run_once()), 1u);
+
+  EXPECT_EQ(run(io, one(kNotes)), "unread_old,read_new");
+  EXPECT_EQ(run(io, one(kSessions)), "expired_recently,live");
+  EXPECT_EQ(run(io, one(kTokens)), "new@x");
+  EXPECT_EQ(run(io, one(kExports)), "expired:-,ready:exports/u/new.zip");
+  EXPECT_FALSE(storage->head("exports/u/old.zip").has_value());
+  EXPECT_TRUE(storage->head("exports/u/new.zip").has_value());
 }

@@ -48,12 +48,14 @@ std::set<std::string> router_operations() {
   parties::PartyService parties;
   posts::PostService posts(artists, catalog, *storage);
   search::SearchService search;
+  privacy::PrivacyService privacy(config, accounts, *storage);
+  admin::AdminService admin(accounts);
   std::atomic<bool> draining{false};
   http::Router router;
   app::register_all_routes(
       router, app::RouteDeps{config, draining, accounts, artists, catalog, uploads, images, streaming,
                              *payments.memberships, *payments.earnings, *payments.webhooks, messaging,
-                             notifications, parties, posts, search, *payments.buying});
+                             notifications, parties, posts, search, *payments.buying, privacy, admin});
   std::set<std::string> out;
   for (const auto* r : router.routes()) {
     std::string method(http::bhttp::to_string(r->method));

@@ -13,6 +13,7 @@ import { NotFoundPage } from './pages/NotFound';
 import { ReleasePage } from './pages/Release';
 import { SearchPage } from './pages/Search';
 import { SettingsPage } from './pages/Settings';
+import { GoodbyePage } from './pages/Privacy';
 import { TrackPage } from './pages/Track';
 import { NotificationsPage } from './pages/Notifications';
 import { Icon } from './components/Icon';
@@ -173,6 +174,7 @@ export function App() {
               <Route path="/reset-password" element={<ResetPasswordPage />} />
               <Route path="/library" element={<LibraryPage />} />
               <Route path="/settings" element={<SettingsPage />} />
+              <Route path="/goodbye" element={<GoodbyePage />} />
               <Route path="/checkout/:artistId/:tier" element={<CheckoutPage />} />
               <Route path="/checkout/success" element={<CheckoutResultPage ok />} />
               <Route path="/checkout/cancel" element={<CheckoutResultPage ok={false} />} />

@@ -12,6 +12,7 @@
 #include "events/outbox.hpp"
 #include "features/accounts/password_strength.hpp"
 #include "features/accounts/store.hpp"
+#include "features/admin/audit.hpp"
 #include "features/artists/genres.hpp"
 #include "ops/metrics.hpp"
 #include "payments/fields.hpp"
@@ -305,6 +306,11 @@ awaitable<AuthResult> AccountsService::login(db::Cluster& db, const std::string&
   }
   const bool password_ok = co_await verify_password(record->password_hash, password);
   if (!password_ok) throw invalid_credentials();  // the attempt was counted when claimed
+  // Said only to someone who knows the password, so it reveals nothing to a guesser.
+  if (record->suspended) {
+    throw ApiError(403, "account_suspended",
+                   "This account is suspended; contact support to have it restored");
+  }
   auto tx = co_await db.begin();
   co_await store::reset_login_failures(tx, record->user_id);
   auto session = co_await open_session(tx, record->user_id, record->role, client);
@@ -559,6 +565,54 @@ awaitable<db::Lsn> AccountsService::revoke_session(db::Cluster& db, const Access
   const db::Lsn lsn = co_await tx.commit();
   sessions_.forget(session_id);
   co_return lsn;
+}
+
+awaitable<bool> AccountsService::password_matches(db::Cluster& db, const AccessClaims& who,
+                                                  const std::string& password) {
+  std::string stored;
+  {
+    auto tx = co_await db.begin();
+    co_await require_live_session(tx, who);
+    const auto rec = co_await store::password_record(tx, who.user_id);
+    if (!rec) throw invalid_token();
+    stored = rec->password_hash;
+  }
+  const bool ok = co_await verify_password(stored, password);
+  co_return ok;
+}
+
+awaitable<std::string> AccountsService::create_admin(db::Cluster& db, const std::string& username,
+                                                     const std::string& email, const std::string& password) {
+  const RegisterInput in{username, email, password, "fan", std::nullopt, std::nullopt};
+  {
+    const boost::json::object none;
+    json::FieldReader errors(none);
+    check_registration(in, errors);
+    errors.finish();
+  }
+  {
+    auto conn = co_await db.writer();
+    const auto taken = co_await store::identity_taken(*conn, username, email);
+    if (taken.email) throw email_taken();
+    if (taken.username) throw username_taken();
+  }
+  const std::string hash = co_await hash_password(password);
+  RegisterInput admin = in;
+  admin.role = "admin";
+  auto tx = co_await db.begin();
+  std::string user_id;
+  try {
+    user_id = co_await store::insert_user(tx, admin, hash);
+  } catch (const db::DbError& e) {
+    rethrow_conflict(e);
+  }
+  co_await store::mark_email_verified(tx, user_id);
+  audit::Entry entry{
+      std::nullopt, std::nullopt, "admin.created", "user",
+      user_id,      "",           "command line",  boost::json::object{{"username", username}}};
+  co_await audit::record(tx, entry);
+  co_await tx.commit();
+  co_return user_id;
 }
 
 }  // namespace mc::accounts

@@ -62,6 +62,16 @@ class AccountsService : public http::SessionGate {
   awaitable<std::vector<SessionInfo>> sessions(db::Cluster& db, const AccessClaims& who,
                                                std::optional<db::Lsn> token);
   awaitable<db::Lsn> revoke_session(db::Cluster& db, const AccessClaims& who, const std::string& session_id);
+  // Re-authentication for sensitive actions (account deletion): does `password` match the signed-in
+  // user's? Throws 401 invalid_token when the session has ended.
+  awaitable<bool> password_matches(db::Cluster& db, const AccessClaims& who, const std::string& password);
+  // `musicconnect admin create`: an admin account, never made by sign-up. The same rules as
+  // registration for username, email and password; the email counts as verified; the audit log
+  // records it. Returns the new id. Throws ApiError (400 with details, 409 taken).
+  awaitable<std::string> create_admin(db::Cluster& db, const std::string& username, const std::string& email,
+                                      const std::string& password);
+  // Sessions of `user_id` were ended outside this service (account deletion): drop cached answers.
+  void forget_user_sessions(const std::string& user_id) { sessions_.forget_user(user_id); }
   // http::SessionGate: is the token's session live (cached for SESSION_CHECK_TTL_S)?
   awaitable<bool> session_live(db::Cluster& db, const AccessClaims& claims) override;
   // Prometheus families of the password-hash pool (registered as a collector by serve).

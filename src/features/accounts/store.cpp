@@ -44,23 +44,23 @@ constexpr Query kUserById{"accounts_user_by_id",
 constexpr Query kFindLogin{"accounts_find_login",
                            "SELECT id, password_hash, role, "
                            "coalesce(ceil(extract(epoch FROM (locked_until - now())))::int, 0) "
-                           "FROM users WHERE lower(email) = lower($1)"};
+                           "FROM users WHERE lower(email) = lower($1) AND deleted_at IS NULL"};
 #define MC_NEW_WINDOW \
   "(failed_login_window_start IS NULL OR failed_login_window_start < now() - interval '15 minutes')"
 #define MC_ATTEMPT "(CASE WHEN " MC_NEW_WINDOW " THEN 1 ELSE failed_login_count + 1 END)"
 // Counts the attempt before the password is checked, in one statement on the locked row, so
 // concurrent guesses cannot all read "unlocked": at most 5 per window reach argon2, the 5th sets the
 // lock, and a right password clears it again (reset_login_failures).
-constexpr Query kClaimLoginAttempt{
-    "accounts_claim_login_attempt",
-    "UPDATE users SET failed_login_count = " MC_ATTEMPT
-    ", "
-    "failed_login_window_start = CASE WHEN " MC_NEW_WINDOW
-    " THEN now() ELSE failed_login_window_start END, "
-    "locked_until = CASE WHEN " MC_ATTEMPT
-    " >= 5 THEN now() + interval '15 minutes' ELSE locked_until END "
-    "WHERE lower(email) = lower($1) AND (locked_until IS NULL OR locked_until <= now()) "
-    "RETURNING id, password_hash, role"};
+constexpr Query kClaimLoginAttempt{"accounts_claim_login_attempt",
+                                   "UPDATE users SET failed_login_count = " MC_ATTEMPT
+                                   ", "
+                                   "failed_login_window_start = CASE WHEN " MC_NEW_WINDOW
+                                   " THEN now() ELSE failed_login_window_start END, "
+                                   "locked_until = CASE WHEN " MC_ATTEMPT
+                                   " >= 5 THEN now() + interval '15 minutes' ELSE locked_until END "
+                                   "WHERE lower(email) = lower($1) AND deleted_at IS NULL AND (locked_until "
+                                   "IS NULL OR locked_until <= now()) "
+                                   "RETURNING id, password_hash, role, suspended_at IS NOT NULL"};
 constexpr Query kResetFailures{
     "accounts_reset_login_failures",
     "UPDATE users SET failed_login_count = 0, failed_login_window_start = NULL, locked_until = NULL "
@@ -74,7 +74,7 @@ constexpr Query kAccountTokenValid{
     "WHERE t.token_hash = decode($1, 'hex') AND t.purpose = $2 AND t.used_at IS NULL "
     "AND t.expires_at > now() AND lower(t.email) = lower(u.email)"};
 constexpr Query kUserIdByEmail{"accounts_user_id_by_email",
-                               "SELECT id FROM users WHERE lower(email) = lower($1)"};
+                               "SELECT id FROM users WHERE lower(email) = lower($1) AND deleted_at IS NULL"};
 constexpr Query kLockRefresh{
     "accounts_lock_refresh_token",
     "SELECT rt.session_id, s.user_id, u.role, rt.used_at IS NOT NULL, rt.expires_at <= now(), "
@@ -191,7 +191,7 @@ awaitable<std::optional<LoginRecord>> find_login(db::Connection& c, const std::s
 awaitable<std::optional<LoginRecord>> claim_login_attempt(db::Connection& c, const std::string& email) {
   const auto r = co_await c.exec(kClaimLoginAttempt, params(email));
   if (r.empty()) co_return std::nullopt;
-  co_return LoginRecord{r.str(0, 0), r.str(0, 1), r.str(0, 2), 0};
+  co_return LoginRecord{r.str(0, 0), r.str(0, 1), r.str(0, 2), 0, r.boolean(0, 3)};
 }
 
 awaitable<void> reset_login_failures(db::Transaction& tx, const std::string& user_id) {

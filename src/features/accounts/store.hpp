@@ -20,6 +20,7 @@ struct LoginRecord {
   std::string password_hash;
   std::string role;
   int locked_seconds = 0;  // > 0 while locked
+  bool suspended = false;  // an admin suspended the account (docs/admin.md)
 };
 
 struct RefreshRecord {

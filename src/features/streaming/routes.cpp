@@ -56,6 +56,18 @@ void register_routes(http::Router& router, StreamingService& s) {
   };
   router.add(Verb::get, "/media/hls/{track:uuid}/{version}/master.m3u8", hls, media);
   router.add(Verb::get, "/media/hls/{track:uuid}/{version}/{rung}/{file}", hls, media);  // 128, 256, lossless
+  auto original = [&s](Context& ctx) -> awaitable<Response> {
+    s.limits().check_address(MediaLimits::Kind::original, ctx.client_ip);
+    std::string range(ctx.req[http::bhttp::field::range]);
+    std::string name = ctx.query_param("n").value_or("");
+    std::string path(ctx.path);
+    std::string query(ctx.query);
+    Response res = co_await s.serve_original(std::move(path), std::move(query), std::move(range),
+                                             std::move(name), ctx.body_stream);
+    co_return res;
+  };
+  // A user's data export (docs/privacy.md): the same signed, expiring link as an original.
+  router.add(Verb::get, "/media/exports/{owner:uuid}/{file}", original, media);
   router.add(
       Verb::get, "/media/originals/{owner:uuid}/{file}",
       [&s](Context& ctx) -> awaitable<Response> {

@@ -375,7 +375,8 @@ awaitable<http::Response> StreamingService::serve_original(std::string path, std
                                                            std::shared_ptr<http::BodyStream>& body) {
   // An original's grant covers exactly its file: one HMAC, whatever the path looks like.
   const auto g = signer_.verify_scope(path, query, unix_now());
-  if (!g || !(path.starts_with("/media/originals/") || path.starts_with("/media/renditions/")))
+  if (!g || !(path.starts_with("/media/originals/") || path.starts_with("/media/renditions/") ||
+              path.starts_with("/media/exports/")))
     throw bad_link();
   limits_.check_grant(MediaLimits::Kind::original, *g);
   const std::string key = path.substr(std::string_view("/media/").size());

@@ -366,6 +366,8 @@ export function explain(e: unknown, labels: Record<string, string> = {}): string
       if (typeof d.currentPassword === 'string') return fieldSentence('currentPassword', d.currentPassword, labels);
       if (typeof d.password === 'string') return fieldSentence('password', d.password, labels);
       return 'The email or password is not right. Check both and try again.';
+    case 'account_suspended':
+      return 'This account is suspended. Contact support to have it restored.';
     case 'message_quota_exhausted':
       return `You have sent this month's ${typeof d.limit === 'number' ? d.limit : 5} messages to this artist. You can write again from the 1st of next month (UTC); the artist can still reply to you.`;
     case 'tier_required': {

@@ -9,6 +9,8 @@ type Auth = {
   login(email: string, password: string): Promise<User>;
   register(body: Record<string, unknown>): Promise<User>;
   logout(): Promise<void>;
+  // The server already ended every session (account deleted): forget it here without asking it.
+  forget(): Promise<void>;
   setUser(u: User): void;
   reload(): Promise<void>;
 };
@@ -66,6 +68,10 @@ export function AuthProvider({ children }: { children: ReactNode }) {
           await setTokens(null);
           setUser(null);
         }
+      },
+      async forget() {
+        await setTokens(null);
+        setUser(null);
       },
       setUser,
       reload,

@@ -6,6 +6,7 @@ import { useAuth } from '../auth/AuthContext';
 import { PASSWORD_HINT, loadPasswordEstimator, passwordProblem } from '../auth/passwordStrength';
 import { ErrorBox, Field, Loading, Notice, useAsync, useTitle } from '../components/ui';
 import { NotificationPreferences } from './Notifications';
+import { PrivacySettings } from './Privacy';
 
 export function SettingsPage() {
   useTitle('Account settings');
@@ -50,6 +51,7 @@ export function SettingsPage() {
       <ChangeEmail />
       <ChangePassword />
       <Sessions />
+      <PrivacySettings />
     </>
   );
 }

@@ -1,0 +1,96 @@
+#include "features/admin/service.hpp"
+
+#include "core/error.hpp"
+#include "events/outbox.hpp"
+#include "features/admin/audit.hpp"
+#include "features/admin/store.hpp"
+
+namespace mc::admin {
+namespace {
+
+namespace bj = boost::json;
+
+void require_admin(const AccessClaims& who) {
+  if (who.role != "admin") throw ApiError(403, "forbidden", "Only admins can do this");
+}
+
+bj::value opt(const std::optional<std::string>& v) {
+  return v ? bj::value(*v) : bj::value(nullptr);
+}
+
+}  // namespace
+
+awaitable<db::Written<bj::object>> AdminService::suspend(db::Cluster& db, const AccessClaims& who,
+                                                         const std::string& user_id,
+                                                         const std::optional<std::string>& reason,
+                                                         const Origin& origin) {
+  require_admin(who);
+  if (user_id == who.user_id) {
+    throw ApiError(409, "cannot_suspend_self", "Admins cannot suspend their own account",
+                   {{"id", "is your own account: ask another admin"}});
+  }
+  auto tx = co_await db.begin();
+  const auto target = co_await store::lock_user(tx, user_id);
+  if (!target) throw ApiError::not_found("No such user");
+  std::vector<std::string> ended;
+  if (!target->suspended) {
+    co_await store::set_suspended(tx, user_id, reason);
+    ended = co_await store::revoke_sessions(tx, user_id, "suspended");
+    for (const auto& session_id : ended) {
+      const bj::object event{{"userId", user_id}, {"sessionId", session_id}, {"reason", "suspended"}};
+      co_await events::append(tx, "session.revoked", user_id, event);
+    }
+    bj::object details{{"reason", opt(reason)}, {"sessionsEnded", static_cast<int64_t>(ended.size())}};
+    audit::Entry entry{who.user_id, who.role,  "user.suspended",  "user",
+                       user_id,     origin.ip, origin.user_agent, std::move(details)};
+    co_await audit::record(tx, entry);
+  }
+  const db::Lsn lsn = co_await tx.commit();
+  accounts_.forget_user_sessions(user_id);
+  co_return db::Written<bj::object>{bj::object{{"id", user_id}, {"suspended", true}}, lsn};
+}
+
+awaitable<db::Written<bj::object>> AdminService::restore(db::Cluster& db, const AccessClaims& who,
+                                                         const std::string& user_id, const Origin& origin) {
+  require_admin(who);
+  auto tx = co_await db.begin();
+  const auto target = co_await store::lock_user(tx, user_id);
+  if (!target) throw ApiError::not_found("No such user");
+  if (target->suspended) {
+    co_await store::clear_suspended(tx, user_id);
+    audit::Entry entry{who.user_id, who.role,  "user.restored",   "user",
+                       user_id,     origin.ip, origin.user_agent, {}};
+    co_await audit::record(tx, entry);
+  }
+  const db::Lsn lsn = co_await tx.commit();
+  co_return db::Written<bj::object>{bj::object{{"id", user_id}, {"suspended", false}}, lsn};
+}
+
+awaitable<bj::object> AdminService::audit(db::Cluster& db, const AccessClaims& who, const AuditQuery& q,
+                                          std::optional<db::Lsn> token) {
+  require_admin(who);
+  const auto rows =
+      co_await store::audit_page(db, q.cursor, q.limit, q.actor_id, q.target_id, q.action, token);
+  bj::array items;
+  for (const auto& r : rows) {
+    boost::system::error_code ec;
+    bj::value details = bj::parse(r.details_json, ec);
+    if (ec) details = bj::object{};
+    items.push_back(bj::object{{"id", std::to_string(r.id)},
+                               {"actorId", opt(r.actor_id)},
+                               {"actorRole", opt(r.actor_role)},
+                               {"action", r.action},
+                               {"targetType", opt(r.target_type)},
+                               {"targetId", opt(r.target_id)},
+                               {"ip", opt(r.ip)},
+                               {"userAgent", opt(r.user_agent)},
+                               {"details", std::move(details)},
+                               {"createdAt", r.created_at}});
+  }
+  bj::object body{{"entries", std::move(items)}, {"limit", q.limit}};
+  body["nextCursor"] = static_cast<int>(rows.size()) == q.limit ? bj::value(std::to_string(rows.back().id))
+                                                                : bj::value(nullptr);
+  co_return body;
+}
+
+}  // namespace mc::admin

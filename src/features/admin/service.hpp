@@ -1,0 +1,44 @@
+#pragma once
+#include <boost/asio/awaitable.hpp>
+#include <boost/json.hpp>
+#include <optional>
+#include <string>
+
+#include "core/jwt.hpp"
+#include "db/cluster.hpp"
+#include "features/accounts/service.hpp"
+
+// Admin basics (SPEC §4.12, docs/admin.md): suspend and restore accounts, read the audit log.
+namespace mc::admin {
+
+using boost::asio::awaitable;
+
+struct Origin {
+  std::string ip, user_agent;
+};
+
+struct AuditQuery {
+  std::optional<int64_t> cursor;
+  int limit = 50;
+  std::optional<std::string> actor_id, target_id, action;
+};
+
+class AdminService {
+ public:
+  explicit AdminService(accounts::AccountsService& accounts) : accounts_(accounts) {}
+
+  // Suspended accounts cannot sign in; their sessions are revoked (sockets close). Audited.
+  awaitable<db::Written<boost::json::object>> suspend(db::Cluster& db, const AccessClaims& who,
+                                                      const std::string& user_id,
+                                                      const std::optional<std::string>& reason,
+                                                      const Origin& origin);
+  awaitable<db::Written<boost::json::object>> restore(db::Cluster& db, const AccessClaims& who,
+                                                      const std::string& user_id, const Origin& origin);
+  awaitable<boost::json::object> audit(db::Cluster& db, const AccessClaims& who, const AuditQuery& q,
+                                       std::optional<db::Lsn> token);
+
+ private:
+  accounts::AccountsService& accounts_;
+};
+
+}  // namespace mc::admin
