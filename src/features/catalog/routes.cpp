@@ -7,6 +7,7 @@
 #include "core/json.hpp"
 #include "core/uuid.hpp"
 #include "features/artists/genres.hpp"
+#include "features/catalog/comment_input.hpp"
 #include "features/memberships/tiers.hpp"
 #include "http/context.hpp"
 #include "http/pagination.hpp"
@@ -95,11 +96,6 @@ std::optional<std::vector<std::string>> optional_tags(const bj::object& obj, jso
     tags.emplace_back(e.as_string());
   }
   return tags;
-}
-
-void check_comment(json::FieldReader& r, const std::string& body) {
-  if (!r.has_error("body") && (body.empty() || body.size() > 2000))
-    r.fail("body", "must be 1-2000 characters");
 }
 
 }  // namespace
@@ -290,14 +286,9 @@ void register_routes(http::Router& router, CatalogService& s) {
 
   router.add(Verb::post, "/api/content/{id:uuid}/comments", [&s](Context& ctx) -> awaitable<Response> {
     const auto& who = ctx.require_auth();
-    const auto obj = http::json_body(ctx);
-    json::FieldReader r(obj);
-    const auto body = r.required_string("body", json::Text::multi_line);
-    const auto parent = r.optional_string("parentId");
-    check_comment(r, body);
-    if (parent && !is_uuid(*parent)) r.fail("parentId", "must be a comment id");
-    r.finish();
-    const auto result = co_await s.add_comment(ctx.db(), who, std::string(ctx.param("id")), body, parent);
+    const catalog::NewComment c = catalog::read_new_comment(ctx);
+    const auto result =
+        co_await s.add_comment(ctx.db(), who, std::string(ctx.param("id")), c.body, c.parent_id);
     co_return http::written(ctx, 201, result.value, result.lsn);
   });
 
@@ -306,7 +297,7 @@ void register_routes(http::Router& router, CatalogService& s) {
     const auto obj = http::json_body(ctx);
     json::FieldReader r(obj);
     const auto body = r.required_string("body", json::Text::multi_line);
-    check_comment(r, body);
+    catalog::check_comment_body(r, body);
     r.finish();
     const auto result = co_await s.edit_comment(ctx.db(), who, std::string(ctx.param("id")), body);
     co_return http::written(ctx, 200, result.value, result.lsn);

@@ -6,6 +6,7 @@
 #include "core/error.hpp"
 #include "core/json.hpp"
 #include "core/uuid.hpp"
+#include "features/catalog/comment_input.hpp"
 #include "features/memberships/tiers.hpp"
 #include "http/context.hpp"
 #include "http/pagination.hpp"
@@ -61,11 +62,6 @@ std::vector<std::string> track_ids(const bj::object& obj, json::FieldReader& r) 
     ids.emplace_back(e.as_string());
   }
   return ids;
-}
-
-void check_comment(json::FieldReader& r, const std::string& body) {
-  if (!r.has_error("body") && (body.empty() || body.size() > 2000))
-    r.fail("body", "must be 1-2000 characters");
 }
 
 }  // namespace
@@ -148,14 +144,9 @@ void register_routes(http::Router& router, PostService& s) {
 
   router.add(Verb::post, "/api/posts/{id:uuid}/comments", [&s](Context& ctx) -> awaitable<Response> {
     const auto& who = ctx.require_auth();
-    const auto obj = http::json_body(ctx);
-    json::FieldReader r(obj);
-    const auto body = r.required_string("body", json::Text::multi_line);
-    const auto parent = r.optional_string("parentId");
-    check_comment(r, body);
-    if (parent && !is_uuid(*parent)) r.fail("parentId", "must be a comment id");
-    r.finish();
-    const auto result = co_await s.add_comment(ctx.db(), who, std::string(ctx.param("id")), body, parent);
+    const catalog::NewComment c = catalog::read_new_comment(ctx);
+    const auto result =
+        co_await s.add_comment(ctx.db(), who, std::string(ctx.param("id")), c.body, c.parent_id);
     co_return http::written(ctx, 201, result.value, result.lsn);
   });
 
