@@ -82,15 +82,6 @@ void require_tier(const std::string& tier) {
   }
 }
 
-ApiError provider_failed(const payments::ProviderError& e) {
-  if (e.http_status() >= 400 && e.http_status() < 500 && e.http_status() != 429) {
-    return ApiError(422, "payment_provider_refused", "The payment provider refused the request",
-                    {{"provider", e.what()}, {"code", e.code()}});
-  }
-  return ApiError(502, "payment_provider_unavailable", "The payment provider could not be reached",
-                  {{"provider", e.what()}});
-}
-
 ApiError checkout_in_progress(const std::optional<std::string>& subscription_id) {
   bj::object details;
   if (subscription_id) details["subscriptionId"] = *subscription_id;
@@ -268,7 +259,7 @@ awaitable<Written<bj::object>> MembershipsService::subscribe(db::Cluster& db, co
   } catch (const payments::ProviderError& e) {
     failure = e;
   }
-  if (failure) throw provider_failed(*failure);
+  if (failure) throw payments::api_error_of(*failure);
   auto tx = co_await db.begin();
   const auto live = co_await store::live_subscription(tx, who.user_id, artist_id);
   if (live && live->status != "incomplete") {
@@ -355,7 +346,7 @@ awaitable<Written<bj::object>> MembershipsService::set_cancel(db::Cluster& db, c
     } catch (const payments::ProviderError& e) {
       failure = e;
     }
-    if (failure) throw provider_failed(*failure);
+    if (failure) throw payments::api_error_of(*failure);
     auto tx = co_await db.begin();
     auto locked = co_await store::lock_subscription(tx, s.id, s.provider, std::nullopt);
     if (locked && locked->status != "canceled") {
@@ -396,7 +387,7 @@ awaitable<Written<bj::object>> MembershipsService::change_tier(db::Cluster& db, 
   } catch (const payments::ProviderError& e) {
     failure = e;
   }
-  if (failure) throw provider_failed(*failure);
+  if (failure) throw payments::api_error_of(*failure);
   auto tx = co_await db.begin();
   auto locked = co_await store::lock_subscription(tx, s.id, s.provider, std::nullopt);
   if (locked && locked->status == "active") {
@@ -451,7 +442,7 @@ awaitable<Written<bj::object>> MembershipsService::tip(db::Cluster& db, const Ac
   } catch (const payments::ProviderError& e) {
     failure = e;
   }
-  if (failure) throw provider_failed(*failure);
+  if (failure) throw payments::api_error_of(*failure);
   store::NewCheckout c;
   c.id = checkout_id;
   c.kind = "tip";
@@ -547,7 +538,7 @@ awaitable<Written<bj::object>> MembershipsService::refund_payment(db::Cluster& d
   } catch (const payments::ProviderError& e) {
     failure = e;
   }
-  if (failure) throw provider_failed(*failure);
+  if (failure) throw payments::api_error_of(*failure);
   auto tx = co_await db.begin();
   const auto after = co_await store::payment(tx, payment_id);
   const db::Lsn lsn = co_await tx.commit();
@@ -575,7 +566,7 @@ awaitable<Written<bj::object>> MembershipsService::connect_payouts(db::Cluster& 
   } catch (const payments::ProviderError& e) {
     failure = e;
   }
-  if (failure) throw provider_failed(*failure);
+  if (failure) throw payments::api_error_of(*failure);
   bj::object out{{"accountId", account->account_id},
                  {"payoutsEnabled", account->payouts_enabled},
                  {"onboardingUrl", link},
