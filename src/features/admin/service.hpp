@@ -7,15 +7,14 @@
 #include "core/jwt.hpp"
 #include "db/cluster.hpp"
 #include "features/accounts/service.hpp"
+#include "features/admin/audit.hpp"
 
 // Admin basics (SPEC §4.12, docs/admin.md): suspend and restore accounts, read the audit log.
 namespace mc::admin {
 
 using boost::asio::awaitable;
 
-struct Origin {
-  std::string ip, user_agent;
-};
+using Origin = audit::Origin;
 
 struct AuditQuery {
   std::optional<int64_t> cursor;
