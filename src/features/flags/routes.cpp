@@ -96,7 +96,8 @@ void register_routes(http::Router& router, FlagService& s) {
 
   router.add(Verb::delete_, "/api/admin/flags/{key}", [&s](Context& ctx) -> awaitable<Response> {
     const auto& who = ctx.require_auth();
-    const std::string key = key_of(ctx);
+    const std::string key(ctx.param("key"));
+    if (!valid_key(key)) throw ApiError::not_found("No such flag");  // no flag has a key of that form
     const auto lsn = co_await s.remove(ctx.db(), who, key, origin_of(ctx));
     co_return http::written_empty(ctx, lsn);
   });
