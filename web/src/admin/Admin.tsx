@@ -4,6 +4,7 @@ import { del, errorMessage, formErrors, get, post, put, qs } from '../api/client
 import { useAuth } from '../auth/AuthContext';
 import { ErrorBox, Field, Loading, Notice, Pager, useAsync, useTitle } from '../components/ui';
 import { formatDate } from '../api/types';
+import { useFlags } from '../api/flags';
 import { REPORT_REASONS } from '../moderation/ReportButton';
 
 // The admin console (docs/admin.md): the moderation queue, accounts, feature flags, the audit log
@@ -321,14 +322,17 @@ function UsersPanel() {
 }
 
 function FlagsPanel() {
-  const flags = useAsync((s) => get<{ flags: Flag[] }>('/api/admin/flags', s), []);
+  const [saved, setSaved] = useState(0);
+  const flags = useAsync((s) => get<{ flags: Flag[] }>('/api/admin/flags', s), [saved]);
+  // What the app itself reads for this admin (GET /api/flags), to check a rollout from the inside.
+  const mine = useFlags(saved);
   const [editing, setEditing] = useState<Flag | null>(null);
   const [error, setError] = useState<string | null>(null);
   const remove = async (f: Flag) => {
     setError(null);
     try {
       await del(`/api/admin/flags/${f.key}`);
-      flags.reload();
+      setSaved((n) => n + 1);
     } catch (e) {
       setError(errorMessage(e));
     }
@@ -347,6 +351,7 @@ function FlagsPanel() {
             <span>
               <strong>{f.key}</strong> {f.enabled ? `on for ${f.rolloutPercent} %` : 'off'}
               {f.userIds.length > 0 && ` + ${f.userIds.length} user${f.userIds.length === 1 ? '' : 's'}`}
+              {mine && <span className="muted small" data-testid="flag-for-you"> · for you: {mine[f.key] ? 'on' : 'off'}</span>}
               <br />
               <span className="muted small">{f.description}</span>
             </span>
@@ -366,7 +371,7 @@ function FlagsPanel() {
         flag={editing}
         onSaved={() => {
           setEditing(null);
-          flags.reload();
+          setSaved((n) => n + 1);
         }}
       />
     </section>
