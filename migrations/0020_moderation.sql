@@ -1,5 +1,6 @@
 -- Moderation (SPEC §4.12, docs/admin.md): one reports model for tracks, posts, comments, messages
--- and users (it replaces 0006's comment_reports), hidden content, and feature flags.
+-- and users (it replaces 0006's comment_reports), hidden content, and feature flags. Additive only:
+-- the previous release keeps working on this schema (hidden content is simply not filtered by it).
 
 CREATE TABLE reports (
     id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,  -- the queue's order and cursor
@@ -24,16 +25,29 @@ CREATE INDEX reports_status_idx ON reports (status, id);
 CREATE INDEX reports_reporter_idx ON reports (reporter_id, created_at DESC);
 
 -- The comment reports so far become comment reports of the one model. Their free-text reason is
--- kept as the note unless it is one of the reasons.
+-- kept as the note unless it is one of the reasons. This migration is additive (expand/contract,
+-- docs/infrastructure.md "Schema changes"): comment_reports stays for one release, because the
+-- release before this one still writes it during a rolling deploy; a trigger copies those rows into
+-- reports. This binary never touches comment_reports except for account deletion and export; a
+-- later migration drops it with its trigger.
+CREATE FUNCTION comment_report_reason(r text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN r IN ('spam', 'harassment', 'hate', 'sexual', 'violence', 'self_harm', 'copyright',
+                           'impersonation', 'other') THEN r ELSE 'other' END $$;
 INSERT INTO reports (target_type, target_id, reporter_id, reason, note, created_at)
-SELECT 'comment', comment_id, reporter_id,
-       CASE WHEN reason IN ('spam', 'harassment', 'hate', 'sexual', 'violence', 'self_harm', 'copyright',
-                            'impersonation', 'other') THEN reason ELSE 'other' END,
-       CASE WHEN reason IN ('spam', 'harassment', 'hate', 'sexual', 'violence', 'self_harm', 'copyright',
-                            'impersonation', 'other') THEN NULL ELSE left(reason, 500) END,
-       created_at
+SELECT 'comment', comment_id, reporter_id, comment_report_reason(reason),
+       CASE WHEN comment_report_reason(reason) = reason THEN NULL ELSE left(reason, 500) END, created_at
   FROM comment_reports ORDER BY created_at;
-DROP TABLE comment_reports;
+CREATE FUNCTION comment_reports_to_reports() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO reports (target_type, target_id, reporter_id, reason, note, created_at)
+    VALUES ('comment', NEW.comment_id, NEW.reporter_id, comment_report_reason(NEW.reason),
+            CASE WHEN comment_report_reason(NEW.reason) = NEW.reason THEN NULL ELSE left(NEW.reason, 500) END,
+            NEW.created_at)
+    ON CONFLICT (target_type, target_id, reporter_id) WHERE status = 'open' DO NOTHING;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER comment_reports_to_reports AFTER INSERT ON comment_reports
+    FOR EACH ROW EXECUTE FUNCTION comment_reports_to_reports();
 
 -- Hidden by an admin: gone from every public read path, kept for the admin (and the author).
 ALTER TABLE tracks ADD COLUMN hidden_at timestamptz;

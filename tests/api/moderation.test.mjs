@@ -102,6 +102,17 @@ describe('reports', () => {
     expectStatus(await api.post(`/api/comments/${c.id}/report`, { reason: 'looks like a scam to me' }, { token: other.token }), 202);
     const rows = (await srv.pool.query("SELECT reason, note FROM reports WHERE target_type = 'comment' AND target_id = $1 ORDER BY id", [c.id])).rows;
     assert.deepEqual(rows.map((r) => [r.reason, r.note]), [['spam', null], ['other', 'looks like a scam to me']]);
+    // The release before 0020 still writes comment_reports during a rolling deploy: its rows land in
+    // the same model (once per open report).
+    const old = await registerUser(api);
+    for (const reason of ['hate', 'hate']) {
+      await srv.pool.query('INSERT INTO comment_reports (comment_id, reporter_id, reason) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [c.id, old.user.id, reason]);
+    }
+    const third = await registerUser(api);
+    await srv.pool.query('INSERT INTO comment_reports (comment_id, reporter_id, reason) VALUES ($1, $2, $3)', [c.id, third.user.id, 'rude']);
+    const mirrored = (await srv.pool.query("SELECT reporter_id, reason, note FROM reports WHERE target_type = 'comment' AND target_id = $1 AND reporter_id = ANY($2) ORDER BY id",
+      [c.id, [old.user.id, third.user.id]])).rows;
+    assert.deepEqual(mirrored.map((r) => [r.reporter_id, r.reason, r.note]), [[old.user.id, 'hate', null], [third.user.id, 'other', 'rude']]);
   });
 });
 

@@ -70,6 +70,9 @@ constexpr std::pair<std::string_view, Query> kExportTables[] = {
       MC_ROWS(
           "SELECT id, track_id, post_id, parent_id, body, created_at, edited_at, deleted_at FROM comments "
           "WHERE user_id = $1 ORDER BY created_at")}},
+    {"comment_reports",
+     {"privacy_export_comment_reports",
+      MC_ROWS("SELECT comment_id, reason, created_at FROM comment_reports WHERE reporter_id = $1")}},
     {"reports",
      {"privacy_export_reports",
       MC_ROWS("SELECT id, target_type, target_id, reason, note, status, created_at, resolved_at FROM reports "
@@ -244,6 +247,7 @@ constexpr Query kErase[] = {
     {"privacy_erase_follows", "DELETE FROM follows WHERE fan_id = $1"},
     {"privacy_erase_plays", "UPDATE plays SET user_id = NULL WHERE user_id = $1"},
     {"privacy_erase_play_windows", "DELETE FROM play_windows WHERE listener_key = 'u:' || $1"},
+    {"privacy_erase_comment_reports", "DELETE FROM comment_reports WHERE reporter_id = $1"},
     {"privacy_erase_reports",
      "DELETE FROM reports WHERE reporter_id = $1 OR (target_type = 'user' AND target_id = $1)"},
     {"privacy_erase_feature_flag_users", "DELETE FROM feature_flag_users WHERE user_id = $1"},
