@@ -502,9 +502,18 @@ awaitable<bj::object> MembershipsService::subscribers(db::Cluster& db, const Acc
 
 awaitable<Written<bj::object>> MembershipsService::refund(db::Cluster& db, const AccessClaims& who,
                                                           const std::string& payment_id,
-                                                          std::optional<int64_t> amount_cents) {
+                                                          std::optional<int64_t> amount_cents,
+                                                          const audit::Origin& origin) {
   if (who.role != "admin") throw ApiError(403, "forbidden", "Only admins can refund payments");
   auto out = co_await refund_payment(db, payment_id, amount_cents);
+  // The refund itself happens at the provider (its webhook updates the ledger); the entry records
+  // the admin's request once the provider accepted it.
+  auto tx = co_await db.begin();
+  bj::object details{{"amountCents", amount_cents ? bj::value(*amount_cents) : bj::value(nullptr)}};
+  audit::Entry entry{who.user_id, who.role,  "payment.refunded", "payment",
+                     payment_id,  origin.ip, origin.user_agent,  std::move(details)};
+  co_await audit::record(tx, entry);
+  out.lsn = co_await tx.commit();
   co_return out;
 }
 
