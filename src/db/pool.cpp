@@ -12,17 +12,21 @@ namespace {
 constexpr Query kRollback{"pool_rollback", "ROLLBACK"};
 }
 
+Lease::Lease(Pool* pool, std::unique_ptr<Connection> conn)
+    : pool_(pool), pool_alive_(pool->alive_), conn_(std::move(conn)) {}
+
 Lease& Lease::operator=(Lease&& other) noexcept {
   if (this != &other) {
-    if (conn_ && pool_) pool_->release(std::move(conn_));
+    if (conn_ && pool_alive()) pool_->release(std::move(conn_));
     pool_ = other.pool_;
+    pool_alive_ = std::move(other.pool_alive_);
     conn_ = std::move(other.conn_);
   }
   return *this;
 }
 
 Lease::~Lease() {
-  if (conn_ && pool_) pool_->release(std::move(conn_));
+  if (conn_ && pool_alive()) pool_->release(std::move(conn_));
 }
 
 Pool::Pool(asio::any_io_executor ex, PoolOptions options)

@@ -38,7 +38,7 @@ class Pool;
 class Lease {
  public:
   Lease() = default;
-  Lease(Pool* pool, std::unique_ptr<Connection> conn) : pool_(pool), conn_(std::move(conn)) {}
+  Lease(Pool* pool, std::unique_ptr<Connection> conn);
   Lease(Lease&&) noexcept = default;
   Lease& operator=(Lease&& other) noexcept;
   ~Lease();
@@ -48,7 +48,12 @@ class Lease {
   explicit operator bool() const { return conn_ != nullptr; }
 
  private:
+  // A lease can outlive its pool: a coroutine still holding one is destroyed with its event loop,
+  // after the cluster at shutdown. Then the connection is just closed.
+  bool pool_alive() const { return pool_ && pool_alive_ && *pool_alive_; }
+
   Pool* pool_ = nullptr;
+  std::shared_ptr<bool> pool_alive_;
   std::unique_ptr<Connection> conn_;
 };
 

@@ -130,6 +130,22 @@ TEST_F(DbDriver, pool_reuses_connections_and_hands_them_to_waiters) {
   }());
 }
 
+// At shutdown the event loops, and the coroutines still holding leases, go after the cluster: a
+// lease that outlives its pool closes its connection instead of returning it (ASan saw the pool
+// used after free when a notification consumer's transaction was destroyed with its loop).
+TEST_F(DbDriver, a_lease_that_outlives_its_pool_closes_its_connection) {
+  db::Lease kept;
+  run(io, [&]() -> awaitable<void> {
+    auto pool = std::make_unique<db::Pool>(io.get_executor(), pool_options(url, 1, 10));
+    kept = co_await pool->acquire();
+    co_await kept->exec_script("BEGIN");  // an abandoned transaction: the pool would roll it back
+    pool.reset();
+  }());
+  EXPECT_TRUE(static_cast<bool>(kept));
+  kept = db::Lease();  // releases into a pool that is gone: must not touch it
+  EXPECT_FALSE(static_cast<bool>(kept));
+}
+
 TEST_F(DbDriver, pool_refuses_beyond_its_wait_queue) {
   run(io, [&]() -> awaitable<void> {
     db::Pool pool(io.get_executor(), pool_options(url, 1, 1));
