@@ -6,11 +6,11 @@
 
 #include "core/crypto.hpp"
 #include "core/log.hpp"
+#include "core/metrics.hpp"
 #include "db/result.hpp"
 #include "http/db_errors.hpp"
 #include "http/forwarded.hpp"
 #include "http/response.hpp"
-#include "ops/metrics.hpp"
 
 namespace mc::http {
 namespace asio = boost::asio;
@@ -340,7 +340,7 @@ void Pipeline::finish(const Request& req, Response& res, const Context* ctx, std
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const auto method = bhttp::to_string(req.method());
   const unsigned status = res.result_int();
-  ops::metrics().observe_request(route, method, status, seconds);
+  metrics::observe_request(route, method, status, seconds);
 
   const std::string_view path = ctx ? ctx->path : path_of(req.target());
   if (!config_.access_log || (is_ops_path(path) && status < 400 && !log::enabled(log::Level::debug))) return;

@@ -21,9 +21,9 @@
 
 #include "core/crypto.hpp"
 #include "core/log.hpp"
+#include "core/metrics.hpp"
 #include "jobs/queue.hpp"
 #include "jobs/sql.hpp"
-#include "ops/metrics.hpp"
 
 namespace mc::jobs {
 namespace asio = boost::asio;
@@ -634,7 +634,7 @@ const WorkerStats& Worker::stats() const {
 void register_metrics() {
   static std::once_flag once;
   std::call_once(once, [] {
-    ops::metrics().add_collector([](std::string& out) {
+    metrics::add_collector([](metrics::Families& out) {
       std::map<std::string, WorkerStats::Counts, std::less<>> totals;
       uint64_t running = 0;
       {
@@ -647,16 +647,16 @@ void register_metrics() {
           running += stats->running.load(std::memory_order_relaxed);
         }
       }
-      ops::write_help(out, "jobs_processed_total", "counter",
-                      "Jobs finished by this process, by kind and outcome");
+      auto& processed =
+          out.counter("jobs_processed_total", "Jobs finished by this process, by kind and outcome");
       for (const auto& [kind, counts] : totals) {
         for (std::size_t i = 0; i < counts.size(); ++i) {
-          out.append("jobs_processed_total{kind=\"").append(kind).append("\",outcome=\"");
-          out.append(kOutcomeNames[i]).append("\"} ").append(std::to_string(counts[i])).append("\n");
+          metrics::Families::add(processed, {{"kind", kind}, {"outcome", std::string(kOutcomeNames[i])}},
+                                 static_cast<double>(counts[i]));
         }
       }
-      ops::write_help(out, "jobs_running", "gauge", "Job handlers running in this process");
-      out.append("jobs_running ").append(std::to_string(running)).append("\n");
+      metrics::Families::add(out.gauge("jobs_running", "Job handlers running in this process"), {},
+                             static_cast<double>(running));
     });
   });
 }

@@ -8,6 +8,7 @@
 #include "core/config.hpp"
 #include "core/json.hpp"
 #include "core/jwt.hpp"
+#include "core/metrics.hpp"
 #include "core/offload.hpp"
 #include "db/cluster.hpp"
 #include "features/accounts/model.hpp"
@@ -75,7 +76,7 @@ class AccountsService : public http::SessionGate {
   // http::SessionGate: is the token's session live (cached for SESSION_CHECK_TTL_S)?
   awaitable<bool> session_live(db::Cluster& db, const AccessClaims& claims) override;
   // Prometheus families of the password-hash pool (registered as a collector by serve).
-  void write_metrics(std::string& out) const;
+  void write_metrics(metrics::Families& out) const;
 
  private:
   struct IssuedSession {
