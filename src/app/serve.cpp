@@ -148,6 +148,7 @@ int serve(int argc, char** argv) {
   if (!loaded) return 2;
   Config config = std::move(*loaded);
   log::init(config.log_level);
+  start_tracing(config, "serve");
   int exit_code = 0;
   try {
     crypto_init();
@@ -328,6 +329,7 @@ int serve(int argc, char** argv) {
     log::error("fatal", {{"error", e.what()}});
     exit_code = 1;
   }
+  stop_tracing();
   log::shutdown();
   return exit_code;
 }
