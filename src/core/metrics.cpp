@@ -4,6 +4,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/text_serializer.h>
 
+#include <iterator>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -40,7 +41,7 @@ struct RequestSeries {
   prometheus::Histogram* latency;
 };
 
-prometheus::MetricFamily& new_family(std::vector<prometheus::MetricFamily>& list, std::string name,
+prometheus::MetricFamily& new_family(std::deque<prometheus::MetricFamily>& list, std::string name,
                                      std::string help, prometheus::MetricType type) {
   prometheus::MetricFamily& f = list.emplace_back();
   f.name = std::move(name);
@@ -79,11 +80,11 @@ void observe_request(std::string_view route, std::string_view method, unsigned s
 }
 
 prometheus::MetricFamily& Families::gauge(std::string name, std::string help) {
-  return new_family(list_, std::move(name), std::move(help), prometheus::MetricType::Gauge);
+  return new_family(families_, std::move(name), std::move(help), prometheus::MetricType::Gauge);
 }
 
 prometheus::MetricFamily& Families::counter(std::string name, std::string help) {
-  return new_family(list_, std::move(name), std::move(help), prometheus::MetricType::Counter);
+  return new_family(families_, std::move(name), std::move(help), prometheus::MetricType::Counter);
 }
 
 void Families::add(prometheus::MetricFamily& family, Labels labels, double value) {
@@ -94,6 +95,13 @@ void Families::add(prometheus::MetricFamily& family, Labels labels, double value
   } else {
     m.gauge.value = value;
   }
+}
+
+std::vector<prometheus::MetricFamily> Families::take() {
+  std::vector<prometheus::MetricFamily> out(std::make_move_iterator(families_.begin()),
+                                            std::make_move_iterator(families_.end()));
+  families_.clear();
+  return out;
 }
 
 void add_collector(Collector c) {
@@ -110,7 +118,7 @@ std::string render() {
   std::vector<prometheus::MetricFamily> families = state().registry->Collect();
   Families scraped;
   for (const auto& c : collectors) c(scraped);
-  for (auto& f : scraped.list()) families.push_back(std::move(f));
+  for (auto& f : scraped.take()) families.push_back(std::move(f));
   return prometheus::TextSerializer().Serialize(families);
 }
 

@@ -2,6 +2,7 @@
 #include <prometheus/metric_family.h>
 #include <prometheus/registry.h>
 
+#include <deque>
 #include <functional>
 #include <initializer_list>
 #include <string>
@@ -28,16 +29,18 @@ void observe_request(std::string_view route, std::string_view method, unsigned s
 
 using Labels = std::vector<prometheus::ClientMetric::Label>;
 
-// What a collector writes: families of samples taken at scrape time.
+// What a collector writes: families of samples taken at scrape time. A family returned by
+// gauge() or counter() stays valid while more are added (a deque), so a collector may open all its
+// families first and fill them in one pass.
 class Families {
  public:
   prometheus::MetricFamily& gauge(std::string name, std::string help);
   prometheus::MetricFamily& counter(std::string name, std::string help);
   static void add(prometheus::MetricFamily& family, Labels labels, double value);
-  std::vector<prometheus::MetricFamily>& list() { return list_; }
+  std::vector<prometheus::MetricFamily> take();  // the families, in the order they were opened
 
  private:
-  std::vector<prometheus::MetricFamily> list_;
+  std::deque<prometheus::MetricFamily> families_;
 };
 
 using Collector = std::function<void(Families&)>;

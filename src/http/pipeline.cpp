@@ -309,14 +309,17 @@ asio::awaitable<Response> Pipeline::handle(const Request& req, const Peer& peer,
   if (error) res = error_response(*error);
   for (const auto& field : limit_headers) res.set(field.name_string(), field.value());
   if (ctx.consistency_out) res.set("X-Consistency-Token", ctx.consistency_out->str());
-  // OpenTelemetry's HTTP server conventions: named by method and route template, never the path.
-  span.rename(std::string(bhttp::to_string(req.method())).append(" ").append(route_label));
-  span.attribute("http.request.method", std::string(bhttp::to_string(req.method())));
-  span.attribute("http.route", std::string(route_label));
-  span.attribute("http.response.status_code", static_cast<std::int64_t>(res.result_int()));
-  span.attribute("musicconnect.request_id", ctx.request_id);
-  if (res.result_int() >= 500)
-    span.error(error ? error->code() : std::string("HTTP ") + std::to_string(res.result_int()));
+  if (trace::exporting()) {
+    // OpenTelemetry's HTTP server conventions (only built when spans are exported): named by
+    // method and route template, never the path.
+    span.rename(std::string(bhttp::to_string(req.method())).append(" ").append(route_label));
+    span.attribute("http.request.method", std::string(bhttp::to_string(req.method())));
+    span.attribute("http.route", std::string(route_label));
+    span.attribute("http.response.status_code", static_cast<std::int64_t>(res.result_int()));
+    span.attribute("musicconnect.request_id", ctx.request_id);
+    if (res.result_int() >= 500)
+      span.error(error ? error->code() : std::string("HTTP ") + std::to_string(res.result_int()));
+  }
   finish(req, res, &ctx, route_label, ctx.request_id, peer, started);
   co_return res;
 }

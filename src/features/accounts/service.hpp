@@ -8,13 +8,16 @@
 #include "core/config.hpp"
 #include "core/json.hpp"
 #include "core/jwt.hpp"
-#include "core/metrics.hpp"
 #include "core/offload.hpp"
 #include "db/cluster.hpp"
 #include "features/accounts/model.hpp"
 #include "features/accounts/session_cache.hpp"
 #include "http/session_gate.hpp"
 #include "mail/mailer.hpp"
+
+namespace mc::metrics {
+class Families;
+}
 
 namespace mc::accounts {
 
