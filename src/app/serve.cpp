@@ -195,6 +195,8 @@ int serve(int argc, char** argv) {
     search::SearchService search_service;
     privacy::PrivacyService privacy_service(config, accounts_service, *storage);
     admin::AdminService admin_service(accounts_service);
+    moderation::ModerationService moderation_service;
+    flags::FlagService flag_service;
     register_all_routes(router, RouteDeps{config,
                                           draining,
                                           accounts_service,
@@ -214,6 +216,8 @@ int serve(int argc, char** argv) {
                                           *payments.buying,
                                           privacy_service,
                                           admin_service,
+                                          moderation_service,
+                                          flag_service,
                                           roles.api});
 
     const http::StaticFiles web_app(roles.web ? config.web_dir : std::string(), config.cdn_url);
