@@ -10,6 +10,7 @@ APT_PACKAGES=(
   libcmark-dev libgumbo-dev
   postgresql-15 postgresql-client-15
   redis-server libhiredis-dev
+  prometheus-cpp-dev prometheus
   googletest libgtest-dev
   wrk procps ffmpeg nginx libvips-dev gnuplot-nox
   chromium

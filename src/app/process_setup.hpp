@@ -15,4 +15,9 @@ int wait_for_termination(const sigset_t& signals);
 // The configuration from the environment; on a mistake prints it and returns nullopt (exit code 2).
 std::optional<Config> load_config_or_report();
 
+// Starts the trace exporter when OTEL_EXPORTER_OTLP_ENDPOINT (or ..._TRACES_ENDPOINT) is set; the
+// matching stop flushes it. `role`: the process kind (serve, worker) as a resource attribute.
+void start_tracing(const Config& config, const char* role);
+void stop_tracing();
+
 }  // namespace mc::app

@@ -1,5 +1,6 @@
 #include <signal.h>
 
+#include <prometheus/gauge.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -24,6 +25,7 @@
 #include "core/crypto.hpp"
 #include "core/event_loops.hpp"
 #include "core/log.hpp"
+#include "core/metrics.hpp"
 #include "db/cluster.hpp"
 #include "events/relay.hpp"
 #include "features/messaging/service.hpp"
@@ -35,7 +37,6 @@
 #include "http/static_files.hpp"
 #include "jobs/worker.hpp"
 #include "mail/mailer.hpp"
-#include "ops/metrics.hpp"
 #include "realtime/channel.hpp"
 #include "realtime/gateway.hpp"
 
@@ -70,7 +71,7 @@ realtime::GatewayOptions gateway_options(const Config& c) {
 }
 
 void register_collectors(const std::vector<std::unique_ptr<db::Cluster>>& clusters, const Config& config) {
-  ops::metrics().add_collector([&clusters, &config](std::string& out) {
+  metrics::add_collector([&clusters](metrics::Families& out) {
     struct Totals {
       unsigned in_use = 0, idle = 0, waiting = 0;
       uint64_t timeouts = 0;
@@ -91,19 +92,24 @@ void register_collectors(const std::vector<std::unique_ptr<db::Cluster>>& cluste
     const Totals r = sum([](db::Cluster& c) -> const db::Pool* { return c.reader_pool(); });
     const bool replica = !clusters.empty() && clusters.front()->has_replica();
     auto gauge = [&](const char* name, const char* help, unsigned wv, unsigned rv) {
-      ops::write_help(out, name, "gauge", help);
-      out += std::string(name) + "{pool=\"writer\"} " + std::to_string(wv) + "\n";
-      if (replica) out += std::string(name) + "{pool=\"reader\"} " + std::to_string(rv) + "\n";
+      auto& family = out.gauge(name, help);
+      metrics::Families::add(family, {{"pool", "writer"}}, wv);
+      if (replica) metrics::Families::add(family, {{"pool", "reader"}}, rv);
     };
     gauge("db_pool_in_use", "Database connections in use", w.in_use, r.in_use);
     gauge("db_pool_idle", "Idle database connections", w.idle, r.idle);
     gauge("db_pool_waiting", "Requests waiting for a database connection", w.waiting, r.waiting);
-    ops::write_help(out, "db_pool_acquire_timeouts_total", "counter", "Connection waits that timed out");
-    out += "db_pool_acquire_timeouts_total{pool=\"writer\"} " + std::to_string(w.timeouts) + "\n";
-    ops::write_help(out, "musicconnect_build_info", "gauge", "Build and deployment of this node");
-    out += std::string("musicconnect_build_info{version=\"") + build_version() + "\",git_sha=\"" +
-           build_git_sha() + "\",region=\"" + config.region + "\"} 1\n";
+    metrics::Families::add(out.counter("db_pool_acquire_timeouts_total", "Connection waits that timed out"),
+                           {{"pool", "writer"}}, static_cast<double>(w.timeouts));
   });
+  prometheus::BuildGauge()
+      .Name("musicconnect_build_info")
+      .Help("Build and deployment of this node")
+      .Register(metrics::registry())
+      .Add({{"version", std::string(build_version())},
+            {"git_sha", std::string(build_git_sha())},
+            {"region", config.region}})
+      .Set(1);
 }
 
 }  // namespace
@@ -142,6 +148,7 @@ int serve(int argc, char** argv) {
   if (!loaded) return 2;
   Config config = std::move(*loaded);
   log::init(config.log_level);
+  start_tracing(config, "serve");
   int exit_code = 0;
   try {
     crypto_init();
@@ -172,8 +179,8 @@ int serve(int argc, char** argv) {
     std::atomic<bool> draining{false};
     http::Router router;
     accounts::AccountsService accounts_service(config, jwt, *mailer);
-    ops::metrics().add_collector(
-        [&accounts_service](std::string& out) { accounts_service.write_metrics(out); });
+    metrics::add_collector(
+        [&accounts_service](metrics::Families& out) { accounts_service.write_metrics(out); });
     artists::ArtistsService artists_service;
     catalog::CatalogService catalog_service(artists_service);
     catalog::UploadService upload_service(catalog_service, *storage, config);
@@ -190,12 +197,28 @@ int serve(int argc, char** argv) {
     admin::AdminService admin_service(accounts_service);
     moderation::ModerationService moderation_service;
     flags::FlagService flag_service;
-    register_all_routes(
-        router, RouteDeps{config, draining, accounts_service, artists_service, catalog_service,
-                          upload_service, image_service, streaming_service, *payments.memberships,
-                          *payments.earnings, *payments.webhooks, messaging_service, notification_service,
-                          party_service, post_service, search_service, *payments.buying, privacy_service,
-                          admin_service, moderation_service, flag_service, roles.api});
+    register_all_routes(router, RouteDeps{config,
+                                          draining,
+                                          accounts_service,
+                                          artists_service,
+                                          catalog_service,
+                                          upload_service,
+                                          image_service,
+                                          streaming_service,
+                                          *payments.memberships,
+                                          *payments.earnings,
+                                          *payments.webhooks,
+                                          messaging_service,
+                                          notification_service,
+                                          party_service,
+                                          post_service,
+                                          search_service,
+                                          *payments.buying,
+                                          privacy_service,
+                                          admin_service,
+                                          moderation_service,
+                                          flag_service,
+                                          roles.api});
 
     const http::StaticFiles web_app(roles.web ? config.web_dir : std::string(), config.cdn_url);
     http::Pipeline pipeline(config, router, *limiter, jwt, roles.web ? &web_app : nullptr, &accounts_service);
@@ -214,13 +237,13 @@ int serve(int argc, char** argv) {
       asio::co_spawn(loops.at(0), party_service.record_listeners(*clusters.front(), parsed->id, listeners),
                      [](const std::exception_ptr&) {});
     });
-    ops::metrics().add_collector([&gateway](std::string& out) {
+    metrics::add_collector([&gateway](metrics::Families& out) {
       const auto s = gateway.stats();
-      ops::write_help(out, "ws_connections", "gauge", "Open WebSocket connections");
-      out += "ws_connections " + std::to_string(s.sockets) + "\n";
-      ops::write_help(out, "ws_subscriptions", "gauge",
-                      "Channel subscriptions of open WebSocket connections");
-      out += "ws_subscriptions " + std::to_string(s.subscriptions) + "\n";
+      metrics::Families::add(out.gauge("ws_connections", "Open WebSocket connections"), {},
+                             static_cast<double>(s.sockets));
+      metrics::Families::add(
+          out.gauge("ws_subscriptions", "Channel subscriptions of open WebSocket connections"), {},
+          static_cast<double>(s.subscriptions));
     });
     // With REDIS_URL, channel messages and session ends reach every node's sockets through Redis.
     std::unique_ptr<cache::RedisPubSub> redis;
@@ -310,6 +333,7 @@ int serve(int argc, char** argv) {
     log::error("fatal", {{"error", e.what()}});
     exit_code = 1;
   }
+  stop_tracing();
   log::shutdown();
   return exit_code;
 }

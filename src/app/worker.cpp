@@ -29,6 +29,7 @@ int worker(int, char**) {
   if (!loaded) return 2;
   Config config = std::move(*loaded);
   log::init(config.log_level);
+  start_tracing(config, "worker");
   int exit_code = 0;
   try {
     crypto_init();
@@ -65,6 +66,7 @@ int worker(int, char**) {
     log::error("fatal", {{"error", e.what()}});
     exit_code = 1;
   }
+  stop_tracing();
   log::shutdown();
   return exit_code;
 }

@@ -125,6 +125,10 @@ const VarSpec kVars[] = {
     {"WS_COMPRESSION", "false", "offer permessage-deflate on /ws (costs memory and CPU per socket)"},
     {"ACCESS_LOG", "true", "JSON access log line per request on stderr"},
     {"LOG_LEVEL", "info", "debug | info | warn | error"},
+    {"OTEL_EXPORTER_OTLP_ENDPOINT", "",
+     "OTLP/HTTP collector base URL (spans go to <url>/v1/traces, JSON); empty: traces are not exported"},
+    {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "", "full traces URL; overrides OTEL_EXPORTER_OTLP_ENDPOINT"},
+    {"OTEL_SERVICE_NAME", "musicconnect", "service.name of exported spans"},
 };
 
 class Reader {
@@ -383,6 +387,20 @@ Config load_config(const EnvReader& env) {
   c.ws_compression = r.flag("WS_COMPRESSION");
   c.redis_url = r.str("REDIS_URL");
   c.log_level = r.str("LOG_LEVEL");
+  c.otel_service_name = r.str("OTEL_SERVICE_NAME");
+  c.otel_traces_endpoint = r.str("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+  if (c.otel_traces_endpoint.empty()) {
+    std::string base = r.str("OTEL_EXPORTER_OTLP_ENDPOINT");
+    while (base.ends_with('/')) base.pop_back();
+    if (!base.empty()) c.otel_traces_endpoint = base + "/v1/traces";
+  }
+  if (!c.otel_traces_endpoint.empty() && !c.otel_traces_endpoint.starts_with("http://") &&
+      !c.otel_traces_endpoint.starts_with("https://")) {
+    r.fail("OTEL_EXPORTER_OTLP_ENDPOINT=" + c.otel_traces_endpoint + ": expected an http:// or https:// URL");
+  }
+  if (c.otel_service_name.empty() || c.otel_service_name.size() > 100) {
+    r.fail("OTEL_SERVICE_NAME: 1-100 characters");
+  }
   if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" && c.log_level != "error") {
     r.fail("LOG_LEVEL=" + c.log_level + ": expected debug, info, warn or error");
   }

@@ -105,6 +105,10 @@ struct Config {
   bool access_log = true;
   std::string log_level;
 
+  // Tracing (docs/observability.md): spans go over OTLP/HTTP (JSON) to this URL; empty: no export.
+  std::string otel_traces_endpoint;
+  std::string otel_service_name;
+
   bool is_production() const { return app_env == "production"; }
   bool is_development() const { return app_env == "development"; }
   bool embedded_database() const { return database_url.empty(); }

@@ -1,5 +1,6 @@
 #include "core/log.hpp"
 #include "core/json.hpp"
+#include "core/trace.hpp"
 
 #include <unistd.h>
 
@@ -145,6 +146,12 @@ void write(Level level, std::string_view message, boost::json::object fields) {
   line["ts"] = now_iso8601();
   line["level"] = level_name(level);
   line["msg"] = message;
+  // The trace of the work this line is about (core/trace.hpp), for finding its spans and the
+  // other lines of the same request or job.
+  if (const trace::SpanContext t = trace::current(); t.valid()) {
+    line["trace_id"] = t.trace_id_hex();
+    line["span_id"] = t.span_id_hex();
+  }
   for (auto& kv : fields) line[kv.key()] = std::move(kv.value());
   write_line(mc::json::serialize(line));
 }

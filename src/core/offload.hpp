@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <type_traits>
 
+#include "core/trace.hpp"
+
 namespace mc {
 
 // The one way to run blocking or CPU-heavy work (libcurl, file I/O) off the event loops; argon2id
@@ -27,9 +29,15 @@ auto run_job(F fn) -> boost::asio::awaitable<std::invoke_result_t<F>> {
 }  // namespace detail
 
 // Not a coroutine itself: GCC 12 mishandles moving a closure-typed coroutine parameter.
+// The job runs under the caller's trace context (trace::current()), so a call it makes (S3,
+// Stripe) carries the request's or job's traceparent.
 template <class F>
 auto offload(F fn) -> boost::asio::awaitable<std::invoke_result_t<F>> {
-  return boost::asio::co_spawn(blocking_pool(), detail::run_job(std::move(fn)), boost::asio::use_awaitable);
+  auto job = [f = std::move(fn), context = trace::current()]() mutable {
+    const trace::Continue traced(context);
+    return f();
+  };
+  return boost::asio::co_spawn(blocking_pool(), detail::run_job(std::move(job)), boost::asio::use_awaitable);
 }
 
 // Thrown by BoundedPool::run when its queue is full: the caller answers 503 instead of queueing.

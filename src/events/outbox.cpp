@@ -1,5 +1,6 @@
 #include "events/outbox.hpp"
 #include "core/json.hpp"
+#include "core/trace.hpp"
 
 #include "db/batches.hpp"
 
@@ -9,10 +10,10 @@ namespace {
 // The NOTIFY is delivered at commit to every relay listening on the writer (events/relay.cpp), so
 // they read the event at once instead of at their next poll; PostgreSQL folds a transaction's
 // identical notifications into one.
-constexpr db::Query kAppend{
-    "outbox_append",
-    "WITH e AS (INSERT INTO outbox (topic, key, payload, channel) VALUES ($1, $2, $3::jsonb, nullif($4, '')) "
-    "RETURNING 1) SELECT pg_notify('mc_outbox', '') FROM e"};
+constexpr db::Query kAppend{"outbox_append",
+                            "WITH e AS (INSERT INTO outbox (topic, key, payload, channel, traceparent) "
+                            "VALUES ($1, $2, $3::jsonb, nullif($4, ''), nullif($5, '')) "
+                            "RETURNING 1) SELECT pg_notify('mc_outbox', '') FROM e"};
 // Found through outbox_created_at_brin; a batch at a time keeps each transaction short. The newest
 // deleted position moves the horizon that channel recovery checks (realtime/store.cpp).
 constexpr db::Query kPrune{
@@ -28,7 +29,9 @@ constexpr int kPruneBatch = 5000;
 
 boost::asio::awaitable<void> append(db::Transaction& tx, std::string_view topic, std::string_view key,
                                     const boost::json::object& payload, std::string_view channel) {
-  co_await tx.exec(kAppend, db::params(topic, key, mc::json::serialize(payload), channel));
+  // The relay continues the trace of whatever appended the event (core/trace.hpp).
+  const std::string traceparent = trace::current().traceparent();
+  co_await tx.exec(kAppend, db::params(topic, key, mc::json::serialize(payload), channel, traceparent));
 }
 
 }  // namespace mc::events

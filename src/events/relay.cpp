@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "core/log.hpp"
+#include "core/trace.hpp"
 #include "db/connection.hpp"
 
 namespace mc::events {
@@ -25,7 +26,7 @@ constexpr db::Query kTail{
 constexpr db::Query kNext{"outbox_next",
                           "SELECT id, xid::text, topic, key, payload::text, "
                           "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
-                          "coalesce(channel, '') "
+                          "coalesce(channel, ''), coalesce(traceparent, '') "
                           "FROM outbox WHERE xid < pg_snapshot_xmin(pg_current_snapshot()) "
                           "AND (xid, id) > ($1::xid8, $2::bigint) "
                           "ORDER BY outbox.xid, outbox.id LIMIT 500"};
@@ -57,7 +58,12 @@ asio::awaitable<std::size_t> Relay::poll_once() {
     }
     for (int i = 0; i < rows.rows(); ++i) {
       Event e{rows.int64(i, 0), rows.str(i, 1), rows.str(i, 2), rows.str(i, 3),
-              rows.str(i, 4),   rows.str(i, 5), rows.str(i, 6)};
+              rows.str(i, 4),   rows.str(i, 5), rows.str(i, 6), rows.str(i, 7)};
+      // Delivery is a span in the trace of whatever appended the event; subscribers run
+      // synchronously inside it (their logs carry it).
+      trace::Span span("outbox " + e.topic, trace::Kind::consumer, trace::parse_traceparent(e.traceparent));
+      span.attribute("musicconnect.outbox.id", e.id);
+      span.attribute("musicconnect.outbox.topic", e.topic);
       for (const auto& [prefix, fn] : subscribers_) {
         if (!e.topic.starts_with(prefix)) continue;
         try {

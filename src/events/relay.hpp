@@ -19,7 +19,8 @@ struct Event {
   std::string key;
   std::string payload;  // JSON text
   std::string created_at;
-  std::string channel;  // the real-time channel it is a message on; empty for none
+  std::string channel;      // the real-time channel it is a message on; empty for none
+  std::string traceparent;  // of the request or job that appended it; empty for none
 };
 
 // Tails the outbox on the local database and hands committed events to subscribers in order.

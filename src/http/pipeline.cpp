@@ -6,12 +6,13 @@
 
 #include "core/crypto.hpp"
 #include "core/log.hpp"
+#include "core/metrics.hpp"
+#include "core/trace.hpp"
 #include "db/result.hpp"
 #include "http/db_errors.hpp"
 #include "http/forwarded.hpp"
 #include "http/response.hpp"
 #include "media/errors.hpp"
-#include "ops/metrics.hpp"
 
 namespace mc::http {
 namespace asio = boost::asio;
@@ -197,6 +198,12 @@ asio::awaitable<void> Pipeline::check_session(Context& ctx) const {
 asio::awaitable<Response> Pipeline::handle(const Request& req, const Peer& peer, const Loop& loop,
                                            UploadSpool* upload, std::shared_ptr<BodyStream>* body_out) {
   const auto started = std::chrono::steady_clock::now();
+  // The request's span: a child of the caller's (W3C traceparent) or the root of a new trace. It is
+  // the connection's current context (trace::Executor, http/server.cpp) until the response is
+  // made, so logs, enqueued jobs, outbox events and outgoing calls carry it.
+  const auto caller_trace = trace::parse_traceparent(req["traceparent"]);
+  trace::Span span(std::string("HTTP ").append(bhttp::to_string(req.method())), trace::Kind::server,
+                   caller_trace);
   Context ctx(req, loop);
   ctx.upload = upload;
   const auto incoming_id = req["X-Request-Id"];
@@ -305,6 +312,17 @@ asio::awaitable<Response> Pipeline::handle(const Request& req, const Peer& peer,
   if (error) res = error_response(*error);
   for (const auto& field : limit_headers) res.set(field.name_string(), field.value());
   if (ctx.consistency_out) res.set("X-Consistency-Token", ctx.consistency_out->str());
+  if (trace::exporting()) {
+    // OpenTelemetry's HTTP server conventions (only built when spans are exported): named by
+    // method and route template, never the path.
+    span.rename(std::string(bhttp::to_string(req.method())).append(" ").append(route_label));
+    span.attribute("http.request.method", std::string(bhttp::to_string(req.method())));
+    span.attribute("http.route", std::string(route_label));
+    span.attribute("http.response.status_code", static_cast<std::int64_t>(res.result_int()));
+    span.attribute("musicconnect.request_id", ctx.request_id);
+    if (res.result_int() >= 500)
+      span.error(error ? error->code() : std::string("HTTP ") + std::to_string(res.result_int()));
+  }
   finish(req, res, &ctx, route_label, ctx.request_id, peer, started);
   co_return res;
 }
@@ -343,7 +361,7 @@ void Pipeline::finish(const Request& req, Response& res, const Context* ctx, std
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const auto method = bhttp::to_string(req.method());
   const unsigned status = res.result_int();
-  ops::metrics().observe_request(route, method, status, seconds);
+  metrics::observe_request(route, method, status, seconds);
 
   const std::string_view path = ctx ? ctx->path : path_of(req.target());
   if (!config_.access_log || (is_ops_path(path) && status < 400 && !log::enabled(log::Level::debug))) return;
@@ -363,7 +381,11 @@ void Pipeline::finish(const Request& req, Response& res, const Context* ctx, std
   line += ",\"bytes\":" + std::to_string(res.body().size());
   line += ",\"request_id\":\"";
   line.append(request_id);
-  line += "\",\"ip\":";
+  line += "\"";
+  if (const trace::SpanContext t = trace::current(); t.valid()) {
+    line += ",\"trace_id\":\"" + t.trace_id_hex() + "\",\"span_id\":\"" + t.span_id_hex() + "\"";
+  }
+  line += ",\"ip\":";
   append_json_string(line, ctx ? std::string_view(ctx->client_ip) : std::string_view(peer.address));
   if (ctx && ctx->auth) line += ",\"user_id\":\"" + ctx->auth->user_id + "\"";
   line += "}";

@@ -15,6 +15,7 @@
 #include <boost/beast/http/write.hpp>
 
 #include "core/log.hpp"
+#include "core/trace_executor.hpp"
 
 #include <fcntl.h>
 #include <sys/sendfile.h>
@@ -213,7 +214,8 @@ asio::awaitable<void> Server::accept_loop(LoopState& state) {
       continue;
     }
     socket.set_option(tcp::no_delay(true));
-    asio::co_spawn(*state.io, session(std::move(socket), state), asio::detached);
+    asio::co_spawn(trace::traced(state.io->get_executor()), session(std::move(socket), state),
+                   asio::detached);
   }
 }
 
@@ -230,7 +232,8 @@ void Server::begin_shutdown() {
           tcp::socket socket(*state->io);
           state->acceptor->accept(socket, ec);
           if (ec) break;
-          asio::co_spawn(*state->io, session(std::move(socket), *state), asio::detached);
+          asio::co_spawn(trace::traced(state->io->get_executor()), session(std::move(socket), *state),
+                         asio::detached);
         }
         state->acceptor->close(ec);
       }

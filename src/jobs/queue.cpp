@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "core/json.hpp"
+#include "core/trace.hpp"
 #include "db/batches.hpp"
 #include "jobs/sql.hpp"
 
@@ -25,9 +26,14 @@ boost::asio::awaitable<int64_t> enqueue(db::Transaction& tx, const EnqueueReques
   if (!valid_name(r.kind)) throw std::invalid_argument("invalid job kind: " + r.kind);
   if (r.max_attempts < 1) throw std::invalid_argument("max_attempts must be at least 1");
   if (r.delay.count() < 0) throw std::invalid_argument("delay must not be negative");
-  const db::Result inserted = co_await tx.exec(
-      sql::kEnqueue, db::params(r.queue, r.kind, mc::json::serialize(r.payload),
-                                static_cast<int64_t>(r.delay.count()), r.max_attempts, r.dedupe_key));
+  // The worker continues the trace of whatever enqueued the job (core/trace.hpp).
+  const std::string traceparent = trace::current().traceparent();
+  const std::optional<std::string> stored_trace =
+      traceparent.empty() ? std::nullopt : std::optional<std::string>(traceparent);
+  const db::Result inserted =
+      co_await tx.exec(sql::kEnqueue, db::params(r.queue, r.kind, mc::json::serialize(r.payload),
+                                                 static_cast<int64_t>(r.delay.count()), r.max_attempts,
+                                                 r.dedupe_key, stored_trace));
   if (!inserted.empty()) co_return inserted.int64(0, 0);
   // A job with this dedupe key exists (committed, or inserted earlier in this transaction). In
   // READ COMMITTED this statement's fresh snapshot sees a row a concurrent transaction just committed.

@@ -5,11 +5,12 @@
 
 namespace mc::jobs::sql {
 
-// $1 queue, $2 kind, $3 payload, $4 delay ms, $5 max_attempts, $6 dedupe_key (nullable).
+// $1 queue, $2 kind, $3 payload, $4 delay ms, $5 max_attempts, $6 dedupe_key (nullable),
+// $7 traceparent of the enqueuing request or job (nullable).
 inline constexpr db::Query kEnqueue{
     "jobs_enqueue",
-    "INSERT INTO jobs (queue, kind, payload, run_at, max_attempts, dedupe_key) "
-    "VALUES ($1, $2, $3::jsonb, now() + $4::bigint * interval '1 millisecond', $5::int, $6) "
+    "INSERT INTO jobs (queue, kind, payload, run_at, max_attempts, dedupe_key, traceparent) "
+    "VALUES ($1, $2, $3::jsonb, now() + $4::bigint * interval '1 millisecond', $5::int, $6, $7) "
     "ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING RETURNING id"};
 
 inline constexpr db::Query kFindByDedupeKey{"jobs_find_by_dedupe_key",
@@ -34,7 +35,7 @@ inline constexpr db::Query kClaim{
     "WHERE j.id IN (SELECT id FROM jobs WHERE queue = $1 AND due_at <= now() "
     "AND attempts < max_attempts AND kind = ANY($5::text[]) "
     "ORDER BY due_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) "
-    "RETURNING j.id, j.kind, j.payload::text, j.attempts, j.max_attempts"};
+    "RETURNING j.id, j.kind, j.payload::text, j.attempts, j.max_attempts, j.traceparent"};
 
 // Running jobs whose lease expired during their last attempt: the worker died on the final try.
 // $1 queue, $2 kinds (text[]).

@@ -21,9 +21,10 @@
 
 #include "core/crypto.hpp"
 #include "core/log.hpp"
+#include "core/metrics.hpp"
+#include "core/trace_executor.hpp"
 #include "jobs/queue.hpp"
 #include "jobs/sql.hpp"
-#include "ops/metrics.hpp"
 
 namespace mc::jobs {
 namespace asio = boost::asio;
@@ -44,6 +45,7 @@ struct Claim {
   std::string payload_error;  // the stored payload is not a JSON object
   int attempt = 0;
   int max_attempts = 0;
+  std::optional<trace::SpanContext> enqueued_by;  // the trace context stored with the job
   JobContext context{*this};
   asio::steady_timer timer;          // the supervisor sleeps on it; cancelled when the handler ends
   asio::cancellation_signal cancel;  // terminal cancellation of the handler (timeout, stop)
@@ -255,6 +257,14 @@ asio::awaitable<Outcome> record_failure(Core& c, Claim& claim, const std::string
 }
 
 asio::awaitable<void> run_job(std::shared_ptr<Core> c, std::shared_ptr<Claim> claim) {
+  // Each attempt is a span in the trace of whatever enqueued the job (a new trace for jobs enqueued
+  // without one). It is the current context of this coroutine (trace::Executor, claim_jobs) until
+  // the outcome is recorded, so the handler's logs, jobs, events and calls carry it.
+  trace::Span span("job " + claim->kind, trace::Kind::consumer, claim->enqueued_by);
+  span.attribute("musicconnect.job.id", claim->id);
+  span.attribute("musicconnect.job.kind", claim->kind);
+  span.attribute("musicconnect.job.attempt", static_cast<std::int64_t>(claim->attempt));
+  span.attribute("musicconnect.job.queue", c->options.queue);
   std::string error;
   bool threw = false;
   try {
@@ -292,6 +302,7 @@ asio::awaitable<void> run_job(std::shared_ptr<Core> c, std::shared_ptr<Claim> cl
       c->count(*claim, Outcome::lease_lost);
     }
   }
+  if (threw) span.error(error);
   claim->runner_done = true;
   std::erase(c->active, claim);
   c->job_ended();
@@ -331,6 +342,7 @@ asio::awaitable<std::vector<std::shared_ptr<Claim>>> claim_jobs(std::shared_ptr<
     }
     claim->attempt = static_cast<int>(rows.int64(i, 3));
     claim->max_attempts = static_cast<int>(rows.int64(i, 4));
+    if (!rows.is_null(i, 5)) claim->enqueued_by = trace::parse_traceparent(rows.view(i, 5));
     claimed.push_back(claim);
   }
   for (const auto& claim : claimed) {
@@ -343,7 +355,9 @@ asio::awaitable<std::vector<std::shared_ptr<Claim>>> claim_jobs(std::shared_ptr<
         log::error("job runner failed", {{"job_id", claim->id}, {"error", ex.what()}});
       }
     };
-    asio::co_spawn(c->ex, run_job(c, claim),
+    // A slot of its own, so the job's span stays its current context across suspensions while
+    // other jobs and requests run on this thread.
+    asio::co_spawn(trace::traced(c->ex), run_job(c, claim),
                    asio::bind_cancellation_slot(claim->cancel.slot(), std::move(on_done)));
     asio::co_spawn(c->ex, supervise(c, claim), asio::detached);
     log::debug("job claimed", {{"job_id", claim->id}, {"kind", claim->kind}, {"attempt", claim->attempt}});
@@ -634,7 +648,7 @@ const WorkerStats& Worker::stats() const {
 void register_metrics() {
   static std::once_flag once;
   std::call_once(once, [] {
-    ops::metrics().add_collector([](std::string& out) {
+    metrics::add_collector([](metrics::Families& out) {
       std::map<std::string, WorkerStats::Counts, std::less<>> totals;
       uint64_t running = 0;
       {
@@ -647,16 +661,16 @@ void register_metrics() {
           running += stats->running.load(std::memory_order_relaxed);
         }
       }
-      ops::write_help(out, "jobs_processed_total", "counter",
-                      "Jobs finished by this process, by kind and outcome");
+      auto& processed =
+          out.counter("jobs_processed_total", "Jobs finished by this process, by kind and outcome");
       for (const auto& [kind, counts] : totals) {
         for (std::size_t i = 0; i < counts.size(); ++i) {
-          out.append("jobs_processed_total{kind=\"").append(kind).append("\",outcome=\"");
-          out.append(kOutcomeNames[i]).append("\"} ").append(std::to_string(counts[i])).append("\n");
+          metrics::Families::add(processed, {{"kind", kind}, {"outcome", std::string(kOutcomeNames[i])}},
+                                 static_cast<double>(counts[i]));
         }
       }
-      ops::write_help(out, "jobs_running", "gauge", "Job handlers running in this process");
-      out.append("jobs_running ").append(std::to_string(running)).append("\n");
+      metrics::Families::add(out.gauge("jobs_running", "Job handlers running in this process"), {},
+                             static_cast<double>(running));
     });
   });
 }

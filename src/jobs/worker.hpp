@@ -136,8 +136,8 @@ class Worker {
 // of at their next interval (workers elsewhere still find it by polling). Thread-safe.
 void poke_local_workers(std::string_view queue);
 
-// Adds the jobs families to ops::metrics(), summed over every Worker this process has created:
-// jobs_processed_total{kind,outcome} (counter) and jobs_running (gauge). Idempotent.
+// Adds the jobs families to the metrics registry (core/metrics.hpp), summed over every Worker this process
+// has created: jobs_processed_total{kind,outcome} (counter) and jobs_running (gauge). Idempotent.
 void register_metrics();
 
 }  // namespace mc::jobs

@@ -15,6 +15,7 @@
 
 #include "core/crypto.hpp"
 #include "core/log.hpp"
+#include "core/trace.hpp"
 #include "media/s3_xml.hpp"
 #include "media/sigv4.hpp"
 
@@ -318,6 +319,10 @@ struct S3Storage::Impl {
   CURLcode attempt(const Call& call, Transfer& t, std::string& curl_error) {
     Lease lease(pool);
     CURL* h = lease.handle;
+    // A client span of the request or job that stores or reads; traceparent is sent unsigned
+    // (SigV4 signs only the headers it lists).
+    trace::Span span("S3 " + call.method, trace::Kind::client);
+    span.attribute("http.request.method", call.method);
     const std::string canonical_uri = path(call.key);
     const std::string query = sigv4::canonical_query(call.query);
     const std::string url = scheme + "://" + host() + canonical_uri + (query.empty() ? "" : "?" + query);
@@ -335,6 +340,7 @@ struct S3Storage::Impl {
     for (const auto& [name, value] : req.headers) headers.add(std::string(name).append(": ").append(value));
     if (!call.cache_control.empty()) headers.add("Cache-Control: " + call.cache_control);
     headers.add("Authorization: " + signed_req.authorization);
+    headers.add("traceparent: " + span.context().traceparent());
     Slist connect_to;
     for (const auto& entry : opt.test_connect_to) connect_to.add(entry);
 
@@ -379,6 +385,14 @@ struct S3Storage::Impl {
     }
     const CURLcode rc = curl_easy_perform(h);
     curl_error = errbuf[0] ? errbuf : curl_easy_strerror(rc);
+    long status = 0;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    span.attribute("http.response.status_code", static_cast<std::int64_t>(status));
+    if (rc != CURLE_OK) {
+      span.error(curl_error);
+    } else if (status >= 500) {
+      span.error("HTTP " + std::to_string(status));
+    }
     return rc;
   }
 

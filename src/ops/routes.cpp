@@ -6,13 +6,13 @@
 #include "core/embedded_file.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "core/metrics.hpp"
 #include "core/offload.hpp"
 #include "db/migrations.hpp"
 #include "features/artists/genres.hpp"
 #include "http/context.hpp"
 #include "http/response.hpp"
 #include "mail/mailer.hpp"
-#include "ops/metrics.hpp"
 
 namespace mc::ops {
 namespace {
@@ -74,7 +74,7 @@ void register_routes(http::Router& router, const Config& config, const std::atom
   router.add(
       Verb::get, "/metrics",
       [](Context&) -> awaitable<Response> {
-        co_return http::text_response(200, metrics().render(), "text/plain; version=0.0.4");
+        co_return http::text_response(200, metrics::render(), "text/plain; version=0.0.4");
       },
       kOps);
 

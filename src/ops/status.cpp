@@ -1,10 +1,13 @@
 #include "ops/status.hpp"
 
+#include <prometheus/text_serializer.h>
+
 #include <boost/json.hpp>
 #include <charconv>
 #include <cstdio>
 #include <stdexcept>
 
+#include "core/metrics.hpp"
 #include "ops/blocking.hpp"
 
 namespace mc::ops {
@@ -132,54 +135,29 @@ std::string status_table(const std::vector<RegionStatus>& all) {
 }
 
 std::string status_metrics(const std::vector<RegionStatus>& all) {
-  std::string out;
-  out += "# HELP musicconnect_region_primary 1 for the region whose database accepts writes\n";
-  out += "# TYPE musicconnect_region_primary gauge\n";
+  // The same exposition as /metrics (prometheus-cpp's text serializer, core/metrics.hpp).
+  metrics::Families out;
+  auto& primary = out.gauge("musicconnect_region_primary", "1 for the region whose database accepts writes");
+  auto& up = out.gauge("musicconnect_region_database_up", "1 when the region's database answers");
+  auto& lag_s =
+      out.gauge("musicconnect_region_replication_lag_seconds", "Replay lag of the region's replica");
+  auto& lag_b = out.gauge("musicconnect_region_replication_lag_bytes", "WAL received but not yet replayed");
+  auto& ready = out.gauge("musicconnect_node_ready", "1 when the node answers /ready with 200");
+  auto& sockets = out.gauge("musicconnect_node_ws_connections", "Open WebSocket connections of the node");
   for (const auto& s : all) {
-    out +=
-        "musicconnect_region_primary{region=\"" + s.name + "\"} " + (s.role == "primary" ? "1" : "0") + "\n";
-  }
-  out += "# HELP musicconnect_region_database_up 1 when the region's database answers\n";
-  out += "# TYPE musicconnect_region_database_up gauge\n";
-  for (const auto& s : all) {
-    out +=
-        "musicconnect_region_database_up{region=\"" + s.name + "\"} " + (s.role == "down" ? "0" : "1") + "\n";
-  }
-  out += "# HELP musicconnect_region_replication_lag_seconds Replay lag of the region's replica\n";
-  out += "# TYPE musicconnect_region_replication_lag_seconds gauge\n";
-  for (const auto& s : all) {
-    if (s.lag_seconds >= 0) {
-      out += "musicconnect_region_replication_lag_seconds{region=\"" + s.name + "\"} " +
-             number(s.lag_seconds, "%.6f") + "\n";
-    }
-  }
-  out += "# HELP musicconnect_region_replication_lag_bytes WAL received but not yet replayed\n";
-  out += "# TYPE musicconnect_region_replication_lag_bytes gauge\n";
-  for (const auto& s : all) {
-    if (s.lag_bytes >= 0) {
-      out += "musicconnect_region_replication_lag_bytes{region=\"" + s.name + "\"} " +
-             number(s.lag_bytes, "%.0f") + "\n";
-    }
-  }
-  out += "# HELP musicconnect_node_ready 1 when the node answers /ready with 200\n";
-  out += "# TYPE musicconnect_node_ready gauge\n";
-  for (const auto& s : all) {
+    metrics::Families::add(primary, {{"region", s.name}}, s.role == "primary" ? 1 : 0);
+    metrics::Families::add(up, {{"region", s.name}}, s.role == "down" ? 0 : 1);
+    if (s.lag_seconds >= 0) metrics::Families::add(lag_s, {{"region", s.name}}, s.lag_seconds);
+    if (s.lag_bytes >= 0) metrics::Families::add(lag_b, {{"region", s.name}}, s.lag_bytes);
     for (const auto& n : s.nodes) {
-      out += "musicconnect_node_ready{region=\"" + s.name + "\",node=\"" + n.url + "\"} " +
-             (n.ready ? "1" : "0") + "\n";
-    }
-  }
-  out += "# HELP musicconnect_node_ws_connections Open WebSocket connections of the node\n";
-  out += "# TYPE musicconnect_node_ws_connections gauge\n";
-  for (const auto& s : all) {
-    for (const auto& n : s.nodes) {
+      metrics::Families::add(ready, {{"region", s.name}, {"node", n.url}}, n.ready ? 1 : 0);
       if (n.ws_connections >= 0) {
-        out += "musicconnect_node_ws_connections{region=\"" + s.name + "\",node=\"" + n.url + "\"} " +
-               std::to_string(n.ws_connections) + "\n";
+        metrics::Families::add(sockets, {{"region", s.name}, {"node", n.url}},
+                               static_cast<double>(n.ws_connections));
       }
     }
   }
-  return out;
+  return prometheus::TextSerializer().Serialize(out.take());
 }
 
 std::string status_json(const std::vector<RegionStatus>& all) {

@@ -7,6 +7,7 @@
 
 #include "core/crypto.hpp"
 #include "core/offload.hpp"
+#include "core/trace.hpp"
 
 namespace mc::payments {
 namespace {
@@ -73,7 +74,8 @@ StripeClient::StripeClient(std::string api_base, std::string secret_key)
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
-bj::object StripeClient::post(const std::string& path, const Form& form, const std::string& idempotency_key) const {
+bj::object StripeClient::post(const std::string& path, const Form& form,
+                              const std::string& idempotency_key) const {
   return call("POST", path, form.encode(), idempotency_key);
 }
 bj::object StripeClient::get(const std::string& path) const {
@@ -95,6 +97,11 @@ bj::object StripeClient::call(const char* method, const std::string& path, const
     headers_guard.release();
     headers_guard.reset(headers);
   };
+  // A client span of the request or job that calls, its traceparent sent along (W3C Trace Context).
+  trace::Span span(std::string("Stripe ").append(method), trace::Kind::client);
+  span.attribute("http.request.method", std::string(method));
+  span.attribute("url.path", path);
+  add_header("traceparent: " + span.context().traceparent());
   add_header("Authorization: Bearer " + key_);
   add_header(std::string("Stripe-Version: ") + kApiVersion);
   add_header("Accept: application/json");
@@ -121,11 +128,14 @@ bj::object StripeClient::call(const char* method, const std::string& path, const
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
   const CURLcode rc = curl_easy_perform(h);
   if (rc != CURLE_OK) {
-    throw ProviderError(std::string("Stripe unreachable: ") + (errbuf[0] ? errbuf : curl_easy_strerror(rc)), 0,
-                        "transport", true);
+    span.error(curl_easy_strerror(rc));
+    throw ProviderError(std::string("Stripe unreachable: ") + (errbuf[0] ? errbuf : curl_easy_strerror(rc)),
+                        0, "transport", true);
   }
   long status = 0;
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+  span.attribute("http.response.status_code", static_cast<std::int64_t>(status));
+  if (status >= 500) span.error("HTTP " + std::to_string(status));
   boost::system::error_code ec;
   bj::value parsed = bj::parse(response, ec);
   if (ec || !parsed.is_object()) {
@@ -175,8 +185,8 @@ awaitable<std::string> StripeProvider::create_price(db::Cluster&, const PriceSpe
       .add("product_data[name]", spec.artist_name + " — " + spec.tier)
       .add("metadata[artist_id]", spec.artist_id)
       .add("metadata[tier]", spec.tier);
-  const std::string key =
-      "price:" + spec.artist_id + ":" + spec.tier + ":" + std::to_string(spec.price_cents) + ":" + spec.currency;
+  const std::string key = "price:" + spec.artist_id + ":" + spec.tier + ":" +
+                          std::to_string(spec.price_cents) + ":" + spec.currency;
   const bj::object price = co_await post("/v1/prices", std::move(f), key);
   co_return str(price, "id");
 }
@@ -210,7 +220,8 @@ awaitable<CheckoutSession> StripeProvider::create_checkout(db::Cluster&, const C
         .add("payment_intent_data[metadata][fan_id]", r.fan_id)
         .add("payment_intent_data[metadata][artist_id]", r.artist_id);
   }
-  const bj::object session = co_await post("/v1/checkout/sessions", std::move(f), "checkout:" + r.checkout_id);
+  const bj::object session =
+      co_await post("/v1/checkout/sessions", std::move(f), "checkout:" + r.checkout_id);
   CheckoutSession out{str(session, "id"), str(session, "url"), std::nullopt};
   if (const std::string secret = str(session, "client_secret"); !secret.empty()) out.client_secret = secret;
   co_return out;
@@ -231,12 +242,14 @@ awaitable<void> StripeProvider::change_price(db::Cluster&, const PriceChange& ch
       .add("items[0][price]", change.price_id)
       .add("proration_behavior", change.prorate_now ? "always_invoice" : "none")
       .add("metadata[tier]", change.tier);
-  const std::string key = "change:" + change.provider_subscription_id + ":" + change.price_id + ":" + to_hex(random_bytes(6));
+  const std::string key =
+      "change:" + change.provider_subscription_id + ":" + change.price_id + ":" + to_hex(random_bytes(6));
   co_await post(path, std::move(f), key);
   co_return;
 }
 
-awaitable<void> StripeProvider::set_cancel_at_period_end(db::Cluster&, const std::string& provider_subscription_id,
+awaitable<void> StripeProvider::set_cancel_at_period_end(db::Cluster&,
+                                                         const std::string& provider_subscription_id,
                                                          bool cancel) {
   Form f;
   f.add("cancel_at_period_end", cancel ? "true" : "false");
@@ -255,7 +268,9 @@ awaitable<void> StripeProvider::cancel_now(db::Cluster&, const std::string& prov
 awaitable<void> StripeProvider::refund(db::Cluster&, const std::string& payment_intent, int64_t amount_cents,
                                        const std::string& idempotency_key) {
   Form f;
-  f.add("payment_intent", payment_intent).add("amount", amount_cents).add("metadata[request]", idempotency_key);
+  f.add("payment_intent", payment_intent)
+      .add("amount", amount_cents)
+      .add("metadata[request]", idempotency_key);
   co_await post("/v1/refunds", std::move(f), "refund:" + idempotency_key);
   co_return;
 }
@@ -273,7 +288,8 @@ awaitable<ConnectAccount> StripeProvider::create_account(db::Cluster&, const std
 }
 
 awaitable<std::string> StripeProvider::onboarding_link(db::Cluster&, const std::string& account_id,
-                                                       const std::string& refresh_url, const std::string& return_url) {
+                                                       const std::string& refresh_url,
+                                                       const std::string& return_url) {
   Form f;
   f.add("account", account_id)
       .add("refresh_url", refresh_url)

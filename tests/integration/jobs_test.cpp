@@ -16,7 +16,7 @@
 #include "jobs/queue.hpp"
 #include "jobs/sql.hpp"
 #include "jobs/worker.hpp"
-#include "ops/metrics.hpp"
+#include "core/metrics.hpp"
 #include "pg_harness.hpp"
 
 using namespace mc;
@@ -504,7 +504,7 @@ TEST_F(Jobs, metrics_count_jobs_by_kind_and_outcome) {
   jobs::Worker worker(io.get_executor(), cluster, fast_options("w"));
   worker.handle("test.metrics", [&](jobs::JobContext&) -> awaitable<void> { co_return; });
   EXPECT_EQ(run(io, worker.run_once()), 1u);
-  const std::string text = ops::metrics().render();
+  const std::string text = metrics::render();
   EXPECT_NE(text.find("# TYPE jobs_processed_total counter"), std::string::npos) << text;
   EXPECT_NE(text.find("jobs_processed_total{kind=\"test.metrics\",outcome=\"succeeded\"} 1\n"),
             std::string::npos)

@@ -8,13 +8,13 @@
 #include "core/embedded_file.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
+#include "core/metrics.hpp"
 #include "core/offload.hpp"
 #include "events/outbox.hpp"
 #include "features/accounts/password_strength.hpp"
 #include "features/accounts/store.hpp"
 #include "features/admin/audit.hpp"
 #include "features/artists/genres.hpp"
-#include "ops/metrics.hpp"
 #include "payments/fields.hpp"
 
 namespace mc::accounts {
@@ -200,14 +200,14 @@ awaitable<std::string> AccountsService::hash_password(std::string password) {
   }
 }
 
-void AccountsService::write_metrics(std::string& out) const {
-  ops::write_help(out, "mc_password_hash_jobs_total", "counter", "argon2id hashes and verifications done");
-  out += "mc_password_hash_jobs_total " + std::to_string(hash_pool_.completed()) + "\n";
-  ops::write_help(out, "mc_password_hash_refused_total", "counter",
-                  "password jobs refused with 503 because PASSWORD_HASH_QUEUE was full");
-  out += "mc_password_hash_refused_total " + std::to_string(hash_pool_.refused()) + "\n";
-  ops::write_help(out, "mc_password_hash_pending", "gauge", "password jobs waiting or running");
-  out += "mc_password_hash_pending " + std::to_string(hash_pool_.pending()) + "\n";
+void AccountsService::write_metrics(metrics::Families& out) const {
+  metrics::Families::add(out.counter("mc_password_hash_jobs_total", "argon2id hashes and verifications done"),
+                         {}, static_cast<double>(hash_pool_.completed()));
+  metrics::Families::add(out.counter("mc_password_hash_refused_total",
+                                     "password jobs refused with 503 because PASSWORD_HASH_QUEUE was full"),
+                         {}, static_cast<double>(hash_pool_.refused()));
+  metrics::Families::add(out.gauge("mc_password_hash_pending", "password jobs waiting or running"), {},
+                         static_cast<double>(hash_pool_.pending()));
 }
 
 awaitable<void> AccountsService::send(mail::Email email) {

@@ -15,6 +15,10 @@
 #include "http/session_gate.hpp"
 #include "mail/mailer.hpp"
 
+namespace mc::metrics {
+class Families;
+}
+
 namespace mc::accounts {
 
 using boost::asio::awaitable;
@@ -75,7 +79,7 @@ class AccountsService : public http::SessionGate {
   // http::SessionGate: is the token's session live (cached for SESSION_CHECK_TTL_S)?
   awaitable<bool> session_live(db::Cluster& db, const AccessClaims& claims) override;
   // Prometheus families of the password-hash pool (registered as a collector by serve).
-  void write_metrics(std::string& out) const;
+  void write_metrics(metrics::Families& out) const;
 
  private:
   struct IssuedSession {

@@ -62,9 +62,10 @@ constexpr Query kEventsAfter{
         "LEFT JOIN notification_preferences p ON p.user_id = r.uid AND p.type = $2 "                       \
         "WHERE coalesce(p.delivery, 'in_app') <> 'off' AND r.uid IS DISTINCT FROM $5::uuid "                \
         "ON CONFLICT (user_id, event_id, type) DO NOTHING RETURNING id, user_id, type, data, created_at), " \
-        "o AS (INSERT INTO outbox (topic, key, payload, channel) "                                         \
+        "o AS (INSERT INTO outbox (topic, key, payload, channel, traceparent) "                            \
         "SELECT 'notification.created', n.user_id::text, jsonb_build_object('id', n.id::text, 'type', n.type, " \
-        "'data', n.data, 'createdAt', " MC_ISO_MS("n.created_at") ", 'readAt', null), 'user:' || n.user_id " \
+        "'data', n.data, 'createdAt', " MC_ISO_MS("n.created_at") ", 'readAt', null), 'user:' || n.user_id, " \
+        "(SELECT s.traceparent FROM outbox s WHERE s.id = $4) "                                           \
         "FROM n) SELECT count(*) FROM n" \
   }
 

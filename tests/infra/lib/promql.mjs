@@ -6,9 +6,7 @@ import path from "node:path";
 import { execFileSync } from "node:child_process";
 import { stringify } from "yaml";
 
-// Grafana's template variables, replaced by a value so promtool can parse the expression.
-export const substituteGrafanaVars = (expr) =>
-  expr.replace(/\$__rate_interval|\$__interval|\$__range/g, "5m").replace(/\$\{?(\w+)\}?/g, "$1");
+export { metricNames, substituteGrafanaVars } from "./metric_names.mjs";
 
 export function promtool(args, cwd) {
   try {
@@ -41,26 +39,10 @@ export function parseAll(exprs) {
   }
 }
 
-const KEYWORDS = new Set(["by", "without", "on", "ignoring", "group_left", "group_right", "bool", "offset", "and", "or", "unless", "inf", "nan", "atan2"]);
-
-// Metric names an expression selects (recording rule names included; they contain a colon).
-export function metricNames(expr) {
-  const bare = expr
-    .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, '""') // strings
-    .replace(/\{[^}]*\}/g, "") // label matchers
-    .replace(/\[[^\]]*\]/g, "") // ranges and subqueries
-    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, "") // label lists
-    .replace(/\b\d+(\.\d+)?(e[+-]?\d+)?\b/gi, "");
-  const names = new Set();
-  for (const m of bare.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(\()?/g)) {
-    if (m[2] || KEYWORDS.has(m[1].toLowerCase())) continue; // a function call or a keyword
-    names.add(m[1]);
-  }
-  return [...names];
-}
-
-// The metric families the server writes, found in its sources: names given to write_help(),
-// the pool gauge helper, or a prometheus-cpp builder's .Name(). Histograms add their series.
+// The metric families the server writes, found in its sources: names given to a scrape-time
+// family (metrics::Families gauge()/counter(), the pool gauge helper) or a prometheus-cpp
+// builder's .Name(). Histograms (BuildHistogram()) add their series. The live check
+// (tests/api/metrics.test.mjs) reads the same names from a running server's /metrics.
 export function serverMetrics(srcDir) {
   const names = new Set();
   const walk = (dir) => {
@@ -69,10 +51,10 @@ export function serverMetrics(srcDir) {
       if (e.isDirectory()) walk(p);
       else if (/\.(cpp|hpp|h|cc)$/.test(e.name)) {
         const text = fs.readFileSync(p, "utf8");
-        for (const m of text.matchAll(/(?:write_help\(\s*\w+,\s*|gauge\(|\.Name\()"([a-zA-Z_:][a-zA-Z0-9_:]*)"(?:,\s*"(\w+)")?/g)) {
-          names.add(m[1]);
-          if (m[2] === "histogram") for (const s of ["_bucket", "_sum", "_count"]) names.add(m[1] + s);
-          if (m[2] === "summary") for (const s of ["_sum", "_count"]) names.add(m[1] + s);
+        for (const m of text.matchAll(/(Build(?:Histogram|Summary)\(\)\s*)?(?:\bgauge\(|\bcounter\(|\.Name\()"([a-zA-Z_:][a-zA-Z0-9_:]*)"/g)) {
+          names.add(m[2]);
+          if (m[1]?.startsWith("BuildHistogram")) for (const s of ["_bucket", "_sum", "_count"]) names.add(m[2] + s);
+          if (m[1]?.startsWith("BuildSummary")) for (const s of ["_sum", "_count"]) names.add(m[2] + s);
         }
       }
     }
