@@ -8,12 +8,13 @@
 #include "features/catalog/routes.hpp"
 #include "features/earnings/routes.hpp"
 #include "features/memberships/routes.hpp"
+#include "features/messaging/attachments.hpp"
 #include "features/messaging/routes.hpp"
 #include "features/notifications/routes.hpp"
 #include "features/parties/routes.hpp"
 #include "features/posts/routes.hpp"
-#include "features/search/routes.hpp"
 #include "features/privacy/routes.hpp"
+#include "features/search/routes.hpp"
 #include "features/streaming/routes.hpp"
 #include "ops/routes.hpp"
 
@@ -33,6 +34,7 @@ void register_all_routes(http::Router& router, const RouteDeps& deps) {
   memberships::register_routes(router, deps.memberships, deps.webhooks);
   earnings::register_routes(router, deps.earnings);
   messaging::register_routes(router, deps.messaging);
+  messaging::register_attachment_routes(router, deps.uploads.storage(), deps.config);
   notifications::register_routes(router, deps.notifications);
   parties::register_routes(router, deps.parties);
   posts::register_routes(router, deps.posts);
