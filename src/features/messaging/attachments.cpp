@@ -59,8 +59,9 @@ ApiError unsupported() {
 
 ApiError refusal_for(const media::InvalidMedia& e) {
   const std::string& code = e.code();
-  if (code == "unrecognized_format" || code == "not_audio") return unsupported();
-  const bool unsupported_kind = code == "unsupported_codec" || code == "unsupported_image";
+  if (code == "unrecognized_format" || code == "not_audio" || code == "unsupported_image")
+    return unsupported();
+  const bool unsupported_kind = code == "unsupported_codec";
   return ApiError(unsupported_kind ? 415 : 422, code, e.what(), {{"file", e.what()}});
 }
 
@@ -305,12 +306,14 @@ void register_attachment_routes(http::Router& router, media::Storage& storage, c
       [service](http::Context& ctx) -> awaitable<http::Response> {
         const auto& who = ctx.require_auth();
         http::UploadSpool* spool = ctx.upload;
+        if (spool) {
+          if (auto refusal = spool->refusal()) throw *refusal;
+        }
         if (!spool || !spool->has_file()) {
           throw ApiError(415, "unsupported_media_type",
                          "Send the file as the body or as a multipart `file` part",
                          {{"file", "is missing; choose a picture or an audio file"}});
         }
-        if (auto refusal = spool->refusal()) throw *refusal;
         if (spool->file_size() == 0) {
           throw ApiError(422, "empty_file", "The file is empty", {{"file", "is empty; choose another file"}});
         }
