@@ -202,4 +202,21 @@ describe('refusals', () => {
     assert.equal(files().length, 1, 'with its file');
     expectStatus(await send(fan.token, { recipientId: artist.user.id, body: 'on time', attachmentId: kept.id }), 201);
   });
+
+  test('a deleted account\'s attachments go: rows, files, and the reference on the kept messages', async () => {
+    const { artist, fan } = await artistAndSuperfan();
+    const up = expectStatus(await upload(fan.token, await jpegWithComment(64, 48, 'mine')), 201);
+    const sent = expectStatus(await send(fan.token, { recipientId: artist.user.id, body: 'a keepsake', attachmentId: up.id }), 201);
+    await srv.pool.query('UPDATE subscriptions SET cancel_at_period_end = true WHERE fan_id = $1', [fan.user.id]);
+    expectStatus(await api.json('DELETE', '/api/me', { token: fan.token, body: { password: fan.input.password } }), 202);
+    const files = () => filesUnder(path.join(srv.varDir, 'media', 'dm', fan.user.id)).filter((f) => f.endsWith('.jpg'));
+    for (let i = 0; i < 300 && files().length > 0; i++) await new Promise((ok) => setTimeout(ok, 100));
+    assert.equal(files().length, 0, 'the purge removed the file');
+    const history = expectStatus(await api.get(`/api/messaging/conversations/${sent.conversation.id}/messages`, { token: artist.token }), 200);
+    const kept = history.messages.find((m) => m.id === sent.message.id);
+    assert.equal(kept.body, 'a keepsake', 'the message stays for the other member');
+    assert.equal(kept.attachment, undefined, 'without the attachment');
+    expectError(await api.get(up.url, { token: artist.token }), 404, 'not_found');
+    assert.equal(await count('SELECT count(*)::int AS n FROM message_attachments WHERE uploader_id = $1', [fan.user.id]), 0);
+  });
 });

@@ -249,6 +249,12 @@ constexpr Query kErase[] = {
      "UPDATE checkouts SET message = NULL WHERE fan_id = $1 AND message IS NOT NULL"},
     {"privacy_erase_blocks", "DELETE FROM user_blocks WHERE blocker_id = $1 OR blocked_id = $1"},
     {"privacy_erase_dm_quota", "DELETE FROM dm_quota WHERE fan_id = $1"},
+    // Direct-message attachments the user uploaded: the rows go here (their files with dm/<user>/
+    // in the purge job), and the messages that carried them, kept for the other member, lose them.
+    {"privacy_erase_dm_attachments",
+     "WITH a AS (DELETE FROM message_attachments WHERE uploader_id = $1 RETURNING message_id) "
+     "UPDATE messages SET attachment = NULL WHERE id IN (SELECT message_id FROM a WHERE message_id IS NOT "
+     "NULL)"},
     {"privacy_erase_notifications", "DELETE FROM notifications WHERE user_id = $1"},
     {"privacy_erase_notification_preferences", "DELETE FROM notification_preferences WHERE user_id = $1"},
     {"privacy_erase_party_roles",

@@ -18,7 +18,7 @@ type Thread = { messages: DirectMessage[]; cursor: string | null; loading: boole
 
 function preview(m: DirectMessage) {
   if (m.body) return m.body;
-  return m.attachment?.kind === 'image' ? 'Picture' : m.attachment ? 'Audio clip' : '';
+  return m.attachment?.kind === 'image' ? 'Picture' : m.attachment ? 'Audio clip' : 'Attachment removed';
 }
 
 function byActivity(a: Conversation, b: Conversation) {
@@ -324,7 +324,7 @@ export default function MessagesPage() {
                 <li key={m.id} className={`bubble ${m.senderId === me ? 'bubble--mine' : ''}`} data-testid="message">
                   <span className="visually-hidden">{m.senderId === me ? 'You' : current?.with.name}: </span>
                   {m.attachment && <AttachmentView attachment={m.attachment} from={m.senderId === me ? 'you' : (current?.with.name ?? 'them')} />}
-                  {m.body && <p className="bubble__body">{m.body}</p>}
+                  {m.body ? <p className="bubble__body">{m.body}</p> : !m.attachment && <p className="bubble__body muted">Attachment removed</p>}
                   <span className="bubble__meta muted small">
                     <time dateTime={m.createdAt}>{formatDate(m.createdAt)}</time>
                     {m.id === lastMine?.id && current && current.otherLastReadSeq >= m.seq && (
