@@ -120,6 +120,13 @@ constexpr std::pair<std::string_view, Query> kExportTables[] = {
               "m.attachment, m.created_at FROM messages m WHERE m.conversation_id IN "
               "(SELECT conversation_id FROM conversation_members WHERE user_id = $1) "
               "OR m.sender_id = $1 ORDER BY m.seq")}},
+    // The user's direct-message uploads (sent or not): what each is; the files themselves are in the
+    // conversations, readable through the app.
+    {"message_attachments",
+     {"privacy_export_message_attachments",
+      MC_ROWS(
+          "SELECT id, kind, content_type, size_bytes, width, height, duration_ms, message_id, "
+          "attached_at, created_at FROM message_attachments WHERE uploader_id = $1 ORDER BY created_at")}},
     {"user_blocks",
      {"privacy_export_user_blocks",
       MC_ROWS("SELECT blocked_id, created_at FROM user_blocks WHERE blocker_id = $1")}},
