@@ -157,6 +157,14 @@ describe('audio', () => {
     assert.equal(got.status, 200);
     assert.equal(got.headers.get('content-type'), 'audio/mp4');
     assert.equal(await probe(got.buf, 'm4a', 'stream=codec_name,channels'), 'aac,2');
+    // The fan's notification says what came, the message having no text.
+    let note;
+    for (let i = 0; i < 150 && !note; i++) {
+      const list = expectStatus(await api.get('/api/notifications?limit=10', { token: fan.token }), 200);
+      note = list.notifications.find((n) => n.type === 'direct_message' && n.data.messageId === sent.message.id);
+      if (!note) await new Promise((ok) => setTimeout(ok, 100));
+    }
+    assert.equal(note?.data.preview, 'Sent an audio clip');
     // A blank caption is refused: leave it out or write one.
     const blank = expectStatus(await upload(artist.token, wav), 201);
     expectError(await send(artist.token, { conversationId: conv, body: '   ', attachmentId: blank.id }), 400, 'validation_failed', { field: 'body' });
