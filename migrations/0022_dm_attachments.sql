@@ -2,6 +2,7 @@
 -- a member, processed (images re-encoded, audio transcoded) and stored under dm/<uploader>/…, then
 -- attached to exactly one message of the uploader's. Readable by the uploader and by the members
 -- of the conversation the message is in, through GET /api/messaging/attachments/{id}.
+-- Additive only: the previous release keeps working on this schema (it never reads the table).
 CREATE TABLE message_attachments (
     id           uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     uploader_id  uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,

@@ -61,8 +61,7 @@ ApiError refusal_for(const media::InvalidMedia& e) {
   const std::string& code = e.code();
   if (code == "unrecognized_format" || code == "not_audio" || code == "unsupported_image")
     return unsupported();
-  const bool unsupported_kind = code == "unsupported_codec";
-  return ApiError(unsupported_kind ? 415 : 422, code, e.what(), {{"file", e.what()}});
+  return ApiError(e.status(), code, e.what(), {{"file", e.what()}});
 }
 
 struct Processed {

@@ -8,6 +8,7 @@ import { realtime, useChannel, type ChannelEvent } from '../api/realtime';
 import { formatDate, type Conversation, type DirectMessage, type SendResult } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
 import { ErrorBox, Loading, useTitle } from '../components/ui';
+import { ReportButton } from '../moderation/ReportButton';
 import { AttachButton, AttachmentView, attachmentError, type Pending } from './Attachments';
 import { Composer } from './Composer';
 
@@ -325,6 +326,7 @@ export default function MessagesPage() {
                   <span className="visually-hidden">{m.senderId === me ? 'You' : current?.with.name}: </span>
                   {m.attachment && <AttachmentView attachment={m.attachment} from={m.senderId === me ? 'you' : (current?.with.name ?? 'them')} />}
                   {m.body ? <p className="bubble__body">{m.body}</p> : !m.attachment && <p className="bubble__body muted">Attachment removed</p>}
+                  {m.senderId !== me && <ReportButton type="message" id={m.id} what="this message" ownerId={m.senderId} />}
                   <span className="bubble__meta muted small">
                     <time dateTime={m.createdAt}>{formatDate(m.createdAt)}</time>
                     {m.id === lastMine?.id && current && current.otherLastReadSeq >= m.seq && (
