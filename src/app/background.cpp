@@ -53,7 +53,7 @@ Background::Background(const Config& config, asio::io_context& loop, db::Cluster
   maintenance_options.concurrency = 1;
   maintenance_options.lease = config.jobs_lease;
   auto maintenance_worker = std::make_unique<jobs::Worker>(loop.get_executor(), cluster, maintenance_options);
-  register_retention(*maintenance_worker, cluster, config, privacy_);
+  register_retention(*maintenance_worker, cluster, config, privacy_, uploads.storage());
   notifications::register_jobs(*maintenance_worker, notifications_, cluster, mailer, config.public_url);
   posts::register_jobs(*maintenance_worker, cluster);
   workers_.push_back(std::move(maintenance_worker));

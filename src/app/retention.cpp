@@ -1,7 +1,10 @@
 #include "app/retention.hpp"
 
+#include <memory>
+
 #include "core/log.hpp"
 #include "events/outbox.hpp"
+#include "features/messaging/attachments.hpp"
 #include "features/privacy/store.hpp"
 #include "jobs/queue.hpp"
 
@@ -30,9 +33,11 @@ boost::asio::awaitable<int64_t> drain(F step) {
 }  // namespace
 
 void register_retention(jobs::Worker& worker, db::Cluster& cluster, const Config& config,
-                        privacy::PrivacyJobs& privacy) {
+                        privacy::PrivacyJobs& privacy, media::Storage& storage) {
+  auto attachments = std::make_shared<messaging::AttachmentService>(storage, config);
   worker.handle(
-      "maintenance.prune", [&cluster, &config, &privacy](jobs::JobContext&) -> boost::asio::awaitable<void> {
+      "maintenance.prune",
+      [&cluster, &config, &privacy, attachments](jobs::JobContext&) -> boost::asio::awaitable<void> {
         const int64_t events = co_await events::prune(cluster, config.outbox_retention);
         const int64_t jobs = co_await jobs::prune_finished(cluster, config.jobs_retention);
         const int64_t notifications = co_await drain([&cluster] {
@@ -44,12 +49,14 @@ void register_retention(jobs::Worker& worker, db::Cluster& cluster, const Config
         const int64_t tokens = co_await drain(
             [&cluster] { return privacy::store::prune_account_tokens(cluster, kAccountTokenDays, kBatch); });
         const int64_t exports = co_await privacy.prune_expired_exports(cluster);
+        const int64_t dm_attachments = co_await attachments->prune(cluster);
         log::info("retention prune done", {{"outbox_events", events},
                                            {"finished_jobs", jobs},
                                            {"notifications", notifications},
                                            {"sessions", sessions},
                                            {"account_tokens", tokens},
-                                           {"exports", exports}});
+                                           {"exports", exports},
+                                           {"dm_attachments", dm_attachments}});
       });
 }
 

@@ -9,6 +9,7 @@
 #include "features/earnings/routes.hpp"
 #include "features/flags/routes.hpp"
 #include "features/memberships/routes.hpp"
+#include "features/messaging/attachments.hpp"
 #include "features/messaging/routes.hpp"
 #include "features/moderation/routes.hpp"
 #include "features/notifications/routes.hpp"
@@ -35,6 +36,7 @@ void register_all_routes(http::Router& router, const RouteDeps& deps) {
   memberships::register_routes(router, deps.memberships, deps.webhooks);
   earnings::register_routes(router, deps.earnings);
   messaging::register_routes(router, deps.messaging);
+  messaging::register_attachment_routes(router, deps.uploads.storage(), deps.config);
   notifications::register_routes(router, deps.notifications);
   parties::register_routes(router, deps.parties);
   posts::register_routes(router, deps.posts);

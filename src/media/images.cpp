@@ -44,7 +44,10 @@ const std::vector<ImageSize>& standard_sizes(ImageKind kind) {
   static const std::vector<ImageSize> banner{{640, 160}, {1280, 320}, {1920, 480}};
   static const std::vector<ImageSize> artwork{{128, 128}, {256, 256}, {512, 512}, {1024, 1024}};
   static const std::vector<ImageSize> post{{640, 360}, {1280, 720}};
+  static const std::vector<ImageSize> message{{1280, 1280}};
   switch (kind) {
+    case ImageKind::message:
+      return message;
     case ImageKind::avatar:
       return avatar;
     case ImageKind::banner:
@@ -99,9 +102,15 @@ std::vector<Rendition> render_image(const std::filesystem::path& input, ImageKin
   std::vector<Rendition> out;
   for (const auto& size : standard_sizes(kind)) {
     VipsImage* raw = nullptr;
-    if (vips_thumbnail(input.c_str(), &raw, size.width, "height", size.height, "crop",
-                       VIPS_INTERESTING_CENTRE, "size", VIPS_SIZE_BOTH, "fail_on", VIPS_FAIL_ON_ERROR,
-                       nullptr) != 0) {
+    // A message's picture keeps its shape and is only ever made smaller; the others are cropped
+    // to their kind's shape.
+    const int rc = kind == ImageKind::message
+                       ? vips_thumbnail(input.c_str(), &raw, size.width, "height", size.height, "size",
+                                        VIPS_SIZE_DOWN, "fail_on", VIPS_FAIL_ON_ERROR, nullptr)
+                       : vips_thumbnail(input.c_str(), &raw, size.width, "height", size.height, "crop",
+                                        VIPS_INTERESTING_CENTRE, "size", VIPS_SIZE_BOTH, "fail_on",
+                                        VIPS_FAIL_ON_ERROR, nullptr);
+    if (rc != 0) {
       throw InvalidMedia("corrupt_image", "The image cannot be decoded: " + vips_error());
     }
     Image thumb(raw);

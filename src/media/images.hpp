@@ -13,13 +13,15 @@ namespace mc::media {
 // standard sizes, centre-cropped to the kind's shape, as progressive JPEG without metadata. Only
 // the renditions are ever served, never the bytes as uploaded. Blocking (libvips): run it through
 // mc::offload.
-enum class ImageKind { avatar, banner, artwork, post };
+enum class ImageKind { avatar, banner, artwork, post, message };
 
 struct ImageSize {
   int width = 0, height = 0;
 };
 // avatar: 64, 128, 256, 512 squares; banner: 640×160, 1280×320, 1920×480; artwork: 128, 256,
-// 512, 1024 squares; post (a picture in an artist's post): 640×360, 1280×720 (16:9).
+// 512, 1024 squares; post (a picture in an artist's post): 640×360, 1280×720 (16:9); message (a
+// direct-message attachment): one rendition that fits within 1280×1280 in its own shape, never
+// cropped and never enlarged (its width and height are the Rendition's).
 const std::vector<ImageSize>& standard_sizes(ImageKind kind);
 
 struct Rendition {

@@ -5,6 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import fsp from 'node:fs/promises';
 import zlib from 'node:zlib';
 import Stripe from 'stripe';
 import { startServer } from './helpers/server.mjs';
@@ -501,6 +502,38 @@ describe('errors of particular operations', () => {
     check('POST /api/webhooks/stripe', 400, 'invalid_signature', await hook('{}', 't=1,v1=00'));
     const bad = JSON.stringify({ id: 'evt_x', type: 'x' });
     check('POST /api/webhooks/stripe', 400, 'invalid_event', await hook(bad, stripe.webhooks.generateTestHeaderString({ payload: bad, secret: WEBHOOK_SECRET })));
+  });
+
+  test('direct-message attachments', async () => {
+    const { fan2, artist2 } = who;
+    const superfan = await registerUser(api);
+    await grantTier(srv.pool, superfan.user.id, artist2.user.id, 'superfan');
+    const up = (token, bytes, contentType = 'application/octet-stream') =>
+      api.json('POST', '/api/messaging/attachments', { token, rawBody: bytes, contentType });
+    const key = 'POST /api/messaging/attachments';
+    check(key, 415, 'unsupported_media_type', await api.json('POST', '/api/messaging/attachments', { token: fan2.token }));
+    check(key, 400, 'malformed_multipart', await up(fan2.token, '--b\r\nbroken', 'multipart/form-data; boundary=b'));
+    check(key, 415, 'unsupported_attachment', await up(fan2.token, Buffer.from('plain words')));
+    check(key, 422, 'corrupt_image', await up(fan2.token, Buffer.concat([PNG_MAGIC, Buffer.alloc(64, 7)])));
+    check(key, 422, 'image_too_large', await up(fan2.token, pngHeaderOnly(20_000, 20_000)));
+    const wav = Buffer.concat([Buffer.from('RIFF'), Buffer.from([0x40, 0x42, 0x0f, 0x00]), Buffer.from('WAVEfmt '), Buffer.alloc(40)]);
+    check(key, 422, 'truncated_or_corrupt', await up(fan2.token, wav));
+    const emptyPart = '--b\r\nContent-Disposition: form-data; name="file"; filename="x.bin"\r\n\r\n\r\n--b--\r\n';
+    check(key, 422, 'empty_file', await up(fan2.token, emptyPart, 'multipart/form-data; boundary=b'));
+    const audio = await fsp.readFile(await makeAudio(await scratchDir('openapi-errors-dm'), 'mp3', 2));
+    const sent = documented(key, 201, await up(superfan.token, audio));
+    for (let i = 0; i < 4; i += 1) documented(key, 201, await up(superfan.token, audio));
+    check(key, 429, 'too_many_pending_attachments', await up(superfan.token, audio));
+
+    const send = (token, body) => api.post('/api/messaging/send', body, { token });
+    const first = documented('POST /api/messaging/send', 201, await send(superfan.token, { recipientId: artist2.user.id, attachmentId: sent.id }));
+    check('POST /api/messaging/send', 409, 'attachment_already_sent', await send(superfan.token, { conversationId: first.conversation.id, body: 'again', attachmentId: sent.id }));
+    check('POST /api/messaging/send', 404, 'not_found', await send(superfan.token, { conversationId: first.conversation.id, attachmentId: randomUuid() }));
+    const get = 'GET /api/messaging/attachments/{id}';
+    const got = await api.get(sent.url, { token: artist2.token });
+    assert.equal(got.status, 200);
+    expectDocumented('GET', '/api/messaging/attachments/{id}', got);
+    check(get, 404, 'not_found', await api.get(sent.url, { token: fan2.token }));
   });
 
   test('direct messages and notifications', async () => {

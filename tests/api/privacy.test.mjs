@@ -64,6 +64,7 @@ const DELETION_POLICY = {
   conversations: 'kept', // the other party keeps the conversation
   conversation_members: 'kept',
   messages: 'kept', // sender is the tombstone
+  message_attachments: 'removed', // and taken off the kept messages; files purged with dm/<user>/
   user_blocks: 'removed',
   dm_quota: 'removed',
   notifications: 'removed',

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <mutex>
 #include <numeric>
+#include <tuple>
 
 #include "media/pipeline.hpp"
 #include "media/probe.hpp"
@@ -293,6 +294,23 @@ TEST_F(MediaPipelineInputs, embedded_artwork_that_is_no_valid_picture_is_dropped
     EXPECT_FALSE(fs::exists(dir_ / "out" / "artwork.src")) << mime;
     EXPECT_FALSE(fs::exists(dir_ / "out" / "artwork.jpg")) << mime;  // nothing copied as it was
     EXPECT_EQ(r.rungs.size(), 2u) << "the audio is still processed (MP3: no lossless rung)";
+  }
+}
+
+// Direct-message pictures (docs/messaging.md "Attachments"): one rendition in the picture's own
+// shape, fitted within 1280 px, never enlarged.
+TEST_F(MediaPipelineInputs, a_message_picture_keeps_its_shape_and_is_never_enlarged) {
+  const std::vector<std::tuple<std::string, std::string, int, int>> cases{{"wide.png", "1600x900", 1280, 720},
+                                                                          {"tall.jpg", "900x2000", 576, 1280},
+                                                                          {"small.png", "300x200", 300, 200}};
+  for (const auto& [name, size, width, height] : cases) {
+    const fs::path in = dir_ / name;
+    test::ffmpeg({"-f", "lavfi", "-i", "testsrc2=s=" + size, "-frames:v", "1", in.string()});
+    const auto out = render_image(in, ImageKind::message, dir_ / (name + ".out"));
+    ASSERT_EQ(out.size(), 1u) << name;
+    EXPECT_EQ(out[0].width, width) << name;
+    EXPECT_EQ(out[0].height, height) << name;
+    EXPECT_EQ(jpeg_size(out[0].file), std::to_string(width) + "," + std::to_string(height)) << name;
   }
 }
 

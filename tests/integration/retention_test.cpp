@@ -71,7 +71,7 @@ TEST_F(Retention, the_prune_job_removes_only_old_events_and_long_finished_jobs) 
   jobs::WorkerOptions options;
   options.queue = app::kMaintenanceQueue;
   jobs::Worker worker(io.get_executor(), cluster, options);
-  app::register_retention(worker, cluster, config, privacy);
+  app::register_retention(worker, cluster, config, privacy, *storage);
   run(io, app::schedule_retention(cluster));
   run(io, app::schedule_retention(cluster));  // the same hour: still one job
   EXPECT_EQ(run(io, worker.run_once()), 1u);
@@ -156,7 +156,7 @@ TEST_F(Retention, the_prune_removes_old_notifications_sessions_tokens_and_expire
   jobs::WorkerOptions options;
   options.queue = app::kMaintenanceQueue;
   jobs::Worker worker(io.get_executor(), cluster, options);
-  app::register_retention(worker, cluster, config, privacy);
+  app::register_retention(worker, cluster, config, privacy, *storage);
   run(io, app::schedule_retention(cluster));
   EXPECT_EQ(run(io, worker.run_once()), 1u);
 

@@ -29,9 +29,17 @@ void register_routes(http::Router& router, MessagingService& s) {
     SendRequest req;
     req.recipient_id = r.optional_string("recipientId");
     req.conversation_id = r.optional_string("conversationId");
-    req.body = r.required_string("body", json::Text::multi_line);
-    for (const auto* name : {"recipientId", "conversationId"}) {
-      const auto& v = std::string_view(name) == "recipientId" ? req.recipient_id : req.conversation_id;
+    req.attachment_id = r.optional_string("attachmentId");
+    if (req.attachment_id) {
+      req.body = r.optional_string("body", json::Text::multi_line).value_or("");
+    } else {
+      req.body = r.required_string("body", json::Text::multi_line);
+    }
+    for (const auto* name : {"recipientId", "conversationId", "attachmentId"}) {
+      const std::string_view n(name);
+      const auto& v = n == "recipientId"      ? req.recipient_id
+                      : n == "conversationId" ? req.conversation_id
+                                              : req.attachment_id;
       if (v && !r.has_error(name) && !is_uuid(*v)) r.fail(name, "must be an id (a UUID)");
     }
     if (!req.recipient_id && !req.conversation_id) {
@@ -41,8 +49,11 @@ void register_routes(http::Router& router, MessagingService& s) {
     }
     if (!r.has_error("body")) {
       const std::size_t chars = json::utf8_length(req.body);
-      if (chars == 0 || req.body.find_first_not_of(" \t\r\n") == std::string::npos) {
-        r.fail("body", "is empty; write a message");
+      const bool blank = req.body.find_first_not_of(" \t\r\n") == std::string::npos;
+      if (req.attachment_id && chars > 0 && blank) {
+        r.fail("body", "is only spaces; write a caption or leave it out");
+      } else if (!req.attachment_id && (chars == 0 || blank)) {
+        r.fail("body", "is empty; write a message (or attach a file)");
       } else if (chars > kMaxMessageChars) {
         r.fail("body", "is longer than 2000 characters; shorten it");
       }

@@ -6,6 +6,7 @@
 #include "events/outbox.hpp"
 #include "features/accounts/store.hpp"
 #include "features/memberships/tiers.hpp"
+#include "features/messaging/attachments.hpp"
 #include "features/messaging/store.hpp"
 #include "realtime/channel.hpp"
 
@@ -87,8 +88,29 @@ awaitable<Written<bj::object>> MessagingService::send(db::Cluster& db, const Acc
                      {{"limit", kMonthlyFanMessages}});
     }
   }
+  // The attachment is the sender's own upload, not expired and never sent before; locked until the
+  // message that carries it commits, so two sends cannot both take it.
+  std::optional<std::string> attachment;
+  std::optional<std::string> attachment_id;
+  if (req.attachment_id) {
+    const auto a = co_await store::lock_attachment(tx, *req.attachment_id, who.user_id, kAttachmentKeepHours);
+    if (!a) {
+      throw ApiError(
+          404, "not_found", "No such attachment of yours (uploads expire after 24 hours)",
+          {{"attachmentId", "is not an upload of yours, or it has expired; upload the file again"}});
+    }
+    if (a->attached) {
+      throw ApiError(409, "attachment_already_sent", "This attachment was already sent with another message",
+                     {{"attachmentId", "was already sent; upload the file again to send it again"}});
+    }
+    const bj::object json =
+        attachment_json(a->id, a->kind, a->content_type, a->size, a->width, a->height, a->duration_ms);
+    attachment = bj::serialize(json);
+    attachment_id = a->id;
+  }
   const store::Message m =
-      co_await store::insert_message(tx, conversation.id, who.user_id, req.body, std::nullopt);
+      co_await store::insert_message(tx, conversation.id, who.user_id, req.body, attachment);
+  if (attachment_id) co_await store::attach(tx, *attachment_id, m.id);
   bj::object json = message_json(m);
   bj::object event = json;
   event["recipientId"] = recipient;

@@ -19,7 +19,8 @@ inline constexpr std::size_t kMaxMessageChars = 2000;
 struct SendRequest {
   std::optional<std::string> recipient_id;     // opens the conversation on a superfan's first message
   std::optional<std::string> conversation_id;  // or an existing one; exactly one of the two
-  std::string body;
+  std::string body;                            // may be empty when there is an attachment
+  std::optional<std::string> attachment_id;    // an upload of the sender's (POST /api/messaging/attachments)
 };
 
 // Direct messages between an artist and their superfans (SPEC §4.8, docs/messaging.md). Every

@@ -85,6 +85,47 @@ constexpr Query kSearch{
     "WHERE m.search @@ websearch_to_tsquery('simple', $2) AND m.hidden_at IS NULL "
     "ORDER BY ts_rank(m.search, websearch_to_tsquery('simple', $2)) DESC, m.seq DESC LIMIT $3"};
 
+constexpr Query kInsertAttachment{
+    "messaging_insert_attachment",
+    "WITH a AS (INSERT INTO message_attachments "
+    "(uploader_id, kind, storage_key, content_type, size_bytes, width, height, duration_ms) "
+    "SELECT $1, $2, $3, $4, $5, $6, $7, $8 WHERE (SELECT count(*) FROM message_attachments p "
+    "WHERE p.uploader_id = $1 AND p.attached_at IS NULL "
+    "AND p.created_at > now() - make_interval(hours => $10::int)) < $9 RETURNING *) "
+    "SELECT a.id, " MC_ISO_MS("(a.created_at + make_interval(hours => $10::int))") " FROM a"};
+constexpr Query kPendingAttachments{
+    "messaging_pending_attachments",
+    "SELECT count(*) FROM message_attachments WHERE uploader_id = $1 AND attached_at IS NULL "
+    "AND created_at > now() - make_interval(hours => $2::int)"};
+constexpr Query kLockAttachment{
+    "messaging_lock_attachment",
+    "SELECT a.id, a.uploader_id, a.kind, a.storage_key, a.content_type, a.size_bytes, a.width, a.height, "
+    "a.duration_ms, a.attached_at IS NOT NULL, " MC_ISO_MS("(a.created_at + make_interval(hours => $3::int))")
+    " FROM message_attachments a WHERE a.id = $1::uuid AND a.uploader_id = $2 "
+    "AND (a.attached_at IS NOT NULL OR a.created_at > now() - make_interval(hours => $3::int)) FOR UPDATE"};
+constexpr Query kAttach{"messaging_attach",
+                        "UPDATE message_attachments SET message_id = $2, attached_at = now() WHERE id = $1"};
+constexpr Query kReadableAttachment{
+    "messaging_readable_attachment",
+    "SELECT a.id, a.uploader_id, a.kind, a.storage_key, a.content_type, a.size_bytes, a.width, a.height, "
+    "a.duration_ms, a.attached_at IS NOT NULL, '' FROM message_attachments a WHERE a.id = $1::uuid AND "
+    "(a.uploader_id = $2 OR EXISTS (SELECT 1 FROM messages m JOIN conversation_members cm "
+    "ON cm.conversation_id = m.conversation_id AND cm.user_id = $2 WHERE m.id = a.message_id))"};
+constexpr Query kExpiredAttachments{
+    "messaging_expired_attachments",
+    "SELECT id, storage_key FROM message_attachments WHERE message_id IS NULL AND "
+    "(attached_at IS NOT NULL OR created_at < now() - make_interval(hours => $1::int)) "
+    "ORDER BY created_at LIMIT $2"};
+constexpr Query kDeleteAttachments{
+    "messaging_delete_attachments",
+    "DELETE FROM message_attachments WHERE id = ANY($1::uuid[]) AND message_id IS NULL"};
+
+Attachment attachment_from(const db::Result& r) {
+  auto opt = [&r](int c) { return r.is_null(0, c) ? std::nullopt : std::optional<int64_t>(r.int64(0, c)); };
+  return Attachment{r.str(0, 0), r.str(0, 1), r.str(0, 2), r.str(0, 3),     r.str(0, 4), r.int64(0, 5),
+                    opt(6),      opt(7),      opt(8),      r.boolean(0, 9), r.str(0, 10)};
+}
+
 Message message_from(const db::Result& r, int i, int c = 0) {
   return Message{r.int64(i, c),   r.str(i, c + 1),     r.str(i, c + 2), r.str(i, c + 3),
                  r.str(i, c + 4), r.opt_str(i, c + 5), r.str(i, c + 6)};
@@ -102,6 +143,55 @@ MemberView member_from(const db::Result& r) {
 }
 
 }  // namespace
+
+awaitable<std::optional<Attachment>> insert_attachment(db::Transaction& tx, const Attachment& a,
+                                                       int max_pending, int keep_hours) {
+  const auto r =
+      co_await tx.exec(kInsertAttachment, params(a.uploader_id, a.kind, a.storage_key, a.content_type, a.size,
+                                                 a.width, a.height, a.duration_ms, max_pending, keep_hours));
+  if (r.empty()) co_return std::nullopt;
+  Attachment out = a;
+  out.id = r.str(0, 0);
+  out.expires_at = r.str(0, 1);
+  co_return out;
+}
+
+awaitable<int64_t> pending_attachments(db::Cluster& db, const std::string& uploader_id, int keep_hours) {
+  co_return (co_await db.read(kPendingAttachments, params(uploader_id, keep_hours))).int64(0, 0);
+}
+
+awaitable<std::optional<Attachment>> lock_attachment(db::Transaction& tx, const std::string& id,
+                                                     const std::string& uploader_id, int keep_hours) {
+  const auto r = co_await tx.exec(kLockAttachment, params(id, uploader_id, keep_hours));
+  if (r.empty()) co_return std::nullopt;
+  co_return attachment_from(r);
+}
+
+awaitable<void> attach(db::Transaction& tx, const std::string& attachment_id, const std::string& message_id) {
+  co_await tx.exec(kAttach, params(attachment_id, message_id));
+}
+
+awaitable<std::optional<Attachment>> readable_attachment(db::Cluster& db, const std::string& id,
+                                                         const std::string& user_id,
+                                                         std::optional<db::Lsn> token) {
+  const auto r = co_await db.read(kReadableAttachment, params(id, user_id), token);
+  if (r.empty()) co_return std::nullopt;
+  co_return attachment_from(r);
+}
+
+awaitable<std::vector<Expired>> expired_attachments(db::Cluster& db, int keep_hours, int limit) {
+  const auto r = co_await db.read(kExpiredAttachments, params(keep_hours, limit));
+  std::vector<Expired> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(Expired{r.str(i, 0), r.str(i, 1)});
+  co_return out;
+}
+
+awaitable<void> delete_attachments(db::Transaction& tx, const std::vector<std::string>& ids) {
+  std::string list = "{";
+  for (std::size_t i = 0; i < ids.size(); ++i) list += (i ? "," : "") + ids[i];
+  list += "}";
+  co_await tx.exec(kDeleteAttachments, params(list));
+}
 
 awaitable<bool> is_artist(db::Cluster& db, const std::string& user_id) {
   co_return !(co_await db.read(kIsArtist, params(user_id))).empty();

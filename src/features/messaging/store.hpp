@@ -47,6 +47,37 @@ struct Blocks {
   bool recipient_blocked_sender = false;
 };
 
+// A direct-message attachment (migrations/0022_dm_attachments.sql).
+struct Attachment {
+  std::string id, uploader_id, kind, storage_key, content_type;
+  int64_t size = 0;
+  std::optional<int64_t> width, height, duration_ms;
+  bool attached = false;
+  std::string expires_at;  // when an unsent upload expires
+};
+
+// Records a stored upload unless the uploader already has `max_pending` unsent, unexpired ones
+// (then nullopt).
+awaitable<std::optional<Attachment>> insert_attachment(db::Transaction& tx, const Attachment& a,
+                                                       int max_pending, int keep_hours);
+awaitable<int64_t> pending_attachments(db::Cluster& db, const std::string& uploader_id, int keep_hours);
+// The uploader's own unexpired upload, locked for the send that attaches it; nullopt when it is
+// not theirs, does not exist or has expired.
+awaitable<std::optional<Attachment>> lock_attachment(db::Transaction& tx, const std::string& id,
+                                                     const std::string& uploader_id, int keep_hours);
+awaitable<void> attach(db::Transaction& tx, const std::string& attachment_id, const std::string& message_id);
+// The attachment when `user_id` may read it: its uploader, or a member of the conversation of the
+// message it was sent with.
+awaitable<std::optional<Attachment>> readable_attachment(db::Cluster& db, const std::string& id,
+                                                         const std::string& user_id,
+                                                         std::optional<db::Lsn> token);
+struct Expired {
+  std::string id, storage_key;
+};
+// Unsent uploads older than keep_hours, and sent ones whose message is gone.
+awaitable<std::vector<Expired>> expired_attachments(db::Cluster& db, int keep_hours, int limit);
+awaitable<void> delete_attachments(db::Transaction& tx, const std::vector<std::string>& ids);
+
 awaitable<bool> is_artist(db::Cluster& db, const std::string& user_id);
 awaitable<std::optional<Conversation>> find(db::Transaction& tx, const std::string& artist_id,
                                             const std::string& fan_id);

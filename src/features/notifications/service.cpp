@@ -81,10 +81,16 @@ std::optional<Plan> plan_for(const store::OutboxEvent& e) {
     return Plan{"new_subscriber", Recipients::key_user, text(p, "artistId"), p};
   }
   if (t == "message.created") {
+    // A message may be only an attachment (docs/messaging.md): the preview says what it is.
+    std::string body = text(p, "body");
+    const bj::value* attachment = p.if_contains("attachment");
+    if (body.empty() && attachment && attachment->is_object()) {
+      body = text(attachment->get_object(), "kind") == "image" ? "Sent a picture" : "Sent an audio clip";
+    }
     bj::object data{{"conversationId", text(p, "conversationId")},
                     {"messageId", text(p, "id")},
                     {"senderId", text(p, "senderId")},
-                    {"preview", preview(text(p, "body"))}};
+                    {"preview", preview(body)}};
     return Plan{"direct_message", Recipients::unmuted_member, text(p, "recipientId"), std::move(data)};
   }
   if (t == "track.processing") {

@@ -320,7 +320,7 @@ awaitable<void> PrivacyJobs::purge_storage(jobs::JobContext& job) {
   const auto& payload = job.payload();
   const std::string user_id(payload.at("user_id").as_string());
   std::vector<std::string> prefixes{"originals/" + user_id + "/", "images/" + user_id + "/",
-                                    "exports/" + user_id + "/"};
+                                    "exports/" + user_id + "/", "dm/" + user_id + "/"};
   for (const auto& t : strings_of(payload, "tracks")) {
     prefixes.push_back("hls/" + t + "/");
     prefixes.push_back("artwork/" + t + "/");

@@ -127,6 +127,13 @@ constexpr std::pair<std::string_view, Query> kExportTables[] = {
               "m.attachment, m.created_at FROM messages m WHERE m.conversation_id IN "
               "(SELECT conversation_id FROM conversation_members WHERE user_id = $1) "
               "OR m.sender_id = $1 ORDER BY m.seq")}},
+    // The user's direct-message uploads (sent or not): what each is; the files themselves are in the
+    // conversations, readable through the app.
+    {"message_attachments",
+     {"privacy_export_message_attachments",
+      MC_ROWS(
+          "SELECT id, kind, content_type, size_bytes, width, height, duration_ms, message_id, "
+          "attached_at, created_at FROM message_attachments WHERE uploader_id = $1 ORDER BY created_at")}},
     {"user_blocks",
      {"privacy_export_user_blocks",
       MC_ROWS("SELECT blocked_id, created_at FROM user_blocks WHERE blocker_id = $1")}},
@@ -259,6 +266,12 @@ constexpr Query kErase[] = {
      "UPDATE checkouts SET message = NULL WHERE fan_id = $1 AND message IS NOT NULL"},
     {"privacy_erase_blocks", "DELETE FROM user_blocks WHERE blocker_id = $1 OR blocked_id = $1"},
     {"privacy_erase_dm_quota", "DELETE FROM dm_quota WHERE fan_id = $1"},
+    // Direct-message attachments the user uploaded: the rows go here (their files with dm/<user>/
+    // in the purge job), and the messages that carried them, kept for the other member, lose them.
+    {"privacy_erase_dm_attachments",
+     "WITH a AS (DELETE FROM message_attachments WHERE uploader_id = $1 RETURNING message_id) "
+     "UPDATE messages SET attachment = NULL WHERE id IN (SELECT message_id FROM a WHERE message_id IS NOT "
+     "NULL)"},
     {"privacy_erase_notifications", "DELETE FROM notifications WHERE user_id = $1"},
     {"privacy_erase_notification_preferences", "DELETE FROM notification_preferences WHERE user_id = $1"},
     {"privacy_erase_party_roles",

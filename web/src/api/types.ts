@@ -165,6 +165,18 @@ export type NotificationPage = { notifications: AppNotification[]; unread: numbe
 
 // Direct messages (SPEC §4.8).
 export const MESSAGE_MAX_CHARS = 2000;
+/** A direct message's picture or audio clip (docs/messaging.md "Attachments"). */
+export type MessageAttachment = {
+  id: string;
+  kind: 'image' | 'audio';
+  contentType: string;
+  size: number;
+  width: number | null;
+  height: number | null;
+  durationMs: number | null;
+  url: string; // fetched with the access token: only the conversation's members may read it
+};
+export const ATTACHMENT_MAX_BYTES = 15 * 1024 * 1024;
 export type DirectMessage = {
   id: string;
   seq: number;
@@ -173,6 +185,7 @@ export type DirectMessage = {
   recipientId?: string;
   body: string;
   createdAt: string;
+  attachment?: MessageAttachment;
 };
 export type Conversation = {
   id: string;

@@ -1,20 +1,26 @@
-import { useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useId, useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode } from 'react';
 import { MESSAGE_MAX_CHARS } from '../api/types';
 
 // A message box with the 2,000-character limit shown as you type. Enter sends, Shift+Enter starts a
 // new line. `onTyping` is called on every edit (the caller throttles what goes on the wire).
+// `extra` goes in the bar before Send (the messages page's attachment button); with
+// `canSendEmpty` (an attachment is ready) a message without text may be sent.
 export function Composer({
   label,
   onSend,
   onTyping,
   disabled,
   placeholder,
+  extra,
+  canSendEmpty,
 }: {
   label: string;
   onSend(body: string): Promise<boolean>;
   onTyping?(typing: boolean): void;
   disabled?: boolean;
   placeholder?: string;
+  extra?: ReactNode;
+  canSendEmpty?: boolean;
 }) {
   const id = useId();
   const [body, setBody] = useState('');
@@ -22,7 +28,7 @@ export function Composer({
   const ref = useRef<HTMLTextAreaElement>(null);
   const chars = [...body].length;
   const over = chars > MESSAGE_MAX_CHARS;
-  const empty = body.trim() === '';
+  const empty = !canSendEmpty && body.trim() === '';
   const submit = async (e?: FormEvent) => {
     e?.preventDefault();
     if (over || empty || busy) return;
@@ -66,6 +72,7 @@ export function Composer({
           {over ? `${chars} of ${MESSAGE_MAX_CHARS} characters: shorten the message by ${chars - MESSAGE_MAX_CHARS} to send it.` : `${chars} / ${MESSAGE_MAX_CHARS}`}
           <span className="visually-hidden"> Enter sends; Shift+Enter starts a new line.</span>
         </small>
+        {extra}
         <button type="submit" className="btn btn--primary" disabled={disabled || busy || over || empty}>
           {busy ? 'Sending…' : 'Send'}
         </button>

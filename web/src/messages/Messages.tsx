@@ -1,19 +1,26 @@
 // Direct messages (SPEC §4.8): my conversations with unread counts, a conversation's history with
-// "load older", live delivery on conversation:{id}, typing, read receipts, mute, block and search.
+// "load older", live delivery on conversation:{id}, typing, read receipts, mute, block and search;
+// a picture or audio clip may go with a message (./Attachments.tsx).
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { Link, Navigate, useNavigate, useParams } from 'react-router';
-import { del, explain, get, post, put, qs } from '../api/client';
+import { ApiError, del, explain, get, post, put, qs } from '../api/client';
 import { realtime, useChannel, type ChannelEvent } from '../api/realtime';
 import { formatDate, type Conversation, type DirectMessage, type SendResult } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
 import { ErrorBox, Loading, useTitle } from '../components/ui';
 import { ReportButton } from '../moderation/ReportButton';
+import { AttachButton, AttachmentView, attachmentError, type Pending } from './Attachments';
 import { Composer } from './Composer';
 
 const TYPING_SEND_EVERY_MS = 3000; // while typing, tell the other member at most this often
 const TYPING_SHOW_MS = 6000; // without a fresh `typing`, the indicator goes away after this
 
 type Thread = { messages: DirectMessage[]; cursor: string | null; loading: boolean; error: string | null };
+
+function preview(m: DirectMessage) {
+  if (m.body) return m.body;
+  return m.attachment?.kind === 'image' ? 'Picture' : m.attachment ? 'Audio clip' : 'Attachment removed';
+}
 
 function byActivity(a: Conversation, b: Conversation) {
   return b.lastMessageAt.localeCompare(a.lastMessageAt);
@@ -38,6 +45,7 @@ export default function MessagesPage() {
   const [actionError, setActionError] = useState<string | null>(null);
   const [sendError, setSendError] = useState<string | null>(null);
   const [quota, setQuota] = useState<SendResult['quota'] | null>(null);
+  const [pending, setPending] = useState<Pending | null>(null);
   const openRef = useRef<string | undefined>(conversationId);
   openRef.current = conversationId;
   const lastTypingSent = useRef(0);
@@ -101,6 +109,7 @@ export default function MessagesPage() {
     setSendError(null);
     setActionError(null);
     setQuota(null);
+    setPending(null);
     if (conversationId && me) void loadThread(conversationId, null);
     else setThread({ messages: [], cursor: null, loading: false, error: null });
   }, [conversationId, me, loadThread]);
@@ -193,13 +202,19 @@ export default function MessagesPage() {
     if (!conversationId) return false;
     setSendError(null);
     try {
-      const r = await post<SendResult>('/api/messaging/send', { conversationId, body });
+      const attachmentId = pending?.attachment.id;
+      // With an attachment, a caption of only spaces is no caption.
+      const text = attachmentId && body.trim() === '' ? '' : body;
+      const r = await post<SendResult>('/api/messaging/send', attachmentId ? { conversationId, body: text, attachmentId } : { conversationId, body });
+      setPending(null);
       if (r.quota) setQuota(r.quota);
       setThread((t) => (t.messages.some((x) => x.id === r.message.id) ? t : { ...t, messages: [...t.messages, r.message].sort((a, b) => a.seq - b.seq) }));
       setConvs((cs) => cs?.map((c) => (c.id === conversationId ? { ...c, lastMessage: r.message, lastMessageAt: r.message.createdAt } : c)).sort(byActivity) ?? cs);
       return true;
     } catch (e) {
-      setSendError(explain(e, { body: 'The message', conversationId: 'The conversation' }));
+      const about = e instanceof ApiError && (typeof e.details.attachmentId === 'string' || e.code === 'attachment_already_sent');
+      if (about) setPending(null);
+      setSendError(about ? attachmentError(e) : explain(e, { body: 'The message', conversationId: 'The conversation', attachmentId: 'The attachment' }));
       return false;
     }
   };
@@ -269,7 +284,7 @@ export default function MessagesPage() {
                   </span>
                 )}
                 <span className="conv__preview muted small">
-                  {(typing[c.id] ?? 0) > Date.now() ? 'typing…' : c.lastMessage ? `${c.lastMessage.senderId === me ? 'You: ' : ''}${c.lastMessage.body}` : 'No messages yet'}
+                  {(typing[c.id] ?? 0) > Date.now() ? 'typing…' : c.lastMessage ? `${c.lastMessage.senderId === me ? 'You: ' : ''}${preview(c.lastMessage)}` : 'No messages yet'}
                 </span>
               </Link>
             </li>
@@ -309,7 +324,8 @@ export default function MessagesPage() {
               {thread.messages.map((m) => (
                 <li key={m.id} className={`bubble ${m.senderId === me ? 'bubble--mine' : ''}`} data-testid="message">
                   <span className="visually-hidden">{m.senderId === me ? 'You' : current?.with.name}: </span>
-                  <p className="bubble__body">{m.body}</p>
+                  {m.attachment && <AttachmentView attachment={m.attachment} from={m.senderId === me ? 'you' : (current?.with.name ?? 'them')} />}
+                  {m.body ? <p className="bubble__body">{m.body}</p> : !m.attachment && <p className="bubble__body muted">Attachment removed</p>}
                   {m.senderId !== me && <ReportButton type="message" id={m.id} what="this message" ownerId={m.senderId} />}
                   <span className="bubble__meta muted small">
                     <time dateTime={m.createdAt}>{formatDate(m.createdAt)}</time>
@@ -328,7 +344,14 @@ export default function MessagesPage() {
             {current && blocked.has(current.with.id) ? (
               <p className="muted">You blocked {current.with.name}. Unblock them to write again.</p>
             ) : (
-              <Composer label={`Message to ${current?.with.name ?? 'this conversation'}`} onSend={send} onTyping={sendTyping} />
+              <Composer
+                label={`Message to ${current?.with.name ?? 'this conversation'}`}
+                onSend={send}
+                onTyping={sendTyping}
+                canSendEmpty={pending !== null}
+                placeholder={pending ? 'Add a caption (optional)' : undefined}
+                extra={<AttachButton pending={pending} onPending={setPending} onError={setSendError} />}
+              />
             )}
             <ErrorBox message={sendError} />
             {quota && (
@@ -386,7 +409,7 @@ function MessageSearch() {
             {results.map((m) => (
               <li key={m.id}>
                 <Link to={`/messages/${m.conversationId}`} className="small">
-                  {m.body.length > 140 ? `${m.body.slice(0, 140)}…` : m.body}
+                  {m.body.length > 140 ? `${m.body.slice(0, 140)}…` : preview(m)}
                 </Link>
                 <span className="muted small"> · {formatDate(m.createdAt)}</span>
               </li>
