@@ -2,6 +2,7 @@
 
 #include "features/accounts/routes.hpp"
 #include "features/admin/routes.hpp"
+#include "features/analytics/routes.hpp"
 #include "features/artists/routes.hpp"
 #include "features/buying/routes.hpp"
 #include "features/catalog/cover.hpp"
@@ -12,8 +13,8 @@
 #include "features/notifications/routes.hpp"
 #include "features/parties/routes.hpp"
 #include "features/posts/routes.hpp"
-#include "features/search/routes.hpp"
 #include "features/privacy/routes.hpp"
+#include "features/search/routes.hpp"
 #include "features/streaming/routes.hpp"
 #include "ops/routes.hpp"
 
@@ -32,6 +33,7 @@ void register_all_routes(http::Router& router, const RouteDeps& deps) {
   streaming::register_routes(router, deps.streaming);
   memberships::register_routes(router, deps.memberships, deps.webhooks);
   earnings::register_routes(router, deps.earnings);
+  analytics::register_routes(router);
   messaging::register_routes(router, deps.messaging);
   notifications::register_routes(router, deps.notifications);
   parties::register_routes(router, deps.parties);
