@@ -194,6 +194,16 @@ test('every figure equals the naive SQL over the raw events, before and after th
   const want = await naiveDashboard(srv.pool, artist.user.id, '30d');
   assert.deepEqual(lines.slice(1), want.series.map((s) =>
     [s.day, s.plays, s.listeners, s.followers, s.followersGained, s.followersLost, s.supporters, s.superfans, s.mrrCents, s.grossCents, s.netCents, want.currency].join(',')));
+
+  // A fan deletes their account: their events stay for the artist's figures, without them. (Rolled-up
+  // daily listener counts keep counting them: a count is not personal data; docs/analytics.md.)
+  expectStatus(await api.json('DELETE', '/api/me', { token: fans[2].token, body: { password: fans[2].input.password } }), 202);
+  for (const [table, col] of [['play_events', 'user_id'], ['follow_events', 'fan_id'], ['subscription_events', 'fan_id'], ['analytics_fan_windows', 'user_id']]) {
+    const { rows: [{ n: left }] } = await srv.pool.query(`SELECT count(*)::int AS n FROM ${table} WHERE ${col} = $1`, [fans[2].user.id]);
+    assert.equal(left, 0, `${table} no longer names the deleted fan`);
+  }
+  const { rows: [{ n: kept }] } = await srv.pool.query('SELECT count(*)::int AS n FROM play_events WHERE artist_id = $1', [artist.user.id]);
+  assert.ok(kept > 400, 'the plays themselves stay');
 });
 
 test('bad period or metric, fans and anonymous callers: clear errors', async () => {
