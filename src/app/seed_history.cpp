@@ -37,19 +37,23 @@ constexpr Query kListeners{
 constexpr Query kTrackCount{
     "history_track_count",
     "SELECT count(*) FROM tracks tr JOIN releases r ON r.id = tr.release_id WHERE r.published"};
-// $1 rows, $2 listeners, $3 days. Track i is drawn with weight falling as i grows (u³), a listener
-// likewise (u²; 15% of plays anonymous), the time with more plays recently.
+// $1 rows, $2 listeners, $3 days, $4/$5 the batch's slice of the time distribution. Track i is drawn
+// with weight falling as i grows (u³), a listener likewise (u²; 15% of plays anonymous), the time
+// as now − days·v^1.3 (more plays recently) with v in [$4, $5): batches go back in time slice by
+// slice and each writes its rows in time order, so the table is laid out by time as live plays
+// (always appended now) would be.
 constexpr Query kPlays{
     "history_plays",
     "WITH " MC_HISTORY_TRACKS MC_HISTORY_LISTENERS
     ", x AS (SELECT floor(n.n * random() ^ 3)::int AS ti, "
     "CASE WHEN random() < 0.15 THEN -1 ELSE floor($2::int * random() ^ 2)::int END AS li, "
-    "now() - ($3::int * random() ^ 1.3) * interval '1 day' AS at, "
+    "now() - ($3::int * ($4::float8 + ($5::float8 - $4::float8) * random()) ^ 1.3) * interval '1 day' AS at, "
     "(ARRAY['US','GB','DE','FR','BR','JP','CA','AU','MX','NL','SE','ZZ'])[1 + floor(12 * random() ^ "
     "1.5)::int] AS c "
     "FROM generate_series(1, $1::int), n) "
     "INSERT INTO play_events (played_at, artist_id, track_id, user_id, country) "
-    "SELECT x.at, t.artist_id, t.id, l.id, x.c FROM x JOIN t ON t.i = x.ti LEFT JOIN l ON l.i = x.li"};
+    "SELECT x.at, t.artist_id, t.id, l.id, x.c FROM x JOIN t ON t.i = x.ti LEFT JOIN l ON l.i = x.li ORDER "
+    "BY x.at"};
 // Each listener follows up to three artists (through follows, so the trigger writes the events, dated
 // when they followed); a fifth of them also followed an artist once and stopped.
 constexpr Query kFollows{
@@ -142,7 +146,9 @@ awaitable<HistoryResult> seed_history(db::Cluster& cluster, const HistoryOptions
   for (int64_t done = 0; done < options.plays;) {
     const int64_t n = std::min(options.batch, options.plays - done);
     auto tx = co_await cluster.begin();
-    co_await tx.exec(kPlays, params(n, out.listeners, options.days));
+    const std::string lo = std::to_string(static_cast<double>(done) / static_cast<double>(options.plays));
+    const std::string hi = std::to_string(static_cast<double>(done + n) / static_cast<double>(options.plays));
+    co_await tx.exec(kPlays, params(n, out.listeners, options.days, lo, hi));
     co_await tx.commit();
     done += n;
     out.plays = done;

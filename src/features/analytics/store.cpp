@@ -77,13 +77,14 @@ constexpr Query kCountries{
     "SELECT country, plays AS n FROM analytics_country_daily WHERE " MC_ROLLED
     " UNION ALL SELECT country, count(*) FROM play_events WHERE " MC_RAW("played_at") " GROUP BY 1) x "
     "GROUP BY 1 ORDER BY 2 DESC, 1"};
-#define MC_FANS_RESULT                                                                              \
-  "SELECT (SELECT count(*) FROM g), g.user_id, u.username, g.p FROM g LEFT JOIN users u ON u.id = " \
-  "g.user_id ORDER BY g.p DESC, g.user_id LIMIT "
+// The top rows first, then their names (not a join of every fan with users).
+#define MC_FANS_RESULT(limit)                                                                            \
+  "SELECT (SELECT count(*) FROM g), t.user_id, u.username, t.p FROM (SELECT user_id, p FROM g ORDER BY " \
+  "p DESC, user_id LIMIT " limit ") t LEFT JOIN users u ON u.id = t.user_id ORDER BY t.p DESC, t.user_id"
 constexpr Query kFansRaw{
     "analytics_fans_raw",
     "WITH g AS (SELECT user_id, count(*) AS p FROM play_events WHERE artist_id = $1 AND user_id IS NOT NULL "
-    "AND played_at >= $2::date::timestamp AT TIME ZONE 'UTC' GROUP BY 1) " MC_FANS_RESULT "$3"};
+    "AND played_at >= $2::date::timestamp AT TIME ZONE 'UTC' GROUP BY 1) " MC_FANS_RESULT("$3")};
 constexpr Query kFansWindowed{
     "analytics_fans_windowed",
     "WITH f AS (SELECT user_id, CASE $3::int WHEN 7 THEN plays_7d WHEN 30 THEN plays_30d WHEN 90 THEN "
@@ -91,7 +92,7 @@ constexpr Query kFansWindowed{
     "ELSE plays_365d END AS p FROM analytics_fan_windows WHERE artist_id = $1 "
     "UNION ALL SELECT user_id, count(*) FROM play_events WHERE artist_id = $1 AND user_id IS NOT NULL "
     "AND played_at >= $2::date::timestamp AT TIME ZONE 'UTC' GROUP BY 1), "
-    "g AS (SELECT user_id, sum(p)::bigint AS p FROM f GROUP BY 1 HAVING sum(p) > 0) " MC_FANS_RESULT "$4"};
+    "g AS (SELECT user_id, sum(p)::bigint AS p FROM f GROUP BY 1 HAVING sum(p) > 0) " MC_FANS_RESULT("$4")};
 
 // The job. $1 from, $2 to (dates).
 constexpr Query kLockState{"analytics_lock_state",
