@@ -76,7 +76,7 @@ constexpr Query kTracks{
     "EXISTS (SELECT 1 FROM follows f WHERE f.artist_id = x.artist_id AND f.fan_id = $3::uuid), " MC_SCORES(
         "x.search", "lower(x.title)") "FROM c JOIN tracks x ON x.id = c.id JOIN releases r ON r.id = x.release_id "
                                       "JOIN artist_profiles a ON a.user_id = x.artist_id " MC_KEEP(
-                                          "x.search", "lower(x.title)") " AND r.published"};
+                                          "x.search", "lower(x.title)") " AND r.published AND x.hidden_at IS NULL"};
 
 // A post that is not public matches on its title only: searching its body would reveal words of a
 // post the searcher may not read.
@@ -94,7 +94,7 @@ constexpr Query kPosts{
     "p.visibility, NULL::float8, true, NULL::text, '', " MC_ISO("p.publish_at") ", p.like_count, "
     "EXISTS (SELECT 1 FROM follows f WHERE f.artist_id = p.artist_id AND f.fan_id = $3::uuid), " MC_SCORES(
         MC_POST_VEC, "lower(p.title)") "FROM c JOIN posts p ON p.id = c.id JOIN artist_profiles a ON a.user_id = "
-                                       "p.artist_id " MC_KEEP(MC_POST_VEC, "lower(p.title)")};
+                                       "p.artist_id " MC_KEEP(MC_POST_VEC, "lower(p.title)") " AND p.hidden_at IS NULL"};
 
 std::vector<std::string> split(std::string_view s) {
   std::vector<std::string> out;
