@@ -7,15 +7,16 @@
 
 namespace {
 void usage() {
-  std::cout << "Usage: musicconnect <command>\n\n"
-               "Commands:\n"
-               "  serve      run the HTTP API, web app and background relay (serve --help lists settings)\n"
-               "  worker     run only the background jobs (audio processing, sweeps)\n"
-               "  migrate    apply database migrations and exit\n"
-               "  seed-demo  create the demo accounts (idempotent)\n"
-               "  ops        operator commands: status and failover across regions (ops --help)\n"
-               "  admin      admin accounts: admin create --email E --username U (password on stdin)\n"
-               "  version    print the version\n";
+  std::cout
+      << "Usage: musicconnect <command>\n\n"
+         "Commands:\n"
+         "  serve      run the HTTP API, web app and background relay (serve --help lists settings)\n"
+         "  worker     run only the background jobs (audio processing, sweeps)\n"
+         "  migrate    apply database migrations and exit\n"
+         "  seed-demo  create the demo accounts (idempotent); --history-plays N adds analytics history\n"
+         "  ops        operator commands: status and failover across regions (ops --help)\n"
+         "  admin      admin accounts: admin create --email E --username U (password on stdin)\n"
+         "  version    print the version\n";
 }
 }  // namespace
 

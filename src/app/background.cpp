@@ -7,6 +7,7 @@
 
 #include "app/retention.hpp"
 #include "core/log.hpp"
+#include "features/analytics/service.hpp"
 #include "features/buying/renditions.hpp"
 #include "features/posts/service.hpp"
 
@@ -56,6 +57,7 @@ Background::Background(const Config& config, asio::io_context& loop, db::Cluster
   register_retention(*maintenance_worker, cluster, config, privacy_, uploads.storage());
   notifications::register_jobs(*maintenance_worker, notifications_, cluster, mailer, config.public_url);
   posts::register_jobs(*maintenance_worker, cluster);
+  analytics::register_jobs(*maintenance_worker, cluster);
   workers_.push_back(std::move(maintenance_worker));
 
   // Data exports and the storage purge of deleted accounts (docs/privacy.md).
@@ -125,6 +127,11 @@ asio::awaitable<void> Background::sweep_forever() {
       co_await schedule_retention(cluster_);
     } catch (const std::exception& e) {
       log::warn("could not schedule the retention prune", {{"error", e.what()}});
+    }
+    try {
+      co_await analytics::schedule_rollup(cluster_);
+    } catch (const std::exception& e) {
+      log::warn("could not schedule the analytics rollup", {{"error", e.what()}});
     }
     try {
       co_await notifications::schedule_digest(cluster_);

@@ -2,6 +2,7 @@
 
 #include "features/accounts/routes.hpp"
 #include "features/admin/routes.hpp"
+#include "features/analytics/routes.hpp"
 #include "features/artists/routes.hpp"
 #include "features/buying/routes.hpp"
 #include "features/catalog/cover.hpp"
@@ -35,6 +36,7 @@ void register_all_routes(http::Router& router, const RouteDeps& deps) {
   streaming::register_routes(router, deps.streaming);
   memberships::register_routes(router, deps.memberships, deps.webhooks);
   earnings::register_routes(router, deps.earnings);
+  analytics::register_routes(router);
   messaging::register_routes(router, deps.messaging);
   messaging::register_attachment_routes(router, deps.uploads.storage(), deps.config);
   notifications::register_routes(router, deps.notifications);

@@ -9,6 +9,7 @@
 #include "app/commands.hpp"
 #include "app/database_setup.hpp"
 #include "app/media_setup.hpp"
+#include "app/seed_history.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/process.hpp"
@@ -101,8 +102,34 @@ asio::awaitable<void> seed_catalog(db::Cluster& cluster, const Config& config,
 
 }  // namespace
 
-int seed_demo(int, char**) {
-  return run_database_command("seed-demo", [](const Config& config) {
+int seed_demo(int argc, char** argv) {
+  // --history-plays N [--history-days D]: also generate analytics history over the published tracks.
+  std::optional<HistoryOptions> history;
+  for (int i = 2; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if ((arg == "--history-plays" || arg == "--history-days") && i + 1 < argc) {
+      if (!history) history.emplace();
+      try {
+        const long long v = std::stoll(argv[++i]);
+        if (arg == "--history-plays") history->plays = v;
+        if (arg == "--history-days") history->days = static_cast<int>(v);
+      } catch (const std::exception&) {
+        std::fprintf(stderr, "seed-demo: %s needs a number\n", arg.c_str());
+        return 2;
+      }
+      if (history->plays < 0 || history->days < 1 || history->days > 3650) {
+        std::fprintf(stderr, "seed-demo: --history-plays must be ≥ 0 and --history-days 1-3650\n");
+        return 2;
+      }
+    } else {
+      std::fprintf(
+          stderr,
+          "seed-demo: unknown argument %s (usage: seed-demo [--history-plays N] [--history-days D])\n",
+          arg.c_str());
+      return 2;
+    }
+  }
+  return run_database_command("seed-demo", [history](const Config& config) {
     const JwtCodec jwt({{config.jwt_kid, config.jwt_secret}});
     auto mailer = mail::make_mailer(config);
     accounts::AccountsService service(config, jwt, *mailer);
@@ -125,6 +152,7 @@ int seed_demo(int, char**) {
                       {{"username", user.username}, {"email", user.email}});
           }
           co_await seed_catalog(cluster, config, service, jwt);
+          if (history) co_await seed_history(cluster, *history);
         },
         asio::use_future);
     io.run();

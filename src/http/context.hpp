@@ -33,6 +33,7 @@ class Context {
   PathParams params;
   std::string request_id;
   std::string client_ip;
+  std::string viewer_country;  // ISO 3166-1 alpha-2 from the edge, "ZZ" unknown (http/forwarded.hpp)
   std::string user_agent;
 
   std::optional<AccessClaims> auth;        // a valid bearer token was sent

@@ -36,4 +36,21 @@ std::string forwarded_client(const Request& req, std::string_view peer, unsigned
   return address.to_string();
 }
 
+std::string viewer_country(const Request& req, unsigned hops) {
+  if (hops == 0) return "ZZ";
+  const std::string_view v = trim(req["CloudFront-Viewer-Country"]);
+  if (v.size() != 2) return "ZZ";
+  std::string out;
+  for (const char c : v) {
+    if (c >= 'a' && c <= 'z') {
+      out += static_cast<char>(c - 'a' + 'A');
+    } else if (c >= 'A' && c <= 'Z') {
+      out += c;
+    } else {
+      return "ZZ";
+    }
+  }
+  return out;
+}
+
 }  // namespace mc::http

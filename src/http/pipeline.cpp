@@ -209,6 +209,7 @@ asio::awaitable<Response> Pipeline::handle(const Request& req, const Peer& peer,
   const auto incoming_id = req["X-Request-Id"];
   ctx.request_id = safe_request_id(incoming_id) ? std::string(incoming_id) : fast_random_hex(8);
   ctx.client_ip = forwarded_client(req, peer.address, config_.trust_proxy_hops);
+  ctx.viewer_country = viewer_country(req, config_.trust_proxy_hops);
   const std::string_view target = req.target();
   const auto q = target.find('?');
   ctx.path = path_of(target);

@@ -435,6 +435,10 @@ describe('errors of particular operations', () => {
     expectStatus(await api.json('PUT', '/api/artists/tiers/superfan', { token: artist.token, body: { priceCents: 1500 } }), 200);
     check('GET /api/artists/subscribers', 403, 'forbidden', await api.get('/api/artists/subscribers', { token: fan.token }));
     check('GET /api/artists/subscribers', 400, 'invalid_query', await api.get('/api/artists/subscribers?tier=gold', { token: artist.token }));
+    check('GET /api/artists/analytics', 403, 'forbidden', await api.get('/api/artists/analytics', { token: fan.token }));
+    check('GET /api/artists/analytics', 400, 'invalid_query', await api.get('/api/artists/analytics?period=2w', { token: artist.token }));
+    check('GET /api/artists/analytics/export', 403, 'forbidden', await api.get('/api/artists/analytics/export', { token: fan.token }));
+    check('GET /api/artists/analytics/export', 400, 'invalid_query', await api.get('/api/artists/analytics/export?period=0d', { token: artist.token }));
     check('POST /api/artists/payouts/connect', 403, 'forbidden', await api.json('POST', '/api/artists/payouts/connect', { token: fan.token }));
     check('GET /api/artists/earnings', 403, 'forbidden', await api.get('/api/artists/earnings', { token: fan.token }));
     check('GET /api/artists/payouts', 403, 'forbidden', await api.get('/api/artists/payouts', { token: fan.token }));

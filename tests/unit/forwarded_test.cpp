@@ -34,3 +34,20 @@ TEST(ForwardedClient, no_header_or_a_non_address_falls_back_to_the_peer) {
   EXPECT_EQ(forwarded_client(with_xff({"1.2.3.4, not-an-ip"}), "10.0.0.2", 1), "10.0.0.2");
   EXPECT_EQ(forwarded_client(with_xff({""}), "10.0.0.2", 1), "10.0.0.2");
 }
+
+TEST(ViewerCountry, read_only_behind_trusted_proxies_and_only_two_letters) {
+  Request req;
+  req.insert("CloudFront-Viewer-Country", "de");
+  EXPECT_EQ(viewer_country(req, 0), "ZZ");  // a client reaching us directly could send anything
+  EXPECT_EQ(viewer_country(req, 1), "DE");
+  Request none;
+  EXPECT_EQ(viewer_country(none, 2), "ZZ");
+  for (const char* bad : {"", "D", "DEU", "1A", "é", " U S "}) {
+    Request r;
+    r.insert("CloudFront-Viewer-Country", bad);
+    EXPECT_EQ(viewer_country(r, 1), "ZZ") << bad;
+  }
+  Request spaced;
+  spaced.insert("CloudFront-Viewer-Country", " us ");
+  EXPECT_EQ(viewer_country(spaced, 1), "US");
+}

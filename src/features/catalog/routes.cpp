@@ -269,8 +269,8 @@ void register_routes(http::Router& router, CatalogService& s) {
     // Anonymous listeners are told apart by address and client, stored only as a hash.
     const std::string anonymous =
         to_hex(sha256(ctx.client_ip + "|" + std::string(ctx.req[http::bhttp::field::user_agent])));
-    const auto result =
-        co_await s.report_play(ctx.db(), who, anonymous, std::string(ctx.param("id")), listened);
+    const auto result = co_await s.report_play(ctx.db(), who, anonymous, std::string(ctx.param("id")),
+                                               listened, ctx.viewer_country);
     // A listen that was not counted wrote nothing, so it carries no consistency token.
     if (result.lsn.value) ctx.consistency_out = result.lsn;
     co_return http::json_response(202, bj::object{{"counted", result.value}});

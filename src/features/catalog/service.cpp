@@ -375,14 +375,15 @@ awaitable<bj::object> CatalogService::likes(db::Cluster& db, const AccessClaims&
 awaitable<Written<bool>> CatalogService::report_play(db::Cluster& db,
                                                      const std::optional<AccessClaims>& viewer,
                                                      const std::string& anonymous_key,
-                                                     const std::string& track_id, double listened_seconds) {
+                                                     const std::string& track_id, double listened_seconds,
+                                                     const std::string& country) {
   co_await visible_track(db, viewer, track_id, true);
   if (listened_seconds < 30) co_return Written<bool>{false, db::Lsn{}};
   const std::string listener = viewer ? "u:" + viewer->user_id : "a:" + anonymous_key;
   const std::optional<std::string> user_id =
       viewer ? std::optional<std::string>(viewer->user_id) : std::nullopt;
   auto tx = co_await db.begin();
-  const bool counted = co_await store::count_play(tx, listener, user_id, track_id);
+  const bool counted = co_await store::count_play(tx, listener, user_id, track_id, country);
   const db::Lsn lsn = co_await tx.commit();
   co_return Written<bool>{counted, lsn};
 }

@@ -67,7 +67,7 @@ class CatalogService {
   // The player reports a listen; it counts after 30 s, once per listener per track per 30 min.
   awaitable<Written<bool>> report_play(db::Cluster& db, const std::optional<AccessClaims>& viewer,
                                        const std::string& anonymous_key, const std::string& track_id,
-                                       double listened_seconds);
+                                       double listened_seconds, const std::string& country);
 
   awaitable<boost::json::object> comments(db::Cluster& db, const std::optional<AccessClaims>& viewer,
                                           const std::string& track_id, int page, int limit,

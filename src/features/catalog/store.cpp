@@ -163,8 +163,11 @@ constexpr Query kPlayWindow{
     "INSERT INTO play_windows AS w (listener_key, track_id, counted_at) VALUES ($1, $2, now()) "
     "ON CONFLICT (listener_key, track_id) DO UPDATE SET counted_at = now() "
     "WHERE w.counted_at < now() - interval '30 minutes' RETURNING 1"};
+// The play also goes to the analytics event log (docs/analytics.md) with the edge's country.
 constexpr Query kCountPlay{"catalog_count_play",
-                           "WITH p AS (INSERT INTO plays (track_id, user_id) VALUES ($1, $2)) "
+                           "WITH p AS (INSERT INTO plays (track_id, user_id) VALUES ($1, $2)), "
+                           "e AS (INSERT INTO play_events (artist_id, track_id, user_id, country) "
+                           "SELECT artist_id, id, $2, $3 FROM tracks WHERE id = $1) "
                            "UPDATE tracks SET play_count = play_count + 1 WHERE id = $1"};
 
 #define MC_COMMENT_COLUMNS                                                           \
@@ -411,10 +414,11 @@ awaitable<std::pair<std::vector<std::string>, int64_t>> liked_tracks(db::Cluster
 }
 
 awaitable<bool> count_play(db::Transaction& tx, const std::string& listener_key,
-                           const std::optional<std::string>& user_id, const std::string& track_id) {
+                           const std::optional<std::string>& user_id, const std::string& track_id,
+                           const std::string& country) {
   const db::Result window = co_await tx.exec(kPlayWindow, params(listener_key, track_id));
   if (window.empty()) co_return false;
-  co_await tx.exec(kCountPlay, params(track_id, user_id));
+  co_await tx.exec(kCountPlay, params(track_id, user_id, country));
   co_return true;
 }
 

@@ -117,7 +117,8 @@ awaitable<std::pair<std::vector<std::string>, int64_t>> liked_tracks(db::Cluster
                                                                      int limit);
 // Counts the play unless this listener's last counted play of the track is under 30 minutes old.
 awaitable<bool> count_play(db::Transaction& tx, const std::string& listener_key,
-                           const std::optional<std::string>& user_id, const std::string& track_id);
+                           const std::optional<std::string>& user_id, const std::string& track_id,
+                           const std::string& country);
 
 struct Comment {
   std::string id, track_id, user_id, username;

@@ -65,6 +65,10 @@ constexpr std::pair<std::string_view, Query> kExportTables[] = {
     {"plays",
      {"privacy_export_plays",
       MC_ROWS("SELECT id, track_id, played_at FROM plays WHERE user_id = $1 ORDER BY id")}},
+    {"play_events",
+     {"privacy_export_play_events",
+      MC_ROWS("SELECT track_id, artist_id, country, played_at FROM play_events WHERE user_id = $1 "
+              "ORDER BY played_at")}},
     {"comments",
      {"privacy_export_comments",
       MC_ROWS(
@@ -254,6 +258,12 @@ constexpr Query kErase[] = {
     {"privacy_erase_follows", "DELETE FROM follows WHERE fan_id = $1"},
     {"privacy_erase_plays", "UPDATE plays SET user_id = NULL WHERE user_id = $1"},
     {"privacy_erase_play_windows", "DELETE FROM play_windows WHERE listener_key = 'u:' || $1"},
+    // Analytics events stay for the artists' figures, without the listener (after the follows went,
+    // so their unfollow events are anonymised too); the per-fan windows go.
+    {"privacy_erase_play_events", "UPDATE play_events SET user_id = NULL WHERE user_id = $1"},
+    {"privacy_erase_follow_events", "UPDATE follow_events SET fan_id = NULL WHERE fan_id = $1"},
+    {"privacy_erase_subscription_events", "UPDATE subscription_events SET fan_id = NULL WHERE fan_id = $1"},
+    {"privacy_erase_fan_windows", "DELETE FROM analytics_fan_windows WHERE user_id = $1"},
     {"privacy_erase_comment_reports", "DELETE FROM comment_reports WHERE reporter_id = $1"},
     {"privacy_erase_reports",
      "DELETE FROM reports WHERE reporter_id = $1 OR (target_type = 'user' AND target_id = $1)"},

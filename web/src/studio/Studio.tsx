@@ -1,6 +1,7 @@
 import { Navigate, NavLink, Route, Routes } from 'react-router';
 import { useAuth } from '../auth/AuthContext';
 import { useTitle } from '../components/ui';
+import { AnalyticsPanel } from './Analytics';
 import { EarningsPanel } from './Earnings';
 import { ProfilePanel } from './Profile';
 import { ReleaseEditor, ReleasesPanel } from './Releases';
@@ -32,6 +33,7 @@ export default function StudioPage() {
         <NavLink to="/studio/posts">Posts</NavLink>
         <NavLink to="/studio/parties">Parties</NavLink>
         <NavLink to="/studio/earnings">Earnings</NavLink>
+        <NavLink to="/studio/analytics">Analytics</NavLink>
       </nav>
       <Routes>
         <Route index element={<ProfilePanel />} />
@@ -41,6 +43,7 @@ export default function StudioPage() {
         <Route path="posts" element={<PostsPanel />} />
         <Route path="parties" element={<PartiesPanel />} />
         <Route path="earnings" element={<EarningsPanel />} />
+        <Route path="analytics" element={<AnalyticsPanel />} />
       </Routes>
     </div>
   );
