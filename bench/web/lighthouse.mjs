@@ -23,7 +23,10 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(here, '..', '..');
 const RESULTS = path.join(ROOT, 'bench', 'results');
 const WEB_DIR = process.env.MC_WEB_DIR || path.join(ROOT, 'web', 'dist');
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+// Debian's /usr/bin/chromium is a shell wrapper around this binary.
+const CHROMIUM = process.env.CHROMIUM_PATH || ['/usr/lib/chromium/chromium', '/usr/bin/chromium'].find((p) => fs.existsSync(p));
+// Lighthouse's own advice for a noisy machine: several runs per page, the median one reported.
+const RUNS = Math.max(1, Number(process.env.RUNS || 3));
 const TARGET = { score: 95, cls: 0.05 };
 const CATEGORIES = ['performance', 'accessibility', 'best-practices', 'seo'];
 
@@ -134,10 +137,14 @@ async function main() {
     const rows = [];
     for (const [name, url, who] of pages) {
       if (who) await logIn(browser, base, who);
-      const r = await audit(chrome.port, base + url, { keepStorage: !!who });
-      rows.push({ name, path: url, ...r });
+      const runs = [];
+      for (let i = 0; i < RUNS; i++) runs.push(await audit(chrome.port, base + url, { keepStorage: !!who }));
+      // The median run by performance score (the other categories do not vary between runs).
+      runs.sort((x, y) => x.scores.performance - y.scores.performance);
+      const r = runs[Math.floor(runs.length / 2)];
+      rows.push({ name, path: url, ...r, performanceRuns: runs.map((x) => x.scores.performance) });
       const s = r.scores;
-      console.log(`${name.padEnd(9)} perf ${s.performance} a11y ${s.accessibility} bp ${s['best-practices']} seo ${s.seo} CLS ${r.cls?.toFixed(3)}${r.runtimeError ? ` ERROR ${r.runtimeError}` : ''}`);
+      console.log(`${name.padEnd(9)} perf ${s.performance} (runs ${rows.at(-1).performanceRuns.join(', ')}) a11y ${s.accessibility} bp ${s['best-practices']} seo ${s.seo} CLS ${r.cls?.toFixed(3)}${r.runtimeError ? ` ERROR ${r.runtimeError}` : ''}`);
       for (const f of r.failing) console.log(`          ${f}`);
     }
     browser.disconnect();
@@ -154,12 +161,12 @@ function report(rows, stamp) {
   const lines = [
     `# Web app Lighthouse run ${stamp}`,
     '',
-    `Lighthouse ${JSON.parse(fs.readFileSync(path.join(here, 'node_modules', 'lighthouse', 'package.json'), 'utf8')).version}, mobile profile (simulated throttling), ${execFileSync(CHROMIUM, ['--version']).toString().trim()}, ${os.cpus().length} cores shared with other work.`,
+    `Median of ${RUNS} runs per page (by performance score). Lighthouse ${JSON.parse(fs.readFileSync(path.join(here, 'node_modules', 'lighthouse', 'package.json'), 'utf8')).version}, mobile profile (simulated throttling), ${execFileSync(CHROMIUM, ['--version']).toString().trim()}, ${os.cpus().length} cores shared with other work.`,
     `Targets: every category ≥ ${TARGET.score}, cumulative layout shift ≤ ${TARGET.cls}.`,
     '',
-    '| Page | Performance | Accessibility | Best practices | SEO | CLS | LCP ms | TBT ms | Met |',
+    '| Page | Performance (runs) | Accessibility | Best practices | SEO | CLS | LCP ms | TBT ms | Met |',
     '|---|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.name} (\`${r.path.replace(/[0-9a-f-]{36}/g, '{id}')}\`) | ${r.scores.performance} | ${r.scores.accessibility} | ${r.scores['best-practices']} | ${r.scores.seo} | ${r.cls?.toFixed(3)} | ${Math.round(r.lcpMs ?? 0)} | ${Math.round(r.tbtMs ?? 0)} | ${ok(r) ? 'yes' : 'no'} |`),
+    ...rows.map((r) => `| ${r.name} (\`${r.path.replace(/[0-9a-f-]{36}/g, '{id}')}\`) | ${r.scores.performance} (${r.performanceRuns.join(', ')}) | ${r.scores.accessibility} | ${r.scores['best-practices']} | ${r.scores.seo} | ${r.cls?.toFixed(3)} | ${Math.round(r.lcpMs ?? 0)} | ${Math.round(r.tbtMs ?? 0)} | ${ok(r) ? 'yes' : 'no'} |`),
     '',
   ];
   const misses = rows.filter((r) => !ok(r));
