@@ -4,6 +4,7 @@
 // are left alone, and the catalog is only added to an artist without releases.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_future.hpp>
 
 #include "app/commands.hpp"
@@ -16,8 +17,10 @@
 #include "db/cluster.hpp"
 #include "features/accounts/service.hpp"
 #include "features/artists/service.hpp"
+#include "features/catalog/processing_job.hpp"
 #include "features/catalog/service.hpp"
 #include "features/catalog/upload_service.hpp"
+#include "jobs/worker.hpp"
 #include "mail/mailer.hpp"
 
 namespace mc::app {
@@ -93,10 +96,19 @@ asio::awaitable<void> seed_catalog(db::Cluster& cluster, const Config& config,
     catalog::ArrivedFile arrived{file, std::filesystem::file_size(file), std::string(t.title) + ".flac"};
     co_await uploads.accept(cluster, who, target, std::move(arrived));
   }
+  // A release is published only with ready audio: process the uploads here, as the worker would.
+  jobs::WorkerOptions media_options;
+  media_options.queue = "media";
+  media_options.job_timeout = std::chrono::minutes(10);
+  jobs::Worker media_worker(co_await asio::this_coro::executor, cluster, media_options);
+  catalog::MediaProcessor processor(*storage, config);
+  processor.register_on(media_worker, cluster);
+  while (co_await media_worker.run_once() > 0) {
+  }
   catalog::store::ReleasePatch publish;
   publish.published = true;
   co_await catalog_service.patch_release(cluster, who, release_id, publish);
-  log::info("demo catalog created: an EP of three tracks, processed when serve starts");
+  log::info("demo catalog created: an EP of three processed tracks, published");
   co_return;
 }
 

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { startServer } from './helpers/server.mjs';
 import { expectError, expectStatus } from './helpers/http.mjs';
 import { matrixViewers, registerUser, uniqueName } from './helpers/fixtures.mjs';
+import { readyTrack } from './helpers/media.mjs';
 
 let srv;
 let api;
@@ -23,6 +24,10 @@ async function release(token, body) {
 async function track(token, releaseId, body) {
   return expectStatus(await api.json('POST', `/api/releases/${releaseId}/tracks`, { token, body }), 201);
 }
+// A track with processed audio: only a release with one can be published.
+async function playable(token, releaseId, body) {
+  return readyTrack(srv, token, { releaseId, ...body });
+}
 async function publish(token, id, extra = {}) {
   return expectStatus(await api.json('PATCH', `/api/releases/${id}`, { token, body: { published: true, ...extra } }), 200);
 }
@@ -36,15 +41,15 @@ describe('authorization matrix (metadata)', () => {
     artist = await registerUser(api, { role: 'artist', artistName: `Matrix ${uniqueName('m')}` });
     const t = artist.token;
     const open = await release(t, { title: 'Open', kind: 'ep' });
-    items.public = (await track(t, open.id, { title: 'Public track' })).id;
-    items.supporter = (await track(t, open.id, { title: 'Supporter track', minTier: 'supporter' })).id;
-    items.superfan = (await track(t, open.id, { title: 'Superfan track', minTier: 'superfan' })).id;
+    items.public = (await playable(t, open.id, { title: 'Public track' })).id;
+    items.supporter = (await playable(t, open.id, { title: 'Supporter track', minTier: 'supporter' })).id;
+    items.superfan = (await playable(t, open.id, { title: 'Superfan track', minTier: 'superfan' })).id;
     await publish(t, open.id);
     const soon = await release(t, { title: 'Soon', kind: 'single' });
-    items.in30h = (await track(t, soon.id, { title: 'Thirty hours' })).id;
+    items.in30h = (await playable(t, soon.id, { title: 'Thirty hours' })).id;
     await publish(t, soon.id, { releaseAt: hoursFromNow(30) });
     const later = await release(t, { title: 'Later', kind: 'single' });
-    items.in60h = (await track(t, later.id, { title: 'Sixty hours' })).id;
+    items.in60h = (await playable(t, later.id, { title: 'Sixty hours' })).id;
     await publish(t, later.id, { releaseAt: hoursFromNow(60) });
 
     Object.assign(viewers, await matrixViewers(srv, artist));
@@ -68,7 +73,7 @@ describe('authorization matrix (metadata)', () => {
         const where = `${role} × ${item}`;
         if (want === 'P') {
           assert.equal(body.locked, null, where);
-          assert.equal(body.status, 'draft', `${where}: full metadata`);
+          assert.equal(body.status, 'ready', `${where}: full metadata`);
         } else {
           assert.notEqual(body.locked, null, where);
           assert.equal(body.status, undefined, `${where}: a teaser has no audio facts`);
@@ -136,8 +141,8 @@ describe('likes and plays', () => {
   before(async () => {
     artist = await registerUser(api, { role: 'artist', artistName: `Plays ${uniqueName('p')}` });
     const r = await release(artist.token, { title: 'Counted', kind: 'single' });
-    open = (await track(artist.token, r.id, { title: 'Everyone' })).id;
-    gated = (await track(artist.token, r.id, { title: 'Supporters', minTier: 'supporter' })).id;
+    open = (await playable(artist.token, r.id, { title: 'Everyone' })).id;
+    gated = (await playable(artist.token, r.id, { title: 'Supporters', minTier: 'supporter' })).id;
     await publish(artist.token, r.id);
   });
 
@@ -176,7 +181,7 @@ describe('comments', () => {
   before(async () => {
     artist = await registerUser(api, { role: 'artist', artistName: `Talk ${uniqueName('c')}` });
     const r = await release(artist.token, { title: 'Discussed', kind: 'single' });
-    trackId = (await track(artist.token, r.id, { title: 'Topic' })).id;
+    trackId = (await playable(artist.token, r.id, { title: 'Topic' })).id;
     await publish(artist.token, r.id);
   });
   const post = (token, body) => api.json('POST', `/api/content/${trackId}/comments`, { token, body });

@@ -4,6 +4,7 @@
 import { before, after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './helpers/server.mjs';
+import { readyTrack } from './helpers/media.mjs';
 import { expectError, expectStatus } from './helpers/http.mjs';
 import { grantTier } from './helpers/db.mjs';
 import { registerUser, waitForMail } from './helpers/fixtures.mjs';
@@ -68,6 +69,7 @@ describe('producers', () => {
     const fans = [await registerUser(api), await registerUser(api)];
     for (const f of fans) expectStatus(await api.post(`/api/artists/${artist.user.id}/follow`, {}, { token: f.token }), 200);
     const release = expectStatus(await api.json('POST', '/api/releases', { token: artist.token, body: { title: 'Out Now', kind: 'single' } }), 201);
+    await readyTrack(srv, artist.token, { releaseId: release.id, title: 'The single' });
     expectStatus(await api.json('PATCH', `/api/releases/${release.id}`, { token: artist.token, body: { published: true } }), 200);
     for (const f of fans) {
       const [n] = await waitFor(() => ofType(f.token, 'new_release').then((x) => x.length && x), { what: 'new_release' });

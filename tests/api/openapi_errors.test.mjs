@@ -12,7 +12,7 @@ import { startServer } from './helpers/server.mjs';
 import { describeResponse, expectStatus } from './helpers/http.mjs';
 import { login, registerUser, uniqueName } from './helpers/fixtures.mjs';
 import { grantTier } from './helpers/db.mjs';
-import { makeAudio, rawRequest, resolveUri, scratchDir, uploadMultipart, waitForTrack } from './helpers/media.mjs';
+import { makeAudio, rawRequest, readyTrack, resolveUri, scratchDir, uploadMultipart, waitForTrack } from './helpers/media.mjs';
 import { documentedCodes, documentedResponse, expectDocumented, operations } from './helpers/openapi.mjs';
 
 const WEBHOOK_SECRET = 'whsec_openapi_errors_test';
@@ -309,6 +309,9 @@ describe('errors of particular operations', () => {
     check('POST /api/releases/{id}/tracks', 409, 'position_taken', await api.post(`/api/releases/${rel.id}/tracks`, { title: 'Again', position: 1 }, { token: artist.token }));
     check('PUT /api/releases/{id}/track-order', 422, 'track_set_mismatch',
       await api.json('PUT', `/api/releases/${rel.id}/track-order`, { token: artist.token, body: { trackIds: [open.id] } }));
+    check('PATCH /api/releases/{id}', 409, 'release_not_ready',
+      await api.json('PATCH', `/api/releases/${rel.id}`, { token: artist.token, body: { published: true } }));
+    await readyTrack(srv, artist.token, { releaseId: rel.id, title: 'Playable' });
     expectStatus(await api.json('PATCH', `/api/releases/${rel.id}`, { token: artist.token, body: { published: true } }), 200);
     who.release = rel;
     who.openTrack = open;
@@ -719,7 +722,7 @@ describe('errors of particular operations', () => {
     const { fan, fan2, artist2: seller } = who;
     const buyer = await registerUser(api);
     const rel = expectStatus(await api.post('/api/releases', { title: 'For sale', kind: 'single' }, { token: seller.token }), 201);
-    const track = expectStatus(await api.post(`/api/releases/${rel.id}/tracks`, { title: 'T' }, { token: seller.token }), 201);
+    const track = await readyTrack(srv, seller.token, { releaseId: rel.id, title: 'T' });
     check('PUT /api/releases/{id}/price', 403, 'forbidden', await api.json('PUT', `/api/releases/${rel.id}/price`, { token: fan.token, body: { priceCents: 500 } }));
     check('PUT /api/tracks/{id}/price', 403, 'forbidden', await api.json('PUT', `/api/tracks/${track.id}/price`, { token: fan.token, body: { priceCents: 500 } }));
     check('DELETE /api/releases/{id}/price', 403, 'forbidden', await api.json('DELETE', `/api/releases/${rel.id}/price`, { token: fan.token }));

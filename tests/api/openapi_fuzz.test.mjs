@@ -15,6 +15,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fc from 'fast-check';
 import { startServer } from './helpers/server.mjs';
+import { readyTrack } from './helpers/media.mjs';
 import { expectStatus } from './helpers/http.mjs';
 import { registerUser, uniqueName } from './helpers/fixtures.mjs';
 import { grantTier } from './helpers/db.mjs';
@@ -43,8 +44,7 @@ async function freshIdentities() {
   const fan = await registerUser(api);
   const artist = await registerUser(api, { role: 'artist', artistName: `Fuzz ${uniqueName('a')}` });
   const rel = expectStatus(await api.json('POST', '/api/releases', { token: artist.token, body: { title: 'Fuzz EP', kind: 'ep' } }), 201);
-  const track = expectStatus(await api.json('POST', `/api/releases/${rel.id}/tracks`,
-    { token: artist.token, body: { title: 'Fuzz track' } }), 201);
+  const track = await readyTrack(srv, artist.token, { releaseId: rel.id, title: 'Fuzz track' });
   expectStatus(await api.json('PATCH', `/api/releases/${rel.id}`, { token: artist.token, body: { published: true } }), 200);
   const comment = expectStatus(await api.json('POST', `/api/content/${track.id}/comments`,
     { token: fan.token, body: { body: 'first' } }), 201);

@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Stripe from 'stripe';
 import { startServer } from './helpers/server.mjs';
+import { readyTrack } from './helpers/media.mjs';
 import { expectError, expectStatus } from './helpers/http.mjs';
 import { login, registerUser, uniqueName } from './helpers/fixtures.mjs';
 
@@ -33,10 +34,8 @@ const sandboxAnswer = (url, token, answer = 'pay') =>
 async function artistWithGatedTrack() {
   const artist = await registerUser(api, { role: 'artist', artistName: `Pay ${uniqueName('a')}` });
   const rel = expectStatus(await api.json('POST', '/api/releases', { token: artist.token, body: { title: 'EP', kind: 'ep' } }), 201);
-  const track = expectStatus(await api.json('POST', `/api/releases/${rel.id}/tracks`,
-    { token: artist.token, body: { title: 'For supporters', minTier: 'supporter' } }), 201);
-  const superTrack = expectStatus(await api.json('POST', `/api/releases/${rel.id}/tracks`,
-    { token: artist.token, body: { title: 'For superfans', minTier: 'superfan' } }), 201);
+  const track = await readyTrack(srv, artist.token, { releaseId: rel.id, title: 'For supporters', minTier: 'supporter' });
+  const superTrack = await readyTrack(srv, artist.token, { releaseId: rel.id, title: 'For superfans', minTier: 'superfan' }, { frequency: 550 });
   expectStatus(await api.json('PATCH', `/api/releases/${rel.id}`, { token: artist.token, body: { published: true } }), 200);
   return { artist, trackId: track.id, superTrackId: superTrack.id };
 }

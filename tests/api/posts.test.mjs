@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { startServer } from './helpers/server.mjs';
 import { expectError, expectStatus } from './helpers/http.mjs';
 import { matrixViewers, registerUser, uniqueName } from './helpers/fixtures.mjs';
-import { fetchBytes, scratchDir } from './helpers/media.mjs';
+import { fetchBytes, readyTrack, scratchDir } from './helpers/media.mjs';
 
 const run = promisify(execFile);
 let srv;
@@ -201,8 +201,8 @@ describe('writing posts', () => {
   test('embedded tracks come with the post, as the viewer may see them', async () => {
     const artist = await newArtist();
     const rel = expectStatus(await api.json('POST', '/api/releases', { token: artist.token, body: { title: 'EP', kind: 'ep' } }), 201);
-    const open = expectStatus(await api.json('POST', `/api/releases/${rel.id}/tracks`, { token: artist.token, body: { title: 'Open one' } }), 201);
-    const paid = expectStatus(await api.json('POST', `/api/releases/${rel.id}/tracks`, { token: artist.token, body: { title: 'Paid one', minTier: 'superfan' } }), 201);
+    const open = await readyTrack(srv, artist.token, { releaseId: rel.id, title: 'Open one' });
+    const paid = await readyTrack(srv, artist.token, { releaseId: rel.id, title: 'Paid one', minTier: 'superfan' });
     expectStatus(await api.json('PATCH', `/api/releases/${rel.id}`, { token: artist.token, body: { published: true } }), 200);
     const p = await post(artist.token, { title: 'Listen', body: 'New songs', visibility: 'public', trackIds: [open.id, paid.id] });
     const seen = expectStatus(await api.get(`/api/posts/${p.id}`), 200);
@@ -340,6 +340,7 @@ describe('home feed', () => {
       made.push((await post(two.token, { title: `Two ${i}`, body: `body ${i}`, visibility: 'min_tier', minTier: 'superfan' })).id);
     }
     const rel = expectStatus(await api.json('POST', '/api/releases', { token: one.token, body: { title: 'Feed EP', kind: 'ep' } }), 201);
+    await readyTrack(srv, one.token, { releaseId: rel.id, title: 'Feed song' });
     expectStatus(await api.json('PATCH', `/api/releases/${rel.id}`, { token: one.token, body: { published: true } }), 200);
     made.push(rel.id);
     const draft = expectStatus(await api.json('POST', '/api/releases', { token: one.token, body: { title: 'Draft', kind: 'single' } }), 201);

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startServer } from './helpers/server.mjs';
+import { readyTrack } from './helpers/media.mjs';
 import { expectError, expectStatus } from './helpers/http.mjs';
 import { grantTier } from './helpers/db.mjs';
 import { login, registerUser, uniqueName } from './helpers/fixtures.mjs';
@@ -135,7 +136,7 @@ const sandboxPay = (url, token) =>
 async function world() {
   const artist = await registerUser(api, { role: 'artist', artistName: `Priv ${uniqueName('a')}` });
   const rel = expectStatus(await api.json('POST', '/api/releases', { token: artist.token, body: { title: 'Record', kind: 'single' } }), 201);
-  const track = expectStatus(await api.json('POST', `/api/releases/${rel.id}/tracks`, { token: artist.token, body: { title: 'Song' } }), 201);
+  const track = await readyTrack(srv, artist.token, { releaseId: rel.id, title: 'Song' });
   expectStatus(await api.json('PATCH', `/api/releases/${rel.id}`, { token: artist.token, body: { published: true } }), 200);
   const fan = await registerUser(api);
   expectStatus(await api.json('POST', `/api/artists/${artist.user.id}/follow`, { token: fan.token }), 200);

@@ -9,7 +9,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { fetchBytes, makeAudio, scratchDir, uploadAndWait, uploadMultipart, waitForTrack } from './helpers/media.mjs';
+import { fetchBytes, makeAudio, readyTrack, scratchDir, uploadAndWait, uploadMultipart, waitForTrack } from './helpers/media.mjs';
 
 const run = promisify(execFile);
 async function picture(dir, name, colour) {
@@ -29,7 +29,7 @@ after(async () => { await srv?.stop(); });
 test('an artist renames a track and changes its access after upload; others cannot; bad input changes nothing', async () => {
   const artist = await registerUser(api, { role: 'artist', artistName: `Manager ${uniqueName('m')}` });
   const rel = expectStatus(await api.post('/api/releases', { title: 'Managed', kind: 'ep' }, { token: artist.token }), 201);
-  const track = expectStatus(await api.post(`/api/releases/${rel.id}/tracks`, { title: 'Old name' }, { token: artist.token }), 201);
+  const track = await readyTrack(srv, artist.token, { releaseId: rel.id, title: 'Old name' });
   expectStatus(await api.json('PATCH', `/api/releases/${rel.id}`, { token: artist.token, body: { published: true } }), 200);
   const fan = await registerUser(api);
   const view = async () => expectStatus(await api.get(`/api/content/${track.id}`, { token: fan.token }), 200);
@@ -58,11 +58,47 @@ test('an artist renames a track and changes its access after upload; others cann
   assert.equal((await view()).locked, null, 'public again');
 });
 
+test('a release without a ready track cannot be published: 409 naming the field and what to do; nothing changes', async () => {
+  const artist = await registerUser(api, { role: 'artist', artistName: `Publisher ${uniqueName('p')}` });
+  const rel = expectStatus(await api.post('/api/releases', { title: 'Not yet', kind: 'ep' }, { token: artist.token }), 201);
+  const publish = (token) => api.json('PATCH', `/api/releases/${rel.id}`, { token, body: { published: true, title: 'Renamed on publish' } });
+  const state = async () => (await srv.pool.query('SELECT published, title FROM releases WHERE id = $1', [rel.id])).rows[0];
+  const refused = async (why) => {
+    const error = expectError(await publish(artist.token), 409, 'release_not_ready', { field: 'published' });
+    assert.match(error.details.published, /ready/, why);
+    assert.match(error.message, /upload a track/, `${why}: the message says what to do`);
+    assert.deepEqual(await state(), { published: false, title: 'Not yet' }, `${why}: nothing written`);
+  };
+  await refused('an empty release');
+  // A track without audio, and one whose audio failed to process, are not playable either.
+  const draft = expectStatus(await api.post(`/api/releases/${rel.id}/tracks`, { title: 'Sketch' }, { token: artist.token }), 201);
+  await refused('only a draft track');
+  const dir = await scratchDir('publish');
+  const junk = path.join(dir, 'junk.wav');
+  await fsp.writeFile(junk, Buffer.concat([Buffer.from('RIFF'), Buffer.alloc(4000, 7)]));
+  const bad = await uploadMultipart(srv, artist.token, junk, { releaseId: rel.id, title: 'Broken' });
+  if (bad.status === 202) assert.equal((await waitForTrack(api, artist.token, bad.body.track.id)).status, 'failed');
+  await refused('a draft and a failed track');
+  // Only the owner learns why; others get the usual 404, fans 403.
+  const other = await registerUser(api, { role: 'artist', artistName: `Other ${uniqueName('o')}` });
+  expectError(await publish(other.token), 404, 'not_found');
+  const fan = await registerUser(api);
+  expectError(await publish(fan.token), 403, 'forbidden');
+  expectError(await api.get(`/api/content/${draft.id}`), 404, 'not_found');
+
+  await readyTrack(srv, artist.token, { releaseId: rel.id, title: 'Finished' });
+  const published = expectStatus(await publish(artist.token), 200);
+  assert.deepEqual([published.published, published.title], [true, 'Renamed on publish']);
+  // Unpublishing never needs a ready track.
+  expectStatus(await api.json('PATCH', `/api/releases/${rel.id}`, { token: artist.token, body: { published: false } }), 200);
+  assert.equal((await state()).published, false);
+});
+
 test('release cover art: rendered by the image pipeline, shown for the release and its tracks, the old one removed', async () => {
   const dir = await scratchDir('covers');
   const artist = await registerUser(api, { role: 'artist', artistName: `Cover ${uniqueName('c')}` });
   const rel = expectStatus(await api.post('/api/releases', { title: 'Covered', kind: 'single' }, { token: artist.token }), 201);
-  const track = expectStatus(await api.post(`/api/releases/${rel.id}/tracks`, { title: 'Under cover' }, { token: artist.token }), 201);
+  const track = await readyTrack(srv, artist.token, { releaseId: rel.id, title: 'Under cover' });
   expectStatus(await api.json('PATCH', `/api/releases/${rel.id}`, { token: artist.token, body: { published: true } }), 200);
   const url = `/api/releases/${rel.id}/cover`;
   const red = await picture(dir, 'red.png', 'red');

@@ -5,6 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './helpers/server.mjs';
+import { readyTrack } from './helpers/media.mjs';
 import { expectStatus } from './helpers/http.mjs';
 import { registerUser, uniqueName } from './helpers/fixtures.mjs';
 
@@ -26,9 +27,8 @@ before(async () => {
   slug = expectStatus(await api.json('GET', `/api/artists/${artist.user.id}`), 200).slug;
   const release = expectStatus(await api.json('POST', '/api/releases', { token: artist.token, body: { title: 'Night & Day', kind: 'ep' } }), 201);
   releaseId = release.id;
-  trackId = expectStatus(await api.json('POST', `/api/releases/${releaseId}/tracks`, { token: artist.token, body: { title: 'First <Light>' } }), 201).id;
-  await srv.pool.query('UPDATE releases SET published = true WHERE id = $1', [releaseId]);
-  await srv.pool.query('UPDATE tracks SET published = true WHERE release_id = $1', [releaseId]).catch(() => {});
+  trackId = (await readyTrack(srv, artist.token, { releaseId, title: 'First <Light>' })).id;
+  expectStatus(await api.json('PATCH', `/api/releases/${releaseId}`, { token: artist.token, body: { published: true } }), 200);
 });
 after(async () => { await srv?.stop(); });
 

@@ -65,11 +65,12 @@ describe('authorization matrix (playback, rungs, signed URLs, originals)', () =>
     items.in30h = await up(soon, 'Thirty hours', null, 450);
     const later = await mk('Later', 'single');
     items.in60h = await up(later, 'Sixty hours', null, 500);
+    // A release is published once it has a ready track.
+    for (const id of Object.values(items)) assert.equal((await waitForTrack(api, t, id)).status, 'ready');
     const publish = async (id, extra = {}) => expectStatus(await api.json('PATCH', `/api/releases/${id}`, { token: t, body: { published: true, ...extra } }), 200);
     await publish(open);
     await publish(soon, { releaseAt: hoursFromNow(30) });
     await publish(later, { releaseAt: hoursFromNow(60) });
-    for (const id of Object.values(items)) assert.equal((await waitForTrack(api, t, id)).status, 'ready');
 
     Object.assign(viewers, await matrixViewers(srv, artist));
 

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import Stripe from 'stripe';
 import { startStripeDouble } from '../stripe/double.mjs';
 import { startServer } from './helpers/server.mjs';
+import { readyTrack } from './helpers/media.mjs';
 import { expectError, expectStatus } from './helpers/http.mjs';
 import { registerUser, uniqueName } from './helpers/fixtures.mjs';
 
@@ -72,7 +73,7 @@ function invoiceFor(sub, reason, amount, start, end) {
 test('subscriptions, upgrades, cancellation and payouts go through Stripe as documented', async () => {
   const artist = await registerUser(api, { role: 'artist', artistName: `Stripe ${uniqueName('a')}` });
   const rel = expectStatus(await api.json('POST', '/api/releases', { token: artist.token, body: { title: 'EP', kind: 'ep' } }), 201);
-  const track = expectStatus(await api.json('POST', `/api/releases/${rel.id}/tracks`, { token: artist.token, body: { title: 'Gated', minTier: 'supporter' } }), 201);
+  const track = await readyTrack(srv, artist.token, { releaseId: rel.id, title: 'Gated', minTier: 'supporter' });
   expectStatus(await api.json('PATCH', `/api/releases/${rel.id}`, { token: artist.token, body: { published: true } }), 200);
   const fan = await registerUser(api);
 

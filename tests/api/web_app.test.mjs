@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { BINARY, startServer } from './helpers/server.mjs';
+import { readyTrack } from './helpers/media.mjs';
 import { expectError, expectStatus } from './helpers/http.mjs';
 import { registerUser, uniqueName } from './helpers/fixtures.mjs';
 
@@ -95,7 +96,7 @@ describe('what the app reads about me', () => {
   async function artistWithTrack() {
     const { token, user } = await registerUser(api, { role: 'artist', artistName: `Web ${uniqueName('a')}` });
     const release = expectStatus(await api.json('POST', '/api/releases', { token, body: { title: 'R', kind: 'single' } }), 201);
-    const track = expectStatus(await api.json('POST', `/api/releases/${release.id}/tracks`, { token, body: { title: 'T' } }), 201);
+    const track = await readyTrack(srv, token, { releaseId: release.id, title: 'T' });
     expectStatus(await api.json('PATCH', `/api/releases/${release.id}`, { token, body: { published: true } }), 200);
     return { token, user, track };
   }

@@ -171,6 +171,17 @@ describe('browsing, accounts and the studio', () => {
       await page.getByRole('heading', { level: 1, name: RELEASE }).waitFor();
       const releaseId = page.url().split('/').pop();
 
+      // An empty release cannot be published: the studio says so beside the button, the server's
+      // refusal is shown in words, and the release stays a draft.
+      await page.getByText('Publishing needs at least one track whose audio is ready').waitFor();
+      const refusal = new RegExp(`/api/releases/${releaseId}$`);
+      s.allow(refusal);
+      await page.getByRole('button', { name: 'Publish now' }).click();
+      await page.getByRole('alert').filter({ hasText: 'needs at least one track with ready audio' }).waitFor();
+      assert.equal(await page.getByTestId('release-state').textContent(), 'draft');
+      assertClean(s, 'publishing an empty release');
+      s.allowed.splice(s.allowed.indexOf(refusal), 1);
+
       // Tracks without audio yet (their upload comes later), through the API as the artist.
       const { token } = await apiLogin(server.api, band.email, band.password);
       for (const [title, minTier] of [['Opening', 'free'], ['Hidden Track', 'supporter'], ['Closing', 'free']]) {

@@ -1,11 +1,12 @@
 // Browser journeys of issue 13, items 3–5, at phone width (375 px) and with the keyboard:
 //   - the player: volume and mute, the global play/pause key, repeat (all, this track), shuffle,
 //     the queue (opens, plays an entry, closes on Escape, on a click outside and on navigation),
-//     the Media Session's metadata, a reload resuming the same track near the same position, and
+//     the Media Session's metadata and action handlers (media keys), a reload resuming the same track near the same position, and
 //     errors in words when the network is gone;
 //   - every form's bad input shows a message that names the field;
 //   - no page scrolls sideways at 375 px or 1280 px with long unbroken texts (names, titles, a bio
-//     and a comment of up to 500 characters without a space).
+//     and a comment of up to 500 characters without a space), and axe-core finds no serious or
+//     critical accessibility violation on any page, signed out or in.
 // Set-up (artist, release, three tracks) goes through the API: journeys.test.mjs covers it in the app.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,7 +18,7 @@ import { startServer } from '../api/helpers/server.mjs';
 import { expectStatus } from '../api/helpers/http.mjs';
 import { registerUser } from '../api/helpers/fixtures.mjs';
 import { scratchDir, uploadMultipart, waitForTrack } from '../api/helpers/media.mjs';
-import { PHONE, assertClean, assertNoHorizontalOverflow, launchBrowser, openPage, screenshot } from './helpers/browser.mjs';
+import { PHONE, assertClean, assertNoHorizontalOverflow, axeViolations, launchBrowser, openPage, screenshot } from './helpers/browser.mjs';
 import { sandbox } from './helpers/sandbox.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -111,6 +112,17 @@ describe('the player at 375 px with the keyboard', () => {
     Object.assign(fan, f.input);
     s = await openPage(browser, server.baseUrl, { viewport: PHONE });
     page = s.page;
+    // Records the Media Session action handlers the app sets: a media key or a lock-screen button
+    // is Chromium calling one of them, which the journey then does itself.
+    await s.context.addInitScript(() => {
+      window.__mediaActions = {};
+      const ms = navigator.mediaSession;
+      const set = ms.setActionHandler.bind(ms);
+      ms.setActionHandler = (action, handler) => {
+        set(action, handler);
+        window.__mediaActions[action] = handler;
+      };
+    });
     await logIn(page, fan);
   });
   after(async () => s?.close());
@@ -177,6 +189,33 @@ describe('the player at 375 px with the keyboard', () => {
     assert.equal(ms.artist, artistName);
     assert.equal(ms.state, 'playing');
     assert.ok(ms.artwork.length > 0, `the track's artwork is offered: ${JSON.stringify(ms.artwork)}`);
+
+    // Media keys and lock-screen controls: play, pause, seeking, next and previous track.
+    const handled = await page.evaluate(() => Object.keys(window.__mediaActions).filter((a) => window.__mediaActions[a]).sort());
+    assert.deepEqual(handled, ['nexttrack', 'pause', 'play', 'previoustrack', 'seekbackward', 'seekforward', 'seekto']);
+    const mediaKey = (action, details = {}) => page.evaluate(([a, d]) => { window.__mediaActions[a]({ action: a, ...d }); }, [action, details]);
+    await mediaKey('pause');
+    await waitAudio(page, () => { const a = document.querySelector('audio[data-testid="audio"]'); return !!a && a.paused; });
+    await page.waitForFunction(() => navigator.mediaSession.playbackState === 'paused');
+    await page.getByRole('button', { name: 'Play', exact: true }).waitFor();
+    // Seeking while paused, so that the positions are exact.
+    await mediaKey('seekto', { seekTime: 12 });
+    await waitAudio(page, () => { const a = document.querySelector('audio[data-testid="audio"]'); return !!a && Math.abs(a.currentTime - 12) < 0.01; });
+    await mediaKey('seekbackward', { seekOffset: 10 });
+    await waitAudio(page, () => { const a = document.querySelector('audio[data-testid="audio"]'); return !!a && Math.abs(a.currentTime - 2) < 0.01; });
+    await mediaKey('seekforward', {});
+    await waitAudio(page, () => { const a = document.querySelector('audio[data-testid="audio"]'); return !!a && Math.abs(a.currentTime - 12) < 0.01; });
+    await mediaKey('play');
+    await waitAudio(page, () => { const a = document.querySelector('audio[data-testid="audio"]'); return !!a && !a.paused; });
+    await page.waitForFunction(() => navigator.mediaSession.playbackState === 'playing');
+    await mediaKey('nexttrack');
+    await page.waitForFunction((t) => navigator.mediaSession.metadata?.title === t, TITLES[1]);
+    assert.equal(await nowPlaying(page), TITLES[1]);
+    // Previous at the start of a track goes to the track before it.
+    await mediaKey('previoustrack');
+    await page.waitForFunction((t) => navigator.mediaSession.metadata?.title === t, TITLES[0]);
+    assert.equal(await nowPlaying(page), TITLES[0]);
+    await waitAudio(page, () => { const a = document.querySelector('audio[data-testid="audio"]'); return !!a && !a.paused && a.currentTime > 0.5; });
     assertClean(s, 'player basics');
     await assertNoHorizontalOverflow(page);
   });
@@ -452,48 +491,63 @@ describe('long unbroken text wraps on every page', () => {
     expectStatus(await server.api.post(`/api/content/${longTrack}/comments`, { body: LONG(500, 'C') }, { token: owner.token }), 201);
   });
 
-  test('at 375 px and 1280 px no page scrolls sideways', async () => {
+  // Opens each page, waits until it has settled, and at 375 px and 1280 px measures horizontal
+  // overflow and runs axe-core; returns the findings, one line each.
+  async function checkPages(page, urls) {
+    const found = [];
+    for (const url of urls) {
+      await page.goto(url);
+      await page.locator('main h1, main h2').first().waitFor();
+      await page.waitForLoadState('networkidle');
+      await page.locator('[data-testid="loading"]').first().waitFor({ state: 'detached' });
+      for (const size of [{ width: 375, height: 812 }, { width: 1280, height: 800 }]) {
+        await page.setViewportSize(size);
+        const o = await page.evaluate(() => {
+          const doc = document.documentElement;
+          const over = doc.scrollWidth - doc.clientWidth;
+          // The widest element past the right edge, to say what to fix.
+          let worst = '';
+          if (over > 0) {
+            for (const el of document.querySelectorAll('body *')) {
+              const r = el.getBoundingClientRect();
+              if (r.right > doc.clientWidth + 1) {
+                worst = `${el.tagName.toLowerCase()}.${[...el.classList].join('.')}`;
+                break;
+              }
+            }
+          }
+          return { over, worst };
+        });
+        if (o.over > 0) found.push(`${url} at ${size.width} px: ${o.over} px too wide (${o.worst})`);
+        for (const v of await axeViolations(page)) found.push(`${url} at ${size.width} px: ${v}`);
+      }
+      await page.setViewportSize(PHONE);
+    }
+    return found;
+  }
+
+  test('at 375 px and 1280 px no page scrolls sideways and axe-core finds no serious or critical violation', async () => {
     const s = await openPage(browser, server.baseUrl, { viewport: PHONE });
     const { page } = s;
     s.allow(/\/api\/artists\/no-such-artist/);
     s.allow(/\/api\/content\/00000000-0000-4000-8000-000000000000/);
     try {
-      await logIn(page, { email: owner.input.email, password: owner.input.password });
-      const pages = [
+      // Signed out: the public pages, the account forms and the embeddable player.
+      const anonymous = await checkPages(page, [
         '/', `/search?q=${LONG(100, 'M')}`, `/artist/${longSlug}`, `/artist/${longSlug}/release/${longRelease}`,
-        `/track/${longTrack}`, '/library', '/settings', '/notifications', '/messages', '/studio', '/studio/releases',
-        `/studio/releases/${longRelease}`, '/studio/tiers', '/studio/parties', '/studio/earnings',
-        '/artist/no-such-artist', '/track/00000000-0000-4000-8000-000000000000', '/no/such/page',
-      ];
-      const overflows = [];
-      for (const url of pages) {
-        await page.goto(url);
-        await page.locator('main h1, main h2').first().waitFor();
-        await page.waitForLoadState('networkidle');
-        await page.locator('[data-testid="loading"]').first().waitFor({ state: 'detached' });
-        for (const size of [{ width: 375, height: 812 }, { width: 1280, height: 800 }]) {
-          await page.setViewportSize(size);
-          const o = await page.evaluate(() => {
-            const doc = document.documentElement;
-            const over = doc.scrollWidth - doc.clientWidth;
-            // The widest element past the right edge, to say what to fix.
-            let worst = '';
-            if (over > 0) {
-              for (const el of document.querySelectorAll('body *')) {
-                const r = el.getBoundingClientRect();
-                if (r.right > doc.clientWidth + 1) {
-                  worst = `${el.tagName.toLowerCase()}.${[...el.classList].join('.')}`;
-                  break;
-                }
-              }
-            }
-            return { over, worst };
-          });
-          if (o.over > 0) overflows.push(`${url} at ${size.width} px: ${o.over} px too wide (${o.worst})`);
-        }
-        await page.setViewportSize(PHONE);
-      }
-      assert.deepEqual(overflows, []);
+        `/track/${longTrack}`, `/embed/track/${longTrack}`, '/login', '/signup', '/forgot-password',
+        '/reset-password?token=x', '/goodbye', '/checkout/cancel',
+      ]);
+      // Signed in as the artist: everything a member and an artist see.
+      await logIn(page, { email: owner.input.email, password: owner.input.password });
+      const signedIn = await checkPages(page, [
+        '/', `/search?q=${LONG(100, 'M')}`, `/artist/${longSlug}`, `/artist/${longSlug}/release/${longRelease}`,
+        `/track/${longTrack}`, '/feed', '/library', '/settings', '/notifications', '/messages', '/studio',
+        '/studio/releases', `/studio/releases/${longRelease}`, '/studio/tiers', '/studio/posts', '/studio/parties',
+        '/studio/earnings', '/checkout/success', '/artist/no-such-artist', '/track/00000000-0000-4000-8000-000000000000',
+        '/no/such/page',
+      ]);
+      assert.deepEqual([...anonymous, ...signedIn], []);
       // The long texts are on the pages (the check saw them, not an error page).
       await page.goto(`/track/${longTrack}`);
       await page.getByText(LONG(500, 'C')).waitFor();

@@ -143,6 +143,20 @@ awaitable<Written<bj::object>> CatalogService::patch_release(db::Cluster& db, co
                                                              const store::ReleasePatch& p) {
   require_artist(who);
   auto tx = co_await db.begin();
+  if (p.published && *p.published) {
+    // Publishing puts the release on the artist's page and in discovery: it must have something to play.
+    const std::optional<bool> ready = co_await store::has_ready_track(tx, id, who.user_id);
+    if (!ready) throw ApiError::not_found("No such release of yours");
+    if (!*ready) {
+      bj::object details{{"published",
+                          "needs at least one track whose audio is ready: upload a track and "
+                          "publish once its processing has finished"}};
+      throw ApiError(409, "release_not_ready",
+                     "A release needs at least one track with ready audio before it can be published: "
+                     "upload a track and publish once its processing has finished",
+                     std::move(details));
+    }
+  }
   const auto release = co_await store::patch_release(tx, id, who.user_id, p);
   if (!release) throw ApiError::not_found("No such release of yours");
   if (p.published && *p.published) {

@@ -74,6 +74,10 @@ constexpr Query kDeleteTrack{
     "AND t.position > gone.position"};
 constexpr Query kReleaseOwner{"catalog_release_owner",
                               "SELECT artist_id FROM releases WHERE id = $1 FOR UPDATE"};
+constexpr Query kHasReadyTrack{
+    "catalog_has_ready_track",
+    "SELECT EXISTS (SELECT 1 FROM tracks t WHERE t.release_id = r.id AND t.status = "
+    "'ready') FROM releases r WHERE r.id = $1 AND r.artist_id = $2 FOR UPDATE"};
 constexpr Query kInsertTrack{
     "catalog_insert_track",
     "WITH ins AS (INSERT INTO tracks (release_id, artist_id, title, min_tier, position) "
@@ -337,6 +341,13 @@ awaitable<std::optional<std::string>> release_owner(db::Transaction& tx, const s
   const db::Result r = co_await tx.exec(kReleaseOwner, params(release_id));
   if (r.empty()) co_return std::nullopt;
   co_return r.str(0, 0);
+}
+
+awaitable<std::optional<bool>> has_ready_track(db::Transaction& tx, const std::string& release_id,
+                                               const std::string& artist_id) {
+  const db::Result r = co_await tx.exec(kHasReadyTrack, params(release_id, artist_id));
+  if (r.empty()) co_return std::nullopt;
+  co_return r.boolean(0, 0);
 }
 
 awaitable<Track> insert_track(db::Transaction& tx, const std::string& release_id,

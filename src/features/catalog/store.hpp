@@ -82,6 +82,10 @@ struct Removal {
 awaitable<Removal> delete_release(db::Transaction& tx, const std::string& id, const std::string& artist_id);
 awaitable<Removal> delete_track(db::Transaction& tx, const std::string& id, const std::string& artist_id);
 awaitable<std::optional<std::string>> release_owner(db::Transaction& tx, const std::string& release_id);
+// Whether the artist's release has a track whose audio is ready (locks the release row); nullopt: no
+// such release of theirs.
+awaitable<std::optional<bool>> has_ready_track(db::Transaction& tx, const std::string& release_id,
+                                               const std::string& artist_id);
 awaitable<Track> insert_track(db::Transaction& tx, const std::string& release_id,
                               const std::string& artist_id, const std::string& title,
                               const std::string& min_tier, std::optional<int> position);

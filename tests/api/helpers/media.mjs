@@ -342,3 +342,22 @@ export async function uploadAndWait(srv, token, file, fields) {
   await waitForTrack(srv.api, token, res.body.track.id);
   return res.body.track.id;
 }
+
+/**
+ * A track of the release with ready audio (a one-second tone uploaded and processed), so that the
+ * release can be published (a release without a ready track cannot be). fields: releaseId, title,
+ * minTier, …; returns the artist's view of the ready track.
+ */
+export async function readyTrack(srv, token, fields, { seconds = 1, frequency = 440 } = {}) {
+  const dir = await scratchDir('ready');
+  try {
+    const file = await makeAudio(dir, 'wav', seconds, { frequency });
+    const res = await uploadMultipart(srv, token, file, fields);
+    if (res.status !== 202) throw new Error(`upload answered ${res.status}: ${res.text}`);
+    const done = await waitForTrack(srv.api, token, res.body.track.id);
+    assert.equal(done.status, 'ready', JSON.stringify(done));
+    return done;
+  } finally {
+    await fsp.rm(dir, { recursive: true, force: true });
+  }
+}

@@ -114,3 +114,22 @@ export async function assertNoHorizontalOverflow(page) {
   if (size) await page.setViewportSize(size);
   if (overflow > 0) throw new Error(`page overflows 375 px by ${overflow} px at ${page.url()}`);
 }
+
+// axe-core (npm), injected into the page as its own script and run there.
+const AXE_SOURCE = fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.resolve('axe-core'))), 'axe.min.js'), 'utf8');
+
+/**
+ * The serious and critical accessibility violations axe-core finds on the page as it is now (WCAG
+ * 2.0–2.2 A and AA rules plus axe's best practices), one line each: rule, impact, where.
+ */
+export async function axeViolations(page) {
+  // Evaluated through the debugging protocol, so the app's Content-Security-Policy does not apply.
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  });
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.targets.join(', ')}`);
+}

@@ -14,6 +14,9 @@ export function DiscoverPage() {
   const artists = useAsync((s) => get<ArtistList>(`/api/artists${qs({ limit: 12 })}`, s), []);
   const fresh = useAsync((s) => ifOffered(get<Discovery>(`/api/discovery${qs({ type: 'new', limit: 12 })}`, s)), []);
   const trending = useAsync((s) => ifOffered(get<Discovery>(`/api/discovery${qs({ type: 'trending', limit: 10 })}`, s)), []);
+  // The three lists appear together, in place of one skeleton: filled in one by one, each would push
+  // the ones below it down as it arrived (a layout shift of most of the page).
+  const settled = !artists.loading && !fresh.loading && !trending.loading;
   return (
     <>
       <section className="hero">
@@ -28,15 +31,17 @@ export function DiscoverPage() {
         )}
       </section>
 
-      {trending.data !== null && <section aria-labelledby="trending-h">
+      {!settled && <Loading />}
+
+      {settled && trending.data !== null && <section aria-labelledby="trending-h">
         <h2 id="trending-h">Trending now</h2>
-        {trending.loading ? <Loading /> : <ErrorBox message={trending.error} />}
+        <ErrorBox message={trending.error} />
         {trending.data?.tracks && (trending.data.tracks.length ? <TrackList tracks={trending.data.tracks} showNumbers={false} /> : <p className="muted">Nothing is trending yet.</p>)}
       </section>}
 
-      {fresh.data !== null && <section aria-labelledby="new-h">
+      {settled && fresh.data !== null && <section aria-labelledby="new-h">
         <h2 id="new-h">New releases</h2>
-        {fresh.loading ? <Loading /> : <ErrorBox message={fresh.error} />}
+        <ErrorBox message={fresh.error} />
         {fresh.data?.releases && (
           <ul className="grid">
             {fresh.data.releases.map((r) => (
@@ -56,9 +61,9 @@ export function DiscoverPage() {
         )}
       </section>}
 
-      <section aria-labelledby="artists-h">
+      {settled && <section aria-labelledby="artists-h">
         <h2 id="artists-h">Artists</h2>
-        {artists.loading ? <Loading /> : <ErrorBox message={artists.error} />}
+        <ErrorBox message={artists.error} />
         {artists.data && (
           <ul className="grid">
             {artists.data.artists.map((a) => (
@@ -67,7 +72,7 @@ export function DiscoverPage() {
             {artists.data.artists.length === 0 && <li className="muted">No artists yet.</li>}
           </ul>
         )}
-      </section>
+      </section>}
     </>
   );
 }

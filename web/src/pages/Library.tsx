@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { Link, Navigate } from 'react-router';
 import { errorMessage, explain, get, qs } from '../api/client';
 import { FORMAT_LABEL, buying, type CollectionItem, type DownloadFormat } from '../api/buying';
@@ -12,17 +12,33 @@ import { ArtistCard, ErrorBox, Loading, TierBadge, srcSet, useAsync, useTitle } 
 export function LibraryPage() {
   useTitle('Library');
   const { user } = useAuth();
+  // The five sections load on their own; they are shown together once all have, in place of one
+  // skeleton, so that one arriving does not push the others down (a layout shift of the page).
+  const [settled, setSettled] = useState<ReadonlySet<string>>(new Set());
+  const onSettled = useCallback((name: string) => setSettled((s) => (s.has(name) ? s : new Set(s).add(name))), []);
   if (!user) return <Navigate to="/login?next=/library" replace />;
+  const all = settled.size === 5;
   return (
     <>
       <h1>Your library</h1>
-      <Collection />
-      <Subscriptions />
-      <Follows />
-      <Likes />
-      <PaymentHistory />
+      {!all && <Loading />}
+      <div hidden={!all}>
+        <Collection onSettled={onSettled} />
+        <Subscriptions onSettled={onSettled} />
+        <Follows onSettled={onSettled} />
+        <Likes onSettled={onSettled} />
+        <PaymentHistory onSettled={onSettled} />
+      </div>
     </>
   );
+}
+
+type Settles = { onSettled(name: string): void };
+// Tells the page once the section's first load is over (with data or an error).
+function useSettled(name: string, loading: boolean, { onSettled }: Settles) {
+  useEffect(() => {
+    if (!loading) onSettled(name);
+  }, [name, loading, onSettled]);
 }
 
 // The difference charged now for the rest of the period, as the server computes it
@@ -83,8 +99,9 @@ function UpgradeButton({ sub, onConfirm }: { sub: Subscription; onConfirm(): voi
   );
 }
 
-function Subscriptions() {
+function Subscriptions(props: Settles) {
   const subs = useAsync((s) => payments.active(s), []);
+  useSettled('subscriptions', subs.loading, props);
   const [error, setError] = useState<string | null>(null);
   const act = async (fn: () => Promise<unknown>) => {
     setError(null);
@@ -141,8 +158,9 @@ function Subscriptions() {
   );
 }
 
-function Follows() {
+function Follows(props: Settles) {
   const list = useAsync((s) => get<{ artists: ArtistProfile[] }>(`/api/me/following${qs({ limit: 50 })}`, s), []);
+  useSettled('follows', list.loading, props);
   return (
     <section aria-labelledby="follows-h">
       <h2 id="follows-h">Following</h2>
@@ -157,8 +175,9 @@ function Follows() {
   );
 }
 
-function Likes() {
+function Likes(props: Settles) {
   const list = useAsync((s) => get<{ tracks: Track[] }>(`/api/me/likes${qs({ limit: 50 })}`, s), []);
+  useSettled('likes', list.loading, props);
   return (
     <section aria-labelledby="likes-h">
       <h2 id="likes-h">Liked tracks</h2>
@@ -168,8 +187,9 @@ function Likes() {
   );
 }
 
-function PaymentHistory() {
+function PaymentHistory(props: Settles) {
   const list = useAsync((s) => payments.history(s), []);
+  useSettled('payments', list.loading, props);
   return (
     <section aria-labelledby="pay-h">
       <h2 id="pay-h">Payment history</h2>
@@ -213,8 +233,9 @@ function PaymentHistory() {
 }
 
 // What the fan bought (docs/buying.md), with downloads of every track in the format they choose.
-function Collection() {
+function Collection(props: Settles) {
   const list = useAsync((s) => buying.collection(s), []);
+  useSettled('collection', list.loading, props);
   return (
     <section aria-labelledby="collection-h" id="collection">
       <h2 id="collection-h">Collection</h2>

@@ -178,35 +178,36 @@ export function SearchPage() {
           Search
         </button>
       </form>
-      {active && data && (
-        <nav aria-label="Result types">
-          <ul className="search-facets">
-            {TYPES.map(([value, label]) => {
-              const count = value ? (data.facets.type[value] ?? 0) : Object.values(data.facets.type).reduce((a, b) => a + b, 0);
-              return (
-                <li key={value || 'all'}>
-                  <button type="button" className="btn btn--ghost" aria-pressed={type === value} onClick={() => go({ type: value, page: 1 })}>
-                    {label} ({count})
-                  </button>
-                </li>
-              );
-            })}
-          </ul>
-          {data.facets.genre.length > 0 && (
-            <ul className="search-facets" aria-label="Genres">
-              {data.facets.genre.map((g) => (
-                <li key={g.genre}>
-                  <button type="button" className="btn btn--ghost" aria-pressed={genre === g.genre} onClick={() => go({ genre: genre === g.genre ? '' : g.genre, page: 1 })}>
-                    {g.genre} ({g.count})
-                  </button>
-                </li>
-              ))}
-            </ul>
-          )}
-        </nav>
-      )}
       <section aria-labelledby="results-h" aria-live="polite">
         <h2 id="results-h">{q ? `Results for “${q}”` : genre ? `${genre}` : 'Type something to search'}</h2>
+        {/* The facets come with the results, below the heading, so that nothing above them moves when they arrive. */}
+        {active && data && (
+          <nav aria-label="Result types">
+            <ul className="search-facets">
+              {TYPES.map(([value, label]) => {
+                const count = value ? (data.facets.type[value] ?? 0) : Object.values(data.facets.type).reduce((a, b) => a + b, 0);
+                return (
+                  <li key={value || 'all'}>
+                    <button type="button" className="btn btn--ghost" aria-pressed={type === value} onClick={() => go({ type: value, page: 1 })}>
+                      {label} ({count})
+                    </button>
+                  </li>
+                );
+              })}
+            </ul>
+            {data.facets.genre.length > 0 && (
+              <ul className="search-facets" aria-label="Genres">
+                {data.facets.genre.map((g) => (
+                  <li key={g.genre}>
+                    <button type="button" className="btn btn--ghost" aria-pressed={genre === g.genre} onClick={() => go({ genre: genre === g.genre ? '' : g.genre, page: 1 })}>
+                      {g.genre} ({g.count})
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </nav>
+        )}
         {results.loading ? <Loading /> : <ErrorBox message={results.error} />}
         {data && (
           <>

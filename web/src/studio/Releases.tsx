@@ -126,6 +126,7 @@ export function ReleaseEditor() {
   if (content.loading && !content.data) return <Loading />;
   if (!release) return <ErrorBox message={content.error ?? 'No such release'} />;
   const tracks = [...(release.tracks ?? [])].sort((a, b) => a.position - b.position);
+  const hasReady = tracks.some((t) => t.status === 'ready');
 
   const save = async (body: Record<string, unknown>, done: string) => {
     setError(null);
@@ -135,7 +136,7 @@ export function ReleaseEditor() {
       setMsg(done);
       content.reload();
     } catch (e) {
-      setError(errorMessage(e));
+      setError(explain(e));
     }
   };
   const move = async (i: number, delta: number) => {
@@ -228,11 +229,21 @@ export function ReleaseEditor() {
             Unpublish
           </button>
         ) : (
-          <button type="button" className="btn btn--primary" onClick={() => save({ published: true }, 'Published.')}>
+          <button
+            type="button"
+            className="btn btn--primary"
+            aria-describedby={hasReady ? undefined : 'publish-hint'}
+            onClick={() => save({ published: true }, 'Published.')}
+          >
             {releaseAt ? 'Publish on schedule' : 'Publish now'}
           </button>
         )}
       </div>
+      {!release.published && !hasReady && (
+        <p className="small muted" id="publish-hint">
+          Publishing needs at least one track whose audio is ready: upload a track and wait for its processing to finish.
+        </p>
+      )}
     </section>
   );
 }
