@@ -2,13 +2,17 @@
 // API uses: the artist's EP has three tracks of audio generated with ffmpeg, uploaded like any other
 // (probed, stored, queued); `serve` processes them when it starts. Idempotent: accounts that exist
 // are left alone, and the catalog is only added to an artist without releases.
+// `seed-demo --size large [--artists N] [--seed S]` then adds the generated catalogue of
+// app/seed_large.cpp (docs/search.md).
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
+#include <iostream>
 
 #include "app/commands.hpp"
 #include "app/database_setup.hpp"
 #include "app/media_setup.hpp"
+#include "app/seed_large.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/process.hpp"
@@ -101,8 +105,15 @@ asio::awaitable<void> seed_catalog(db::Cluster& cluster, const Config& config,
 
 }  // namespace
 
-int seed_demo(int, char**) {
-  return run_database_command("seed-demo", [](const Config& config) {
+int seed_demo(int argc, char** argv) {
+  std::optional<LargeCatalog> large;
+  try {
+    large = parse_large_options(argc, argv);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "seed-demo: " << e.what() << "\n";
+    return 2;
+  }
+  return run_database_command("seed-demo", [&large](const Config& config) {
     const JwtCodec jwt({{config.jwt_kid, config.jwt_secret}});
     auto mailer = mail::make_mailer(config);
     accounts::AccountsService service(config, jwt, *mailer);
@@ -129,6 +140,7 @@ int seed_demo(int, char**) {
         asio::use_future);
     io.run();
     done.get();
+    if (large) seed_large(config, *large);
   });
 }
 
