@@ -103,6 +103,7 @@ struct Config {
   std::string redis_url;  // empty: real-time fan-out within this process only
 
   bool access_log = true;
+  bool search_baseline = false;  // bench/search: the naive ILIKE search; refused in production
   std::string log_level;
 
   bool is_production() const { return app_env == "production"; }
