@@ -75,11 +75,11 @@ awaitable<bj::object> SearchService::search(db::Cluster& db, const std::optional
   const std::optional<std::string> viewer_id =
       viewer ? std::optional<std::string>(viewer->user_id) : std::nullopt;
   const bool naive = naive_ && !r.q.empty();
-  std::optional<std::string> tsquery;
-  if (!r.q.empty() && !naive) tsquery = co_await store::expand(db, r.q);
+  std::optional<store::Expansion> expansion;
+  if (!r.q.empty() && !naive) expansion = co_await store::expand(db, r.q);
   std::vector<Hit> hits;
   for (const Kind kind : {Kind::artist, Kind::release, Kind::track, Kind::post}) {
-    auto some = co_await store::candidates(db, kind, r.q, tsquery, r.genre, viewer_id, naive);
+    auto some = co_await store::candidates(db, kind, r.q, expansion, r.genre, viewer_id, naive);
     for (auto& h : some) hits.push_back(std::move(h));
   }
   auto in_genre = [&r](const Hit& h) {

@@ -18,10 +18,13 @@ using db::Query;
 #define MC_KEEP(vec, name)                                                                          \
   "AND ($1::text = '' OR coalesce(" vec " @@ " MC_TSQ ", false) OR word_similarity(" MC_Q ", " name \
   ") >= 0.25)"
-#define MC_SCORES(vec, name)                                                                  \
-  "coalesce(ts_rank(" vec ", " MC_TSQ "), 0)::float8, strict_word_similarity(" MC_Q ", " name \
-  ")::float8, "                                                                               \
-  "$1::text <> '' AND starts_with(" name ", " MC_Q "), coalesce(" vec " @@ " MC_TSQ ", false) "
+// The text rank and match flag are of the query as typed ($5: its words as prefixes), so a name
+// found only through a correction ranks by its similarity to what was typed, below real matches.
+#define MC_TSQ_TYPED "to_tsquery('simple', $5::text)"
+#define MC_SCORES(vec, name)                                                                         \
+  "coalesce(ts_rank(" vec ", " MC_TSQ_TYPED "), 0)::float8, strict_word_similarity(" MC_Q ", " name  \
+  ")::float8, $1::text <> '' AND starts_with(" name ", " MC_Q "), coalesce(" vec " @@ " MC_TSQ_TYPED \
+  ", false) "
 
 // The candidate sets: the 250 best full-text matches of the corrected query (GIN), or a genre's
 // newest or most played items when there is no query.
@@ -135,17 +138,14 @@ constexpr Query kNaivePosts{"search_naive_posts", "WITH c AS " MC_POST_NAIVE " "
                                                       MC_NAIVE_SCORES("p.title")) MC_NAIVE_KEEP("p.title")};
 
 // The query as tsquery text: one group per word (letters and digits; nothing a user types is ever
-// tsquery syntax), all groups required; a group is the word as a prefix, or one of its 8 nearest
-// dictionary words by trigram similarity, at least pg_trgm.similarity_threshold (0.3, the default:
-// the `%` operator, answered by the GiST trigram index) — one typo in a word of six letters or more
-// scores about 0.35–0.6, unrelated words under 0.2.
+// tsquery syntax), all groups required; a group is the word as a prefix, or one of its corrections
+// (search_corrections, migration 0021: up to 8 dictionary words of trigram similarity ≥ 0.2).
 constexpr Query kExpand{
     "search_expand",
-    "SELECT string_agg(g, ' & ' ORDER BY n) FROM ("
-    "SELECT w.n, '(' || quote_literal(w.w) || ':*' || coalesce((SELECT string_agg(' | ' || "
-    "quote_literal(d.word), '') "
-    "FROM (SELECT s.word FROM search_words s WHERE char_length(w.w) >= 3 AND s.word % w.w AND s.word <> w.w "
-    "ORDER BY similarity(s.word, w.w) DESC, s.word LIMIT 8) d), '') || ')' AS g "
+    "SELECT string_agg(g, ' & ' ORDER BY n), string_agg(quote_literal(w) || ':*', ' & ' ORDER BY n) FROM ("
+    "SELECT w.n, w.w, '(' || quote_literal(w.w) || ':*' || coalesce((SELECT string_agg(' | ' || "
+    "quote_literal(d), "
+    "'') FROM search_corrections(w.w) AS d WHERE char_length(w.w) >= 3), '') || ')' AS g "
     "FROM regexp_split_to_table(regexp_replace(lower($1::text), '[^[:alnum:]]+', ' ', 'g'), ' ') "
     "WITH ORDINALITY AS w(w, n) WHERE w.w <> '') q"};
 
@@ -162,14 +162,14 @@ std::vector<std::string> split(std::string_view s) {
 
 }  // namespace
 
-awaitable<std::optional<std::string>> expand(db::Cluster& db, const std::string& q) {
+awaitable<std::optional<Expansion>> expand(db::Cluster& db, const std::string& q) {
   const db::Result r = co_await db.read(kExpand, params(q));
   if (r.rows() == 0 || r.is_null(0, 0)) co_return std::nullopt;
-  co_return r.str(0, 0);
+  co_return Expansion{r.str(0, 0), r.str(0, 1)};
 }
 
 awaitable<std::vector<Hit>> candidates(db::Cluster& db, Kind kind, const std::string& q,
-                                       const std::optional<std::string>& tsquery,
+                                       const std::optional<Expansion>& expansion,
                                        const std::optional<std::string>& genre,
                                        const std::optional<std::string>& viewer, bool naive) {
   const Query* query = naive ? &kNaiveArtists : &kArtists;
@@ -177,7 +177,10 @@ awaitable<std::vector<Hit>> candidates(db::Cluster& db, Kind kind, const std::st
   if (kind == Kind::track) query = naive ? &kNaiveTracks : &kTracks;
   if (kind == Kind::post) query = naive ? &kNaivePosts : &kPosts;
   db::Params args = params(q, genre, viewer);
-  if (!naive) args.push_back(tsquery);
+  if (!naive) {
+    args.push_back(expansion ? std::optional<std::string>(expansion->corrected) : std::nullopt);
+    args.push_back(expansion ? std::optional<std::string>(expansion->typed) : std::nullopt);
+  }
   const db::Result r = co_await db.read(*query, std::move(args));
   std::vector<Hit> out;
   out.reserve(static_cast<std::size_t>(r.rows()));

@@ -33,14 +33,18 @@ struct Hit {
   bool prefix = false, text_match = false;
 };
 
-// `q` as tsquery text with typo corrections from the word dictionary (nothing when it has no words).
-awaitable<std::optional<std::string>> expand(db::Cluster& db, const std::string& q);
+// `q` as tsquery text: with each word's corrections from the word dictionary (what candidates are
+// found by), and as typed (what ranks as a full-text match). Nothing when it has no words.
+struct Expansion {
+  std::string corrected, typed;
+};
+awaitable<std::optional<Expansion>> expand(db::Cluster& db, const std::string& q);
 
 // Up to ~300 candidates of one kind for `q` (lowercased by the database; may be empty when `genre`
 // is given: the genre's items) and its expansion. `naive`: the ILIKE baseline of bench/search
 // (never in production; needs a non-empty q).
 awaitable<std::vector<Hit>> candidates(db::Cluster& db, Kind kind, const std::string& q,
-                                       const std::optional<std::string>& tsquery,
+                                       const std::optional<Expansion>& expansion,
                                        const std::optional<std::string>& genre,
                                        const std::optional<std::string>& viewer, bool naive);
 
