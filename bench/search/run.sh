@@ -43,6 +43,7 @@ STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 WORK_ROOT="$ROOT/bench/.work"
 DB_VAR="$WORK_ROOT/search-db"          # the seeded catalogue (embedded PostgreSQL); kept with REUSE=1
 WORK="$WORK_ROOT/search-$STAMP"
+rm -rf "$WORK_ROOT"/search-2*          # scratch of earlier runs (git-ignored)
 mkdir -p "$WORK/logs" "$RESULTS_DIR"
 chmod 755 "$WORK_ROOT" "$WORK"
 SERVER_PID=""

@@ -3,6 +3,7 @@
 #include "core/log.hpp"
 #include "events/outbox.hpp"
 #include "features/privacy/store.hpp"
+#include "features/search/store.hpp"
 #include "jobs/queue.hpp"
 
 namespace mc::app {
@@ -44,12 +45,14 @@ void register_retention(jobs::Worker& worker, db::Cluster& cluster, const Config
         const int64_t tokens = co_await drain(
             [&cluster] { return privacy::store::prune_account_tokens(cluster, kAccountTokenDays, kBatch); });
         const int64_t exports = co_await privacy.prune_expired_exports(cluster);
+        const int64_t words = co_await search::store::prune_words(cluster);  // docs/search.md
         log::info("retention prune done", {{"outbox_events", events},
                                            {"finished_jobs", jobs},
                                            {"notifications", notifications},
                                            {"sessions", sessions},
                                            {"account_tokens", tokens},
-                                           {"exports", exports}});
+                                           {"exports", exports},
+                                           {"search_words", words}});
       });
 }
 

@@ -139,7 +139,7 @@ constexpr Query kNaivePosts{"search_naive_posts", "WITH c AS " MC_POST_NAIVE " "
 
 // The query as tsquery text: one group per word (letters and digits; nothing a user types is ever
 // tsquery syntax), all groups required; a group is the word as a prefix, or one of its corrections
-// (search_corrections, migration 0021: up to 8 dictionary words of trigram similarity ≥ 0.2).
+// (search_corrections, migration 0021: up to 5 dictionary words of trigram similarity ≥ 0.2).
 constexpr Query kExpand{
     "search_expand",
     "SELECT string_agg(g, ' & ' ORDER BY n), string_agg(quote_literal(w) || ':*', ' & ' ORDER BY n) FROM ("
@@ -148,6 +148,18 @@ constexpr Query kExpand{
     "'') FROM search_corrections(w.w) AS d WHERE char_length(w.w) >= 3), '') || ')' AS g "
     "FROM regexp_split_to_table(regexp_replace(lower($1::text), '[^[:alnum:]]+', ' ', 'g'), ' ') "
     "WITH ORDINALITY AS w(w, n) WHERE w.w <> '') q"};
+
+// Words of the dictionary that no name or title holds any more (a deleted artist, a renamed
+// release). A word counts as used while any search vector still has it, which also covers bios and
+// post bodies: a superset, never a word still in a name. Probes the GIN indexes once per word.
+constexpr Query kPruneWords{
+    "search_prune_words",
+    "DELETE FROM search_words s WHERE "
+    "NOT EXISTS (SELECT 1 FROM artist_profiles a WHERE a.search @@ to_tsquery('simple', "
+    "quote_literal(s.word))) "
+    "AND NOT EXISTS (SELECT 1 FROM releases r WHERE r.search @@ to_tsquery('simple', quote_literal(s.word))) "
+    "AND NOT EXISTS (SELECT 1 FROM tracks x WHERE x.search @@ to_tsquery('simple', quote_literal(s.word))) "
+    "AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.search @@ to_tsquery('simple', quote_literal(s.word)))"};
 
 std::vector<std::string> split(std::string_view s) {
   std::vector<std::string> out;
@@ -210,6 +222,11 @@ awaitable<std::vector<Hit>> candidates(db::Cluster& db, Kind kind, const std::st
     out.push_back(std::move(h));
   }
   co_return out;
+}
+
+awaitable<int64_t> prune_words(db::Cluster& db) {
+  auto conn = co_await db.writer();
+  co_return (co_await conn->exec(kPruneWords)).affected();
 }
 
 }  // namespace mc::search::store

@@ -48,4 +48,7 @@ awaitable<std::vector<Hit>> candidates(db::Cluster& db, Kind kind, const std::st
                                        const std::optional<std::string>& genre,
                                        const std::optional<std::string>& viewer, bool naive);
 
+// Removes dictionary words no name or title uses any more (the hourly retention job); how many.
+awaitable<int64_t> prune_words(db::Cluster& db);
+
 }  // namespace mc::search::store
