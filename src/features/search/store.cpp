@@ -13,8 +13,8 @@ using db::Query;
 #define MC_TSQ "to_tsquery('simple', $4::text)"
 #define MC_Q "lower($1::text)"
 // Which candidates are kept: everything when browsing a genre; else a full-text match of the
-// corrected query or a name within the typo tolerance of the query as typed (word similarity ≥ 0.25:
-// one swapped pair of letters in a six-letter name scores 0.29).
+// corrected query on the vector the viewer may search (a post that is not public: its title only),
+// or a name within the typo tolerance of the query as typed (word similarity ≥ 0.25).
 #define MC_KEEP(vec, name)                                                                          \
   "AND ($1::text = '' OR coalesce(" vec " @@ " MC_TSQ ", false) OR word_similarity(" MC_Q ", " name \
   ") >= 0.25)"
