@@ -13,15 +13,6 @@ CREATE TABLE search_words (
 -- the same table took several.
 CREATE INDEX search_words_trgm_idx ON search_words USING gin (word gin_trgm_ops);
 
--- The corrections of one query word: up to 5 dictionary words by trigram similarity, at least 0.2
--- (one typo in a word of six letters scores about 0.25–0.6; "auorra" for "aurora" 0.27). The
--- threshold of `%` is a setting, so it is set here, for this function only; GIN answers `%`.
-CREATE FUNCTION search_corrections(w text) RETURNS SETOF text LANGUAGE sql STABLE
-    SET pg_trgm.similarity_threshold = 0.2 AS $$
-    SELECT s.word FROM search_words s WHERE s.word % w AND s.word <> w
-    ORDER BY similarity(s.word, w) DESC, s.word LIMIT 5
-$$;
-
 -- The words of a name as search splits a query: lowercased runs of letters and digits.
 CREATE FUNCTION search_words_of(t text) RETURNS SETOF text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT DISTINCT w FROM regexp_split_to_table(regexp_replace(lower(t), '[^[:alnum:]]+', ' ', 'g'), ' ') AS w

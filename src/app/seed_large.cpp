@@ -82,12 +82,11 @@ const std::vector<std::string> kSentences = {
     "A new video is coming, shot on an old film camera.",
     "Tell us which song you want on the next live set."};
 
-std::string join_arrays_sql() {
-  return "INSERT INTO gen_conf VALUES ($1::bigint, $2::int, $3, $4::text[], $5::text[], $6::text[], "
-         "$7::text[], "
-         "$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], "
-         "$15::text[])";
-}
+// The seed, the size, the shared password hash and the word lists, for the generator's SQL.
+constexpr db::Query kConf{
+    "seed_large_conf",
+    "INSERT INTO gen_conf VALUES ($1::bigint, $2::int, $3, $4::text[], $5::text[], $6::text[], $7::text[], "
+    "$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])"};
 
 constexpr db::Query kExists{
     "seed_large_exists",
@@ -305,11 +304,9 @@ asio::awaitable<void> generate(Config config, LargeCatalog options) {
   for (const auto g : artists::genres()) genres.emplace_back(g);
   const std::string pw = password_hash(kPassword);
   co_await conn->exec_script(kPrologue);
-  const std::string conf_sql = join_arrays_sql();
-  const db::Query conf{"seed_large_conf", conf_sql};
   co_await conn->exec(
-      conf, db::params(options.seed, options.artists, pw, kSyllables, kFirstNames, kAdjectives, kNouns,
-                       kGerunds, genres, kTags, kCities, kCountries, kActs, kPostTitles, kSentences));
+      kConf, db::params(options.seed, options.artists, pw, kSyllables, kFirstNames, kAdjectives, kNouns,
+                        kGerunds, genres, kTags, kCities, kCountries, kActs, kPostTitles, kSentences));
   // One step per blank-line-separated statement, timed, so the log says where the time goes.
   const std::string_view script = kGenerate;
   std::size_t from = 0;

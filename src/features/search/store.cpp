@@ -138,14 +138,22 @@ constexpr Query kNaivePosts{"search_naive_posts", "WITH c AS " MC_POST_NAIVE " "
                                                       MC_NAIVE_SCORES("p.title")) MC_NAIVE_KEEP("p.title")};
 
 // The query as tsquery text: one group per word (letters and digits; nothing a user types is ever
-// tsquery syntax), all groups required; a group is the word as a prefix, or one of its corrections
-// (search_corrections, migration 0021: up to 5 dictionary words of trigram similarity ≥ 0.2).
+// tsquery syntax), all groups required; a group is the word as a prefix, or one of its corrections:
+// up to 5 dictionary words (search_words, migration 0021) of trigram similarity ≥ 0.2 — one typo in
+// a word of six letters scores about 0.25–0.6 ("auorra" for "aurora" 0.27), unrelated words under
+// 0.2. `%` is answered by the GIN trigram index; its threshold is a setting, set for the
+// transaction by kThreshold in the same pipeline (a function with a SET clause cost 2 ms a call).
+// Five corrections, not more: each widens the full-text query, and with more the planner's estimate
+// for the small posts table tips it into a sequential scan.
+constexpr Query kThreshold{"search_trgm_threshold",
+                           "SELECT set_config('pg_trgm.similarity_threshold', '0.2', true)"};
 constexpr Query kExpand{
     "search_expand",
     "SELECT string_agg(g, ' & ' ORDER BY n), string_agg(quote_literal(w) || ':*', ' & ' ORDER BY n) FROM ("
     "SELECT w.n, w.w, '(' || quote_literal(w.w) || ':*' || coalesce((SELECT string_agg(' | ' || "
-    "quote_literal(d), "
-    "'') FROM search_corrections(w.w) AS d WHERE char_length(w.w) >= 3), '') || ')' AS g "
+    "quote_literal(c.word), '') FROM (SELECT s.word FROM search_words s WHERE char_length(w.w) >= 3 "
+    "AND s.word % w.w AND s.word <> w.w ORDER BY similarity(s.word, w.w) DESC, s.word LIMIT 5) c), '') || "
+    "')' AS g "
     "FROM regexp_split_to_table(regexp_replace(lower($1::text), '[^[:alnum:]]+', ' ', 'g'), ' ') "
     "WITH ORDINALITY AS w(w, n) WHERE w.w <> '') q"};
 
@@ -175,7 +183,10 @@ std::vector<std::string> split(std::string_view s) {
 }  // namespace
 
 awaitable<std::optional<Expansion>> expand(db::Cluster& db, const std::string& q) {
-  const db::Result r = co_await db.read(kExpand, params(q));
+  db::ReadLease conn = co_await db.reader();
+  const std::vector<db::Statement> statements{{&kThreshold, {}}, {&kExpand, params(q)}};
+  const std::vector<db::Result> results = co_await conn->pipeline(statements);
+  const db::Result& r = results.at(1);
   if (r.rows() == 0 || r.is_null(0, 0)) co_return std::nullopt;
   co_return Expansion{r.str(0, 0), r.str(0, 1)};
 }
