@@ -5,8 +5,9 @@
 #   infrastructure/ci-cd/deploy-region.sh --region us-west-2 --registry ACCOUNT.dkr.ecr.us-east-1.amazonaws.com \
 #       --tag GIT_SHA [--context musicconnect-us-west-2] [--apps backend,websocket,frontend]
 #
-# 1. Preflight: the Deployments exist; the release's tag is not already running; a release that
-#    adds migrations needs ALLOW_SCHEMA_CHANGE=true (see "Schema changes" in runbooks/deploy.md).
+# 1. Preflight: the Deployments exist; the release's tag is not already running; a release whose
+#    migrations do not run with the running release's binary (schema-compat.sh) needs
+#    ALLOW_SCHEMA_CHANGE=true (see "Schema changes" in runbooks/deploy.md).
 # 2. Canary: for each app a Deployment <name>-canary (one pod, label track=canary, the new image)
 #    beside the stable one; the Service selects it by `app`, so it takes a share of real traffic.
 #    It must become available, answer /health and /ready (through kubectl port-forward), not
@@ -65,13 +66,18 @@ running_tag="${running##*:}"
 log "running ${running:-nothing}; deploying $tag"
 if [ "$running_tag" = "$tag" ]; then log "release $tag already runs here; nothing to do"; exit 0; fi
 if [ "${ALLOW_SCHEMA_CHANGE:-false}" != "true" ]; then
-  # /ready requires the schema version the binary expects: a migration makes every older pod, in
-  # every region (one database), unready until it is replaced. Such releases are deployed on purpose.
+  # The canary's init container migrates the one global database, and the running release's pods in
+  # every region keep serving on that schema — while the canary is judged, during the rollout, and
+  # after a rollback — only if the new migrations run with the running binary (schema-compat.sh;
+  # the server's /ready applies the same rule). A release that breaks that is deployed on purpose.
   if ! [[ "$running_tag" =~ ^[0-9a-f]{40}$ ]] || ! git -C "$root" cat-file -e "$running_tag^{commit}" 2>/dev/null; then
     die "the running tag '$running_tag' is not a commit of this repository, so migrations cannot be compared; re-run with ALLOW_SCHEMA_CHANGE=true after reading runbooks/deploy.md"
   fi
-  changed="$(git -C "$root" diff --name-only "$running_tag" "$tag" -- migrations/)"
-  [ -z "$changed" ] || die "the release adds migrations ($(tr '\n' ' ' <<<"$changed")); deploy it with ALLOW_SCHEMA_CHANGE=true as runbooks/deploy.md describes"
+  if ! compat="$("$root/infrastructure/ci-cd/schema-compat.sh" "$running_tag" "$tag" "$root")"; then
+    printf '%s\n' "$compat"
+    die "the release's migrations do not run with the release running now; deploy it with ALLOW_SCHEMA_CHANGE=true as runbooks/deploy.md (\"Schema changes\") describes"
+  fi
+  [ -z "$compat" ] || printf '%s\n' "$compat"
 fi
 
 # --- helpers ---------------------------------------------------------------------------------------

@@ -7,13 +7,15 @@
 #include "features/catalog/cover.hpp"
 #include "features/catalog/routes.hpp"
 #include "features/earnings/routes.hpp"
+#include "features/flags/routes.hpp"
 #include "features/memberships/routes.hpp"
 #include "features/messaging/routes.hpp"
+#include "features/moderation/routes.hpp"
 #include "features/notifications/routes.hpp"
 #include "features/parties/routes.hpp"
 #include "features/posts/routes.hpp"
-#include "features/search/routes.hpp"
 #include "features/privacy/routes.hpp"
+#include "features/search/routes.hpp"
 #include "features/streaming/routes.hpp"
 #include "ops/routes.hpp"
 
@@ -40,6 +42,8 @@ void register_all_routes(http::Router& router, const RouteDeps& deps) {
   buying::register_routes(router, deps.buying);
   privacy::register_routes(router, deps.privacy);
   admin::register_routes(router, deps.admin);
+  moderation::register_routes(router, deps.moderation);
+  flags::register_routes(router, deps.flags);
 }
 
 }  // namespace mc::app

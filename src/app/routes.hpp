@@ -10,13 +10,15 @@
 #include "features/catalog/service.hpp"
 #include "features/catalog/upload_service.hpp"
 #include "features/earnings/service.hpp"
+#include "features/flags/service.hpp"
 #include "features/memberships/service.hpp"
 #include "features/messaging/service.hpp"
+#include "features/moderation/service.hpp"
 #include "features/notifications/service.hpp"
 #include "features/parties/service.hpp"
 #include "features/posts/service.hpp"
-#include "features/search/service.hpp"
 #include "features/privacy/service.hpp"
+#include "features/search/service.hpp"
 #include "features/streaming/service.hpp"
 #include "http/router.hpp"
 
@@ -44,6 +46,8 @@ struct RouteDeps {
   buying::BuyingService& buying;
   privacy::PrivacyService& privacy;
   admin::AdminService& admin;
+  moderation::ModerationService& moderation;
+  flags::FlagService& flags;
   bool api = true;  // false: only the ops routes (a node without the api role, app/roles.hpp)
 };
 

@@ -190,12 +190,14 @@ int serve(int argc, char** argv) {
       log::warn("SEARCH_BASELINE: /api/search answers with the naive ILIKE baseline");
     privacy::PrivacyService privacy_service(config, accounts_service, *storage);
     admin::AdminService admin_service(accounts_service);
+    moderation::ModerationService moderation_service;
+    flags::FlagService flag_service;
     register_all_routes(
         router, RouteDeps{config, draining, accounts_service, artists_service, catalog_service,
                           upload_service, image_service, streaming_service, *payments.memberships,
                           *payments.earnings, *payments.webhooks, messaging_service, notification_service,
                           party_service, post_service, search_service, *payments.buying, privacy_service,
-                          admin_service, roles.api});
+                          admin_service, moderation_service, flag_service, roles.api});
 
     const http::StaticFiles web_app(roles.web ? config.web_dir : std::string(), config.cdn_url);
     http::Pipeline pipeline(config, router, *limiter, jwt, roles.web ? &web_app : nullptr, &accounts_service);

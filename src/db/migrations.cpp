@@ -17,6 +17,28 @@ constexpr Query kTableExists{"migrations_table_exists",
                              "SELECT to_regclass('public.schema_migrations') IS NOT NULL"};
 constexpr Query kMaxVersion{"migrations_max_version",
                             "SELECT coalesce(max(version), 0) FROM schema_migrations"};
+// Migrations past what this binary knows that do not declare it compatible (an undeclared one, from
+// before the column, counts as incompatible).
+constexpr Query kIncompatibleAhead{"migrations_incompatible_ahead",
+                                   "SELECT count(*) FROM schema_migrations WHERE version > $1::int"
+                                   " AND (oldest_compatible IS NULL OR oldest_compatible > $1::int)"};
+constexpr std::string_view kCompatMarker = "-- oldest-compatible-binary:";
+
+// The declared oldest compatible binary, or `fallback` when the migration does not declare one.
+int declared_compatibility(std::string_view file, std::string_view sql, int version, int fallback) {
+  const auto at = sql.find(kCompatMarker);
+  if (at == std::string_view::npos) return fallback;
+  std::size_t i = at + kCompatMarker.size();
+  while (i < sql.size() && sql[i] == ' ') ++i;
+  int v = 0;
+  const std::size_t start = i;
+  for (; i < sql.size() && sql[i] >= '0' && sql[i] <= '9'; ++i) v = v * 10 + (sql[i] - '0');
+  if (i == start || v > version) {
+    throw std::logic_error("migration " + std::string(file) + ": " + std::string(kCompatMarker) +
+                           " needs a version at most the migration's own");
+  }
+  return v;
+}
 
 int parse_version(std::string_view file) {
   int v = 0;
@@ -39,11 +61,14 @@ const std::vector<Migration>& known_migrations() {
   static const std::vector<Migration> all = [] {
     std::vector<Migration> out;
     for (const auto& f : embedded_migrations()) {
-      out.push_back(Migration{parse_version(f.name), std::string(f.name), f.contents});
+      out.push_back(Migration{parse_version(f.name), std::string(f.name), f.contents, 0});
     }
     std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.version < b.version; });
-    for (std::size_t i = 1; i < out.size(); ++i) {
-      if (out[i].version == out[i - 1].version) throw std::logic_error("duplicate migration version");
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      if (i > 0 && out[i].version == out[i - 1].version)
+        throw std::logic_error("duplicate migration version");
+      const int previous = i > 0 ? out[i - 1].version : 0;
+      out[i].oldest_compatible = declared_compatibility(out[i].name, out[i].sql, out[i].version, previous);
     }
     return out;
   }();
@@ -62,6 +87,19 @@ asio::awaitable<int> applied_version(Connection& conn) {
   co_return static_cast<int>(r.int64(0, 0));
 }
 
+asio::awaitable<SchemaState> schema_state(Connection& conn) {
+  SchemaState state;
+  state.expected = latest_known_version();
+  state.applied = co_await applied_version(conn);
+  if (state.applied == state.expected) {
+    state.compatible = true;
+  } else if (state.applied > state.expected) {
+    const Result r = co_await conn.exec(kIncompatibleAhead, params(state.expected));
+    state.compatible = r.int64(0, 0) == 0;
+  }
+  co_return state;
+}
+
 asio::awaitable<int> migrate(Connection& conn) {
   co_await conn.exec_script("SELECT pg_advisory_lock(" + std::string(kLockKey) + ")");
   std::exception_ptr failure;
@@ -70,19 +108,27 @@ asio::awaitable<int> migrate(Connection& conn) {
     co_await conn.exec_script(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         " version integer PRIMARY KEY, name text NOT NULL,"
-        " applied_at timestamptz NOT NULL DEFAULT now())");
-    const int current = co_await applied_version(conn);
-    if (current > latest_known_version()) {
-      throw std::runtime_error("database schema version " + std::to_string(current) +
-                               " is newer than this binary knows (" + std::to_string(latest_known_version()) +
-                               "); refusing to run");
+        " applied_at timestamptz NOT NULL DEFAULT now());"
+        "ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS oldest_compatible integer");
+    const SchemaState state = co_await schema_state(conn);
+    if (state.ahead()) {
+      if (!state.compatible) {
+        throw std::runtime_error("database schema version " + std::to_string(state.applied) +
+                                 " is newer than this binary knows (" + std::to_string(state.expected) +
+                                 ") and a newer migration does not run with it; refusing to run");
+      }
+      log::warn(
+          "database schema is ahead of this binary; its newer migrations declare this binary compatible",
+          {{"applied", state.applied}, {"expected", state.expected}});
     }
     for (const auto& m : known_migrations()) {
-      if (m.version <= current) continue;
+      if (m.version <= state.applied) continue;
       log::info("applying migration", {{"version", m.version}, {"name", m.name}});
-      co_await conn.exec_script("BEGIN;\n" + std::string(m.sql) +
-                                "\n;INSERT INTO schema_migrations (version, name) VALUES (" +
-                                std::to_string(m.version) + ", '" + m.name + "');\nCOMMIT;");
+      co_await conn.exec_script(
+          "BEGIN;\n" + std::string(m.sql) +
+          "\n;INSERT INTO schema_migrations (version, name, oldest_compatible) VALUES (" +
+          std::to_string(m.version) + ", '" + m.name + "', " + std::to_string(m.oldest_compatible) +
+          ");\nCOMMIT;");
       ++ran;
     }
   } catch (...) {

@@ -10,6 +10,7 @@
 #include "http/db_errors.hpp"
 #include "http/forwarded.hpp"
 #include "http/response.hpp"
+#include "media/errors.hpp"
 #include "ops/metrics.hpp"
 
 namespace mc::http {
@@ -275,6 +276,8 @@ asio::awaitable<Response> Pipeline::handle(const Request& req, const Peer& peer,
         log::error("database unavailable", {{"request_id", ctx.request_id}, {"error", e.what()}});
         error =
             ApiError::unavailable("The service is temporarily unavailable").with_header("Retry-After", "1");
+      } catch (const media::InvalidMedia& e) {
+        error = ApiError(e.status(), e.code(), e.what());  // an upload refused for what it is
       } catch (const db::DbError& e) {
         error = client_error_of(e);
         log::write(error ? log::Level::warn : log::Level::error, "request failed in the database",

@@ -5,15 +5,24 @@
 
 namespace mc::media {
 
-// An upload that is not acceptable audio: the client's fault, suitable for a 4xx. `code` is stable
+// An upload that is not acceptable audio or a picture we take: the client's fault. `code` is stable
 // snake_case (docs/media.md lists them with the status the HTTP layer answers):
 //   empty_file, unrecognized_format, not_audio, unsupported_codec, truncated_or_corrupt,
-//   no_audio_stream, too_long
+//   no_audio_stream, too_long, unsupported_image, image_too_large, corrupt_image, …
 class InvalidMedia : public std::runtime_error {
  public:
   InvalidMedia(std::string code, const std::string& message)
       : std::runtime_error(message), code_(std::move(code)) {}
   const std::string& code() const { return code_; }
+
+  // The HTTP status the API answers with (the pipeline translates an InvalidMedia that reaches it):
+  // 415 when the file is of a kind we do not take at all, 422 when it is of an accepted kind but
+  // unusable (corrupt, too long, too large).
+  int status() const {
+    const bool wrong_kind = code_ == "unrecognized_format" || code_ == "not_audio" ||
+                            code_ == "unsupported_codec" || code_ == "unsupported_image";
+    return wrong_kind ? 415 : 422;
+  }
 
  private:
   std::string code_;

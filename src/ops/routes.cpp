@@ -23,8 +23,6 @@ using http::Context;
 using http::Response;
 using http::Verb;
 
-constexpr db::Query kSchemaVersion{"ops_schema_version",
-                                   "SELECT coalesce(max(version), 0) FROM schema_migrations"};
 constexpr db::Query kPing{"ops_ping", "SELECT 1"};
 const http::RouteOptions kOps{.api_rate_limited = false};
 
@@ -47,12 +45,14 @@ void register_routes(http::Router& router, const Config& config, const std::atom
         checks["draining"] = draining.load();
         try {
           auto conn = co_await ctx.db().writer();
-          const auto r = co_await conn->exec(kSchemaVersion);
-          const int64_t version = r.int64(0, 0);
+          const db::SchemaState schema = co_await db::schema_state(*conn);
           checks["database"] = "ok";
-          checks["schemaVersion"] = version;
-          checks["expectedSchemaVersion"] = db::latest_known_version();
-          if (version != db::latest_known_version()) ready = false;
+          checks["schemaVersion"] = schema.applied;
+          checks["expectedSchemaVersion"] = schema.expected;
+          // Ahead but declared compatible: the previous release's pods keep serving while a new
+          // release rolls out, and after a rollback (docs/operations.md, "Schema changes").
+          checks["schemaCompatible"] = schema.compatible;
+          if (!schema.compatible) ready = false;
         } catch (const std::exception& e) {
           checks["database"] = e.what();
           ready = false;

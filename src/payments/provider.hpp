@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/error.hpp"
 #include "db/cluster.hpp"
 
 // The one interface in front of a payment processor. Two implementations: Stripe (over its REST
@@ -18,8 +19,12 @@ using boost::asio::awaitable;
 // The processor refused or could not be reached. `retryable`: a later attempt may succeed.
 class ProviderError : public std::runtime_error {
  public:
-  ProviderError(const std::string& message, int http_status = 0, std::string code = {}, bool retryable = false)
-      : std::runtime_error(message), http_status_(http_status), code_(std::move(code)), retryable_(retryable) {}
+  ProviderError(const std::string& message, int http_status = 0, std::string code = {},
+                bool retryable = false)
+      : std::runtime_error(message),
+        http_status_(http_status),
+        code_(std::move(code)),
+        retryable_(retryable) {}
   int http_status() const { return http_status_; }
   const std::string& code() const { return code_; }
   bool retryable() const { return retryable_; }
@@ -29,6 +34,10 @@ class ProviderError : public std::runtime_error {
   std::string code_;
   bool retryable_;
 };
+
+// What the API answers when the processor refused (422: our request was wrong for it) or could not
+// be reached (502), with its own words in the details.
+ApiError api_error_of(const ProviderError& e);
 
 struct PriceSpec {
   std::string artist_id;
@@ -93,7 +102,8 @@ class Provider {
   virtual awaitable<std::string> create_price(db::Cluster& db, const PriceSpec& spec) = 0;
   virtual awaitable<CheckoutSession> create_checkout(db::Cluster& db, const CheckoutRequest& r) = 0;
   virtual awaitable<void> change_price(db::Cluster& db, const PriceChange& change) = 0;
-  virtual awaitable<void> set_cancel_at_period_end(db::Cluster& db, const std::string& provider_subscription_id,
+  virtual awaitable<void> set_cancel_at_period_end(db::Cluster& db,
+                                                   const std::string& provider_subscription_id,
                                                    bool cancel) = 0;
   // Ends a subscription now (after a refund took its money back).
   virtual awaitable<void> cancel_now(db::Cluster& db, const std::string& provider_subscription_id) = 0;
@@ -104,7 +114,8 @@ class Provider {
   virtual awaitable<ConnectAccount> create_account(db::Cluster& db, const std::string& artist_id,
                                                    const std::string& email) = 0;
   virtual awaitable<std::string> onboarding_link(db::Cluster& db, const std::string& account_id,
-                                                 const std::string& refresh_url, const std::string& return_url) = 0;
+                                                 const std::string& refresh_url,
+                                                 const std::string& return_url) = 0;
   // Moves money to the artist's account; returns the transfer id. Throws ProviderError.
   virtual awaitable<std::string> transfer(db::Cluster& db, const TransferRequest& r) = 0;
 };

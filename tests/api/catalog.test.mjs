@@ -221,7 +221,7 @@ describe('comments', () => {
     for (let i = 0; i < 2; i++) {
       expectStatus(await api.json('POST', `/api/comments/${c.id}/report`, { token: r.token, body: { reason: 'spam' } }), 202);
     }
-    const reports = Number((await srv.pool.query('SELECT count(*) FROM comment_reports WHERE comment_id = $1', [c.id])).rows[0].count);
+    const reports = Number((await srv.pool.query("SELECT count(*) FROM reports WHERE target_type = 'comment' AND target_id = $1", [c.id])).rows[0].count);
     assert.equal(reports, 1);
     const before = Number((await srv.pool.query('SELECT count(*) FROM comments')).rows[0].count);
     expectError(await post(a.token, { body: '' }), 400, 'validation_failed', { field: 'body' });

@@ -141,6 +141,34 @@ describe('health, readiness and metrics', () => {
     expectStatus(await api.get('/ready'), 200);
   });
 
+  // A release's migration lands before every pod runs it (canary, rolling deploy, rollback): the
+  // previous binary stays ready on a schema ahead of it when the newer migrations declare it
+  // compatible, and leaves the endpoints when one does not.
+  test('GET /ready on a schema ahead of the binary: ready when declared compatible, 503 when not', async () => {
+    const before = expectStatus(await api.get('/ready'), 200);
+    const known = before.checks.expectedSchemaVersion;
+    assert.equal(before.checks.schemaVersion, known);
+    try {
+      await srv.pool.query(
+        "INSERT INTO schema_migrations (version, name, oldest_compatible) VALUES ($1, 'future_additive.sql', $2)",
+        [known + 1, known]);
+      const ahead = expectStatus(await api.get('/ready'), 200);
+      assert.equal(ahead.checks.schemaVersion, known + 1);
+      assert.equal(ahead.checks.schemaCompatible, true);
+
+      await srv.pool.query(
+        "INSERT INTO schema_migrations (version, name, oldest_compatible) VALUES ($1, 'future_contract.sql', $1)",
+        [known + 2]);
+      const res = await api.get('/ready');
+      const broken = expectStatus(res, 503);
+      assert.equal(broken.status, 'not_ready');
+      assert.equal(broken.checks.schemaCompatible, false);
+    } finally {
+      await srv.pool.query('DELETE FROM schema_migrations WHERE version > $1', [known]);
+    }
+    expectStatus(await api.get('/ready'), 200);
+  });
+
   test('GET /metrics exposes request, latency, DB pool and build metrics in Prometheus text format', async () => {
     await api.get('/api/auth/me');
     await api.get('/api/no-such-route');

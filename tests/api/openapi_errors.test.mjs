@@ -764,6 +764,54 @@ describe('errors of particular operations', () => {
     documented('GET /api/admin/audit', 200, await api.get(`/api/admin/audit?targetId=${target.user.id}&limit=1`, { token: who.admin.token }));
   });
 
+  test('moderation: reports, the queue, hiding, flags, stats, users', async () => {
+    const { fan, fan2, admin } = who;
+    const reporter = await registerUser(api);
+    const report = (token, body) => api.post('/api/reports', body, { token });
+    check('POST /api/reports', 404, 'not_found', await report(fan.token, { targetType: 'user', targetId: randomUuid(), reason: 'spam' }));
+    check('POST /api/reports', 422, 'cannot_report_own', await report(fan.token, { targetType: 'user', targetId: fan.user.id, reason: 'spam' }));
+    documented('POST /api/reports', 202, await report(reporter.token, { targetType: 'user', targetId: fan2.user.id, reason: 'spam', note: 'bot' }));
+    const open = who.openTrack;
+    const c = expectStatus(await api.post(`/api/content/${open.id}/comments`, { body: 'reported' }, { token: fan2.token }), 201);
+    check('POST /api/comments/{id}/report', 422, 'cannot_report_own', await api.post(`/api/comments/${c.id}/report`, { reason: 'spam' }, { token: fan2.token }));
+    // Spend the reporter's hourly allowance in the database.
+    await srv.pool.query("INSERT INTO reports (target_type, target_id, reporter_id, reason) SELECT 'user', gen_random_uuid(), $1, 'spam' FROM generate_series(1, 20)", [reporter.user.id]);
+    check('POST /api/reports', 429, 'too_many_reports', await report(reporter.token, { targetType: 'user', targetId: fan.user.id, reason: 'spam' }));
+    check('POST /api/comments/{id}/report', 429, 'too_many_reports', await api.post(`/api/comments/${c.id}/report`, { reason: 'spam' }, { token: reporter.token }));
+
+    check('GET /api/admin/reports', 403, 'forbidden', await api.get('/api/admin/reports', { token: fan.token }));
+    documented('GET /api/admin/reports', 200, await api.get('/api/admin/reports?type=user&limit=5', { token: admin.token }));
+    for (const verb of ['resolve', 'dismiss']) {
+      check(`POST /api/admin/reports/{type}/{id}/${verb}`, 403, 'forbidden', await api.post(`/api/admin/reports/user/${fan2.user.id}/${verb}`, {}, { token: fan.token }));
+    }
+    documented('POST /api/admin/reports/{type}/{id}/dismiss', 200, await api.post(`/api/admin/reports/user/${fan2.user.id}/dismiss`, { note: 'fine' }, { token: admin.token }));
+    expectStatus(await report(fan.token, { targetType: 'comment', targetId: c.id, reason: 'spam' }), 202);
+    documented('POST /api/admin/reports/{type}/{id}/resolve', 200, await api.post(`/api/admin/reports/comment/${c.id}/resolve`, {}, { token: admin.token }));
+    for (const verb of ['hide', 'restore']) {
+      check(`POST /api/admin/content/{type}/{id}/${verb}`, 403, 'forbidden', await api.post(`/api/admin/content/comment/${c.id}/${verb}`, {}, { token: fan.token }));
+    }
+    documented('POST /api/admin/content/{type}/{id}/hide', 200, await api.post(`/api/admin/content/comment/${c.id}/hide`, { reason: 'spam' }, { token: admin.token }));
+    documented('POST /api/admin/content/{type}/{id}/restore', 200, await api.post(`/api/admin/content/comment/${c.id}/restore`, {}, { token: admin.token }));
+
+    check('GET /api/admin/flags', 403, 'forbidden', await api.get('/api/admin/flags', { token: fan.token }));
+    check('PUT /api/admin/flags/{key}', 403, 'forbidden', await api.json('PUT', '/api/admin/flags/errs', { token: fan.token, body: { enabled: true } }));
+    check('DELETE /api/admin/flags/{key}', 403, 'forbidden', await api.json('DELETE', '/api/admin/flags/errs', { token: fan.token }));
+    check('PUT /api/admin/flags/{key}', 422, 'unknown_users', await api.json('PUT', '/api/admin/flags/errs', { token: admin.token, body: { enabled: true, userIds: [randomUuid()] } }));
+    documented('PUT /api/admin/flags/{key}', 200, await api.json('PUT', '/api/admin/flags/errs', { token: admin.token, body: { enabled: true, rolloutPercent: 30, userIds: [fan.user.id] } }));
+    documented('GET /api/admin/flags', 200, await api.get('/api/admin/flags', { token: admin.token }));
+    documented('GET /api/flags', 200, await api.get('/api/flags', { token: fan.token }));
+    documented('GET /api/flags', 200, await api.get('/api/flags'));
+    const deleted = await api.json('DELETE', '/api/admin/flags/errs', { token: admin.token });
+    assert.equal(deleted.status, 204);
+    expectDocumented('DELETE', '/api/admin/flags/{key}', deleted);
+    check('DELETE /api/admin/flags/{key}', 404, 'not_found', await api.json('DELETE', '/api/admin/flags/errs', { token: admin.token }));
+
+    check('GET /api/admin/stats', 403, 'forbidden', await api.get('/api/admin/stats', { token: fan.token }));
+    documented('GET /api/admin/stats', 200, await api.get('/api/admin/stats', { token: admin.token }));
+    check('GET /api/admin/users', 403, 'forbidden', await api.get('/api/admin/users', { token: fan.token }));
+    documented('GET /api/admin/users', 200, await api.get('/api/admin/users?q=a&limit=5', { token: admin.token }));
+  });
+
   test('every documented error is provoked, or NOT_PROVOKED says why', () => {
     const missing = [];
     for (const op of OPS) {

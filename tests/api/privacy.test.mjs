@@ -51,7 +51,9 @@ const DELETION_POLICY = {
   likes: 'removed',
   plays: 'anonymised', // user_id set null: play counts stay
   comments: 'kept', // shown as "deleted user"
-  comment_reports: 'removed',
+  comment_reports: 'removed', // written only by the release before 0020 (copied into reports)
+  reports: 'removed', // the ones they filed, and the ones about their account
+  feature_flag_users: 'removed',
   upload_sessions: 'removed',
   provider_customers: 'removed',
   provider_prices: 'removed',

@@ -1,7 +1,7 @@
 // infrastructure/ci-cd/deploy-region.sh against a kubectl double (lib/kubectl-double.mjs) holding
 // the real Deployments of the us-east-1 overlay: a healthy release goes out, a canary that fails
 // its probes or its error rate changes nothing, a rollout that fails verification is undone, and
-// a release that may carry migrations is refused unless allowed.
+// a release whose migrations the running release cannot serve on is refused unless allowed.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -118,6 +118,22 @@ test("a release whose migrations cannot be compared is refused unless allowed", 
     const r = c.run();
     assert.equal(r.status, 1, r.out);
     assert.match(r.out, /running tag 'latest' is not a commit of this repository/);
+    assert.ok(!c.state().log.some((l) => l.includes("apply") || l.includes("set image")));
+  } finally { c.done(); }
+});
+
+test("a release whose migrations do not run with the running release is refused unless allowed", () => {
+  // The running release: the commit before the privacy migration (0018) was added, which knows
+  // migrations up to 0014; HEAD adds 0016-0018, so the old pods could not serve on HEAD's schema.
+  const added = execFileSync("git", ["-C", repoRoot, "log", "--diff-filter=A", "--format=%H", "--", "migrations/0018_privacy.sql"], { encoding: "utf8" }).trim().split("\n").pop();
+  const running = execFileSync("git", ["-C", repoRoot, "rev-parse", `${added}^`], { encoding: "utf8" }).trim();
+  const head = execFileSync("git", ["-C", repoRoot, "rev-parse", "HEAD"], { encoding: "utf8" }).trim();
+  const c = cluster({}, running);
+  try {
+    const r = c.run(["--tag", head]);
+    assert.equal(r.status, 1, r.out);
+    assert.match(r.out, /0018_privacy\.sql needs a binary of \d+ or later/);
+    assert.match(r.out, /do not run with the release running now/);
     assert.ok(!c.state().log.some((l) => l.includes("apply") || l.includes("set image")));
   } finally { c.done(); }
 });

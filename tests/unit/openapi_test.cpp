@@ -50,12 +50,15 @@ std::set<std::string> router_operations() {
   search::SearchService search;
   privacy::PrivacyService privacy(config, accounts, *storage);
   admin::AdminService admin(accounts);
+  moderation::ModerationService moderation;
+  flags::FlagService flags;
   std::atomic<bool> draining{false};
   http::Router router;
   app::register_all_routes(
       router, app::RouteDeps{config, draining, accounts, artists, catalog, uploads, images, streaming,
                              *payments.memberships, *payments.earnings, *payments.webhooks, messaging,
-                             notifications, parties, posts, search, *payments.buying, privacy, admin});
+                             notifications, parties, posts, search, *payments.buying, privacy, admin,
+                             moderation, flags});
   std::set<std::string> out;
   for (const auto* r : router.routes()) {
     std::string method(http::bhttp::to_string(r->method));

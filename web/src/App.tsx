@@ -28,6 +28,8 @@ const EmbedTrackPage = lazy(() => import('./pages/EmbedTrack').then((m) => ({ de
 const StudioPage = lazy(() => import('./studio/Studio'));
 // The home feed of a signed-in fan (posts and releases of followed artists).
 const HomeFeedPage = lazy(() => import('./posts/Home'));
+// The admin console: only admins load it.
+const AdminPage = lazy(() => import('./admin/Admin'));
 
 function Header() {
   const { user } = useAuth();
@@ -74,6 +76,7 @@ function Header() {
         {user && <NavLink to="/library">Library</NavLink>}
         {user && <NavLink to="/messages">Messages</NavLink>}
         {user?.role === 'artist' && <NavLink to="/studio">Studio</NavLink>}
+        {user?.role === 'admin' && <NavLink to="/admin">Admin</NavLink>}
         {user ? (
           <NavLink to="/settings">
             <span className="visually-hidden">Account settings for </span>@{user.username}
@@ -180,6 +183,7 @@ export function App() {
               <Route path="/checkout/cancel" element={<CheckoutResultPage ok={false} />} />
               <Route path="/sandbox/checkout/:id" element={<SandboxCheckoutPage />} />
               <Route path="/studio/*" element={<StudioPage />} />
+              <Route path="/admin/*" element={<AdminPage />} />
               <Route path="/notifications" element={<NotificationsPage />} />
               <Route path="/messages" element={<MessagesPage />} />
               <Route path="/messages/:conversationId" element={<MessagesPage />} />

@@ -11,6 +11,11 @@
 // without its action) cannot happen.
 namespace mc::audit {
 
+// Where an action came from.
+struct Origin {
+  std::string ip, user_agent;
+};
+
 struct Entry {
   std::optional<std::string> actor_id;    // nullopt: the command line or the system
   std::optional<std::string> actor_role;  // the role the actor acted with

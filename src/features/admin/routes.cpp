@@ -1,6 +1,7 @@
 #include "features/admin/routes.hpp"
 
 #include <boost/json.hpp>
+#include <cctype>
 
 #include "core/error.hpp"
 #include "core/json.hpp"
@@ -72,7 +73,29 @@ void register_routes(http::Router& router, AdminService& s) {
     q.action = ctx.query_param("action");
     if (q.action && !valid_action(*q.action)) bad["action"] = "must be an action name such as user.suspended";
     if (!bad.empty()) throw ApiError(400, "invalid_query", "Query parameters are invalid", std::move(bad));
-    co_return http::json_response(200, co_await s.audit(ctx.db(), who, q, ctx.consistency_in));
+    const auto result = co_await s.audit(ctx.db(), who, q, origin_of(ctx));
+    co_return http::written(ctx, 200, result.value, result.lsn);
+  });
+
+  router.add(Verb::get, "/api/admin/stats", [&s](Context& ctx) -> awaitable<Response> {
+    const auto& who = ctx.require_auth();
+    const auto result = co_await s.stats(ctx.db(), who, origin_of(ctx));
+    co_return http::written(ctx, 200, result.value, result.lsn);
+  });
+
+  router.add(Verb::get, "/api/admin/users", [&s](Context& ctx) -> awaitable<Response> {
+    const auto& who = ctx.require_auth();
+    const auto page = http::pagination(ctx, 20);
+    auto q = ctx.query_param("q");
+    if (q) {
+      if (q->empty() || json::utf8_length(*q) > 100) {
+        throw ApiError(400, "invalid_query", "Query parameters are invalid",
+                       {{"q", "must be 1-100 characters"}});
+      }
+      for (auto& c : *q) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    const auto result = co_await s.users(ctx.db(), who, q, page.page, page.limit, origin_of(ctx));
+    co_return http::written(ctx, 200, result.value, result.lsn);
   });
 }
 

@@ -66,11 +66,17 @@ awaitable<db::Written<bj::object>> AdminService::restore(db::Cluster& db, const 
   co_return db::Written<bj::object>{bj::object{{"id", user_id}, {"suspended", false}}, lsn};
 }
 
-awaitable<bj::object> AdminService::audit(db::Cluster& db, const AccessClaims& who, const AuditQuery& q,
-                                          std::optional<db::Lsn> token) {
+awaitable<db::Written<bj::object>> AdminService::audit(db::Cluster& db, const AccessClaims& who,
+                                                       const AuditQuery& q, const Origin& origin) {
   require_admin(who);
-  const auto rows =
-      co_await store::audit_page(db, q.cursor, q.limit, q.actor_id, q.target_id, q.action, token);
+  auto tx = co_await db.begin();
+  // The page is read before this view's own entry is written, so it shows what was there.
+  const auto rows = co_await store::audit_page(tx, q.cursor, q.limit, q.actor_id, q.target_id, q.action);
+  bj::object filters{{"actorId", opt(q.actor_id)}, {"targetId", opt(q.target_id)}, {"action", opt(q.action)}};
+  audit::Entry entry{who.user_id,  who.role,  "audit.viewed",    std::nullopt,
+                     std::nullopt, origin.ip, origin.user_agent, std::move(filters)};
+  co_await audit::record(tx, entry);
+  const db::Lsn lsn = co_await tx.commit();
   bj::array items;
   for (const auto& r : rows) {
     boost::system::error_code ec;
@@ -90,7 +96,44 @@ awaitable<bj::object> AdminService::audit(db::Cluster& db, const AccessClaims& w
   bj::object body{{"entries", std::move(items)}, {"limit", q.limit}};
   body["nextCursor"] = static_cast<int>(rows.size()) == q.limit ? bj::value(std::to_string(rows.back().id))
                                                                 : bj::value(nullptr);
-  co_return body;
+  co_return db::Written<bj::object>{std::move(body), lsn};
+}
+
+awaitable<db::Written<bj::object>> AdminService::stats(db::Cluster& db, const AccessClaims& who,
+                                                       const Origin& origin) {
+  require_admin(who);
+  auto tx = co_await db.begin();
+  const std::string text = co_await store::stats_json(tx);
+  audit::Entry entry{who.user_id,  who.role,  "stats.viewed",    std::nullopt,
+                     std::nullopt, origin.ip, origin.user_agent, {}};
+  co_await audit::record(tx, entry);
+  const db::Lsn lsn = co_await tx.commit();
+  co_return db::Written<bj::object>{bj::parse(text).as_object(), lsn};
+}
+
+awaitable<db::Written<bj::object>> AdminService::users(db::Cluster& db, const AccessClaims& who,
+                                                       const std::optional<std::string>& prefix, int page,
+                                                       int limit, const Origin& origin) {
+  require_admin(who);
+  auto tx = co_await db.begin();
+  const auto result = co_await store::users_page(tx, prefix, limit, static_cast<int64_t>(page - 1) * limit);
+  bj::object details{{"q", opt(prefix)}, {"page", page}};
+  audit::Entry entry{who.user_id,  who.role,  "users.viewed",    std::nullopt,
+                     std::nullopt, origin.ip, origin.user_agent, std::move(details)};
+  co_await audit::record(tx, entry);
+  const db::Lsn lsn = co_await tx.commit();
+  bj::array items;
+  for (const auto& u : result.first) {
+    items.push_back(bj::object{{"id", u.id},
+                               {"username", u.username},
+                               {"email", u.email},
+                               {"role", u.role},
+                               {"suspended", u.suspended},
+                               {"openReports", u.open_reports},
+                               {"createdAt", u.created_at}});
+  }
+  bj::object body{{"users", std::move(items)}, {"page", page}, {"limit", limit}, {"total", result.second}};
+  co_return db::Written<bj::object>{std::move(body), lsn};
 }
 
 }  // namespace mc::admin

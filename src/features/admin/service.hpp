@@ -7,15 +7,14 @@
 #include "core/jwt.hpp"
 #include "db/cluster.hpp"
 #include "features/accounts/service.hpp"
+#include "features/admin/audit.hpp"
 
 // Admin basics (SPEC §4.12, docs/admin.md): suspend and restore accounts, read the audit log.
 namespace mc::admin {
 
 using boost::asio::awaitable;
 
-struct Origin {
-  std::string ip, user_agent;
-};
+using Origin = audit::Origin;
 
 struct AuditQuery {
   std::optional<int64_t> cursor;
@@ -34,8 +33,15 @@ class AdminService {
                                                       const Origin& origin);
   awaitable<db::Written<boost::json::object>> restore(db::Cluster& db, const AccessClaims& who,
                                                       const std::string& user_id, const Origin& origin);
-  awaitable<boost::json::object> audit(db::Cluster& db, const AccessClaims& who, const AuditQuery& q,
-                                       std::optional<db::Lsn> token);
+  // Reads are audited too (`audit.viewed`, `stats.viewed`, `users.viewed`): every admin endpoint
+  // writes an entry, in the transaction that reads.
+  awaitable<db::Written<boost::json::object>> audit(db::Cluster& db, const AccessClaims& who,
+                                                    const AuditQuery& q, const Origin& origin);
+  awaitable<db::Written<boost::json::object>> stats(db::Cluster& db, const AccessClaims& who,
+                                                    const Origin& origin);
+  awaitable<db::Written<boost::json::object>> users(db::Cluster& db, const AccessClaims& who,
+                                                    const std::optional<std::string>& prefix, int page,
+                                                    int limit, const Origin& origin);
 
  private:
   accounts::AccountsService& accounts_;

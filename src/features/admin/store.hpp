@@ -31,10 +31,22 @@ struct AuditRow {
   std::string action, details_json, created_at;
 };
 // Newest first, before `before_id` when given; optionally only one actor's or one target's.
-awaitable<std::vector<AuditRow>> audit_page(db::Cluster& db, std::optional<int64_t> before_id, int limit,
+awaitable<std::vector<AuditRow>> audit_page(db::Transaction& tx, std::optional<int64_t> before_id, int limit,
                                             const std::optional<std::string>& actor_id,
                                             const std::optional<std::string>& target_id,
-                                            const std::optional<std::string>& action,
-                                            std::optional<db::Lsn> token);
+                                            const std::optional<std::string>& action);
+
+// Platform numbers for the admin console, as one JSON object (docs/admin.md "Platform stats").
+awaitable<std::string> stats_json(db::Transaction& tx);
+
+struct UserRow {
+  std::string id, username, email, role, created_at;
+  bool suspended = false;
+  int64_t open_reports = 0;
+};
+// Live accounts, newest first; `prefix` (lowercase) matches the start of the username or email.
+awaitable<std::pair<std::vector<UserRow>, int64_t>> users_page(db::Transaction& tx,
+                                                               const std::optional<std::string>& prefix,
+                                                               int limit, int64_t offset);
 
 }  // namespace mc::admin::store

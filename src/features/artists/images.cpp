@@ -10,7 +10,7 @@
 #include "features/artists/store.hpp"
 #include "http/context.hpp"
 #include "http/response.hpp"
-#include "media/errors.hpp"
+#include "media/stored_image.hpp"
 
 namespace mc::artists {
 namespace bj = boost::json;
@@ -20,15 +20,6 @@ namespace {
 
 constexpr std::size_t kImageLimit = std::size_t{15} << 20;
 
-struct Scratch {
-  std::filesystem::path upload, dir;
-  ~Scratch() {
-    std::error_code ec;
-    std::filesystem::remove(upload, ec);
-    std::filesystem::remove_all(dir, ec);
-  }
-};
-
 }  // namespace
 
 void ImageService::require_owner(const AccessClaims& who) const {
@@ -37,25 +28,12 @@ void ImageService::require_owner(const AccessClaims& who) const {
 
 awaitable<db::Written<bj::object>> ImageService::set(db::Cluster& db, const AccessClaims& who,
                                                      media::ImageKind kind, std::filesystem::path file) {
-  Scratch scratch{file, file.string() + ".renditions"};
+  const media::ScratchUpload upload(std::move(file));
   require_owner(who);
   const bool banner = kind == media::ImageKind::banner;
+  std::string label = banner ? "banner" : "avatar";
   const std::string prefix =
-      "images/" + who.user_id + "/" + (banner ? "banner-" : "avatar-") + fast_random_hex(8) + "/";
-  std::optional<ApiError> refused;
-  auto render = [this, file, kind, dir = scratch.dir, prefix] {
-    const auto renditions = media::render_image(file, kind, dir);
-    for (const auto& r : renditions) {
-      storage_.put_file(prefix + r.file.filename().string(), r.file, "image/jpeg",
-                        "public, max-age=31536000, immutable");
-    }
-  };
-  try {
-    co_await offload(std::move(render));
-  } catch (const media::InvalidMedia& e) {
-    refused = ApiError(e.code() == "unsupported_image" ? 415 : 422, e.code(), e.what());
-  }
-  if (refused) throw *refused;
+      co_await media::store_image(storage_, upload, kind, who.user_id, std::move(label));
 
   std::exception_ptr failed;
   std::optional<std::string> previous;
@@ -67,17 +45,9 @@ awaitable<db::Written<bj::object>> ImageService::set(db::Cluster& db, const Acce
   } catch (...) {
     failed = std::current_exception();
   }
-  const std::string drop = failed ? prefix : previous.value_or("");
-  if (!drop.empty()) {
-    auto remove = [this, drop] {
-      try {
-        storage_.remove_prefix(drop);
-      } catch (const std::exception& e) {
-        log::warn("could not remove replaced images", {{"prefix", drop}, {"error", e.what()}});
-      }
-    };
-    co_await offload(std::move(remove));
-  }
+  // The new renditions when the profile was not changed; otherwise the replaced ones.
+  std::string drop = failed ? prefix : previous.value_or("");
+  co_await media::remove_images(storage_, std::move(drop));
   if (failed) std::rethrow_exception(failed);
   bj::object profile = co_await artists_.get(db, who.user_id, lsn);
   co_return db::Written<bj::object>{std::move(profile), lsn};

@@ -18,15 +18,6 @@ bj::value opt(const std::optional<std::string>& v) {
   return v ? bj::value(*v) : bj::value(nullptr);
 }
 
-ApiError provider_failed(const payments::ProviderError& e) {
-  if (e.http_status() >= 400 && e.http_status() < 500 && e.http_status() != 429) {
-    return ApiError(422, "payment_provider_refused", "The payment provider refused the request",
-                    {{"provider", e.what()}, {"code", e.code()}});
-  }
-  return ApiError(502, "payment_provider_unavailable", "The payment provider could not be reached",
-                  {{"provider", e.what()}});
-}
-
 ApiError checkout_in_progress(const std::optional<std::string>& purchase_id) {
   bj::object details;
   if (purchase_id) details["purchaseId"] = *purchase_id;
@@ -177,7 +168,7 @@ awaitable<Written<bj::object>> BuyingService::buy(db::Cluster& db, const AccessC
   } catch (const payments::ProviderError& e) {
     failure = e;
   }
-  if (failure) throw provider_failed(*failure);
+  if (failure) throw payments::api_error_of(*failure);
   auto tx = co_await db.begin();
   const auto live = co_await store::lock_live(tx, who.user_id, type, id);
   if (live && live->status == "active") throw already_owned(type);

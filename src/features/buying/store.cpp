@@ -22,8 +22,9 @@ constexpr Query kReleaseItem{
     "$1::uuid"};
 constexpr Query kTrackItem{
     "buying_track_item",
-    "SELECT t.id, t.artist_id, t.title, a.stage_name, a.slug, t.release_id, r.published, t.price_cents, "
-    "t.name_your_price FROM tracks t JOIN releases r ON r.id = t.release_id "
+    "SELECT t.id, t.artist_id, t.title, a.stage_name, a.slug, t.release_id, r.published AND t.hidden_at IS "
+    "NULL, "
+    "t.price_cents, t.name_your_price FROM tracks t JOIN releases r ON r.id = t.release_id "
     "JOIN artist_profiles a ON a.user_id = t.artist_id WHERE t.id = $1::uuid"};
 constexpr Query kSetReleasePrice{
     "buying_set_release_price",
@@ -38,10 +39,12 @@ constexpr Query kOffers{
     "r.price_cents, r.name_your_price FROM releases r JOIN artist_profiles a ON a.user_id = r.artist_id "
     "WHERE r.artist_id = $1::uuid AND r.price_cents IS NOT NULL AND ($2 OR r.published) "
     "UNION ALL "
-    "SELECT 'track', t.id, t.artist_id, t.title, a.stage_name, a.slug, t.release_id, r.published, "
-    "t.price_cents, t.name_your_price FROM tracks t JOIN releases r ON r.id = t.release_id "
-    "JOIN artist_profiles a ON a.user_id = t.artist_id "
-    "WHERE t.artist_id = $1::uuid AND t.price_cents IS NOT NULL AND ($2 OR r.published) LIMIT 2000"};
+    "SELECT 'track', t.id, t.artist_id, t.title, a.stage_name, a.slug, t.release_id, "
+    "r.published AND t.hidden_at IS NULL, t.price_cents, t.name_your_price FROM tracks t "
+    "JOIN releases r ON r.id = t.release_id JOIN artist_profiles a ON a.user_id = t.artist_id "
+    "WHERE t.artist_id = $1::uuid AND t.price_cents IS NOT NULL AND ($2 OR (r.published AND t.hidden_at IS "
+    "NULL)) "
+    "LIMIT 2000"};
 constexpr Query kOwnedItems{"buying_owned_items",
                             "SELECT item_id FROM purchases WHERE fan_id = $1::uuid AND artist_id = $2::uuid "
                             "AND status = 'active' LIMIT 2000"};

@@ -15,6 +15,7 @@
 #include "http/response.hpp"
 #include "media/errors.hpp"
 #include "media/images.hpp"
+#include "media/stored_image.hpp"
 
 namespace mc::catalog {
 namespace {
@@ -24,15 +25,6 @@ using boost::asio::awaitable;
 
 constexpr std::size_t kCoverLimit = std::size_t{15} << 20;
 
-struct Scratch {
-  std::filesystem::path upload, dir;
-  ~Scratch() {
-    std::error_code ec;
-    std::filesystem::remove(upload, ec);
-    std::filesystem::remove_all(dir, ec);
-  }
-};
-
 void require_artist(const AccessClaims& who) {
   if (who.role != "artist") throw ApiError(403, "forbidden", "Only artists have releases");
 }
@@ -40,7 +32,7 @@ void require_artist(const AccessClaims& who) {
 awaitable<db::Written<bj::object>> set_cover(db::Cluster& db, media::Storage& storage,
                                              const AccessClaims& who, std::string release_id,
                                              std::filesystem::path file) {
-  Scratch scratch{file, file.string() + ".renditions"};
+  const media::ScratchUpload upload(std::move(file));
   require_artist(who);
   {
     // Refuse someone else's release before any rendering work.
@@ -48,22 +40,9 @@ awaitable<db::Written<bj::object>> set_cover(db::Cluster& db, media::Storage& st
     const auto owner = co_await store::release_owner(tx, release_id);
     if (!owner || *owner != who.user_id) throw ApiError::not_found("No such release of yours");
   }
-  const std::string prefix = "images/" + who.user_id + "/cover-" + fast_random_hex(8) + "/";
-  std::optional<ApiError> refused;
-  media::Storage* st = &storage;
-  auto render = [st, file, dir = scratch.dir, prefix] {
-    const auto renditions = media::render_image(file, media::ImageKind::artwork, dir);
-    for (const auto& r : renditions) {
-      st->put_file(prefix + r.file.filename().string(), r.file, "image/jpeg",
-                   "public, max-age=31536000, immutable");
-    }
-  };
-  try {
-    co_await offload(std::move(render));
-  } catch (const media::InvalidMedia& e) {
-    refused = ApiError(e.code() == "unsupported_image" ? 415 : 422, e.code(), e.what());
-  }
-  if (refused) throw *refused;
+  std::string label = "cover";
+  const std::string prefix =
+      co_await media::store_image(storage, upload, media::ImageKind::artwork, who.user_id, std::move(label));
 
   std::exception_ptr failed;
   std::optional<std::optional<std::string>> previous;
@@ -83,16 +62,7 @@ awaitable<db::Written<bj::object>> set_cover(db::Cluster& db, media::Storage& st
   std::string drop = prefix;
   if (!failed && previous) drop = previous->value_or("");
   if (!drop.starts_with("images/")) drop.clear();  // only covers this code stored
-  if (!drop.empty()) {
-    auto remove = [st, drop] {
-      try {
-        st->remove_prefix(drop);
-      } catch (const std::exception& e) {
-        log::warn("could not remove replaced cover", {{"prefix", drop}, {"error", e.what()}});
-      }
-    };
-    co_await offload(std::move(remove));
-  }
+  co_await media::remove_images(storage, std::move(drop));
   if (failed) std::rethrow_exception(failed);
   if (!previous) throw ApiError::not_found("No such release of yours");
   bj::object out{{"id", release_id},

@@ -9,6 +9,7 @@
 #include "events/outbox.hpp"
 #include "features/catalog/visibility.hpp"
 #include "features/memberships/tiers.hpp"
+#include "features/moderation/service.hpp"
 #include "media/images.hpp"
 
 namespace mc::catalog {
@@ -453,10 +454,13 @@ awaitable<db::Lsn> CatalogService::delete_comment(db::Cluster& db, const AccessC
 
 awaitable<db::Lsn> CatalogService::report_comment(db::Cluster& db, const AccessClaims& who,
                                                   const std::string& id, const std::string& reason) {
+  // The reports model of docs/admin.md: a free-text reason that is not one of the reasons is kept
+  // as the note of an "other" report.
+  const bool known = moderation::is_reason(reason);
+  const std::string kind = known ? reason : "other";
+  const std::optional<std::string> note = known ? std::nullopt : std::optional<std::string>(reason);
   auto tx = co_await db.begin();
-  const auto ref = co_await store::comment_ref(tx, id);
-  if (!ref || ref->deleted) throw ApiError::not_found("No such comment");
-  co_await store::report_comment(tx, id, who.user_id, reason);
+  co_await moderation::file_report(tx, who.user_id, "comment", id, kind, note);
   co_return co_await tx.commit();
 }
 

@@ -17,7 +17,8 @@ using db::Query;
   "r.credits::text, r.archived_at IS NOT NULL "
 #define MC_TRACK_COLUMNS                                                                                    \
   "t.id, t.release_id, t.artist_id, t.position, t.title, t.min_tier, "                                      \
-  "extract(epoch FROM coalesce(t.release_at, r.release_at))::double precision, r.published, t.status, "     \
+  "extract(epoch FROM coalesce(t.release_at, r.release_at))::double precision, "                            \
+  "(r.published AND t.hidden_at IS NULL), t.status, "                                                       \
   "t.progress, t.duration_s, t.gain_db, coalesce(t.artwork_key, r.cover_key), t.play_count, t.like_count, " \
   "t.rungs::text, t.media_version, t.processing_error, t.original_key "
 
@@ -112,7 +113,8 @@ constexpr Query kNewReleases{
     "catalog_new_releases",
     "SELECT " MC_RELEASE_COLUMNS ", a.stage_name, a.slug FROM releases r "
     "JOIN artist_profiles a ON a.user_id = r.artist_id WHERE " MC_OUT_NOW("r")
-    "AND EXISTS (SELECT 1 FROM tracks t WHERE t.release_id = r.id AND cardinality(t.rungs) > 0) "
+    "AND EXISTS (SELECT 1 FROM tracks t WHERE t.release_id = r.id AND cardinality(t.rungs) > 0 "
+    "AND t.hidden_at IS NULL) "
     "ORDER BY coalesce(r.release_at, r.created_at) DESC, r.id LIMIT $1"};
 // Trending (SPEC §4.6): plays and likes of the last 7 days, each weighed by its age (half-life
 // 24 h; a like counts as 2 plays), then all-time plays, then newest; a track with neither is not
@@ -129,6 +131,7 @@ constexpr Query kTrending{
     "SELECT " MC_TRACK_COLUMNS ", a.stage_name, a.slug FROM tracks t JOIN releases r ON r.id = t.release_id "
     "JOIN artist_profiles a ON a.user_id = t.artist_id LEFT JOIN recent ON recent.track_id = t.id "
     "WHERE " MC_OUT_NOW("r") "AND (t.release_at IS NULL OR t.release_at <= now()) AND cardinality(t.rungs) > 0 "
+    "AND t.hidden_at IS NULL "
     "AND (recent.n > 0 OR t.play_count > 0) "
     "ORDER BY coalesce(recent.n, 0) DESC, t.play_count DESC, t.created_at DESC, t.id LIMIT $1"};
 // Recommended for a listener: trending tracks of artists they do not follow who share a genre with
@@ -141,6 +144,7 @@ constexpr Query kRecommended{
     "SELECT " MC_TRACK_COLUMNS ", a.stage_name, a.slug FROM tracks t JOIN releases r ON r.id = t.release_id "
     "JOIN artist_profiles a ON a.user_id = t.artist_id LEFT JOIN recent ON recent.track_id = t.id "
     "WHERE " MC_OUT_NOW("r") "AND (t.release_at IS NULL OR t.release_at <= now()) AND cardinality(t.rungs) > 0 "
+    "AND t.hidden_at IS NULL "
     "AND t.artist_id <> $2 AND NOT EXISTS (SELECT 1 FROM follows f WHERE f.fan_id = $2 AND f.artist_id = t.artist_id) "
     "AND a.genres && ARRAY(SELECT g FROM liked) "
     "ORDER BY coalesce(recent.n, 0) DESC, t.play_count DESC, t.created_at DESC, t.id LIMIT $1"};
@@ -163,9 +167,10 @@ constexpr Query kCountPlay{"catalog_count_play",
                            "WITH p AS (INSERT INTO plays (track_id, user_id) VALUES ($1, $2)) "
                            "UPDATE tracks SET play_count = play_count + 1 WHERE id = $1"};
 
-#define MC_COMMENT_COLUMNS                                                                            \
-  "c.id, c.track_id, c.user_id, u.username, c.parent_id, CASE WHEN c.deleted_at IS NULL THEN c.body " \
-  "END, " MC_ISO("c.created_at") ", c.edited_at IS NOT NULL "
+#define MC_COMMENT_COLUMNS                                                           \
+  "c.id, c.track_id, c.user_id, u.username, c.parent_id, "                           \
+  "CASE WHEN c.deleted_at IS NULL AND c.hidden_at IS NULL THEN c.body END, " MC_ISO( \
+      "c.created_at") ", c.edited_at IS NOT NULL "
 constexpr Query kInsertComment{"catalog_insert_comment",
                                "WITH c AS (INSERT INTO comments (track_id, user_id, parent_id, body) VALUES "
                                "($1, $2, $3, $4) RETURNING *) "
@@ -182,20 +187,17 @@ constexpr Query kEditComment{
     "FROM c JOIN users u ON u.id = c.user_id"};
 constexpr Query kDeleteComment{"catalog_delete_comment",
                                "UPDATE comments SET deleted_at = now() WHERE id = $1 AND deleted_at IS NULL"};
-constexpr Query kReportComment{
-    "catalog_report_comment",
-    "INSERT INTO comment_reports (comment_id, reporter_id, reason) VALUES ($1, $2, $3) "
-    "ON CONFLICT DO NOTHING"};
 // A page of live (or replied-to) top-level comments, then their replies, in display order.
 constexpr Query kCommentsPage{
     "catalog_comments_page",
     "WITH top AS (SELECT c.* FROM comments c WHERE c.track_id = $1 AND c.parent_id IS NULL "
-    "AND (c.deleted_at IS NULL OR EXISTS (SELECT 1 FROM comments r WHERE r.parent_id = c.id AND r.deleted_at "
-    "IS NULL)) "
+    "AND ((c.deleted_at IS NULL AND c.hidden_at IS NULL) OR EXISTS (SELECT 1 FROM comments r WHERE "
+    "r.parent_id "
+    "= c.id AND r.deleted_at IS NULL AND r.hidden_at IS NULL)) "
     "ORDER BY c.created_at DESC, c.id LIMIT $2 OFFSET $3), "
     "rows AS (SELECT t.*, t.created_at AS top_at, t.id AS top_id, 0 AS depth FROM top t "
     "UNION ALL SELECT r.*, t.created_at, t.id, 1 FROM comments r JOIN top t ON r.parent_id = t.id "
-    "WHERE r.deleted_at IS NULL) "
+    "WHERE r.deleted_at IS NULL AND r.hidden_at IS NULL) "
     "SELECT " MC_COMMENT_COLUMNS
     "FROM rows c JOIN users u ON u.id = c.user_id "
     "ORDER BY c.top_at DESC, c.top_id, c.depth, c.created_at, c.id"};
@@ -439,12 +441,6 @@ awaitable<std::optional<Comment>> edit_comment(db::Transaction& tx, const std::s
 
 awaitable<void> delete_comment(db::Transaction& tx, const std::string& id) {
   co_await tx.exec(kDeleteComment, params(id));
-}
-
-awaitable<bool> report_comment(db::Transaction& tx, const std::string& id, const std::string& reporter,
-                               const std::string& reason) {
-  const db::Result r = co_await tx.exec(kReportComment, params(id, reporter, reason));
-  co_return r.affected() == 1;
 }
 
 awaitable<std::vector<Comment>> comments_page(db::Cluster& db, std::optional<db::Lsn> token,

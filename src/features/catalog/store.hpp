@@ -141,8 +141,6 @@ awaitable<std::optional<CommentRef>> comment_ref(db::Transaction& tx, const std:
 awaitable<std::optional<Comment>> edit_comment(db::Transaction& tx, const std::string& id,
                                                const std::string& user_id, const std::string& body);
 awaitable<void> delete_comment(db::Transaction& tx, const std::string& id);
-awaitable<bool> report_comment(db::Transaction& tx, const std::string& id, const std::string& reporter,
-                               const std::string& reason);
 // Top-level comments newest first (a page), each followed by its replies oldest first.
 awaitable<std::vector<Comment>> comments_page(db::Cluster& db, std::optional<db::Lsn> token,
                                               const std::string& track_id, int page, int limit);

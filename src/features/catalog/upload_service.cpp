@@ -11,13 +11,13 @@
 #include "core/log.hpp"
 #include "core/offload.hpp"
 #include "events/outbox.hpp"
-#include "realtime/channel.hpp"
 #include "features/catalog/media_store.hpp"
 #include "features/catalog/store.hpp"
 #include "jobs/queue.hpp"
 #include "jobs/worker.hpp"
 #include "media/errors.hpp"
 #include "media/probe.hpp"
+#include "realtime/channel.hpp"
 
 namespace mc::catalog {
 namespace bj = boost::json;
@@ -42,14 +42,6 @@ class FileGuard {
 
 void require_artist(const AccessClaims& who) {
   if (who.role != "artist") throw ApiError(403, "forbidden", "Only artists upload audio");
-}
-
-// InvalidMedia codes are stable; the status says whose fault and what kind.
-ApiError refusal_for(const media::InvalidMedia& e) {
-  const std::string& code = e.code();
-  const bool unsupported =
-      code == "unrecognized_format" || code == "not_audio" || code == "unsupported_codec";
-  return ApiError(unsupported ? 415 : 422, code, e.what());
 }
 
 std::string mime_for(std::string_view format) {
@@ -143,21 +135,14 @@ awaitable<db::Written<bj::object>> UploadService::accept(db::Cluster& db, const 
   co_await check_target(db, who, target);
 
   // What the file is, from its content alone; refused files are never stored.
-  std::optional<media::ProbeResult> probe;
-  std::optional<ApiError> refused;
-  // At the tools' niceness, like the processing job: a flood of uploads must not starve requests.
+  // A file that is not acceptable audio is refused with its InvalidMedia (415 or 422, by the
+  // pipeline). At the tools' niceness, like the processing job: a flood of uploads must not starve requests.
   media::ProbeOptions probe_options;
   probe_options.nice = config_.media_jobs_nice;
   auto probe_job = [path = file.path, probe_options] { return media::probe_audio(path, probe_options); };
-  try {
-    media::ProbeResult p = co_await offload(std::move(probe_job));
-    probe.emplace(std::move(p));
-  } catch (const media::InvalidMedia& e) {
-    refused = refusal_for(e);
-  }
-  if (refused) throw *refused;
+  const media::ProbeResult probe = co_await offload(std::move(probe_job));
 
-  const std::string format(media::to_string(probe->format));
+  const std::string format(media::to_string(probe.format));
   const std::string key =
       "originals/" + who.user_id + "/" + fast_random_hex(16) + "." + extension_for(format);
   auto store_job = [this, key, path = file.path, mime = mime_for(format)] {

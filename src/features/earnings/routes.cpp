@@ -53,20 +53,23 @@ void register_routes(http::Router& router, EarningsService& s) {
 
   router.add(Verb::get, "/api/admin/payments/reconciliation", [&s](Context& ctx) -> awaitable<Response> {
     const auto& who = ctx.require_auth();
-    const bj::object body = co_await s.reconciliation(ctx.db(), who);
-    co_return http::json_response(200, body);
-  });
-
-  router.add(Verb::post, "/api/sandbox/payouts/{id:uuid}/simulate", [&s](Context& ctx) -> awaitable<Response> {
-    const auto& who = ctx.require_auth();
-    const auto obj = http::json_body(ctx);
-    json::FieldReader r(obj);
-    const std::string event = r.required_string("event");
-    if (!r.has_error("event") && event != "transfer_reversed") r.fail("event", "must be transfer_reversed");
-    r.finish();
-    const auto result = co_await s.sandbox_reverse(ctx.db(), who, std::string(ctx.param("id")));
+    const audit::Origin origin{ctx.client_ip, std::string(ctx.req[http::bhttp::field::user_agent])};
+    const auto result = co_await s.reconciliation(ctx.db(), who, origin);
     co_return http::written(ctx, 200, result.value, result.lsn);
   });
+
+  router.add(Verb::post, "/api/sandbox/payouts/{id:uuid}/simulate",
+             [&s](Context& ctx) -> awaitable<Response> {
+               const auto& who = ctx.require_auth();
+               const auto obj = http::json_body(ctx);
+               json::FieldReader r(obj);
+               const std::string event = r.required_string("event");
+               if (!r.has_error("event") && event != "transfer_reversed")
+                 r.fail("event", "must be transfer_reversed");
+               r.finish();
+               const auto result = co_await s.sandbox_reverse(ctx.db(), who, std::string(ctx.param("id")));
+               co_return http::written(ctx, 200, result.value, result.lsn);
+             });
 }
 
 }  // namespace mc::earnings

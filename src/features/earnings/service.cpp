@@ -42,7 +42,8 @@ std::pair<std::chrono::system_clock::time_point, std::string> next_month() {
   const year_month next = year_month{today.year(), today.month()} + months{1};
   const sys_days first = next / 1;
   char label[16];
-  std::snprintf(label, sizeof label, "%04d-%02u", static_cast<int>(next.year()), static_cast<unsigned>(next.month()));
+  std::snprintf(label, sizeof label, "%04d-%02u", static_cast<int>(next.year()),
+                static_cast<unsigned>(next.month()));
   return {first, label};
 }
 
@@ -52,7 +53,9 @@ awaitable<void> mark_sent(db::Transaction& tx, const store::Payout& p, const std
   co_await store::set_payout(tx, p.id, "paid", transfer_id, std::nullopt);
   const auto posting = payments::ledger::payout_sent(p.id, *p.artist_id, p.currency, p.amount_cents);
   co_await payments::ledger::post(tx, posting);
-  const bj::object event{{"payoutId", p.id}, {"artistId", *p.artist_id}, {"amountCents", p.amount_cents},
+  const bj::object event{{"payoutId", p.id},
+                         {"artistId", *p.artist_id},
+                         {"amountCents", p.amount_cents},
                          {"currency", p.currency}};
   co_await events::append(tx, "payout.sent", *p.artist_id, event);
   co_return;
@@ -63,7 +66,8 @@ awaitable<void> mark_failed(db::Transaction& tx, const store::Payout& p, const s
   if (p.status == "failed" || !p.artist_id) co_return;
   const bool was_sent = p.status == "paid";
   co_await store::set_payout(tx, p.id, "failed", std::nullopt, reason);
-  const auto posting = payments::ledger::payout_failed(p.id, *p.artist_id, p.currency, p.amount_cents, was_sent);
+  const auto posting =
+      payments::ledger::payout_failed(p.id, *p.artist_id, p.currency, p.amount_cents, was_sent);
   co_await payments::ledger::post(tx, posting);
   const bj::object event{{"payoutId", p.id}, {"artistId", *p.artist_id}, {"reason", reason}};
   co_await events::append(tx, "payout.failed", *p.artist_id, event);
@@ -109,10 +113,11 @@ awaitable<bj::object> EarningsService::payouts(db::Cluster& db, const AccessClai
   co_return bj::object{{"payouts", std::move(items)}, {"page", page}, {"limit", limit}, {"total", total}};
 }
 
-awaitable<std::optional<std::string>> EarningsService::start_payout(db::Cluster& db, const std::string& artist_id,
+awaitable<std::optional<std::string>> EarningsService::start_payout(db::Cluster& db,
+                                                                    const std::string& artist_id,
                                                                     const std::string& currency,
-                                                                    const std::string& trigger, std::string& reason,
-                                                                    db::Lsn& lsn) {
+                                                                    const std::string& trigger,
+                                                                    std::string& reason, db::Lsn& lsn) {
   const std::string provider(provider_.name());
   const auto account = co_await store::enabled_account(db, artist_id, provider);
   if (!account) {
@@ -125,7 +130,8 @@ awaitable<std::optional<std::string>> EarningsService::start_payout(db::Cluster&
     reason = "below_minimum";
     co_return std::nullopt;
   }
-  const auto id = co_await store::insert_payout(tx, artist_id, available, currency, trigger, provider, *account);
+  const auto id =
+      co_await store::insert_payout(tx, artist_id, available, currency, trigger, provider, *account);
   if (!id) {
     reason = "payout_in_progress";
     co_return std::nullopt;
@@ -163,9 +169,11 @@ awaitable<Written<bj::object>> EarningsService::request_payout(db::Cluster& db, 
   const auto id = co_await start_payout(db, who.user_id, chosen, "on_demand", reason, lsn);
   if (!id) {
     if (reason == "payouts_not_enabled") {
-      throw ApiError(409, "payouts_not_enabled", "Set up a payout account first (POST /api/artists/payouts/connect)");
+      throw ApiError(409, "payouts_not_enabled",
+                     "Set up a payout account first (POST /api/artists/payouts/connect)");
     }
-    if (reason == "payout_in_progress") throw ApiError(409, "payout_in_progress", "A payout is already under way");
+    if (reason == "payout_in_progress")
+      throw ApiError(409, "payout_in_progress", "A payout is already under way");
     throw ApiError(422, "below_minimum", "The available balance is below the payout minimum",
                    {{"minimumCents", payments::kPayoutMinimumCents}, {"currency", chosen}});
   }
@@ -187,7 +195,8 @@ awaitable<void> EarningsService::run_transfer(db::Cluster& db, jobs::JobContext&
   } catch (const payments::ProviderError& e) {
     failure = e;
   }
-  if (failure && failure->retryable() && job.attempt() < job.max_attempts()) throw *failure;  // try again later
+  if (failure && failure->retryable() && job.attempt() < job.max_attempts())
+    throw *failure;  // try again later
   auto tx = co_await db.begin();
   const auto locked = co_await store::lock_payout(tx, id);
   if (locked && locked->status == "pending") {
@@ -203,7 +212,8 @@ awaitable<void> EarningsService::run_transfer(db::Cluster& db, jobs::JobContext&
 }
 
 awaitable<void> EarningsService::run_monthly(db::Cluster& db, jobs::JobContext&) {
-  const auto artists = co_await store::eligible(db, std::string(provider_.name()), payments::kPayoutMinimumCents);
+  const auto artists =
+      co_await store::eligible(db, std::string(provider_.name()), payments::kPayoutMinimumCents);
   int started = 0;
   for (const auto& a : artists) {
     std::string reason;
@@ -211,7 +221,8 @@ awaitable<void> EarningsService::run_monthly(db::Cluster& db, jobs::JobContext&)
     const auto id = co_await start_payout(db, a.artist_id, a.currency, "monthly", reason, lsn);
     if (id) ++started;
   }
-  log::info("monthly payouts started", {{"payouts", started}, {"eligible", static_cast<int64_t>(artists.size())}});
+  log::info("monthly payouts started",
+            {{"payouts", started}, {"eligible", static_cast<int64_t>(artists.size())}});
   co_await schedule_monthly(db);
   co_return;
 }
@@ -230,7 +241,8 @@ awaitable<void> EarningsService::schedule_monthly(db::Cluster& db) {
   co_return;
 }
 
-awaitable<bj::object> EarningsService::reconciliation(db::Cluster& db, const AccessClaims& who) {
+awaitable<db::Written<bj::object>> EarningsService::reconciliation(db::Cluster& db, const AccessClaims& who,
+                                                                   const audit::Origin& origin) {
   if (who.role != "admin") throw ApiError(403, "forbidden", "Only admins see the reconciliation report");
   const std::string provider(provider_.name());
   const auto ledger_lines = co_await store::ledger_lines(db);
@@ -251,13 +263,20 @@ awaitable<bj::object> EarningsService::reconciliation(db::Cluster& db, const Acc
                              {"providerCents", v.second},
                              {"matches", match}});
   }
-  co_return bj::object{{"provider", provider},
-                       {"lines", std::move(out)},
-                       {"unbalancedTransactions", unbalanced},
-                       {"events", bj::object{{"total", stats.total},
-                                             {"unprocessed", stats.unprocessed},
-                                             {"failing", stats.failing}}},
-                       {"reconciled", all_match && stats.unprocessed == 0}};
+  auto tx = co_await db.begin();
+  audit::Entry entry{
+      who.user_id,       who.role, "payments.reconciliation_viewed", std::nullopt, std::nullopt, origin.ip,
+      origin.user_agent, {}};
+  co_await audit::record(tx, entry);
+  const db::Lsn lsn = co_await tx.commit();
+  bj::object body{
+      {"provider", provider},
+      {"lines", std::move(out)},
+      {"unbalancedTransactions", unbalanced},
+      {"events",
+       bj::object{{"total", stats.total}, {"unprocessed", stats.unprocessed}, {"failing", stats.failing}}},
+      {"reconciled", all_match && stats.unprocessed == 0}};
+  co_return db::Written<bj::object>{std::move(body), lsn};
 }
 
 awaitable<Written<bj::object>> EarningsService::sandbox_reverse(db::Cluster& db, const AccessClaims& who,
@@ -293,8 +312,10 @@ void EarningsService::register_event_handlers(payments::WebhookPipeline& pipelin
 }
 
 void register_jobs(jobs::Worker& worker, EarningsService& service, db::Cluster& db) {
-  worker.handle("payouts.transfer", [&service, &db](jobs::JobContext& job) { return service.run_transfer(db, job); });
-  worker.handle("payouts.monthly", [&service, &db](jobs::JobContext& job) { return service.run_monthly(db, job); });
+  worker.handle("payouts.transfer",
+                [&service, &db](jobs::JobContext& job) { return service.run_transfer(db, job); });
+  worker.handle("payouts.monthly",
+                [&service, &db](jobs::JobContext& job) { return service.run_monthly(db, job); });
 }
 
 }  // namespace mc::earnings

@@ -6,6 +6,7 @@
 
 #include "core/jwt.hpp"
 #include "db/cluster.hpp"
+#include "features/admin/audit.hpp"
 #include "jobs/worker.hpp"
 #include "payments/provider.hpp"
 #include "payments/sandbox.hpp"
@@ -26,12 +27,15 @@ class EarningsService {
   EarningsService(payments::Provider& provider, payments::SandboxProvider* sandbox)
       : provider_(provider), sandbox_(sandbox) {}
 
-  awaitable<boost::json::object> earnings(db::Cluster& db, const AccessClaims& who, std::optional<db::Lsn> token);
+  awaitable<boost::json::object> earnings(db::Cluster& db, const AccessClaims& who,
+                                          std::optional<db::Lsn> token);
   awaitable<boost::json::object> payouts(db::Cluster& db, const AccessClaims& who, int page, int limit,
                                          std::optional<db::Lsn> token);
   awaitable<Written<boost::json::object>> request_payout(db::Cluster& db, const AccessClaims& who,
                                                          const std::optional<std::string>& currency);
-  awaitable<boost::json::object> reconciliation(db::Cluster& db, const AccessClaims& who);
+  // Audited (`payments.reconciliation_viewed`), in a transaction of its own after the reads.
+  awaitable<db::Written<boost::json::object>> reconciliation(db::Cluster& db, const AccessClaims& who,
+                                                             const audit::Origin& origin);
   awaitable<Written<boost::json::object>> sandbox_reverse(db::Cluster& db, const AccessClaims& who,
                                                           const std::string& payout_id);
 

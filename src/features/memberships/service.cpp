@@ -82,15 +82,6 @@ void require_tier(const std::string& tier) {
   }
 }
 
-ApiError provider_failed(const payments::ProviderError& e) {
-  if (e.http_status() >= 400 && e.http_status() < 500 && e.http_status() != 429) {
-    return ApiError(422, "payment_provider_refused", "The payment provider refused the request",
-                    {{"provider", e.what()}, {"code", e.code()}});
-  }
-  return ApiError(502, "payment_provider_unavailable", "The payment provider could not be reached",
-                  {{"provider", e.what()}});
-}
-
 ApiError checkout_in_progress(const std::optional<std::string>& subscription_id) {
   bj::object details;
   if (subscription_id) details["subscriptionId"] = *subscription_id;
@@ -268,7 +259,7 @@ awaitable<Written<bj::object>> MembershipsService::subscribe(db::Cluster& db, co
   } catch (const payments::ProviderError& e) {
     failure = e;
   }
-  if (failure) throw provider_failed(*failure);
+  if (failure) throw payments::api_error_of(*failure);
   auto tx = co_await db.begin();
   const auto live = co_await store::live_subscription(tx, who.user_id, artist_id);
   if (live && live->status != "incomplete") {
@@ -355,7 +346,7 @@ awaitable<Written<bj::object>> MembershipsService::set_cancel(db::Cluster& db, c
     } catch (const payments::ProviderError& e) {
       failure = e;
     }
-    if (failure) throw provider_failed(*failure);
+    if (failure) throw payments::api_error_of(*failure);
     auto tx = co_await db.begin();
     auto locked = co_await store::lock_subscription(tx, s.id, s.provider, std::nullopt);
     if (locked && locked->status != "canceled") {
@@ -396,7 +387,7 @@ awaitable<Written<bj::object>> MembershipsService::change_tier(db::Cluster& db, 
   } catch (const payments::ProviderError& e) {
     failure = e;
   }
-  if (failure) throw provider_failed(*failure);
+  if (failure) throw payments::api_error_of(*failure);
   auto tx = co_await db.begin();
   auto locked = co_await store::lock_subscription(tx, s.id, s.provider, std::nullopt);
   if (locked && locked->status == "active") {
@@ -451,7 +442,7 @@ awaitable<Written<bj::object>> MembershipsService::tip(db::Cluster& db, const Ac
   } catch (const payments::ProviderError& e) {
     failure = e;
   }
-  if (failure) throw provider_failed(*failure);
+  if (failure) throw payments::api_error_of(*failure);
   store::NewCheckout c;
   c.id = checkout_id;
   c.kind = "tip";
@@ -511,9 +502,18 @@ awaitable<bj::object> MembershipsService::subscribers(db::Cluster& db, const Acc
 
 awaitable<Written<bj::object>> MembershipsService::refund(db::Cluster& db, const AccessClaims& who,
                                                           const std::string& payment_id,
-                                                          std::optional<int64_t> amount_cents) {
+                                                          std::optional<int64_t> amount_cents,
+                                                          const audit::Origin& origin) {
   if (who.role != "admin") throw ApiError(403, "forbidden", "Only admins can refund payments");
   auto out = co_await refund_payment(db, payment_id, amount_cents);
+  // The refund itself happens at the provider (its webhook updates the ledger); the entry records
+  // the admin's request once the provider accepted it.
+  auto tx = co_await db.begin();
+  bj::object details{{"amountCents", amount_cents ? bj::value(*amount_cents) : bj::value(nullptr)}};
+  audit::Entry entry{who.user_id, who.role,  "payment.refunded", "payment",
+                     payment_id,  origin.ip, origin.user_agent,  std::move(details)};
+  co_await audit::record(tx, entry);
+  out.lsn = co_await tx.commit();
   co_return out;
 }
 
@@ -547,7 +547,7 @@ awaitable<Written<bj::object>> MembershipsService::refund_payment(db::Cluster& d
   } catch (const payments::ProviderError& e) {
     failure = e;
   }
-  if (failure) throw provider_failed(*failure);
+  if (failure) throw payments::api_error_of(*failure);
   auto tx = co_await db.begin();
   const auto after = co_await store::payment(tx, payment_id);
   const db::Lsn lsn = co_await tx.commit();
@@ -575,7 +575,7 @@ awaitable<Written<bj::object>> MembershipsService::connect_payouts(db::Cluster& 
   } catch (const payments::ProviderError& e) {
     failure = e;
   }
-  if (failure) throw provider_failed(*failure);
+  if (failure) throw payments::api_error_of(*failure);
   bj::object out{{"accountId", account->account_id},
                  {"payoutsEnabled", account->payouts_enabled},
                  {"onboardingUrl", link},

@@ -8,6 +8,7 @@
 #include "core/config.hpp"
 #include "core/jwt.hpp"
 #include "db/cluster.hpp"
+#include "features/admin/audit.hpp"
 #include "features/artists/service.hpp"
 #include "features/memberships/store.hpp"
 #include "payments/provider.hpp"
@@ -58,7 +59,8 @@ class MembershipsService {
                                              std::optional<db::Lsn> token);
   awaitable<Written<boost::json::object>> refund(db::Cluster& db, const AccessClaims& who,
                                                  const std::string& payment_id,
-                                                 std::optional<int64_t> amount_cents);
+                                                 std::optional<int64_t> amount_cents,
+                                                 const audit::Origin& origin);
   awaitable<Written<boost::json::object>> connect_payouts(db::Cluster& db, const AccessClaims& who);
   // Refunds (part of) a payment at the provider, without an authorisation check: the caller decided
   // who may (admins any payment, artists their own sales). Subscriptions it paid for end now.

@@ -48,16 +48,18 @@ constexpr Query kConversations{
     "SELECT c.id, c.artist_id, c.fan_id, o.user_id, "
     "coalesce(ap.stage_name, u.username), me.muted, me.last_read_seq, o.last_read_seq, "
     "(SELECT count(*) FROM messages x WHERE x.conversation_id = c.id AND x.seq > me.last_read_seq "
+    "AND x.hidden_at IS NULL "
     "AND x.sender_id <> $1), " MC_ISO_MS("c.last_message_at") ", "
     "l.seq, l.id, l.conversation_id, l.sender_id, l.body, l.attachment::text, " MC_ISO_MS("l.created_at") " "
     "FROM conversation_members me JOIN conversations c ON c.id = me.conversation_id "
     "JOIN conversation_members o ON o.conversation_id = c.id AND o.user_id <> me.user_id "
     "JOIN users u ON u.id = o.user_id LEFT JOIN artist_profiles ap ON ap.user_id = o.user_id "
-    "LEFT JOIN LATERAL (SELECT * FROM messages m WHERE m.conversation_id = c.id ORDER BY seq DESC LIMIT 1) l "
+    "LEFT JOIN LATERAL (SELECT * FROM messages m WHERE m.conversation_id = c.id AND m.hidden_at IS NULL "
+    "ORDER BY seq DESC LIMIT 1) l "
     "ON true WHERE me.user_id = $1 ORDER BY c.last_message_at DESC, c.id LIMIT $2 OFFSET $3"};
 constexpr Query kHistory{"messaging_history",
                          "SELECT " MC_MESSAGE_COLUMNS
-                         " FROM messages m WHERE m.conversation_id = $1 "
+                         " FROM messages m WHERE m.conversation_id = $1 AND m.hidden_at IS NULL "
                          "AND ($2::bigint IS NULL OR m.seq < $2) ORDER BY m.seq DESC LIMIT $3"};
 constexpr Query kMarkRead{"messaging_mark_read",
                           "UPDATE conversation_members SET last_read_seq = greatest(last_read_seq, $3) "
@@ -80,7 +82,7 @@ constexpr Query kSearch{
     "SELECT " MC_MESSAGE_COLUMNS
     " FROM messages m "
     "JOIN conversation_members me ON me.conversation_id = m.conversation_id AND me.user_id = $1 "
-    "WHERE m.search @@ websearch_to_tsquery('simple', $2) "
+    "WHERE m.search @@ websearch_to_tsquery('simple', $2) AND m.hidden_at IS NULL "
     "ORDER BY ts_rank(m.search, websearch_to_tsquery('simple', $2)) DESC, m.seq DESC LIMIT $3"};
 
 Message message_from(const db::Result& r, int i, int c = 0) {

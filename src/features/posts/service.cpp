@@ -19,6 +19,7 @@
 #include "jobs/queue.hpp"
 #include "media/errors.hpp"
 #include "media/images.hpp"
+#include "media/stored_image.hpp"
 
 namespace mc::posts {
 namespace bj = boost::json;
@@ -92,15 +93,6 @@ bj::object release_json(const store::FeedRelease& r, const catalog::Visibility& 
                     {"trackCount", r.tracks},
                     {"locked", std::move(lock)}};
 }
-
-struct Scratch {
-  std::filesystem::path upload, dir;
-  ~Scratch() {
-    std::error_code ec;
-    std::filesystem::remove(upload, ec);
-    std::filesystem::remove_all(dir, ec);
-  }
-};
 
 }  // namespace
 
@@ -301,23 +293,11 @@ awaitable<db::Lsn> PostService::remove(db::Cluster& db, const AccessClaims& who,
 
 awaitable<Written<bj::object>> PostService::set_image(db::Cluster& db, const AccessClaims& who,
                                                       const std::string& id, std::filesystem::path file) {
-  Scratch scratch{file, file.string() + ".renditions"};
+  const media::ScratchUpload upload(std::move(file));
   require_artist(who);
-  const std::string prefix = "images/" + who.user_id + "/post-" + fast_random_hex(8) + "/";
-  std::optional<ApiError> refused;
-  auto render = [this, file, dir = scratch.dir, prefix] {
-    const auto renditions = media::render_image(file, media::ImageKind::post, dir);
-    for (const auto& r : renditions) {
-      storage_.put_file(prefix + r.file.filename().string(), r.file, "image/jpeg",
-                        "public, max-age=31536000, immutable");
-    }
-  };
-  try {
-    co_await offload(std::move(render));
-  } catch (const media::InvalidMedia& e) {
-    refused = ApiError(e.code() == "unsupported_image" ? 415 : 422, e.code(), e.what());
-  }
-  if (refused) throw *refused;
+  std::string label = "post";
+  const std::string prefix =
+      co_await media::store_image(storage_, upload, media::ImageKind::post, who.user_id, std::move(label));
 
   std::exception_ptr failed;
   store::Deleted previous;
@@ -331,17 +311,8 @@ awaitable<Written<bj::object>> PostService::set_image(db::Cluster& db, const Acc
   }
   // The new renditions go when nothing refers to them; the old ones once replaced.
   const bool keep_new = !failed && previous.found;
-  const std::string drop = keep_new ? previous.image_key.value_or("") : prefix;
-  if (!drop.empty()) {
-    auto remove = [this, drop] {
-      try {
-        storage_.remove_prefix(drop);
-      } catch (const std::exception& e) {
-        log::warn("could not remove replaced post images", {{"prefix", drop}, {"error", e.what()}});
-      }
-    };
-    co_await offload(std::move(remove));
-  }
+  std::string drop = keep_new ? previous.image_key.value_or("") : prefix;
+  co_await media::remove_images(storage_, std::move(drop));
   if (failed) std::rethrow_exception(failed);
   if (!previous.found) throw ApiError::not_found("No such post of yours");
   const std::optional<AccessClaims> viewer = who;

@@ -12,7 +12,8 @@ using db::Query;
 #define MC_POST_COLUMNS(V) \
   "p.id, p.artist_id, a.stage_name, a.slug, p.title, p.body, p.body_html, p.visibility, p.min_tier, "       \
   "array_to_string(p.track_ids, ','), p.image_key, " MC_ISO("p.publish_at") ", p.publish_at <= now(), "      \
-  "p.like_count, (SELECT count(*) FROM comments c WHERE c.post_id = p.id AND c.deleted_at IS NULL), "       \
+  "p.like_count, (SELECT count(*) FROM comments c WHERE c.post_id = p.id AND c.deleted_at IS NULL " \
+  "AND c.hidden_at IS NULL), "       \
   MC_ISO("p.created_at") ", (extract(epoch FROM p.publish_at) * 1000000)::bigint, "                          \
   "EXISTS (SELECT 1 FROM post_likes l WHERE l.post_id = p.id AND l.user_id = " V "::uuid), "                 \
   "EXISTS (SELECT 1 FROM follows f WHERE f.artist_id = p.artist_id AND f.fan_id = " V "::uuid) "
@@ -35,15 +36,16 @@ constexpr Query kAnnounce{"posts_announce",
 constexpr Query kScheduled{"posts_scheduled", "SELECT 1 FROM posts WHERE id = $1 AND publish_at > now()"};
 constexpr Query kPost{
     "posts_get", "SELECT " MC_POST_COLUMNS(
-                     "$2") "FROM posts p JOIN artist_profiles a ON a.user_id = p.artist_id WHERE p.id = $1"};
+                     "$2") "FROM posts p JOIN artist_profiles a ON a.user_id = p.artist_id WHERE p.id = $1 "
+                     "AND p.hidden_at IS NULL"};
 constexpr Query kPostsByIds{"posts_by_ids",
                             "SELECT " MC_POST_COLUMNS("$2")
                             "FROM posts p JOIN artist_profiles a ON a.user_id = p.artist_id "
-                            "WHERE p.id = ANY($1::uuid[])"};
+                            "WHERE p.id = ANY($1::uuid[]) AND p.hidden_at IS NULL"};
 constexpr Query kArtistPosts{
     "posts_of_artist",
     "SELECT " MC_POST_COLUMNS("$6") "FROM posts p JOIN artist_profiles a ON a.user_id = p.artist_id "
-    "WHERE p.artist_id = $1 AND (p.publish_at <= now() OR $5::boolean) AND " MC_AFTER_CURSOR(
+    "WHERE p.artist_id = $1 AND p.hidden_at IS NULL AND (p.publish_at <= now() OR $5::boolean) AND " MC_AFTER_CURSOR(
         "p.publish_at", "p.id", "$2", "$3") " ORDER BY p.publish_at DESC, p.id DESC LIMIT $4"};
 constexpr Query kDeletePost{
     "posts_delete",
@@ -64,10 +66,10 @@ constexpr Query kUnlike{
     "RETURNING like_count"};
 
 // The same shape and rules as the track comments (catalog/store.cpp), on posts.
-#define MC_COMMENT_COLUMNS                                                                                \
-  "c.id, coalesce(c.track_id, c.post_id), c.user_id, u.username, c.parent_id, CASE WHEN c.deleted_at IS " \
-  "NULL "                                                                                                 \
-  "THEN c.body END, " MC_ISO("c.created_at") ", c.edited_at IS NOT NULL "
+#define MC_COMMENT_COLUMNS                                                           \
+  "c.id, coalesce(c.track_id, c.post_id), c.user_id, u.username, c.parent_id, "      \
+  "CASE WHEN c.deleted_at IS NULL AND c.hidden_at IS NULL THEN c.body END, " MC_ISO( \
+      "c.created_at") ", c.edited_at IS NOT NULL "
 constexpr Query kInsertComment{"posts_insert_comment",
                                "WITH c AS (INSERT INTO comments (post_id, user_id, parent_id, body) VALUES "
                                "($1, $2, $3, $4) RETURNING *) "
@@ -75,12 +77,13 @@ constexpr Query kInsertComment{"posts_insert_comment",
 constexpr Query kCommentsPage{
     "posts_comments_page",
     "WITH top AS (SELECT c.* FROM comments c WHERE c.post_id = $1 AND c.parent_id IS NULL "
-    "AND (c.deleted_at IS NULL OR EXISTS (SELECT 1 FROM comments r WHERE r.parent_id = c.id AND r.deleted_at "
-    "IS NULL)) "
+    "AND ((c.deleted_at IS NULL AND c.hidden_at IS NULL) OR EXISTS (SELECT 1 FROM comments r WHERE "
+    "r.parent_id "
+    "= c.id AND r.deleted_at IS NULL AND r.hidden_at IS NULL)) "
     "ORDER BY c.created_at DESC, c.id LIMIT $2 OFFSET $3), "
     "rows AS (SELECT t.*, t.created_at AS top_at, t.id AS top_id, 0 AS depth FROM top t "
     "UNION ALL SELECT r.*, t.created_at, t.id, 1 FROM comments r JOIN top t ON r.parent_id = t.id "
-    "WHERE r.deleted_at IS NULL) "
+    "WHERE r.deleted_at IS NULL AND r.hidden_at IS NULL) "
     "SELECT " MC_COMMENT_COLUMNS
     "FROM rows c JOIN users u ON u.id = c.user_id "
     "ORDER BY c.top_at DESC, c.top_id, c.depth, c.created_at, c.id"};
@@ -91,7 +94,7 @@ constexpr Query kFeed{
     "posts_feed",
     "WITH f AS (SELECT artist_id FROM follows WHERE fan_id = $1), "
     "p AS (SELECT 'post'::text AS kind, p.id, p.publish_at AS at FROM posts p "
-    "WHERE p.artist_id IN (SELECT artist_id FROM f) AND p.publish_at <= now() AND " MC_AFTER_CURSOR(
+    "WHERE p.artist_id IN (SELECT artist_id FROM f) AND p.publish_at <= now() AND p.hidden_at IS NULL AND " MC_AFTER_CURSOR(
         "p.publish_at", "p.id", "$2", "$3") " ORDER BY p.publish_at DESC, p.id DESC LIMIT $4), "
     "r AS (SELECT 'release'::text AS kind, r.id, coalesce(r.release_at, r.created_at) AS at FROM releases r "
     "WHERE r.artist_id IN (SELECT artist_id FROM f) AND r.published "

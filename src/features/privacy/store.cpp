@@ -73,6 +73,13 @@ constexpr std::pair<std::string_view, Query> kExportTables[] = {
     {"comment_reports",
      {"privacy_export_comment_reports",
       MC_ROWS("SELECT comment_id, reason, created_at FROM comment_reports WHERE reporter_id = $1")}},
+    {"reports",
+     {"privacy_export_reports",
+      MC_ROWS("SELECT id, target_type, target_id, reason, note, status, created_at, resolved_at FROM reports "
+              "WHERE reporter_id = $1 ORDER BY id")}},
+    {"feature_flag_users",
+     {"privacy_export_feature_flag_users",
+      MC_ROWS("SELECT flag_key FROM feature_flag_users WHERE user_id = $1 ORDER BY flag_key")}},
     {"upload_sessions",
      {"privacy_export_upload_sessions",
       MC_ROWS("SELECT id, track_id, size, received, filename, created_at, updated_at, expires_at "
@@ -241,6 +248,9 @@ constexpr Query kErase[] = {
     {"privacy_erase_plays", "UPDATE plays SET user_id = NULL WHERE user_id = $1"},
     {"privacy_erase_play_windows", "DELETE FROM play_windows WHERE listener_key = 'u:' || $1"},
     {"privacy_erase_comment_reports", "DELETE FROM comment_reports WHERE reporter_id = $1"},
+    {"privacy_erase_reports",
+     "DELETE FROM reports WHERE reporter_id = $1 OR (target_type = 'user' AND target_id = $1)"},
+    {"privacy_erase_feature_flag_users", "DELETE FROM feature_flag_users WHERE user_id = $1"},
     {"privacy_erase_upload_sessions", "DELETE FROM upload_sessions WHERE owner_id = $1"},
     {"privacy_erase_provider_customers", "DELETE FROM provider_customers WHERE user_id = $1"},
     {"privacy_erase_payment_messages",

@@ -118,12 +118,13 @@ constexpr Query kArtists{"search_artists", "WITH c AS (" MC_ARTIST_CANDIDATES
 constexpr Query kReleases{"search_releases", "WITH c AS (" MC_RELEASE_CANDIDATES
                                              ") " MC_RELEASE_ROWS(MC_SCORES("r.search", "lower(r.title)"))
                                                  MC_KEEP("r.search", "lower(r.title)")};
-constexpr Query kTracks{"search_tracks", "WITH c AS (" MC_TRACK_CANDIDATES
-                                         ") " MC_TRACK_ROWS(MC_SCORES("x.search", "lower(x.title)"))
-                                             MC_KEEP("x.search", "lower(x.title)") " AND r.published"};
+constexpr Query kTracks{"search_tracks",
+                        "WITH c AS (" MC_TRACK_CANDIDATES
+                        ") " MC_TRACK_ROWS(MC_SCORES("x.search", "lower(x.title)"))
+                            MC_KEEP("x.search", "lower(x.title)") " AND r.published AND x.hidden_at IS NULL"};
 constexpr Query kPosts{"search_posts", "WITH c AS (" MC_POST_CANDIDATES
                                        ") " MC_POST_ROWS(MC_SCORES(MC_POST_VEC, "lower(p.title)"))
-                                           MC_KEEP(MC_POST_VEC, "lower(p.title)")};
+                                           MC_KEEP(MC_POST_VEC, "lower(p.title)") " AND p.hidden_at IS NULL"};
 
 constexpr Query kNaiveArtists{"search_naive_artists",
                               "WITH c AS " MC_ARTIST_NAIVE " " MC_ARTIST_ROWS(MC_NAIVE_SCORES("a.stage_name"))
@@ -133,9 +134,10 @@ constexpr Query kNaiveReleases{"search_naive_releases",
                                    MC_NAIVE_KEEP("r.title")};
 constexpr Query kNaiveTracks{"search_naive_tracks",
                              "WITH c AS " MC_TRACK_NAIVE " " MC_TRACK_ROWS(MC_NAIVE_SCORES("x.title"))
-                                 MC_NAIVE_KEEP("x.title") " AND r.published"};
-constexpr Query kNaivePosts{"search_naive_posts", "WITH c AS " MC_POST_NAIVE " " MC_POST_ROWS(
-                                                      MC_NAIVE_SCORES("p.title")) MC_NAIVE_KEEP("p.title")};
+                                 MC_NAIVE_KEEP("x.title") " AND r.published AND x.hidden_at IS NULL"};
+constexpr Query kNaivePosts{"search_naive_posts",
+                            "WITH c AS " MC_POST_NAIVE " " MC_POST_ROWS(MC_NAIVE_SCORES("p.title"))
+                                MC_NAIVE_KEEP("p.title") " AND p.hidden_at IS NULL"};
 
 // The query as tsquery text: one group per word (letters and digits; nothing a user types is ever
 // tsquery syntax), all groups required; a group is the word as a prefix, or one of its corrections:

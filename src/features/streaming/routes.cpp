@@ -56,7 +56,9 @@ void register_routes(http::Router& router, StreamingService& s) {
   };
   router.add(Verb::get, "/media/hls/{track:uuid}/{version}/master.m3u8", hls, media);
   router.add(Verb::get, "/media/hls/{track:uuid}/{version}/{rung}/{file}", hls, media);  // 128, 256, lossless
-  auto original = [&s](Context& ctx) -> awaitable<Response> {
+  // Files behind a signed, expiring link (originals, exports, download renditions): one handler,
+  // since the signature in the query names the exact path it grants.
+  auto signed_file = [&s](Context& ctx) -> awaitable<Response> {
     s.limits().check_address(MediaLimits::Kind::original, ctx.client_ip);
     std::string range(ctx.req[http::bhttp::field::range]);
     std::string name = ctx.query_param("n").value_or("");
@@ -66,21 +68,9 @@ void register_routes(http::Router& router, StreamingService& s) {
                                              std::move(name), ctx.body_stream);
     co_return res;
   };
-  // A user's data export (docs/privacy.md): the same signed, expiring link as an original.
-  router.add(Verb::get, "/media/exports/{owner:uuid}/{file}", original, media);
-  router.add(
-      Verb::get, "/media/originals/{owner:uuid}/{file}",
-      [&s](Context& ctx) -> awaitable<Response> {
-        s.limits().check_address(MediaLimits::Kind::original, ctx.client_ip);
-        std::string range(ctx.req[http::bhttp::field::range]);
-        std::string name = ctx.query_param("n").value_or("");
-        std::string path(ctx.path);
-        std::string query(ctx.query);
-        Response res = co_await s.serve_original(std::move(path), std::move(query), std::move(range),
-                                                 std::move(name), ctx.body_stream);
-        co_return res;
-      },
-      media);
+  router.add(Verb::get, "/media/originals/{owner:uuid}/{file}", signed_file, media);
+  // A user's data export (docs/privacy.md).
+  router.add(Verb::get, "/media/exports/{owner:uuid}/{file}", signed_file, media);
   // Public pictures: profile images and artwork extracted from uploads.
   auto image = [&s](Context& ctx) -> awaitable<Response> {
     s.limits().check_address(MediaLimits::Kind::image, ctx.client_ip);
@@ -90,19 +80,7 @@ void register_routes(http::Router& router, StreamingService& s) {
     co_return res;
   };
   // Download renditions (docs/buying.md): signed like originals.
-  router.add(
-      Verb::get, "/media/renditions/{track:uuid}/{version}/{file}",
-      [&s](Context& ctx) -> awaitable<Response> {
-        s.limits().check_address(MediaLimits::Kind::original, ctx.client_ip);
-        std::string range(ctx.req[http::bhttp::field::range]);
-        std::string name = ctx.query_param("n").value_or("");
-        std::string path(ctx.path);
-        std::string query(ctx.query);
-        Response res = co_await s.serve_original(std::move(path), std::move(query), std::move(range),
-                                                 std::move(name), ctx.body_stream);
-        co_return res;
-      },
-      media);
+  router.add(Verb::get, "/media/renditions/{track:uuid}/{version}/{file}", signed_file, media);
   router.add(Verb::get, "/media/images/{owner:uuid}/{dir}/{file}", image, media);
   router.add(Verb::get, "/media/artwork/{track:uuid}/{version}/{file}", image, media);
   router.add(Verb::get, "/media/artwork/{track:uuid}/{file}", image,

@@ -7,6 +7,7 @@ import { realtime, useChannel, type ChannelEvent } from '../api/realtime';
 import { formatDate, type Conversation, type DirectMessage, type SendResult } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
 import { ErrorBox, Loading, useTitle } from '../components/ui';
+import { ReportButton } from '../moderation/ReportButton';
 import { Composer } from './Composer';
 
 const TYPING_SEND_EVERY_MS = 3000; // while typing, tell the other member at most this often
@@ -309,6 +310,7 @@ export default function MessagesPage() {
                 <li key={m.id} className={`bubble ${m.senderId === me ? 'bubble--mine' : ''}`} data-testid="message">
                   <span className="visually-hidden">{m.senderId === me ? 'You' : current?.with.name}: </span>
                   <p className="bubble__body">{m.body}</p>
+                  {m.senderId !== me && <ReportButton type="message" id={m.id} what="this message" ownerId={m.senderId} />}
                   <span className="bubble__meta muted small">
                     <time dateTime={m.createdAt}>{formatDate(m.createdAt)}</time>
                     {m.id === lastMine?.id && current && current.otherLastReadSeq >= m.seq && (

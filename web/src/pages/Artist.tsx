@@ -13,6 +13,7 @@ import { PostList } from '../posts/PostList';
 import { NotFoundPage } from './NotFound';
 import { plural } from '../api/types';
 import { ShareButton } from '../components/ShareButton';
+import { ReportButton } from '../moderation/ReportButton';
 
 export function ArtistPage() {
   const { id = '' } = useParams();
@@ -61,6 +62,7 @@ export function ArtistPage() {
         <div>
           <h1>{a.stageName}</h1>
           <ShareButton title={a.stageName} path={`/artist/${a.slug}`} />
+          <ReportButton type="user" id={a.id} what={a.stageName} ownerId={a.id} />
           {(a.location?.city || a.location?.country || a.genres.length > 0) && (
             <p className="muted">
               {[[a.location?.city, a.location?.country].filter(Boolean).join(', '), a.genres.join(', ')].filter(Boolean).join(' · ')}

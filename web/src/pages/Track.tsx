@@ -10,6 +10,7 @@ import { Waveform } from '../player/Waveform';
 import { Icon } from '../components/Icon';
 import { NotFoundPage } from './NotFound';
 import { ShareButton } from '../components/ShareButton';
+import { ReportButton } from '../moderation/ReportButton';
 
 export function TrackPage() {
   const { id = '' } = useParams();
@@ -100,6 +101,7 @@ export function TrackPage() {
                   </button>
                 )}
                 <ShareButton title={artist ? `${track.title} by ${artist.stageName}` : track.title} path={`/track/${track.id}`} />
+                <ReportButton type="track" id={track.id} what="this track" ownerId={track.artistId} />
                 {user && (
                   <button type="button" className="btn" aria-pressed={liked} onClick={toggleLike}>
                     <Icon name={liked ? 'heart' : 'heartOutline'} /> {liked ? 'Liked' : 'Like'}
@@ -170,6 +172,7 @@ function Comments({ trackId }: { trackId: string }) {
               Reply
             </button>
           )}
+          <ReportButton type="comment" id={c.id} what={`the comment by @${c.user.username}`} ownerId={c.user.id} />
           {c.user.id === user.id &&
             (confirming === c.id ? (
               <span className="row small" role="group" aria-label="Delete this comment?">

@@ -6,6 +6,7 @@ import { useAuth } from '../auth/AuthContext';
 import { Icon } from '../components/Icon';
 import { TrackList } from '../components/TrackList';
 import { ErrorBox, Loading, srcSet, useAsync } from '../components/ui';
+import { ReportButton } from '../moderation/ReportButton';
 import type { CommentPage, Post } from './api';
 
 const VISIBILITY_LABEL = (p: Post) =>
@@ -82,6 +83,7 @@ export function PostCard({ post: initial, onDeleted, headingLevel = 3 }: { post:
             <button type="button" className="btn btn--ghost" aria-expanded={showComments} aria-controls={`comments-${p.id}`} onClick={() => setShowComments((s) => !s)}>
               Comments · {p.commentCount}
             </button>
+            <ReportButton type="post" id={p.id} what="this post" ownerId={p.artistId} />
             {(mine || user?.role === 'admin') && onDeleted && (
               <button type="button" className="btn btn--ghost" onClick={remove}>
                 Delete post
@@ -133,6 +135,7 @@ function PostComments({ postId, onCount }: { postId: string; onCount(n: number):
               <strong>@{c.user.username}</strong> <span className="muted">{formatDate(c.createdAt)}</span>
             </p>
             <p>{c.deleted ? <em className="muted">Deleted</em> : c.body}</p>
+            {!c.deleted && <ReportButton type="comment" id={c.id} what={`the comment by @${c.user.username}`} ownerId={c.user.id} />}
             {c.replies && c.replies.length > 0 && (
               <ul className="comments comments--replies">
                 {c.replies.map((r) => (
@@ -141,6 +144,7 @@ function PostComments({ postId, onCount }: { postId: string; onCount(n: number):
                       <strong>@{r.user.username}</strong>
                     </p>
                     <p>{r.body}</p>
+                    <ReportButton type="comment" id={r.id} what={`the reply by @${r.user.username}`} ownerId={r.user.id} />
                   </li>
                 ))}
               </ul>
