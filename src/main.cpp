@@ -13,7 +13,7 @@ void usage() {
          "  serve      run the HTTP API, web app and background relay (serve --help lists settings)\n"
          "  worker     run only the background jobs (audio processing, sweeps)\n"
          "  migrate    apply database migrations and exit\n"
-         "  seed-demo  create the demo accounts (idempotent); --history-plays N adds analytics history\n"
+         "  seed-demo  create the demo accounts (idempotent); --size large adds a generated catalogue and a year of plays\n"
          "  ops        operator commands: status and failover across regions (ops --help)\n"
          "  admin      admin accounts: admin create --email E --username U (password on stdin)\n"
          "  version    print the version\n";

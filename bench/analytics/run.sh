@@ -5,10 +5,11 @@
 # the same run, on the same database. Target: the API ≥ 50x faster at the median. The figures of both
 # are compared first; a difference voids the run.
 #
-#   bench/analytics/run.sh                       # 10,000,000 plays over a year (seeding ~10 minutes)
-#   PLAYS=1000000 bench/analytics/run.sh         # a quicker look
+#   bench/analytics/run.sh                       # the large catalogue and 10,000,000 plays over a year
+#   CATALOG=demo PLAYS=1000000 bench/analytics/run.sh   # a quicker look, on the demo EP alone
 #
-# Env: PLAYS (10000000), DAYS (365), RUNS (API runs per period, 7), NAIVE_RUNS (3), PORT (18090),
+# Env: CATALOG (large: seed-demo --size large, 10,000 artists; demo: the demo accounts and EP),
+# PLAYS (10000000), DAYS (365), RUNS (API runs per period, 7), NAIVE_RUNS (3), PORT (18090),
 # MUSICCONNECT_BIN (build/musicconnect), KEEP_WORK=1 (keep the embedded database under bench/.work/).
 # It starts `serve` with an embedded PostgreSQL, runs `seed-demo --history-plays $PLAYS` (the demo
 # accounts and EP, then src/app/seed_history over the published tracks and a rollup rebuild), and
@@ -20,6 +21,12 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BIN=${MUSICCONNECT_BIN:-$ROOT/build/musicconnect}
 PLAYS=${PLAYS:-10000000}
+CATALOG=${CATALOG:-large}
+case "$CATALOG" in
+  large) CATALOG_ARGS=(--size large) ;;
+  demo) CATALOG_ARGS=() ;;
+  *) echo "CATALOG must be large or demo" >&2; exit 2 ;;
+esac
 DAYS=${DAYS:-365}
 PORT=${PORT:-18090}
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
@@ -50,9 +57,9 @@ done
 curl -fsS "http://127.0.0.1:$PORT/ready" >/dev/null || { echo "server not ready" >&2; KEEP_WORK=1; exit 2; }
 DATABASE_URL=$(cat "$VAR_DIR/pg/url")
 
-echo "seeding $PLAYS plays over $DAYS days…"
+echo "seeding the $CATALOG catalogue and $PLAYS plays over $DAYS days…"
 SEED_START=$(date +%s.%N)
-DATABASE_URL="$DATABASE_URL" LOG_LEVEL=info "$BIN" seed-demo --history-plays "$PLAYS" --history-days "$DAYS" \
+DATABASE_URL="$DATABASE_URL" LOG_LEVEL=info "$BIN" seed-demo "${CATALOG_ARGS[@]}" --history-plays "$PLAYS" --history-days "$DAYS" \
   >"$WORK/logs/seed.out" 2>"$WORK/logs/seed.err" || { echo "seed failed; see $WORK/logs/seed.err" >&2; KEEP_WORK=1; exit 2; }
 SEED_S=$(echo "$(date +%s.%N) - $SEED_START" | bc)
 echo "seeded in ${SEED_S}s"

@@ -6,6 +6,7 @@
 #include "events/outbox.hpp"
 #include "features/messaging/attachments.hpp"
 #include "features/privacy/store.hpp"
+#include "features/search/store.hpp"
 #include "jobs/queue.hpp"
 
 namespace mc::app {
@@ -50,13 +51,15 @@ void register_retention(jobs::Worker& worker, db::Cluster& cluster, const Config
             [&cluster] { return privacy::store::prune_account_tokens(cluster, kAccountTokenDays, kBatch); });
         const int64_t exports = co_await privacy.prune_expired_exports(cluster);
         const int64_t dm_attachments = co_await attachments->prune(cluster);
+        const int64_t words = co_await search::store::prune_words(cluster);  // docs/search.md
         log::info("retention prune done", {{"outbox_events", events},
                                            {"finished_jobs", jobs},
                                            {"notifications", notifications},
                                            {"sessions", sessions},
                                            {"account_tokens", tokens},
                                            {"exports", exports},
-                                           {"dm_attachments", dm_attachments}});
+                                           {"dm_attachments", dm_attachments},
+                                           {"search_words", words}});
       });
 }
 

@@ -2,15 +2,19 @@
 // API uses: the artist's EP has three tracks of audio generated with ffmpeg, uploaded like any other
 // (probed, stored, queued); `serve` processes them when it starts. Idempotent: accounts that exist
 // are left alone, and the catalog is only added to an artist without releases.
+// `seed-demo --size large [--artists N] [--seed S]` then adds the generated catalogue of
+// app/seed_large.cpp (docs/search.md).
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_future.hpp>
+#include <iostream>
 
 #include "app/commands.hpp"
 #include "app/database_setup.hpp"
 #include "app/media_setup.hpp"
 #include "app/seed_history.hpp"
+#include "app/seed_large.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "core/process.hpp"
@@ -115,33 +119,44 @@ asio::awaitable<void> seed_catalog(db::Cluster& cluster, const Config& config,
 }  // namespace
 
 int seed_demo(int argc, char** argv) {
-  // --history-plays N [--history-days D]: also generate analytics history over the published tracks.
+  // --history-plays N [--history-days D]: analytics history over the published tracks; the other
+  // options are the large catalogue's. --size large alone brings a year of 10 million plays
+  // (--history-plays 0: the catalogue only).
   std::optional<HistoryOptions> history;
+  std::vector<char*> rest(argv, argv + std::min(argc, 2));
   for (int i = 2; i < argc; ++i) {
     const std::string arg = argv[i];
-    if ((arg == "--history-plays" || arg == "--history-days") && i + 1 < argc) {
-      if (!history) history.emplace();
-      try {
-        const long long v = std::stoll(argv[++i]);
-        if (arg == "--history-plays") history->plays = v;
-        if (arg == "--history-days") history->days = static_cast<int>(v);
-      } catch (const std::exception&) {
-        std::fprintf(stderr, "seed-demo: %s needs a number\n", arg.c_str());
-        return 2;
-      }
-      if (history->plays < 0 || history->days < 1 || history->days > 3650) {
-        std::fprintf(stderr, "seed-demo: --history-plays must be ≥ 0 and --history-days 1-3650\n");
-        return 2;
-      }
-    } else {
-      std::fprintf(
-          stderr,
-          "seed-demo: unknown argument %s (usage: seed-demo [--history-plays N] [--history-days D])\n",
-          arg.c_str());
+    if (arg != "--history-plays" && arg != "--history-days") {
+      rest.push_back(argv[i]);
+      continue;
+    }
+    if (i + 1 >= argc) {
+      std::cerr << "seed-demo: " << arg << " needs a number\n";
+      return 2;
+    }
+    if (!history) history.emplace();
+    try {
+      const long long v = std::stoll(argv[++i]);
+      if (arg == "--history-plays") history->plays = v;
+      if (arg == "--history-days") history->days = static_cast<int>(v);
+    } catch (const std::exception&) {
+      std::cerr << "seed-demo: " << arg << " needs a number\n";
+      return 2;
+    }
+    if (history->plays < 0 || history->days < 1 || history->days > 3650) {
+      std::cerr << "seed-demo: --history-plays must be ≥ 0 and --history-days 1-3650\n";
       return 2;
     }
   }
-  return run_database_command("seed-demo", [history](const Config& config) {
+  std::optional<LargeCatalog> large;
+  try {
+    large = parse_large_options(static_cast<int>(rest.size()), rest.data());
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "seed-demo: " << e.what() << "\n";
+    return 2;
+  }
+  if (large && !history) history.emplace();
+  return run_database_command("seed-demo", [&large, history](const Config& config) {
     const JwtCodec jwt({{config.jwt_kid, config.jwt_secret}});
     auto mailer = mail::make_mailer(config);
     accounts::AccountsService service(config, jwt, *mailer);
@@ -164,11 +179,26 @@ int seed_demo(int argc, char** argv) {
                       {{"username", user.username}, {"email", user.email}});
           }
           co_await seed_catalog(cluster, config, service, jwt);
-          if (history) co_await seed_history(cluster, *history);
         },
         asio::use_future);
     io.run();
     done.get();
+    if (large) seed_large(config, *large);
+    if (history && history->plays > 0) {
+      // After the catalogue, so that the plays spread over it (docs/analytics.md "Seeding history").
+      asio::io_context history_io;
+      auto generated = asio::co_spawn(
+          history_io,
+          [&]() -> asio::awaitable<void> {
+            db::Cluster cluster(history_io.get_executor(),
+                                db::ClusterOptions{db::PoolOptions{"writer", config.database_url, 2, 10}});
+            co_await seed_history(cluster, *history);
+          },
+          asio::use_future);
+      history_io.run();
+      generated.get();
+    }
+    if (large) seed_large(config, *large);
   });
 }
 

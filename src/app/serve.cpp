@@ -192,7 +192,9 @@ int serve(int argc, char** argv) {
     notifications::NotificationService notification_service;
     parties::PartyService party_service;
     posts::PostService post_service(artists_service, catalog_service, *storage);
-    search::SearchService search_service;
+    search::SearchService search_service(config.search_baseline);
+    if (config.search_baseline)
+      log::warn("SEARCH_BASELINE: /api/search answers with the naive ILIKE baseline");
     privacy::PrivacyService privacy_service(config, accounts_service, *storage);
     admin::AdminService admin_service(accounts_service);
     moderation::ModerationService moderation_service;

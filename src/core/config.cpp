@@ -124,6 +124,9 @@ const VarSpec kVars[] = {
     {"WS_MESSAGES_PER_S", "20", "messages per second a WebSocket client may send (burst: twice that)"},
     {"WS_COMPRESSION", "false", "offer permessage-deflate on /ws (costs memory and CPU per socket)"},
     {"ACCESS_LOG", "true", "JSON access log line per request on stderr"},
+    {"SEARCH_BASELINE", "false",
+     "bench/search only: GET /api/search answers with the naive ILIKE baseline (docs/search.md); refused in "
+     "production"},
     {"LOG_LEVEL", "info", "debug | info | warn | error"},
     {"OTEL_EXPORTER_OTLP_ENDPOINT", "",
      "OTLP/HTTP collector base URL (spans go to <url>/v1/traces, JSON); empty: traces are not exported"},
@@ -380,6 +383,7 @@ Config load_config(const EnvReader& env) {
   c.rate_originals_per_min_grant = r.number<unsigned>("RATE_LIMIT_ORIGINALS_PER_MIN_GRANT", 1, 1000000000);
 
   c.access_log = r.flag("ACCESS_LOG");
+  c.search_baseline = r.flag("SEARCH_BASELINE");
   c.ws_max_connections_per_user = r.number<unsigned>("WS_MAX_CONNECTIONS_PER_USER", 1, 10000);
   c.ws_send_queue_kib = r.number<unsigned>("WS_SEND_QUEUE_KIB", 16, 1048576);
   c.ws_idle_timeout = std::chrono::seconds(r.number<unsigned>("WS_IDLE_TIMEOUT_S", 2, 3600));
@@ -416,6 +420,8 @@ Config load_config(const EnvReader& env) {
       r.fail("STRIPE_SECRET_KEY: required in production; the payments sandbox is for development" + why);
     if (c.stripe_enabled() && c.stripe_webhook_secret.empty())
       r.fail("STRIPE_WEBHOOK_SECRET: required in production when STRIPE_SECRET_KEY is set");
+    if (c.search_baseline)
+      r.fail("SEARCH_BASELINE: the naive search of bench/search, never in production" + why);
   }
   if (!c.jwt_secret.empty() && c.jwt_secret.size() < 32) {
     r.fail("JWT_SECRET: at least 32 characters");

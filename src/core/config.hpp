@@ -103,6 +103,7 @@ struct Config {
   std::string redis_url;  // empty: real-time fan-out within this process only
 
   bool access_log = true;
+  bool search_baseline = false;  // bench/search: the naive ILIKE search; refused in production
   std::string log_level;
 
   // Tracing (docs/observability.md): spans go over OTLP/HTTP (JSON) to this URL; empty: no export.

@@ -27,9 +27,11 @@ const char* name_of(Kind k) {
 }
 
 // One scale for every kind: a full-text match counts most (and more the better it ranks), then how
-// close the name is (typos), a name that starts with the query, and a little popularity.
+// close the name is to what was typed (twice the strict word similarity: among the names a typo's
+// corrections match, the one closest to the typed word wins over a more popular neighbour), a name
+// that starts with the query, and a little popularity.
 double score(const Hit& h) {
-  double s = h.similarity;
+  double s = 2 * h.similarity;
   if (h.text_match) s += 1.0 + std::min(1.0, h.text_rank * 2);
   if (h.prefix) s += 0.5;
   s += std::min(0.3, std::log1p(static_cast<double>(std::max<int64_t>(0, h.popularity))) / 30.0);
@@ -72,9 +74,12 @@ awaitable<bj::object> SearchService::search(db::Cluster& db, const std::optional
                                             const Request& r) {
   const std::optional<std::string> viewer_id =
       viewer ? std::optional<std::string>(viewer->user_id) : std::nullopt;
+  const bool naive = naive_ && !r.q.empty();
+  std::optional<store::Expansion> expansion;
+  if (!r.q.empty() && !naive) expansion = co_await store::expand(db, r.q);
   std::vector<Hit> hits;
   for (const Kind kind : {Kind::artist, Kind::release, Kind::track, Kind::post}) {
-    auto some = co_await store::candidates(db, kind, r.q, r.genre, viewer_id);
+    auto some = co_await store::candidates(db, kind, r.q, expansion, r.genre, viewer_id, naive);
     for (auto& h : some) hits.push_back(std::move(h));
   }
   auto in_genre = [&r](const Hit& h) {

@@ -8,93 +8,168 @@ namespace {
 using db::params;
 using db::Query;
 
-// $1 the query, $2 a genre (browsing without a query), $3 the viewer (or null).
-// The query as a tsquery of prefixes: its words (letters and digits) each as 'word':*, all required.
-#define MC_TSQ                                                                                            \
-  "(SELECT to_tsquery('simple', string_agg(quote_literal(w) || ':*', ' & ')) FROM regexp_split_to_table(" \
-  "regexp_replace(lower($1::text), '[^[:alnum:]]+', ' ', 'g'), ' ') AS w WHERE w <> '')"
+// $1 the query, $2 a genre (browsing without a query), $3 the viewer (or null), $4 the query as
+// tsquery text with its typo corrections (expand() below; null without a query).
+#define MC_TSQ "to_tsquery('simple', $4::text)"
 #define MC_Q "lower($1::text)"
-// Which candidates are kept: everything when browsing a genre; else a full-text match or a name
-// within the typo tolerance (word similarity ≥ 0.25: one swapped pair of letters in a six-letter name scores
-// 0.29).
-#define MC_KEEP(vec, name)                                                                                   \
-  "WHERE ($1::text = '' OR coalesce(" vec " @@ (SELECT q FROM t), false) OR word_similarity(" MC_Q ", " name \
+// Which candidates are kept: everything when browsing a genre; else a full-text match of the
+// corrected query on the vector the viewer may search (a post that is not public: its title only),
+// or a name within the typo tolerance of the query as typed (word similarity ≥ 0.25).
+#define MC_KEEP(vec, name)                                                                          \
+  "AND ($1::text = '' OR coalesce(" vec " @@ " MC_TSQ ", false) OR word_similarity(" MC_Q ", " name \
   ") >= 0.25)"
-#define MC_SCORES(vec, name)                                                                  \
-  "coalesce(ts_rank(" vec ", (SELECT q FROM t)), 0)::float8, word_similarity(" MC_Q ", " name \
-  ")::float8, "                                                                               \
-  "$1::text <> '' AND starts_with(" name ", " MC_Q "), coalesce(" vec " @@ (SELECT q FROM t), false) "
+// The text rank and match flag are of the query as typed ($5: its words as prefixes), so a name
+// found only through a correction ranks by its similarity to what was typed, below real matches.
+#define MC_TSQ_TYPED "to_tsquery('simple', $5::text)"
+#define MC_SCORES(vec, name)                                                                         \
+  "coalesce(ts_rank(" vec ", " MC_TSQ_TYPED "), 0)::float8, strict_word_similarity(" MC_Q ", " name  \
+  ")::float8, $1::text <> '' AND starts_with(" name ", " MC_Q "), coalesce(" vec " @@ " MC_TSQ_TYPED \
+  ", false) "
 
-constexpr Query kArtists{
-    "search_artists",
-    "WITH t AS (SELECT " MC_TSQ
-    " AS q), c AS ("
-    "(SELECT a.user_id AS id FROM artist_profiles a WHERE a.search @@ (SELECT q FROM t) "
-    "ORDER BY ts_rank(a.search, (SELECT q FROM t)) DESC LIMIT 250) "
-    "UNION (SELECT a.user_id FROM artist_profiles a WHERE $1::text <> '' "
-    "ORDER BY lower(a.stage_name) <->> " MC_Q
-    " LIMIT 50) "
-    "UNION (SELECT a.user_id FROM artist_profiles a WHERE $1::text = '' AND a.genres @> ARRAY[$2::text] "
-    "ORDER BY a.created_at DESC LIMIT 250)) "
-    "SELECT a.user_id, a.stage_name, a.user_id, a.stage_name, a.slug, array_to_string(a.genres, ','), "
-    "a.avatar_key, "
-    "'free', '', NULL::float8, true, NULL::text, '', NULL::text, "
-    "(SELECT count(*) FROM follows f WHERE f.artist_id = a.user_id), "
-    "EXISTS (SELECT 1 FROM follows f WHERE f.artist_id = a.user_id AND f.fan_id = $3::uuid), " MC_SCORES(
-        "a.search",
-        "lower(a.stage_name)") "FROM c JOIN artist_profiles a ON a.user_id = c.id " MC_KEEP("a.search",
-                                                                                            "lower(a.stage_"
-                                                                                            "name)")};
+// The candidate sets: the 250 best full-text matches of the corrected query (GIN), or a genre's
+// newest or most played items when there is no query.
+#define MC_ARTIST_CANDIDATES                                                                            \
+  "(SELECT a.user_id AS id FROM artist_profiles a WHERE $4::text IS NOT NULL AND a.search @@ " MC_TSQ   \
+  " ORDER BY ts_rank(a.search, " MC_TSQ                                                                 \
+  ") DESC LIMIT 250) "                                                                                  \
+  "UNION (SELECT a.user_id FROM artist_profiles a WHERE $1::text = '' AND a.genres @> ARRAY[$2::text] " \
+  "ORDER BY a.created_at DESC LIMIT 250)"
+#define MC_RELEASE_CANDIDATES                                                                       \
+  "(SELECT r.id FROM releases r WHERE $4::text IS NOT NULL AND r.published AND r.search @@ " MC_TSQ \
+  " ORDER BY ts_rank(r.search, " MC_TSQ                                                             \
+  ") DESC LIMIT 250) "                                                                              \
+  "UNION (SELECT r.id FROM releases r WHERE $1::text = '' AND r.published AND r.genre = $2::text "  \
+  "ORDER BY coalesce(r.release_at, r.created_at) DESC LIMIT 250)"
+#define MC_TRACK_CANDIDATES                                                                          \
+  "(SELECT x.id FROM tracks x WHERE $4::text IS NOT NULL AND x.search @@ " MC_TSQ                    \
+  " ORDER BY ts_rank(x.search, " MC_TSQ                                                              \
+  ") DESC LIMIT 250) "                                                                               \
+  "UNION (SELECT x.id FROM tracks x JOIN releases r ON r.id = x.release_id WHERE $1::text = '' AND " \
+  "r.published "                                                                                     \
+  "AND r.genre = $2::text ORDER BY x.play_count DESC LIMIT 250)"
+#define MC_POST_CANDIDATES                                                                                 \
+  "(SELECT p.id FROM posts p WHERE $4::text IS NOT NULL AND p.publish_at <= now() AND p.search @@ " MC_TSQ \
+  " ORDER BY ts_rank(p.search, " MC_TSQ                                                                    \
+  ") DESC LIMIT 250) "                                                                                     \
+  "UNION (SELECT p.id FROM posts p JOIN artist_profiles a ON a.user_id = p.artist_id WHERE $1::text = '' " \
+  "AND p.publish_at <= now() AND a.genres @> ARRAY[$2::text] ORDER BY p.publish_at DESC LIMIT 250)"
 
-constexpr Query kReleases{
-    "search_releases",
-    "WITH t AS (SELECT " MC_TSQ " AS q), c AS ("
-    "(SELECT r.id FROM releases r WHERE r.published AND r.search @@ (SELECT q FROM t) "
-    "ORDER BY ts_rank(r.search, (SELECT q FROM t)) DESC LIMIT 250) "
-    "UNION (SELECT r.id FROM releases r WHERE $1::text <> '' AND r.published "
-    "ORDER BY lower(r.title) <->> " MC_Q " LIMIT 50) "
-    "UNION (SELECT r.id FROM releases r WHERE $1::text = '' AND r.published AND r.genre = $2::text "
-    "ORDER BY coalesce(r.release_at, r.created_at) DESC LIMIT 250)) "
-    "SELECT r.id, r.title, r.artist_id, a.stage_name, a.slug, coalesce(r.genre, ''), r.cover_key, r.min_tier, '', "
-    "extract(epoch FROM r.release_at)::float8, r.published, NULL::text, r.kind, NULL::text, "
-    "(SELECT coalesce(sum(play_count + like_count), 0)::bigint FROM tracks x WHERE x.release_id = r.id), "
-    "EXISTS (SELECT 1 FROM follows f WHERE f.artist_id = r.artist_id AND f.fan_id = $3::uuid), " MC_SCORES(
-        "r.search", "lower(r.title)") "FROM c JOIN releases r ON r.id = c.id JOIN artist_profiles a ON a.user_id = "
-                                      "r.artist_id " MC_KEEP("r.search", "lower(r.title)")};
+// The naive baseline of bench/search (SEARCH_BASELINE, refused in production): the same endpoint
+// with `ILIKE '%q%'` on names and titles instead of full text and the word dictionary; the 300 most
+// popular matches per kind (in the genre, when one is chosen). Its rows carry no text rank or
+// similarity, only the prefix flag.
+#define MC_LIKE "'%' || replace(replace(replace($1::text, '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%'"
+#define MC_ARTIST_NAIVE                                                              \
+  "(SELECT a.user_id AS id FROM artist_profiles a WHERE a.stage_name ILIKE " MC_LIKE \
+  " AND ($2::text IS NULL OR a.genres @> ARRAY[$2::text])"                           \
+  " ORDER BY (SELECT count(*) FROM follows f WHERE f.artist_id = a.user_id) DESC, a.user_id LIMIT 300)"
+#define MC_RELEASE_NAIVE                                                                                  \
+  "(SELECT r.id FROM releases r WHERE r.published AND r.title ILIKE " MC_LIKE                             \
+  " AND ($2::text IS NULL OR r.genre = $2::text)"                                                         \
+  " ORDER BY (SELECT coalesce(sum(x.play_count), 0) FROM tracks x WHERE x.release_id = r.id) DESC, r.id " \
+  "LIMIT 300)"
+#define MC_TRACK_NAIVE                                                                                  \
+  "(SELECT x.id FROM tracks x WHERE x.title ILIKE " MC_LIKE                                             \
+  " AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM releases r WHERE r.id = x.release_id AND r.genre = " \
+  "$2::text))"                                                                                          \
+  " ORDER BY x.play_count DESC, x.id LIMIT 300)"
+#define MC_POST_NAIVE                                                                                \
+  "(SELECT p.id FROM posts p WHERE p.publish_at <= now() AND p.title ILIKE " MC_LIKE                 \
+  " AND ($2::text IS NULL OR EXISTS (SELECT 1 FROM artist_profiles g WHERE g.user_id = p.artist_id " \
+  "AND g.genres @> ARRAY[$2::text]))"                                                                \
+  " ORDER BY p.like_count DESC, p.id LIMIT 300)"
+#define MC_NAIVE_KEEP(name) "AND " name " ILIKE " MC_LIKE
+#define MC_NAIVE_SCORES(name) "0::float8, 0::float8, starts_with(lower(" name "), " MC_Q "), true "
 
-constexpr Query kTracks{
-    "search_tracks",
-    "WITH t AS (SELECT " MC_TSQ " AS q), c AS ("
-    "(SELECT x.id FROM tracks x JOIN releases r ON r.id = x.release_id WHERE r.published "
-    "AND x.search @@ (SELECT q FROM t) ORDER BY ts_rank(x.search, (SELECT q FROM t)) DESC LIMIT 250) "
-    "UNION (SELECT x.id FROM tracks x WHERE $1::text <> '' ORDER BY lower(x.title) <->> " MC_Q " LIMIT 50) "
-    "UNION (SELECT x.id FROM tracks x JOIN releases r ON r.id = x.release_id WHERE $1::text = '' AND r.published "
-    "AND r.genre = $2::text ORDER BY x.play_count DESC LIMIT 250)) "
-    "SELECT x.id, x.title, x.artist_id, a.stage_name, a.slug, coalesce(r.genre, ''), coalesce(x.artwork_key, "
-    "r.cover_key), x.min_tier, '', extract(epoch FROM coalesce(x.release_at, r.release_at))::float8, r.published, "
-    "x.release_id::text, '', NULL::text, x.play_count + x.like_count, "
-    "EXISTS (SELECT 1 FROM follows f WHERE f.artist_id = x.artist_id AND f.fan_id = $3::uuid), " MC_SCORES(
-        "x.search", "lower(x.title)") "FROM c JOIN tracks x ON x.id = c.id JOIN releases r ON r.id = x.release_id "
-                                      "JOIN artist_profiles a ON a.user_id = x.artist_id " MC_KEEP(
-                                          "x.search", "lower(x.title)") " AND r.published AND x.hidden_at IS NULL"};
-
+#define MC_ARTIST_ROWS(scores)                                                                        \
+  "SELECT a.user_id, a.stage_name, a.user_id, a.stage_name, a.slug, array_to_string(a.genres, ','), " \
+  "a.avatar_key, 'free', '', NULL::float8, true, NULL::text, '', NULL::text, "                        \
+  "(SELECT count(*) FROM follows f WHERE f.artist_id = a.user_id), "                                  \
+  "EXISTS (SELECT 1 FROM follows f WHERE f.artist_id = a.user_id AND f.fan_id = $3::uuid), " scores   \
+  "FROM artist_profiles a WHERE a.user_id = ANY (ARRAY(SELECT id FROM c)) "
+#define MC_RELEASE_ROWS(scores)                                                                          \
+  "SELECT r.id, r.title, r.artist_id, a.stage_name, a.slug, coalesce(r.genre, ''), r.cover_key, "        \
+  "r.min_tier, '', "                                                                                     \
+  "extract(epoch FROM r.release_at)::float8, r.published, NULL::text, r.kind, NULL::text, "              \
+  "(SELECT coalesce(sum(play_count + like_count), 0)::bigint FROM tracks x WHERE x.release_id = r.id), " \
+  "EXISTS (SELECT 1 FROM follows f WHERE f.artist_id = r.artist_id AND f.fan_id = $3::uuid), " scores    \
+  "FROM releases r JOIN artist_profiles a ON a.user_id = r.artist_id WHERE r.id = ANY (ARRAY(SELECT id " \
+  "FROM c)) "
+#define MC_TRACK_ROWS(scores)                                                                                \
+  "SELECT x.id, x.title, x.artist_id, a.stage_name, a.slug, coalesce(r.genre, ''), coalesce(x.artwork_key, " \
+  "r.cover_key), x.min_tier, '', extract(epoch FROM coalesce(x.release_at, r.release_at))::float8, "         \
+  "r.published, "                                                                                            \
+  "x.release_id::text, '', NULL::text, x.play_count + x.like_count, "                                        \
+  "EXISTS (SELECT 1 FROM follows f WHERE f.artist_id = x.artist_id AND f.fan_id = $3::uuid), " scores        \
+  "FROM tracks x JOIN releases r ON r.id = x.release_id "                                                    \
+  "JOIN artist_profiles a ON a.user_id = x.artist_id WHERE x.id = ANY (ARRAY(SELECT id FROM c)) "
 // A post that is not public matches on its title only: searching its body would reveal words of a
 // post the searcher may not read.
 #define MC_POST_VEC "CASE WHEN p.visibility = 'public' THEN p.search ELSE to_tsvector('simple', p.title) END"
-constexpr Query kPosts{
-    "search_posts",
-    "WITH t AS (SELECT " MC_TSQ " AS q), c AS ("
-    "(SELECT p.id FROM posts p WHERE p.publish_at <= now() AND p.search @@ (SELECT q FROM t) "
-    "ORDER BY ts_rank(p.search, (SELECT q FROM t)) DESC LIMIT 250) "
-    "UNION (SELECT p.id FROM posts p WHERE $1::text <> '' AND p.publish_at <= now() "
-    "ORDER BY lower(p.title) <->> " MC_Q " LIMIT 50) "
-    "UNION (SELECT p.id FROM posts p JOIN artist_profiles a ON a.user_id = p.artist_id WHERE $1::text = '' "
-    "AND p.publish_at <= now() AND a.genres @> ARRAY[$2::text] ORDER BY p.publish_at DESC LIMIT 250)) "
-    "SELECT p.id, p.title, p.artist_id, a.stage_name, a.slug, array_to_string(a.genres, ','), NULL::text, p.min_tier, "
-    "p.visibility, NULL::float8, true, NULL::text, '', " MC_ISO("p.publish_at") ", p.like_count, "
-    "EXISTS (SELECT 1 FROM follows f WHERE f.artist_id = p.artist_id AND f.fan_id = $3::uuid), " MC_SCORES(
-        MC_POST_VEC, "lower(p.title)") "FROM c JOIN posts p ON p.id = c.id JOIN artist_profiles a ON a.user_id = "
-                                       "p.artist_id " MC_KEEP(MC_POST_VEC, "lower(p.title)") " AND p.hidden_at IS NULL"};
+#define MC_POST_ROWS(scores) \
+  "SELECT p.id, p.title, p.artist_id, a.stage_name, a.slug, array_to_string(a.genres, ','), NULL::text, "        \
+  "p.min_tier, p.visibility, NULL::float8, true, NULL::text, '', " MC_ISO("p.publish_at") ", p.like_count, "    \
+  "EXISTS (SELECT 1 FROM follows f WHERE f.artist_id = p.artist_id AND f.fan_id = $3::uuid), " scores           \
+  "FROM posts p JOIN artist_profiles a ON a.user_id = p.artist_id WHERE p.id = ANY (ARRAY(SELECT id FROM c)) "
+
+constexpr Query kArtists{"search_artists", "WITH c AS (" MC_ARTIST_CANDIDATES
+                                           ") " MC_ARTIST_ROWS(MC_SCORES("a.search", "lower(a.stage_name)"))
+                                               MC_KEEP("a.search", "lower(a.stage_name)")};
+constexpr Query kReleases{"search_releases", "WITH c AS (" MC_RELEASE_CANDIDATES
+                                             ") " MC_RELEASE_ROWS(MC_SCORES("r.search", "lower(r.title)"))
+                                                 MC_KEEP("r.search", "lower(r.title)")};
+constexpr Query kTracks{"search_tracks",
+                        "WITH c AS (" MC_TRACK_CANDIDATES
+                        ") " MC_TRACK_ROWS(MC_SCORES("x.search", "lower(x.title)"))
+                            MC_KEEP("x.search", "lower(x.title)") " AND r.published AND x.hidden_at IS NULL"};
+constexpr Query kPosts{"search_posts", "WITH c AS (" MC_POST_CANDIDATES
+                                       ") " MC_POST_ROWS(MC_SCORES(MC_POST_VEC, "lower(p.title)"))
+                                           MC_KEEP(MC_POST_VEC, "lower(p.title)") " AND p.hidden_at IS NULL"};
+
+constexpr Query kNaiveArtists{"search_naive_artists",
+                              "WITH c AS " MC_ARTIST_NAIVE " " MC_ARTIST_ROWS(MC_NAIVE_SCORES("a.stage_name"))
+                                  MC_NAIVE_KEEP("a.stage_name")};
+constexpr Query kNaiveReleases{"search_naive_releases",
+                               "WITH c AS " MC_RELEASE_NAIVE " " MC_RELEASE_ROWS(MC_NAIVE_SCORES("r.title"))
+                                   MC_NAIVE_KEEP("r.title")};
+constexpr Query kNaiveTracks{"search_naive_tracks",
+                             "WITH c AS " MC_TRACK_NAIVE " " MC_TRACK_ROWS(MC_NAIVE_SCORES("x.title"))
+                                 MC_NAIVE_KEEP("x.title") " AND r.published AND x.hidden_at IS NULL"};
+constexpr Query kNaivePosts{"search_naive_posts",
+                            "WITH c AS " MC_POST_NAIVE " " MC_POST_ROWS(MC_NAIVE_SCORES("p.title"))
+                                MC_NAIVE_KEEP("p.title") " AND p.hidden_at IS NULL"};
+
+// The query as tsquery text: one group per word (letters and digits; nothing a user types is ever
+// tsquery syntax), all groups required; a group is the word as a prefix, or one of its corrections:
+// up to 5 dictionary words (search_words, migration 0023) of trigram similarity ≥ 0.2 — one typo in
+// a word of six letters scores about 0.25–0.6 ("auorra" for "aurora" 0.27), unrelated words under
+// 0.2. `%` is answered by the GIN trigram index; its threshold is a setting, set for the
+// transaction by kThreshold in the same pipeline (a function with a SET clause cost 2 ms a call).
+// Five corrections, not more: each widens the full-text query, and with more the planner's estimate
+// for the small posts table tips it into a sequential scan.
+constexpr Query kThreshold{"search_trgm_threshold",
+                           "SELECT set_config('pg_trgm.similarity_threshold', '0.2', true)"};
+constexpr Query kExpand{
+    "search_expand",
+    "SELECT string_agg(g, ' & ' ORDER BY n), string_agg(quote_literal(w) || ':*', ' & ' ORDER BY n) FROM ("
+    "SELECT w.n, w.w, '(' || quote_literal(w.w) || ':*' || coalesce((SELECT string_agg(' | ' || "
+    "quote_literal(c.word), '') FROM (SELECT s.word FROM search_words s WHERE char_length(w.w) >= 3 "
+    "AND s.word % w.w AND s.word <> w.w ORDER BY similarity(s.word, w.w) DESC, s.word LIMIT 5) c), '') || "
+    "')' AS g "
+    "FROM regexp_split_to_table(regexp_replace(lower($1::text), '[^[:alnum:]]+', ' ', 'g'), ' ') "
+    "WITH ORDINALITY AS w(w, n) WHERE w.w <> '') q"};
+
+// Words of the dictionary that no name or title holds any more (a deleted artist, a renamed
+// release). A word counts as used while any search vector still has it, which also covers bios and
+// post bodies: a superset, never a word still in a name. Probes the GIN indexes once per word.
+constexpr Query kPruneWords{
+    "search_prune_words",
+    "DELETE FROM search_words s WHERE "
+    "NOT EXISTS (SELECT 1 FROM artist_profiles a WHERE a.search @@ to_tsquery('simple', "
+    "quote_literal(s.word))) "
+    "AND NOT EXISTS (SELECT 1 FROM releases r WHERE r.search @@ to_tsquery('simple', quote_literal(s.word))) "
+    "AND NOT EXISTS (SELECT 1 FROM tracks x WHERE x.search @@ to_tsquery('simple', quote_literal(s.word))) "
+    "AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.search @@ to_tsquery('simple', quote_literal(s.word)))"};
 
 std::vector<std::string> split(std::string_view s) {
   std::vector<std::string> out;
@@ -109,14 +184,29 @@ std::vector<std::string> split(std::string_view s) {
 
 }  // namespace
 
+awaitable<std::optional<Expansion>> expand(db::Cluster& db, const std::string& q) {
+  db::ReadLease conn = co_await db.reader();
+  const std::vector<db::Statement> statements{{&kThreshold, {}}, {&kExpand, params(q)}};
+  const std::vector<db::Result> results = co_await conn->pipeline(statements);
+  const db::Result& r = results.at(1);
+  if (r.rows() == 0 || r.is_null(0, 0)) co_return std::nullopt;
+  co_return Expansion{r.str(0, 0), r.str(0, 1)};
+}
+
 awaitable<std::vector<Hit>> candidates(db::Cluster& db, Kind kind, const std::string& q,
+                                       const std::optional<Expansion>& expansion,
                                        const std::optional<std::string>& genre,
-                                       const std::optional<std::string>& viewer) {
-  const Query* query = &kArtists;
-  if (kind == Kind::release) query = &kReleases;
-  if (kind == Kind::track) query = &kTracks;
-  if (kind == Kind::post) query = &kPosts;
-  const db::Result r = co_await db.read(*query, params(q, genre, viewer));
+                                       const std::optional<std::string>& viewer, bool naive) {
+  const Query* query = naive ? &kNaiveArtists : &kArtists;
+  if (kind == Kind::release) query = naive ? &kNaiveReleases : &kReleases;
+  if (kind == Kind::track) query = naive ? &kNaiveTracks : &kTracks;
+  if (kind == Kind::post) query = naive ? &kNaivePosts : &kPosts;
+  db::Params args = params(q, genre, viewer);
+  if (!naive) {
+    args.push_back(expansion ? std::optional<std::string>(expansion->corrected) : std::nullopt);
+    args.push_back(expansion ? std::optional<std::string>(expansion->typed) : std::nullopt);
+  }
+  const db::Result r = co_await db.read(*query, std::move(args));
   std::vector<Hit> out;
   out.reserve(static_cast<std::size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) {
@@ -145,6 +235,11 @@ awaitable<std::vector<Hit>> candidates(db::Cluster& db, Kind kind, const std::st
     out.push_back(std::move(h));
   }
   co_return out;
+}
+
+awaitable<int64_t> prune_words(db::Cluster& db) {
+  auto conn = co_await db.writer();
+  co_return (co_await conn->exec(kPruneWords)).affected();
 }
 
 }  // namespace mc::search::store

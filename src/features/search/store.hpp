@@ -7,8 +7,8 @@
 #include "db/cluster.hpp"
 
 // The SQL of search (docs/search.md): per kind, the candidates a query can match (full-text prefix
-// matches and the nearest names by trigram distance, or a genre's items when there is no query),
-// with what ranking needs.
+// matches of the query with its typos corrected against the word dictionary, or a genre's items
+// when there is no query), with what ranking needs.
 namespace mc::search::store {
 
 using boost::asio::awaitable;
@@ -33,10 +33,22 @@ struct Hit {
   bool prefix = false, text_match = false;
 };
 
+// `q` as tsquery text: with each word's corrections from the word dictionary (what candidates are
+// found by), and as typed (what ranks as a full-text match). Nothing when it has no words.
+struct Expansion {
+  std::string corrected, typed;
+};
+awaitable<std::optional<Expansion>> expand(db::Cluster& db, const std::string& q);
+
 // Up to ~300 candidates of one kind for `q` (lowercased by the database; may be empty when `genre`
-// is given: the genre's items).
+// is given: the genre's items) and its expansion. `naive`: the ILIKE baseline of bench/search
+// (never in production; needs a non-empty q).
 awaitable<std::vector<Hit>> candidates(db::Cluster& db, Kind kind, const std::string& q,
+                                       const std::optional<Expansion>& expansion,
                                        const std::optional<std::string>& genre,
-                                       const std::optional<std::string>& viewer);
+                                       const std::optional<std::string>& viewer, bool naive);
+
+// Removes dictionary words no name or title uses any more (the hourly retention job); how many.
+awaitable<int64_t> prune_words(db::Cluster& db);
 
 }  // namespace mc::search::store
