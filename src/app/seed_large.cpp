@@ -398,10 +398,8 @@ void seed_large(const Config& config, const LargeCatalog& options) {
   auto done = asio::co_spawn(io, generate(config, options), asio::use_future);
   io.run();
   done.get();
-  // A year of generated plays for this catalogue (branch `analytics`, src/app/seed_history.*) is
-  // called here, at merge, on the same database. It should also set tracks.play_count and
-  // like_count from the plays it writes: the counters above are only a popularity prior for search
-  // ranking and trending.
+  // seed-demo then adds a year of plays over this catalogue (app/seed_history). The play and like
+  // counters written above are a popularity prior for search ranking, not a sum of those plays.
 }
 
 }  // namespace mc::app
