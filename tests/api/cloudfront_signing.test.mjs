@@ -12,6 +12,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { startServer } from './helpers/server.mjs';
+import { readyTrack } from './helpers/media.mjs';
 import { expectStatus } from './helpers/http.mjs';
 import { registerUser, uniqueName } from './helpers/fixtures.mjs';
 
@@ -67,11 +68,10 @@ before(async () => {
   });
   const artist = await registerUser(srv.api, { role: 'artist', artistName: `Edge ${uniqueName('a')}` });
   const rel = expectStatus(await srv.api.json('POST', '/api/releases', { token: artist.token, body: { title: 'EP', kind: 'ep' } }), 201);
-  const track = expectStatus(await srv.api.json('POST', `/api/releases/${rel.id}/tracks`, { token: artist.token, body: { title: 'Signed' } }), 201);
+  // A release is published only with a ready track: a one-second upload, processed for real.
+  const track = await readyTrack(srv, artist.token, { releaseId: rel.id, title: 'Signed' });
   expectStatus(await srv.api.json('PATCH', `/api/releases/${rel.id}`, { token: artist.token, body: { published: true } }), 200);
   trackId = track.id;
-  // Transcoding is not what this test is about: the track is marked as having two rungs.
-  await srv.pool.query("UPDATE tracks SET status = 'ready', rungs = '{128,256}' WHERE id = $1", [trackId]);
   grant = expectStatus(await srv.api.json('POST', `/api/content/${trackId}/playback`, { token: artist.token }), 200);
 });
 after(async () => { if (srv?.running) await srv.stop(); });

@@ -9,6 +9,7 @@ import { expectError, expectStatus } from './helpers/http.mjs';
 import { login, registerUser, uniqueName } from './helpers/fixtures.mjs';
 import { grantTier } from './helpers/db.mjs';
 import { operations } from './helpers/openapi.mjs';
+import { readyTrack } from './helpers/media.mjs';
 
 let srv;
 let api;
@@ -30,7 +31,8 @@ const restore = (type, id, token = admin.token) => api.json('POST', `/api/admin/
 
 async function publishedTrack(a, title) {
   const rel = expectStatus(await api.post('/api/releases', { title: `${title} EP`, kind: 'ep' }, { token: a.token }), 201);
-  const t = expectStatus(await api.post(`/api/releases/${rel.id}/tracks`, { title }, { token: a.token }), 201);
+  // A release is published only with a ready track (docs/catalog.md): upload and process one.
+  const t = await readyTrack(srv, a.token, { releaseId: rel.id, title });
   expectStatus(await api.json('PATCH', `/api/releases/${rel.id}`, { token: a.token, body: { published: true } }), 200);
   return t;
 }

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../api/helpers/server.mjs';
 import { registerUser, uniqueName } from '../api/helpers/fixtures.mjs';
+import { readyTrack } from '../api/helpers/media.mjs';
 import { PHONE, assertClean, assertNoHorizontalOverflow, launchBrowser, openPage, screenshot } from './helpers/browser.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -47,7 +48,7 @@ describe('moderation', () => {
     const api = server.api;
     const artist = await registerUser(api, { role: 'artist', artistName: `Moderated ${uniqueName('a')}` });
     const rel = (await api.post('/api/releases', { title: 'Reported EP', kind: 'ep' }, { token: artist.token })).body;
-    const track = (await api.post(`/api/releases/${rel.id}/tracks`, { title: 'Reported track' }, { token: artist.token })).body;
+    const track = await readyTrack(server, artist.token, { releaseId: rel.id, title: 'Reported track' });
     assert.equal((await api.json('PATCH', `/api/releases/${rel.id}`, { token: artist.token, body: { published: true } })).status, 200);
     const troll = await registerUser(api);
     const nasty = 'You are all idiots, buy my followers';
