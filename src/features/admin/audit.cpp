@@ -1,6 +1,11 @@
 #include "features/admin/audit.hpp"
 
 namespace mc::audit {
+
+Origin origin_of(const http::Context& ctx) {
+  return Origin{ctx.client_ip, std::string(ctx.req[http::bhttp::field::user_agent])};
+}
+
 namespace {
 
 constexpr db::Query kRecord{

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "db/cluster.hpp"
+#include "http/context.hpp"
 
 // The audit log (docs/admin.md): one append-only row per admin or security-relevant action,
 // written in the transaction of the action itself, so an action without its entry (or an entry
@@ -15,6 +16,8 @@ namespace mc::audit {
 struct Origin {
   std::string ip, user_agent;
 };
+// The request's: its client address (after the trusted proxies) and browser.
+Origin origin_of(const http::Context& ctx);
 
 struct Entry {
   std::optional<std::string> actor_id;    // nullopt: the command line or the system

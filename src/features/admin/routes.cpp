@@ -20,10 +20,6 @@ using http::Context;
 using http::Response;
 using http::Verb;
 
-Origin origin_of(const Context& ctx) {
-  return Origin{ctx.client_ip, std::string(ctx.req[http::bhttp::field::user_agent])};
-}
-
 bool valid_action(std::string_view a) {
   if (a.empty() || a.size() > 100) return false;
   for (char c : a) {
@@ -46,7 +42,7 @@ void register_routes(http::Router& router, AdminService& s) {
       r.finish();
     }
     const std::string id(ctx.param("id"));
-    const auto result = co_await s.suspend(ctx.db(), who, id, reason, origin_of(ctx));
+    const auto result = co_await s.suspend(ctx.db(), who, id, reason, audit::origin_of(ctx));
     co_return http::written(ctx, 200, result.value, result.lsn);
   });
 
@@ -54,7 +50,7 @@ void register_routes(http::Router& router, AdminService& s) {
     const auto& who = ctx.require_auth();
     http::no_body(ctx);
     const std::string id(ctx.param("id"));
-    const auto result = co_await s.restore(ctx.db(), who, id, origin_of(ctx));
+    const auto result = co_await s.restore(ctx.db(), who, id, audit::origin_of(ctx));
     co_return http::written(ctx, 200, result.value, result.lsn);
   });
 
@@ -73,13 +69,13 @@ void register_routes(http::Router& router, AdminService& s) {
     q.action = ctx.query_param("action");
     if (q.action && !valid_action(*q.action)) bad["action"] = "must be an action name such as user.suspended";
     if (!bad.empty()) throw ApiError(400, "invalid_query", "Query parameters are invalid", std::move(bad));
-    const auto result = co_await s.audit(ctx.db(), who, q, origin_of(ctx));
+    const auto result = co_await s.audit(ctx.db(), who, q, audit::origin_of(ctx));
     co_return http::written(ctx, 200, result.value, result.lsn);
   });
 
   router.add(Verb::get, "/api/admin/stats", [&s](Context& ctx) -> awaitable<Response> {
     const auto& who = ctx.require_auth();
-    const auto result = co_await s.stats(ctx.db(), who, origin_of(ctx));
+    const auto result = co_await s.stats(ctx.db(), who, audit::origin_of(ctx));
     co_return http::written(ctx, 200, result.value, result.lsn);
   });
 
@@ -94,7 +90,7 @@ void register_routes(http::Router& router, AdminService& s) {
       }
       for (auto& c : *q) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     }
-    const auto result = co_await s.users(ctx.db(), who, q, page.page, page.limit, origin_of(ctx));
+    const auto result = co_await s.users(ctx.db(), who, q, page.page, page.limit, audit::origin_of(ctx));
     co_return http::written(ctx, 200, result.value, result.lsn);
   });
 }

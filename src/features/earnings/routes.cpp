@@ -53,7 +53,7 @@ void register_routes(http::Router& router, EarningsService& s) {
 
   router.add(Verb::get, "/api/admin/payments/reconciliation", [&s](Context& ctx) -> awaitable<Response> {
     const auto& who = ctx.require_auth();
-    const audit::Origin origin{ctx.client_ip, std::string(ctx.req[http::bhttp::field::user_agent])};
+    const audit::Origin origin = audit::origin_of(ctx);
     const auto result = co_await s.reconciliation(ctx.db(), who, origin);
     co_return http::written(ctx, 200, result.value, result.lsn);
   });

@@ -19,10 +19,6 @@ using http::Context;
 using http::Response;
 using http::Verb;
 
-admin::Origin origin_of(const Context& ctx) {
-  return admin::Origin{ctx.client_ip, std::string(ctx.req[http::bhttp::field::user_agent])};
-}
-
 std::string key_of(const Context& ctx) {
   std::string key(ctx.param("key"));
   if (!valid_key(key)) {
@@ -82,7 +78,7 @@ void register_routes(http::Router& router, FlagService& s) {
 
   router.add(Verb::get, "/api/admin/flags", [&s](Context& ctx) -> awaitable<Response> {
     const auto& who = ctx.require_auth();
-    const auto result = co_await s.list(ctx.db(), who, origin_of(ctx));
+    const auto result = co_await s.list(ctx.db(), who, audit::origin_of(ctx));
     co_return http::written(ctx, 200, result.value, result.lsn);
   });
 
@@ -90,7 +86,7 @@ void register_routes(http::Router& router, FlagService& s) {
     const auto& who = ctx.require_auth();
     const auto input = read_input(ctx);
     const std::string key = key_of(ctx);
-    const auto result = co_await s.put(ctx.db(), who, key, input, origin_of(ctx));
+    const auto result = co_await s.put(ctx.db(), who, key, input, audit::origin_of(ctx));
     co_return http::written(ctx, 200, result.value, result.lsn);
   });
 
@@ -98,7 +94,7 @@ void register_routes(http::Router& router, FlagService& s) {
     const auto& who = ctx.require_auth();
     const std::string key(ctx.param("key"));
     if (!valid_key(key)) throw ApiError::not_found("No such flag");  // no flag has a key of that form
-    const auto lsn = co_await s.remove(ctx.db(), who, key, origin_of(ctx));
+    const auto lsn = co_await s.remove(ctx.db(), who, key, audit::origin_of(ctx));
     co_return http::written_empty(ctx, lsn);
   });
 }

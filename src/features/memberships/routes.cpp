@@ -216,7 +216,7 @@ void register_routes(http::Router& router, MembershipsService& s, payments::Webh
       amount = optional_cents(obj, "amountCents", r, 1, payments::kMaxAmountCents);
       r.finish();
     }
-    const audit::Origin origin{ctx.client_ip, std::string(ctx.req[http::bhttp::field::user_agent])};
+    const audit::Origin origin = audit::origin_of(ctx);
     const auto result = co_await s.refund(ctx.db(), who, param(ctx, "id"), amount, origin);
     co_return http::written(ctx, 200, result.value, result.lsn);
   });

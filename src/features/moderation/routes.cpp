@@ -19,10 +19,6 @@ using http::Context;
 using http::Response;
 using http::Verb;
 
-admin::Origin origin_of(const Context& ctx) {
-  return admin::Origin{ctx.client_ip, std::string(ctx.req[http::bhttp::field::user_agent])};
-}
-
 // An optional body with one optional free-text field of at most 500 characters.
 std::optional<std::string> optional_note(Context& ctx, std::string_view field) {
   if (ctx.req.body().empty()) return std::nullopt;
@@ -78,7 +74,7 @@ void register_routes(http::Router& router, ModerationService& s) {
       throw ApiError(400, "invalid_query", "Query parameters are invalid",
                      {{"type", "must be one of track, post, comment, message, user"}});
     }
-    const auto result = co_await s.queue(ctx.db(), who, type, page.cursor, page.limit, origin_of(ctx));
+    const auto result = co_await s.queue(ctx.db(), who, type, page.cursor, page.limit, audit::origin_of(ctx));
     co_return http::written(ctx, 200, result.value, result.lsn);
   });
 
@@ -90,31 +86,34 @@ void register_routes(http::Router& router, ModerationService& s) {
                  const auto note = optional_note(ctx, "note");
                  const std::string type = target_type(ctx, false);
                  const std::string id(ctx.param("id"));
-                 const auto result = co_await s.close(ctx.db(), who, type, id, status, note, origin_of(ctx));
+                 const auto result =
+                     co_await s.close(ctx.db(), who, type, id, status, note, audit::origin_of(ctx));
                  co_return http::written(ctx, 200, result.value, result.lsn);
                });
   }
 
-  router.add(
-      Verb::post, "/api/admin/content/{type}/{id:uuid}/hide", [&s](Context& ctx) -> awaitable<Response> {
-        const auto& who = ctx.require_auth();
-        const auto reason = optional_note(ctx, "reason");
-        const std::string type = target_type(ctx, true);
-        const std::string id(ctx.param("id"));
-        const auto result = co_await s.set_hidden(ctx.db(), who, type, id, true, reason, origin_of(ctx));
-        co_return http::written(ctx, 200, result.value, result.lsn);
-      });
+  router.add(Verb::post, "/api/admin/content/{type}/{id:uuid}/hide",
+             [&s](Context& ctx) -> awaitable<Response> {
+               const auto& who = ctx.require_auth();
+               const auto reason = optional_note(ctx, "reason");
+               const std::string type = target_type(ctx, true);
+               const std::string id(ctx.param("id"));
+               const auto result =
+                   co_await s.set_hidden(ctx.db(), who, type, id, true, reason, audit::origin_of(ctx));
+               co_return http::written(ctx, 200, result.value, result.lsn);
+             });
 
-  router.add(
-      Verb::post, "/api/admin/content/{type}/{id:uuid}/restore", [&s](Context& ctx) -> awaitable<Response> {
-        const auto& who = ctx.require_auth();
-        http::no_body(ctx);
-        const std::string type = target_type(ctx, true);
-        const std::string id(ctx.param("id"));
-        const std::optional<std::string> none;
-        const auto result = co_await s.set_hidden(ctx.db(), who, type, id, false, none, origin_of(ctx));
-        co_return http::written(ctx, 200, result.value, result.lsn);
-      });
+  router.add(Verb::post, "/api/admin/content/{type}/{id:uuid}/restore",
+             [&s](Context& ctx) -> awaitable<Response> {
+               const auto& who = ctx.require_auth();
+               http::no_body(ctx);
+               const std::string type = target_type(ctx, true);
+               const std::string id(ctx.param("id"));
+               const std::optional<std::string> none;
+               const auto result =
+                   co_await s.set_hidden(ctx.db(), who, type, id, false, none, audit::origin_of(ctx));
+               co_return http::written(ctx, 200, result.value, result.lsn);
+             });
 }
 
 }  // namespace mc::moderation

@@ -23,7 +23,7 @@ void register_routes(http::Router& router, PrivacyService& s) {
   router.add(Verb::post, "/api/me/exports", [&s](Context& ctx) -> awaitable<Response> {
     const auto& who = ctx.require_auth();
     http::no_body(ctx);
-    const Origin origin{ctx.client_ip, std::string(ctx.req[http::bhttp::field::user_agent])};
+    const Origin origin = audit::origin_of(ctx);
     const auto result = co_await s.request_export(ctx.db(), who, origin);
     co_return http::written(ctx, 202, result.value, result.lsn);
   });
@@ -56,7 +56,7 @@ void register_routes(http::Router& router, PrivacyService& s) {
       r.fail("marketingEmail", "must be true or false");
     }
     r.finish();
-    const Origin origin{ctx.client_ip, std::string(ctx.req[http::bhttp::field::user_agent])};
+    const Origin origin = audit::origin_of(ctx);
     const auto result = co_await s.set_marketing_consent(ctx.db(), who, v->as_bool(), origin);
     co_return http::written(ctx, 200, result.value, result.lsn);
   });
@@ -68,7 +68,7 @@ void register_routes(http::Router& router, PrivacyService& s) {
     const auto password = r.required_string("password");
     if (!r.has_error("password") && password.size() > 256) r.fail("password", "is too long");
     r.finish();
-    const Origin origin{ctx.client_ip, std::string(ctx.req[http::bhttp::field::user_agent])};
+    const Origin origin = audit::origin_of(ctx);
     const auto lsn = co_await s.delete_account(ctx.db(), who, password, origin);
     co_return http::written(ctx, 202, bj::object{{"status", "deleted"}}, lsn);
   });

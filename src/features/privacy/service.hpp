@@ -7,6 +7,7 @@
 #include "core/jwt.hpp"
 #include "db/cluster.hpp"
 #include "features/accounts/service.hpp"
+#include "features/admin/audit.hpp"
 #include "jobs/worker.hpp"
 #include "media/signed_url.hpp"
 #include "media/storage.hpp"
@@ -18,9 +19,7 @@ using boost::asio::awaitable;
 
 inline constexpr const char* kPrivacyQueue = "privacy";
 
-struct Origin {
-  std::string ip, user_agent;
-};
+using Origin = audit::Origin;
 
 class PrivacyService {
  public:
