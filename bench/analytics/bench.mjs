@@ -38,10 +38,19 @@ async function time(fn) {
   return [Number(process.hrtime.bigint() - t) / 1e6, v];
 }
 
-const login = await http('/api/auth/login', { body: { email: 'artist@demo.musicconnect.local', password: 'demo-password-1' } });
+// The dashboard of the busiest artist. On the large catalogue that is a generated artist whose
+// password nobody knows: in this throwaway database it gets the demo artist's, to sign in as it.
+const DEMO = { email: 'artist@demo.musicconnect.local', password: 'demo-password-1' };
 const { rows: [busiest] } = await pool.query(
-  'SELECT artist_id, sum(plays)::bigint AS plays FROM analytics_daily GROUP BY 1 ORDER BY 2 DESC LIMIT 1');
-assert.equal(busiest.artist_id, login.user.id, 'the demo artist is the busiest (run on a database seeded by run.sh)');
+  `SELECT d.artist_id, u.email, sum(d.plays)::bigint AS plays FROM analytics_daily d JOIN users u ON u.id = d.artist_id
+    GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1`);
+assert.ok(busiest, 'the rollups hold plays (run on a database seeded by run.sh)');
+if (busiest.email !== DEMO.email) {
+  await pool.query('UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE email = $1) WHERE id = $2',
+    [DEMO.email, busiest.artist_id]);
+}
+const login = await http('/api/auth/login', { body: { email: busiest.email, password: DEMO.password } });
+assert.equal(login.user.id, busiest.artist_id);
 const { rows: [totals] } = await pool.query(`SELECT (SELECT count(*) FROM play_events)::bigint AS plays,
   (SELECT count(*) FROM follow_events)::bigint AS follows, (SELECT count(*) FROM subscription_events)::bigint AS subs,
   (SELECT count(*) FROM analytics_daily)::bigint AS daily, (SELECT count(*) FROM analytics_fan_windows)::bigint AS fans,
