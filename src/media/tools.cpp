@@ -17,6 +17,27 @@ void require_started(const StreamingResult& result, std::string_view tool) {
   }
 }
 
+void transcode_audio(const AudioTranscode& t) {
+  std::vector<std::string> argv{"ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y"};
+  if (!t.demuxer.empty()) {
+    argv.emplace_back("-f");
+    argv.push_back(t.demuxer);
+  }
+  argv.emplace_back("-i");
+  argv.push_back(input_url(t.input));
+  for (const char* a : {"-map", "0:a:0", "-vn", "-map_metadata", "-1"}) argv.emplace_back(a);
+  argv.insert(argv.end(), t.output_args.begin(), t.output_args.end());
+  StreamingOptions options;
+  options.timeout = t.timeout;
+  options.nice = t.nice;
+  const StreamingResult result = run_process_streaming(argv, options);
+  require_started(result, "ffmpeg");
+  if (result.exit_code != 0 || result.timed_out || result.stopped) {
+    throw ProcessingError("ffmpeg could not make " + t.what + ": " +
+                          client_message(result.stderr_output, t.input));
+  }
+}
+
 std::string client_message(std::string_view err, const std::filesystem::path& file) {
   std::string_view line = err;
   while (!line.empty() && (line.front() == '\n' || line.front() == '\r' || line.front() == ' '))

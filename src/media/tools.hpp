@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/process.hpp"
 
@@ -24,6 +25,19 @@ void require_started(const StreamingResult& result, std::string_view tool);
 // A tool's stderr made fit to show a client: its first line, without "[demuxer @ 0x…]" prefixes,
 // log-level tags or the server's path to the file.
 std::string client_message(std::string_view stderr_output, const std::filesystem::path& file);
+
+// One ffmpeg run from the first audio stream of `input` (read with `demuxer` when given), without
+// video or the source's metadata, then `output_args` (codec, tags, container, the output file).
+// Throws ProcessingError when it fails, saying `what` could not be made and ffmpeg's first line.
+struct AudioTranscode {
+  std::filesystem::path input;
+  std::string demuxer;  // empty: ffmpeg detects it
+  std::vector<std::string> output_args;
+  std::string what;  // for the error: "an attachment", "flac", …
+  std::chrono::milliseconds timeout{0};
+  int nice = 0;
+};
+void transcode_audio(const AudioTranscode& t);
 
 // Reads `ffmpeg -progress pipe:1` output: blocks of key=value lines, each ending with
 // progress=continue|end.

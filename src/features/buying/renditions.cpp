@@ -61,36 +61,16 @@ Encoded encode(media::Storage& storage, const fs::path& work, const std::string&
   }
   const std::string ext = extension_of(format);
   const fs::path output = work / ("out." + ext);
-  std::vector<std::string> argv{"ffmpeg",
-                                "-nostdin",
-                                "-hide_banner",
-                                "-loglevel",
-                                "error",
-                                "-y",
-                                "-i",
-                                media::input_url(input),
-                                "-map",
-                                "0:a:0",
-                                "-vn",
-                                "-map_metadata",
-                                "-1",
-                                "-metadata",
-                                "title=" + src.title,
-                                "-metadata",
-                                "artist=" + src.artist_name,
-                                "-metadata",
-                                "album=" + src.release_title};
-  for (auto& a : codec_args(format)) argv.push_back(std::move(a));
-  argv.push_back("file:" + output.string());
-  StreamingOptions options;
-  options.timeout = kEncodeTimeout;
-  options.nice = nice;
-  const StreamingResult result = run_process_streaming(argv, options);
-  media::require_started(result, "ffmpeg");
-  if (result.exit_code != 0 || result.timed_out || result.stopped) {
-    throw std::runtime_error("ffmpeg could not make " + format + ": " +
-                             media::client_message(result.stderr_output, input));
-  }
+  media::AudioTranscode transcode;
+  transcode.input = input;
+  transcode.output_args = {"-metadata", "title=" + src.title,        "-metadata", "artist=" + src.artist_name,
+                           "-metadata", "album=" + src.release_title};
+  for (auto& a : codec_args(format)) transcode.output_args.push_back(std::move(a));
+  transcode.output_args.push_back("file:" + output.string());
+  transcode.what = format;
+  transcode.timeout = kEncodeTimeout;
+  transcode.nice = nice;
+  media::transcode_audio(transcode);
   const std::string key =
       "renditions/" + track_id + "/v" + std::to_string(version) + "/" + format + "." + ext;
   storage.put_file(key, output, content_type_of(format), "private, max-age=86400");

@@ -86,43 +86,26 @@ Processed process(const fs::path& input, const fs::path& dir, int nice) {
   probe_options.timeout = kTranscodeTimeout;
   const media::ProbeResult probe = media::probe_audio(input, probe_options);
   const fs::path output = dir / "audio.m4a";
-  const std::vector<std::string> argv{"ffmpeg",
-                                      "-nostdin",
-                                      "-hide_banner",
-                                      "-loglevel",
-                                      "error",
-                                      "-y",
-                                      "-f",
-                                      std::string(media::demuxer_name(probe.format)),
-                                      "-i",
-                                      media::input_url(input),
-                                      "-map",
-                                      "0:a:0",
-                                      "-vn",
-                                      "-map_metadata",
-                                      "-1",
-                                      "-ac",
-                                      "2",
-                                      "-ar",
-                                      "48000",
-                                      "-c:a",
-                                      "aac",
-                                      "-b:a",
-                                      std::to_string(kAttachmentAudioKbps) + "k",
-                                      "-movflags",
-                                      "+faststart",
-                                      "-f",
-                                      "mp4",
-                                      "file:" + output.string()};
-  StreamingOptions options;
-  options.timeout = kTranscodeTimeout;
-  options.nice = nice;
-  const StreamingResult result = run_process_streaming(argv, options);
-  media::require_started(result, "ffmpeg");
-  if (result.exit_code != 0 || result.timed_out || result.stopped) {
-    throw media::ProcessingError("ffmpeg could not transcode an attachment: " +
-                                 media::client_message(result.stderr_output, input));
-  }
+  media::AudioTranscode transcode;
+  transcode.input = input;
+  transcode.demuxer = std::string(media::demuxer_name(probe.format));
+  transcode.output_args = {"-ac",
+                           "2",
+                           "-ar",
+                           "48000",
+                           "-c:a",
+                           "aac",
+                           "-b:a",
+                           std::to_string(kAttachmentAudioKbps) + "k",
+                           "-movflags",
+                           "+faststart",
+                           "-f",
+                           "mp4",
+                           "file:" + output.string()};
+  transcode.what = "the attachment's audio";
+  transcode.timeout = kTranscodeTimeout;
+  transcode.nice = nice;
+  media::transcode_audio(transcode);
   const auto ms = static_cast<int64_t>(probe.duration_s * 1000.0 + 0.5);
   return Processed{
       "audio", "audio/mp4", "audio.m4a", output, std::nullopt, std::nullopt, std::max<int64_t>(ms, 1)};
