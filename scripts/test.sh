@@ -9,9 +9,21 @@
 #   7. the infrastructure checks (scripts/check-infra.sh: Terraform, Kubernetes, images, monitoring)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# Each stage's wall time, printed again at the end (CI shows the tail of the log).
+timings=()
+stage_start=$SECONDS
+stage_name="setup and release build"
+stage() {
+  timings+=("$(printf '%5ds  %s' $((SECONDS - stage_start)) "$stage_name")")
+  stage_name="$1"
+  stage_start=$SECONDS
+  echo "== $1"
+}
+
 scripts/setup.sh
 
-echo "== sanitizer build (ASan + UBSan)"
+stage "sanitizer build (ASan + UBSan)"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DMC_SANITIZE=ON >/dev/null
 ninja -C build-asan -j"$(nproc)"
 
@@ -19,32 +31,36 @@ export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 failed=()
 
-echo "== unit and integration tests (ctest, release build)"
+stage "unit and integration tests (ctest, release build)"
 ctest --test-dir build --output-on-failure -j1 --timeout 900 || failed+=("ctest")
 
-echo "== unit tests (sanitizer build)"
+stage "unit tests (sanitizer build)"
 build-asan/tests/unit_tests --gtest_brief=1 || failed+=("unit-asan")
 
-echo "== integration tests (sanitizer build)"
+stage "integration tests (sanitizer build)"
 build-asan/tests/integration_tests --gtest_brief=1 || failed+=("integration-asan")
 
-echo "== API tests against the sanitizer build"
+stage "API tests against the sanitizer build"
 (cd tests/api && MC_BINARY="$PWD/../../build-asan/musicconnect" npm test --silent) || failed+=("api-asan")
 
-echo "== API tests against the release build"
+stage "API tests against the release build"
 (cd tests/api && MC_BINARY="$PWD/../../build/musicconnect" npm test --silent) || failed+=("api-release")
 
-echo "== browser journeys (release build, web/dist)"
+stage "browser journeys (release build, web/dist)"
 (cd tests/e2e && MC_BINARY="$PWD/../../build/musicconnect" npm test --silent) || failed+=("e2e")
 
-echo "== fuzz smoke: every parser of untrusted input, 30 s per target (libFuzzer, ASan + UBSan)"
+stage "fuzz smoke: every parser of untrusted input, 30 s per target (libFuzzer, ASan + UBSan)"
 FUZZ_SAVE=0 FUZZ_API=0 FUZZ_JOBS="$(nproc)" scripts/fuzz.sh 30 || failed+=("fuzz")
 
-echo "== multi-region lab, reduced (two regions, one drill of each kind, restore, clean shutdown)"
+stage "multi-region lab, reduced (two regions, one drill of each kind, restore, clean shutdown)"
 MC_BINARY="$PWD/build/musicconnect" tests/lab/run.sh || failed+=("lab")
 
-echo "== infrastructure checks (terraform, kustomize overlays, images, alerts, dashboards, database setup)"
+stage "infrastructure checks (terraform, kustomize overlays, images, alerts, dashboards, database setup)"
 scripts/check-infra.sh || failed+=("infra")
+
+stage "done"
+echo "== wall time per stage (total ${SECONDS}s)"
+printf '%s\n' "${timings[@]}"
 
 if [ ${#failed[@]} -ne 0 ]; then
   echo "TEST SUITE FAILED: ${failed[*]}"

@@ -220,6 +220,7 @@ test('bad period or metric, fans and anonymous callers: clear errors', async () 
   // An artist with nothing yet: zeros, a full series of empty days.
   const empty = expectStatus(await api.get('/api/artists/analytics?period=1y', { token: artist.token }), 200);
   assert.equal(empty.days, 365);
+  assert.equal(empty.period, '365d', '1y is answered as its canonical name');
   assert.equal(empty.series.length, 365);
   assert.equal(empty.plays, 0);
   assert.equal(empty.churn.rate, null);

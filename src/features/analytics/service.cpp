@@ -284,8 +284,9 @@ Request parse_request(const std::optional<std::string>& period, const std::optio
     if (it == kPeriods.end()) {
       errors["period"] = "must be one of 7d, 30d, 90d, 365d or 1y";
     } else {
-      r.period = it->first;
+      // "1y" is an alias: the answer (and the CSV's file name) carry the canonical "365d".
       r.days = it->second;
+      r.period = std::to_string(r.days) + "d";
     }
   }
   if (metric) {

@@ -77,7 +77,7 @@ export async function naiveDashboard(pool, artistId, period) {
   const ended = int(s.ended);
   const atStart = int(s.at_start);
   return {
-    period, days, from, to, currency,
+    period: `${days}d`, days, from, to, currency, // "1y" is answered as "365d"
     plays: int(p.plays),
     listeners: int(p.listeners),
     followers: { total: int(f.total), gained: int(f.gained), lost: int(f.lost) },
