@@ -7,6 +7,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "core/config.hpp"
 #include "core/crypto.hpp"
 
 namespace mc::media {
@@ -125,6 +126,41 @@ std::string cloudfront_signed_query(std::string_view resource, std::int64_t expi
   };
   return "Policy=" + cf64(base64_encode(policy)) + "&Signature=" + cf64(base64_encode(sig)) +
          "&Key-Pair-Id=" + std::string(key_pair_id);
+}
+
+MediaLinks::MediaLinks(std::string secret, std::optional<EdgeKey> edge)
+    : signer_(std::move(secret)), edge_(std::move(edge)) {
+  if (edge_) {
+    while (edge_->cdn_url.ends_with('/')) edge_->cdn_url.pop_back();
+    (void)edge_query(edge_->cdn_url + "/", 0);  // a key that does not load fails at start, not per link
+  }
+}
+
+MediaLinks MediaLinks::from_config(const Config& config) {
+  std::optional<EdgeKey> edge;
+  if (config.media_url_signing == "cloudfront") {
+    edge = EdgeKey{config.cdn_url, config.cloudfront_key_pair_id, config.cloudfront_private_key};
+  }
+  return MediaLinks(config.media_url_secret, std::move(edge));
+}
+
+std::string MediaLinks::edge_query(std::string_view resource, std::int64_t expires) const {
+  return cloudfront_signed_query(resource, expires, edge_->key_pair_id, edge_->private_key_pem);
+}
+
+std::string MediaLinks::url(std::string_view path, const MediaGrant& grant,
+                            std::string_view extra_query) const {
+  std::string url = std::string(path) + "?" + signer_.query(grant);
+  if (!extra_query.empty()) url.append("&").append(extra_query);
+  if (!edge_) return url;
+  const std::string absolute = edge_->cdn_url + url;
+  return absolute + "&" + edge_query(absolute, grant.expires);
+}
+
+std::string MediaLinks::prefix_query(std::string_view prefix, const MediaGrant& grant) const {
+  std::string query = signer_.query(grant);
+  if (!edge_) return query;
+  return query + "&" + edge_query(edge_->cdn_url + std::string(prefix) + "*", grant.expires);
 }
 
 }  // namespace mc::media

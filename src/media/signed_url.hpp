@@ -6,6 +6,10 @@
 #include <string_view>
 #include <vector>
 
+namespace mc {
+struct Config;
+}
+
 namespace mc::media {
 
 // Signed media URLs (SPEC §4.4): a playback grant signs a whole HLS prefix (every playlist and
@@ -47,5 +51,38 @@ class MediaUrlSigner {
 // Throws std::invalid_argument for a private key that does not load.
 std::string cloudfront_signed_query(std::string_view resource, std::int64_t expires,
                                     std::string_view key_pair_id, std::string_view private_key_pem);
+
+// The key CloudFront checks signed URLs with (MEDIA_URL_SIGNING=cloudfront), loaded once.
+struct EdgeKey {
+  std::string cdn_url;  // no trailing slash
+  std::string key_pair_id;
+  std::string private_key_pem;
+};
+
+// Every signed media link the server hands out, one way (docs/streaming.md, "Signed media links").
+// The HMAC query (r, e, s) is always there: the origin checks it on every request it serves. With
+// an EdgeKey, links are absolute CDN URLs that also carry a CloudFront custom policy, and each
+// policy is as narrow as the thing it opens, because the edge serves cached copies to whoever
+// passes its check:
+//   - a link handed out by the API (a master playlist, a download) is signed for exactly its URL;
+//   - the URIs inside a playlist are signed for one rung's directory (`…/v<n>/<rung>/*`), so a
+//     grant for 128 kbps cannot fetch the lossless segments another listener's play has cached.
+class MediaLinks {
+ public:
+  MediaLinks(std::string secret, std::optional<EdgeKey> edge);
+  // MEDIA_URL_SECRET, and the EdgeKey when MEDIA_URL_SIGNING=cloudfront.
+  static MediaLinks from_config(const Config& config);
+  const MediaUrlSigner& signer() const { return signer_; }
+  // path?<grant query>[&extra]; behind the CDN, absolute and signed at the edge for exactly that URL.
+  std::string url(std::string_view path, const MediaGrant& grant, std::string_view extra_query = {}) const;
+  // The query of the URIs under `prefix` (a directory ending in '/') in a playlist: the grant's
+  // HMAC query, and behind the CDN an edge policy over prefix + "*".
+  std::string prefix_query(std::string_view prefix, const MediaGrant& grant) const;
+
+ private:
+  std::string edge_query(std::string_view resource, std::int64_t expires) const;
+  MediaUrlSigner signer_;
+  std::optional<EdgeKey> edge_;
+};
 
 }  // namespace mc::media

@@ -81,11 +81,14 @@ constexpr std::string_view kReadme =
 
 PrivacyService::PrivacyService(const Config& config, accounts::AccountsService& accounts,
                                media::Storage& storage)
-    : config_(config), accounts_(accounts), storage_(storage), signer_(config.media_url_secret) {}
+    : config_(config),
+      accounts_(accounts),
+      storage_(storage),
+      links_(media::MediaLinks::from_config(config)) {}
 
 namespace {
 
-bj::object export_json(const store::Export& e, const media::MediaUrlSigner& signer) {
+bj::object export_json(const store::Export& e, const media::MediaLinks& links) {
   bj::object out{{"id", e.id},
                  {"status", e.status},
                  {"createdAt", e.created_at},
@@ -98,9 +101,8 @@ bj::object export_json(const store::Export& e, const media::MediaUrlSigner& sign
     g.scope = "/media/" + *e.storage_key;
     g.expires = unix_now() + kLinkTtl;
     const std::string name = "musicconnect-export-" + e.created_at.substr(0, 10) + ".zip";
-    out["download"] = bj::object{{"url", g.scope + "?" + signer.query(g) + "&n=" + name},
-                                 {"expiresAt", iso(g.expires)},
-                                 {"filename", name}};
+    out["download"] = bj::object{
+        {"url", links.url(g.scope, g, "n=" + name)}, {"expiresAt", iso(g.expires)}, {"filename", name}};
   }
   if (e.status == "failed") out["error"] = "The export could not be built; request a new one";
   return out;
@@ -117,7 +119,7 @@ awaitable<db::Written<bj::object>> PrivacyService::request_export(db::Cluster& d
     auto pending = co_await store::pending_export(tx, who.user_id);
     const db::Lsn lsn = co_await tx.commit();
     if (!pending) throw ApiError(409, "conflict", "An export was just finished; try again");
-    co_return db::Written<bj::object>{export_json(*pending, signer_), lsn};
+    co_return db::Written<bj::object>{export_json(*pending, links_), lsn};
   }
   jobs::EnqueueRequest job;
   job.queue = kPrivacyQueue;
@@ -132,14 +134,14 @@ awaitable<db::Written<bj::object>> PrivacyService::request_export(db::Cluster& d
                      created->id, origin.ip, origin.user_agent,       {}};
   co_await audit::record(tx, entry);
   const db::Lsn lsn = co_await tx.commit();
-  co_return db::Written<bj::object>{export_json(*created, signer_), lsn};
+  co_return db::Written<bj::object>{export_json(*created, links_), lsn};
 }
 
 awaitable<bj::object> PrivacyService::exports(db::Cluster& db, const AccessClaims& who,
                                               std::optional<db::Lsn> token) {
   const auto list = co_await store::list_exports(db, who.user_id, token);
   bj::array out;
-  for (const auto& e : list) out.push_back(export_json(e, signer_));
+  for (const auto& e : list) out.push_back(export_json(e, links_));
   co_return bj::object{{"exports", std::move(out)}};
 }
 
@@ -147,7 +149,7 @@ awaitable<bj::object> PrivacyService::export_status(db::Cluster& db, const Acces
                                                     const std::string& id, std::optional<db::Lsn> token) {
   const auto e = co_await store::find_export(db, who.user_id, id, token);
   if (!e) throw ApiError::not_found("No such export");
-  co_return export_json(*e, signer_);
+  co_return export_json(*e, links_);
 }
 
 awaitable<bj::object> PrivacyService::consents(db::Cluster& db, const AccessClaims& who,
@@ -338,9 +340,9 @@ awaitable<void> PrivacyJobs::purge_storage(jobs::JobContext& job) {
 awaitable<int64_t> PrivacyJobs::prune_expired_exports(db::Cluster& db) {
   int64_t done = 0;
   const auto expired = co_await store::expired_exports(db, 500);
-  for (const auto& [id, key] : expired) {
-    if (!key.empty()) {
-      auto drop = [this, key] { storage_.remove(key); };
+  for (const auto& [id, stored] : expired) {
+    if (!stored.empty()) {
+      auto drop = [this, key = stored] { storage_.remove(key); };
       co_await offload(std::move(drop));
     }
     co_await store::mark_expired(db, id);

@@ -45,7 +45,7 @@ class PrivacyService {
   const Config& config_;
   accounts::AccountsService& accounts_;
   media::Storage& storage_;
-  media::MediaUrlSigner signer_;
+  media::MediaLinks links_;
 };
 
 // The background side (any process that runs workers): the export builder and the storage purge of

@@ -167,20 +167,9 @@ StreamingService::StreamingService(catalog::CatalogService& catalog, media::Stor
     : catalog_(catalog),
       storage_(storage),
       config_(config),
-      signer_(config.media_url_secret),
+      links_(media::MediaLinks::from_config(config)),
       cache_(kCacheBytes),
       limits_(limiter, config) {}
-
-std::string StreamingService::url_for(const std::string& path, const media::MediaGrant& grant) const {
-  std::string url = path + "?" + signer_.query(grant);
-  if (config_.media_url_signing != "cloudfront") return url;
-  std::string cdn = config_.cdn_url;
-  while (cdn.ends_with('/')) cdn.pop_back();
-  const std::string resource = cdn + grant.scope + (grant.scope.ends_with('/') ? "*" : "");
-  return cdn + url + "&" +
-         media::cloudfront_signed_query(resource, grant.expires, config_.cloudfront_key_pair_id,
-                                        config_.cloudfront_private_key);
-}
 
 awaitable<bj::object> StreamingService::grant(db::Cluster& db, const std::optional<AccessClaims>& viewer,
                                               const std::string& track_id) {
@@ -204,7 +193,7 @@ awaitable<bj::object> StreamingService::grant(db::Cluster& db, const std::option
     formats.push_back(format_of(k));
   }
   bj::object out{{"trackId", p.track.id},
-                 {"masterUrl", url_for(g.scope + "master.m3u8", g)},
+                 {"masterUrl", links_.url(g.scope + "master.m3u8", g)},
                  {"expiresAt", iso(g.expires)},
                  {"rungs", std::move(rungs)},
                  {"formats", std::move(formats)},
@@ -257,7 +246,7 @@ awaitable<StreamingService::Download> StreamingService::download(db::Cluster& db
   media::MediaGrant g;
   g.scope = "/media/" + key;
   g.expires = unix_now() + kDownloadTtl;
-  bj::object out{{"url", url_for(g.scope, g) + "&n=" + url_encode(filename)},
+  bj::object out{{"url", links_.url(g.scope, g, "n=" + url_encode(filename))},
                  {"expiresAt", iso(g.expires)},
                  {"filename", filename},
                  {"format", format},
@@ -321,7 +310,7 @@ awaitable<http::Response> StreamingService::serve_hls(std::string path, std::str
     scope_end = path.find('/', scope_end + (slashes ? 1 : 0));
   }
   if (scope_end == std::string::npos) throw bad_link();
-  const auto g = signer_.verify_scope(path.substr(0, scope_end + 1), query, unix_now());
+  const auto g = links_.signer().verify_scope(path.substr(0, scope_end + 1), query, unix_now());
   if (!g) throw bad_link();
   limits_.check_grant(MediaLimits::Kind::hls, *g);
   const std::string key = path.substr(std::string_view("/media/").size());
@@ -343,8 +332,11 @@ awaitable<http::Response> StreamingService::serve_hls(std::string path, std::str
         if (contains(g->rungs, v.kbps)) allowed.push_back(v);
       }
       if (allowed.empty()) throw ApiError::not_found("No such media");
-      const std::string body = media::hls::master_playlist(
-          allowed, [&query](const media::hls::Variant& v) { return v.uri + "?" + query; });
+      // Each variant is its own one-rung grant, so that behind the CDN its links open that rung only.
+      const std::string body = media::hls::master_playlist(allowed, [&](const media::hls::Variant& v) {
+        const media::MediaGrant rung{g->scope, {v.kbps}, g->expires};
+        return v.uri + "?" + links_.prefix_query(g->scope + v.uri.substr(0, v.uri.find('/') + 1), rung);
+      });
       res = http::text_response(200, body, kPlaylistType);
       res->set(http::bhttp::field::cache_control, "private, no-store");
     } else {
@@ -355,7 +347,9 @@ awaitable<http::Response> StreamingService::serve_hls(std::string path, std::str
       }
       if (rel.ends_with(".m3u8")) {
         const auto data = co_await object(key, true);
-        res = http::text_response(200, sign_media_playlist(*data, query), kPlaylistType);
+        const std::string dir = g->scope + rel.substr(0, rel.find('/') + 1);
+        res =
+            http::text_response(200, sign_media_playlist(*data, links_.prefix_query(dir, *g)), kPlaylistType);
         res->set(http::bhttp::field::cache_control, "private, max-age=3600");
       } else {
         res = co_await segment(key);
@@ -374,7 +368,7 @@ awaitable<http::Response> StreamingService::serve_original(std::string path, std
                                                            std::string range, std::string name,
                                                            std::shared_ptr<http::BodyStream>& body) {
   // An original's grant covers exactly its file: one HMAC, whatever the path looks like.
-  const auto g = signer_.verify_scope(path, query, unix_now());
+  const auto g = links_.signer().verify_scope(path, query, unix_now());
   if (!g || !(path.starts_with("/media/originals/") || path.starts_with("/media/renditions/") ||
               path.starts_with("/media/exports/")))
     throw bad_link();

@@ -76,14 +76,13 @@ class StreamingService {
   MediaLimits& limits() { return limits_; }
 
  private:
-  std::string url_for(const std::string& path, const media::MediaGrant& grant) const;
   boost::asio::awaitable<http::Response> segment(const std::string& key);
   boost::asio::awaitable<std::shared_ptr<const std::string>> object(const std::string& key, bool cacheable);
 
   catalog::CatalogService& catalog_;
   media::Storage& storage_;
   const Config& config_;
-  media::MediaUrlSigner signer_;
+  media::MediaLinks links_;
   MediaCache cache_;
   MediaLimits limits_;
   // Segments kept as local files: where each is and its size (immutable), so serving one costs no

@@ -12,8 +12,11 @@ locals {
     { path = "/api/*", methods = "all", cache = data.aws_cloudfront_cache_policy.disabled.id, origin_request = data.aws_cloudfront_origin_request_policy.all_viewer.id, signed = false },
     { path = "/ws", methods = "all", cache = data.aws_cloudfront_cache_policy.disabled.id, origin_request = data.aws_cloudfront_origin_request_policy.all_viewer.id, signed = false },
     { path = "/health", methods = "read", cache = data.aws_cloudfront_cache_policy.disabled.id, origin_request = aws_cloudfront_origin_request_policy.viewer_location.id, signed = false },
-    { path = "/media/*.m3u8", methods = "read", cache = aws_cloudfront_cache_policy.hls_playlist.id, origin_request = aws_cloudfront_origin_request_policy.viewer_location.id, signed = true },
-    { path = "/media/*", methods = "read", cache = aws_cloudfront_cache_policy.hls_segment.id, origin_request = aws_cloudfront_origin_request_policy.viewer_location.id, signed = true },
+    # Pictures are public (profile images, artwork): never behind the key group.
+    { path = "/media/images/*", methods = "read", cache = aws_cloudfront_cache_policy.public_media.id, origin_request = aws_cloudfront_origin_request_policy.viewer_location.id, signed = false },
+    { path = "/media/artwork/*", methods = "read", cache = aws_cloudfront_cache_policy.public_media.id, origin_request = aws_cloudfront_origin_request_policy.viewer_location.id, signed = false },
+    { path = "/media/*.m3u8", methods = "read", cache = aws_cloudfront_cache_policy.hls_playlist.id, origin_request = aws_cloudfront_origin_request_policy.signed_media.id, signed = true },
+    { path = "/media/*", methods = "read", cache = aws_cloudfront_cache_policy.hls_segment.id, origin_request = aws_cloudfront_origin_request_policy.signed_media.id, signed = true },
   ]
   methods = {
     all  = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
@@ -84,6 +87,13 @@ resource "aws_cloudfront_distribution" "this" {
         lambda_arn = local.edge.viewer_response
       }
     }
+  }
+
+  # A refused signed link says something about that link, not about the object: never cache it
+  # (by path, it would refuse the object to everyone for the error caching TTL).
+  custom_error_response {
+    error_code            = 403
+    error_caching_min_ttl = 0
   }
 
   restrictions {

@@ -29,13 +29,18 @@ resource "aws_cloudfront_cache_policy" "static" {
   }
 }
 
-# With a key (media_public_key_pem), CloudFront checks the signed URL at the edge and the cache key
-# leaves the signature out, so every listener of a segment shares one cached copy. Without one, the
-# servers sign and check their own (MEDIA_URL_SIGNING=hmac): the query string must reach the origin
-# and is part of the cache key.
+# Signed media (docs/streaming.md, "Signed media links"). The origin checks its own HMAC query
+# (r, e, s) on every request it serves, so the signed behaviours forward the whole query string to
+# it (signed_media below) whatever the cache key. With a key (media_public_key_pem) CloudFront also
+# checks a custom policy at the edge, and each policy is as narrow as what it opens: a playlist or
+# a download link exactly its URL, a playlist's URIs one rung's directory. So segments can be cached
+# by path alone and shared by every listener of that rung. Playlists are written per grant (their
+# URIs carry the grant's signatures): the query string is part of their cache key, and the origin
+# sends them private anyway. Without a key, the origin's check is the only one: the query string is
+# part of every cache key.
 resource "aws_cloudfront_cache_policy" "hls_playlist" {
   name        = "${var.name}-hls-playlist"
-  comment     = "HLS playlists: seconds"
+  comment     = "HLS playlists: per grant, seconds"
   min_ttl     = 0
   default_ttl = 2
   max_ttl     = 5
@@ -47,14 +52,14 @@ resource "aws_cloudfront_cache_policy" "hls_playlist" {
       header_behavior = "none"
     }
     query_strings_config {
-      query_string_behavior = local.edge_signing ? "none" : "all"
+      query_string_behavior = "all"
     }
   }
 }
 
 resource "aws_cloudfront_cache_policy" "hls_segment" {
   name        = "${var.name}-hls-segment"
-  comment     = "HLS segments and other media: immutable"
+  comment     = "HLS segments and signed files: immutable"
   min_ttl     = 86400
   default_ttl = 31536000
   max_ttl     = 31536000
@@ -68,6 +73,43 @@ resource "aws_cloudfront_cache_policy" "hls_segment" {
     query_strings_config {
       query_string_behavior = local.edge_signing ? "none" : "all"
     }
+  }
+}
+
+resource "aws_cloudfront_cache_policy" "public_media" {
+  name        = "${var.name}-public-media"
+  comment     = "Profile images and artwork: a new picture gets a new key, so immutable"
+  min_ttl     = 86400
+  default_ttl = 31536000
+  max_ttl     = 31536000
+  parameters_in_cache_key_and_forwarded_to_origin {
+    cookies_config {
+      cookie_behavior = "none"
+    }
+    headers_config {
+      header_behavior = "none"
+    }
+    query_strings_config {
+      query_string_behavior = "none"
+    }
+  }
+}
+
+# The origin's HMAC query reaches it on a cache miss, outside the cache key of segments.
+resource "aws_cloudfront_origin_request_policy" "signed_media" {
+  name    = "${var.name}-signed-media"
+  comment = "Viewer country for origin-request.js, and the signed query string for the origin's check"
+  cookies_config {
+    cookie_behavior = "none"
+  }
+  headers_config {
+    header_behavior = "whitelist"
+    headers {
+      items = ["CloudFront-Viewer-Country", "CloudFront-Viewer-Country-Region"]
+    }
+  }
+  query_strings_config {
+    query_string_behavior = "all"
   }
 }
 
