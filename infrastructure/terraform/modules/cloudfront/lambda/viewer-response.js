@@ -1,7 +1,7 @@
 'use strict';
 // Lambda@Edge, viewer response: security headers on every response, and browser caching for HLS:
 // playlists are re-fetched often (a live party's playlist grows), segments never change.
-// CloudFront's own cache follows the cache policies of the /media/* behaviours (cloudfront.tf).
+// CloudFront's own cache follows the cache policies of the /media/* behaviours (main.tf, policies.tf).
 
 const SECURITY_HEADERS = {
   'strict-transport-security': 'max-age=63072000; includeSubDomains; preload',
