@@ -77,11 +77,7 @@ awaitable<bj::object> SearchService::search(db::Cluster& db, const std::optional
   const bool naive = naive_ && !r.q.empty();
   std::optional<store::Expansion> expansion;
   if (!r.q.empty() && !naive) expansion = co_await store::expand(db, r.q);
-  std::vector<Hit> hits;
-  for (const Kind kind : {Kind::artist, Kind::release, Kind::track, Kind::post}) {
-    auto some = co_await store::candidates(db, kind, r.q, expansion, r.genre, viewer_id, naive);
-    for (auto& h : some) hits.push_back(std::move(h));
-  }
+  const std::vector<Hit> hits = co_await store::candidates(db, r.q, expansion, r.genre, viewer_id, naive);
   auto in_genre = [&r](const Hit& h) {
     return !r.genre || std::find(h.genres.begin(), h.genres.end(), *r.genre) != h.genres.end();
   };

@@ -40,10 +40,10 @@ struct Expansion {
 };
 awaitable<std::optional<Expansion>> expand(db::Cluster& db, const std::string& q);
 
-// Up to ~300 candidates of one kind for `q` (lowercased by the database; may be empty when `genre`
-// is given: the genre's items) and its expansion. `naive`: the ILIKE baseline of bench/search
-// (never in production; needs a non-empty q).
-awaitable<std::vector<Hit>> candidates(db::Cluster& db, Kind kind, const std::string& q,
+// The candidates of every kind (up to ~300 each) for `q` (lowercased by the database; may be empty
+// when `genre` is given: the genre's items) and its expansion, in one round trip. `naive`: the ILIKE
+// baseline of bench/search (never in production; needs a non-empty q).
+awaitable<std::vector<Hit>> candidates(db::Cluster& db, const std::string& q,
                                        const std::optional<Expansion>& expansion,
                                        const std::optional<std::string>& genre,
                                        const std::optional<std::string>& viewer, bool naive);
