@@ -41,11 +41,11 @@ run "signed_media_at_the_edge" {
     error_message = "The origin checks r, e and s itself: the signed behaviours must forward the query string."
   }
   assert {
-    condition     = aws_cloudfront_cache_policy.hls_segment.parameters_in_cache_key_and_forwarded_to_origin[0].query_strings_config[0].query_string_behavior == "none"
+    condition     = aws_cloudfront_cache_policy.media["hls_segment"].parameters_in_cache_key_and_forwarded_to_origin[0].query_strings_config[0].query_string_behavior == "none"
     error_message = "With edge signing, segments are cached by path and shared by every listener of a rung."
   }
   assert {
-    condition     = aws_cloudfront_cache_policy.hls_playlist.parameters_in_cache_key_and_forwarded_to_origin[0].query_strings_config[0].query_string_behavior == "all"
+    condition     = aws_cloudfront_cache_policy.media["hls_playlist"].parameters_in_cache_key_and_forwarded_to_origin[0].query_strings_config[0].query_string_behavior == "all"
     error_message = "Playlists are written per grant: their query string is part of the cache key."
   }
 }
@@ -66,7 +66,7 @@ run "without_an_edge_key_the_origin_check_is_the_only_one" {
     error_message = "Without media_public_key_pem nothing is checked at the edge."
   }
   assert {
-    condition     = aws_cloudfront_cache_policy.hls_segment.parameters_in_cache_key_and_forwarded_to_origin[0].query_strings_config[0].query_string_behavior == "all"
+    condition     = aws_cloudfront_cache_policy.media["hls_segment"].parameters_in_cache_key_and_forwarded_to_origin[0].query_strings_config[0].query_string_behavior == "all"
     error_message = "Without edge signing, every signed URL is its own cache entry (the origin checks each)."
   }
 }

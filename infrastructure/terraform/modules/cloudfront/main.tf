@@ -13,10 +13,10 @@ locals {
     { path = "/ws", methods = "all", cache = data.aws_cloudfront_cache_policy.disabled.id, origin_request = data.aws_cloudfront_origin_request_policy.all_viewer.id, signed = false },
     { path = "/health", methods = "read", cache = data.aws_cloudfront_cache_policy.disabled.id, origin_request = aws_cloudfront_origin_request_policy.viewer_location.id, signed = false },
     # Pictures are public (profile images, artwork): never behind the key group.
-    { path = "/media/images/*", methods = "read", cache = aws_cloudfront_cache_policy.public_media.id, origin_request = aws_cloudfront_origin_request_policy.viewer_location.id, signed = false },
-    { path = "/media/artwork/*", methods = "read", cache = aws_cloudfront_cache_policy.public_media.id, origin_request = aws_cloudfront_origin_request_policy.viewer_location.id, signed = false },
-    { path = "/media/*.m3u8", methods = "read", cache = aws_cloudfront_cache_policy.hls_playlist.id, origin_request = aws_cloudfront_origin_request_policy.signed_media.id, signed = true },
-    { path = "/media/*", methods = "read", cache = aws_cloudfront_cache_policy.hls_segment.id, origin_request = aws_cloudfront_origin_request_policy.signed_media.id, signed = true },
+    { path = "/media/images/*", methods = "read", cache = aws_cloudfront_cache_policy.media["public_media"].id, origin_request = aws_cloudfront_origin_request_policy.viewer_location.id, signed = false },
+    { path = "/media/artwork/*", methods = "read", cache = aws_cloudfront_cache_policy.media["public_media"].id, origin_request = aws_cloudfront_origin_request_policy.viewer_location.id, signed = false },
+    { path = "/media/*.m3u8", methods = "read", cache = aws_cloudfront_cache_policy.media["hls_playlist"].id, origin_request = aws_cloudfront_origin_request_policy.signed_media.id, signed = true },
+    { path = "/media/*", methods = "read", cache = aws_cloudfront_cache_policy.media["hls_segment"].id, origin_request = aws_cloudfront_origin_request_policy.signed_media.id, signed = true },
   ]
   methods = {
     all  = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]

@@ -38,31 +38,21 @@ resource "aws_cloudfront_cache_policy" "static" {
 # URIs carry the grant's signatures): the query string is part of their cache key, and the origin
 # sends them private anyway. Without a key, the origin's check is the only one: the query string is
 # part of every cache key.
-resource "aws_cloudfront_cache_policy" "hls_playlist" {
-  name        = "${var.name}-hls-playlist"
-  comment     = "HLS playlists: per grant, seconds"
-  min_ttl     = 0
-  default_ttl = 2
-  max_ttl     = 5
-  parameters_in_cache_key_and_forwarded_to_origin {
-    cookies_config {
-      cookie_behavior = "none"
-    }
-    headers_config {
-      header_behavior = "none"
-    }
-    query_strings_config {
-      query_string_behavior = "all"
-    }
+locals {
+  media_cache = {
+    hls_playlist = { comment = "HLS playlists: per grant, seconds", min_ttl = 0, default_ttl = 2, max_ttl = 5, query = "all" }
+    hls_segment  = { comment = "HLS segments and signed files: immutable", min_ttl = 86400, default_ttl = 31536000, max_ttl = 31536000, query = local.edge_signing ? "none" : "all" }
+    public_media = { comment = "Profile images and artwork: a new picture gets a new key, so immutable", min_ttl = 86400, default_ttl = 31536000, max_ttl = 31536000, query = "none" }
   }
 }
 
-resource "aws_cloudfront_cache_policy" "hls_segment" {
-  name        = "${var.name}-hls-segment"
-  comment     = "HLS segments and signed files: immutable"
-  min_ttl     = 86400
-  default_ttl = 31536000
-  max_ttl     = 31536000
+resource "aws_cloudfront_cache_policy" "media" {
+  for_each    = local.media_cache
+  name        = "${var.name}-${replace(each.key, "_", "-")}"
+  comment     = each.value.comment
+  min_ttl     = each.value.min_ttl
+  default_ttl = each.value.default_ttl
+  max_ttl     = each.value.max_ttl
   parameters_in_cache_key_and_forwarded_to_origin {
     cookies_config {
       cookie_behavior = "none"
@@ -71,26 +61,7 @@ resource "aws_cloudfront_cache_policy" "hls_segment" {
       header_behavior = "none"
     }
     query_strings_config {
-      query_string_behavior = local.edge_signing ? "none" : "all"
-    }
-  }
-}
-
-resource "aws_cloudfront_cache_policy" "public_media" {
-  name        = "${var.name}-public-media"
-  comment     = "Profile images and artwork: a new picture gets a new key, so immutable"
-  min_ttl     = 86400
-  default_ttl = 31536000
-  max_ttl     = 31536000
-  parameters_in_cache_key_and_forwarded_to_origin {
-    cookies_config {
-      cookie_behavior = "none"
-    }
-    headers_config {
-      header_behavior = "none"
-    }
-    query_strings_config {
-      query_string_behavior = "none"
+      query_string_behavior = each.value.query
     }
   }
 }
