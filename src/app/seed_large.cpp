@@ -262,8 +262,10 @@ SELECT id, 'gen_fan_' || i, 'fan' || i || '@large.demo.musicconnect.local', pw, 
 FROM gen_fans;
 
 -- Each fan follows 2–13 artists, skewed towards the low indexes (u^2.5): a few artists are big.
+-- A follow a week apart each, never later than now (a recent fan's would fall in the future, and
+-- analytics would chart days that have not happened).
 INSERT INTO follows (fan_id, artist_id, created_at)
-SELECT f.id, a.id, f.created + make_interval(days => k * 7)
+SELECT f.id, a.id, least(f.created + make_interval(days => k * 7), now() - make_interval(mins => k))
 FROM gen_fans f
 CROSS JOIN LATERAL generate_series(1, 2 + (f.h % 12)::int) AS k
 JOIN gen_artists a

@@ -71,6 +71,11 @@ describe('the generated catalogue', () => {
     assert.ok(n.posts > ARTISTS / 4, `posts: ${n.posts}`);
     assert.ok(n.members > 0);
     assert.equal(n.names, ARTISTS, 'every generated stage name is distinct');
+    // Analytics charts what happened: nothing generated may be dated after now.
+    const { rows: [future] } = await srv.pool.query(`
+      SELECT (SELECT count(*) FROM follows WHERE created_at > now())::int AS follows,
+             (SELECT count(*) FROM users WHERE created_at > now())::int AS users`);
+    assert.deepEqual(future, { follows: 0, users: 0 });
   });
 
   test('running it again changes nothing', async () => {
