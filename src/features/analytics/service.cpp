@@ -23,7 +23,7 @@ using std::chrono::year_month_day;
 constexpr std::array<std::string_view, 11> kMetrics = {"all",         "plays",   "listeners", "followers",
                                                        "subscribers", "mrr",     "churn",     "revenue",
                                                        "topTracks",   "topFans", "countries"};
-constexpr int kTopLimit = 10;
+constexpr int kTopLimit = 10;  // at most the ten per window that analytics_fan_top keeps
 
 sys_days parse_day(const std::string& s) {
   int y = 0;

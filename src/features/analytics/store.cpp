@@ -85,14 +85,32 @@ constexpr Query kFansRaw{
     "analytics_fans_raw",
     "WITH g AS (SELECT user_id, count(*) AS p FROM play_events WHERE artist_id = $1 AND user_id IS NOT NULL "
     "AND played_at >= $2::date::timestamp AT TIME ZONE 'UTC' GROUP BY 1) " MC_FANS_RESULT("$3")};
+// With the windows: $1 artist, $2 the day they were computed for (its plays are read raw), $3 the
+// period's days, $4 how many top fans (at most 10: analytics_fan_top keeps ten per window). A big
+// artist has a window row per listener of the year (81,000 for the busiest of the large demo
+// catalogue), so nothing here reads them all:
+//   - listeners: the window's count (analytics_fan_listeners), plus today's listeners without
+//     plays in the window;
+//   - top fans: a fan with no play today totals its window count, and the window's own top ten
+//     (analytics_fan_top) each total at least that, so the top fans are among those and today's
+//     listeners, whose window counts are looked up by key.
+#define MC_WINDOW(f)                                                                     \
+  "CASE $3::int WHEN 7 THEN " f ".plays_7d WHEN 30 THEN " f ".plays_30d WHEN 90 THEN " f \
+  ".plays_90d "                                                                          \
+  "ELSE " f ".plays_365d END"
 constexpr Query kFansWindowed{
     "analytics_fans_windowed",
-    "WITH f AS (SELECT user_id, CASE $3::int WHEN 7 THEN plays_7d WHEN 30 THEN plays_30d WHEN 90 THEN "
-    "plays_90d "
-    "ELSE plays_365d END AS p FROM analytics_fan_windows WHERE artist_id = $1 "
-    "UNION ALL SELECT user_id, count(*) FROM play_events WHERE artist_id = $1 AND user_id IS NOT NULL "
-    "AND played_at >= $2::date::timestamp AT TIME ZONE 'UTC' GROUP BY 1), "
-    "g AS (SELECT user_id, sum(p)::bigint AS p FROM f GROUP BY 1 HAVING sum(p) > 0) " MC_FANS_RESULT("$4")};
+    "WITH today AS (SELECT t.user_id, t.p, coalesce(w.p, 0) AS before FROM (SELECT user_id, count(*) AS p "
+    "FROM play_events WHERE artist_id = $1 AND user_id IS NOT NULL AND played_at >= $2::date::timestamp AT "
+    "TIME ZONE 'UTC' GROUP BY 1) t LEFT JOIN LATERAL (SELECT " MC_WINDOW("f") " AS p FROM analytics_fan_windows f "
+    "WHERE f.artist_id = $1 AND f.user_id = t.user_id) w ON true), "
+    "g AS (SELECT user_id, p + before AS p FROM today UNION ALL SELECT top.user_id, top.plays FROM "
+    "analytics_fan_top top WHERE top.artist_id = $1 AND top.days = $3::int "
+    "AND NOT EXISTS (SELECT 1 FROM today WHERE today.user_id = top.user_id)), "
+    "n AS (SELECT coalesce((SELECT listeners FROM analytics_fan_listeners WHERE artist_id = $1 AND days = "
+    "$3::int), 0) + (SELECT count(*) FROM today WHERE before = 0) AS listeners) "
+    "SELECT n.listeners, t.user_id, u.username, t.p FROM n, (SELECT user_id, p FROM g WHERE p > 0 "
+    "ORDER BY p DESC, user_id LIMIT $4) t LEFT JOIN users u ON u.id = t.user_id ORDER BY t.p DESC, t.user_id"};
 
 // The job. $1 from, $2 to (dates).
 constexpr Query kLockState{"analytics_lock_state",
@@ -147,6 +165,24 @@ constexpr Query kRollRevenue{
     "r (artist_id, day, currency, gross_cents, net_cents) "
     "WHERE gross_cents <> 0 OR net_cents <> 0"};
 constexpr Query kClearFans{"analytics_clear_fans", "DELETE FROM analytics_fan_windows"};
+constexpr Query kClearFanListeners{"analytics_clear_fan_listeners", "DELETE FROM analytics_fan_listeners"};
+constexpr Query kClearFanTop{"analytics_clear_fan_top", "DELETE FROM analytics_fan_top"};
+// From the windows just computed: listeners and the top ten per artist and window.
+#define MC_WINDOWS "(VALUES (7), (30), (90), (365)) d (days)"
+#define MC_WINDOW_OF \
+  "CASE d.days WHEN 7 THEN plays_7d WHEN 30 THEN plays_30d WHEN 90 THEN plays_90d ELSE plays_365d END"
+constexpr Query kRollFanListeners{
+    "analytics_roll_fan_listeners",
+    "INSERT INTO analytics_fan_listeners (artist_id, days, listeners) SELECT artist_id, d.days, "
+    "count(*) FILTER (WHERE " MC_WINDOW_OF " > 0) FROM analytics_fan_windows CROSS JOIN " MC_WINDOWS
+    " GROUP BY 1, 2"};
+constexpr Query kRollFanTop{
+    "analytics_roll_fan_top",
+    "INSERT INTO analytics_fan_top (artist_id, days, user_id, plays) SELECT artist_id, days, user_id, p FROM "
+    "(SELECT artist_id, d.days, user_id, " MC_WINDOW_OF
+    " AS p, row_number() OVER (PARTITION BY artist_id, "
+    "d.days ORDER BY " MC_WINDOW_OF " DESC, user_id) AS n FROM analytics_fan_windows CROSS JOIN " MC_WINDOWS
+    ") r WHERE n <= 10 AND p > 0"};
 // $1 rolled_until: the 6, 29, 89 and 364 days before it.
 constexpr Query kRollFans{
     "analytics_roll_fans",
@@ -270,7 +306,11 @@ awaitable<RollupResult> roll_up(db::Transaction& tx, bool rebuild) {
   }
   if (rebuild || fans_as_of != out.rolled_until) {
     co_await tx.exec(kClearFans, {});
+    co_await tx.exec(kClearFanListeners, {});
+    co_await tx.exec(kClearFanTop, {});
     co_await tx.exec(kRollFans, params(out.rolled_until));
+    co_await tx.exec(kRollFanListeners, {});
+    co_await tx.exec(kRollFanTop, {});
     out.fans_rebuilt = true;
   }
   co_await tx.exec(kSetState, params(out.rolled_until));
