@@ -264,6 +264,7 @@ constexpr Query kErase[] = {
     {"privacy_erase_follow_events", "UPDATE follow_events SET fan_id = NULL WHERE fan_id = $1"},
     {"privacy_erase_subscription_events", "UPDATE subscription_events SET fan_id = NULL WHERE fan_id = $1"},
     {"privacy_erase_fan_windows", "DELETE FROM analytics_fan_windows WHERE user_id = $1"},
+    {"privacy_erase_fan_top", "DELETE FROM analytics_fan_top WHERE user_id = $1"},
     {"privacy_erase_comment_reports", "DELETE FROM comment_reports WHERE reporter_id = $1"},
     {"privacy_erase_reports",
      "DELETE FROM reports WHERE reporter_id = $1 OR (target_type = 'user' AND target_id = $1)"},
