@@ -203,6 +203,7 @@ Params range_params(const Range& r) {
 
 std::vector<Ranked> ranked(const db::Result& res) {
   std::vector<Ranked> out;
+  out.reserve(static_cast<std::size_t>(res.rows()));
   for (int i = 0; i < res.rows(); ++i) {
     out.push_back(Ranked{res.str(i, 0), res.opt_str(i, 1), res.int64(i, 2)});
   }
@@ -211,6 +212,7 @@ std::vector<Ranked> ranked(const db::Result& res) {
 
 Fans fans_from(const db::Result& res) {
   Fans out;
+  out.top.reserve(static_cast<std::size_t>(res.rows()));
   for (int i = 0; i < res.rows(); ++i) {
     out.listeners = res.int64(i, 0);
     out.top.push_back(Ranked{res.str(i, 1), res.opt_str(i, 2), res.int64(i, 3)});
@@ -228,6 +230,7 @@ awaitable<State> state(db::Cluster& db) {
 awaitable<std::vector<DayPlays>> plays_by_day(db::Cluster& db, const Range& range) {
   const db::Result r = co_await db.read(kPlaysByDay, range_params(range));
   std::vector<DayPlays> out;
+  out.reserve(static_cast<std::size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) out.push_back(DayPlays{r.str(i, 0), r.int64(i, 1), r.int64(i, 2)});
   co_return out;
 }
@@ -235,6 +238,7 @@ awaitable<std::vector<DayPlays>> plays_by_day(db::Cluster& db, const Range& rang
 awaitable<std::vector<DayFollows>> follows_by_day(db::Cluster& db, const Range& range) {
   const db::Result r = co_await db.read(kFollowsByDay, range_params(range));
   std::vector<DayFollows> out;
+  out.reserve(static_cast<std::size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) out.push_back(DayFollows{r.str(i, 0), r.int64(i, 1), r.int64(i, 2)});
   co_return out;
 }
@@ -242,6 +246,7 @@ awaitable<std::vector<DayFollows>> follows_by_day(db::Cluster& db, const Range& 
 awaitable<std::vector<DaySubscriptions>> subscriptions_by_day(db::Cluster& db, const Range& range) {
   const db::Result r = co_await db.read(kSubscriptionsByDay, range_params(range));
   std::vector<DaySubscriptions> out;
+  out.reserve(static_cast<std::size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) {
     out.push_back(DaySubscriptions{r.str(i, 0), r.str(i, 1), r.int64(i, 2), r.int64(i, 3), r.int64(i, 4),
                                    r.int64(i, 5), r.int64(i, 6)});
@@ -252,6 +257,7 @@ awaitable<std::vector<DaySubscriptions>> subscriptions_by_day(db::Cluster& db, c
 awaitable<std::vector<DayRevenue>> revenue_by_day(db::Cluster& db, const Range& range) {
   const db::Result r = co_await db.read(kRevenueByDay, range_params(range));
   std::vector<DayRevenue> out;
+  out.reserve(static_cast<std::size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i)
     out.push_back(DayRevenue{r.str(i, 0), r.str(i, 1), r.int64(i, 2), r.int64(i, 3)});
   co_return out;
@@ -267,6 +273,7 @@ awaitable<std::vector<Ranked>> top_tracks(db::Cluster& db, const Range& range, i
 awaitable<std::vector<Ranked>> countries(db::Cluster& db, const Range& range) {
   const db::Result r = co_await db.read(kCountries, range_params(range));
   std::vector<Ranked> out;
+  out.reserve(static_cast<std::size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) out.push_back(Ranked{r.str(i, 0), std::nullopt, r.int64(i, 1)});
   co_return out;
 }
