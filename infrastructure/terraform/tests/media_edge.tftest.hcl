@@ -33,11 +33,11 @@ run "signed_media_at_the_edge" {
   assert {
     condition = alltrue([for b in aws_cloudfront_distribution.this.ordered_cache_behavior :
       tolist(b.trusted_key_groups) == tolist([aws_cloudfront_key_group.media[0].id]) &&
-    b.origin_request_policy_id == aws_cloudfront_origin_request_policy.signed_media.id if contains(["/media/*.m3u8", "/media/*"], b.path_pattern)])
+    b.origin_request_policy_id == aws_cloudfront_origin_request_policy.origin["signed_media"].id if contains(["/media/*.m3u8", "/media/*"], b.path_pattern)])
     error_message = "Signed media is checked at the edge and its query string reaches the origin's HMAC check."
   }
   assert {
-    condition     = aws_cloudfront_origin_request_policy.signed_media.query_strings_config[0].query_string_behavior == "all"
+    condition     = aws_cloudfront_origin_request_policy.origin["signed_media"].query_strings_config[0].query_string_behavior == "all"
     error_message = "The origin checks r, e and s itself: the signed behaviours must forward the query string."
   }
   assert {

@@ -11,12 +11,12 @@ locals {
   behaviours = [
     { path = "/api/*", methods = "all", cache = data.aws_cloudfront_cache_policy.disabled.id, origin_request = data.aws_cloudfront_origin_request_policy.all_viewer.id, signed = false },
     { path = "/ws", methods = "all", cache = data.aws_cloudfront_cache_policy.disabled.id, origin_request = data.aws_cloudfront_origin_request_policy.all_viewer.id, signed = false },
-    { path = "/health", methods = "read", cache = data.aws_cloudfront_cache_policy.disabled.id, origin_request = aws_cloudfront_origin_request_policy.viewer_location.id, signed = false },
+    { path = "/health", methods = "read", cache = data.aws_cloudfront_cache_policy.disabled.id, origin_request = aws_cloudfront_origin_request_policy.origin["viewer_location"].id, signed = false },
     # Pictures are public (profile images, artwork): never behind the key group.
-    { path = "/media/images/*", methods = "read", cache = aws_cloudfront_cache_policy.media["public_media"].id, origin_request = aws_cloudfront_origin_request_policy.viewer_location.id, signed = false },
-    { path = "/media/artwork/*", methods = "read", cache = aws_cloudfront_cache_policy.media["public_media"].id, origin_request = aws_cloudfront_origin_request_policy.viewer_location.id, signed = false },
-    { path = "/media/*.m3u8", methods = "read", cache = aws_cloudfront_cache_policy.media["hls_playlist"].id, origin_request = aws_cloudfront_origin_request_policy.signed_media.id, signed = true },
-    { path = "/media/*", methods = "read", cache = aws_cloudfront_cache_policy.media["hls_segment"].id, origin_request = aws_cloudfront_origin_request_policy.signed_media.id, signed = true },
+    { path = "/media/images/*", methods = "read", cache = aws_cloudfront_cache_policy.media["public_media"].id, origin_request = aws_cloudfront_origin_request_policy.origin["viewer_location"].id, signed = false },
+    { path = "/media/artwork/*", methods = "read", cache = aws_cloudfront_cache_policy.media["public_media"].id, origin_request = aws_cloudfront_origin_request_policy.origin["viewer_location"].id, signed = false },
+    { path = "/media/*.m3u8", methods = "read", cache = aws_cloudfront_cache_policy.media["hls_playlist"].id, origin_request = aws_cloudfront_origin_request_policy.origin["signed_media"].id, signed = true },
+    { path = "/media/*", methods = "read", cache = aws_cloudfront_cache_policy.media["hls_segment"].id, origin_request = aws_cloudfront_origin_request_policy.origin["signed_media"].id, signed = true },
   ]
   methods = {
     all  = ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
@@ -54,7 +54,7 @@ resource "aws_cloudfront_distribution" "this" {
     cached_methods           = ["GET", "HEAD"]
     compress                 = true
     cache_policy_id          = aws_cloudfront_cache_policy.static.id
-    origin_request_policy_id = aws_cloudfront_origin_request_policy.viewer_location.id
+    origin_request_policy_id = aws_cloudfront_origin_request_policy.origin["viewer_location"].id
     lambda_function_association {
       event_type = "origin-request"
       lambda_arn = local.edge.origin_request

@@ -66,28 +66,20 @@ resource "aws_cloudfront_cache_policy" "media" {
   }
 }
 
-# The origin's HMAC query reaches it on a cache miss, outside the cache key of segments.
-resource "aws_cloudfront_origin_request_policy" "signed_media" {
-  name    = "${var.name}-signed-media"
-  comment = "Viewer country for origin-request.js, and the signed query string for the origin's check"
-  cookies_config {
-    cookie_behavior = "none"
-  }
-  headers_config {
-    header_behavior = "whitelist"
-    headers {
-      items = ["CloudFront-Viewer-Country", "CloudFront-Viewer-Country-Region"]
-    }
-  }
-  query_strings_config {
-    query_string_behavior = "all"
+# The origin-request function routes by the viewer's country: every behaviour forwards those
+# headers. The signed media behaviours also forward the query string: the origin's HMAC check reads
+# it on a cache miss, outside the cache key of segments.
+locals {
+  origin_requests = {
+    viewer_location = { comment = "Viewer country for origin-request.js", query = "none" }
+    signed_media    = { comment = "Viewer country for origin-request.js, and the signed query string for the origin's check", query = "all" }
   }
 }
 
-# The origin-request function routes by the viewer's country: forward those headers.
-resource "aws_cloudfront_origin_request_policy" "viewer_location" {
-  name    = "${var.name}-viewer-location"
-  comment = "Viewer country for origin-request.js"
+resource "aws_cloudfront_origin_request_policy" "origin" {
+  for_each = local.origin_requests
+  name     = "${var.name}-${replace(each.key, "_", "-")}"
+  comment  = each.value.comment
   cookies_config {
     cookie_behavior = "none"
   }
@@ -98,7 +90,7 @@ resource "aws_cloudfront_origin_request_policy" "viewer_location" {
     }
   }
   query_strings_config {
-    query_string_behavior = "none"
+    query_string_behavior = each.value.query
   }
 }
 
