@@ -25,5 +25,7 @@ ALTER TABLE analytics_track_daily DROP CONSTRAINT analytics_track_daily_pkey,
 ALTER TABLE analytics_country_daily DROP CONSTRAINT analytics_country_daily_pkey,
     ADD PRIMARY KEY (artist_id, day, country) INCLUDE (plays);
 
--- Filled by the next rollup: until then the dashboard reads the windows themselves.
-UPDATE analytics_state SET fans_as_of = NULL;
+-- The day the two tables were written for. Windows count only where it equals fans_as_of: a
+-- previous release's worker rebuilding the windows (during a canary) leaves them stale, and the
+-- dashboard then reads raw events and the next rollup of this release writes them again.
+ALTER TABLE analytics_state ADD COLUMN fan_summary_as_of date;

@@ -20,9 +20,12 @@ using db::Query;
       "::date::timestamp AT TIME ZONE "                                \
       "'UTC'"
 
-constexpr Query kState{"analytics_state",
-                       "SELECT rolled_until::text, fans_as_of::text, (now() AT TIME ZONE 'UTC')::date::text "
-                       "FROM analytics_state"};
+// The day the per-fan windows are for, when the listener counts and top fans written with them
+// are for the same day (migration 0024: a previous release's rollup rebuilds the windows only).
+#define MC_FANS_AS_OF "CASE WHEN fan_summary_as_of IS NOT DISTINCT FROM fans_as_of THEN fans_as_of::text END"
+constexpr Query kState{"analytics_state", "SELECT rolled_until::text, " MC_FANS_AS_OF
+                                          ", (now() AT TIME ZONE 'UTC')::date::text "
+                                          "FROM analytics_state"};
 
 constexpr Query kPlaysByDay{
     "analytics_plays_by_day",
@@ -114,7 +117,8 @@ constexpr Query kFansWindowed{
 
 // The job. $1 from, $2 to (dates).
 constexpr Query kLockState{"analytics_lock_state",
-                           "SELECT coalesce(rolled_until::text, '-infinity'), fans_as_of::text, "
+                           "SELECT coalesce(rolled_until::text, '-infinity'), " MC_FANS_AS_OF
+                           ", "
                            "(now() AT TIME ZONE 'UTC')::date::text FROM analytics_state FOR UPDATE"};
 constexpr Query kRollFrom{"analytics_roll_from", "SELECT (least($1::date, $2::date) - 2)::text"};
 constexpr Query kEnsurePartitions{
@@ -195,6 +199,7 @@ constexpr Query kRollFans{
                                                                  "$1") " GROUP BY 1, 2"};
 constexpr Query kSetState{"analytics_set_state",
                           "UPDATE analytics_state SET rolled_until = $1::date, fans_as_of = $1::date, "
+                          "fan_summary_as_of = $1::date, "
                           "rolled_at = now()"};
 
 Params range_params(const Range& r) {
