@@ -89,19 +89,25 @@ std::optional<MediaGrant> MediaUrlSigner::verify(std::string_view path, std::str
   return std::nullopt;
 }
 
+std::shared_ptr<const EVP_PKEY> load_private_key(std::string_view pem) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())),
+                                                &BIO_free);
+  EVP_PKEY* key = bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr;
+  if (!key) throw std::invalid_argument("CLOUDFRONT_PRIVATE_KEY is not a PEM private key");
+  return std::shared_ptr<const EVP_PKEY>(key,
+                                         [](const EVP_PKEY* k) { EVP_PKEY_free(const_cast<EVP_PKEY*>(k)); });
+}
+
 std::string cloudfront_signed_query(std::string_view resource, std::int64_t expires,
-                                    std::string_view key_pair_id, std::string_view private_key_pem) {
+                                    std::string_view key_pair_id, const EVP_PKEY& private_key) {
   const std::string policy = R"({"Statement":[{"Resource":")" + std::string(resource) +
                              R"(","Condition":{"DateLessThan":{"AWS:EpochTime":)" + std::to_string(expires) +
                              "}}}]}";
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
-      BIO_new_mem_buf(private_key_pem.data(), static_cast<int>(private_key_pem.size())), &BIO_free);
-  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
-      bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr, &EVP_PKEY_free);
-  if (!key) throw std::invalid_argument("CLOUDFRONT_PRIVATE_KEY is not a PEM private key");
+  // Signing only reads the key: one loaded key serves every thread.
+  auto* key = const_cast<EVP_PKEY*>(&private_key);
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
   std::size_t length = 0;
-  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha1(), nullptr, key.get()) != 1 ||
+  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha1(), nullptr, key) != 1 ||
       EVP_DigestSign(ctx.get(), nullptr, &length, reinterpret_cast<const unsigned char*>(policy.data()),
                      policy.size()) != 1) {
     throw std::invalid_argument("CloudFront signing failed");
@@ -128,11 +134,16 @@ std::string cloudfront_signed_query(std::string_view resource, std::int64_t expi
          "&Key-Pair-Id=" + std::string(key_pair_id);
 }
 
+std::string cloudfront_signed_query(std::string_view resource, std::int64_t expires,
+                                    std::string_view key_pair_id, std::string_view private_key_pem) {
+  return cloudfront_signed_query(resource, expires, key_pair_id, *load_private_key(private_key_pem));
+}
+
 MediaLinks::MediaLinks(std::string secret, std::optional<EdgeKey> edge)
     : signer_(std::move(secret)), edge_(std::move(edge)) {
   if (edge_) {
     while (edge_->cdn_url.ends_with('/')) edge_->cdn_url.pop_back();
-    (void)edge_query(edge_->cdn_url + "/", 0);  // a key that does not load fails at start, not per link
+    edge_key_ = load_private_key(edge_->private_key_pem);  // a key that does not load fails at start
   }
 }
 
@@ -145,7 +156,7 @@ MediaLinks MediaLinks::from_config(const Config& config) {
 }
 
 std::string MediaLinks::edge_query(std::string_view resource, std::int64_t expires) const {
-  return cloudfront_signed_query(resource, expires, edge_->key_pair_id, edge_->private_key_pem);
+  return cloudfront_signed_query(resource, expires, edge_->key_pair_id, *edge_key_);
 }
 
 std::string MediaLinks::url(std::string_view path, const MediaGrant& grant,

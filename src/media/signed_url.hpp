@@ -1,6 +1,9 @@
 #pragma once
+#include <openssl/types.h>
+
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,6 +54,10 @@ class MediaUrlSigner {
 // Throws std::invalid_argument for a private key that does not load.
 std::string cloudfront_signed_query(std::string_view resource, std::int64_t expires,
                                     std::string_view key_pair_id, std::string_view private_key_pem);
+// The same with a key loaded once (load_private_key, which throws std::invalid_argument likewise).
+std::shared_ptr<const EVP_PKEY> load_private_key(std::string_view pem);
+std::string cloudfront_signed_query(std::string_view resource, std::int64_t expires,
+                                    std::string_view key_pair_id, const EVP_PKEY& private_key);
 
 // The key CloudFront checks signed URLs with (MEDIA_URL_SIGNING=cloudfront), loaded once.
 struct EdgeKey {
@@ -83,6 +90,7 @@ class MediaLinks {
   std::string edge_query(std::string_view resource, std::int64_t expires) const;
   MediaUrlSigner signer_;
   std::optional<EdgeKey> edge_;
+  std::shared_ptr<const EVP_PKEY> edge_key_;  // loaded from edge_->private_key_pem once
 };
 
 }  // namespace mc::media

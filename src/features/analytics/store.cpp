@@ -97,15 +97,16 @@ constexpr Query kFansRaw{
 //   - top fans: a fan with no play today totals its window count, and the window's own top ten
 //     (analytics_fan_top) each total at least that, so the top fans are among those and today's
 //     listeners, whose window counts are looked up by key.
-#define MC_WINDOW(f)                                                                     \
-  "CASE $3::int WHEN 7 THEN " f ".plays_7d WHEN 30 THEN " f ".plays_30d WHEN 90 THEN " f \
-  ".plays_90d "                                                                          \
+// A window's plays column for `days` (7, 30, 90 or 365) of the row `f`.
+#define MC_WINDOW(f, days)                                                                \
+  "CASE " days " WHEN 7 THEN " f ".plays_7d WHEN 30 THEN " f ".plays_30d WHEN 90 THEN " f \
+  ".plays_90d "                                                                           \
   "ELSE " f ".plays_365d END"
 constexpr Query kFansWindowed{
     "analytics_fans_windowed",
     "WITH today AS (SELECT t.user_id, t.p, coalesce(w.p, 0) AS before FROM (SELECT user_id, count(*) AS p "
     "FROM play_events WHERE artist_id = $1 AND user_id IS NOT NULL AND played_at >= $2::date::timestamp AT "
-    "TIME ZONE 'UTC' GROUP BY 1) t LEFT JOIN LATERAL (SELECT " MC_WINDOW("f") " AS p FROM analytics_fan_windows f "
+    "TIME ZONE 'UTC' GROUP BY 1) t LEFT JOIN LATERAL (SELECT " MC_WINDOW("f", "$3::int") " AS p FROM analytics_fan_windows f "
     "WHERE f.artist_id = $1 AND f.user_id = t.user_id) w ON true), "
     "g AS (SELECT user_id, p + before AS p FROM today UNION ALL SELECT top.user_id, top.plays FROM "
     "analytics_fan_top top WHERE top.artist_id = $1 AND top.days = $3::int "
@@ -173,8 +174,7 @@ constexpr Query kClearFanListeners{"analytics_clear_fan_listeners", "DELETE FROM
 constexpr Query kClearFanTop{"analytics_clear_fan_top", "DELETE FROM analytics_fan_top"};
 // From the windows just computed: listeners and the top ten per artist and window.
 #define MC_WINDOWS "(VALUES (7), (30), (90), (365)) d (days)"
-#define MC_WINDOW_OF \
-  "CASE d.days WHEN 7 THEN plays_7d WHEN 30 THEN plays_30d WHEN 90 THEN plays_90d ELSE plays_365d END"
+#define MC_WINDOW_OF MC_WINDOW("analytics_fan_windows", "d.days")
 constexpr Query kRollFanListeners{
     "analytics_roll_fan_listeners",
     "INSERT INTO analytics_fan_listeners (artist_id, days, listeners) SELECT artist_id, d.days, "
