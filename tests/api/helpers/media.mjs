@@ -325,14 +325,24 @@ export async function downloadRung(srv, masterUrl, variantUri, dir) {
   return { file, media, variantUrl };
 }
 
-/** Every file under dir (recursively), relative paths; [] when dir does not exist. */
+/**
+ * Every file under dir (recursively), relative paths; [] when dir does not exist.
+ * The server may be removing the tree while it is read (a purge in progress): a
+ * directory vanishing mid-walk means the walk is retried, not that the test failed.
+ */
 export function filesUnder(dir) {
-  if (!fs.existsSync(dir)) return [];
-  const out = [];
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) out.push(path.relative(dir, path.join(entry.path ?? entry.parentPath, entry.name)));
+  for (let attempt = 0; ; attempt++) {
+    if (!fs.existsSync(dir)) return [];
+    try {
+      const out = [];
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+        if (entry.isFile()) out.push(path.relative(dir, path.join(entry.path ?? entry.parentPath, entry.name)));
+      }
+      return out.sort();
+    } catch (err) {
+      if (err.code !== 'ENOENT' || attempt >= 20) throw err;
+    }
   }
-  return out.sort();
 }
 
 // Uploads `file` as a new track (fields: releaseId, title, …) and waits until processing is over.
