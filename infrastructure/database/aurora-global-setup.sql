@@ -84,9 +84,10 @@ END;
 $$;
 
 -- Monthly partitions of the high-volume event tables. Every table partitioned by RANGE on a single
--- timestamptz column gets one partition per UTC month, named <table>_yYYYYmMM, from this month to
--- `months_ahead` months ahead; with `retain_months`, partitions of that naming wholly older than
--- that many months are detached and dropped. Idempotent: run it daily (the maintenance job or cron)
+-- timestamptz column gets one partition per UTC month, named <table>_YYYYMM (the naming of the
+-- application's own analytics_ensure_partitions, migrations/0019, so that either may create a month
+-- and both recognise it), from this month to `months_ahead` months ahead; with `retain_months`,
+-- partitions of that naming wholly older than that many months are detached and dropped. Idempotent: run it daily (the maintenance job or cron)
 -- as the tables' owner. Returns what it changed.
 CREATE OR REPLACE FUNCTION monitoring.maintain_partitions(months_ahead integer DEFAULT 3,
                                                          retain_months integer DEFAULT NULL)
@@ -119,7 +120,7 @@ BEGIN
     LOOP
         FOR i IN 0..months_ahead LOOP
             month := (date_trunc('month', now() AT TIME ZONE 'UTC') + make_interval(months => i))::date;
-            part := t.name || '_y' || to_char(month, 'YYYY') || 'm' || to_char(month, 'MM');
+            part := t.name || '_' || to_char(month, 'YYYYMM');
             IF to_regclass(quote_ident(t.nsp) || '.' || quote_ident(part)) IS NULL THEN
                 BEGIN
                     EXECUTE format('CREATE TABLE %I.%I PARTITION OF %I.%I FOR VALUES FROM (%L) TO (%L)',
@@ -129,8 +130,8 @@ BEGIN
                     parent := t.name; partition_name := part; action := 'created';
                     RETURN NEXT;
                 EXCEPTION WHEN invalid_object_definition THEN
-                    -- The month is already covered by a partition its owner created under its own
-                    -- name (the analytics rollup job makes <table>_YYYYMM ahead): nothing to do.
+                    -- The month is already covered by a partition made by hand under another
+                    -- name: nothing to do.
                     NULL;
                 END;
             END IF;
@@ -140,8 +141,8 @@ BEGIN
             FOR old IN
                 SELECT c.relname AS name
                   FROM pg_inherits AS i JOIN pg_class AS c ON c.oid = i.inhrelid
-                 WHERE i.inhparent = t.rel AND c.relname ~ ('^' || t.name || '_y[0-9]{4}m[0-9]{2}$')
-                   AND to_date(right(c.relname, 7), 'YYYY"m"MM') < horizon
+                 WHERE i.inhparent = t.rel AND c.relname ~ ('^' || t.name || '_[0-9]{6}$')
+                   AND to_date(right(c.relname, 6), 'YYYYMM') < horizon
                  ORDER BY c.relname
             LOOP
                 EXECUTE format('ALTER TABLE %I.%I DETACH PARTITION %I.%I', t.nsp, t.name, t.nsp, old.name);

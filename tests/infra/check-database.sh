@@ -63,11 +63,17 @@ expect "postgres-exporter's role may call the functions" "t" "$(q "$port" "SELEC
 q "$port" "CREATE TABLE public.play_events_probe (at timestamptz NOT NULL, track_id bigint) PARTITION BY RANGE (at)" >/dev/null
 expect "three months ahead plus this one are created" "4" "$(q "$port" "SELECT count(*) FROM monitoring.maintain_partitions(3) WHERE action = 'created'")"
 expect "a second run changes nothing" "0" "$(q "$port" "SELECT count(*) FROM monitoring.maintain_partitions(3)")"
-expect "a row of now lands in this month's partition" "play_events_probe_y$(date -u +%Y)m$(date -u +%m)" \
+expect "a row of now lands in this month's partition" "play_events_probe_$(date -u +%Y%m)" \
   "$(q "$port" "INSERT INTO public.play_events_probe VALUES (now(), 1) RETURNING tableoid::regclass::text" | head -1)"
 old="$(date -u -d "$(date -u +%Y-%m-01) -14 months" +%Y-%m-01)"
-q "$port" "CREATE TABLE public.play_events_probe_y${old:0:4}m${old:5:2} PARTITION OF public.play_events_probe FOR VALUES FROM ('$old') TO (('$old'::date + interval '1 month')::timestamptz)" >/dev/null
-expect "a partition older than the retention is dropped" "play_events_probe_y${old:0:4}m${old:5:2}|dropped" \
-  "$(q "$port" "SELECT partition_name || '|' || action FROM monitoring.maintain_partitions(3, 12)")"
+q "$port" "CREATE TABLE public.play_events_probe_${old:0:4}${old:5:2} PARTITION OF public.play_events_probe FOR VALUES FROM ('$old') TO (('$old'::date + interval '1 month')::timestamptz)" >/dev/null
+retained="$(q "$port" "SELECT parent || '|' || partition_name || '|' || action FROM monitoring.maintain_partitions(3, 12)")"
+expect "a partition older than the retention is dropped" "play_events_probe|play_events_probe_${old:0:4}${old:5:2}|dropped" \
+  "$(grep '^play_events_probe|' <<<"$retained")"
+# The migrations make the application's partitions 400 days back, under the same <table>_YYYYMM
+# naming: the retention covers them too.
+thirteen="$(date -u -d "$(date -u +%Y-%m-01) -13 months" +%Y%m)"
+expect "the application's own partitions follow the same naming and retention" "play_events|play_events_${thirteen}|dropped" \
+  "$(grep "^play_events|play_events_${thirteen}|" <<<"$retained")"
 expect "unpartitioned tables are left alone" "0" "$(q "$port" "SELECT count(*) FROM monitoring.maintain_partitions(0) WHERE parent <> 'play_events_probe'")"
 exit "$fail"
