@@ -46,6 +46,7 @@ const failuresOf = (gens) => {
   return out;
 };
 
+const sideName = { mc: 'musicconnect', sio: 'Socket.IO', floor: 'floor: one send() per listener (ws_floor)' };
 const results = { idle: [], fanout: [], redis: [] };
 for (const r of rows) {
   const ready = sum(r.gens.map((g) => g.ready));
@@ -84,7 +85,7 @@ for (const r of rows) {
 }
 
 const targets = [];
-const target = (what, goal, value, ok) => targets.push({ what, goal, value, ok });
+const target = (what, goal, value, ok, floor = '') => targets.push({ what, goal, value, ok, floor });
 const find = (list, pred) => list.find(pred);
 const idleMc = find(results.idle, (r) => r.scenario === 'idle' && r.side === 'mc');
 const idleSio = find(results.idle, (r) => r.scenario === 'idle' && r.side === 'sio');
@@ -96,12 +97,17 @@ if (multi) {
 }
 const fanMc = find(results.fanout, (r) => r.side === 'mc');
 const fanSio = find(results.fanout, (r) => r.side === 'sio');
+// ws_floor: one send() per listener and nothing else, in the same run: what no server that writes
+// one TCP segment per listener per message can beat on this machine.
+const fanFloor = find(results.fanout, (r) => r.side === 'floor');
 if (fanMc) {
-  target('fan-out: p99 delivery', '≤ 50 ms', ms(fanMc.latency.p99_us), fanMc.latency.p99_us <= 50000 && fanMc.delivered_fraction >= 0.999);
+  target('fan-out: p99 delivery', '≤ 50 ms', ms(fanMc.latency.p99_us), fanMc.latency.p99_us <= 50000 && fanMc.delivered_fraction >= 0.999,
+    fanFloor ? `${ms(fanFloor.latency.p99_us)}` : '');
 }
 if (fanMc && fanSio) {
   const ratio = fanSio.cpu_us_per_delivery / fanMc.cpu_us_per_delivery;
-  target('fan-out: server CPU per delivery vs Socket.IO', '≤ 1/10 (ratio ≥ 10)', `${fanMc.cpu_us_per_delivery.toFixed(2)} µs vs ${fanSio.cpu_us_per_delivery.toFixed(2)} µs (÷${ratio.toFixed(1)})`, ratio >= 10);
+  target('fan-out: server CPU per delivery vs Socket.IO', '≤ 1/10 (ratio ≥ 10)', `${fanMc.cpu_us_per_delivery.toFixed(2)} µs vs ${fanSio.cpu_us_per_delivery.toFixed(2)} µs (÷${ratio.toFixed(1)})`, ratio >= 10,
+    fanFloor ? `${fanFloor.cpu_us_per_delivery.toFixed(2)} µs (÷${(fanSio.cpu_us_per_delivery / fanFloor.cpu_us_per_delivery).toFixed(1)})` : '');
 }
 const redisMc = find(results.redis, (r) => r.side === 'mc');
 if (redisMc && fanMc && redisMc.node_b) {
@@ -112,8 +118,11 @@ if (redisMc && fanMc && redisMc.node_b) {
 const md = [];
 md.push(`# bench/ws — ${new Date().toISOString()}`, '');
 md.push(`Commit ${commit}; ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} at the end.${label ? ` ${label}` : ''}`, '');
-md.push('## Targets (issue 10)', '', '| What | Target | Measured | |', '|---|---|---|---|');
-for (const t of targets) md.push(`| ${t.what} | ${t.goal} | ${t.value} | ${t.ok ? 'met' : '**missed**'} |`);
+md.push('## Targets (issue 10)', '', '| What | Target | Measured | | Floor of this machine |', '|---|---|---|---|---|');
+for (const t of targets) md.push(`| ${t.what} | ${t.goal} | ${t.value} | ${t.ok ? 'met' : '**missed**'} | ${t.floor || '-'} |`);
+if (fanFloor) {
+  md.push('', 'Floor: `ws_floor` in the same run, with the same listeners, publisher and CPU accounting, writing each message to each listener with one `send()` and doing nothing else (no WebSocket handshake, authentication, channels, offsets or queues; frames as large as ours). No server that writes one TCP segment per listener per message does better on this machine; a target beyond the floor is out of reach here for any implementation.');
+}
 if (results.idle.length) {
   md.push('', '## Idle authenticated sockets', '', 'Each socket: WebSocket upgrade, sign-in with its own user\'s access token, a subscription to `user:<self>`. RSS per socket = (server RSS at the end of the hold − RSS before the sockets) ÷ sockets open at the end; "at peak" uses the highest sample of the hold instead (it includes what the connect storm freed but the allocator had not yet given back).', '');
   md.push('| Scenario | Server | Processes | Sockets up / asked | Open at end | Connect time | RSS before | RSS held (peak) | Per socket | at peak | Failures |', '|---|---|---|---|---|---|---|---|---|---|---|');
@@ -129,7 +138,7 @@ for (const key of ['fanout', 'redis']) {
   for (const r of results[key]) {
     const f = Object.entries({ ...r.failures, ...r.publish_errors }).map(([k, v]) => `${k} ×${v}`).join('; ') || '0';
     const source = { party: 'party chat (API)', outbox: 'outbox rows', publish: 'POST /publish' }[r.source] ?? r.source;
-    md.push(`| ${r.side === 'mc' ? 'musicconnect' : 'Socket.IO'} | ${source} | ${int(r.ready)} | ${r.published} at ${r.rate}/s | ${int(r.deliveries)} (${(100 * r.delivered_fraction).toFixed(2)} %) | ${r.per_listener_msg_s.toFixed(2)} | ${ms(r.latency.p50_us)} | ${ms(r.latency.p90_us)} | ${ms(r.latency.p99_us)} | ${ms(r.latency.p999_us)} | ${ms(r.latency.max_us)} | ${r.server_cpu_s.toFixed(2)} s | ${r.cpu_us_per_delivery?.toFixed(2) ?? '-'} | ${r.cpu_us_per_delivery_with_pg?.toFixed(2) ?? '-'} | ${r.listener_cpu_s?.toFixed(2) ?? '-'} s | ${f} |`);
+    md.push(`| ${sideName[r.side] ?? r.side} | ${source} | ${int(r.ready)} | ${r.published} at ${r.rate}/s | ${int(r.deliveries)} (${(100 * r.delivered_fraction).toFixed(2)} %) | ${r.per_listener_msg_s.toFixed(2)} | ${ms(r.latency.p50_us)} | ${ms(r.latency.p90_us)} | ${ms(r.latency.p99_us)} | ${ms(r.latency.p999_us)} | ${ms(r.latency.max_us)} | ${r.server_cpu_s.toFixed(2)} s | ${r.cpu_us_per_delivery?.toFixed(2) ?? '-'} | ${r.cpu_us_per_delivery_with_pg?.toFixed(2) ?? '-'} | ${r.listener_cpu_s?.toFixed(2) ?? '-'} s | ${f} |`);
     if (r.node_b) md.push(`| ↳ node A / node B (p50, p99) | | | | ${int(r.node_a.count)} / ${int(r.node_b.count)} | | ${ms(r.node_a.p50_us)} / ${ms(r.node_b.p50_us)} | | ${ms(r.node_a.p99_us)} / ${ms(r.node_b.p99_us)} | | | | | | | |`);
   }
 }

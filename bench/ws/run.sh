@@ -30,7 +30,7 @@
 # listeners are idle, so late deliveries are counted with their latency, not dropped.
 #
 # Env: SCENARIOS, IDLE_PER_PROC (19000), MULTI_PROCS (6), MULTI_PER_PROC (17000), LISTENERS (10000),
-# RATE (10), FANOUT_S (30), HOLD_S (30), SIDES (mc,sio), MESSAGE_SOURCE (party), SENDERS (40), DRAIN_S (60), DRAIN_QUIET_S (10), GEN_PROCS (2: generator processes for fanout), WORKERS
+# RATE (10), FANOUT_S (30), HOLD_S (30), SIDES (mc,sio), MESSAGE_SOURCE (party), SENDERS (40), DRAIN_S (60), DRAIN_QUIET_S (10), GEN_PROCS (2: generator processes for fanout), WORKERS, NODE_WORKERS
 # (server event loops, 0 = one per core), BUILD_DIR (build), SKIP_BUILD=1, SKIP_INSTALL=1,
 # KEEP_WORK=1, LABEL. Needs root (apt, and PostgreSQL runs as the postgres user).
 # Exit: 0 every target met, 1 results saved but a target missed, 2 setup failure.
@@ -45,10 +45,11 @@ BUILD_DIR=${BUILD_DIR:-$ROOT/build}
 BIN=${MUSICCONNECT_BIN:-$BUILD_DIR/musicconnect}
 GEN_BUILD="$ROOT/build-bench-ws"
 GEN="$GEN_BUILD/ws_load"
+FLOOR="$GEN_BUILD/ws_floor"
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 
 SCENARIOS=${SCENARIOS:-idle,idle-multi,fanout,redis}
-SIDES=${SIDES:-mc,sio}  # mc: our server; sio: the Socket.IO peer
+SIDES=${SIDES:-mc,sio,floor}  # mc: our server; sio: the Socket.IO peer; floor: ws_floor (fanout only)
 IDLE_PER_PROC=${IDLE_PER_PROC:-19000}
 MULTI_PROCS=${MULTI_PROCS:-6}
 MULTI_PER_PROC=${MULTI_PER_PROC:-17000}
@@ -58,12 +59,17 @@ FANOUT_S=${FANOUT_S:-30}
 HOLD_S=${HOLD_S:-30}
 GEN_PROCS=${GEN_PROCS:-2}
 WORKERS=${WORKERS:-0}
+# Event loops per node in the two-node scenario: the machine's cores shared by the nodes (two nodes
+# on one box each with a loop per core would oversubscribe it twice; on separate hosts each node
+# has its own cores). Socket.IO runs one loop per process whatever this is.
+NODE_WORKERS=${NODE_WORKERS:-$(( $(nproc) / 2 > 0 ? $(nproc) / 2 : 1 ))}
 MESSAGE_SOURCE=${MESSAGE_SOURCE:-party}  # party (chat through the API) | outbox (rows written directly)
 SENDERS=${SENDERS:-40}    # fans who chat in turn (a party allows 5 messages per 10 s per fan)
 DRAIN_S=${DRAIN_S:-60}    # after publishing, wait at most this long for the deliveries still queued
 DRAIN_QUIET_S=${DRAIN_QUIET_S:-10}  # ... and stop waiting once none came for this long
 PORT=${PORT:-28300}       # our server(s); node B of the redis scenario: PORT+2
 SIO_PORT=${SIO_PORT:-28301}  # the Socket.IO peer(s); node B: SIO_PORT+2
+FLOOR_PORT=${FLOOR_PORT:-28307}  # ws_floor
 PG_PORT=${PG_PORT:-28305}
 REDIS_PORT=${REDIS_PORT:-28306}
 JWT_SECRET=ws-bench-jwt-secret-0123456789abcdef0123456789abcdef
@@ -110,6 +116,7 @@ if [[ ${SKIP_BUILD:-} != 1 ]]; then
 fi
 [[ -x $BIN ]] || die "$BIN not found"
 [[ -x $GEN ]] || die "$GEN not found"
+[[ -x $FLOOR ]] || die "$FLOOR not found"
 for tool in node jq curl psql ss ffmpeg redis-server; do command -v "$tool" >/dev/null || die "missing tool: $tool"; done
 [[ $(ulimit -Hn) -ge 20000 ]] || log "warning: the open-files hard limit is $(ulimit -Hn)"
 ulimit -n "$(ulimit -Hn)"
@@ -137,7 +144,7 @@ cleanup() {
 }
 trap cleanup EXIT
 # Anything still bound to our ports would share the SO_REUSEPORT listeners and spoil the counts.
-for p in "$PORT" "$((PORT + 2))" "$SIO_PORT" "$((SIO_PORT + 2))" "$PG_PORT" "$REDIS_PORT"; do
+for p in "$PORT" "$((PORT + 2))" "$SIO_PORT" "$((SIO_PORT + 2))" "$FLOOR_PORT" "$PG_PORT" "$REDIS_PORT"; do
   [[ -z $(ss -ltnH "sport = :$p") ]] || die "port $p is in use: set PORT / SIO_PORT / PG_PORT / REDIS_PORT"
 done
 
@@ -212,6 +219,18 @@ start_peer() {  # start_peer NAME PORT [ENV=...]; sets PEER_PID
   PEER_PID=$!
   track "$PEER_PID"
   for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$port/health" && return 0; sleep 0.2; done
+  die "$name did not start (see $WORK/logs/$name.log)"
+}
+# start_floor NAME PORT SIZE: ws_floor, one sender thread per server event loop; sets PEER_PID.
+start_floor() {
+  local name=$1 port=$2 size=$3
+  "$FLOOR" --port "$port" --threads "$WORKERS" --size "$size" >"$WORK/logs/$name.log" 2>&1 &
+  PEER_PID=$!
+  track "$PEER_PID"
+  for _ in $(seq 1 100); do
+    ss -ltnpH "sport = :$port" | grep -q "pid=$PEER_PID," && return 0
+    sleep 0.1
+  done
   die "$name did not start (see $WORK/logs/$name.log)"
 }
 ws_connections() { curl -sf "http://127.0.0.1:$1/metrics" | awk '$1 == "ws_connections" {print $2}'; }
@@ -389,12 +408,13 @@ publish() {  # publish SIDE PORT NAME: RATE/s for FANOUT_S s, stamped; writes ou
 # fanout_run SCENARIO SIDE SI PORT_A [PORT_B]: LISTENERS split over GEN_PROCS generators (over the
 # two nodes when PORT_B is given), one publish run; CPU of SERVER_PIDS over the publish window.
 fanout_run() {
-  local scenario=$1 side=$2 si=$3 port_a=$4 port_b=${5:-} k names=() per port from
+  local scenario=$1 side=$2 si=$3 port_a=$4 port_b=${5:-} k names=() per port from proto=$2
+  [[ $side == floor ]] && proto=raw
   per=$((LISTENERS / GEN_PROCS))
   for ((k = 0; k < GEN_PROCS; k++)); do
     port=$port_a
     [[ -n $port_b && $((k % 2)) == 1 ]] && port=$port_b
-    gen "$scenario-$side-$k" "$side" "$port" $((k * per)) "$per" "$CHANNEL" "$(srcs "$si" $((k + 1)))"
+    gen "$scenario-$side-$k" "$proto" "$port" $((k * per)) "$per" "$CHANNEL" "$(srcs "$si" $((k + 1)))"
     names+=("$scenario-$side-$k")
   done
   wait_gens "${names[@]}"
@@ -468,15 +488,24 @@ if has fanout; then
     fanout_run fanout sio 5 "$SIO_PORT"
     stop_pid "$PEER_PID"
   fi
+  if side floor; then
+    # Frames as large as our server's (stamped bytes per delivery in its run), else 300 bytes.
+    size=$(jq -s 'map(select(.proto == "mc" and .latency.count > 0)) | if length > 0 then ((map(.stamped_bytes) | add) / (map(.latency.count) | add) | floor) else 300 end' \
+      "$WORK"/out/fanout-mc-*.json 2>/dev/null || echo 300)
+    start_floor fanout-floor "$FLOOR_PORT" "$size"
+    SERVER_PIDS=("$PEER_PID")
+    fanout_run fanout floor 8 "$FLOOR_PORT"
+    stop_pid "$PEER_PID"
+  fi
 fi
 if has redis; then
   log "redis: two nodes, $LISTENERS listeners split over them"
   start_redis
   ((GEN_PROCS % 2 == 0)) || GEN_PROCS=$((GEN_PROCS + 1))  # as many generators on each node
   if side mc; then
-    start_server redis-mc-a "$PORT" api,ws REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+    start_server redis-mc-a "$PORT" api,ws REDIS_URL="redis://127.0.0.1:$REDIS_PORT" WORKERS="$NODE_WORKERS"
     a=$SERVER_PID
-    start_server redis-mc-b "$((PORT + 2))" ws REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+    start_server redis-mc-b "$((PORT + 2))" ws REDIS_URL="redis://127.0.0.1:$REDIS_PORT" WORKERS="$NODE_WORKERS"
     SERVER_PIDS=("$a" "$SERVER_PID")
     fanout_run redis mc 6 "$PORT" "$((PORT + 2))"
     for pid in "${SERVER_PIDS[@]}"; do stop_pid "$pid"; done

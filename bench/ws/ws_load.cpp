@@ -5,11 +5,14 @@
 //                               hold them, and record the delivery latency of every message that
 //                               carries a timestamp ("mcb:<unix µs>") in its payload.
 //   ws_load publish [options]   send --rate messages per second for --duration seconds, each
-//                               stamped with the time it was sent: an HTTP POST (as --count signed-in
-//                               senders in turn, "{token}" in --header) or an SQL statement.
+//                               stamped with the time it was due (open loop, up to --in-flight calls
+//                               at once): an HTTP POST (as --count signed-in senders in turn,
+//                               "{token}" in --header) or an SQL statement.
 //
 // Both print one JSON object on stdout (and to --out). Two wire protocols:
 //   --proto mc   this server's /ws: hello, {"op":"auth"...}, {"op":"sub","ch":...} (docs/realtime.md)
+//   --proto raw  bench/ws/ws_floor's bare TCP connections: connect, then only read (no handshake,
+//                no sign-in); every "mcb:" stamp in the byte stream is one delivery.
 //   --proto sio  Socket.IO 4 over its websocket transport (Engine.IO v4 framing): the peer under
 //                bench/peers/node-socketio; the same token in the handshake's auth, a "sub" event
 //                with an acknowledgement, "event" broadcasts.
@@ -37,12 +40,15 @@
 
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
-#include <functional>
+#include <deque>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <string>
 #include <thread>
@@ -262,7 +268,8 @@ struct ListenStats {
   std::map<std::string, int64_t> failures;  // stage: reason -> count
   std::map<std::string, int64_t> drops;     // reason -> count
   Histogram latency;
-  int64_t frames = 0;  // every frame received after ready (events, pings answered, ...)
+  int64_t frames = 0;         // every frame received after ready (events, pings answered, ...)
+  int64_t stamped_bytes = 0;  // bytes of the frames that carried a stamp (raw: of the stamps)
   double connect_seconds = 0;
   int64_t first_delivery_us = 0, last_delivery_us = 0;
 
@@ -334,6 +341,11 @@ struct Listener {
   // Connects, signs in and subscribes one socket; true when it is listening.
   asio::awaitable<bool> setup(websocket::stream<beast::tcp_stream>& ws, beast::flat_buffer& buf,
                               std::size_t i) {
+    if (proto == "raw") {  // bench/ws/ws_floor: a bare TCP connection that only reads
+      const bool opened = co_await open(ws, i);
+      beast::get_lowest_layer(ws).expires_never();
+      co_return opened;
+    }
     const Identity& id = ids[(first + i) % ids.size()];
     if (!co_await open(ws, i)) co_return false;
     ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
@@ -407,14 +419,50 @@ struct Listener {
     ++stats.frames;
     const int64_t t = stamp_of(frame);
     if (t < 0) return;
+    stats.stamped_bytes += static_cast<int64_t>(frame.size());
     const int64_t now = unix_us();
     if (stats.first_delivery_us == 0) stats.first_delivery_us = now;
     stats.last_delivery_us = now;
     stats.latency.add(now - t);
   }
 
+  // The frames of ws_floor, read as bytes: every stamp in the stream is one delivery. A stamp cut
+  // by a read is kept (from its marker on) and completed by the next read.
+  static asio::awaitable<void> listen_raw(Listener& self,
+                                          std::shared_ptr<websocket::stream<beast::tcp_stream>> ws) {
+    std::string data;
+    char chunk[16384];
+    for (;;) {
+      auto [ec, n] =
+          co_await beast::get_lowest_layer(*ws).socket().async_read_some(asio::buffer(chunk), nothrow);
+      if (ec) {
+        ++self.stats.dropped;
+        ++self.stats.drops[ec == asio::error::eof ? std::string("closed by the server") : ec.message()];
+        co_return;
+      }
+      data.append(chunk, n);
+      std::size_t done = 0;
+      for (auto at = data.find(kMarker); at != std::string::npos; at = data.find(kMarker, done)) {
+        std::size_t end = at + kMarker.size();
+        while (end < data.size() && data[end] >= '0' && data[end] <= '9') ++end;
+        if (end == data.size()) break;  // the digits may go on in the next read
+        self.record(std::string_view(data).substr(at, end - at));
+        done = end;
+      }
+      const auto keep = data.find(kMarker, done);
+      data.erase(0,
+                 keep != std::string::npos
+                     ? keep
+                     : std::max(done, data.size() - std::min<std::size_t>(data.size(), kMarker.size() - 1)));
+    }
+  }
+
   static asio::awaitable<void> listen(Listener& self,
                                       std::shared_ptr<websocket::stream<beast::tcp_stream>> ws) {
+    if (self.proto == "raw") {
+      co_await listen_raw(self, std::move(ws));
+      co_return;
+    }
     beast::flat_buffer buf;
     for (;;) {
       buf.clear();
@@ -475,11 +523,13 @@ int run_listen(const Options& opt) {
   Listener l;
   l.opt = opt;
   l.proto = opt.str("proto", "mc");
-  if (l.proto != "mc" && l.proto != "sio") throw std::invalid_argument("--proto is mc or sio");
+  if (l.proto != "mc" && l.proto != "sio" && l.proto != "raw") {
+    throw std::invalid_argument("--proto is mc, sio or raw");
+  }
   l.host = opt.str("host", "127.0.0.1");
   l.port = opt.str("port", "8080");
   for (const auto& s : split(opt.str("src"), ',')) l.sources.push_back(asio::ip::make_address(s));
-  l.ids = read_identities(opt.str("users"));
+  if (l.proto != "raw") l.ids = read_identities(opt.str("users"));  // raw connections sign in as nobody
   l.minter = std::make_unique<TokenMinter>(opt.str("secret"));
   l.minter->ttl_s = opt.num("token-ttl", 7200);
   l.channel_template = opt.str("channel", "user:{user}");
@@ -555,6 +605,7 @@ int run_listen(const Options& opt) {
                              {"drops", drops},
                              {"connect_seconds", l.stats.connect_seconds},
                              {"frames", l.stats.frames},
+                             {"stamped_bytes", l.stats.stamped_bytes},
                              {"first_delivery_us", l.stats.first_delivery_us},
                              {"last_delivery_us", l.stats.last_delivery_us},
                              {"latency", l.stats.latency.json()}});
@@ -566,8 +617,8 @@ int run_listen(const Options& opt) {
 
 struct Publisher {
   virtual ~Publisher() = default;
-  // Sends one message stamped `t`; returns "" or the reason it failed.
-  virtual std::string send(int64_t t) = 0;
+  // Sends message number `i`, stamped `t`; returns "" or the reason it failed.
+  virtual std::string send(int64_t t, std::size_t i) = 0;
 };
 
 // POST --url with --body, "{t}" replaced by the stamp; keep-alive, reconnects when needed.
@@ -598,12 +649,12 @@ struct HttpPublisher : Publisher {
     }
   }
 
-  // Signed-in senders: "{token}" in a header is replaced by the next one's access token, in turn
-  // (a per-user rate limit, such as a party's chat, then applies to each of them).
+  // Signed-in senders: "{token}" in a header is replaced by the access token of sender i % n, so
+  // that they take turns whichever connection carries a message (a per-user rate limit, such as a
+  // party's chat, then applies to each of them).
   std::vector<std::string> tokens;
-  std::size_t turn = 0;
 
-  std::string send(int64_t t) override {
+  std::string send(int64_t t, std::size_t i) override {
     try {
       if (!open) {
         tcp::resolver resolver(io);
@@ -614,7 +665,7 @@ struct HttpPublisher : Publisher {
       bhttp::request<bhttp::string_body> req(bhttp::verb::post, target, 11);
       req.set(bhttp::field::host, host + ":" + port);
       req.set(bhttp::field::content_type, "application/json");
-      const std::string token = tokens.empty() ? std::string() : tokens[turn++ % tokens.size()];
+      const std::string token = tokens.empty() ? std::string() : tokens[i % tokens.size()];
       for (const auto& [k, v] : headers) req.set(k, replace_all(v, "{token}", token));
       req.body() = replace_all(body_template, "{t}", std::to_string(t));
       req.prepare_payload();
@@ -648,7 +699,7 @@ struct SqlPublisher : Publisher {
       throw std::runtime_error(std::string("libpq: ") + PQerrorMessage(conn));
   }
   ~SqlPublisher() override { PQfinish(conn); }
-  std::string send(int64_t t) override {
+  std::string send(int64_t t, std::size_t /*i*/) override {
     const std::string sql = replace_all(sql_template, "{t}", std::to_string(t));
     PGresult* r = PQexec(conn, sql.c_str());
     std::string err;
@@ -659,55 +710,105 @@ struct SqlPublisher : Publisher {
   }
 };
 
+// Open loop, with coordinated omission accounted for: message i is due at a random moment of its
+// own 1/rate slot (the rate is exact, the phase is not: a fixed period would lock onto the phase of
+// anything periodic in the server, such as the outbox relay's 100 ms poll, and measure one point of
+// it instead of its spread), and it is STAMPED WITH THAT DUE TIME. Up to --in-flight calls run at
+// once, each on its own keep-alive connection, so a slow reply does not hold the next message
+// back; if every connection is busy the message waits, and its wait counts in every listener's
+// latency. (A publisher that stamps when it gets round to sending would hand a server that falls
+// behind a lighter load and a better latency than one that keeps up.)
 int run_publish(const Options& opt) {
-  std::unique_ptr<Publisher> pub;
+  std::function<std::unique_ptr<Publisher>()> make;
   if (!opt.str("url").empty()) {
-    auto http = std::make_unique<HttpPublisher>(opt.str("url"), opt.str("body", R"({"text":"mcb:{t}"})"),
-                                                opt.headers);
+    std::vector<std::string> tokens;
     if (!opt.str("users").empty()) {
       const auto ids = read_identities(opt.str("users"));
       const TokenMinter minter(opt.str("secret"));
       const auto first = static_cast<std::size_t>(opt.num("from", 0));
       for (long i = 0; i < opt.num("count", 1); ++i) {
         const Identity& id = ids[(first + static_cast<std::size_t>(i)) % ids.size()];
-        http->tokens.push_back(minter.mint(id.user, id.session));
+        tokens.push_back(minter.mint(id.user, id.session));
       }
     }
-    pub = std::move(http);
+    make = [&opt, tokens] {
+      auto http = std::make_unique<HttpPublisher>(opt.str("url"), opt.str("body", R"({"text":"mcb:{t}"})"),
+                                                  opt.headers);
+      http->tokens = tokens;
+      return http;
+    };
   } else if (!opt.str("pg").empty()) {
-    pub = std::make_unique<SqlPublisher>(opt.str("pg"), opt.str("sql"));
+    make = [&opt] { return std::make_unique<SqlPublisher>(opt.str("pg"), opt.str("sql")); };
   } else {
     throw std::invalid_argument("publish needs --url (HTTP POST) or --pg and --sql");
   }
   const double rate = opt.real("rate", 10);
   const double duration = opt.real("duration", 30);
-  const auto interval =
-      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(1.0 / rate));
+  const auto in_flight = static_cast<std::size_t>(std::max(1L, opt.num("in-flight", 8)));
   const auto total = static_cast<int64_t>(std::llround(rate * duration));
+
+  struct Due {
+    std::size_t index;
+    int64_t stamp;  // unix µs the message was due
+  };
+  std::mutex m;
+  std::condition_variable cv;
+  std::deque<Due> queue;
+  bool closed = false;
   int64_t ok = 0;
   std::map<std::string, int64_t> errors;
-  Histogram call;
+  Histogram call, late;  // the call itself; how long a due message waited for a free connection
+
+  std::vector<std::thread> senders;
+  for (std::size_t k = 0; k < in_flight; ++k) {
+    senders.emplace_back([&, pub = make()] {
+      for (;;) {
+        Due due{};
+        {
+          std::unique_lock lock(m);
+          cv.wait(lock, [&] { return closed || !queue.empty(); });
+          if (queue.empty()) return;
+          due = queue.front();
+          queue.pop_front();
+        }
+        const int64_t sent_at = unix_us();
+        const std::string err = pub->send(due.stamp, due.index);
+        const int64_t done_at = unix_us();
+        std::lock_guard lock(m);
+        call.add(done_at - sent_at);
+        late.add(sent_at - due.stamp);
+        if (err.empty()) {
+          ++ok;
+        } else {
+          ++errors[err.substr(0, 200)];
+        }
+      }
+    });
+  }
+
+  const auto interval = std::chrono::duration<double>(1.0 / rate);
   const auto start = Clock::now();
   const int64_t first_us = unix_us();
-  // Open loop: each message at a random moment of its own 1/rate slot (the rate is exact, the phase
-  // is not): a fixed period would lock onto the phase of anything periodic in the server (the
-  // outbox relay polls every 100 ms) and measure one point of it instead of its spread.
   std::mt19937_64 rng(static_cast<uint64_t>(opt.num("seed", 42)));
   std::uniform_real_distribution<double> phase(0.0, 1.0);
   for (int64_t i = 0; i < total; ++i) {
-    const auto at =
-        start + std::chrono::duration_cast<Clock::duration>((static_cast<double>(i) + phase(rng)) *
-                                                            std::chrono::duration<double>(interval));
-    std::this_thread::sleep_until(at);
-    const int64_t t = unix_us();
-    const std::string err = pub->send(t);
-    call.add(unix_us() - t);
-    if (err.empty()) {
-      ++ok;
-    } else {
-      ++errors[err.substr(0, 200)];
+    const auto offset =
+        std::chrono::duration_cast<Clock::duration>((static_cast<double>(i) + phase(rng)) * interval);
+    std::this_thread::sleep_until(start + offset);
+    {
+      std::lock_guard lock(m);
+      queue.push_back({static_cast<std::size_t>(i),
+                       first_us + std::chrono::duration_cast<std::chrono::microseconds>(offset).count()});
     }
+    cv.notify_one();
   }
+  {
+    std::lock_guard lock(m);
+    closed = true;
+  }
+  cv.notify_all();
+  for (auto& t : senders) t.join();
+
   bj::object errs;
   for (const auto& [k, v] : errors) errs[k] = v;
   write_json(opt, bj::object{{"mode", "publish"},
@@ -715,9 +816,11 @@ int run_publish(const Options& opt) {
                              {"ok", ok},
                              {"errors", errs},
                              {"rate", rate},
+                             {"in_flight", static_cast<int64_t>(in_flight)},
                              {"first_us", first_us},
                              {"last_us", unix_us()},
-                             {"call_latency", call.json()}});
+                             {"call_latency", call.json()},
+                             {"send_delay", late.json()}});
   return ok == total ? 0 : 1;
 }
 
