@@ -114,11 +114,19 @@ TcpSocket adopt(asio::ip::tcp::socket from, const asio::any_io_executor& ex) {
   return to;
 }
 
+// A socket listening to a channel, with its subscription (a node of the socket's `subs`: its
+// address holds until unsubscribe removes both), so that a fan-out does not look the channel up
+// again in each socket's map.
+struct ChannelListener {
+  Socket* socket;
+  Subscription* sub;
+};
+
 // One per event loop, touched only from it: the loop's sockets and who listens to which channel.
 struct LoopHub {
   explicit LoopHub(asio::any_io_executor executor) : ex(std::move(executor)), sweeper(ex) {}
   asio::any_io_executor ex;
-  std::unordered_map<std::string, std::vector<Socket*>> channels;
+  std::unordered_map<std::string, std::vector<ChannelListener>> channels;
   std::unordered_set<Socket*> sockets;
   asio::steady_timer sweeper;
   bool draining = false;
@@ -149,8 +157,8 @@ struct Gateway::Impl {
   std::string node_id = random_node_id();
   std::function<void(const std::string&, int)> presence_observer;
 
-  void deliver_local(const std::string& channel, const Offset& offset, Frame frame);
-  void deliver_ephemeral_local(const std::string& channel, Frame frame);
+  void deliver_local(const std::string& channel, const Offset& offset, const Frame& frame);
+  void deliver_ephemeral_local(const std::string& channel, const Frame& frame);
   void session_event_local(std::string_view topic, std::string_view payload_json);
   void access_changed_local(const std::string& user);
   void count_presence(const std::string& channel, int delta) {
@@ -210,6 +218,7 @@ struct Socket : std::enable_shared_from_this<Socket> {
   std::vector<Frame> out;  // frames waiting to be written: out[out_head..]
   std::size_t out_head = 0;
   std::size_t out_bytes = 0;
+  Frame in_flight;  // the frame being written (its bytes must live until the write completes)
   bool writing = false;
 
   std::optional<AccessClaims> claims;
@@ -277,58 +286,69 @@ struct Socket : std::enable_shared_from_this<Socket> {
   void start_writer() {
     if (writing || ended) return;
     writing = true;
-    asio::co_spawn(hub.ex, write_loop(shared_from_this()), asio::detached);
+    write_next();
   }
 
-  static asio::awaitable<void> write_loop(std::shared_ptr<Socket> self) {
-    std::string batched;
-    while (self->out_head < self->out.size() && !self->ended) {
-      const std::size_t waiting = self->out.size() - self->out_head;
-      Frame one;
-      if (self->batch && waiting > 1) {
-        const std::size_t n = std::min(waiting, kMaxBatchOut);
-        std::vector<std::string_view> views;
-        views.reserve(n);
-        for (std::size_t i = 0; i < n; ++i) {
-          const Frame& f = self->out[self->out_head + i];
-          views.emplace_back(*f);
-          self->out_bytes -= f->size();
-        }
-        batched = batch_frame(views);
-        self->out_head += n;
-      } else {
-        one = std::move(self->out[self->out_head++]);
-        self->out_bytes -= one->size();
-      }
-      if (self->out_head == self->out.size()) {
-        self->out.clear();
-        self->out_head = 0;
-      } else if (self->out_head > 64 && self->out_head * 2 > self->out.size()) {
-        self->out.erase(self->out.begin(), self->out.begin() + static_cast<std::ptrdiff_t>(self->out_head));
-        self->out_head = 0;
-      }
-      const std::string_view bytes = one ? std::string_view(*one) : std::string_view(batched);
-      auto [ec, n] = co_await self->ws.async_write(asio::buffer(bytes.data(), bytes.size()), nothrow);
-      if (ec) {
-        self->cut();
-        break;
-      }
+  // One write at a time, each started from the previous one's completion (never inline, so this
+  // does not recurse): the frames waiting, then the close frame once closing. A completion handler
+  // rather than a coroutine per burst: at 10,000 listeners a message is 10,000 writes, and a
+  // coroutine frame, its spawn and its awaitable machinery per write cost more than the rest of
+  // our user-space work per delivery (bench/ws/README.md).
+  void write_next() {
+    if (out_head >= out.size() || ended) {
+      write_close_or_stop();
+      return;
     }
-    if (self->closing && !self->close_sent && !self->ended) {
-      self->close_sent = true;
-      const websocket::close_reason reason(static_cast<websocket::close_code>(*self->closing),
-                                           self->closing_reason);
-      auto [ec] = co_await self->ws.async_close(reason, nothrow);
+    const std::size_t waiting = out.size() - out_head;
+    if (batch && waiting > 1) {
+      const std::size_t n = std::min(waiting, kMaxBatchOut);
+      std::vector<std::string_view> views;
+      views.reserve(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        const Frame& f = out[out_head + i];
+        views.emplace_back(*f);
+        out_bytes -= f->size();
+      }
+      in_flight = frame_of(batch_frame(views));
+      out_head += n;
+    } else {
+      in_flight = std::move(out[out_head++]);
+      out_bytes -= in_flight->size();
+    }
+    if (out_head == out.size()) {
+      out.clear();
+      out_head = 0;
+    } else if (out_head > 64 && out_head * 2 > out.size()) {
+      out.erase(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(out_head));
+      out_head = 0;
+    }
+    ws.async_write(asio::buffer(in_flight->data(), in_flight->size()),
+                   [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                     self->in_flight.reset();
+                     if (ec) {
+                       self->cut();
+                       self->writing = false;
+                       return;
+                     }
+                     self->write_next();
+                   });
+  }
+
+  void write_close_or_stop() {
+    if (!closing || close_sent || ended) {
+      writing = false;
+      return;
+    }
+    close_sent = true;
+    const websocket::close_reason reason(static_cast<websocket::close_code>(*closing), closing_reason);
+    ws.async_close(reason, [self = shared_from_this()](boost::system::error_code ec) {
       if (ec) self->cut();
-    }
-    self->writing = false;
+      self->writing = false;
+    });
   }
 
-  // A message on a channel this socket may be subscribed to.
-  void deliver(const SharedMessage& m) {
-    const auto it = subs.find(m->channel);
-    if (it == subs.end()) return;
-    Subscription& sub = it->second;
+  // A message on a channel this socket is subscribed to (`sub`).
+  void deliver(Subscription& sub, const SharedMessage& m) {
     if (sub.recovering) {
       if (sub.pending.size() < static_cast<std::size_t>(gw.options.recovery_limit)) {
         sub.pending.push_back(m);
@@ -343,9 +363,8 @@ struct Socket : std::enable_shared_from_this<Socket> {
   }
 
   // A message without an offset (typing, presence): only to sockets past their recovery.
-  void deliver_ephemeral(const std::string& channel, const Frame& frame) {
-    const auto it = subs.find(channel);
-    if (it == subs.end() || it->second.recovering) return;
+  void deliver_ephemeral(const Subscription& sub, const Frame& frame) {
+    if (sub.recovering) return;
     send(frame);
   }
 
@@ -368,7 +387,7 @@ struct Socket : std::enable_shared_from_this<Socket> {
     if (it == hub.channels.end()) return;
     auto& list = it->second;
     for (std::size_t i = 0; i < list.size(); ++i) {
-      if (list[i] == this) {
+      if (list[i].socket == this) {
         list[i] = list.back();
         list.pop_back();
         break;
@@ -497,8 +516,7 @@ asio::awaitable<void> Socket::subscribe(ClientMessage& m) {
   if (ended || closing || subs.contains(name)) co_return;
   // Listen first, then read what was missed: live messages that arrive meanwhile wait in `pending`
   // and are sent after the recovered ones, skipping any the recovery already covered.
-  subs.emplace(name, Subscription{});
-  hub.channels[name].push_back(this);
+  hub.channels[name].push_back({this, &subs.emplace(name, Subscription{}).first->second});
   ++gw.subscriptions;
   gw.count_presence(name, +1);
   if (gw.bus) {
@@ -800,7 +818,7 @@ bool Gateway::Impl::origin_allowed(const http::Request& req) const {
 }
 
 Gateway::Gateway(GatewayOptions options, const JwtCodec& jwt, http::SessionGate* sessions,
-                 ChannelAuthorizer& authorizer, std::vector<asio::any_io_executor> loops)
+                 ChannelAuthorizer& authorizer, const std::vector<asio::any_io_executor>& loops)
     : impl_(std::make_unique<Impl>(std::move(options), jwt, sessions, authorizer)) {
   for (auto& ex : loops) {
     impl_->hubs.push_back(std::make_unique<LoopHub>(ex));
@@ -837,24 +855,28 @@ asio::awaitable<void> Gateway::take(beast::tcp_stream stream, beast::flat_buffer
                        std::move(request));
 }
 
-void Gateway::Impl::deliver_local(const std::string& channel, const Offset& offset, Frame frame) {
-  auto message = std::make_shared<const ChannelMessage>(ChannelMessage{channel, offset, std::move(frame)});
-  for (auto& hub : hubs) {
-    asio::post(hub->ex, [h = hub.get(), message] {
+void Gateway::Impl::deliver_local(const std::string& channel, const Offset& offset, const Frame& frame) {
+  for (std::size_t i = 0; i < hubs.size(); ++i) {
+    // Each loop gets its own copy of the frame: every socket's queue holds a reference to it, and
+    // one reference count shared by loops on different cores would bounce between them 10,000
+    // times a message.
+    auto message = std::make_shared<const ChannelMessage>(
+        ChannelMessage{channel, offset, i + 1 == hubs.size() ? frame : frame_of(std::string(*frame))});
+    asio::post(hubs[i]->ex, [h = hubs[i].get(), message = std::move(message)] {
       const auto it = h->channels.find(message->channel);
       if (it == h->channels.end()) return;
       // deliver() never changes the list (a slow consumer's close happens later, on the loop).
-      for (Socket* s : it->second) s->deliver(message);
+      for (const ChannelListener& l : it->second) l.socket->deliver(*l.sub, message);
     });
   }
 }
 
-void Gateway::Impl::deliver_ephemeral_local(const std::string& channel, Frame frame) {
+void Gateway::Impl::deliver_ephemeral_local(const std::string& channel, const Frame& frame) {
   for (auto& hub : hubs) {
     asio::post(hub->ex, [h = hub.get(), channel, frame] {
       const auto it = h->channels.find(channel);
       if (it == h->channels.end()) return;
-      for (Socket* s : it->second) s->deliver_ephemeral(channel, frame);
+      for (const ChannelListener& l : it->second) l.socket->deliver_ephemeral(*l.sub, frame);
     });
   }
 }
@@ -896,7 +918,7 @@ void Gateway::Impl::presence_tick() {
       bus->command({"HDEL", key, node_id});
     }
     bus->command({"PEXPIRE", key, std::to_string(2 * kPresenceTtl.count())});
-    bus->command({"HGETALL", key}, [this, channel, key](bool ok, std::vector<std::string> items) {
+    bus->command({"HGETALL", key}, [this, channel = channel, key](bool ok, std::vector<std::string> items) {
       if (!ok) return;
       int total = 0;
       const int64_t at = unix_ms();
@@ -1008,8 +1030,8 @@ void Gateway::use_redis(cache::RedisPubSub& bus) {
       asio::post(hub->ex, [h = hub.get(), name] {
         const auto it = h->channels.find(name);
         if (it == h->channels.end()) return;
-        for (Socket* s : it->second) {
-          asio::co_spawn(h->ex, Socket::catch_up(s->shared_from_this(), name), asio::detached);
+        for (const ChannelListener& l : it->second) {
+          asio::co_spawn(h->ex, Socket::catch_up(l.socket->shared_from_this(), name), asio::detached);
         }
       });
     }

@@ -44,7 +44,7 @@ struct GatewayStats {
 class Gateway : public http::UpgradeHandler {
  public:
   Gateway(GatewayOptions options, const JwtCodec& jwt, http::SessionGate* sessions,
-          ChannelAuthorizer& authorizer, std::vector<boost::asio::any_io_executor> loops);
+          ChannelAuthorizer& authorizer, const std::vector<boost::asio::any_io_executor>& loops);
   ~Gateway() override;
 
   bool wants(const http::Request& head) const override;
