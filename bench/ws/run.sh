@@ -13,9 +13,10 @@
 #               on every listener) and as many generator processes, MULTI_PER_PROC sockets each
 #               (default 6 x 17,000 = 102,000); RSS per socket summed over the processes.
 #   fanout      LISTENERS (10,000) sockets on one channel, one server process; RATE (10) messages/s
-#               for FANOUT_S seconds, each stamped with its send time; delivery latency per message
-#               per socket, server CPU (utime+stime from /proc) per delivered message. Then the same
-#               on the Socket.IO peer.
+#               for FANOUT_S seconds, each stamped with the moment it was due (open loop); delivery
+#               latency per message per socket, server CPU (utime+stime from /proc) per delivered
+#               message. Then the same on the Socket.IO peer, and on ws_floor (one send() per
+#               listener and nothing else: the floor of this machine).
 #   redis       two nodes sharing a Redis (REDIS_URL): half the listeners on each, messages published
 #               through node A; cross-node p99 (listeners on B) against the single-node p99 of fanout.
 #               Then two Socket.IO peers with @socket.io/redis-adapter.
@@ -30,7 +31,7 @@
 # listeners are idle, so late deliveries are counted with their latency, not dropped.
 #
 # Env: SCENARIOS, IDLE_PER_PROC (19000), MULTI_PROCS (6), MULTI_PER_PROC (17000), LISTENERS (10000),
-# RATE (10), FANOUT_S (30), HOLD_S (30), SIDES (mc,sio), MESSAGE_SOURCE (party), SENDERS (40), DRAIN_S (60), DRAIN_QUIET_S (10), GEN_PROCS (2: generator processes for fanout), WORKERS, NODE_WORKERS
+# RATE (10), FANOUT_S (30), HOLD_S (30), SIDES (mc,sio,floor), MESSAGE_SOURCE (party), SENDERS (40), DRAIN_S (60), DRAIN_QUIET_S (10), GEN_PROCS (2: generator processes for fanout), WORKERS, NODE_WORKERS
 # (server event loops, 0 = one per core), BUILD_DIR (build), SKIP_BUILD=1, SKIP_INSTALL=1,
 # KEEP_WORK=1, LABEL. Needs root (apt, and PostgreSQL runs as the postgres user).
 # Exit: 0 every target met, 1 results saved but a target missed, 2 setup failure.
