@@ -85,6 +85,9 @@ struct ChannelMessage {
 using SharedMessage = std::shared_ptr<const ChannelMessage>;
 
 struct Subscription {
+  // Which subscription of this socket to the channel this is: a coroutine that awaited (a recovery,
+  // a catch-up) goes on only if the channel was not left and subscribed again meanwhile.
+  std::uint64_t id = 0;
   Offset last;
   bool recovering = true;
   std::vector<SharedMessage> pending;  // live messages that arrive while the channel is recovered
@@ -227,6 +230,12 @@ struct Socket : std::enable_shared_from_this<Socket> {
   bool expiry_warned = false;
   bool batch = false;  // the client accepts several messages per frame
   std::unordered_map<std::string, Subscription> subs;
+  std::uint64_t subscriptions_made = 0;
+  // The subscription to `name` numbered `id`, or null once it was left (or replaced).
+  Subscription* subscription(const std::string& name, std::uint64_t id) {
+    const auto it = subs.find(name);
+    return it != subs.end() && it->second.id == id ? &it->second : nullptr;
+  }
 
   double tokens = 0;
   Clock::time_point refilled;
@@ -327,6 +336,7 @@ struct Socket : std::enable_shared_from_this<Socket> {
                      self->in_flight.reset();
                      if (ec) {
                        self->cut();
+                       self->close_sent = true;  // the socket is cut: nothing more is written
                        self->writing = false;
                        return;
                      }
@@ -516,14 +526,16 @@ asio::awaitable<void> Socket::subscribe(ClientMessage& m) {
   if (ended || closing || subs.contains(name)) co_return;
   // Listen first, then read what was missed: live messages that arrive meanwhile wait in `pending`
   // and are sent after the recovered ones, skipping any the recovery already covered.
-  hub.channels[name].push_back({this, &subs.emplace(name, Subscription{}).first->second});
+  Subscription& made = subs.emplace(name, Subscription{}).first->second;
+  const std::uint64_t mine = made.id = ++subscriptions_made;
+  hub.channels[name].push_back({this, &made});
   ++gw.subscriptions;
   gw.count_presence(name, +1);
   if (gw.bus) {
     // Recovery reads the database only once Redis delivers the channel's live messages here, so
     // nothing published in between is missed (duplicates are dropped by offset).
     co_await redis_active(*gw.bus, redis_channel(name));
-    if (ended || !subs.contains(name)) co_return;
+    if (ended || !subscription(name, mine)) co_return;
   }
   store::Recovery recovery;
   Offset start;
@@ -534,12 +546,12 @@ asio::awaitable<void> Socket::subscribe(ClientMessage& m) {
     }
     if (!from || recovery.reload) start = co_await store::head(*loop.cluster, name);
   } catch (...) {
-    if (!ended) unsubscribe(name);
+    if (!ended && subscription(name, mine)) unsubscribe(name);
     throw;
   }
-  const auto it = subs.find(name);
-  if (ended || it == subs.end()) co_return;
-  Subscription& sub = it->second;
+  Subscription* const current = subscription(name, mine);
+  if (ended || !current) co_return;
+  Subscription& sub = *current;
   if (recovery.reload) send(reply_frame("reload", nullptr, name, bj::object{{"offset", start.str()}}));
   Offset last = replay(name, sub, recovery, start);
   sub.pending.shrink_to_fit();
@@ -558,6 +570,7 @@ asio::awaitable<void> Socket::catch_up(std::shared_ptr<Socket> self, std::string
   const auto it = self->subs.find(name);
   if (self->ended || it == self->subs.end() || it->second.recovering) co_return;
   it->second.recovering = true;
+  const std::uint64_t id = it->second.id;
   const Offset from = it->second.last;
   store::Recovery recovery;
   try {
@@ -566,9 +579,9 @@ asio::awaitable<void> Socket::catch_up(std::shared_ptr<Socket> self, std::string
     log::warn("realtime catch-up failed", {{"channel", name}, {"error", e.what()}});
     recovery.reload = true;
   }
-  const auto again = self->subs.find(name);
-  if (self->ended || again == self->subs.end()) co_return;
-  Subscription& sub = again->second;
+  Subscription* const again = self->subscription(name, id);
+  if (self->ended || !again) co_return;
+  Subscription& sub = *again;
   Offset last = sub.last;
   if (recovery.reload) {
     self->send(reply_frame("reload", nullptr, name, bj::object{{"offset", last.str()}}));
