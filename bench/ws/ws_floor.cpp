@@ -82,7 +82,6 @@ struct Senders {
   std::mutex m;
   std::condition_variable cv;
   std::deque<std::shared_ptr<const std::string>> frames;  // every frame published, in order
-  std::size_t published = 0;
   std::atomic<long> sent{0}, would_block{0}, failed{0};
   std::size_t next_share = 0;
 
@@ -102,7 +101,6 @@ struct Senders {
     {
       std::lock_guard lock(m);
       frames.push_back(std::make_shared<const std::string>(std::move(frame)));
-      ++published;
     }
     cv.notify_all();
   }
@@ -113,7 +111,7 @@ struct Senders {
       std::shared_ptr<const std::string> frame;
       {
         std::unique_lock lock(m);
-        cv.wait(lock, [&] { return published > done; });
+        cv.wait(lock, [&] { return frames.size() > done; });
         frame = frames[done++];
       }
       std::lock_guard lock(share.m);
@@ -135,26 +133,22 @@ struct Senders {
   }
 };
 
-// A connection that sent bytes: the publisher's keep-alive HTTP/1.1 requests.
-struct Request {
-  std::string in;
-};
-
-// Completes every whole request in `r.in`; returns the stamps they carried (one per request).
-std::vector<std::string> take_requests(Request& r) {
+// Takes every whole HTTP/1.1 request off the front of `in` (what a publisher's keep-alive
+// connection sent so far); returns the stamps they carried, one per request ("" for none).
+std::vector<std::string> take_requests(std::string& in) {
   std::vector<std::string> stamps;
   for (;;) {
-    const auto end = r.in.find("\r\n\r\n");
+    const auto end = in.find("\r\n\r\n");
     if (end == std::string::npos) return stamps;
     std::size_t length = 0;
-    const std::string_view head(r.in.data(), end);
+    const std::string_view head(in.data(), end);
     for (std::size_t at = head.find("\r\n"); at != std::string_view::npos; at = head.find("\r\n", at + 2)) {
       std::string line(head.substr(at + 2, head.find("\r\n", at + 2) - at - 2));
       for (auto& c : line) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       if (line.starts_with("content-length:")) length = std::strtoul(line.c_str() + 15, nullptr, 10);
     }
-    if (r.in.size() < end + 4 + length) return stamps;
-    const std::string_view body(r.in.data() + end + 4, length);
+    if (in.size() < end + 4 + length) return stamps;
+    const std::string_view body(in.data() + end + 4, length);
     std::string stamp;
     if (const auto at = body.find(kMarker); at != std::string_view::npos) {
       for (std::size_t i = at + kMarker.size(); i < body.size() && body[i] >= '0' && body[i] <= '9'; ++i) {
@@ -162,7 +156,7 @@ std::vector<std::string> take_requests(Request& r) {
       }
     }
     stamps.push_back(stamp);
-    r.in.erase(0, end + 4 + length);
+    in.erase(0, end + 4 + length);
   }
 }
 
@@ -203,12 +197,16 @@ int main(int argc, char** argv) {
   ev.events = EPOLLIN;
   ev.data.fd = listener;
   epoll_ctl(ep, EPOLL_CTL_ADD, listener, &ev);
-  std::unordered_map<int, Request> publishers;
+  std::unordered_map<int, std::string> publishers;  // descriptor -> bytes of an unfinished request
   std::cerr << "ws_floor: listening on 127.0.0.1:" << port << ", " << threads << " sender threads, " << size
             << "-byte frames\n";
-  const std::string reply =
+  const std::string published =
       "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}";
+  const std::string refused =
+      "HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\ncontent-length: 34\r\n\r\n"
+      "the body carries no mcb:<unix us>\n";
   std::vector<epoll_event> events(256);
+  long reported = 0;
   char buf[65536];
   for (;;) {
     const int n = epoll_wait(ep, events.data(), static_cast<int>(events.size()), 1000);
@@ -234,14 +232,13 @@ int main(int argc, char** argv) {
       }
       const auto [it, first] = publishers.try_emplace(fd);
       if (first) senders.remove(fd);
-      Request& r = it->second;
-      r.in.append(buf, static_cast<std::size_t>(got));
-      for (const auto& stamp : take_requests(r)) {
-        senders.publish(frame_with(stamp, size));
+      it->second.append(buf, static_cast<std::size_t>(got));
+      for (const auto& stamp : take_requests(it->second)) {
+        if (!stamp.empty()) senders.publish(frame_with(stamp, size));
+        const std::string& reply = stamp.empty() ? refused : published;
         (void)::send(fd, reply.data(), reply.size(), MSG_NOSIGNAL);
       }
     }
-    static long reported = 0;
     if (const long blocked = senders.would_block.load(); blocked != reported) {
       reported = blocked;
       std::cerr << "ws_floor: " << blocked << " sends would have blocked (no queue: not delivered)\n";

@@ -441,19 +441,20 @@ struct Listener {
         co_return;
       }
       data.append(chunk, n);
-      std::size_t done = 0;
-      for (auto at = data.find(kMarker); at != std::string::npos; at = data.find(kMarker, done)) {
+      // Kept for the next read: a stamp whose digits may go on, else a marker cut short.
+      std::size_t keep = data.size() - std::min(data.size(), kMarker.size() - 1);
+      for (auto at = data.find(kMarker); at != std::string::npos;) {
         std::size_t end = at + kMarker.size();
         while (end < data.size() && data[end] >= '0' && data[end] <= '9') ++end;
-        if (end == data.size()) break;  // the digits may go on in the next read
+        if (end == data.size()) {
+          keep = at;
+          break;
+        }
         self.record(std::string_view(data).substr(at, end - at));
-        done = end;
+        keep = std::max(keep, end);
+        at = data.find(kMarker, end);
       }
-      const auto keep = data.find(kMarker, done);
-      data.erase(0,
-                 keep != std::string::npos
-                     ? keep
-                     : std::max(done, data.size() - std::min<std::size_t>(data.size(), kMarker.size() - 1)));
+      data.erase(0, keep);
     }
   }
 
