@@ -452,7 +452,8 @@ describe('every form names the field in its error', () => {
       await price.waitFor();
       await price.fill('0.10');
       await page.getByRole('button', { name: 'Save tiers' }).click();
-      await page.getByText('Enter a price between 1.00 and 1000.00').waitFor();
+      await page.getByText(/^Supporter monthly price must be between 1\.00 and 1000\.00/).waitFor();
+      assert.match(await errorNear('Supporter monthly price'), /^Supporter monthly price must be between 1\.00 and 1000\.00: enter an amount such as 5\.00\.$/);
 
       const tracks = expectStatus(await server.api.get(`/api/artists/${artist.user.id}/content`), 200).releases[0].tracks;
       await page.goto(`/track/${tracks[0].id}`);
