@@ -2,7 +2,7 @@ import { useCallback, useEffect, useId, useState, type DependencyList, type Inpu
 import { Link } from 'react-router';
 import { Icon } from './Icon';
 import { ApiError, errorMessage } from '../api/client';
-import { TIER_LABEL, type ArtistProfile, type Lock, type TierName, formatDate } from '../api/types';
+import { TIER_LABEL, type ArtistProfile, type Lock, type TierName, counted, formatDate } from '../api/types';
 
 // Loads data for a page; reload() after a write.
 export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: DependencyList) {
@@ -115,7 +115,7 @@ export function ArtistCard({ artist }: { artist: ArtistProfile }) {
           {artist.stageName}
         </Link>
         <p className="muted small">
-          {artist.genres.join(', ') || 'No genre yet'} · {artist.followerCount} follower{artist.followerCount === 1 ? '' : 's'}
+          {artist.genres.join(', ') || 'No genre yet'} · {counted(artist.followerCount, 'follower')}
         </p>
       </div>
     </li>

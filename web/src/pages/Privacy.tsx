@@ -3,7 +3,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router';
 import { ApiError, api, explain, get, post, put } from '../api/client';
-import { formatDate } from '../api/types';
+import { counted, formatDate } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
 import { ErrorBox, Field, Loading, Notice, useAsync, useTitle } from '../components/ui';
 
@@ -24,7 +24,7 @@ type Consents = {
 
 function size(bytes: number | null) {
   if (bytes == null) return '';
-  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024) return counted(bytes, 'byte');
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }

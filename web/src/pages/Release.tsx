@@ -4,7 +4,7 @@ import { get } from '../api/client';
 import { buying } from '../api/buying';
 import { useAuth } from '../auth/AuthContext';
 import { BuyBox } from '../components/BuyBox';
-import { TIER_LABEL, formatDate, type ArtistContent, type ArtistDetail } from '../api/types';
+import { TIER_LABEL, formatDate, metaLine, type ArtistContent, type ArtistDetail } from '../api/types';
 import { TrackList } from '../components/TrackList';
 import { ErrorBox, Loading, LockBadge, useAsync, useTitle } from '../components/ui';
 import { usePlayer } from '../player/PlayerContext';
@@ -42,6 +42,11 @@ export function ReleasePage() {
       />
     );
   const tracks = release.tracks ?? [];
+  const meta = metaLine([
+    release.genre,
+    release.releaseAt && `Released ${formatDate(release.releaseAt)}`,
+    release.minTier !== 'free' && `${TIER_LABEL[release.minTier]} release`,
+  ]);
   const playable = tracks.filter((t) => !t.locked && (!t.status || t.status === 'ready'));
   return (
     <>
@@ -54,11 +59,11 @@ export function ReleasePage() {
             by <Link to={`/artist/${artist.slug}`}>{artist.stageName}</Link>
           </p>
           <ShareButton title={`${release.title} by ${artist.stageName}`} path={`/artist/${artist.slug}/release/${release.id}`} />
-          <p className="muted small">
-            {release.genre ? `${release.genre} · ` : ''}
-            {release.releaseAt ? `Released ${formatDate(release.releaseAt)}` : ''}
-            {release.minTier !== 'free' ? ` · ${TIER_LABEL[release.minTier]} release` : ''}
-          </p>
+          {meta && (
+            <p className="muted small" data-testid="release-meta">
+              {meta}
+            </p>
+          )}
           {release.tags && release.tags.length > 0 && <p className="small">{release.tags.map((t) => `#${t}`).join(' ')}</p>}
           <LockBadge lock={release.locked} />
           {playable.length > 0 && (
@@ -91,3 +96,4 @@ export function ReleasePage() {
     </>
   );
 }
+
