@@ -16,7 +16,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../api/helpers/server.mjs';
 import { expectStatus } from '../api/helpers/http.mjs';
-import { registerUser } from '../api/helpers/fixtures.mjs';
+import { login, registerUser } from '../api/helpers/fixtures.mjs';
+import { grantTier } from '../api/helpers/db.mjs';
 import { scratchDir, uploadMultipart, waitForTrack } from '../api/helpers/media.mjs';
 import { PHONE, assertClean, assertNoHorizontalOverflow, axeViolations, launchBrowser, openPage, screenshot } from './helpers/browser.mjs';
 import { sandbox } from './helpers/sandbox.mjs';
@@ -462,6 +463,109 @@ describe('every form names the field in its error', () => {
       await screenshot(s, 'form-errors');
     } finally {
       await s.close();
+    }
+  });
+});
+
+describe('every other form names the field in its error too', () => {
+  test('studio posts and parties, new track, track edit, release details, report, message, delete account, admin flags', async () => {
+    const s = await openPage(browser, server.baseUrl, { viewport: PHONE });
+    const { page } = s;
+    // Refusals are what this journey provokes.
+    s.allow(/\/api\/(tracks|releases|admin)\//);
+    // The words that describe a field (its aria-describedby), or fail if nothing does.
+    const describedBy = async (field) => {
+      const id = await field.getAttribute('aria-describedby');
+      assert.ok(id, 'the field is described by its error');
+      return (await page.locator(id.split(' ').map((i) => `[id="${i}"]`).join(', ')).allTextContents()).join(' ');
+    };
+    const u = await registerUser(server.api, { role: 'artist', artistName: `Form Tester Two ${Date.now().toString(36)}` });
+    const rel = expectStatus(await server.api.json('POST', '/api/releases', { token: u.token, body: { title: 'Form Release', kind: 'single' } }), 201).id;
+    const file = path.join(dir, 'forms.mp3');
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=330:duration=3', '-c:a', 'libmp3lame', file]);
+    const { track } = expectStatus(await uploadMultipart(server, u.token, file, { releaseId: rel, title: 'Form Song' }), 202);
+    await waitForTrack(server.api, u.token, track.id, { timeoutMs: 120_000 });
+    await grantTier(server.pool, u.user.id, artist.user.id, 'superfan');
+    try {
+      await logIn(page, { email: u.input.email, password: u.input.password });
+
+      // The post composer, empty.
+      await page.goto('/studio/posts');
+      await page.getByRole('button', { name: 'Publish post' }).click();
+      assert.match(await describedBy(page.getByLabel('Title', { exact: true })), /^Title must be 1-200 characters: give the post a title\.$/);
+      assert.match(await describedBy(page.getByLabel('Text', { exact: true })), /Text must be 1-20000 characters: write the post\./);
+
+      // A listening party without a title, tracks or a sensible capacity.
+      await page.goto('/studio/parties');
+      await page.getByLabel('Capacity (listeners)').fill('0');
+      await page.getByRole('button', { name: 'Start the party' }).click();
+      assert.match(await describedBy(page.getByLabel('Party title')), /^Party title is required: give the party a title\.$/);
+      assert.match(await describedBy(page.getByLabel('Capacity (listeners)')), /^Capacity must be a whole number of listeners from 1 to 100000\.$/);
+      assert.match(await describedBy(page.getByRole('group', { name: 'Tracks, in the order they play' })), /^Tracks: pick at least one track for the queue\.$/);
+
+      // A new track without a file; a track renamed to nothing; release details with a bad credit.
+      await page.goto(`/studio/releases/${rel}`);
+      await page.getByRole('button', { name: 'Upload', exact: true }).click();
+      assert.match(await describedBy(page.getByLabel('Audio file')), /Audio file is required: choose an MP3, WAV, FLAC, AIFF, M4A, OGG or Opus file\./);
+      await page.getByRole('button', { name: 'Edit Form Song' }).click();
+      const edit = page.getByRole('form', { name: 'Edit Form Song' });
+      await edit.getByLabel('Track title').fill('');
+      await edit.getByRole('button', { name: 'Save track' }).click();
+      await edit.getByRole('alert').filter({ hasText: /^Track title must be 1-200 characters/ }).waitFor();
+      const details = page.getByRole('form', { name: 'Release details' });
+      await details.getByLabel('Credits (one per line: role, a colon, name)').fill('Mixing');
+      await details.getByRole('button', { name: 'Save details' }).click();
+      await details.getByText('Credits: line 1 needs a role and a name, such as "Mixing: Ada Lovelace".').waitFor();
+      await details.getByLabel('Credits (one per line: role, a colon, name)').fill('');
+      await details.getByLabel('Release title').fill('');
+      await details.getByRole('button', { name: 'Save details' }).click();
+      await details.getByRole('alert').filter({ hasText: /^Release title must be 1-200 characters/ }).waitFor();
+
+      // A report without a reason, and a message to an artist that is too long.
+      const tracks = expectStatus(await server.api.get(`/api/artists/${artist.user.id}/content`), 200).releases[0].tracks;
+      await page.goto(`/track/${tracks[0].id}`);
+      await page.getByTestId('report-track').click();
+      await page.getByRole('button', { name: 'Send report' }).click();
+      assert.match(await describedBy(page.getByLabel('Why are you reporting this track?')), /^Reason is required: choose what is wrong\.$/);
+      await page.goto(`/artist/${slug}`);
+      await page.getByRole('button', { name: 'Message', exact: true }).click();
+      const message = page.getByLabel(`Message to ${artistName}`);
+      await message.fill('x'.repeat(2001));
+      assert.match(await describedBy(message), /^Message is 2001 characters, over the 2000 allowed: shorten it by 1 to send it\./);
+      assert.equal(await page.locator('#message-artist').getByRole('button', { name: 'Send' }).isDisabled(), true);
+
+      // Deleting the account without the password or the tick.
+      await page.goto('/settings');
+      const del = page.locator('section[aria-labelledby="delete-h"]');
+      await del.getByRole('button', { name: 'Delete my account' }).click();
+      assert.match(await describedBy(del.getByLabel('Password')), /^Password is needed: type the one you sign in with\.$/);
+      assert.match(await describedBy(del.getByRole('checkbox')), /^Tick “I understand that my account is deleted for good” to confirm that you want it deleted\.$/);
+      assertClean(s, 'other forms');
+    } finally {
+      await s.close();
+    }
+
+    // The admin console's flag form.
+    const admin = await registerUser(server.api);
+    await server.pool.query("UPDATE users SET role = 'admin' WHERE id = $1", [admin.user.id]);
+    const a = await openPage(browser, server.baseUrl, { viewport: PHONE });
+    try {
+      await logIn(a.page, { email: admin.input.email, password: admin.input.password });
+      await a.page.goto('/admin/flags');
+      const form = a.page.getByRole('form', { name: 'New flag' });
+      await form.getByLabel('Key', { exact: true }).fill('Bad-Key');
+      await form.getByLabel('Rollout (%)').fill('101');
+      await form.getByRole('button', { name: 'Save flag' }).click();
+      const near = async (label) => {
+        const id = await form.getByLabel(label, { exact: true }).getAttribute('aria-describedby');
+        return (await a.page.locator(id.split(' ').map((i) => `[id="${i}"]`).join(', ')).allTextContents()).join(' ');
+      };
+      await form.locator('.field__error').first().waitFor();
+      assert.match(await near('Key'), /Key must be 1-64 of a-z, 0-9 and _, starting with a letter\./);
+      assert.match(await near('Rollout (%)'), /^Rollout must be a whole number from 0 to 100\.$/);
+      assertClean(a, 'admin flag form');
+    } finally {
+      await a.close();
     }
   });
 });

@@ -146,7 +146,7 @@ function DeleteAccount() {
     setError(null);
     const problems: typeof errors = {};
     if (!password) problems.password = 'Password is needed: type the one you sign in with.';
-    if (!confirmed) problems.confirm = 'Tick the box to confirm that you want your account deleted for good.';
+    if (!confirmed) problems.confirm = 'Tick “I understand that my account is deleted for good” to confirm that you want it deleted.';
     setErrors(problems);
     if (problems.password || problems.confirm) return;
     setBusy(true);
