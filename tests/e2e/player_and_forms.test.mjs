@@ -665,7 +665,7 @@ describe('long unbroken text wraps on every page', () => {
 });
 
 describe('small things people notice', () => {
-  test('sign-up keeps next, the owner sees their own page as owner, counts agree in number, trending names artists and skips unplayed tracks, not-found pages lead back, deleting a comment asks, the current Sign up button is legible', async () => {
+  test('sign-up keeps next, the owner sees their own page as owner, release meta lines have no stray separators, counts agree in number, trending names artists and skips unplayed tracks, not-found pages lead back, deleting a comment asks, the current Sign up button is legible', async () => {
     const s = await openPage(browser, server.baseUrl);
     const { page } = s;
     s.allow(/\/api\/artists\/no-such-artist/);
@@ -761,6 +761,18 @@ describe('small things people notice', () => {
       assert.equal(await o.page.getByText('your membership').count(), 0);
       assert.equal(await o.page.getByText('Your current membership').count(), 0);
       await o.page.getByRole('link', { name: 'Edit in studio' }).waitFor();
+
+      // A release's meta line shows the parts it has, with no separator left over.
+      const metaOf = async (body) => {
+        const id = expectStatus(await server.api.json('POST', '/api/releases', { token: artist.token, body: { kind: 'single', ...body } }), 201).id;
+        await o.page.goto(`/artist/${slug}/release/${id}`);
+        await o.page.getByRole('heading', { level: 1, name: body.title }).waitFor();
+        return (await o.page.getByTestId('release-meta').textContent()).trim();
+      };
+      assert.equal(await metaOf({ title: 'Genre only', genre: 'indie' }), 'indie');
+      assert.equal(await metaOf({ title: 'Tier only', minTier: 'supporter' }), 'Supporter release');
+      const dated = await metaOf({ title: 'All three', genre: 'indie', minTier: 'superfan', releaseAt: '2026-03-01T12:00:00Z' });
+      assert.match(dated, /^indie · Released .+ · Superfan release$/);
       assertClean(o, 'owner');
     } finally {
       await o.close();
