@@ -320,7 +320,8 @@ export default function MessagesPage() {
               </button>
             )}
             <ErrorBox message={thread.error} />
-            <ol className="thread" aria-label={`Messages with ${current?.with.name ?? 'this person'}`} aria-live="polite" data-testid="thread">
+            {/* The thread scrolls on its own; focusable, so the keyboard can scroll it when no message holds a control. */}
+            <ol className="thread" tabIndex={0} aria-label={`Messages with ${current?.with.name ?? 'this person'}`} aria-live="polite" data-testid="thread">
               {thread.messages.map((m) => (
                 <li key={m.id} className={`bubble ${m.senderId === me ? 'bubble--mine' : ''}`} data-testid="message">
                   <span className="visually-hidden">{m.senderId === me ? 'You' : current?.with.name}: </span>
