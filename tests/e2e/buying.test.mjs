@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { startServer } from '../api/helpers/server.mjs';
 import { registerUser, uniqueName } from '../api/helpers/fixtures.mjs';
 import { uploadAndWait } from '../api/helpers/media.mjs';
+import { grantTier } from '../api/helpers/db.mjs';
 import { assertClean, assertNoHorizontalOverflow, launchBrowser, openPage, screenshot } from './helpers/browser.mjs';
 import { sandbox } from './helpers/sandbox.mjs';
 
@@ -50,12 +51,12 @@ async function logIn(session, { email, password }) {
   await page.waitForURL((u) => !u.pathname.startsWith('/login'));
 }
 
-/** Clicks the download button of the collection's first track in `format`; returns the saved file. */
-async function downloadAs(page, label, name) {
+/** Clicks the download button of the first track (rows of `rowTestId`) in `format`; returns the saved file. */
+async function downloadAs(page, label, name, rowTestId = 'collection-track') {
   await page.getByLabel('Download format').selectOption({ label });
   const [download] = await Promise.all([
     page.waitForEvent('download', { timeout: 120_000 }),
-    page.getByTestId('collection-track').first().getByRole('button', { name: /Download/ }).click(),
+    page.getByTestId(rowTestId).first().getByRole('button', { name: /Download/ }).click(),
   ]);
   const file = path.join(scratch, name);
   await download.saveAs(file);
@@ -153,6 +154,45 @@ describe('buying music', () => {
       state.bought = true;
     } finally {
       await s.close();
+    }
+  });
+
+  test('a superfan who did not buy the release downloads its original files from the release page', async () => {
+    const superfan = await registerUser(server.api);
+    await grantTier(server.pool, superfan.user.id, artist.user.id, 'superfan');
+    const stranger = await registerUser(server.api);
+    const s = await openPage(browser, server.baseUrl);
+    try {
+      // A fan without the perk is offered the purchase, not downloads.
+      await logIn(s, stranger.input);
+      const { page } = s;
+      await page.goto(`/artist/${artist.user.id}/release/${releaseId}`);
+      await page.getByRole('form', { name: `Buy ${RELEASE_TITLE}` }).waitFor();
+      assert.equal(await page.getByTestId('superfan-downloads').count(), 0);
+      assertClean(s, 'no perk, no downloads');
+    } finally {
+      await s.close();
+    }
+    const f = await openPage(browser, server.baseUrl);
+    try {
+      await logIn(f, superfan.input);
+      const { page } = f;
+      await page.goto(`/artist/${artist.user.id}/release/${releaseId}`);
+      const panel = page.getByTestId('superfan-downloads');
+      await panel.getByRole('heading', { name: 'Download' }).waitFor();
+      assert.equal(await panel.getByTestId('download-track').count(), 2);
+      // The original upload, byte for byte a FLAC, then a rendition, without a purchase.
+      const original = await downloadAs(page, 'Original file', 'superfan-original.flac', 'download-track');
+      assert.equal(probeCodec(original.file), 'flac');
+      const mp3 = await downloadAs(page, 'MP3 320 kbps', 'superfan.mp3', 'download-track');
+      assert.equal(mp3.suggested, 'Paid Song 1.mp3');
+      assert.equal(probeCodec(mp3.file), 'mp3');
+      const bought = await server.pool.query('SELECT count(*)::int AS n FROM purchases WHERE fan_id = $1', [superfan.user.id]);
+      assert.equal(bought.rows[0].n, 0, 'the perk needs no purchase');
+      await assertNoHorizontalOverflow(page);
+      assertClean(f, 'superfan downloads');
+    } finally {
+      await f.close();
     }
   });
 

@@ -16,7 +16,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '../api/helpers/server.mjs';
 import { expectStatus } from '../api/helpers/http.mjs';
-import { registerUser } from '../api/helpers/fixtures.mjs';
+import { login, registerUser } from '../api/helpers/fixtures.mjs';
+import { grantTier } from '../api/helpers/db.mjs';
 import { scratchDir, uploadMultipart, waitForTrack } from '../api/helpers/media.mjs';
 import { PHONE, assertClean, assertNoHorizontalOverflow, axeViolations, launchBrowser, openPage, screenshot } from './helpers/browser.mjs';
 import { sandbox } from './helpers/sandbox.mjs';
@@ -218,6 +219,7 @@ describe('the player at 375 px with the keyboard', () => {
     await waitAudio(page, () => { const a = document.querySelector('audio[data-testid="audio"]'); return !!a && !a.paused && a.currentTime > 0.5; });
     assertClean(s, 'player basics');
     await assertNoHorizontalOverflow(page);
+    assert.deepEqual(await axeViolations(page), [], 'the page with the player open');
   });
 
   test('repeat this track, repeat off, next and previous, and shuffle visits every track once', async () => {
@@ -301,6 +303,7 @@ describe('the player at 375 px with the keyboard', () => {
     const box = await region.boundingBox();
     assert.ok(box.x >= 0 && box.x + box.width <= PHONE.width, `the queue is inside the screen: ${JSON.stringify(box)}`);
     await assertNoHorizontalOverflow(page);
+    assert.deepEqual(await axeViolations(page), [], 'the page with the queue open');
     await screenshot(s, 'player-queue');
     assert.equal(await page.getByTestId('queue-item').count(), 3);
     // Focus is in the queue; Tab to the second entry and play it.
@@ -452,7 +455,8 @@ describe('every form names the field in its error', () => {
       await price.waitFor();
       await price.fill('0.10');
       await page.getByRole('button', { name: 'Save tiers' }).click();
-      await page.getByText('Enter a price between 1.00 and 1000.00').waitFor();
+      await page.getByText(/^Supporter monthly price must be between 1\.00 and 1000\.00/).waitFor();
+      assert.match(await errorNear('Supporter monthly price'), /^Supporter monthly price must be between 1\.00 and 1000\.00: enter an amount such as 5\.00\.$/);
 
       const tracks = expectStatus(await server.api.get(`/api/artists/${artist.user.id}/content`), 200).releases[0].tracks;
       await page.goto(`/track/${tracks[0].id}`);
@@ -465,12 +469,119 @@ describe('every form names the field in its error', () => {
   });
 });
 
+describe('every other form names the field in its error too', () => {
+  test('studio posts and parties, new track, track edit, release details, report, message, delete account, admin flags', async () => {
+    const s = await openPage(browser, server.baseUrl, { viewport: PHONE });
+    const { page } = s;
+    // Refusals are what this journey provokes.
+    s.allow(/\/api\/(tracks|releases|admin)\//);
+    // The words that describe a field (its aria-describedby), or fail if nothing does.
+    const describedBy = async (field) => {
+      const id = await field.getAttribute('aria-describedby');
+      assert.ok(id, 'the field is described by its error');
+      return (await page.locator(id.split(' ').map((i) => `[id="${i}"]`).join(', ')).allTextContents()).join(' ');
+    };
+    const u = await registerUser(server.api, { role: 'artist', artistName: `Form Tester Two ${Date.now().toString(36)}` });
+    const rel = expectStatus(await server.api.json('POST', '/api/releases', { token: u.token, body: { title: 'Form Release', kind: 'single' } }), 201).id;
+    const file = path.join(dir, 'forms.mp3');
+    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'sine=frequency=330:duration=3', '-c:a', 'libmp3lame', file]);
+    const { track } = expectStatus(await uploadMultipart(server, u.token, file, { releaseId: rel, title: 'Form Song' }), 202);
+    await waitForTrack(server.api, u.token, track.id, { timeoutMs: 120_000 });
+    await grantTier(server.pool, u.user.id, artist.user.id, 'superfan');
+    try {
+      await logIn(page, { email: u.input.email, password: u.input.password });
+
+      // The post composer, empty.
+      await page.goto('/studio/posts');
+      await page.getByRole('button', { name: 'Publish post' }).click();
+      assert.match(await describedBy(page.getByLabel('Title', { exact: true })), /^Title must be 1-200 characters: give the post a title\.$/);
+      assert.match(await describedBy(page.getByLabel('Text', { exact: true })), /Text must be 1-20000 characters: write the post\./);
+
+      // A listening party without a title, tracks or a sensible capacity.
+      await page.goto('/studio/parties');
+      await page.getByLabel('Capacity (listeners)').fill('0');
+      await page.getByRole('button', { name: 'Start the party' }).click();
+      assert.match(await describedBy(page.getByLabel('Party title')), /^Party title is required: give the party a title\.$/);
+      assert.match(await describedBy(page.getByLabel('Capacity (listeners)')), /^Capacity must be a whole number of listeners from 1 to 100000\.$/);
+      assert.match(await describedBy(page.getByRole('group', { name: 'Tracks, in the order they play' })), /^Tracks: pick at least one track for the queue\.$/);
+
+      // A new track without a file; a track renamed to nothing; release details with a bad credit.
+      await page.goto(`/studio/releases/${rel}`);
+      await page.getByRole('button', { name: 'Upload', exact: true }).click();
+      assert.match(await describedBy(page.getByLabel('Audio file')), /Audio file is required: choose an MP3, WAV, FLAC, AIFF, M4A, OGG or Opus file\./);
+      await page.getByRole('button', { name: 'Edit Form Song' }).click();
+      const edit = page.getByRole('form', { name: 'Edit Form Song' });
+      await edit.getByLabel('Track title').fill('');
+      await edit.getByRole('button', { name: 'Save track' }).click();
+      await edit.getByRole('alert').filter({ hasText: /^Track title must be 1-200 characters/ }).waitFor();
+      const details = page.getByRole('form', { name: 'Release details' });
+      await details.getByLabel('Credits (one per line: role, a colon, name)').fill('Mixing');
+      await details.getByRole('button', { name: 'Save details' }).click();
+      await details.getByText('Credits: line 1 needs a role and a name, such as "Mixing: Ada Lovelace".').waitFor();
+      await details.getByLabel('Credits (one per line: role, a colon, name)').fill('');
+      await details.getByLabel('Release title').fill('');
+      await details.getByRole('button', { name: 'Save details' }).click();
+      await details.getByRole('alert').filter({ hasText: /^Release title must be 1-200 characters/ }).waitFor();
+
+      // A report without a reason, and a message to an artist that is too long.
+      const tracks = expectStatus(await server.api.get(`/api/artists/${artist.user.id}/content`), 200).releases[0].tracks;
+      await page.goto(`/track/${tracks[0].id}`);
+      await page.getByTestId('report-track').click();
+      await page.getByRole('button', { name: 'Send report' }).click();
+      assert.match(await describedBy(page.getByLabel('Why are you reporting this track?')), /^Reason is required: choose what is wrong\.$/);
+      await page.goto(`/artist/${slug}`);
+      await page.getByRole('button', { name: 'Message', exact: true }).click();
+      const message = page.getByLabel(`Message to ${artistName}`);
+      await message.fill('x'.repeat(2001));
+      assert.match(await describedBy(message), /^Message is 2001 characters, over the 2000 allowed: shorten it by 1 to send it\./);
+      assert.equal(await page.locator('#message-artist').getByRole('button', { name: 'Send' }).isDisabled(), true);
+
+      // Deleting the account without the password or the tick.
+      await page.goto('/settings');
+      const del = page.locator('section[aria-labelledby="delete-h"]');
+      await del.getByRole('button', { name: 'Delete my account' }).click();
+      assert.match(await describedBy(del.getByLabel('Password')), /^Password is needed: type the one you sign in with\.$/);
+      assert.match(await describedBy(del.getByRole('checkbox')), /^Tick “I understand that my account is deleted for good” to confirm that you want it deleted\.$/);
+      assertClean(s, 'other forms');
+    } finally {
+      await s.close();
+    }
+
+    // The admin console's flag form.
+    const admin = await registerUser(server.api);
+    await server.pool.query("UPDATE users SET role = 'admin' WHERE id = $1", [admin.user.id]);
+    const a = await openPage(browser, server.baseUrl, { viewport: PHONE });
+    try {
+      await logIn(a.page, { email: admin.input.email, password: admin.input.password });
+      await a.page.goto('/admin/flags');
+      const form = a.page.getByRole('form', { name: 'New flag' });
+      await form.getByLabel('Key', { exact: true }).fill('Bad-Key');
+      await form.getByLabel('Rollout (%)').fill('101');
+      await form.getByRole('button', { name: 'Save flag' }).click();
+      const near = async (label) => {
+        const id = await form.getByLabel(label, { exact: true }).getAttribute('aria-describedby');
+        return (await a.page.locator(id.split(' ').map((i) => `[id="${i}"]`).join(', ')).allTextContents()).join(' ');
+      };
+      await form.locator('.field__error').first().waitFor();
+      assert.match(await near('Key'), /Key must be 1-64 of a-z, 0-9 and _, starting with a letter\./);
+      assert.match(await near('Rollout (%)'), /^Rollout must be a whole number from 0 to 100\.$/);
+      assertClean(a, 'admin flag form');
+    } finally {
+      await a.close();
+    }
+  });
+});
+
 describe('long unbroken text wraps on every page', () => {
   const LONG = (n, ch = 'W') => ch.repeat(n);
   let owner;
   let longSlug;
   let longRelease;
   let longTrack;
+  let fan;
+  let admin;
+  let conversationId;
+  let partyId;
 
   before(async () => {
     // The longest each field takes, up to 500 characters: stage name 100, titles 200, bio and comment 500.
@@ -488,40 +599,78 @@ describe('long unbroken text wraps on every page', () => {
     await waitForTrack(server.api, owner.token, longTrack, { timeoutMs: 120_000 });
     expectStatus(await server.api.json('PATCH', `/api/releases/${longRelease}`, { token: owner.token, body: { published: true } }), 200);
     longSlug = expectStatus(await server.api.get(`/api/artists/${owner.user.id}`), 200).slug;
-    expectStatus(await server.api.post(`/api/content/${longTrack}/comments`, { body: LONG(500, 'C') }, { token: owner.token }), 201);
+    const comment = expectStatus(await server.api.post(`/api/content/${longTrack}/comments`, { body: LONG(500, 'C') }, { token: owner.token }), 201);
+
+    // Everything else people write, each at its longest: the release's description and credits,
+    // tier perks, a post, a direct message, a listening party (and the notifications they make), a
+    // report's note, a feature flag's description.
+    expectStatus(await server.api.json('PATCH', `/api/releases/${longRelease}`, {
+      token: owner.token, body: { description: LONG(500, 'D'), credits: [{ role: LONG(100, 'O'), name: LONG(200, 'N') }] },
+    }), 200);
+    expectStatus(await server.api.json('PUT', '/api/artists/tiers/supporter', { token: owner.token, body: { priceCents: 500, perks: [LONG(200, 'P')] } }), 200);
+    expectStatus(await server.api.json('POST', '/api/posts', {
+      token: owner.token, body: { title: LONG(200, 'H'), body: LONG(500, 'Q'), visibility: 'public' },
+    }), 201);
+    fan = await registerUser(server.api);
+    expectStatus(await server.api.json('POST', `/api/artists/${owner.user.id}/follow`, { token: fan.token }), 200);
+    await grantTier(server.pool, fan.user.id, owner.user.id, 'superfan');
+    conversationId = expectStatus(await server.api.json('POST', '/api/messaging/send', {
+      token: fan.token, body: { recipientId: owner.user.id, body: LONG(500, 'G') },
+    }), 201).conversation.id;
+    partyId = expectStatus(await server.api.json('POST', '/api/parties', {
+      token: owner.token, body: { title: LONG(120, 'Y'), trackIds: [longTrack], startNow: true },
+    }), 201).id;
+    expectStatus(await server.api.json('POST', '/api/reports', {
+      token: fan.token, body: { targetType: 'comment', targetId: comment.id, reason: 'other', note: LONG(500, 'K') },
+    }), 202);
+    admin = await registerUser(server.api);
+    await server.pool.query("UPDATE users SET role = 'admin' WHERE id = $1", [admin.user.id]);
+    const adminToken = (await login(server.api, admin.input.email, admin.input.password)).token;
+    expectStatus(await server.api.json('PUT', `/api/admin/flags/f${LONG(63, 'l')}`, {
+      token: adminToken, body: { description: LONG(500, 'F'), enabled: true, rolloutPercent: 0 },
+    }), 200);
   });
 
-  // Opens each page, waits until it has settled, and at 375 px and 1280 px measures horizontal
-  // overflow and runs axe-core; returns the findings, one line each.
-  async function checkPages(page, urls) {
+  // Overflow and axe-core on the page as it is now, at 375 px and 1280 px; one line per finding.
+  async function checkHere(page, label) {
     const found = [];
-    for (const url of urls) {
+    for (const size of [{ width: 375, height: 812 }, { width: 1280, height: 800 }]) {
+      await page.setViewportSize(size);
+      const o = await page.evaluate(() => {
+        const doc = document.documentElement;
+        const over = doc.scrollWidth - doc.clientWidth;
+        // The widest element past the right edge, to say what to fix.
+        let worst = '';
+        if (over > 0) {
+          for (const el of document.querySelectorAll('body *')) {
+            const r = el.getBoundingClientRect();
+            if (r.right > doc.clientWidth + 1) {
+              worst = `${el.tagName.toLowerCase()}.${[...el.classList].join('.')}`;
+              break;
+            }
+          }
+        }
+        return { over, worst };
+      });
+      if (o.over > 0) found.push(`${label} at ${size.width} px: ${o.over} px too wide (${o.worst})`);
+      for (const v of await axeViolations(page)) found.push(`${label} at ${size.width} px: ${v}`);
+    }
+    await page.setViewportSize(PHONE);
+    return found;
+  }
+
+  // Opens each page (a URL, or [URL, a long text the page must show]), waits until it has settled,
+  // and checks it with checkHere; returns the findings, one line each.
+  async function checkPages(page, entries) {
+    const found = [];
+    for (const entry of entries) {
+      const [url, shows] = Array.isArray(entry) ? entry : [entry, null];
       await page.goto(url);
       await page.locator('main h1, main h2').first().waitFor();
       await page.waitForLoadState('networkidle');
       await page.locator('[data-testid="loading"]').first().waitFor({ state: 'detached' });
-      for (const size of [{ width: 375, height: 812 }, { width: 1280, height: 800 }]) {
-        await page.setViewportSize(size);
-        const o = await page.evaluate(() => {
-          const doc = document.documentElement;
-          const over = doc.scrollWidth - doc.clientWidth;
-          // The widest element past the right edge, to say what to fix.
-          let worst = '';
-          if (over > 0) {
-            for (const el of document.querySelectorAll('body *')) {
-              const r = el.getBoundingClientRect();
-              if (r.right > doc.clientWidth + 1) {
-                worst = `${el.tagName.toLowerCase()}.${[...el.classList].join('.')}`;
-                break;
-              }
-            }
-          }
-          return { over, worst };
-        });
-        if (o.over > 0) found.push(`${url} at ${size.width} px: ${o.over} px too wide (${o.worst})`);
-        for (const v of await axeViolations(page)) found.push(`${url} at ${size.width} px: ${v}`);
-      }
-      await page.setViewportSize(PHONE);
+      if (shows && (await page.getByText(shows).count()) === 0) found.push(`${url} does not show the long text ${shows.slice(0, 12)}…`);
+      found.push(...(await checkHere(page, url)));
     }
     return found;
   }
@@ -531,36 +680,76 @@ describe('long unbroken text wraps on every page', () => {
     const { page } = s;
     s.allow(/\/api\/artists\/no-such-artist/);
     s.allow(/\/api\/content\/00000000-0000-4000-8000-000000000000/);
+    const release = `/artist/${longSlug}/release/${longRelease}`;
     try {
       // Signed out: the public pages, the account forms and the embeddable player.
       const anonymous = await checkPages(page, [
-        '/', `/search?q=${LONG(100, 'M')}`, `/artist/${longSlug}`, `/artist/${longSlug}/release/${longRelease}`,
-        `/track/${longTrack}`, `/embed/track/${longTrack}`, '/login', '/signup', '/forgot-password',
-        '/reset-password?token=x', '/goodbye', '/checkout/cancel',
+        '/', `/search?q=${LONG(100, 'M')}`, [`/artist/${longSlug}`, LONG(200, 'P')], [release, LONG(500, 'D')],
+        [`/track/${longTrack}`, LONG(500, 'C')], `/embed/track/${longTrack}`, '/login', '/signup', '/forgot-password',
+        '/reset-password?token=x', '/verify-email', '/goodbye', '/checkout/cancel',
       ]);
       // Signed in as the artist: everything a member and an artist see.
       await logIn(page, { email: owner.input.email, password: owner.input.password });
       const signedIn = await checkPages(page, [
-        '/', `/search?q=${LONG(100, 'M')}`, `/artist/${longSlug}`, `/artist/${longSlug}/release/${longRelease}`,
-        `/track/${longTrack}`, '/feed', '/library', '/settings', '/notifications', '/messages', '/studio',
-        '/studio/releases', `/studio/releases/${longRelease}`, '/studio/tiers', '/studio/posts', '/studio/parties',
-        '/studio/earnings', '/checkout/success', '/artist/no-such-artist', '/track/00000000-0000-4000-8000-000000000000',
-        '/no/such/page',
+        '/', `/search?q=${LONG(100, 'M')}`, [`/artist/${longSlug}`, LONG(500, 'Q')], [release, LONG(200, 'N')],
+        `/track/${longTrack}`, '/feed', '/library', '/settings', [`/notifications`, LONG(100, 'G')], '/messages',
+        [`/messages/${conversationId}`, LONG(500, 'G')], [`/parties/${partyId}`, LONG(120, 'Y')], '/studio',
+        '/studio/releases', `/studio/releases/${longRelease}`, '/studio/tiers',
+        [`/studio/posts`, LONG(200, 'H')], '/studio/parties', '/studio/earnings', ['/studio/analytics', '0 supporters · 1 superfan'], '/checkout/success',
+        '/artist/no-such-artist', '/track/00000000-0000-4000-8000-000000000000', '/no/such/page',
       ]);
-      assert.deepEqual([...anonymous, ...signedIn], []);
-      // The long texts are on the pages (the check saw them, not an error page).
+      // The player open with the longest title, then its queue open, on the track page.
       await page.goto(`/track/${longTrack}`);
-      await page.getByText(LONG(500, 'C')).waitFor();
+      await page.locator('main').getByRole('button', { name: 'Play', exact: true }).click();
+      await page.getByTestId('player-title').filter({ hasText: LONG(200, 'T') }).waitFor();
+      const player = await checkHere(page, 'the open player');
+      await page.getByRole('button', { name: /^Queue \(/ }).click();
+      await page.getByRole('region', { name: 'Queue' }).waitFor();
+      const queue = await checkHere(page, 'the open queue');
+      await page.keyboard.press('Escape');
+      await page.getByRole('button', { name: 'Pause', exact: true }).first().click();
+      assert.deepEqual([...anonymous, ...signedIn, ...player, ...queue], []);
       await screenshot(s, 'long-text-track');
-      assertClean(s, 'long texts');
+      assertClean(s, 'long texts (artist)');
     } finally {
       await s.close();
+    }
+  });
+
+  test('the same for a superfan (feed, messages, party, notifications) and an admin (checkout, sandbox, the console)', async () => {
+    const f = await openPage(browser, server.baseUrl, { viewport: PHONE });
+    try {
+      await logIn(f.page, { email: fan.input.email, password: fan.input.password });
+      const asFan = await checkPages(f.page, [
+        ['/feed', LONG(200, 'H')], ['/notifications', LONG(120, 'Y')], [`/messages/${conversationId}`, LONG(500, 'G')],
+        [`/parties/${partyId}`, LONG(120, 'Y')], [`/artist/${longSlug}/release/${longRelease}`, LONG(500, 'D')], '/library', '/verify-email',
+      ]);
+      assert.deepEqual(asFan, []);
+      assertClean(f, 'long texts (superfan)');
+    } finally {
+      await f.close();
+    }
+    const a = await openPage(browser, server.baseUrl, { viewport: PHONE });
+    try {
+      await logIn(a.page, { email: admin.input.email, password: admin.input.password });
+      const asAdmin = await checkPages(a.page, [[`/checkout/${owner.user.id}/supporter`, LONG(200, 'P')]]);
+      // On to the sandbox's checkout page, which names the artist.
+      await a.page.getByRole('button', { name: 'Continue to payment' }).click();
+      await a.page.getByTestId('sandbox-artist').filter({ hasText: LONG(100, 'M') }).waitFor();
+      asAdmin.push(...(await checkHere(a.page, 'the sandbox checkout')));
+      asAdmin.push(...(await checkPages(a.page, [
+        ['/admin', LONG(500, 'K')], '/admin/users', ['/admin/flags', LONG(500, 'F')], '/admin/audit', '/admin/stats',
+      ])));
+      assert.deepEqual(asAdmin, []);
+      assertClean(a, 'long texts (admin)');
+    } finally {
+      await a.close();
     }
   });
 });
 
 describe('small things people notice', () => {
-  test('sign-up keeps next, the owner sees their own page as owner, counts agree in number, trending names artists and skips unplayed tracks, not-found pages lead back, deleting a comment asks, the current Sign up button is legible', async () => {
+  test('sign-up keeps next, the owner sees their own page as owner, release meta lines have no stray separators, counts agree in number, trending names artists and skips unplayed tracks, not-found pages lead back, deleting a comment asks, the current Sign up button is legible', async () => {
     const s = await openPage(browser, server.baseUrl);
     const { page } = s;
     s.allow(/\/api\/artists\/no-such-artist/);
@@ -656,6 +845,18 @@ describe('small things people notice', () => {
       assert.equal(await o.page.getByText('your membership').count(), 0);
       assert.equal(await o.page.getByText('Your current membership').count(), 0);
       await o.page.getByRole('link', { name: 'Edit in studio' }).waitFor();
+
+      // A release's meta line shows the parts it has, with no separator left over.
+      const metaOf = async (body) => {
+        const id = expectStatus(await server.api.json('POST', '/api/releases', { token: artist.token, body: { kind: 'single', ...body } }), 201).id;
+        await o.page.goto(`/artist/${slug}/release/${id}`);
+        await o.page.getByRole('heading', { level: 1, name: body.title }).waitFor();
+        return (await o.page.getByTestId('release-meta').textContent()).trim();
+      };
+      assert.equal(await metaOf({ title: 'Genre only', genre: 'indie' }), 'indie');
+      assert.equal(await metaOf({ title: 'Tier only', minTier: 'supporter' }), 'Supporter release');
+      const dated = await metaOf({ title: 'All three', genre: 'indie', minTier: 'superfan', releaseAt: '2026-03-01T12:00:00Z' });
+      assert.match(dated, /^indie · Released .+ · Superfan release$/);
       assertClean(o, 'owner');
     } finally {
       await o.close();

@@ -74,7 +74,7 @@ describe('privacy in the settings', () => {
     const del = page.getByRole('button', { name: 'Delete my account' });
     await del.click();
     await page.getByText('Password is needed: type the one you sign in with.').waitFor();
-    await page.getByText('Tick the box to confirm that you want your account deleted for good.').waitFor();
+    await page.getByText('Tick “I understand that my account is deleted for good” to confirm that you want it deleted.').waitFor();
     const section = page.getByRole('region', { name: 'Delete your account' });
     await section.getByLabel('Password').fill('not my password at all');
     await section.getByLabel('I understand that my account is deleted for good').check();

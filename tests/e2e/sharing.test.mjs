@@ -20,6 +20,7 @@ let server;
 let browser;
 let dir;
 let trackId;
+let lockedId; // a supporter-only track of the same release
 let other; // a page of another origin that frames the player
 
 before(async () => {
@@ -33,8 +34,12 @@ before(async () => {
   const audio = await makeAudio(dir, 'mp3', 20);
   const { track } = expectStatus(await uploadMultipart(server, artist.token, audio, { releaseId, title: 'Shared Song' }), 202);
   await waitForTrack(server.api, artist.token, track.id, { timeoutMs: 180_000 });
+  const members = expectStatus(await uploadMultipart(server, artist.token, await makeAudio(dir, 'mp3', 5), { releaseId, title: 'Members Song' }), 202).track;
+  await waitForTrack(server.api, artist.token, members.id, { timeoutMs: 180_000 });
+  expectStatus(await server.api.json('PATCH', `/api/tracks/${members.id}`, { token: artist.token, body: { minTier: 'supporter' } }), 200);
   expectStatus(await server.api.json('PATCH', `/api/releases/${releaseId}`, { token: artist.token, body: { published: true } }), 200);
   trackId = track.id;
+  lockedId = members.id;
   other = http.createServer((req, res) => {
     res.setHeader('content-type', 'text/html');
     res.end(`<!doctype html><title>A blog</title><p>My favourite song:</p>
@@ -80,6 +85,23 @@ test('another site frames the embeddable player and plays the track in it; the t
     const blockedHeading = blocked ? await blocked.locator('h1').count().catch(() => 0) : 0;
     assert.equal(blockedHeading, 0, 'the track page must not render inside another site');
     await screenshot(s, 'embed-player');
+  } finally {
+    await s.close();
+  }
+});
+
+test('the embeddable player of a supporter-only track tells an anonymous visitor it is for members and offers nothing to play', async () => {
+  const s = await openPage(browser, server.baseUrl);
+  try {
+    await s.page.goto(`/embed/track/${lockedId}`);
+    await s.page.getByRole('heading', { name: 'Members Song' }).waitFor();
+    await s.page.getByText('This track is for Supporter members. Join on MusicConnect to listen.').waitFor();
+    assert.equal(await s.page.getByRole('button', { name: /^Play/ }).count(), 0, 'no Play button');
+    const link = s.page.getByRole('link', { name: 'Listen on MusicConnect' });
+    assert.equal(await link.getAttribute('href'), `${server.baseUrl}/track/${lockedId}`);
+    // No playback was asked for.
+    assert.deepEqual(s.requests.filter((u) => /\/playback$|\.m3u8$|\.m4s$/.test(new URL(u).pathname)), []);
+    assertClean(s, 'locked embed');
   } finally {
     await s.close();
   }

@@ -3,7 +3,7 @@ import { Navigate, NavLink, Route, Routes } from 'react-router';
 import { del, errorMessage, formErrors, get, post, put, qs } from '../api/client';
 import { useAuth } from '../auth/AuthContext';
 import { ErrorBox, Field, Loading, Notice, Pager, useAsync, useTitle } from '../components/ui';
-import { formatDate } from '../api/types';
+import { counted, formatDate } from '../api/types';
 import { useFlags } from '../api/flags';
 import { REPORT_REASONS } from '../moderation/ReportButton';
 
@@ -140,7 +140,7 @@ function QueuePanel() {
           <li key={`${i.targetType}:${i.targetId}`} className="card" data-testid="queue-item">
             <p className="small">
               <strong>{TYPE_LABEL[i.targetType]}</strong>
-              {i.ownerUsername && <> by @{i.ownerUsername}</>} · {i.reportCount} report{i.reportCount === 1 ? '' : 's'} since {formatDate(i.firstReportedAt)}
+              {i.ownerUsername && <> by @{i.ownerUsername}</>} · {counted(i.reportCount, 'report')} since {formatDate(i.firstReportedAt)}
               {i.hidden && <strong> · hidden</strong>}
               {i.suspended && <strong> · suspended</strong>}
               {!i.exists && <strong> · deleted since</strong>}
@@ -350,7 +350,7 @@ function FlagsPanel() {
           <li key={f.key} className="session">
             <span>
               <strong>{f.key}</strong> {f.enabled ? `on for ${f.rolloutPercent} %` : 'off'}
-              {f.userIds.length > 0 && ` + ${f.userIds.length} user${f.userIds.length === 1 ? '' : 's'}`}
+              {f.userIds.length > 0 && ` + ${counted(f.userIds.length, 'user')}`}
               {mine && <span className="muted small" data-testid="flag-for-you"> · for you: {mine[f.key] ? 'on' : 'off'}</span>}
               <br />
               <span className="muted small">{f.description}</span>

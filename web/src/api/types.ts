@@ -246,3 +246,13 @@ export type PartyChatMessage = {
 export function plural(n: number, one: string, many = `${one}s`): string {
   return n === 1 ? one : many;
 }
+
+/** "3 supporters": a count with its noun in the right number. */
+export function counted(n: number, one: string, many = `${one}s`, show: (n: number) => string = String): string {
+  return `${show(n)} ${plural(n, one, many)}`;
+}
+
+/** The parts of a meta line that are there, joined by " · " (no stray separators when one is missing). */
+export function metaLine(parts: (string | false | null | undefined)[]): string {
+  return parts.filter(Boolean).join(' · ');
+}

@@ -1,5 +1,5 @@
 import { Link } from 'react-router';
-import { formatDuration, plural, type Track } from '../api/types';
+import { counted, formatDuration, metaLine, type Track } from '../api/types';
 import { usePlayer, type QueueItem } from '../player/PlayerContext';
 import { Icon } from './Icon';
 import { LockBadge } from './ui';
@@ -67,9 +67,7 @@ export function TrackList({ tracks, artistName, artistSlug, showNumbers = true }
             <span className="track__meta muted small">
               {t.locked
                 ? ''
-                : [t.durationS ? formatDuration(t.durationS) : '', t.playCount !== undefined ? `${t.playCount} ${plural(t.playCount, 'play')}` : '']
-                    .filter(Boolean)
-                    .join(' · ')}
+                : metaLine([t.durationS ? formatDuration(t.durationS) : null, t.playCount !== undefined && counted(t.playCount, 'play')])}
             </span>
           </li>
         );

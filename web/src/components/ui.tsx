@@ -2,7 +2,7 @@ import { useCallback, useEffect, useId, useState, type DependencyList, type Inpu
 import { Link } from 'react-router';
 import { Icon } from './Icon';
 import { ApiError, errorMessage } from '../api/client';
-import { TIER_LABEL, type ArtistProfile, type Lock, type TierName, formatDate } from '../api/types';
+import { TIER_LABEL, type ArtistProfile, type Lock, type TierName, counted, formatDate } from '../api/types';
 
 // Loads data for a page; reload() after a write.
 export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: DependencyList) {
@@ -25,16 +25,23 @@ export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: Dep
   return { ...state, reload };
 }
 
-// A placeholder in the shape of what is coming (a heading and a few lines), announced as loading
-// to screen readers; it takes the room the content will, so little moves when it arrives.
-export function Loading({ label = 'Loading' }: { label?: string }) {
+// A placeholder in the shape of what is coming, announced as loading to screen readers; it takes
+// the room the content will, so little moves when it arrives. A page is a heading and a few lines;
+// media (a picture) fills its box; a control (an audio player) is one bar of a player's size.
+export function Loading({ label = 'Loading', shape = 'page' }: { label?: string; shape?: 'page' | 'media' | 'control' }) {
   return (
-    <div className="skeleton" role="status" aria-live="polite" aria-busy="true" data-testid="loading">
+    <div className={`skeleton skeleton--${shape}`} role="status" aria-live="polite" aria-busy="true" data-testid="loading">
       <span className="visually-hidden">{label}…</span>
-      <div className="skeleton__block skeleton__block--title" aria-hidden="true" />
-      <div className="skeleton__block" aria-hidden="true" />
-      <div className="skeleton__block" aria-hidden="true" />
-      <div className="skeleton__block skeleton__block--short" aria-hidden="true" />
+      {shape === 'page' ? (
+        <>
+          <div className="skeleton__block skeleton__block--title" aria-hidden="true" />
+          <div className="skeleton__block" aria-hidden="true" />
+          <div className="skeleton__block" aria-hidden="true" />
+          <div className="skeleton__block skeleton__block--short" aria-hidden="true" />
+        </>
+      ) : (
+        <div className={`skeleton__block skeleton__block--${shape}`} aria-hidden="true" />
+      )}
     </div>
   );
 }
@@ -108,7 +115,7 @@ export function ArtistCard({ artist }: { artist: ArtistProfile }) {
           {artist.stageName}
         </Link>
         <p className="muted small">
-          {artist.genres.join(', ') || 'No genre yet'} · {artist.followerCount} follower{artist.followerCount === 1 ? '' : 's'}
+          {artist.genres.join(', ') || 'No genre yet'} · {counted(artist.followerCount, 'follower')}
         </p>
       </div>
     </li>

@@ -4,6 +4,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { ApiError, currentAccessToken, explain, upload } from '../api/client';
 import { ATTACHMENT_MAX_BYTES, type MessageAttachment } from '../api/types';
+import { Loading } from '../components/ui';
 
 export type Pending = { attachment: MessageAttachment; name: string };
 
@@ -150,7 +151,7 @@ export function AttachmentView({ attachment, from }: { attachment: MessageAttach
     const h = attachment.height ?? 1;
     return (
       <div className="bubble__media" style={{ aspectRatio: `${w} / ${h}`, maxWidth: Math.min(w, 480) }}>
-        {src ? <img src={src} alt={`Picture from ${from}`} width={w} height={h} data-testid="message-image" /> : <span className="muted small">Loading picture…</span>}
+        {src ? <img src={src} alt={`Picture from ${from}`} width={w} height={h} data-testid="message-image" /> : <Loading shape="media" label={`Loading the picture from ${from}`} />}
       </div>
     );
   }
@@ -159,7 +160,7 @@ export function AttachmentView({ attachment, from }: { attachment: MessageAttach
       {src ? (
         <audio controls preload="metadata" src={src} data-testid="message-audio" aria-label={`Audio from ${from}, ${duration(attachment.durationMs)}`} />
       ) : (
-        <span className="muted small">Loading audio…</span>
+        <Loading shape="control" label={`Loading the audio from ${from}`} />
       )}
       <span className="muted small"> {duration(attachment.durationMs)}</span>
     </div>

@@ -69,7 +69,7 @@ export function Composer({
       />
       <div className="composer__bar">
         <small id={`${id}-count`} className={over ? 'field__error' : 'muted'} aria-live={over ? 'polite' : 'off'}>
-          {over ? `${chars} of ${MESSAGE_MAX_CHARS} characters: shorten the message by ${chars - MESSAGE_MAX_CHARS} to send it.` : `${chars} / ${MESSAGE_MAX_CHARS}`}
+          {over ? `Message is ${chars} characters, over the ${MESSAGE_MAX_CHARS} allowed: shorten it by ${chars - MESSAGE_MAX_CHARS} to send it.` : `${chars} / ${MESSAGE_MAX_CHARS}`}
           <span className="visually-hidden"> Enter sends; Shift+Enter starts a new line.</span>
         </small>
         {extra}

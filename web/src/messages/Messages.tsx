@@ -5,7 +5,7 @@ import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react'
 import { Link, Navigate, useNavigate, useParams } from 'react-router';
 import { ApiError, del, explain, get, post, put, qs } from '../api/client';
 import { realtime, useChannel, type ChannelEvent } from '../api/realtime';
-import { formatDate, type Conversation, type DirectMessage, type SendResult } from '../api/types';
+import { counted, formatDate, type Conversation, type DirectMessage, type SendResult } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
 import { ErrorBox, Loading, useTitle } from '../components/ui';
 import { ReportButton } from '../moderation/ReportButton';
@@ -320,7 +320,8 @@ export default function MessagesPage() {
               </button>
             )}
             <ErrorBox message={thread.error} />
-            <ol className="thread" aria-label={`Messages with ${current?.with.name ?? 'this person'}`} aria-live="polite" data-testid="thread">
+            {/* The thread scrolls on its own; focusable, so the keyboard can scroll it when no message holds a control. */}
+            <ol className="thread" tabIndex={0} aria-label={`Messages with ${current?.with.name ?? 'this person'}`} aria-live="polite" data-testid="thread">
               {thread.messages.map((m) => (
                 <li key={m.id} className={`bubble ${m.senderId === me ? 'bubble--mine' : ''}`} data-testid="message">
                   <span className="visually-hidden">{m.senderId === me ? 'You' : current?.with.name}: </span>
@@ -399,7 +400,7 @@ function MessageSearch() {
       {results && (
         <div className="msg-search__results">
           <p className="small muted" role="status">
-            {results.length === 0 ? 'No messages match.' : `${results.length} message${results.length === 1 ? '' : 's'} found`}
+            {results.length === 0 ? 'No messages match.' : `${counted(results.length, 'message')} found`}
             {' · '}
             <button type="button" className="link-btn" onClick={() => setResults(null)}>
               Clear

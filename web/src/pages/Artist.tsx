@@ -11,7 +11,7 @@ import { MessageArtist } from '../messages/MessageArtist';
 import { ArtistParties } from '../parties/ArtistParties';
 import { PostList } from '../posts/PostList';
 import { NotFoundPage } from './NotFound';
-import { plural } from '../api/types';
+import { metaLine, plural } from '../api/types';
 import { ShareButton } from '../components/ShareButton';
 import { ReportButton } from '../moderation/ReportButton';
 
@@ -65,7 +65,7 @@ export function ArtistPage() {
           <ReportButton type="user" id={a.id} what={a.stageName} ownerId={a.id} />
           {(a.location?.city || a.location?.country || a.genres.length > 0) && (
             <p className="muted">
-              {[[a.location?.city, a.location?.country].filter(Boolean).join(', '), a.genres.join(', ')].filter(Boolean).join(' · ')}
+              {metaLine([[a.location?.city, a.location?.country].filter(Boolean).join(', '), a.genres.join(', ')])}
             </p>
           )}
           <p className="small">

@@ -1,6 +1,6 @@
 import { useParams } from 'react-router';
 import { get } from '../api/client';
-import { type ArtistDetail, type Track } from '../api/types';
+import { TIER_LABEL, formatDate, type ArtistDetail, type Track } from '../api/types';
 import { ErrorBox, Loading, useAsync } from '../components/ui';
 import { usePlayer } from '../player/PlayerContext';
 
@@ -40,7 +40,11 @@ export function EmbedTrackPage() {
           </button>
         ) : (
           <p className="embed__note">
-            {track.locked ? 'This track is for members.' : 'This track is not ready to play yet.'}
+            {track.locked?.requiredTier
+              ? `This track is for ${TIER_LABEL[track.locked.requiredTier]} members. Join on MusicConnect to listen.`
+              : track.locked
+                ? `This track comes out on ${formatDate(track.locked.availableAt)}.`
+                : 'This track is not ready to play yet.'}
           </p>
         )}
         <a href={link} target="_blank" rel="noopener">

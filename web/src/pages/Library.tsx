@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
 import { Link, Navigate } from 'react-router';
-import { errorMessage, explain, get, qs } from '../api/client';
-import { FORMAT_LABEL, buying, type CollectionItem, type DownloadFormat } from '../api/buying';
+import { errorMessage, get, qs } from '../api/client';
+import { buying, type CollectionItem, type DownloadFormat } from '../api/buying';
+import { DownloadRow, FormatSelect } from '../components/Downloads';
 import { payments } from '../api/payments';
 import { formatDate, formatPrice, type ArtistDetail, type ArtistProfile, type Track } from '../api/types';
 import type { Subscription } from '../api/payments';
@@ -252,7 +253,6 @@ function Collection(props: Settles) {
 
 function CollectionEntry({ item }: { item: CollectionItem }) {
   const [format, setFormat] = useState<DownloadFormat>('flac');
-  const selectId = `fmt-${item.purchaseId}`;
   const art = item.artwork && Object.keys(item.artwork).length ? item.artwork : null;
   return (
     <li className="card collection-item" data-testid="collection-item">
@@ -278,68 +278,12 @@ function CollectionEntry({ item }: { item: CollectionItem }) {
           </p>
         </div>
       </div>
-      <div className="field field--inline">
-        <label htmlFor={selectId}>Download format</label>
-        <select id={selectId} value={format} onChange={(e) => setFormat(e.target.value as DownloadFormat)}>
-          {(Object.keys(FORMAT_LABEL) as DownloadFormat[]).map((f) => (
-            <option key={f} value={f}>
-              {FORMAT_LABEL[f]}
-            </option>
-          ))}
-        </select>
-      </div>
+      <FormatSelect value={format} onChange={setFormat} />
       <ol className="tracks">
         {item.tracks.map((t) => (
-          <DownloadRow key={t.id} trackId={t.id} title={t.title} position={t.position} ready={t.downloadable} format={format} />
+          <DownloadRow key={t.id} trackId={t.id} title={t.title} position={t.position} ready={t.downloadable} format={format} testId="collection-track" />
         ))}
       </ol>
-    </li>
-  );
-}
-
-function DownloadRow({ trackId, title, position, ready, format }: { trackId: string; title: string; position: number; ready: boolean; format: DownloadFormat }) {
-  const [state, setState] = useState<'idle' | 'preparing' | 'starting'>('idle');
-  const [error, setError] = useState<string | null>(null);
-  const go = async () => {
-    setError(null);
-    setState('starting');
-    try {
-      const link = await buying.download(trackId, format, () => setState('preparing'));
-      // The link answers with Content-Disposition: attachment, so the page stays where it is.
-      const a = document.createElement('a');
-      a.href = link.url;
-      a.download = link.filename;
-      document.body.appendChild(a);
-      a.click();
-      a.remove();
-    } catch (e) {
-      setError(explain(e));
-    } finally {
-      setState('idle');
-    }
-  };
-  return (
-    <li className="track" data-testid="collection-track">
-      <span className="track__pos">{position}</span>
-      <span className="track__title">{title}</span>
-      <span className="row">
-        {ready ? (
-          <button type="button" className="btn btn--small" onClick={go} disabled={state !== 'idle'}>
-            {state === 'preparing' ? `Preparing ${FORMAT_LABEL[format]}…` : state === 'starting' ? 'Starting…' : 'Download'}
-            <span className="visually-hidden">
-              {' '}
-              {title} as {FORMAT_LABEL[format]}
-            </span>
-          </button>
-        ) : (
-          <span className="muted small">not downloadable yet</span>
-        )}
-        {error && (
-          <span className="error small" role="alert">
-            {error}
-          </span>
-        )}
-      </span>
     </li>
   );
 }

@@ -3,7 +3,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router';
 import { ApiError, api, explain, get, post, put } from '../api/client';
-import { formatDate } from '../api/types';
+import { counted, formatDate } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
 import { ErrorBox, Field, Loading, Notice, useAsync, useTitle } from '../components/ui';
 
@@ -24,7 +24,7 @@ type Consents = {
 
 function size(bytes: number | null) {
   if (bytes == null) return '';
-  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024) return counted(bytes, 'byte');
   if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
@@ -146,7 +146,7 @@ function DeleteAccount() {
     setError(null);
     const problems: typeof errors = {};
     if (!password) problems.password = 'Password is needed: type the one you sign in with.';
-    if (!confirmed) problems.confirm = 'Tick the box to confirm that you want your account deleted for good.';
+    if (!confirmed) problems.confirm = 'Tick “I understand that my account is deleted for good” to confirm that you want it deleted.';
     setErrors(problems);
     if (problems.password || problems.confirm) return;
     setBusy(true);

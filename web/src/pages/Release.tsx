@@ -1,15 +1,18 @@
+import { useState } from 'react';
 import { Cover } from '../components/Cover';
 import { Link, useParams } from 'react-router';
 import { get } from '../api/client';
 import { buying } from '../api/buying';
 import { useAuth } from '../auth/AuthContext';
 import { BuyBox } from '../components/BuyBox';
-import { TIER_LABEL, formatDate, type ArtistContent, type ArtistDetail } from '../api/types';
+import { TIER_LABEL, formatDate, metaLine, type ArtistContent, type ArtistDetail, type Track } from '../api/types';
 import { TrackList } from '../components/TrackList';
 import { ErrorBox, Loading, LockBadge, useAsync, useTitle } from '../components/ui';
 import { usePlayer } from '../player/PlayerContext';
 import { NotFoundPage } from './NotFound';
 import { ShareButton } from '../components/ShareButton';
+import { DownloadRow, FormatSelect } from '../components/Downloads';
+import type { DownloadFormat } from '../api/buying';
 
 export function ReleasePage() {
   const { id = '', releaseId = '' } = useParams();
@@ -22,7 +25,7 @@ export function ReleasePage() {
         get<ArtistContent>(`/api/artists/${encodeURIComponent(id)}/content`, s),
         buying.offers(id, s).catch(() => null),
       ]);
-      return { artist, release: content.releases.find((r) => r.id === releaseId) ?? null, offers };
+      return { artist, release: content.releases.find((r) => r.id === releaseId) ?? null, offers, viewerTier: content.viewerTier };
     },
     [id, releaseId, user?.id],
   );
@@ -31,7 +34,7 @@ export function ReleasePage() {
   if (data.notFound)
     return <NotFoundPage title="Release not found" message="There is no artist at this address, so there is no release here either. The link may be mistyped, or the artist may have changed their address." />;
   if (data.error) return <ErrorBox message={data.error} />;
-  const { artist, release, offers } = data.data!;
+  const { artist, release, offers, viewerTier } = data.data!;
   const offer = offers?.offers.find((o) => o.itemType === 'release' && o.itemId === release?.id);
   if (!release)
     return (
@@ -42,6 +45,11 @@ export function ReleasePage() {
       />
     );
   const tracks = release.tracks ?? [];
+  const meta = metaLine([
+    release.genre,
+    release.releaseAt && `Released ${formatDate(release.releaseAt)}`,
+    release.minTier !== 'free' && `${TIER_LABEL[release.minTier]} release`,
+  ]);
   const playable = tracks.filter((t) => !t.locked && (!t.status || t.status === 'ready'));
   return (
     <>
@@ -54,11 +62,11 @@ export function ReleasePage() {
             by <Link to={`/artist/${artist.slug}`}>{artist.stageName}</Link>
           </p>
           <ShareButton title={`${release.title} by ${artist.stageName}`} path={`/artist/${artist.slug}/release/${release.id}`} />
-          <p className="muted small">
-            {release.genre ? `${release.genre} · ` : ''}
-            {release.releaseAt ? `Released ${formatDate(release.releaseAt)}` : ''}
-            {release.minTier !== 'free' ? ` · ${TIER_LABEL[release.minTier]} release` : ''}
-          </p>
+          {meta && (
+            <p className="muted small" data-testid="release-meta">
+              {meta}
+            </p>
+          )}
           {release.tags && release.tags.length > 0 && <p className="small">{release.tags.map((t) => `#${t}`).join(' ')}</p>}
           <LockBadge lock={release.locked} />
           {playable.length > 0 && (
@@ -87,7 +95,27 @@ export function ReleasePage() {
         </section>
       )}
       {offer && <BuyBox offer={offer} artistName={artist.stageName} onMine={user?.id === artist.id} />}
+      {viewerTier === 'superfan' && user?.id !== artist.id && !offer?.owned && <SuperfanDownloads tracks={tracks} />}
       <TrackList tracks={tracks} artistName={artist.stageName} artistSlug={artist.slug} />
     </>
+  );
+}
+
+// A superfan's "download original files" perk (docs/buying.md): the same downloads as a purchase,
+// in any format, for every ready track of the release, without buying it.
+function SuperfanDownloads({ tracks }: { tracks: Track[] }) {
+  const [format, setFormat] = useState<DownloadFormat>('original');
+  if (tracks.length === 0) return null;
+  return (
+    <section aria-labelledby="downloads-h" className="card" data-testid="superfan-downloads">
+      <h2 id="downloads-h">Download</h2>
+      <p className="muted small">Your Superfan membership includes the original files and FLAC, MP3 and AAC copies.</p>
+      <FormatSelect value={format} onChange={setFormat} />
+      <ol className="tracks">
+        {tracks.map((t) => (
+          <DownloadRow key={t.id} trackId={t.id} title={t.title} position={t.position} ready={!t.locked && (!t.status || t.status === 'ready')} format={format} testId="download-track" />
+        ))}
+      </ol>
+    </section>
   );
 }

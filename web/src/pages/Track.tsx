@@ -2,7 +2,7 @@ import { Cover } from '../components/Cover';
 import { useEffect, useState, type FormEvent } from 'react';
 import { Link, useParams } from 'react-router';
 import { del, errorMessage, get, post, qs } from '../api/client';
-import { TIER_LABEL, formatDate, formatDuration, plural, type ArtistDetail, type Comment, type Track } from '../api/types';
+import { TIER_LABEL, counted, formatDate, formatDuration, metaLine, type ArtistDetail, type Comment, type Track } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
 import { ErrorBox, Loading, LockBadge, useAsync, useTitle } from '../components/ui';
 import { usePlayer } from '../player/PlayerContext';
@@ -78,9 +78,13 @@ export function TrackPage() {
           ) : (
             <>
               <p className="muted small">
-                {[track.durationS ? formatDuration(track.durationS) : '', `${track.playCount ?? 0} ${plural(track.playCount ?? 0, 'play')}`, `${track.likeCount ?? 0} ${plural(track.likeCount ?? 0, 'like')}`].filter(Boolean).join(' · ')}
-                {track.minTier && track.minTier !== 'free' ? ` · ${TIER_LABEL[track.minTier]} only` : ''}
-                {track.status === 'draft' ? ' · no audio yet' : track.status && track.status !== 'ready' ? ` · ${track.status}` : ''}
+                {metaLine([
+                  track.durationS ? formatDuration(track.durationS) : null,
+                  counted(track.playCount ?? 0, 'play'),
+                  counted(track.likeCount ?? 0, 'like'),
+                  track.minTier && track.minTier !== 'free' && `${TIER_LABEL[track.minTier]} only`,
+                  track.status === 'draft' ? 'no audio yet' : track.status !== 'ready' && track.status,
+                ])}
               </p>
               <div className="row">
                 <button

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { Link, Navigate } from 'react-router';
 import { explain, get, qs } from '../api/client';
-import { TIER_LABEL, formatDate, type TierName } from '../api/types';
+import { TIER_LABEL, counted, formatDate, type TierName } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
 import { ErrorBox, Loading, useTitle } from '../components/ui';
 import type { FeedItem, FeedPage } from './api';
@@ -54,7 +54,7 @@ export default function HomeFeedPage() {
                 </h2>
                 <p className="muted small">
                   New {i.release.kind.toUpperCase()} by <Link to={`/artist/${i.release.artistSlug || i.release.artistId}`}>{i.release.artistName}</Link> ·{' '}
-                  <time dateTime={i.release.releasedAt}>{formatDate(i.release.releasedAt)}</time> · {i.release.trackCount} track{i.release.trackCount === 1 ? '' : 's'}
+                  <time dateTime={i.release.releasedAt}>{formatDate(i.release.releasedAt)}</time> · {counted(i.release.trackCount, 'track')}
                   {i.release.locked?.requiredTier && <> · for {TIER_LABEL[i.release.locked.requiredTier as TierName]} members</>}
                 </p>
               </article>

@@ -1,6 +1,6 @@
 import { lazy, Suspense, useMemo, useState } from 'react';
 import { errorMessage } from '../api/client';
-import { formatPrice } from '../api/types';
+import { counted, formatPrice } from '../api/types';
 import { analytics, PERIODS, type Dashboard, type Period } from '../analytics/api';
 import type { Line } from '../analytics/Chart';
 import { ErrorBox, Loading, useAsync } from '../components/ui';
@@ -73,7 +73,7 @@ function DashboardView({ d }: { d: Dashboard }) {
         <Stat label="Plays" value={number(d.plays)} />
         <Stat label="Unique listeners" value={number(d.listeners)} />
         <Stat label="Followers" value={number(d.followers.total)} sub={`+${number(d.followers.gained)} / −${number(d.followers.lost)} in period`} />
-        <Stat label="Subscribers" value={number(d.subscribers.supporter + d.subscribers.superfan)} sub={`${number(d.subscribers.supporter)} supporters · ${number(d.subscribers.superfan)} superfans`} />
+        <Stat label="Subscribers" value={number(d.subscribers.supporter + d.subscribers.superfan)} sub={`${counted(d.subscribers.supporter, 'supporter', undefined, number)} · ${counted(d.subscribers.superfan, 'superfan', undefined, number)}`} />
         <Stat label="MRR" value={mrr} />
         <Stat label="Churn" value={d.churn.rate == null ? '–' : `${(d.churn.rate * 100).toFixed(1)} %`} sub={`${number(d.churn.ended)} of ${number(d.churn.atStart)} ended`} />
         {d.revenue.length === 0 && <Stat label="Revenue" value={money(0)} />}

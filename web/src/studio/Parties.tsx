@@ -8,7 +8,7 @@ import { useAuth } from '../auth/AuthContext';
 import { ErrorBox, Field, Loading, Notice, useAsync } from '../components/ui';
 import { PartySummaryView } from '../parties/PartyRoom';
 
-const LABELS = { title: 'Title', trackIds: 'Tracks', minTier: 'Who can join', capacity: 'Capacity', scheduledAt: 'Start time', startNow: 'Start now' };
+const LABELS = { title: 'Party title', trackIds: 'Tracks', minTier: 'Who can join', capacity: 'Capacity', scheduledAt: 'Start time', startNow: 'Start now' };
 
 export function PartiesPanel() {
   const { user } = useAuth();
@@ -35,12 +35,12 @@ export function PartiesPanel() {
     setError(null);
     setMsg(null);
     const local: Record<string, string> = {};
-    if (!title.trim()) local.title = 'Give the party a title.';
-    if (picked.length === 0) local.trackIds = 'Pick at least one track for the queue.';
+    if (!title.trim()) local.title = 'Party title is required: give the party a title.';
+    if (picked.length === 0) local.trackIds = 'Tracks: pick at least one track for the queue.';
     const cap = Number(capacity);
-    if (!Number.isInteger(cap) || cap < 1 || cap > 100000) local.capacity = 'Enter a whole number of listeners from 1 to 100000.';
-    if (when === 'later' && !at) local.scheduledAt = 'Choose when the party starts, or pick "Start now".';
-    if (when === 'later' && at && new Date(at).getTime() < Date.now()) local.scheduledAt = 'Choose a time in the future.';
+    if (!Number.isInteger(cap) || cap < 1 || cap > 100000) local.capacity = 'Capacity must be a whole number of listeners from 1 to 100000.';
+    if (when === 'later' && !at) local.scheduledAt = 'Start time is required: choose when the party starts, or pick "Start now".';
+    if (when === 'later' && at && new Date(at).getTime() < Date.now()) local.scheduledAt = 'Start time must be in the future: choose a later time.';
     if (Object.keys(local).length) {
       setErrors(local);
       setError('Some fields need attention: see the messages under them.');

@@ -42,13 +42,13 @@ export function PostsPanel() {
     setDone(null);
     setError(null);
     const local: Record<string, string> = {};
-    if (!title.trim() || title.trim().length > 200) local.title = 'Enter a title of 1-200 characters.';
-    if (!body.trim() || body.length > 20000) local.body = 'Write the post (1-20000 characters).';
-    if (image && !IMAGE_TYPES.includes(image.type)) local.image = 'Choose a JPEG, PNG or WebP picture.';
-    if (image && image.size > IMAGE_MAX) local.image = 'Choose a picture of at most 15 MB.';
+    if (!title.trim() || title.trim().length > 200) local.title = 'Title must be 1-200 characters: give the post a title.';
+    if (!body.trim() || body.length > 20000) local.body = 'Text must be 1-20000 characters: write the post.';
+    if (image && !IMAGE_TYPES.includes(image.type)) local.image = 'Picture must be a JPEG, PNG or WebP file: choose another.';
+    if (image && image.size > IMAGE_MAX) local.image = 'Picture must be at most 15 MB: choose a smaller one.';
     const when = publishAt ? new Date(publishAt) : null;
-    if (when && Number.isNaN(when.getTime())) local.publishAt = 'Enter a valid date and time, or leave it empty to publish now.';
-    if (trackIds.length > 4) local.trackIds = 'Choose at most 4 tracks.';
+    if (when && Number.isNaN(when.getTime())) local.publishAt = 'Publish at must be a date and time: enter one, or leave it empty to publish now.';
+    if (trackIds.length > 4) local.trackIds = 'Tracks: choose at most 4.';
     setErrors(local);
     if (Object.keys(local).length) return;
     setBusy(true);
@@ -73,7 +73,7 @@ export function PostsPanel() {
     } catch (err) {
       if (created) {
         // The post exists; only the picture was refused.
-        setErrors({ image: `${explain(err)} The post was saved without it; delete it below to try again.` });
+        setErrors({ image: `Picture: ${explain(err)} The post was saved without it; delete it below to try again.` });
         setReloadKey((k) => k + 1);
       } else {
         if (err instanceof ApiError) setErrors(Object.fromEntries(Object.entries(err.details).filter(([, v]) => typeof v === 'string').map(([k, v]) => [k, `${LABELS[k] ?? k} ${v}.`])));

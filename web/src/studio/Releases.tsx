@@ -318,7 +318,7 @@ function TrackEditForm({ track, onDone, onChanged }: { track: Track; onDone(): v
   };
   return (
     <li className="card" data-testid="studio-track-edit">
-      <form className="form" onSubmit={save} aria-label={`Edit ${track.title}`}>
+      <form className="form" onSubmit={save} aria-label={`Edit ${track.title}`} noValidate>
         <Field label="Track title" required maxLength={200} value={title} onChange={(e) => setTitle(e.target.value)} />
         <TierSelect id={`tier-${track.id}`} label="Who can play it" value={minTier} onChange={setMinTier} />
         <ErrorBox message={error} />
@@ -449,10 +449,15 @@ function UploadForm({ releaseId, onUploaded }: { releaseId: string; onUploaded()
   const [sent, setSent] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
   const fileInput = useRef<HTMLInputElement | null>(null);
+  const [fileError, setFileError] = useState<string | undefined>();
   const submit = async (e: FormEvent) => {
     e.preventDefault();
-    if (!file) return;
     setError(null);
+    setFileError(undefined);
+    if (!file) {
+      setFileError('Audio file is required: choose an MP3, WAV, FLAC, AIFF, M4A, OGG or Opus file.');
+      return;
+    }
     setSent(0);
     const trackTitle = title || file.name.replace(/\.[^.]+$/, '');
     try {
@@ -473,13 +478,13 @@ function UploadForm({ releaseId, onUploaded }: { releaseId: string; onUploaded()
       if (fileInput.current) fileInput.current.value = '';
       onUploaded();
     } catch (err) {
-      setError(errorMessage(err));
+      setError(explain(err, { title: 'Track title', minTier: 'Who can play this track', file: 'Audio file' }));
     } finally {
       setSent(null);
     }
   };
   return (
-    <form onSubmit={submit} className="form card" aria-labelledby="upload-h">
+    <form onSubmit={submit} className="form card" aria-labelledby="upload-h" noValidate>
       <h2 id="upload-h">Upload a track</h2>
       <Field label="Track title" maxLength={200} value={title} onChange={(e) => setTitle(e.target.value)} hint="Defaults to the file name" />
       <TierSelect id="track-tier" label="Who can play this track" value={minTier} onChange={setMinTier} />
@@ -491,9 +496,18 @@ function UploadForm({ releaseId, onUploaded }: { releaseId: string; onUploaded()
           type="file"
           accept={AUDIO_ACCEPT}
           required
+          aria-invalid={fileError ? true : undefined}
+          aria-describedby={fileError ? 'track-file-hint track-file-error' : 'track-file-hint'}
           onChange={(e) => setFile(e.target.files?.[0] ?? null)}
         />
-        <small className="muted">MP3, WAV, FLAC, AIFF, M4A, OGG or Opus, up to 500 MB.</small>
+        <small id="track-file-hint" className="muted">
+          MP3, WAV, FLAC, AIFF, M4A, OGG or Opus, up to 500 MB.
+        </small>
+        {fileError && (
+          <small id="track-file-error" className="field__error">
+            {fileError}
+          </small>
+        )}
       </div>
       {sent !== null && (
         <p className="processing">
@@ -502,7 +516,7 @@ function UploadForm({ releaseId, onUploaded }: { releaseId: string; onUploaded()
         </p>
       )}
       <ErrorBox message={error} />
-      <button type="submit" className="btn btn--primary" disabled={!file || sent !== null}>
+      <button type="submit" className="btn btn--primary" disabled={sent !== null}>
         Upload
       </button>
     </form>
@@ -602,7 +616,7 @@ function AboutForm({ release, onSaved }: { release: Release; onSaved(): void }) 
     }
   };
   return (
-    <form className="form card" onSubmit={save} aria-label="Release details">
+    <form className="form card" onSubmit={save} aria-label="Release details" noValidate>
       <h2>Release details</h2>
       <Field label="Release title" required maxLength={200} value={title} onChange={(e) => setTitle(e.target.value)} />
       <div className="field">

@@ -33,7 +33,7 @@ export function TiersPanel() {
     const tiers = rows.map((r) => {
       const cents = Math.round(Number(r.price) * 100);
       if (!/^\d+(\.\d{1,2})?$/.test(r.price.trim()) || cents < 100 || cents > 100000) {
-        local[r.tier] = 'Enter a price between 1.00 and 1000.00';
+        local[r.tier] = `${TIER_LABEL[r.tier]} monthly price must be between 1.00 and 1000.00: enter an amount such as 5.00.`;
       }
       return { tier: r.tier as 'supporter' | 'superfan', priceCents: cents, perks: r.perks.split('\n').map((p) => p.trim()).filter(Boolean) };
     });
