@@ -9,6 +9,7 @@
 #include "features/memberships/tiers.hpp"
 #include "features/posts/service.hpp"
 #include "features/search/store.hpp"
+#include "features/search/typo_distance.hpp"
 #include "media/images.hpp"
 
 namespace mc::search {
@@ -29,10 +30,20 @@ const char* name_of(Kind k) {
 // One scale for every kind: a full-text match counts most (and more the better it ranks), then how
 // close the name is to what was typed (twice the strict word similarity: among the names a typo's
 // corrections match, the one closest to the typed word wins over a more popular neighbour), a name
-// that starts with the query, and a little popularity.
-double score(const Hit& h) {
+// that starts with the query, and a little popularity. A name found only through a correction also
+// gains by how few typing mistakes separate it from the query: trigram similarity cannot tell a
+// swapped pair of letters from a different ending ("korcalywn" is as similar to "Korcaldu" as to
+// "Korcalwyn"), and one mistake outweighs any popularity.
+double score(const Hit& h, std::string_view typed) {
   double s = 2 * h.similarity;
   if (h.text_match) s += 1.0 + std::min(1.0, h.text_rank * 2);
+  if (!h.text_match && !typed.empty()) {
+    const int mistakes = typo_distance(typed, h.title, 3);
+    if (mistakes <= 1)
+      s += 0.5;
+    else if (mistakes == 2)
+      s += 0.25;
+  }
   if (h.prefix) s += 0.5;
   s += std::min(0.3, std::log1p(static_cast<double>(std::max<int64_t>(0, h.popularity))) / 30.0);
   if (h.kind == Kind::artist) s += 0.1;  // people mostly look for artists
@@ -78,6 +89,8 @@ awaitable<bj::object> SearchService::search(db::Cluster& db, const std::optional
   std::optional<store::Expansion> expansion;
   if (!r.q.empty() && !naive) expansion = co_await store::expand(db, r.q);
   const std::vector<Hit> hits = co_await store::candidates(db, r.q, expansion, r.genre, viewer_id, naive);
+  // The baseline ranks as it always did: only ours measures typing mistakes.
+  const std::string_view typed = naive ? std::string_view{} : std::string_view{r.q};
   auto in_genre = [&r](const Hit& h) {
     return !r.genre || std::find(h.genres.begin(), h.genres.end(), *r.genre) != h.genres.end();
   };
@@ -92,7 +105,7 @@ awaitable<bj::object> SearchService::search(db::Cluster& db, const std::optional
     if (of_type(h))
       for (const auto& g : h.genres)
         if (!g.empty()) ++genres[g];
-    if (in_genre(h) && of_type(h)) ranked.emplace_back(score(h), &h);
+    if (in_genre(h) && of_type(h)) ranked.emplace_back(score(h, typed), &h);
   }
   std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
     if (a.first != b.first) return a.first > b.first;

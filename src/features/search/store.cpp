@@ -162,6 +162,10 @@ constexpr Query kGenericPlans{"search_generic_plans",
 // a word of six letters scores about 0.25–0.6 ("auorra" for "aurora" 0.27), unrelated words under
 // 0.2. `%` is answered by the GIN trigram index; its threshold is a setting, set for the
 // transaction by kThreshold in the same pipeline (a function with a SET clause cost 2 ms a call).
+// The five are the fewest edits away (levenshtein_less_equal of fuzzystrmatch, migration 0025), then
+// the most similar: trigram similarity alone ties a swapped pair of letters with a different ending
+// ("korcalywn": "korcalwyn", "korcalmey" and four more at 0.43 on the large catalogue), and the
+// intended word fell out of the five by its alphabetical place.
 // Five corrections, not more: each widens the full-text query, and with more the planner's estimate
 // for the small posts table tips it into a sequential scan.
 // A word of fewer than four letters before the last ("the", "of", "dj") matches only itself: as a
@@ -180,7 +184,8 @@ constexpr Query kExpand{
     "SELECT w.n, quote_literal(w.w) || CASE WHEN w.exact THEN '' ELSE ':*' END AS t, "
     "CASE WHEN w.exact THEN quote_literal(w.w) ELSE '(' || quote_literal(w.w) || ':*' || coalesce((SELECT "
     "string_agg(' | ' || quote_literal(c.word), '') FROM (SELECT s.word FROM search_words s WHERE "
-    "char_length(w.w) >= 3 AND s.word % w.w AND s.word <> w.w ORDER BY similarity(s.word, w.w) DESC, s.word "
+    "char_length(w.w) >= 3 AND s.word % w.w AND s.word <> w.w "
+    "ORDER BY levenshtein_less_equal(s.word, w.w, 3), similarity(s.word, w.w) DESC, s.word "
     "LIMIT 5) c), '') || ')' END AS g "
     "FROM (SELECT v.w, v.n, char_length(v.w) < 4 AND v.n < max(v.n) OVER () AS exact "
     "FROM regexp_split_to_table(regexp_replace(lower($1::text), '[^[:alnum:]]+', ' ', 'g'), ' ') "
