@@ -457,6 +457,7 @@ awaitable<std::vector<Export>> list_exports(db::Cluster& db, const std::string& 
                                             std::optional<db::Lsn> token) {
   const auto r = co_await db.read(kListExports, params(user_id), token);
   std::vector<Export> out;
+  out.reserve(static_cast<std::size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) out.push_back(export_from(r, i));
   co_return out;
 }
@@ -475,6 +476,7 @@ awaitable<std::vector<Consent>> consent_history(db::Cluster& db, const std::stri
                                                 std::optional<db::Lsn> token) {
   const auto r = co_await db.read(kConsentHistory, params(user_id), token);
   std::vector<Consent> out;
+  out.reserve(static_cast<std::size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) out.push_back(consent_from(r, i));
   co_return out;
 }
@@ -545,6 +547,7 @@ awaitable<std::vector<std::pair<std::string, std::string>>> expired_exports(db::
   auto conn = co_await db.writer();
   const auto r = co_await conn->exec(kExpiredExports, params(batch));
   std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(static_cast<std::size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) out.emplace_back(r.str(i, 0), r.str(i, 1));
   co_return out;
 }
