@@ -382,4 +382,99 @@ describe('audit', () => {
       assert.ok(entries.some((e) => e.actor_id === admin.user.id), `${key} wrote no audit entry`);
     }
   });
+  // Admins act outside /api/admin too: on others' posts, comments and listening parties. Each such
+  // action writes an entry (who, what, target, from where); the same action on one's own content
+  // is ordinary use and writes none.
+  const entriesAfter = async (id) => (await srv.pool.query(
+    'SELECT actor_id, actor_role, action, target_type, target_id, ip, user_agent, details FROM audit_log WHERE id > $1 ORDER BY id', [id])).rows;
+  const lastId = async () => count('SELECT coalesce(max(id), 0)::int AS n FROM audit_log');
+  const headers = { 'user-agent': 'audit-probe' };
+
+  test('an admin deleting another\'s post or comment is audited; the author\'s own deletion is not', async () => {
+    const t = await publishedTrack(artist, `Commented ${uniqueName('t')}`);
+    const p = expectStatus(await api.json('POST', '/api/posts', { token: artist.token, body: { title: 'Audited', body: 'news', visibility: 'public' } }), 201);
+    const onPost = expectStatus(await api.json('POST', `/api/posts/${p.id}/comments`, { token: fan.token, body: { body: 'on a post' } }), 201);
+    const onTrack = expectStatus(await api.json('POST', `/api/content/${t.id}/comments`, { token: fan.token, body: { body: 'on a track' } }), 201);
+    const own = expectStatus(await api.json('POST', `/api/content/${t.id}/comments`, { token: fan.token, body: { body: 'mine' } }), 201);
+
+    let mark = await lastId();
+    expectStatus(await api.json('DELETE', `/api/comments/${own.id}`, { token: fan.token }), 204);
+    assert.deepEqual(await entriesAfter(mark), [], 'the author deleting their own comment is not an admin action');
+
+    mark = await lastId();
+    expectStatus(await api.json('DELETE', `/api/comments/${onTrack.id}`, { token: admin.token, headers }), 204);
+    expectStatus(await api.json('DELETE', `/api/comments/${onPost.id}`, { token: admin.token, headers }), 204);
+    expectStatus(await api.json('DELETE', `/api/posts/${p.id}`, { token: admin.token, headers }), 204);
+    const got = await entriesAfter(mark);
+    assert.deepEqual(got.map((e) => [e.actor_id, e.actor_role, e.action, e.target_type, e.target_id]), [
+      [admin.user.id, 'admin', 'comment.deleted', 'comment', onTrack.id],
+      [admin.user.id, 'admin', 'comment.deleted', 'comment', onPost.id],
+      [admin.user.id, 'admin', 'post.deleted', 'post', p.id],
+    ]);
+    assert.deepEqual(got.map((e) => e.details), [
+      { authorId: fan.user.id, on: 'track' }, { authorId: fan.user.id, on: 'post' }, { artistId: artist.user.id }]);
+    for (const e of got) assert.ok(e.ip && e.user_agent === 'audit-probe', `from where: ${JSON.stringify(e)}`);
+
+    const mine = expectStatus(await api.json('POST', '/api/posts', { token: artist.token, body: { title: 'Mine', body: 'x', visibility: 'public' } }), 201);
+    mark = await lastId();
+    expectStatus(await api.json('DELETE', `/api/posts/${mine.id}`, { token: artist.token }), 204);
+    assert.deepEqual(await entriesAfter(mark), [], 'an artist deleting their own post is not audited');
+  });
+
+  test('an admin acting as host or moderator of another artist\'s listening party is audited', async () => {
+    const t = await publishedTrack(artist, `Party ${uniqueName('t')}`);
+    const party = expectStatus(await api.json('POST', '/api/parties', { token: artist.token, body: { title: 'Audited party', trackIds: [t.id] } }), 201);
+    const listener = await registerUser(api);
+    const mark = await lastId();
+    const as = { token: admin.token, headers };
+    expectStatus(await api.json('POST', `/api/parties/${party.id}/start`, as), 200);
+    expectStatus(await api.json('POST', `/api/parties/${party.id}/control`, { ...as, body: { action: 'pause' } }), 200);
+    const msg = expectStatus(await api.json('POST', `/api/parties/${party.id}/messages`, { token: listener.token, body: { body: 'hello' } }), 201);
+    expectStatus(await api.json('DELETE', `/api/parties/${party.id}/messages/${msg.id}`, as), 204);
+    expectStatus(await api.json('PUT', `/api/parties/${party.id}/mutes/${listener.user.id}`, as), 200);
+    expectStatus(await api.json('DELETE', `/api/parties/${party.id}/mutes/${listener.user.id}`, as), 200);
+    expectStatus(await api.json('PUT', `/api/parties/${party.id}/cohosts/${listener.user.id}`, as), 200);
+    expectStatus(await api.json('DELETE', `/api/parties/${party.id}/cohosts/${listener.user.id}`, as), 200);
+    expectStatus(await api.json('POST', `/api/parties/${party.id}/end`, as), 200);
+    const got = (await entriesAfter(mark)).filter((e) => e.actor_id === admin.user.id);
+    assert.deepEqual(got.map((e) => [e.action, e.target_type, e.target_id]), [
+      'party.started', 'party.controlled', 'party.chat_deleted', 'party.user_muted', 'party.user_unmuted',
+      'party.cohost_added', 'party.cohost_removed', 'party.ended'].map((a) => [a, 'party', party.id]));
+    assert.equal(got[1].details.action, 'pause');
+    assert.equal(got[2].details.authorId, listener.user.id);
+    assert.equal(got[3].details.userId, listener.user.id);
+    for (const e of got) assert.equal(e.details.artistId, artist.user.id);
+
+    // The artist hosting their own party is not audited.
+    const own = expectStatus(await api.json('POST', '/api/parties', { token: artist.token, body: { title: 'Own party', trackIds: [t.id] } }), 201);
+    const ownMark = await lastId();
+    expectStatus(await api.json('POST', `/api/parties/${own.id}/start`, { token: artist.token }), 200);
+    expectStatus(await api.json('POST', `/api/parties/${own.id}/end`, { token: artist.token }), 200);
+    assert.deepEqual(await entriesAfter(ownMark), []);
+  });
+
+  test('security-relevant account actions are audited: failed sign-in, password and email change, session revocation', async () => {
+    const u = await registerUser(api);
+    const other = await login(api, u.input.email, u.input.password);
+    const mark = await lastId();
+    expectError(await api.post('/api/auth/login', { email: u.input.email, password: 'Wrong-password-1' }, { headers }), 401, 'invalid_credentials');
+    expectError(await api.post('/api/auth/login', { email: `nobody-${uniqueName('x')}@example.com`, password: 'Wrong-password-1' }), 401, 'invalid_credentials');
+    const sessions = expectStatus(await api.get('/api/auth/sessions', { token: u.token }), 200).sessions;
+    const victim = sessions.find((x) => !x.current);
+    expectStatus(await api.json('DELETE', `/api/auth/sessions/${victim.id}`, { token: u.token, headers }), 204);
+    const next = `${u.input.password}-Changed9`;
+    expectStatus(await api.post('/api/auth/password/change', { currentPassword: u.input.password, newPassword: next }, { token: u.token, headers }), 200);
+    expectStatus(await api.post('/api/auth/email/change', { newEmail: `moved-${u.input.email}`, password: next }, { token: u.token, headers }), 200);
+    const got = await entriesAfter(mark);
+    assert.deepEqual(got.map((e) => [e.actor_id, e.action, e.target_type, e.target_id]), [
+      [null, 'login.failed', 'user', u.user.id], // who typed the password is not known; unknown emails write nothing
+      [u.user.id, 'session.revoked', 'user', u.user.id],
+      [u.user.id, 'password.changed', 'user', u.user.id],
+      [u.user.id, 'email.changed', 'user', u.user.id],
+    ]);
+    assert.deepEqual(got[1].details, { sessionId: victim.id, reason: 'revoked_by_user' });
+    for (const e of got) assert.ok(e.ip && e.user_agent === 'audit-probe', `from where: ${JSON.stringify(e)}`);
+    assert.ok(!JSON.stringify(got).includes(u.input.password), 'no password in the log');
+    assert.ok(other.token);
+  });
 });

@@ -64,6 +64,13 @@ describe('sanitising', () => {
     '<<script>script>alert(1)<</script>/script>',
     '<object data="javascript:alert(1)"></object>',
     '<form action="javascript:alert(1)"><button>go</button></form>',
+    // CSS tricks: expressions, behaviours, imports and javascript: inside url().
+    '<span style="width:expression(alert(1))">expr</span>',
+    '<p style="behavior:url(#default#time2)">behaviour</p>',
+    '<style>@import "javascript:alert(1)";</style>',
+    '<style>li{background-image:url("javascript:alert(1)")}</style>',
+    '<link rel="stylesheet" href="javascript:alert(1)">',
+    '<table background="javascript:alert(1)"><tr><td>cell</td></tr></table>',
   ];
 
   test('script, event handlers, javascript: links, SVG and CSS never survive; Markdown does', async () => {
@@ -82,7 +89,8 @@ describe('sanitising', () => {
       assert.match(html, /<blockquote>/);
       assert.match(html, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/, 'code spans keep the text, escaped');
       assert.doesNotMatch(html, /<script/i);
-      assert.doesNotMatch(html, /<(img|svg|math|iframe|object|style|form|button|div)\b/i);
+      assert.doesNotMatch(html, /<(img|svg|math|iframe|object|style|form|button|div|link|table|span)\b/i);
+      assert.doesNotMatch(html, /expression\(|url\(\s*["']?javascript|@import|behavior:/i, 'no CSS survives as markup');
       assert.doesNotMatch(html, /\son\w+\s*=/i, 'no event handler attribute');
       assert.doesNotMatch(html, /href="\s*(javascript|vbscript|data)/i);
       assert.doesNotMatch(html, /style=/i);
@@ -94,13 +102,36 @@ describe('sanitising', () => {
     }
   });
 
-  test('comments keep their text as text (rendered as text by the web app)', async () => {
+  // Comments are plain text: the API keeps each payload exactly as written, in JSON and never as
+  // HTML (the web app renders them as text; tests/e2e/social_journeys.test.mjs checks no script runs).
+  test('the whole corpus in post and track comments comes back as the same text, never as markup', async () => {
     const artist = await newArtist();
+    const fan = await registerUser(api);
     const p = await post(artist.token, { title: 'Talk', body: 'hi', visibility: 'public' });
-    const c = expectStatus(await api.json('POST', `/api/posts/${p.id}/comments`, {
-      token: artist.token, body: { body: '<img src=x onerror=alert(1)>' },
-    }), 201);
-    assert.equal(c.body, '<img src=x onerror=alert(1)>');
+    const rel = expectStatus(await api.json('POST', '/api/releases', { token: artist.token, body: { title: 'Talk EP', kind: 'single' } }), 201);
+    const t = await readyTrack(srv, artist.token, { releaseId: rel.id, title: 'Commented' });
+    expectStatus(await api.json('PATCH', `/api/releases/${rel.id}`, { token: artist.token, body: { published: true } }), 200);
+    const targets = [[`/api/posts/${p.id}/comments`, artist.token], [`/api/content/${t.id}/comments`, artist.token],
+      [`/api/posts/${p.id}/comments`, fan.token]];
+    for (const [url, token] of targets) {
+      const written = [];
+      for (const payload of corpus) {
+        const res = await api.json('POST', url, { token, body: { body: payload } });
+        const c = expectStatus(res, 201);
+        assert.match(res.headers.get('content-type'), /^application\/json/, 'never served as HTML');
+        assert.equal(c.body, payload, `${url}: kept verbatim`);
+        assert.equal(c.bodyHtml, undefined, 'no rendered HTML for comments');
+        written.push(c.id);
+      }
+      const listRes = await api.get(`${url}?limit=100`);
+      assert.match(listRes.headers.get('content-type'), /^application\/json/);
+      assert.equal(listRes.headers.get('x-content-type-options'), 'nosniff');
+      const listed = new Map(expectStatus(listRes, 200).comments.map((c) => [c.id, c]));
+      for (const [i, id] of written.entries()) {
+        assert.equal(listed.get(id)?.body, corpus[i], `${url}: listed verbatim`);
+        assert.equal(listed.get(id).bodyHtml, undefined);
+      }
+    }
   });
 });
 

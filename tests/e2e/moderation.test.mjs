@@ -90,8 +90,16 @@ describe('moderation', () => {
     await item.getByText('Harassment or bullying × 1').waitFor();
     await item.getByText('insults everyone').waitFor();
     await screenshot(a, 'admin-queue');
-    await item.getByRole('button', { name: /^Hide/ }).click();
+    // Keyboard only: Tab from the queue's filter to the card's Hide button, Enter hides it, and the
+    // focus goes to the queue's heading instead of being lost with the card.
+    const focused = (loc) => loc.evaluate((el) => el === document.activeElement);
+    const hideButton = item.getByRole('button', { name: /^Hide/ });
+    await a.page.getByLabel('Show', { exact: true }).focus();
+    for (let i = 0; i < 30 && !(await focused(hideButton)); i++) await a.page.keyboard.press('Tab');
+    assert.ok(await focused(hideButton), 'Hide is reached with Tab');
+    await a.page.keyboard.press('Enter');
     await a.page.getByText(/is hidden and its reports resolved/).waitFor();
+    assert.ok(await focused(a.page.getByRole('heading', { level: 2, name: 'Moderation queue' })), 'the focus moved to the queue heading');
     await a.page.getByText('Nothing to review.').waitFor();
     assertClean(a, 'the admin hides the comment');
 
@@ -112,6 +120,27 @@ describe('moderation', () => {
     await screenshot(a, 'admin-audit');
 
     // The other console pages load, fit a phone, and work from the keyboard.
+    // Suspending a user with the keyboard: search, Tab to Suspend, Space; the focus stays on the
+    // button, which now restores, and the troll can no longer sign in.
+    await a.page.getByRole('link', { name: 'Users', exact: true }).click();
+    const search = a.page.getByLabel('Username or email starts with');
+    await search.focus();
+    await a.page.keyboard.type(troll.user.username);
+    await a.page.keyboard.press('Enter');
+    const suspend = a.page.getByRole('button', { name: `Suspend @${troll.user.username}`, exact: true });
+    await suspend.waitFor();
+    for (let i = 0; i < 10 && !(await focused(suspend)); i++) await a.page.keyboard.press('Tab');
+    assert.ok(await focused(suspend), 'Suspend is reached with Tab');
+    await a.page.keyboard.press('Space');
+    const restoreButton = a.page.getByRole('button', { name: `Restore @${troll.user.username}`, exact: true });
+    await restoreButton.waitFor();
+    assert.ok(await focused(restoreButton), 'the focus stays on the same button');
+    const { rows: [suspended] } = await server.pool.query('SELECT suspended_at IS NOT NULL AS s FROM users WHERE id = $1', [troll.user.id]);
+    assert.equal(suspended.s, true);
+    assert.equal((await api.post('/api/auth/login', { email: troll.input.email, password: troll.input.password })).status, 403);
+    await a.page.getByRole('link', { name: 'Audit log' }).click();
+    await a.page.getByTestId('audit-entry').filter({ hasText: 'user.suspended' }).waitFor();
+
     for (const [link, heading] of [['Users', 'Users'], ['Feature flags', 'Feature flags'], ['Stats', 'Platform']]) {
       await a.page.getByRole('link', { name: link, exact: true }).click();
       await a.page.getByRole('heading', { name: heading, exact: true }).waitFor();

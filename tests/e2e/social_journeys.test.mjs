@@ -3,7 +3,10 @@
 //      carries script payloads);
 //   b. a free follower sees the teaser in the home feed; a supporter sees the full post, with the
 //      picture, and no script of the payloads runs;
-//   c. a fan searches with a typo, finds the artist, and sees the post on the artist's page.
+//   c. a fan searches with a typo, finds the artist, and sees the post on the artist's page;
+//   d. the XSS corpus (scripts, handlers, javascript: links, SVG, CSS tricks) in comments on a
+//      track runs nothing and styles nothing.
+// Liking and commenting are done with the keyboard only (Tab, Enter, Space).
 // Any console error, uncaught exception, failed request or unexpected HTTP error fails a step.
 // Screenshots of the new pages, at desktop and phone width, go to tests/e2e/screenshots/.
 import { after, before, describe, test } from 'node:test';
@@ -16,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { startServer } from '../api/helpers/server.mjs';
 import { grantTier } from '../api/helpers/db.mjs';
 import { registerUser } from '../api/helpers/fixtures.mjs';
+import { readyTrack } from '../api/helpers/media.mjs';
 import { assertClean, assertNoHorizontalOverflow, launchBrowser, openPage, screenshot } from './helpers/browser.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -32,7 +36,30 @@ const POST_BODY = [
   '[a link](javascript:window.__xss=2) and [the site](https://example.com/news)',
   '',
   '<svg onload="window.__xss = 3"></svg><script>window.__xss = 4</script>',
+  '',
+  // CSS tricks: none may style the page or reach a javascript: URL.
+  '<p style="background:url(javascript:window.__xss=6)">styled paragraph</p>',
+  '<style>body{background:rgb(255, 0, 0) !important}</style>',
+  '<div style="width:expression(window.__xss=7)">an expression</div>',
+  '<style>@import "javascript:window.__xss=8";</style>',
 ].join('\n');
+// The same kinds of payload as comments (plain text: they must show as text and run nothing).
+const COMMENT_PAYLOADS = [
+  '<script>window.__xss = 10</script>',
+  '<img src=x onerror="window.__xss = 11">',
+  '<svg onload="window.__xss = 12"></svg>',
+  '<a href="javascript:window.__xss=13">click me</a>',
+  '<style>body{background:rgb(255, 0, 0) !important}</style>',
+  '<p style="background:url(javascript:window.__xss=14)">styled</p>',
+  '<div style="width:expression(window.__xss=15)">expr</div>',
+];
+
+// Nothing of a payload took effect: no script ran, no style applied.
+async function assertInert(page, where) {
+  assert.equal(await page.evaluate(() => window.__xss), undefined, `${where}: no script ran`);
+  const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  assert.notEqual(bg, 'rgb(255, 0, 0)', `${where}: no injected style applied`);
+}
 
 let server;
 let browser;
@@ -40,6 +67,7 @@ let picture;
 let artist;
 let follower;
 let supporter;
+let track;
 const sessions = [];
 
 before(async () => {
@@ -56,6 +84,11 @@ before(async () => {
     assert.equal(res.status, 200);
   }
   await grantTier(server.pool, supporter.user.id, artist.user.id, 'supporter');
+  const rel = await server.api.json('POST', '/api/releases', { token: artist.token, body: { title: 'Lighthouse', kind: 'single' } });
+  assert.equal(rel.status, 201);
+  track = await readyTrack(server, artist.token, { releaseId: rel.body.id, title: 'Harbour Light' });
+  const published = await server.api.json('PATCH', `/api/releases/${rel.body.id}`, { token: artist.token, body: { published: true } });
+  assert.equal(published.status, 200);
 });
 
 after(async () => {
@@ -130,21 +163,35 @@ describe('posts, feed and search', () => {
     assert.match(await body.innerHTML(), /<strong>finished the record<\/strong>/);
     await page.waitForFunction(() => [...document.querySelectorAll('img.post__image')].some((i) => i.complete && i.naturalWidth > 0));
     // The payloads are inert: nothing ran, no handler or script reached the page, no javascript: link.
-    assert.equal(await page.evaluate(() => window.__xss), undefined);
-    assert.equal(await body.locator('script, svg, [onerror], [onload]').count(), 0);
+    await assertInert(page, 'the post');
+    assert.equal(await body.locator('script, svg, style, link, [onerror], [onload], [style]').count(), 0);
     assert.equal(await body.locator('a[href^="javascript" i]').count(), 0);
     const safe = body.getByRole('link', { name: 'the site' });
     assert.equal(await safe.getAttribute('href'), 'https://example.com/news');
     assert.equal(await body.getByRole('link', { name: 'a link' }).count(), 0, 'a javascript: link is only text');
     await body.getByText('a link').click(); // clicking it runs nothing
     assert.equal(await page.evaluate(() => window.__xss), undefined);
-    await full.getByRole('button', { name: /^Like/ }).click();
+    // Keyboard only: Space likes, Tab reaches the comments toggle, Enter opens them, Tab reaches the
+    // text box and then the button, Enter posts.
+    const like = full.getByRole('button', { name: /^Like/ });
+    await like.focus();
+    await page.keyboard.press('Space');
     await full.getByRole('button', { name: 'Liked · 1' }).waitFor();
-    await full.getByRole('button', { name: /^Comments/ }).click();
-    await full.getByRole('textbox', { name: 'Comment' }).fill('<img src=x onerror="window.__xss = 5"> Can not wait!');
-    await full.getByRole('button', { name: 'Post comment' }).click();
+    await page.keyboard.press('Tab');
+    const toggle = full.getByRole('button', { name: /^Comments/ });
+    assert.ok(await toggle.evaluate((el) => el === document.activeElement), 'Tab goes from Like to Comments');
+    await page.keyboard.press('Enter');
+    await toggle.and(page.locator('[aria-expanded="true"]')).waitFor();
+    const box = full.getByRole('textbox', { name: 'Comment' });
+    await box.waitFor();
+    for (let i = 0; i < 20 && !(await box.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press('Tab');
+    assert.ok(await box.evaluate((el) => el === document.activeElement), 'the comment box is reached with Tab');
+    await page.keyboard.type('<img src=x onerror="window.__xss = 5"> Can not wait!');
+    await page.keyboard.press('Tab');
+    assert.ok(await full.getByRole('button', { name: 'Post comment' }).evaluate((el) => el === document.activeElement));
+    await page.keyboard.press('Enter');
     await full.getByText('Can not wait!').waitFor();
-    assert.equal(await page.evaluate(() => window.__xss), undefined);
+    await assertInert(page, 'the post comment');
     await capture(paid, 'feed-full-post');
   });
 
@@ -169,5 +216,26 @@ describe('posts, feed and search', () => {
     const post = page.getByTestId('post').filter({ hasText: POST_TITLE });
     await post.getByTestId('post-teaser').waitFor();
     await capture(s, 'artist-posts');
+  });
+
+  test('d. the XSS corpus in comments on a track shows as text and runs nothing', async () => {
+    const s = sessions[2]; // the supporter
+    const { page } = s;
+    await page.goto(`/track/${track.id}`);
+    await page.getByRole('heading', { level: 2, name: 'Comments' }).waitFor();
+    const box = page.getByLabel('Add a comment');
+    for (const payload of COMMENT_PAYLOADS) {
+      await box.fill(payload);
+      await box.focus();
+      await page.keyboard.press('Tab'); // to "Post"
+      await page.keyboard.press('Enter');
+      await page.locator('.comments li').filter({ hasText: payload }).first().waitFor();
+    }
+    await page.reload();
+    const list = page.locator('.comments');
+    for (const payload of COMMENT_PAYLOADS) await list.getByText(payload, { exact: true }).waitFor();
+    assert.equal(await list.locator('script, img, svg, style, a[href^="javascript" i], [onerror], [onload], [style]').count(), 0);
+    await assertInert(page, 'the track comments');
+    await capture(s, 'track-comments-xss');
   });
 });

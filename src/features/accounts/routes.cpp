@@ -118,7 +118,7 @@ void register_routes(http::Router& router, AccountsService& s) {
     const auto password = r.required_string("password");
     s.check_new_password("password", password, r);
     r.finish();
-    const auto lsn = co_await s.reset_password(ctx.db(), token, password);
+    const auto lsn = co_await s.reset_password(ctx.db(), token, password, client_of(ctx));
     co_return http::written(ctx, 200, bj::object{{"status", "ok"}}, lsn);
   });
 
@@ -131,7 +131,7 @@ void register_routes(http::Router& router, AccountsService& s) {
     s.check_new_password("newPassword", next, r);
     if (!r.has_error("currentPassword") && current.size() > 256) r.fail("currentPassword", "is too long");
     r.finish();
-    const auto lsn = co_await s.change_password(ctx.db(), who, current, next);
+    const auto lsn = co_await s.change_password(ctx.db(), who, current, next, client_of(ctx));
     co_return http::written(ctx, 200, bj::object{{"status", "ok"}}, lsn);
   });
 
@@ -146,7 +146,7 @@ void register_routes(http::Router& router, AccountsService& s) {
     }
     if (!r.has_error("password") && password.size() > 256) r.fail("password", "is too long");
     r.finish();
-    const auto result = co_await s.change_email(ctx.db(), who, email, password);
+    const auto result = co_await s.change_email(ctx.db(), who, email, password, client_of(ctx));
     co_return http::written(ctx, 200, to_json(result.value), result.lsn);
   });
 
@@ -168,7 +168,7 @@ void register_routes(http::Router& router, AccountsService& s) {
 
   router.add(Verb::delete_, "/api/auth/sessions/{id:uuid}", [&s](Context& ctx) -> awaitable<Response> {
     const auto& who = ctx.require_auth();
-    const auto lsn = co_await s.revoke_session(ctx.db(), who, std::string(ctx.param("id")));
+    const auto lsn = co_await s.revoke_session(ctx.db(), who, std::string(ctx.param("id")), client_of(ctx));
     co_return http::written_empty(ctx, lsn);
   });
 }

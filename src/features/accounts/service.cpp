@@ -32,6 +32,14 @@ constexpr auto kVerifyTtl = std::chrono::hours(48);
 constexpr auto kResetTtl = std::chrono::hours(1);
 constexpr std::string_view kInvalidCredentials = "Invalid email or password";
 
+// A security-relevant account action for the audit log (docs/admin.md): the user acting on their
+// own account, from where.
+audit::Entry security_entry(const std::string& user_id, std::optional<std::string> role, std::string action,
+                            const Client& client, boost::json::object details = {}) {
+  return audit::Entry{user_id, std::move(role), std::move(action), "user",
+                      user_id, client.ip,       client.user_agent, std::move(details)};
+}
+
 ApiError invalid_credentials() {
   return ApiError(401, "invalid_credentials", std::string(kInvalidCredentials));
 }
@@ -305,7 +313,14 @@ awaitable<AuthResult> AccountsService::login(db::Cluster& db, const std::string&
     throw invalid_credentials();
   }
   const bool password_ok = co_await verify_password(record->password_hash, password);
-  if (!password_ok) throw invalid_credentials();  // the attempt was counted when claimed
+  if (!password_ok) {  // the attempt was counted when claimed
+    auto tx = co_await db.begin();
+    audit::Entry entry = security_entry(record->user_id, std::nullopt, "login.failed", client);
+    entry.actor_id.reset();  // whoever typed the password: not known to be the account's owner
+    co_await audit::record(tx, entry);
+    co_await tx.commit();
+    throw invalid_credentials();
+  }
   // Said only to someone who knows the password, so it reveals nothing to a guesser.
   if (record->suspended) {
     throw ApiError(403, "account_suspended",
@@ -320,7 +335,7 @@ awaitable<AuthResult> AccountsService::login(db::Cluster& db, const std::string&
 }
 
 awaitable<AuthResult> AccountsService::refresh(db::Cluster& db, const std::string& refresh_token,
-                                               const Client&) {
+                                               const Client& client) {
   const std::string hash = to_hex(sha256(refresh_token));
   auto tx = co_await db.begin();
   const auto rec =
@@ -342,6 +357,11 @@ awaitable<AuthResult> AccountsService::refresh(db::Cluster& db, const std::strin
     if (!successor || successor->used || successor->expired) {
       co_await store::revoke_family(tx, rec->session_id, "refresh_token_reused");
       co_await append_session_revoked(tx, rec->user_id, rec->session_id, "refresh_token_reused");
+      boost::json::object details{{"sessionId", rec->session_id}};
+      details["reason"] = "refresh_token_reused";
+      const audit::Entry entry =
+          security_entry(rec->user_id, rec->role, "session.revoked", client, std::move(details));
+      co_await audit::record(tx, entry);
       co_await tx.commit();
       sessions_.forget(rec->session_id);
       log::warn("refresh token reuse detected; session revoked", {{"session_id", rec->session_id}});
@@ -445,7 +465,7 @@ awaitable<std::optional<db::Lsn>> AccountsService::forgot_password(db::Cluster& 
 }
 
 awaitable<db::Lsn> AccountsService::reset_password(db::Cluster& db, const std::string& token,
-                                                   const std::string& password) {
+                                                   const std::string& password, const Client& client) {
   const std::string hash = to_hex(sha256(token));
   {
     auto conn = co_await db.writer();  // an invalid link is refused before any hashing
@@ -469,13 +489,16 @@ awaitable<db::Lsn> AccountsService::reset_password(db::Cluster& db, const std::s
   co_await store::revoke_all_sessions(tx, rec->user_id, "password_reset");
   const boost::json::object event{{"userId", rec->user_id}};
   co_await events::append(tx, "user.password_reset", rec->user_id, event);
+  const audit::Entry entry = security_entry(rec->user_id, std::nullopt, "password.reset", client);
+  co_await audit::record(tx, entry);
   const db::Lsn lsn = co_await tx.commit();
   sessions_.forget_user(rec->user_id);
   co_return lsn;
 }
 
 awaitable<db::Lsn> AccountsService::change_password(db::Cluster& db, const AccessClaims& who,
-                                                    const std::string& current, const std::string& next) {
+                                                    const std::string& current, const std::string& next,
+                                                    const Client& client) {
   store::PasswordRecord record;
   {
     auto tx = co_await db.begin();
@@ -502,6 +525,8 @@ awaitable<db::Lsn> AccountsService::change_password(db::Cluster& db, const Acces
   // The other sessions end; open sockets of theirs are closed by the gateway (docs/realtime.md).
   const boost::json::object event{{"userId", who.user_id}, {"keptSessionId", who.session_id}};
   co_await events::append(tx, "user.password_changed", who.user_id, event);
+  const audit::Entry entry = security_entry(who.user_id, who.role, "password.changed", client);
+  co_await audit::record(tx, entry);
   const db::Lsn lsn = co_await tx.commit();
   sessions_.forget_user(who.user_id);
   co_return lsn;
@@ -509,7 +534,7 @@ awaitable<db::Lsn> AccountsService::change_password(db::Cluster& db, const Acces
 
 awaitable<Written<User>> AccountsService::change_email(db::Cluster& db, const AccessClaims& who,
                                                        const std::string& new_email,
-                                                       const std::string& password) {
+                                                       const std::string& password, const Client& client) {
   std::string stored;
   {
     auto tx = co_await db.begin();
@@ -534,6 +559,8 @@ awaitable<Written<User>> AccountsService::change_email(db::Cluster& db, const Ac
       co_await issue_account_token(tx, who.user_id, "verify_email", new_email, kVerifyTtl);
   const boost::json::object event{{"userId", who.user_id}};
   co_await events::append(tx, "user.email_changed", who.user_id, event);
+  const audit::Entry entry = security_entry(who.user_id, who.role, "email.changed", client);
+  co_await audit::record(tx, entry);
   auto user = co_await store::find_user_tx(tx, who.user_id);
   const db::Lsn lsn = co_await tx.commit();
   mail::Email message{new_email, "Confirm your new MusicConnect email",
@@ -554,7 +581,7 @@ awaitable<std::vector<SessionInfo>> AccountsService::sessions(db::Cluster& db, c
 }
 
 awaitable<db::Lsn> AccountsService::revoke_session(db::Cluster& db, const AccessClaims& who,
-                                                   const std::string& session_id) {
+                                                   const std::string& session_id, const Client& client) {
   auto tx = co_await db.begin();
   co_await require_live_session(tx, who);
   const long revoked = co_await store::revoke_session(tx, session_id, who.user_id, "revoked_by_user");
@@ -562,6 +589,11 @@ awaitable<db::Lsn> AccountsService::revoke_session(db::Cluster& db, const Access
     throw ApiError::not_found("No such session");
   }
   co_await append_session_revoked(tx, who.user_id, session_id, "revoked_by_user");
+  boost::json::object details{{"sessionId", session_id}};
+  details["reason"] = "revoked_by_user";
+  const audit::Entry entry =
+      security_entry(who.user_id, who.role, "session.revoked", client, std::move(details));
+  co_await audit::record(tx, entry);
   const db::Lsn lsn = co_await tx.commit();
   sessions_.forget(session_id);
   co_return lsn;

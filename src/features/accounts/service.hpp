@@ -58,14 +58,19 @@ class AccountsService : public http::SessionGate {
   awaitable<Written<User>> verify_email(db::Cluster& db, const std::string& token);
   awaitable<db::Lsn> resend_verification(db::Cluster& db, const AccessClaims& who);
   awaitable<std::optional<db::Lsn>> forgot_password(db::Cluster& db, const std::string& email);
-  awaitable<db::Lsn> reset_password(db::Cluster& db, const std::string& token, const std::string& password);
+  // Security-relevant: each of these, and a failed sign-in to an existing account, writes an audit
+  // entry (docs/admin.md) with the client's address and browser.
+  awaitable<db::Lsn> reset_password(db::Cluster& db, const std::string& token, const std::string& password,
+                                    const Client& client);
   awaitable<db::Lsn> change_password(db::Cluster& db, const AccessClaims& who, const std::string& current,
-                                     const std::string& next);
+                                     const std::string& next, const Client& client);
   awaitable<Written<User>> change_email(db::Cluster& db, const AccessClaims& who,
-                                        const std::string& new_email, const std::string& password);
+                                        const std::string& new_email, const std::string& password,
+                                        const Client& client);
   awaitable<std::vector<SessionInfo>> sessions(db::Cluster& db, const AccessClaims& who,
                                                std::optional<db::Lsn> token);
-  awaitable<db::Lsn> revoke_session(db::Cluster& db, const AccessClaims& who, const std::string& session_id);
+  awaitable<db::Lsn> revoke_session(db::Cluster& db, const AccessClaims& who, const std::string& session_id,
+                                    const Client& client);
   // Re-authentication for sensitive actions (account deletion): does `password` match the signed-in
   // user's? Throws 401 invalid_token when the session has ended.
   awaitable<bool> password_matches(db::Cluster& db, const AccessClaims& who, const std::string& password);

@@ -305,7 +305,8 @@ void register_routes(http::Router& router, CatalogService& s) {
 
   router.add(Verb::delete_, "/api/comments/{id:uuid}", [&s](Context& ctx) -> awaitable<Response> {
     const auto& who = ctx.require_auth();
-    const auto lsn = co_await s.delete_comment(ctx.db(), who, std::string(ctx.param("id")));
+    const auto lsn =
+        co_await s.delete_comment(ctx.db(), who, std::string(ctx.param("id")), audit::origin_of(ctx));
     co_return http::written_empty(ctx, lsn);
   });
 

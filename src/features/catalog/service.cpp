@@ -451,7 +451,7 @@ awaitable<Written<bj::object>> CatalogService::edit_comment(db::Cluster& db, con
 }
 
 awaitable<db::Lsn> CatalogService::delete_comment(db::Cluster& db, const AccessClaims& who,
-                                                  const std::string& id) {
+                                                  const std::string& id, const audit::Origin& origin) {
   auto tx = co_await db.begin();
   const auto ref = co_await store::comment_ref(tx, id);
   if (!ref || ref->deleted) throw ApiError::not_found("No such comment");
@@ -464,6 +464,13 @@ awaitable<db::Lsn> CatalogService::delete_comment(db::Cluster& db, const AccessC
   }
   if (!allowed) throw ApiError(403, "forbidden", "Only the author, the artist or an admin may delete it");
   co_await store::delete_comment(tx, id);
+  if (ref->user_id != who.user_id && who.role == "admin") {  // moderation outside /api/admin
+    boost::json::object details{{"authorId", ref->user_id}};
+    details["on"] = ref->post_id ? "post" : "track";
+    const audit::Entry entry{who.user_id, who.role,  "comment.deleted", "comment",
+                             id,          origin.ip, origin.user_agent, std::move(details)};
+    co_await audit::record(tx, entry);
+  }
   co_return co_await tx.commit();
 }
 

@@ -4,6 +4,7 @@
 
 #include "core/jwt.hpp"
 #include "db/cluster.hpp"
+#include "features/admin/audit.hpp"
 #include "features/artists/service.hpp"
 #include "features/catalog/store.hpp"
 #include "features/catalog/visibility.hpp"
@@ -77,7 +78,9 @@ class CatalogService {
                                                       const std::optional<std::string>& parent_id);
   awaitable<Written<boost::json::object>> edit_comment(db::Cluster& db, const AccessClaims& who,
                                                        const std::string& id, const std::string& body);
-  awaitable<db::Lsn> delete_comment(db::Cluster& db, const AccessClaims& who, const std::string& id);
+  // The author's, the artist's on their track or post, or an admin's (audited: docs/admin.md).
+  awaitable<db::Lsn> delete_comment(db::Cluster& db, const AccessClaims& who, const std::string& id,
+                                    const audit::Origin& origin);
   awaitable<db::Lsn> report_comment(db::Cluster& db, const AccessClaims& who, const std::string& id,
                                     const std::string& reason);
 

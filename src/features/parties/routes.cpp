@@ -130,10 +130,10 @@ void register_routes(http::Router& router, PartyService& s) {
       // Not `starting ? co_await … : co_await …`: GCC 12 miscompiles co_await in a conditional
       // expression (the answer was {}).
       if (starting) {
-        const auto result = co_await s.start(ctx.db(), who, id);
+        const auto result = co_await s.start(ctx.db(), who, id, audit::origin_of(ctx));
         co_return http::written(ctx, 200, result.value, result.lsn);
       }
-      const auto result = co_await s.end(ctx.db(), who, id);
+      const auto result = co_await s.end(ctx.db(), who, id, audit::origin_of(ctx));
       co_return http::written(ctx, 200, result.value, result.lsn);
     };
   };
@@ -143,7 +143,8 @@ void register_routes(http::Router& router, PartyService& s) {
   router.add(Verb::post, "/api/parties/{id:uuid}/control", [&s](Context& ctx) -> awaitable<Response> {
     const auto& who = ctx.require_auth();
     const auto c = control(http::json_body(ctx));
-    const auto result = co_await s.control(ctx.db(), who, std::string(ctx.param("id")), c);
+    const auto result =
+        co_await s.control(ctx.db(), who, std::string(ctx.param("id")), c, audit::origin_of(ctx));
     co_return http::written(ctx, 200, result.value, result.lsn);
   });
 
@@ -177,8 +178,8 @@ void register_routes(http::Router& router, PartyService& s) {
                const auto text = ctx.param("message");
                int64_t message = 0;
                std::from_chars(text.data(), text.data() + text.size(), message);
-               const db::Lsn lsn =
-                   co_await s.delete_chat(ctx.db(), who, std::string(ctx.param("id")), message);
+               const db::Lsn lsn = co_await s.delete_chat(ctx.db(), who, std::string(ctx.param("id")),
+                                                          message, audit::origin_of(ctx));
                co_return http::written_empty(ctx, lsn);
              });
 
@@ -199,7 +200,7 @@ void register_routes(http::Router& router, PartyService& s) {
     return [&s, on](Context& ctx) -> awaitable<Response> {
       const auto& who = ctx.require_auth();
       const auto result = co_await s.set_muted(ctx.db(), who, std::string(ctx.param("id")),
-                                               std::string(ctx.param("user")), on);
+                                               std::string(ctx.param("user")), on, audit::origin_of(ctx));
       co_return http::written(ctx, 200, result.value, result.lsn);
     };
   };
@@ -210,7 +211,7 @@ void register_routes(http::Router& router, PartyService& s) {
     return [&s, on](Context& ctx) -> awaitable<Response> {
       const auto& who = ctx.require_auth();
       const auto result = co_await s.set_cohost(ctx.db(), who, std::string(ctx.param("id")),
-                                                std::string(ctx.param("user")), on);
+                                                std::string(ctx.param("user")), on, audit::origin_of(ctx));
       co_return http::written(ctx, 200, result.value, result.lsn);
     };
   };

@@ -112,6 +112,16 @@ awaitable<store::Party> PartyService::hosted(db::Transaction& tx, const AccessCl
   co_return *p;
 }
 
+awaitable<void> PartyService::audit_admin(db::Transaction& tx, const AccessClaims& who, const store::Party& p,
+                                          std::string action, bj::object details,
+                                          const audit::Origin& origin) {
+  if (who.role != "admin" || who.user_id == p.artist_id) co_return;
+  details["artistId"] = p.artist_id;
+  const audit::Entry entry{who.user_id, who.role,  std::move(action), "party",
+                           p.id,        origin.ip, origin.user_agent, std::move(details)};
+  co_await audit::record(tx, entry);
+}
+
 awaitable<memberships::Access> PartyService::require_listener(db::Cluster& db, const AccessClaims& who,
                                                               const store::Party& p) {
   // The viewer is named first: GCC 12 destroys a braced temporary inside a co_await expression twice
@@ -217,7 +227,7 @@ awaitable<bj::object> PartyService::list(db::Cluster& db, const std::optional<st
 }
 
 awaitable<Written<bj::object>> PartyService::start(db::Cluster& db, const AccessClaims& who,
-                                                   const std::string& id) {
+                                                   const std::string& id, const audit::Origin& origin) {
   auto tx = co_await db.begin();
   store::Party p = co_await hosted(tx, who, id);
   if (p.status == "ended") throw ApiError(409, "party_ended", "This party has ended; schedule a new one");
@@ -228,13 +238,15 @@ awaitable<Written<bj::object>> PartyService::start(db::Cluster& db, const Access
     p = *co_await store::lock(tx, id);
     const bj::object event = started_event(p);
     co_await events::append(tx, "party.started", id, event, realtime::party_channel(id));
+    const bj::object audited;
+    co_await audit_admin(tx, who, p, "party.started", audited, origin);
   }
   const db::Lsn lsn = co_await tx.commit();
   co_return Written<bj::object>{party_json(p), lsn};
 }
 
 awaitable<Written<bj::object>> PartyService::end(db::Cluster& db, const AccessClaims& who,
-                                                 const std::string& id) {
+                                                 const std::string& id, const audit::Origin& origin) {
   auto tx = co_await db.begin();
   store::Party p = co_await hosted(tx, who, id);
   if (p.status != "ended") {
@@ -242,6 +254,8 @@ awaitable<Written<bj::object>> PartyService::end(db::Cluster& db, const AccessCl
     p = *co_await store::lock(tx, id);
     const bj::object event{{"partyId", id}, {"artistId", p.artist_id}, {"summary", summary_json(p)}};
     co_await events::append(tx, "party.ended", id, event, realtime::party_channel(id));
+    const bj::object audited;
+    co_await audit_admin(tx, who, p, "party.ended", audited, origin);
   }
   const db::Lsn lsn = co_await tx.commit();
   bj::object body = party_json(p);
@@ -250,7 +264,8 @@ awaitable<Written<bj::object>> PartyService::end(db::Cluster& db, const AccessCl
 }
 
 awaitable<Written<bj::object>> PartyService::control(db::Cluster& db, const AccessClaims& who,
-                                                     const std::string& id, const Control& c) {
+                                                     const std::string& id, const Control& c,
+                                                     const audit::Origin& origin) {
   auto tx = co_await db.begin();
   const store::Party p = co_await hosted(tx, who, id);
   if (p.status != "live") {
@@ -286,6 +301,8 @@ awaitable<Written<bj::object>> PartyService::control(db::Cluster& db, const Acce
   bj::object state = state_json(next);
   const bj::object event{{"partyId", id}, {"action", c.action}, {"by", who.user_id}, {"state", state}};
   co_await events::append(tx, "party.state", id, event, realtime::party_channel(id));
+  const bj::object audited{{"action", c.action}};
+  co_await audit_admin(tx, who, p, "party.controlled", audited, origin);
   const db::Lsn lsn = co_await tx.commit();
   co_return Written<bj::object>{bj::object{{"state", std::move(state)}}, lsn};
 }
@@ -333,7 +350,7 @@ awaitable<bj::object> PartyService::chat_history(db::Cluster& db, const AccessCl
 }
 
 awaitable<db::Lsn> PartyService::delete_chat(db::Cluster& db, const AccessClaims& who, const std::string& id,
-                                             int64_t message_id) {
+                                             int64_t message_id, const audit::Origin& origin) {
   auto tx = co_await db.begin();
   auto p = co_await store::lock(tx, id);
   if (!p) throw no_party();
@@ -346,6 +363,10 @@ awaitable<db::Lsn> PartyService::delete_chat(db::Cluster& db, const AccessClaims
   }
   const bj::object event{{"id", std::to_string(message_id)}, {"by", who.user_id}};
   co_await events::append(tx, "party.chat_deleted", id, event, realtime::party_channel(id));
+  if (*author != who.user_id) {
+    const bj::object audited{{"messageId", std::to_string(message_id)}, {"authorId", *author}};
+    co_await audit_admin(tx, who, *p, "party.chat_deleted", audited, origin);
+  }
   co_return co_await tx.commit();
 }
 
@@ -375,7 +396,7 @@ awaitable<Written<bj::object>> PartyService::react(db::Cluster& db, const Access
 
 awaitable<Written<bj::object>> PartyService::set_muted(db::Cluster& db, const AccessClaims& who,
                                                        const std::string& id, const std::string& user_id,
-                                                       bool muted) {
+                                                       bool muted, const audit::Origin& origin) {
   auto tx = co_await db.begin();
   const store::Party p = co_await hosted(tx, who, id);
   if (user_id == p.artist_id)
@@ -384,13 +405,15 @@ awaitable<Written<bj::object>> PartyService::set_muted(db::Cluster& db, const Ac
   co_await store::set_muted(tx, id, user_id, muted);
   bj::object json{{"userId", user_id}, {"muted", muted}};
   co_await events::append(tx, "party.muted", id, json, realtime::party_channel(id));
+  const bj::object audited{{"userId", user_id}};
+  co_await audit_admin(tx, who, p, muted ? "party.user_muted" : "party.user_unmuted", audited, origin);
   const db::Lsn lsn = co_await tx.commit();
   co_return Written<bj::object>{std::move(json), lsn};
 }
 
 awaitable<Written<bj::object>> PartyService::set_cohost(db::Cluster& db, const AccessClaims& who,
                                                         const std::string& id, const std::string& user_id,
-                                                        bool on) {
+                                                        bool on, const audit::Origin& origin) {
   auto tx = co_await db.begin();
   const auto p = co_await store::lock(tx, id);
   if (!p) throw no_party();
@@ -403,6 +426,8 @@ awaitable<Written<bj::object>> PartyService::set_cohost(db::Cluster& db, const A
   co_await store::set_cohost(tx, id, user_id, on);
   bj::object json{{"userId", user_id}, {"cohost", on}};
   co_await events::append(tx, "party.cohost", id, json, realtime::party_channel(id));
+  const bj::object audited{{"userId", user_id}};
+  co_await audit_admin(tx, who, *p, on ? "party.cohost_added" : "party.cohost_removed", audited, origin);
   const db::Lsn lsn = co_await tx.commit();
   co_return Written<bj::object>{std::move(json), lsn};
 }

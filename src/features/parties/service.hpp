@@ -10,6 +10,7 @@
 #include "cache/rate_limiter.hpp"
 #include "core/jwt.hpp"
 #include "db/cluster.hpp"
+#include "features/admin/audit.hpp"
 #include "features/memberships/tiers.hpp"
 #include "features/parties/store.hpp"
 
@@ -54,27 +55,31 @@ class PartyService {
                                      const std::string& id, std::optional<db::Lsn> token);
   awaitable<boost::json::object> list(db::Cluster& db, const std::optional<std::string>& artist_id,
                                       bool include_ended, int page, int limit, std::optional<db::Lsn> token);
+  // The host's actions (start, end, control, delete_chat of another's message, set_muted,
+  // set_cohost) are open to admins too; an admin acting on another artist's party is audited
+  // (docs/admin.md), so each takes the request's origin.
   awaitable<Written<boost::json::object>> start(db::Cluster& db, const AccessClaims& who,
-                                                const std::string& id);
-  awaitable<Written<boost::json::object>> end(db::Cluster& db, const AccessClaims& who,
-                                              const std::string& id);
+                                                const std::string& id, const audit::Origin& origin);
+  awaitable<Written<boost::json::object>> end(db::Cluster& db, const AccessClaims& who, const std::string& id,
+                                              const audit::Origin& origin);
   awaitable<Written<boost::json::object>> control(db::Cluster& db, const AccessClaims& who,
-                                                  const std::string& id, const Control& c);
+                                                  const std::string& id, const Control& c,
+                                                  const audit::Origin& origin);
   awaitable<Written<boost::json::object>> chat(db::Cluster& db, const AccessClaims& who,
                                                const std::string& id, const std::string& body);
   awaitable<boost::json::object> chat_history(db::Cluster& db, const AccessClaims& who, const std::string& id,
                                               std::optional<int64_t> before, int limit,
                                               std::optional<db::Lsn> token);
   awaitable<db::Lsn> delete_chat(db::Cluster& db, const AccessClaims& who, const std::string& id,
-                                 int64_t message_id);
+                                 int64_t message_id, const audit::Origin& origin);
   awaitable<Written<boost::json::object>> react(db::Cluster& db, const AccessClaims& who,
                                                 const std::string& id, const std::string& emoji);
   awaitable<Written<boost::json::object>> set_muted(db::Cluster& db, const AccessClaims& who,
                                                     const std::string& id, const std::string& user_id,
-                                                    bool muted);
+                                                    bool muted, const audit::Origin& origin);
   awaitable<Written<boost::json::object>> set_cohost(db::Cluster& db, const AccessClaims& who,
                                                      const std::string& id, const std::string& user_id,
-                                                     bool on);
+                                                     bool on, const audit::Origin& origin);
   awaitable<boost::json::object> summary(db::Cluster& db, const AccessClaims& who, const std::string& id);
 
   // For the gateway: may this user listen to the party's channel now? Throws ApiError when not
@@ -90,6 +95,10 @@ class PartyService {
  private:
   int listeners(const std::string& party_id) const;
   awaitable<store::Party> hosted(db::Transaction& tx, const AccessClaims& who, const std::string& id);
+  // Records `action` on party `p` when an admin, not its artist, did it (in the action's transaction).
+  static awaitable<void> audit_admin(db::Transaction& tx, const AccessClaims& who, const store::Party& p,
+                                     std::string action, boost::json::object details,
+                                     const audit::Origin& origin);
   // The viewer's access to the party's artist, or ApiError tier_required.
   awaitable<memberships::Access> require_listener(db::Cluster& db, const AccessClaims& who,
                                                   const store::Party& p);

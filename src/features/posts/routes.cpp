@@ -120,7 +120,7 @@ void register_routes(http::Router& router, PostService& s) {
 
   router.add(Verb::delete_, "/api/posts/{id:uuid}", [&s](Context& ctx) -> awaitable<Response> {
     const auto& who = ctx.require_auth();
-    const auto lsn = co_await s.remove(ctx.db(), who, std::string(ctx.param("id")));
+    const auto lsn = co_await s.remove(ctx.db(), who, std::string(ctx.param("id")), audit::origin_of(ctx));
     co_return http::written_empty(ctx, lsn);
   });
 

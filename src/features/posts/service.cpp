@@ -273,10 +273,17 @@ awaitable<bj::object> PostService::list(db::Cluster& db, const std::optional<Acc
   co_return body;
 }
 
-awaitable<db::Lsn> PostService::remove(db::Cluster& db, const AccessClaims& who, const std::string& id) {
+awaitable<db::Lsn> PostService::remove(db::Cluster& db, const AccessClaims& who, const std::string& id,
+                                       const audit::Origin& origin) {
   auto tx = co_await db.begin();
   const store::Deleted d = co_await store::delete_post(tx, id, who.user_id, who.role == "admin");
   if (!d.found) throw ApiError::not_found("No such post of yours");
+  if (d.artist_id != who.user_id) {  // only an admin can get here: moderation outside /api/admin
+    const bj::object details{{"artistId", d.artist_id}};
+    const audit::Entry entry{who.user_id, who.role,  "post.deleted",    "post",
+                             id,          origin.ip, origin.user_agent, details};
+    co_await audit::record(tx, entry);
+  }
   const db::Lsn lsn = co_await tx.commit();
   if (d.image_key) {
     auto drop = [this, prefix = *d.image_key] {

@@ -8,6 +8,7 @@
 
 #include "core/jwt.hpp"
 #include "db/cluster.hpp"
+#include "features/admin/audit.hpp"
 #include "features/artists/service.hpp"
 #include "features/catalog/service.hpp"
 #include "features/posts/store.hpp"
@@ -48,7 +49,9 @@ class PostService {
   awaitable<boost::json::object> list(db::Cluster& db, const std::optional<AccessClaims>& viewer,
                                       const std::string& artist, const std::optional<store::Cursor>& after,
                                       int limit, std::optional<db::Lsn> token);
-  awaitable<db::Lsn> remove(db::Cluster& db, const AccessClaims& who, const std::string& id);
+  // The artist's own post, or anyone's by an admin (audited: docs/admin.md).
+  awaitable<db::Lsn> remove(db::Cluster& db, const AccessClaims& who, const std::string& id,
+                            const audit::Origin& origin);
 
   // Only artists have posts (403), checked on the upload's headers and again in set_image().
   void require_artist(const AccessClaims& who) const;

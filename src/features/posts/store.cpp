@@ -49,7 +49,7 @@ constexpr Query kArtistPosts{
         "p.publish_at", "p.id", "$2", "$3") " ORDER BY p.publish_at DESC, p.id DESC LIMIT $4"};
 constexpr Query kDeletePost{
     "posts_delete",
-    "DELETE FROM posts WHERE id = $1 AND (artist_id = $2 OR $3::boolean) RETURNING image_key"};
+    "DELETE FROM posts WHERE id = $1 AND (artist_id = $2 OR $3::boolean) RETURNING image_key, artist_id"};
 constexpr Query kSetImage{
     "posts_set_image",
     "WITH old AS (SELECT id, image_key FROM posts WHERE id = $1 AND artist_id = $2 FOR UPDATE) "
@@ -219,7 +219,7 @@ awaitable<Deleted> delete_post(db::Transaction& tx, const std::string& id, const
                                bool any) {
   const db::Result r = co_await tx.exec(kDeletePost, params(id, artist_id, any));
   if (r.empty()) co_return Deleted{};
-  co_return Deleted{true, r.opt_str(0, 0)};
+  co_return Deleted{true, r.opt_str(0, 0), r.str(0, 1)};
 }
 
 awaitable<Deleted> set_image(db::Transaction& tx, const std::string& id, const std::string& artist_id,

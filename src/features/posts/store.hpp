@@ -70,6 +70,7 @@ awaitable<std::vector<Post>> artist_posts(db::Cluster& db, std::optional<db::Lsn
 struct Deleted {
   bool found = false;
   std::optional<std::string> image_key;
+  std::string artist_id;  // whose post it was (delete_post only)
 };
 awaitable<Deleted> delete_post(db::Transaction& tx, const std::string& id, const std::string& artist_id,
                                bool any);

@@ -69,6 +69,45 @@ constexpr std::pair<std::string_view, Query> kExportTables[] = {
      {"privacy_export_play_events",
       MC_ROWS("SELECT track_id, artist_id, country, played_at FROM play_events WHERE user_id = $1 "
               "ORDER BY played_at")}},
+    // Analytics events: the user's own follows, memberships and listening windows. An artist also
+    // gets the events of their page, without the other fans' ids (fan_id only where it is the user).
+    {"follow_events",
+     {"privacy_export_follow_events",
+      MC_ROWS(
+          "SELECT at, artist_id, CASE WHEN fan_id = $1 THEN fan_id END AS fan_id, delta FROM follow_events "
+          "WHERE fan_id = $1 OR artist_id = $1 ORDER BY at")}},
+    {"subscription_events",
+     {"privacy_export_subscription_events",
+      MC_ROWS("SELECT at, artist_id, CASE WHEN fan_id = $1 THEN fan_id END AS fan_id, subscription_id, kind, "
+              "currency, supporter_delta, superfan_delta, mrr_delta_cents FROM subscription_events "
+              "WHERE fan_id = $1 OR artist_id = $1 ORDER BY at")}},
+    {"analytics_fan_windows",
+     {"privacy_export_analytics_fan_windows",
+      MC_ROWS("SELECT artist_id, plays_7d, plays_30d, plays_90d, plays_365d FROM analytics_fan_windows "
+              "WHERE user_id = $1 ORDER BY artist_id")}},
+    {"analytics_fan_top",
+     {"privacy_export_analytics_fan_top",
+      MC_ROWS("SELECT artist_id, days, plays FROM analytics_fan_top WHERE user_id = $1 "
+              "ORDER BY artist_id, days")}},
+    // An artist's own figures (the rollups of docs/analytics.md): counts, no other user's id.
+    {"analytics_daily",
+     {"privacy_export_analytics_daily",
+      MC_ROWS("SELECT * FROM analytics_daily WHERE artist_id = $1 ORDER BY day")}},
+    {"analytics_track_daily",
+     {"privacy_export_analytics_track_daily",
+      MC_ROWS("SELECT * FROM analytics_track_daily WHERE artist_id = $1 ORDER BY day, track_id")}},
+    {"analytics_country_daily",
+     {"privacy_export_analytics_country_daily",
+      MC_ROWS("SELECT * FROM analytics_country_daily WHERE artist_id = $1 ORDER BY day, country")}},
+    {"analytics_subscription_daily",
+     {"privacy_export_analytics_subscription_daily",
+      MC_ROWS("SELECT * FROM analytics_subscription_daily WHERE artist_id = $1 ORDER BY day, currency")}},
+    {"analytics_revenue_daily",
+     {"privacy_export_analytics_revenue_daily",
+      MC_ROWS("SELECT * FROM analytics_revenue_daily WHERE artist_id = $1 ORDER BY day, currency")}},
+    {"analytics_fan_listeners",
+     {"privacy_export_analytics_fan_listeners",
+      MC_ROWS("SELECT * FROM analytics_fan_listeners WHERE artist_id = $1 ORDER BY days")}},
     {"comments",
      {"privacy_export_comments",
       MC_ROWS(
@@ -298,6 +337,21 @@ constexpr Query kErase[] = {
     // tiers, parties, payout accounts. Payments and payouts keep their rows (artist_id set null);
     // the ledger has no foreign keys to accounts and is never touched.
     {"privacy_erase_artist_profile", "DELETE FROM artist_profiles WHERE user_id = $1"},
+    // An artist's analytics history and figures go with their page (as the tracks' plays do): nobody
+    // can read them any more. After the profile, whose cascade (follows, memberships) writes the last
+    // events. A fan has none of these, so for them the statements find nothing.
+    {"privacy_erase_artist_play_events", "DELETE FROM play_events WHERE artist_id = $1"},
+    {"privacy_erase_artist_follow_events", "DELETE FROM follow_events WHERE artist_id = $1"},
+    {"privacy_erase_artist_subscription_events", "DELETE FROM subscription_events WHERE artist_id = $1"},
+    {"privacy_erase_artist_fan_windows", "DELETE FROM analytics_fan_windows WHERE artist_id = $1"},
+    {"privacy_erase_artist_fan_top", "DELETE FROM analytics_fan_top WHERE artist_id = $1"},
+    {"privacy_erase_artist_fan_listeners", "DELETE FROM analytics_fan_listeners WHERE artist_id = $1"},
+    {"privacy_erase_artist_daily", "DELETE FROM analytics_daily WHERE artist_id = $1"},
+    {"privacy_erase_artist_track_daily", "DELETE FROM analytics_track_daily WHERE artist_id = $1"},
+    {"privacy_erase_artist_country_daily", "DELETE FROM analytics_country_daily WHERE artist_id = $1"},
+    {"privacy_erase_artist_subscription_daily",
+     "DELETE FROM analytics_subscription_daily WHERE artist_id = $1"},
+    {"privacy_erase_artist_revenue_daily", "DELETE FROM analytics_revenue_daily WHERE artist_id = $1"},
     {"privacy_erase_tombstone",
      "UPDATE users SET username = 'deleted user', email = id::text || '@deleted.invalid', password_hash = "
      "'!', "
@@ -403,6 +457,7 @@ awaitable<std::vector<Export>> list_exports(db::Cluster& db, const std::string& 
                                             std::optional<db::Lsn> token) {
   const auto r = co_await db.read(kListExports, params(user_id), token);
   std::vector<Export> out;
+  out.reserve(static_cast<std::size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) out.push_back(export_from(r, i));
   co_return out;
 }
@@ -421,6 +476,7 @@ awaitable<std::vector<Consent>> consent_history(db::Cluster& db, const std::stri
                                                 std::optional<db::Lsn> token) {
   const auto r = co_await db.read(kConsentHistory, params(user_id), token);
   std::vector<Consent> out;
+  out.reserve(static_cast<std::size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) out.push_back(consent_from(r, i));
   co_return out;
 }
@@ -491,6 +547,7 @@ awaitable<std::vector<std::pair<std::string, std::string>>> expired_exports(db::
   auto conn = co_await db.writer();
   const auto r = co_await conn->exec(kExpiredExports, params(batch));
   std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(static_cast<std::size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) out.emplace_back(r.str(i, 0), r.str(i, 1));
   co_return out;
 }

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useRef, useState, type FormEvent } from 'react';
 import { Navigate, NavLink, Route, Routes } from 'react-router';
 import { del, errorMessage, formErrors, get, post, put, qs } from '../api/client';
 import { useAuth } from '../auth/AuthContext';
@@ -97,12 +97,16 @@ function QueuePanel() {
   );
   const [status, setStatus] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // A card that was acted on leaves the queue with the button that had the focus: the focus goes
+  // to the queue's heading, so a keyboard user carries on from the top of the queue, not the page.
+  const heading = useRef<HTMLHeadingElement>(null);
   const act = async (path: string, done: string) => {
     setError(null);
     setStatus(null);
     try {
       await post(path, {});
       setStatus(done);
+      heading.current?.focus();
       queue.reload();
     } catch (e) {
       setError(errorMessage(e));
@@ -111,7 +115,9 @@ function QueuePanel() {
   const what = (i: QueueItem) => `${TYPE_LABEL[i.targetType].toLowerCase()} ${i.ownerUsername ? `by @${i.ownerUsername}` : ''}`.trim();
   return (
     <section aria-labelledby="queue-h">
-      <h2 id="queue-h">Moderation queue</h2>
+      <h2 id="queue-h" ref={heading} tabIndex={-1}>
+        Moderation queue
+      </h2>
       <p className="muted small">Open reports, one card per reported thing, oldest first. Hiding resolves its reports; dismissing closes them with no action.</p>
       <div className="field">
         <label htmlFor="queue-type">Show</label>
