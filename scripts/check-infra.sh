@@ -12,10 +12,28 @@
 #                rollback against a kubectl double), the runbooks' and TROUBLESHOOTING.md's names
 #   database     aurora-global-setup.sql on a throwaway PostgreSQL 15 with a standby
 #   checker      the checks catch planted mistakes (tests/infra/planted-mistakes.sh)
-# Usage: scripts/check-infra.sh            (installs what it needs, like scripts/setup.sh)
+#   lab          the guide's commands that run here, against the reduced lab (tests/infra/guide-lab.sh):
+#                psql -h $PRIMARY_ENDPOINT, the database setup, get_replication_lag() on the primary
+#                and a replica, the pg_stat_activity query, curl -I <edge>/health, and
+#                failover-automation.sh twice. Each counts as one check.
+# Usage: scripts/check-infra.sh            everything; the lab stage brings up a reduced lab of its
+#                                          own (LAB_DIR /tmp/musicconnect-lab-check-infra, ports from
+#                                          29000; needs build/musicconnect) and takes it down
+#        scripts/check-infra.sh --lab-only only the lab stage, against the lab already up at LAB_DIR
+#                                          (tests/lab/run.sh runs it inside the test suite's lab)
+#        scripts/check-infra.sh --no-lab   everything but the lab stage (scripts/test.sh: its lab
+#                                          stage already ran --lab-only)
 # Env:   TF_PLUGIN_MIRROR  offline provider mirror (default /opt/tf-plugins)
+#        MC_BINARY         the server binary the lab runs (default build/musicconnect)
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
+lab_mode=own
+case "${1:-}" in
+  "") ;;
+  --lab-only) lab_mode=only ;;
+  --no-lab) lab_mode=none ;;
+  *) echo "usage: scripts/check-infra.sh [--lab-only | --no-lab]" >&2; exit 2 ;;
+esac
 
 passed=0
 failed=0
@@ -27,6 +45,33 @@ step() { # name, command...: one counted check; returns its status
   echo "== $name"
   if "$@"; then pass 1; else fail "$name"; return 1; fi
 }
+
+# --- the guide's commands in a running lab: each "ok -"/"not ok -" line of guide-lab.sh counts
+guide_in_lab() {
+  echo "== the guide's commands in the lab at $LAB_DIR (tests/infra/guide-lab.sh)"
+  local out line
+  out="$(tests/infra/guide-lab.sh 2>&1)"
+  printf '%s\n' "$out"
+  while IFS= read -r line; do
+    case "$line" in
+      "ok - "*) pass 1 ;;
+      "not ok - "*) fail "lab: ${line#not ok - }" ;;
+    esac
+  done <<<"$out"
+  grep -q '^ok - ' <<<"$out" || fail "lab: tests/infra/guide-lab.sh ran no check"
+}
+summary() {
+  [ -n "${TF_CLI_CONFIG_FILE:-}" ] && rm -f "$TF_CLI_CONFIG_FILE"
+  if [ "$failed" -gt 0 ]; then printf 'failed: %s\n' "${failures[@]}"; fi
+  echo "check-infra${1:+ ($1)}: $passed passed, $failed failed"
+  [ "$failed" -eq 0 ]
+}
+if [ "$lab_mode" = only ]; then
+  export LAB_DIR="${LAB_DIR:-/tmp/musicconnect-lab}"
+  guide_in_lab
+  summary "lab"
+  exit
+fi
 
 # --- tools: Debian packages as scripts/setup.sh installs them; terraform and kubectl come with the machine
 APT_PACKAGES=(shellcheck prometheus yamllint zip nginx-light postgresql-15 postgresql-client-15 nodejs npm)
@@ -109,7 +154,27 @@ step "aurora-global-setup.sql on PostgreSQL 15 (writer and standby)" tests/infra
 # --- the checker itself
 step "planted mistakes are caught" tests/infra/planted-mistakes.sh
 
-[ -n "${TF_CLI_CONFIG_FILE:-}" ] && rm -f "$TF_CLI_CONFIG_FILE"
-if [ "$failed" -gt 0 ]; then printf 'failed: %s\n' "${failures[@]}"; fi
-echo "check-infra: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+# --- the lab: a reduced lab of our own (two regions, one node each), its own directory and ports
+own_lab() {
+  export LAB_DIR="${CHECK_INFRA_LAB_DIR:-/tmp/musicconnect-lab-check-infra}"
+  export LAB_PORT_BASE="${CHECK_INFRA_LAB_PORT_BASE:-29000}"
+  export MC_BINARY="${MC_BINARY:-$PWD/build/musicconnect}"
+  export MUSICCONNECT_BIN="${MUSICCONNECT_BIN:-$MC_BINARY}"
+  [ -x "$MC_BINARY" ] || { echo "no server binary at $MC_BINARY (scripts/setup.sh builds it; or run with --no-lab)"; return 1; }
+  local tool
+  for tool in patroni etcd haproxy redis-server pgbackrest; do
+    command -v "$tool" >/dev/null 2>&1 || { echo "the lab needs $tool (scripts/setup.sh installs it; or run with --no-lab)"; return 1; }
+  done
+  scripts/lab down >/dev/null 2>&1 || true
+  scripts/lab up --regions 2 --nodes 1 --etcd 1 || { scripts/lab down >/dev/null 2>&1; return 1; }
+}
+case "$lab_mode" in
+  own)
+    if step "the reduced lab comes up (scripts/lab up --regions 2 --nodes 1 --etcd 1)" own_lab; then
+      guide_in_lab
+      step "the lab goes down cleanly (scripts/lab down)" scripts/lab down
+    fi ;;
+  none) echo "== the guide's commands in the lab: skipped (--no-lab; scripts/test.sh runs them in tests/lab/run.sh)" ;;
+esac
+
+summary

@@ -7,12 +7,12 @@
 #include "core/crypto.hpp"
 #include "core/log.hpp"
 #include "core/metrics.hpp"
+#include "core/rejected_input.hpp"
 #include "core/trace.hpp"
 #include "db/result.hpp"
 #include "http/db_errors.hpp"
 #include "http/forwarded.hpp"
 #include "http/response.hpp"
-#include "media/errors.hpp"
 
 namespace mc::http {
 namespace asio = boost::asio;
@@ -284,8 +284,8 @@ asio::awaitable<Response> Pipeline::handle(const Request& req, const Peer& peer,
         log::error("database unavailable", {{"request_id", ctx.request_id}, {"error", e.what()}});
         error =
             ApiError::unavailable("The service is temporarily unavailable").with_header("Retry-After", "1");
-      } catch (const media::InvalidMedia& e) {
-        error = ApiError(e.status(), e.code(), e.what());  // an upload refused for what it is
+      } catch (const RejectedInput& e) {
+        error = ApiError(e.status(), e.code(), e.what());  // e.g. an upload refused for what it is
       } catch (const db::DbError& e) {
         error = client_error_of(e);
         log::write(error ? log::Level::warn : log::Level::error, "request failed in the database",

@@ -1,7 +1,8 @@
 #pragma once
 #include <stdexcept>
 #include <string>
-#include <utility>
+
+#include "core/rejected_input.hpp"
 
 namespace mc::media {
 
@@ -9,23 +10,19 @@ namespace mc::media {
 // snake_case (docs/media.md lists them with the status the HTTP layer answers):
 //   empty_file, unrecognized_format, not_audio, unsupported_codec, truncated_or_corrupt,
 //   no_audio_stream, too_long, unsupported_image, image_too_large, corrupt_image, …
-class InvalidMedia : public std::runtime_error {
+// The HTTP pipeline answers one that reaches it as a RejectedInput (core/rejected_input.hpp), so
+// http/ needs nothing from media/.
+class InvalidMedia : public RejectedInput {
  public:
-  InvalidMedia(std::string code, const std::string& message)
-      : std::runtime_error(message), code_(std::move(code)) {}
-  const std::string& code() const { return code_; }
+  using RejectedInput::RejectedInput;
 
-  // The HTTP status the API answers with (the pipeline translates an InvalidMedia that reaches it):
-  // 415 when the file is of a kind we do not take at all, 422 when it is of an accepted kind but
-  // unusable (corrupt, too long, too large).
-  int status() const {
-    const bool wrong_kind = code_ == "unrecognized_format" || code_ == "not_audio" ||
-                            code_ == "unsupported_codec" || code_ == "unsupported_image";
+  // The HTTP status the API answers with: 415 when the file is of a kind we do not take at all,
+  // 422 when it is of an accepted kind but unusable (corrupt, too long, too large).
+  int status() const override {
+    const bool wrong_kind = code() == "unrecognized_format" || code() == "not_audio" ||
+                            code() == "unsupported_codec" || code() == "unsupported_image";
     return wrong_kind ? 415 : 422;
   }
-
- private:
-  std::string code_;
 };
 
 // Processing failed for a reason that is not the upload's fault (a tool is missing, the disk is

@@ -63,7 +63,12 @@ test("the images the guide builds are the images the overlays deploy", () => {
     assert.ok(fs.existsSync(path.join(repoRoot, dockerfile)), dockerfile);
     for (const r of REGIONS) {
       const images = rendered[r].filter((o) => o.kind === "Deployment").flatMap((d) => d.spec.template.spec.containers.map((c) => c.image));
-      assert.ok(images.some((i) => i.split(":")[0].endsWith(`/${image}`)), `${r}: no container runs ${image}`);
+      const runs = images.filter((i) => i.split(":")[0].endsWith(`/${image}`));
+      assert.ok(runs.length, `${r}: no container runs ${image}`);
+      // pushed to $ECR_REGISTRY = <account>.dkr.ecr.us-east-1.amazonaws.com, replicated to every
+      // region (ecr.tf): each overlay pulls its region's replica. The account is the placeholder
+      // until set-registry.sh runs (k8s-refs.mjs placeholders).
+      for (const i of runs) assert.match(i, new RegExp(`^\\d{12}\\.dkr\\.ecr\\.${r}\\.amazonaws\\.com/${image}:`), `${r}: ${i} is not the guide's $ECR_REGISTRY or its ${r} replica`);
     }
   }
 });

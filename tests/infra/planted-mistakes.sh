@@ -64,6 +64,12 @@ case_ "a broken PromQL expression in an alert" monitoring/rules/musicconnect-rul
 case_ "a dashboard reading a metric nobody exports" monitoring/dashboards/websocket.json \
   's/ws_subscriptions{/ws_subscription{/' \
   "websocket.json panel 2 A: ws_subscription" nodetest monitoring.test.mjs
+case_ "an overlay deploying an image with no registry" kubernetes/overlays/us-east-1/kustomization.yaml \
+  '/newName: .*\/musicconnect-backend$/d' \
+  "image musicconnect-backend:latest names no registry" nodetest kubernetes.test.mjs
+case_ "a region's Prometheus left without its region label" monitoring/regions/eu-west-1/prometheus.yaml \
+  's/region: eu-west-1$/region: unset/' \
+  "eu-west-1: externalLabels.region" nodetest monitoring.test.mjs
 case_ "a Dockerfile copying from a stage that does not exist" docker/Dockerfile.backend \
   's/COPY --from=build \/out/COPY --from=builder \/out/' \
   "--from=builder names no earlier stage" nodetest docker.test.mjs

@@ -1,6 +1,9 @@
 // Cross-reference checks over one rendered overlay: what names one object gives another must exist.
 // Each function returns a list of problems; [] means the rule holds.
+import fs from "node:fs";
+import path from "node:path";
 import { id } from "./kustomize.mjs";
+import { repoRoot, infra } from "./paths.mjs";
 
 const WORKLOADS = new Set(["Deployment", "StatefulSet", "DaemonSet"]);
 const matches = (selector, labels = {}) =>
@@ -226,10 +229,54 @@ export function applicationPods(ix) {
   return out;
 }
 
-// Values the base leaves as "unset" must be given by the overlay.
+// AWS's documentation account: the overlays' images name it until an installation runs
+// infrastructure/kubernetes/set-registry.sh (docs/infrastructure.md, "Images and the registry").
+export const PLACEHOLDER_ACCOUNT = "123456789012";
+const placeholderAccount = (account) => account === PLACEHOLDER_ACCOUNT || /^(\d)\1{11}$/.test(account);
+
+// The placeholder registry is accepted only while its documented replacement exists: the script,
+// executable, and the documentation telling operators to run it. CHECK_INFRA_SITE=1 (a deployment's
+// own fork, after set-registry.sh) accepts no placeholder at all.
+export function placeholderRegistryDocumented() {
+  if (process.env.CHECK_INFRA_SITE === "1") return false;
+  const script = infra("kubernetes/set-registry.sh");
+  const doc = path.join(repoRoot, "docs/infrastructure.md");
+  try {
+    fs.accessSync(script, fs.constants.X_OK);
+    return fs.readFileSync(doc, "utf8").includes("infrastructure/kubernetes/set-registry.sh \"$ECR_REGISTRY\"");
+  } catch {
+    return false;
+  }
+}
+
+// The registry host of an image reference, or null when it has none (Docker Hub implied).
+export function registryOf(image) {
+  const first = image.split("/")[0];
+  return image.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost") ? first : null;
+}
+
+// Values the base leaves as "unset" must be given by the overlay; the application's images come
+// from a registry, and not from a placeholder account unless its documented replacement exists.
 export function placeholders(ix) {
-  return ix.by("ConfigMap").flatMap((c) =>
+  const out = ix.by("ConfigMap").flatMap((c) =>
     Object.entries(c.data ?? {}).filter(([, v]) => v === "unset").map(([k]) => `${id(c)}: ${k} is still "unset"`));
+  const documented = placeholderRegistryDocumented();
+  for (const pod of ix.pods) {
+    for (const c of ix.containers(pod)) {
+      const registry = registryOf(c.image ?? "");
+      const name = (c.image ?? "").split("/").pop().split(/[:@]/)[0];
+      if (!registry) {
+        if (name.startsWith("musicconnect-")) out.push(`${id(pod.owner)}/${c.name}: image ${c.image} names no registry (it would be pulled from Docker Hub)`);
+        continue;
+      }
+      const account = registry.match(/^(\d{12})\.dkr\.ecr\./)?.[1];
+      if (account && placeholderAccount(account) && !(account === PLACEHOLDER_ACCOUNT && documented)) {
+        out.push(`${id(pod.owner)}/${c.name}: image ${c.image} is in the placeholder account ${account}` +
+          (account === PLACEHOLDER_ACCOUNT ? " (run infrastructure/kubernetes/set-registry.sh, docs/infrastructure.md)" : ""));
+      }
+    }
+  }
+  return out;
 }
 
 export const ALL = { workloadSelectors, services, ingresses, certificates, externalSecrets, serviceMonitors, autoscalers, disruptionBudgets, networkPolicies, podReferences, podHardening, applicationPods, placeholders };
