@@ -242,8 +242,8 @@ describe('real-time journeys', () => {
     await h.page.getByRole('heading', { level: 1, name: 'Listening parties' }).waitFor();
     // A missing title is explained in words under the field.
     await h.page.getByRole('button', { name: 'Start the party' }).click();
-    await h.page.getByText('Give the party a title.').waitFor();
-    await h.page.getByText('Pick at least one track for the queue.').waitFor();
+    await h.page.getByText('Party title is required: give the party a title.').waitFor();
+    await h.page.getByText('Tracks: pick at least one track for the queue.').waitFor();
     await h.page.getByLabel('Party title').fill('Release night');
     for (const t of trackTitles) await h.page.getByRole('checkbox', { name: new RegExp(t) }).check();
     await h.page.getByLabel('Capacity (listeners)').fill('50');

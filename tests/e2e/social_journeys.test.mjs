@@ -125,8 +125,8 @@ describe('posts, feed and search', () => {
     await page.getByRole('heading', { level: 1, name: 'Posts' }).waitFor();
     // Submitting empty names the fields to fill.
     await page.getByRole('button', { name: 'Publish post' }).click();
-    await page.getByText('Enter a title of 1-200 characters.').waitFor();
-    await page.getByText('Write the post (1-20000 characters).').waitFor();
+    await page.getByText('Title must be 1-200 characters: give the post a title.').waitFor();
+    await page.getByText('Text must be 1-20000 characters: write the post.').waitFor();
     await page.getByLabel('Title').fill(POST_TITLE);
     await page.getByLabel('Text').fill(POST_BODY);
     await page.getByLabel('Who can read it').selectOption('min_tier');
