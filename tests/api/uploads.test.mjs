@@ -322,10 +322,15 @@ test('a new upload replaces the audio: new version, old original and segments re
   assert.equal(done.status, 'ready');
   const v2 = (await srv.pool.query('SELECT original_key, media_version FROM tracks WHERE id = $1', [trackId])).rows[0];
   assert.equal(v2.media_version, v1.media_version + 1);
-  assert.ok(!fs.existsSync(path.join(mediaDir(), v1.original_key)), 'the first original is gone');
   assert.ok(fs.existsSync(path.join(mediaDir(), v2.original_key)));
-  const versions = fs.readdirSync(path.join(mediaDir(), 'hls', trackId));
-  assert.deepEqual(versions, [`v${v2.media_version}`], 'only the current version is kept');
+  // The earlier outputs are pruned just after the job commits (catalog/processing_job.cpp), so the
+  // track may read as ready a moment before they are gone: wait for that, within a bound.
+  const hls = path.join(mediaDir(), 'hls', trackId);
+  const pruned = () => !fs.existsSync(path.join(mediaDir(), v1.original_key))
+    && fs.readdirSync(hls).join() === `v${v2.media_version}`;
+  for (const deadline = Date.now() + 15_000; !pruned() && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(!fs.existsSync(path.join(mediaDir(), v1.original_key)), 'the first original is gone');
+  assert.deepEqual(fs.readdirSync(hls), [`v${v2.media_version}`], 'only the current version is kept');
 });
 
 describe('embedded artwork', () => {
