@@ -1,9 +1,13 @@
-// The hourly retention job: old outbox events and long-finished jobs go, everything else stays.
+// The hourly retention job: old outbox events and long-finished jobs go, everything else stays; and
+// the sweep of stale resumable uploads (docs/privacy.md "Retention").
 #include <gtest/gtest.h>
 
 #include "app/retention.hpp"
 #include "core/config.hpp"
 #include "events/outbox.hpp"
+#include "features/artists/service.hpp"
+#include "features/catalog/service.hpp"
+#include "features/catalog/upload_service.hpp"
 #include "jobs/queue.hpp"
 #include "media/storage.hpp"
 #include "pg_harness.hpp"
@@ -18,6 +22,9 @@ constexpr db::Query kCount{"t_ret_count", "SELECT count(*) FROM outbox"};
 constexpr db::Query kKeys{"t_ret_keys", "SELECT string_agg(key, ',' ORDER BY id) FROM outbox"};
 constexpr db::Query kJobs{"t_ret_jobs",
                           "SELECT string_agg(kind || ':' || status, ',' ORDER BY id) FROM jobs"};
+constexpr db::Query kSessions{"t_sweep_sessions",
+                              "SELECT coalesce(string_agg(filename, ',' ORDER BY filename), '') "
+                              "FROM upload_sessions"};
 
 class Retention : public ::testing::Test {
  protected:
@@ -33,6 +40,9 @@ class Retention : public ::testing::Test {
     return media::make_storage(o);
   }();
   privacy::PrivacyJobs privacy{*storage};
+  artists::ArtistsService artists;
+  catalog::CatalogService catalog{artists};
+  catalog::UploadService uploads{catalog, *storage, config};
 
   ~Retention() override {
     std::error_code ec;
@@ -166,4 +176,37 @@ TEST_F(Retention, the_prune_removes_old_notifications_sessions_tokens_and_expire
   EXPECT_EQ(run(io, one(kExports)), "expired:-,ready:exports/u/new.zip");
   EXPECT_FALSE(storage->head("exports/u/old.zip").has_value());
   EXPECT_TRUE(storage->head("exports/u/new.zip").has_value());
+}
+
+// UploadService::sweep_expired: a session still within its 24 hours keeps its row and chunks.
+TEST_F(Retention, upload_sweep_expired_sessions_lose_their_rows_and_chunks_live_ones_keep_both) {
+  exec_sql(
+      url,
+      "INSERT INTO users (id, username, email, password_hash, role) VALUES "
+      "('00000000-0000-0000-0000-0000000000bb', 'sweep_artist', 'sweep@example.com', 'x', 'artist');"
+      "INSERT INTO artist_profiles (user_id, stage_name, slug) VALUES "
+      "('00000000-0000-0000-0000-0000000000bb', 'Sweep', 'sweep');"
+      "INSERT INTO releases (id, artist_id, title, kind) VALUES "
+      "('00000000-0000-0000-0000-0000000000b1', '00000000-0000-0000-0000-0000000000bb', 'R', 'single');"
+      "INSERT INTO tracks (id, release_id, artist_id, position, title) VALUES "
+      "('00000000-0000-0000-0000-0000000000b2', '00000000-0000-0000-0000-0000000000b1', "
+      "'00000000-0000-0000-0000-0000000000bb', 1, 'T');"
+      "INSERT INTO upload_sessions (id, owner_id, track_id, size, filename, updated_at, expires_at) VALUES "
+      "('00000000-0000-0000-0000-00000000000e', '00000000-0000-0000-0000-0000000000bb', "
+      "'00000000-0000-0000-0000-0000000000b2', 10, 'expired', now() - interval '25 hours', "
+      "now() - interval '1 hour'), "
+      "('00000000-0000-0000-0000-00000000000f', '00000000-0000-0000-0000-0000000000bb', "
+      "'00000000-0000-0000-0000-0000000000b2', 10, 'live', now(), now() + interval '23 hours')");
+  const std::string expired_chunk = "uploads/00000000-0000-0000-0000-00000000000e/0";
+  const std::string live_chunk = "uploads/00000000-0000-0000-0000-00000000000f/0";
+  storage->put_bytes(expired_chunk, "stale", "application/octet-stream");
+  storage->put_bytes(live_chunk, "fresh", "application/octet-stream");
+
+  EXPECT_EQ(run(io, uploads.sweep_expired(cluster)), 1);
+  EXPECT_EQ(run(io, one(kSessions)), "live");
+  EXPECT_FALSE(storage->head(expired_chunk).has_value());
+  EXPECT_TRUE(storage->head(live_chunk).has_value());
+  // Nothing left to sweep: a second run removes nothing.
+  EXPECT_EQ(run(io, uploads.sweep_expired(cluster)), 0);
+  EXPECT_TRUE(storage->head(live_chunk).has_value());
 }
