@@ -8,6 +8,7 @@
 #include "features/catalog/visibility.hpp"
 #include "features/memberships/tiers.hpp"
 #include "features/posts/service.hpp"
+#include "features/search/query_words.hpp"
 #include "features/search/store.hpp"
 #include "features/search/typo_distance.hpp"
 #include "media/images.hpp"
@@ -34,11 +35,11 @@ const char* name_of(Kind k) {
 // gains by how few typing mistakes separate it from the query: trigram similarity cannot tell a
 // swapped pair of letters from a different ending ("korcalywn" is as similar to "Korcaldu" as to
 // "Korcalwyn"), and one mistake outweighs any popularity.
-double score(const Hit& h, std::string_view typed) {
+double score(const Hit& h, const std::vector<std::string>& typed_words) {
   double s = 2 * h.similarity;
   if (h.text_match) s += 1.0 + std::min(1.0, h.text_rank * 2);
-  if (!h.text_match && !typed.empty()) {
-    const int mistakes = typo_distance(typed, h.title, 3);
+  if (!h.text_match && !typed_words.empty()) {
+    const int mistakes = typo_distance(typed_words, h.title, 3);
     if (mistakes <= 1)
       s += 0.5;
     else if (mistakes == 2)
@@ -86,11 +87,11 @@ awaitable<bj::object> SearchService::search(db::Cluster& db, const std::optional
   const std::optional<std::string> viewer_id =
       viewer ? std::optional<std::string>(viewer->user_id) : std::nullopt;
   const bool naive = naive_ && !r.q.empty();
+  // The baseline ranks as it always did: only ours corrects and measures typing mistakes.
+  const std::vector<std::string> typed_words = naive ? std::vector<std::string>{} : query_words(r.q);
   std::optional<store::Expansion> expansion;
-  if (!r.q.empty() && !naive) expansion = co_await store::expand(db, r.q);
+  if (!typed_words.empty()) expansion = co_await store::expand(db, typed_words);
   const std::vector<Hit> hits = co_await store::candidates(db, r.q, expansion, r.genre, viewer_id, naive);
-  // The baseline ranks as it always did: only ours measures typing mistakes.
-  const std::string_view typed = naive ? std::string_view{} : std::string_view{r.q};
   auto in_genre = [&r](const Hit& h) {
     return !r.genre || std::find(h.genres.begin(), h.genres.end(), *r.genre) != h.genres.end();
   };
@@ -105,7 +106,7 @@ awaitable<bj::object> SearchService::search(db::Cluster& db, const std::optional
     if (of_type(h))
       for (const auto& g : h.genres)
         if (!g.empty()) ++genres[g];
-    if (in_genre(h) && of_type(h)) ranked.emplace_back(score(h, typed), &h);
+    if (in_genre(h) && of_type(h)) ranked.emplace_back(score(h, typed_words), &h);
   }
   std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
     if (a.first != b.first) return a.first > b.first;

@@ -1,8 +1,10 @@
 #include "features/search/store.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include "db/sql_time.hpp"
+#include "features/search/query_words.hpp"
 
 namespace mc::search::store {
 namespace {
@@ -150,46 +152,64 @@ constexpr Query kNaivePosts{"search_naive_posts",
                             "WITH c AS " MC_POST_NAIVE " " MC_POST_ROWS("$3", MC_NAIVE_SCORES("p.title"))
                                 MC_NAIVE_KEEP("p.title")};
 
-// The statements above are planned once per connection and the plan reused (PostgreSQL would
-// otherwise re-plan each call for its parameters: 2–6 ms per statement on the large catalogue,
-// more than running it). Set for the pipeline's implicit transaction only.
-constexpr Query kGenericPlans{"search_generic_plans",
-                              "SELECT set_config('plan_cache_mode', 'force_generic_plan', true)"};
+// The statements of search (above and the expansion below) are planned once per connection and the
+// plan reused (PostgreSQL would otherwise re-plan each call for its parameters: 2–6 ms per statement
+// on the large catalogue, more than running it), and never JIT-compiled: a generic plan's estimates
+// (1,000 rows for any set-returning function) can pass jit_above_cost, and compiling took 150 ms
+// for an expansion that runs in 0.3. Set for the pipeline's implicit transaction only.
+constexpr Query kPlanSettings{
+    "search_plan_settings",
+    "SELECT set_config('plan_cache_mode', 'force_generic_plan', true), set_config('jit', 'off', true)"};
 
 // The query as tsquery text: one group per word (letters and digits; nothing a user types is ever
 // tsquery syntax), all groups required; a group is the word as a prefix, or one of its corrections:
-// up to 5 dictionary words (search_words, migration 0023) of trigram similarity ≥ 0.2 — one typo in
-// a word of six letters scores about 0.25–0.6 ("auorra" for "aurora" 0.27), unrelated words under
-// 0.2. `%` is answered by the GIN trigram index; its threshold is a setting, set for the
-// transaction by kThreshold in the same pipeline (a function with a SET clause cost 2 ms a call).
+// up to 5 dictionary words (search_words, migration 0023) within the word's tolerance (tolerance_for:
+// a trigram similarity that one typing mistake in the middle of a word of that length still scores —
+// "auorra" is 0.27 from "aurora", "korcalywn" 0.43 from "korcalwyn" — and for short words a number
+// of typing mistakes).
+// `%` is answered by the GIN trigram index; its threshold is a setting, set for the transaction by
+// kThresholds before each group of words of one tolerance in the same pipeline (a function with a
+// SET clause cost 2 ms a call). One flat 0.2 made a word of nine letters rank some 365 dictionary
+// words by edit distance where 0.4 leaves 19, and let a five-letter word reach common words two
+// edits away ("brith": "bright", in 952 track titles): the expansion was half of a search's time in
+// PostgreSQL, and such a correction made a prefix search ten times slower than the rest.
 // The five are the fewest edits away (levenshtein_less_equal of fuzzystrmatch, migration 0025), then
 // the most similar: trigram similarity alone ties a swapped pair of letters with a different ending
 // ("korcalywn": "korcalwyn", "korcalmey" and four more at 0.43 on the large catalogue), and the
 // intended word fell out of the five by its alphabetical place.
 // Five corrections, not more: each widens the full-text query, and with more the planner's estimate
 // for the small posts table tips it into a sequential scan.
-// A word of fewer than four letters before the last ("the", "of", "dj") matches only itself: as a
-// prefix, "the" reads the posting lists of every word beginning with it (1.4 ms for the tracks of
-// the large catalogue against 0.2 exact), and corrections of such short words are noise. The last
-// word stays a prefix whatever its length: it may be the one being typed.
-// The text is normalised here by to_tsquery, once per search: its parser splits a word the way it
-// split the names ("1299e607e2ce" is '1299e607' and 'e2ce', read as a number), and the statements
-// then take the result as a plain tsquery parameter instead of parsing it for every row.
-constexpr Query kThreshold{"search_trgm_threshold",
-                           "SELECT set_config('pg_trgm.similarity_threshold', '0.2', true)"};
-constexpr Query kExpand{
-    "search_expand",
-    "SELECT to_tsquery('simple', string_agg(g, ' & ' ORDER BY n))::text, "
-    "to_tsquery('simple', string_agg(t, ' & ' ORDER BY n))::text FROM ("
-    "SELECT w.n, quote_literal(w.w) || CASE WHEN w.exact THEN '' ELSE ':*' END AS t, "
-    "CASE WHEN w.exact THEN quote_literal(w.w) ELSE '(' || quote_literal(w.w) || ':*' || coalesce((SELECT "
-    "string_agg(' | ' || quote_literal(c.word), '') FROM (SELECT s.word FROM search_words s WHERE "
-    "char_length(w.w) >= 3 AND s.word % w.w AND s.word <> w.w "
-    "ORDER BY levenshtein_less_equal(s.word, w.w, 3), similarity(s.word, w.w) DESC, s.word "
-    "LIMIT 5) c), '') || ')' END AS g "
-    "FROM (SELECT v.w, v.n, char_length(v.w) < 4 AND v.n < max(v.n) OVER () AS exact "
-    "FROM regexp_split_to_table(regexp_replace(lower($1::text), '[^[:alnum:]]+', ' ', 'g'), ' ') "
-    "WITH ORDINALITY AS v(w, n) WHERE v.w <> '') w) q"};
+// $1 the words of one tolerance in query order (query_words: ASCII already lowercased; the database
+// lowercases the rest and splits what it does not count as a letter), $2 for each whether it matches
+// only itself: a word of fewer than four letters before the last ("the", "of", "dj") — as a prefix,
+// "the" reads the posting lists of every word beginning with it (1.4 ms for the tracks of the large
+// catalogue against 0.2 exact), and corrections of such short words are noise. The last word stays a
+// prefix whatever its length: it may be the one being typed. $3 the most typing mistakes of a
+// correction, or null: Levenshtein edits, or one swap of neighbours (two edits for Levenshtein).
+// One row per word: its place in $1, its group and the word as typed (a prefix unless exact), each
+// normalised by to_tsquery, once per search: its parser splits a word the way it split the names
+// ("1299e607e2ce" is '1299e607' and 'e2ce', read as a number), and the statements then take the
+// result as a plain tsquery parameter instead of parsing it for every row.
+constexpr std::array<Query, 3> kThresholds{
+    Query{"search_trgm_threshold_2", "SELECT set_config('pg_trgm.similarity_threshold', '0.2', true)"},
+    Query{"search_trgm_threshold_3", "SELECT set_config('pg_trgm.similarity_threshold', '0.3', true)"},
+    Query{"search_trgm_threshold_4", "SELECT set_config('pg_trgm.similarity_threshold', '0.4', true)"}};
+constexpr Query kExpandWords{
+    "search_expand_words",
+    "SELECT v.n, to_tsquery('simple', string_agg(v.g, ' & ' ORDER BY v.sub))::text, "
+    "to_tsquery('simple', string_agg(v.t, ' & ' ORDER BY v.sub))::text FROM ("
+    "SELECT p.n, w.sub, quote_literal(w.w) || CASE WHEN p.exact THEN '' ELSE ':*' END AS t, "
+    "CASE WHEN p.exact THEN quote_literal(w.w) ELSE '(' || quote_literal(w.w) || ':*' || coalesce((SELECT "
+    "string_agg(' | ' || quote_literal(c.word), '') FROM (SELECT d.word FROM (SELECT s.word, "
+    "levenshtein_less_equal(s.word, w.w, 3) AS edits FROM search_words s WHERE "
+    "char_length(w.w) >= 3 AND s.word % w.w AND s.word <> w.w) d "
+    "WHERE $3::int IS NULL OR d.edits <= $3::int OR (d.edits = 2 AND d.word = ANY (ARRAY("
+    "SELECT overlay(w.w PLACING substr(w.w, i + 1, 1) || substr(w.w, i, 1) FROM i FOR 2) "
+    "FROM generate_series(1, char_length(w.w) - 1) i))) "
+    "ORDER BY d.edits, similarity(d.word, w.w) DESC, d.word LIMIT 5) c), '') || ')' END AS g "
+    "FROM unnest($1::text[], $2::bool[]) WITH ORDINALITY AS p(word, exact, n) "
+    "CROSS JOIN LATERAL regexp_split_to_table(regexp_replace(lower(p.word), '[^[:alnum:]]+', ' ', 'g'), ' ') "
+    "WITH ORDINALITY AS w(w, sub) WHERE w.w <> '') v GROUP BY v.n"};
 
 // Words of the dictionary that no name or title holds any more (a deleted artist, a renamed
 // release). A word counts as used while any search vector still has it, which also covers bios and
@@ -216,13 +236,53 @@ std::vector<std::string> split(std::string_view s) {
 
 }  // namespace
 
-awaitable<std::optional<Expansion>> expand(db::Cluster& db, const std::string& q) {
+awaitable<std::optional<Expansion>> expand(db::Cluster& db, const std::vector<std::string>& words) {
+  // The words by tolerance, each group in query order.
+  struct Group {
+    Tolerance tolerance;
+    std::vector<std::string> words;
+    std::string exact = "{";
+    std::vector<std::size_t> places;  // in `words`
+  };
+  std::vector<Group> groups;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    const std::size_t letters = letters_in(words[i]);
+    const Tolerance tolerance = tolerance_for(letters);
+    auto g = std::find_if(groups.begin(), groups.end(), [&](const Group& x) {
+      return x.tolerance.similarity_tenths == tolerance.similarity_tenths &&
+             x.tolerance.mistakes == tolerance.mistakes;
+    });
+    if (g == groups.end()) g = groups.insert(groups.end(), Group{tolerance, {}, "{", {}});
+    g->exact += std::string(g->words.empty() ? "" : ",") + (letters < 4 && i + 1 < words.size() ? "t" : "f");
+    g->words.push_back(words[i]);
+    g->places.push_back(i);
+  }
+  std::vector<db::Statement> statements{{&kPlanSettings, {}}};
+  for (const Group& g : groups) {
+    statements.push_back({&kThresholds.at(static_cast<std::size_t>(g.tolerance.similarity_tenths - 2)), {}});
+    statements.push_back({&kExpandWords, params(g.words, g.exact + "}", g.tolerance.mistakes)});
+  }
+  if (groups.empty()) co_return std::nullopt;
   db::ReadLease conn = co_await db.reader();
-  const std::vector<db::Statement> statements{{&kThreshold, {}}, {&kExpand, params(q)}};
   const std::vector<db::Result> results = co_await conn->pipeline(statements);
-  const db::Result& r = results.at(1);
-  if (r.rows() == 0 || r.is_null(0, 0)) co_return std::nullopt;
-  co_return Expansion{r.str(0, 0), r.str(0, 1)};
+  std::vector<std::optional<std::pair<std::string, std::string>>> by_place(words.size());
+  for (std::size_t k = 0; k < groups.size(); ++k) {
+    const db::Result& r = results.at(2 * k + 2);
+    for (int row = 0; row < r.rows(); ++row) {
+      const auto n = static_cast<std::size_t>(r.int64(row, 0));
+      if (n == 0 || n > groups[k].places.size() || r.is_null(row, 1) || r.view(row, 1).empty()) continue;
+      by_place.at(groups[k].places[n - 1]) = std::pair{r.str(row, 1), r.str(row, 2)};
+    }
+  }
+  Expansion out;
+  for (const auto& word : by_place) {
+    if (!word) continue;
+    const char* sep = out.corrected.empty() ? "" : " & ";
+    out.corrected += sep + ("(" + word->first + ")");
+    out.typed += sep + ("(" + word->second + ")");
+  }
+  if (out.corrected.empty()) co_return std::nullopt;
+  co_return out;
 }
 
 awaitable<std::vector<Hit>> candidates(db::Cluster& db, const std::string& q,
@@ -249,7 +309,7 @@ awaitable<std::vector<Hit>> candidates(db::Cluster& db, const std::string& q,
   // The four kinds in one round trip, ours each on its reused plan. The naive baseline keeps
   // PostgreSQL's default: a generic plan of its `$2 IS NULL OR …` filters would handicap it.
   std::vector<db::Statement> statements;
-  if (!naive) statements.push_back({&kGenericPlans, {}});
+  if (!naive) statements.push_back({&kPlanSettings, {}});
   for (const Query* query : queries) statements.push_back({query, args});
   db::ReadLease conn = co_await db.reader();
   const std::vector<db::Result> results = co_await conn->pipeline(statements);

@@ -33,12 +33,13 @@ struct Hit {
   bool prefix = false, text_match = false;
 };
 
-// `q` as tsquery text: with each word's corrections from the word dictionary (what candidates are
-// found by), and as typed (what ranks as a full-text match). Nothing when it has no words.
+// The query's words (query_words) as tsquery text: with each word's corrections from the word
+// dictionary (what candidates are found by), and as typed (what ranks as a full-text match), in one
+// round trip. Nothing when it has no words.
 struct Expansion {
   std::string corrected, typed;
 };
-awaitable<std::optional<Expansion>> expand(db::Cluster& db, const std::string& q);
+awaitable<std::optional<Expansion>> expand(db::Cluster& db, const std::vector<std::string>& words);
 
 // The candidates of every kind (up to ~300 each) for `q` (lowercased by the database; may be empty
 // when `genre` is given: the genre's items) and its expansion, in one round trip. `naive`: the ILIKE

@@ -1,33 +1,10 @@
 #include "features/search/typo_distance.hpp"
 
 #include <algorithm>
-#include <string>
-#include <vector>
+
+#include "features/search/query_words.hpp"
 
 namespace mc::search {
-namespace {
-
-bool word_byte(unsigned char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
-}
-
-std::vector<std::string> words_of(std::string_view text) {
-  std::vector<std::string> words;
-  std::string current;
-  for (const char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (word_byte(c)) {
-      current.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : ch);
-    } else if (!current.empty()) {
-      words.push_back(std::move(current));
-      current.clear();
-    }
-  }
-  if (!current.empty()) words.push_back(std::move(current));
-  return words;
-}
-
-}  // namespace
 
 int edit_distance(std::string_view a, std::string_view b, int cap) {
   const auto n = a.size();
@@ -56,10 +33,10 @@ int edit_distance(std::string_view a, std::string_view b, int cap) {
   return std::min(last[m], cap);
 }
 
-int typo_distance(std::string_view typed, std::string_view name, int cap) {
-  const auto name_words = words_of(name);
+int typo_distance(const std::vector<std::string>& typed_words, std::string_view name, int cap) {
+  const auto name_words = query_words(name);
   int total = 0;
-  for (const auto& word : words_of(typed)) {
+  for (const auto& word : typed_words) {
     int closest = cap;
     for (const auto& candidate : name_words)
       closest = std::min(closest, edit_distance(word, candidate, closest));

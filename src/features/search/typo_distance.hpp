@@ -1,5 +1,7 @@
 #pragma once
+#include <string>
 #include <string_view>
+#include <vector>
 
 // How far a name is from what was typed, in typing mistakes (docs/search.md, "Typos"). Ranking uses
 // it for names found only through a typo correction: trigram similarity alone scores a transposed
@@ -12,9 +14,8 @@ namespace mc::search {
 // letter typed wrongly may count as two.
 int edit_distance(std::string_view a, std::string_view b, int cap);
 
-// For each word of `typed`, the distance to the closest word of `name`, summed and capped at `cap`.
-// Words are split as search splits them (runs of letters and digits, ASCII lowercased; any byte
-// above 0x7f counts as a letter).
-int typo_distance(std::string_view typed, std::string_view name, int cap);
+// For each typed word (query_words of the query), the distance to the closest word of `name`,
+// summed and capped at `cap`.
+int typo_distance(const std::vector<std::string>& typed_words, std::string_view name, int cap);
 
 }  // namespace mc::search
