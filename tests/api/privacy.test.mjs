@@ -4,6 +4,7 @@
 // the marketing consent records.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startServer } from './helpers/server.mjs';
@@ -369,6 +370,39 @@ describe('consent', () => {
 });
 
 describe('account deletion', () => {
+  test('a rollup under way when an account is deleted cannot write the fan back: the deletion waits for it', async () => {
+    const fan = await registerUser(api);
+    const artistId = crypto.randomUUID();
+    // A rollup holds the analytics state for its transaction and writes the windows it computed
+    // from events read before the deletion.
+    const rollup = await srv.pool.connect();
+    let deleted = false;
+    let pending;
+    try {
+      await rollup.query('BEGIN');
+      await rollup.query('SELECT rolled_until FROM analytics_state FOR UPDATE');
+      await rollup.query(
+        'INSERT INTO analytics_fan_windows (artist_id, user_id, plays_7d, plays_30d, plays_90d, plays_365d) VALUES ($1, $2, 3, 3, 3, 3)',
+        [artistId, fan.user.id],
+      );
+      pending = api.json('DELETE', '/api/me', { token: fan.token, body: { password: fan.input.password } }).then((res) => {
+        deleted = true;
+        return res;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      assert.equal(deleted, false, 'the deletion waits for the rollup under way');
+      await rollup.query('COMMIT');
+    } catch (err) {
+      await rollup.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      rollup.release();
+    }
+    expectStatus(await pending, 202);
+    const { rows } = await srv.pool.query('SELECT count(*)::int AS n FROM analytics_fan_windows WHERE user_id = $1', [fan.user.id]);
+    assert.equal(rows[0].n, 0, "the rollup's rows of the fan were erased after it committed");
+  });
+
   test('a fan: personal data goes, comments and messages stay as "deleted user", the ledger is untouched, sessions and sockets end', async () => {
     const w = await world();
     const id = w.fan.user.id;

@@ -283,6 +283,13 @@ constexpr Query kDeleteSessions{"privacy_delete_sessions",
                                 "DELETE FROM sessions WHERE user_id = $1 RETURNING id, revoked_at IS NULL "
                                 "AND expires_at > now()"};
 
+// An analytics rollup holds this row for its whole transaction (analytics_lock_state) and writes
+// what it read from events before its statements' snapshots; an erasure committed meanwhile would
+// find nothing yet to remove and the rollup would then write the account's windows and top-fan rows
+// back. Erasure takes the row first (shared: erasures do not wait for each other), so a rollup under
+// way finishes before it and a later one reads the erased events.
+constexpr Query kAwaitRollup{"privacy_await_rollup", "SELECT 1 FROM analytics_state FOR SHARE"};
+
 // The erasure, in order (docs/privacy.md, "Account deletion"). Comments, messages and memberships
 // stay, attributed to the tombstone; everything else personal goes.
 constexpr Query kErase[] = {
@@ -525,6 +532,7 @@ awaitable<std::vector<std::string>> delete_sessions(db::Transaction& tx, const s
 }
 
 awaitable<void> erase_account(db::Transaction& tx, const std::string& user_id) {
+  co_await tx.exec(kAwaitRollup, {});
   for (const auto& q : kErase) co_await tx.exec(q, params(user_id));
 }
 
