@@ -42,6 +42,7 @@ module "region_us_east_1" {
   domain_name            = var.domain_name
   zone_id                = data.aws_route53_zone.public.zone_id
   private_zone_id        = aws_route53_zone.internal.zone_id
+  app_secret_name        = aws_secretsmanager_secret.app.name
   associate_private_zone = false
 }
 
@@ -59,6 +60,7 @@ module "region_us_west_2" {
   domain_name     = var.domain_name
   zone_id         = data.aws_route53_zone.public.zone_id
   private_zone_id = aws_route53_zone.internal.zone_id
+  app_secret_name = aws_secretsmanager_secret.app.name
 }
 
 module "region_eu_west_1" {
@@ -75,6 +77,7 @@ module "region_eu_west_1" {
   domain_name     = var.domain_name
   zone_id         = data.aws_route53_zone.public.zone_id
   private_zone_id = aws_route53_zone.internal.zone_id
+  app_secret_name = aws_secretsmanager_secret.app.name
 }
 
 module "region_ap_southeast_1" {
@@ -91,6 +94,7 @@ module "region_ap_southeast_1" {
   domain_name     = var.domain_name
   zone_id         = data.aws_route53_zone.public.zone_id
   private_zone_id = aws_route53_zone.internal.zone_id
+  app_secret_name = aws_secretsmanager_secret.app.name
 }
 
 locals {

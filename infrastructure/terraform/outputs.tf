@@ -33,3 +33,8 @@ output "ci_deploy_role_arn" {
   description = "the role the release workflows assume through GitHub OIDC: set it as the repository variable AWS_DEPLOY_ROLE_ARN"
   value       = aws_iam_role.ci_deploy.arn
 }
+
+output "add_on_roles" {
+  description = "region => IAM role ARNs for the add-ons' service accounts: external-secrets (the app secret) and cert-manager (DNS-01 in the public zone); set at helm install (docs/infrastructure.md)."
+  value       = { for r, m in local.regions : r => m.add_on_roles }
+}

@@ -59,6 +59,10 @@ run "guide_four_regions" {
     error_message = "The app secret is replicated to every other region."
   }
   assert {
+    condition     = alltrue([for r in var.aws_regions : toset(keys(output.add_on_roles[r])) == toset(["external-secrets", "cert-manager"])])
+    error_message = "Every region's cluster needs IRSA roles for external-secrets (the app secret) and cert-manager (DNS-01)."
+  }
+  assert {
     condition     = aws_secretsmanager_secret.app.name == "musicconnect/production/app"
     error_message = "The ExternalSecret reads musicconnect/production/app."
   }

@@ -38,3 +38,8 @@ output "redis_auth_secret_arn" {
 output "media_bucket" {
   value = { id = aws_s3_bucket.media.id, arn = aws_s3_bucket.media.arn }
 }
+
+output "add_on_roles" {
+  description = "IAM role ARNs of the add-ons' service accounts (IRSA): external-secrets, cert-manager."
+  value       = { for k, r in aws_iam_role.add_on : k => r.arn }
+}

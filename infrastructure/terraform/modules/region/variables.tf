@@ -87,3 +87,8 @@ variable "associate_private_zone" {
   type        = bool
   default     = true
 }
+
+variable "app_secret_name" {
+  description = "Name of the app secret in Secrets Manager (replicated here): what external-secrets may read."
+  type        = string
+}
