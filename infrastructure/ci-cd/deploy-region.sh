@@ -5,7 +5,9 @@
 #   infrastructure/ci-cd/deploy-region.sh --region us-west-2 --registry ACCOUNT.dkr.ecr.us-east-1.amazonaws.com \
 #       --tag GIT_SHA [--context musicconnect-us-west-2] [--apps backend,websocket,frontend]
 #
-# 1. Preflight: the Deployments exist; the release's tag is not already running; a release whose
+# 1. Preflight: the Deployments exist; the release's tag is not already running; with an ECR
+#    registry, the images have reached this region's replica (`aws ecr describe-images`, waiting
+#    up to REPLICATION_WAIT_S: replication is asynchronous after the push); a release whose
 #    migrations do not run with the running release's binary (schema-compat.sh) needs
 #    ALLOW_SCHEMA_CHANGE=true (see "Schema changes" in runbooks/deploy.md).
 # 2. Canary: for each app a Deployment <name>-canary (one pod, label track=canary, the new image)
@@ -20,7 +22,8 @@
 #
 # Env: NAMESPACE (musicconnect), CANARY_WINDOW_S (300), VERIFY_WINDOW_S (180), POLL_S (30),
 #      CANARY_MAX_ERROR_RATIO (0.01), PROMETHEUS_NAMESPACE (musicconnect-monitoring),
-#      PROMETHEUS_SERVICE (prometheus-operated, the operator's Service), ALLOW_SCHEMA_CHANGE (false).
+#      PROMETHEUS_SERVICE (prometheus-operated, the operator's Service), ALLOW_SCHEMA_CHANGE (false),
+#      REPLICATION_WAIT_S (900: how long an ECR image may take to reach this region's replica).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 
@@ -43,6 +46,14 @@ esac
 [[ "$tag" =~ ^[0-9a-f]{40}$ ]] || { echo "deploy-region.sh: --tag must be a full git sha (images are tagged by commit)" >&2; exit 2; }
 [ -d "$root/infrastructure/kubernetes/overlays/$region" ] || { echo "deploy-region.sh: no overlay for $region" >&2; exit 2; }
 context="${context:-musicconnect-$region}"
+# The region pulls from its own replica of the ECR registry (Terraform replicates the repositories;
+# the overlays name it, as set-registry.sh writes them): an ECR registry given for any region is
+# used as this region's.
+ecr=false
+if [[ "$registry" =~ ^([0-9]{12})\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com$ ]]; then
+  registry="${BASH_REMATCH[1]}.dkr.ecr.$region.amazonaws.com"
+  ecr=true
+fi
 ns="${NAMESPACE:-musicconnect}"
 canary_window="${CANARY_WINDOW_S:-300}"
 verify_window="${VERIFY_WINDOW_S:-180}"
@@ -78,6 +89,18 @@ if [ "${ALLOW_SCHEMA_CHANGE:-false}" != "true" ]; then
     die "the release's migrations do not run with the release running now; deploy it with ALLOW_SCHEMA_CHANGE=true as runbooks/deploy.md (\"Schema changes\") describes"
   fi
   [ -z "$compat" ] || printf '%s\n' "$compat"
+fi
+
+if [ "$ecr" = true ]; then
+  command -v aws >/dev/null 2>&1 || die "the aws CLI is needed to check that the images reached $registry"
+  replication_end=$(($(date +%s) + ${REPLICATION_WAIT_S:-900}))
+  for app in "${app_list[@]}"; do
+    until aws ecr describe-images --region "$region" --repository-name "musicconnect-$app" --image-ids "imageTag=$tag" >/dev/null 2>&1; do
+      [ "$(date +%s)" -lt "$replication_end" ] || die "musicconnect-$app:$tag is not in $registry after ${REPLICATION_WAIT_S:-900} s (pushed to another region and not replicated yet?)"
+      log "waiting for musicconnect-$app:$tag to replicate to $registry"
+      sleep "$poll"
+    done
+  done
 fi
 
 # --- helpers ---------------------------------------------------------------------------------------

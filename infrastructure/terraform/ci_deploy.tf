@@ -55,6 +55,12 @@ data "aws_iam_policy_document" "ci_deploy" {
     ]
     resources = [for r in aws_ecr_repository.image : r.arn]
   }
+  # deploy-region.sh waits until a pushed release has reached each region's replica.
+  statement {
+    sid       = "EcrReplicas"
+    actions   = ["ecr:DescribeImages"]
+    resources = [for r in aws_ecr_repository.image : "arn:aws:ecr:*:${data.aws_caller_identity.current.account_id}:repository/${r.name}"]
+  }
   statement {
     sid       = "EksKubeconfig"
     actions   = ["eks:DescribeCluster"]

@@ -21,6 +21,17 @@ function cluster(extra = {}, runningTag = "latest") {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "deploy-region-"));
   fs.mkdirSync(path.join(dir, "bin"));
   fs.writeFileSync(path.join(dir, "bin/kubectl"), `#!/bin/sh\nexec node ${JSON.stringify(path.join(here, "lib/kubectl-double.mjs"))} "$@"\n`, { mode: 0o755 });
+  // An aws CLI double for `ecr describe-images`: every image is there except the repositories
+  // listed in AWS_DOUBLE_MISSING (not replicated yet); calls are logged.
+  const awsLog = path.join(dir, "aws.log");
+  fs.writeFileSync(path.join(dir, "bin/aws"), [
+    "#!/bin/sh",
+    `echo "$*" >> ${JSON.stringify(awsLog)}`,
+    'repo=""',
+    'while [ $# -gt 0 ]; do [ "$1" = "--repository-name" ] && repo="$2"; shift; done',
+    'case ",${AWS_DOUBLE_MISSING:-}," in *",$repo,"*) echo "ImageNotFoundException" >&2; exit 254 ;; esac',
+    "",
+  ].join("\n"), { mode: 0o755 });
   const deployments = {};
   for (const d of overlay.filter((o) => o.kind === "Deployment")) {
     const copy = structuredClone(d);
@@ -32,8 +43,8 @@ function cluster(extra = {}, runningTag = "latest") {
   const stateFile = path.join(dir, "state.json");
   fs.writeFileSync(stateFile, JSON.stringify({ context: "musicconnect-us-east-1", deployments, history: {}, ...extra }));
   return {
-    run(args = [], env = {}) {
-      const r = spawnSync(infra("ci-cd/deploy-region.sh"), ["--region", "us-east-1", "--registry", REGISTRY, "--tag", NEW, ...args], {
+    run(args = [], env = {}, registry = REGISTRY) {
+      const r = spawnSync(infra("ci-cd/deploy-region.sh"), ["--region", "us-east-1", "--registry", registry, "--tag", NEW, ...args], {
         encoding: "utf8",
         timeout: 120_000,
         env: { ...process.env, PATH: `${path.join(dir, "bin")}:${process.env.PATH}`, KUBECTL_DOUBLE_STATE: stateFile, CANARY_WINDOW_S: "1", VERIFY_WINDOW_S: "1", POLL_S: "1", ...env },
@@ -44,6 +55,7 @@ function cluster(extra = {}, runningTag = "latest") {
       ...JSON.parse(fs.readFileSync(stateFile, "utf8")),
       log: fs.existsSync(`${stateFile}.log`) ? fs.readFileSync(`${stateFile}.log`, "utf8").split("\n").filter(Boolean) : [],
     }),
+    awsCalls: () => (fs.existsSync(awsLog) ? fs.readFileSync(awsLog, "utf8").split("\n").filter(Boolean) : []),
     done: () => fs.rmSync(dir, { recursive: true, force: true }),
   };
 }
@@ -70,6 +82,35 @@ test("a healthy release: canaries checked, every container of the three apps mov
     const canaryApply = s.log.findIndex((l) => l.startsWith("musicconnect apply"));
     const firstSet = s.log.findIndex((l) => l.startsWith("musicconnect set image"));
     assert.ok(canaryApply >= 0 && firstSet > canaryApply, "the stable Deployments changed before the canaries");
+  } finally { c.done(); }
+});
+
+test("the region pulls from its own replica: an ECR registry of another region is used as this region's, once the images reached it", () => {
+  const c = cluster();
+  try {
+    const r = c.run([], { ALLOW_SCHEMA_CHANGE: "true" }, "123456789012.dkr.ecr.eu-west-1.amazonaws.com");
+    assert.equal(r.status, 0, r.out);
+    const s = c.state();
+    for (const app of APPS) {
+      for (const ci of images(s, `musicconnect-${app}`)) assert.ok(ci.endsWith(`=${REGISTRY}/musicconnect-${app}:${NEW}`), `${app}: ${ci}`);
+      assert.ok(
+        c.awsCalls().some((l) => l.includes("ecr describe-images --region us-east-1") && l.includes(`--repository-name musicconnect-${app}`) && l.includes(`imageTag=${NEW}`)),
+        `no replication check of ${app}: ${c.awsCalls().join(" | ")}`,
+      );
+    }
+  } finally { c.done(); }
+});
+
+test("a release that has not reached the region's replica is refused before anything changes", () => {
+  const c = cluster();
+  try {
+    const before = c.state();
+    const r = c.run([], { ALLOW_SCHEMA_CHANGE: "true", AWS_DOUBLE_MISSING: "musicconnect-websocket", REPLICATION_WAIT_S: "2" });
+    assert.equal(r.status, 1, r.out);
+    assert.match(r.out, new RegExp(`musicconnect-websocket:${NEW} is not in ${REGISTRY.replaceAll(".", "\\.")} after 2 s`));
+    const s = c.state();
+    for (const app of APPS) assert.deepEqual(images(s, `musicconnect-${app}`), images(before, `musicconnect-${app}`));
+    assert.ok(!s.log.some((l) => l.includes("apply") || l.includes("set image")), `the cluster was changed: ${s.log.join(" | ")}`);
   } finally { c.done(); }
 });
 
