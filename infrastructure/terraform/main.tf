@@ -44,6 +44,8 @@ module "region_us_east_1" {
   private_zone_id        = aws_route53_zone.internal.zone_id
   app_secret_name        = aws_secretsmanager_secret.app.name
   associate_private_zone = false
+  # The guide's Grafana, Prometheus and Thanos Query addresses (Grafana and Thanos Query run here).
+  console_hosts = ["grafana", "prometheus", "thanos"]
 }
 
 module "region_us_west_2" {

@@ -38,3 +38,8 @@ output "add_on_roles" {
   description = "region => IAM role ARNs for the add-ons' service accounts: external-secrets (the app secret) and cert-manager (DNS-01 in the public zone); set at helm install (docs/infrastructure.md)."
   value       = { for r, m in local.regions : r => m.add_on_roles }
 }
+
+output "monitoring_hosts" {
+  description = "region => the monitoring names its ALB answers (infrastructure/monitoring: Prometheus per region; Grafana, Prometheus and Thanos Query of the guide in us-east-1)."
+  value       = { for r, m in local.regions : r => m.monitoring_hosts }
+}

@@ -68,6 +68,30 @@ test("every region's Prometheus carries its region label (base values + regions/
   }
 });
 
+test("every monitoring UI has one name, answered by one region's ALB with a certificate for it", () => {
+  // The ALB terminates TLS with *.origin.<domain>, plus (us-east-1) a certificate for the console
+  // names of modules/region/monitoring_dns.tf, as main.tf gives them.
+  const mainTf = fs.readFileSync(infra("terraform/main.tf"), "utf8");
+  const consoles = JSON.parse(mainTf.match(/console_hosts\s*=\s*(\[[^\]]*\])/)[1]).map((h) => `${h}.musicconnect.com`);
+  const covered = (h, r) => new RegExp(`^[a-z0-9-]+\\.origin\\.musicconnect\\.com$`).test(h) || (r === "us-east-1" && consoles.includes(h));
+  const owner = new Map();
+  const thanos = parse(fs.readFileSync(infra("monitoring/thanos-values.yaml"), "utf8"));
+  for (const r of REGIONS) {
+    const v = values("prometheus-values.yaml", `regions/${r}/prometheus.yaml`);
+    const hosts = [...v.prometheus.ingress.hosts];
+    assert.deepEqual(v.prometheus.ingress.tls.flatMap((t) => t.hosts).sort(), [...hosts].sort(), `${r}: Prometheus TLS names = hosts`);
+    assert.ok(hosts.includes(`prometheus-${r}.origin.musicconnect.com`), `${r}: Prometheus has its own name (${hosts})`);
+    if (v.grafana.ingress.enabled) hosts.push(...v.grafana.ingress.hosts);
+    if (r === "us-east-1") hosts.push(thanos.queryFrontend.ingress.hostname);  // bitnami/thanos runs in us-east-1
+    for (const h of hosts) {
+      assert.ok(covered(h, r), `${r}: ${h} has no certificate on the region's ALB`);
+      assert.ok(!owner.has(h), `${h} is claimed by ${owner.get(h)} and ${r}: DNS reaches one`);
+      owner.set(h, r);
+    }
+  }
+  for (const c of consoles) assert.equal(owner.get(c), "us-east-1", `${c}, the guide's address, is served`);
+});
+
 test("every region's postgres-exporter reads its own region's reader and is scraped", () => {
   for (const r of REGIONS) {
     const v = values("postgres-exporter-values.yaml", `regions/${r}/postgres-exporter.yaml`);

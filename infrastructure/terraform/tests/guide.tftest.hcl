@@ -31,6 +31,20 @@ variables {
   media_public_key_pem = "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAtest\n-----END PUBLIC KEY-----\n"
 }
 
+# The console certificate's validation records, one per name, as ACM answers them.
+override_resource {
+  target = module.region_us_east_1.aws_acm_certificate.console
+  values = {
+    arn = "arn:aws:acm:us-east-1:123456789012:certificate/console"
+    domain_validation_options = [for h in ["grafana", "prometheus", "thanos"] : {
+      domain_name           = "${h}.musicconnect.com"
+      resource_record_name  = "_${h}.musicconnect.com."
+      resource_record_type  = "CNAME"
+      resource_record_value = "_${h}.acm-validations.aws."
+    }]
+  }
+}
+
 run "guide_four_regions" {
   command = apply
 
@@ -61,6 +75,20 @@ run "guide_four_regions" {
   assert {
     condition     = alltrue([for r in var.aws_regions : toset(keys(output.add_on_roles[r])) == toset(["external-secrets", "cert-manager"])])
     error_message = "Every region's cluster needs IRSA roles for external-secrets (the app secret) and cert-manager (DNS-01)."
+  }
+  assert {
+    condition     = alltrue([for r in var.aws_regions : contains(output.monitoring_hosts[r], "prometheus-${r}.origin.musicconnect.com")])
+    error_message = "Every region's Prometheus needs its own name under the origin wildcard (one name for four clusters reaches one)."
+  }
+  assert {
+    condition = toset(flatten([for r in var.aws_regions : [for h in output.monitoring_hosts[r] : h if !endswith(h, ".origin.musicconnect.com")]])) == toset([
+      "grafana.musicconnect.com", "prometheus.musicconnect.com", "thanos.musicconnect.com",
+    ])
+    error_message = "The guide's Grafana, Prometheus and Thanos Query addresses must each be answered by exactly one region."
+  }
+  assert {
+    condition     = toset(output.monitoring_hosts["us-east-1"]) == toset(["prometheus-us-east-1.origin.musicconnect.com", "grafana.musicconnect.com", "prometheus.musicconnect.com", "thanos.musicconnect.com"])
+    error_message = "us-east-1 answers the consoles (Grafana and Thanos Query run there)."
   }
   assert {
     condition     = aws_secretsmanager_secret.app.name == "musicconnect/production/app"

@@ -43,3 +43,8 @@ output "add_on_roles" {
   description = "IAM role ARNs of the add-ons' service accounts (IRSA): external-secrets, cert-manager."
   value       = { for k, r in aws_iam_role.add_on : k => r.arn }
 }
+
+output "monitoring_hosts" {
+  description = "The monitoring names this region's ALB answers: its own Prometheus, and the consoles given to it."
+  value       = concat([aws_route53_record.prometheus.name], local.console_names)
+}

@@ -92,3 +92,9 @@ variable "app_secret_name" {
   description = "Name of the app secret in Secrets Manager (replicated here): what external-secrets may read."
   type        = string
 }
+
+variable "console_hosts" {
+  description = "Names under domain_name this region's ALB also answers for the monitoring consoles (us-east-1: grafana, prometheus, thanos), with their own certificate."
+  type        = list(string)
+  default     = []
+}

@@ -67,6 +67,12 @@ mock_resource "aws_lb" {
   }
 }
 
+mock_resource "aws_lb_listener" {
+  defaults = {
+    arn = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/mock/0123456789abcdef/0123456789abcdef"
+  }
+}
+
 mock_resource "aws_lb_target_group" {
   defaults = {
     arn = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/mock/0123456789abcdef"
