@@ -31,6 +31,14 @@ test("the alert rules pass promtool check rules and their promtool unit tests", 
   }
 });
 
+test("every alert rule has a promtool unit test in which it fires", () => {
+  const unit = parse(fs.readFileSync(infra("monitoring/rules/musicconnect-rules.test.yaml"), "utf8"));
+  const fired = new Set(unit.tests.flatMap((t) => t.alert_rule_test ?? []).filter((a) => (a.exp_alerts ?? []).length > 0).map((a) => a.alertname));
+  for (const a of groups().flatMap((g) => g.rules).filter((r) => r.alert)) {
+    assert.ok(fired.has(a.alert), `${a.alert} has no unit test that expects it to fire (rules/musicconnect-rules.test.yaml)`);
+  }
+});
+
 // The issue's alerts, both SLOs' fast and slow burn, and the alert that says the exporter behind
 // the database alerts is missing.
 const REQUIRED_ALERTS = ["HighErrorRate", "ErrorBudgetBurnFast", "ErrorBudgetBurnSlow", "LatencyBudgetBurnFast", "LatencyBudgetBurnSlow", "ReplicationLagHigh", "ReplicationLagCritical", "DatabaseFailover", "PostgresExporterMissing", "WebSocketSaturation", "PaymentFailures", "JobBacklog", "CertificateExpiresSoon"];
