@@ -89,6 +89,17 @@ describe('matching and ranking', () => {
     const res = await search('q=zzqxv');
     assert.equal(res.total, 0);
     assert.deepEqual(res.results, []);
+    assert.equal((await search('q=zzqxv%20qqwwxy')).total, 0, 'nor do two unrelated words, one at a time');
+  });
+
+  test('a word that matches nothing does not hide the others: "aurora bleu band" finds Aurora Bleu first', async () => {
+    for (const q of ['aurora bleu band', 'band aurora bleu', 'aurora blue zzqxv']) {
+      const res = await search(`q=${encodeURIComponent(q)}`);
+      assert.equal(keyOf(res.results[0]), `artist:${made.aurora.user.id}`, `${q} → ${JSON.stringify(res.results.slice(0, 3))}`);
+    }
+    // Only when all the words find nothing: a query whose every word matches is not widened.
+    const exact = await search('q=aurora%20bleu');
+    assert.ok(exact.results.every((r) => JSON.stringify(r).toLowerCase().includes('aurora')), JSON.stringify(exact.results));
   });
 });
 

@@ -91,7 +91,14 @@ awaitable<bj::object> SearchService::search(db::Cluster& db, const std::optional
   const std::vector<std::string> typed_words = naive ? std::vector<std::string>{} : query_words(r.q);
   std::optional<store::Expansion> expansion;
   if (!typed_words.empty()) expansion = co_await store::expand(db, typed_words);
-  const std::vector<Hit> hits = co_await store::candidates(db, r.q, expansion, r.genre, viewer_id, naive);
+  std::vector<Hit> hits = co_await store::candidates(db, r.q, expansion, r.genre, viewer_id, naive);
+  // Every word must match; a query that found nothing is asked again with any one word missing, so
+  // an extra or mistyped-beyond-repair word ("aurora bleu band") does not hide the rest. Only then:
+  // a second round trip, and fewer words match more loosely.
+  if (hits.empty() && expansion && expansion->words.size() >= 2 && expansion->words.size() <= 6) {
+    expansion = store::all_but_one(*expansion);
+    hits = co_await store::candidates(db, r.q, expansion, r.genre, viewer_id, naive);
+  }
   auto in_genre = [&r](const Hit& h) {
     return !r.genre || std::find(h.genres.begin(), h.genres.end(), *r.genre) != h.genres.end();
   };

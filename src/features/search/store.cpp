@@ -223,6 +223,19 @@ constexpr Query kPruneWords{
     "AND NOT EXISTS (SELECT 1 FROM tracks x WHERE x.search @@ to_tsquery('simple', quote_literal(s.word))) "
     "AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.search @@ to_tsquery('simple', quote_literal(s.word)))"};
 
+// The words' groups (one of their texts) joined by AND, leaving out the word at `skip` (none when
+// it is past the end).
+std::string all_of(const std::vector<Expansion::Word>& words, std::string Expansion::Word::*text,
+                   std::size_t skip) {
+  std::string out;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    if (i == skip) continue;
+    if (!out.empty()) out += " & ";
+    out += "(" + words[i].*text + ")";
+  }
+  return out;
+}
+
 std::vector<std::string> split(std::string_view s) {
   std::vector<std::string> out;
   while (!s.empty()) {
@@ -275,14 +288,22 @@ awaitable<std::optional<Expansion>> expand(db::Cluster& db, const std::vector<st
     }
   }
   Expansion out;
-  for (const auto& word : by_place) {
-    if (!word) continue;
-    const char* sep = out.corrected.empty() ? "" : " & ";
-    out.corrected += sep + ("(" + word->first + ")");
-    out.typed += sep + ("(" + word->second + ")");
-  }
-  if (out.corrected.empty()) co_return std::nullopt;
+  for (const auto& word : by_place)
+    if (word) out.words.push_back({word->first, word->second});
+  if (out.words.empty()) co_return std::nullopt;
+  out.corrected = all_of(out.words, &Expansion::Word::corrected, out.words.size());
+  out.typed = all_of(out.words, &Expansion::Word::typed, out.words.size());
   co_return out;
+}
+
+Expansion all_but_one(const Expansion& e) {
+  Expansion out{e.words, {}, {}};
+  for (std::size_t skip = 0; skip < e.words.size(); ++skip) {
+    const char* sep = skip == 0 ? "" : " | ";
+    out.corrected += sep + ("(" + all_of(e.words, &Expansion::Word::corrected, skip) + ")");
+    out.typed += sep + ("(" + all_of(e.words, &Expansion::Word::typed, skip) + ")");
+  }
+  return out;
 }
 
 awaitable<std::vector<Hit>> candidates(db::Cluster& db, const std::string& q,

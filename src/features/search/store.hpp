@@ -37,8 +37,16 @@ struct Hit {
 // dictionary (what candidates are found by), and as typed (what ranks as a full-text match), in one
 // round trip. Nothing when it has no words.
 struct Expansion {
-  std::string corrected, typed;
+  struct Word {
+    std::string corrected, typed;
+  };
+  std::vector<Word> words;
+  std::string corrected, typed;  // every word required
 };
+
+// The same words with any one of them allowed to be missing: for a query that found nothing
+// ("aurora bleu band" for "Aurora Bleu"). For at most six words (six alternatives of five).
+Expansion all_but_one(const Expansion& e);
 awaitable<std::optional<Expansion>> expand(db::Cluster& db, const std::vector<std::string>& words);
 
 // The candidates of every kind (up to ~300 each) for `q` (lowercased by the database; may be empty

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "features/search/query_words.hpp"
+#include "features/search/store.hpp"
 #include "features/search/typo_distance.hpp"
 
 using mc::search::edit_distance;
@@ -113,4 +114,15 @@ TEST(SearchQueryWords, a_long_word_needs_more_shared_trigrams_and_a_short_one_fe
   EXPECT_GT(edit_distance("brith", "bright", 9), *tolerance_for(5).mistakes);
   EXPECT_GT(edit_distance("thama", "thank", 9), *tolerance_for(5).mistakes);
   EXPECT_LE(edit_distance("quite", "quiet", 9), *tolerance_for(5).mistakes);
+}
+
+TEST(SearchExpansion, a_query_that_found_nothing_is_asked_again_with_any_one_word_missing) {
+  using mc::search::store::all_but_one;
+  using mc::search::store::Expansion;
+  const Expansion three{{{"'a':* | 'x'", "'a':*"}, {"'b':*", "'b':*"}, {"'c':*", "'c':*"}}, "", ""};
+  const Expansion relaxed = all_but_one(three);
+  EXPECT_EQ(relaxed.corrected, "(('b':*) & ('c':*)) | (('a':* | 'x') & ('c':*)) | (('a':* | 'x') & ('b':*))");
+  EXPECT_EQ(relaxed.words.size(), 3U);
+  const Expansion two{{{"'aurora':*", "'aurora':*"}, {"'band':*", "'band':*"}}, "", ""};
+  EXPECT_EQ(all_but_one(two).typed, "(('band':*)) | (('aurora':*))");
 }
