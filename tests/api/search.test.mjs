@@ -96,9 +96,11 @@ describe('matching and ranking', () => {
     for (const q of ['aurora bleu band', 'band aurora bleu', 'aurora blue zzqxv']) {
       const res = await search(`q=${encodeURIComponent(q)}`);
       assert.equal(keyOf(res.results[0]), `artist:${made.aurora.user.id}`, `${q} → ${JSON.stringify(res.results.slice(0, 3))}`);
+      assert.equal(res.allWordsMatched, false, 'the answer says a word was left out');
     }
     // Only when all the words find nothing: a query whose every word matches is not widened.
     const exact = await search('q=aurora%20bleu');
+    assert.equal(exact.allWordsMatched, true);
     assert.ok(exact.results.every((r) => JSON.stringify(r).toLowerCase().includes('aurora')), JSON.stringify(exact.results));
   });
 });

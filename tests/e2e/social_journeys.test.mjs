@@ -216,6 +216,13 @@ describe('posts, feed and search', () => {
     const post = page.getByTestId('post').filter({ hasText: POST_TITLE });
     await post.getByTestId('post-teaser').waitFor();
     await capture(s, 'artist-posts');
+    // A word in no name does not hide the artist; the page says a word was left out.
+    await page.goto('/');
+    const again = page.getByRole('searchbox', { name: /^Search artists/ });
+    await again.fill(`${ARTIST_NAME} qqzzxv`);
+    await again.press('Enter');
+    await page.getByText('Nothing has all of your words; these results match all but one of them.').waitFor();
+    await page.getByTestId('search-result').first().getByRole('link', { name: ARTIST_NAME }).waitFor();
   });
 
   test('d. the XSS corpus in comments on a track shows as text and runs nothing', async () => {

@@ -95,8 +95,10 @@ awaitable<bj::object> SearchService::search(db::Cluster& db, const std::optional
   // Every word must match; a query that found nothing is asked again with any one word missing, so
   // an extra or mistyped-beyond-repair word ("aurora bleu band") does not hide the rest. Only then:
   // a second round trip, and fewer words match more loosely.
+  bool all_words_matched = true;
   if (hits.empty() && expansion && expansion->words.size() >= 2 && expansion->words.size() <= 6) {
     expansion = store::all_but_one(*expansion);
+    all_words_matched = false;
     hits = co_await store::candidates(db, r.q, expansion, r.genre, viewer_id, naive);
   }
   auto in_genre = [&r](const Hit& h) {
@@ -196,6 +198,7 @@ awaitable<bj::object> SearchService::search(db::Cluster& db, const std::optional
       {"page", r.page},
       {"limit", r.limit},
       {"total", static_cast<int64_t>(ranked.size())},
+      {"allWordsMatched", all_words_matched},
       {"facets", bj::object{{"type", std::move(type_facet)}, {"genre", std::move(genre_facet)}}},
       {"results", std::move(results)}};
 }

@@ -13,6 +13,7 @@ type Result =
   | { type: 'post'; score: number; post: { id: string; title: string; artistName: string; artistSlug: string; locked: Locked } };
 type SearchResponse = {
   total: number;
+  allWordsMatched?: boolean;
   page: number;
   limit: number;
   facets: { type: Record<string, number>; genre: { genre: string; count: number }[] };
@@ -212,6 +213,9 @@ export function SearchPage() {
         {data && (
           <>
             <p className="muted small">{data.total} found</p>
+            {data.allWordsMatched === false && data.total > 0 && (
+              <p className="muted small">Nothing has all of your words; these results match all but one of them.</p>
+            )}
             <ul className="search-results">
               {data.results.map((r) => (
                 <ResultItem key={`${r.type}-${'artist' in r ? r.artist.id : 'release' in r ? r.release.id : 'track' in r ? r.track.id : r.post.id}`} r={r} />
