@@ -46,6 +46,12 @@ module "region_us_east_1" {
   associate_private_zone = false
   # The guide's Grafana, Prometheus and Thanos Query addresses (Grafana and Thanos Query run here).
   console_hosts = ["grafana", "prometheus", "thanos"]
+  # Thanos Query reads the other regions' sidecars over VPC peering.
+  peer_routes = concat(
+    [for m in module.peering_us_west_2 : { cidr = var.vpc_cidrs["us-west-2"], peering_connection_id = m.id }],
+    [for m in module.peering_eu_west_1 : { cidr = var.vpc_cidrs["eu-west-1"], peering_connection_id = m.id }],
+    [for m in module.peering_ap_southeast_1 : { cidr = var.vpc_cidrs["ap-southeast-1"], peering_connection_id = m.id }],
+  )
 }
 
 module "region_us_west_2" {
@@ -63,6 +69,20 @@ module "region_us_west_2" {
   zone_id         = data.aws_route53_zone.public.zone_id
   private_zone_id = aws_route53_zone.internal.zone_id
   app_secret_name = aws_secretsmanager_secret.app.name
+  # Its Prometheus sidecar, read by Thanos Query in us-east-1 over VPC peering.
+  thanos_query_cidr = var.vpc_cidrs["us-east-1"]
+  peer_routes       = [for m in module.peering_us_west_2 : { cidr = var.vpc_cidrs["us-east-1"], peering_connection_id = m.id }]
+}
+
+module "peering_us_west_2" {
+  source    = "./modules/vpc_peering"
+  count     = lookup(local.on, "us-west-2", false) ? 1 : 0
+  providers = { aws.hub = aws.us_east_1, aws.spoke = aws.us_west_2 }
+
+  name         = "${var.project_name}-us-east-1-us-west-2"
+  hub_vpc_id   = module.region_us_east_1.vpc_id
+  spoke_vpc_id = module.region_us_west_2[0].vpc_id
+  spoke_region = "us-west-2"
 }
 
 module "region_eu_west_1" {
@@ -80,6 +100,20 @@ module "region_eu_west_1" {
   zone_id         = data.aws_route53_zone.public.zone_id
   private_zone_id = aws_route53_zone.internal.zone_id
   app_secret_name = aws_secretsmanager_secret.app.name
+  # Its Prometheus sidecar, read by Thanos Query in us-east-1 over VPC peering.
+  thanos_query_cidr = var.vpc_cidrs["us-east-1"]
+  peer_routes       = [for m in module.peering_eu_west_1 : { cidr = var.vpc_cidrs["us-east-1"], peering_connection_id = m.id }]
+}
+
+module "peering_eu_west_1" {
+  source    = "./modules/vpc_peering"
+  count     = lookup(local.on, "eu-west-1", false) ? 1 : 0
+  providers = { aws.hub = aws.us_east_1, aws.spoke = aws.eu_west_1 }
+
+  name         = "${var.project_name}-us-east-1-eu-west-1"
+  hub_vpc_id   = module.region_us_east_1.vpc_id
+  spoke_vpc_id = module.region_eu_west_1[0].vpc_id
+  spoke_region = "eu-west-1"
 }
 
 module "region_ap_southeast_1" {
@@ -97,6 +131,20 @@ module "region_ap_southeast_1" {
   zone_id         = data.aws_route53_zone.public.zone_id
   private_zone_id = aws_route53_zone.internal.zone_id
   app_secret_name = aws_secretsmanager_secret.app.name
+  # Its Prometheus sidecar, read by Thanos Query in us-east-1 over VPC peering.
+  thanos_query_cidr = var.vpc_cidrs["us-east-1"]
+  peer_routes       = [for m in module.peering_ap_southeast_1 : { cidr = var.vpc_cidrs["us-east-1"], peering_connection_id = m.id }]
+}
+
+module "peering_ap_southeast_1" {
+  source    = "./modules/vpc_peering"
+  count     = lookup(local.on, "ap-southeast-1", false) ? 1 : 0
+  providers = { aws.hub = aws.us_east_1, aws.spoke = aws.ap_southeast_1 }
+
+  name         = "${var.project_name}-us-east-1-ap-southeast-1"
+  hub_vpc_id   = module.region_us_east_1.vpc_id
+  spoke_vpc_id = module.region_ap_southeast_1[0].vpc_id
+  spoke_region = "ap-southeast-1"
 }
 
 locals {

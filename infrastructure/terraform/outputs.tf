@@ -43,3 +43,8 @@ output "monitoring_hosts" {
   description = "region => the monitoring names its ALB answers (infrastructure/monitoring: Prometheus per region; Grafana, Prometheus and Thanos Query of the guide in us-east-1)."
   value       = { for r, m in local.regions : r => m.monitoring_hosts }
 }
+
+output "thanos_stores" {
+  description = "The other regions' Prometheus sidecars as Thanos Query in us-east-1 reads them (infrastructure/monitoring/thanos-values.yaml, query.stores)."
+  value       = [for r, m in local.regions : m.thanos_store if m.thanos_store != null]
+}

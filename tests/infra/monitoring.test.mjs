@@ -100,6 +100,23 @@ test("every monitoring UI has one name, answered by one region's ALB with a cert
   for (const c of consoles) assert.equal(owner.get(c), "us-east-1", `${c}, the guide's address, is served`);
 });
 
+test("Thanos Query reaches every other region's sidecar where Terraform exposes it", () => {
+  // modules/region/thanos_sidecar.tf: an internal NLB at thanos-sidecar.<region>.musicconnect.internal
+  // forwarding 10901 to the NodePort the region's values give the sidecar's Service.
+  const tf = fs.readFileSync(infra("terraform/modules/region/variables.tf"), "utf8");
+  const nodePort = Number(tf.match(/variable "thanos_sidecar_node_port" \{[^}]*default\s*=\s*(\d+)/s)[1]);
+  const stores = parse(fs.readFileSync(infra("monitoring/thanos-values.yaml"), "utf8")).query.stores;
+  for (const r of REGIONS) {
+    const external = values("prometheus-values.yaml", `regions/${r}/prometheus.yaml`).prometheus.thanosServiceExternal;
+    if (r === "us-east-1") {
+      assert.ok(!external?.enabled, "us-east-1's sidecar is read inside its cluster");
+      continue;
+    }
+    assert.deepEqual({ enabled: external?.enabled, type: external?.type, nodePort: external?.nodePort }, { enabled: true, type: "NodePort", nodePort }, `${r}: the sidecar's NodePort Service`);
+    assert.ok(stores.includes(`thanos-sidecar.${r}.musicconnect.internal:10901`), `${r}: not among Thanos Query's stores`);
+  }
+});
+
 test("every region's postgres-exporter reads its own region's reader and is scraped", () => {
   for (const r of REGIONS) {
     const v = values("postgres-exporter-values.yaml", `regions/${r}/postgres-exporter.yaml`);

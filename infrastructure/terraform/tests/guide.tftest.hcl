@@ -87,6 +87,14 @@ run "guide_four_regions" {
     error_message = "The guide's Grafana, Prometheus and Thanos Query addresses must each be answered by exactly one region."
   }
   assert {
+    condition     = toset(output.thanos_stores) == toset([for r in ["us-west-2", "eu-west-1", "ap-southeast-1"] : "thanos-sidecar.${r}.musicconnect.internal:10901"])
+    error_message = "Thanos Query in us-east-1 must reach every other region's sidecar at the address thanos-values.yaml names."
+  }
+  assert {
+    condition     = length(module.peering_us_west_2) == 1 && length(module.peering_eu_west_1) == 1 && length(module.peering_ap_southeast_1) == 1
+    error_message = "Each other region's VPC is peered with us-east-1's (the sidecars' NLBs are internal)."
+  }
+  assert {
     condition     = toset(output.monitoring_hosts["us-east-1"]) == toset(["prometheus-us-east-1.origin.musicconnect.com", "grafana.musicconnect.com", "prometheus.musicconnect.com", "thanos.musicconnect.com"])
     error_message = "us-east-1 answers the consoles (Grafana and Thanos Query run there)."
   }
@@ -117,6 +125,10 @@ run "primary_only" {
   assert {
     condition     = length(module.ci_access_us_west_2) == 0 && length(module.ci_access_ap_southeast_1) == 0
     error_message = "With one region the release role gets no access entries elsewhere."
+  }
+  assert {
+    condition     = output.thanos_stores == [] && length(module.peering_us_west_2) == 0
+    error_message = "With one region there is no sidecar to reach and nothing to peer."
   }
 }
 

@@ -48,3 +48,12 @@ output "monitoring_hosts" {
   description = "The monitoring names this region's ALB answers: its own Prometheus, and the consoles given to it."
   value       = concat([aws_route53_record.prometheus.name], local.console_names)
 }
+
+output "vpc_cidr" {
+  value = aws_vpc.this.cidr_block
+}
+
+output "thanos_store" {
+  description = "The address Thanos Query reads this region's sidecar at (null where Thanos Query runs)."
+  value       = local.thanos_sidecar == 1 ? "${aws_route53_record.thanos_sidecar[0].name}:10901" : null
+}

@@ -98,3 +98,21 @@ variable "console_hosts" {
   type        = list(string)
   default     = []
 }
+
+variable "peer_routes" {
+  description = "Other regions' VPC ranges reached through VPC peering (the monitoring link of thanos_peering.tf)."
+  type        = list(object({ cidr = string, peering_connection_id = string }))
+  default     = []
+}
+
+variable "thanos_query_cidr" {
+  description = "VPC range of the region whose Thanos Query reads this region's Prometheus sidecar; null: no sidecar endpoint (the region running Thanos Query)."
+  type        = string
+  default     = null
+}
+
+variable "thanos_sidecar_node_port" {
+  description = "NodePort of the Thanos sidecar's gRPC Service (prometheus.thanosServiceExternal.nodePort in the region's monitoring values)."
+  type        = number
+  default     = 30901
+}

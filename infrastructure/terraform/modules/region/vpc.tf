@@ -79,6 +79,15 @@ resource "aws_route_table" "private" {
     cidr_block     = "0.0.0.0/0"
     nat_gateway_id = aws_nat_gateway.this[count.index].id
   }
+  # The other regions' VPCs this one is peered with (thanos_peering.tf). Inline, like the default
+  # route: separate aws_route resources on a table with inline routes would be removed by it.
+  dynamic "route" {
+    for_each = var.peer_routes
+    content {
+      cidr_block                = route.value.cidr
+      vpc_peering_connection_id = route.value.peering_connection_id
+    }
+  }
   tags = merge(var.tags, { Name = "${var.name}-private-${local.azs[count.index]}" })
 }
 
