@@ -16,6 +16,8 @@
 
 #include "core/log.hpp"
 #include "core/trace_executor.hpp"
+#include "core/unique_fd.hpp"
+#include "http/response.hpp"
 
 #include <fcntl.h>
 #include <sys/sendfile.h>
@@ -65,7 +67,16 @@ void serialize(const Response& res, std::string& out, bool head) {
 struct FileSlice {
   std::string path;
   std::uint64_t offset = 0, length = 0;
+  UniqueFd fd;  // opened before the headers are written (open_send_file)
 };
+
+// Opens the file before anything is written: once open it stays readable even if it is removed
+// (a rendition pruned by a newer media version), and a file already gone is answered 404 instead
+// of headers promising bytes that never come.
+bool open_send_file(FileSlice& f) {
+  f.fd = UniqueFd(::open(f.path.c_str(), O_RDONLY | O_CLOEXEC));
+  return static_cast<bool>(f.fd);
+}
 
 // The file a handler asked to send (kSendFileHeader), removing the marker from the response.
 std::optional<FileSlice> take_send_file(Response& res) {
@@ -87,8 +98,7 @@ std::optional<FileSlice> take_send_file(Response& res) {
 // Sends a file slice after the headers with sendfile(2): the bytes go from the page cache to the
 // socket without passing through this process, as a static file server does.
 asio::awaitable<bool> send_file(beast::tcp_stream& stream, const FileSlice& f, std::chrono::seconds timeout) {
-  const int fd = ::open(f.path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) co_return false;
+  const int fd = f.fd.get();
   auto& socket = stream.socket();
   boost::system::error_code ec;
   socket.native_non_blocking(true, ec);
@@ -111,8 +121,7 @@ asio::awaitable<bool> send_file(beast::tcp_stream& stream, const FileSlice& f, s
     if (n < 0 && errno == EINTR) continue;
     ok = false;  // the file shrank (n == 0) or the peer went away
   }
-  ::close(fd);
-  co_return ok;
+  co_return ok;  // the descriptor closes with the slice
 }
 
 // Sends a streamed body after the headers, one piece at a time: the next piece is produced only
@@ -378,6 +387,12 @@ asio::awaitable<void> Server::session(tcp::socket socket, LoopState& state) {
     upload_ticket = UploadGate::Ticket{};
     res.keep_alive(req.keep_alive() && !state.draining && res.keep_alive());
     std::optional<FileSlice> file = take_send_file(res);
+    if (file && !open_send_file(*file)) {
+      const bool keep_alive = res.keep_alive();
+      res = error_response(ApiError::not_found("No such media"));
+      res.keep_alive(keep_alive);
+      file.reset();
+    }
     if (file) res.content_length(file->length);
     if (body_stream) res.content_length(body_stream->size());
     if (head_only) {  // the length, never the bytes

@@ -12,6 +12,7 @@
 
 #include "core/crypto.hpp"
 #include "core/json.hpp"
+#include "core/unique_fd.hpp"
 
 namespace mc::media {
 namespace fs = std::filesystem;
@@ -23,23 +24,6 @@ constexpr std::string_view kDefaultContentType = "application/octet-stream";
 [[noreturn]] void throw_io(const std::string& what, const fs::path& path, int err) {
   throw StorageError("io", what + " " + path.string() + ": " + std::strerror(err));
 }
-
-// Closes a descriptor on scope exit.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
 
 fs::path meta_path(const fs::path& file) {
   return file.parent_path() / ("." + file.filename().string() + ".meta");
@@ -56,7 +40,7 @@ void write_all(int fd, const char* data, std::size_t size, const fs::path& path)
 }
 
 void fsync_dir(const fs::path& dir) {
-  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (fd.get() >= 0) ::fsync(fd.get());  // best effort: some filesystems refuse directory fsync
 }
 
@@ -71,7 +55,7 @@ void write_atomically(const fs::path& target, Fill&& fill) {
     fs::create_directories(dir, ec);
     if (ec) throw StorageError("io", "cannot create directory " + dir.string() + ": " + ec.message());
     const fs::path tmp = dir / ("." + target.filename().string() + ".tmp-" + fast_random_hex(6));
-    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
     if (fd.get() < 0) {
       if (errno == ENOENT && attempt < 3) continue;
       throw_io("cannot create", tmp, errno);
@@ -90,8 +74,8 @@ void write_atomically(const fs::path& target, Fill&& fill) {
   }
 }
 
-Fd open_object(const fs::path& path, std::string_view key) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+UniqueFd open_object(const fs::path& path, std::string_view key) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
     if (errno == ENOENT || errno == ENOTDIR) throw StorageNotFound(std::string(key));
     throw_io("cannot open", path, errno);
@@ -152,7 +136,7 @@ void FsStorage::put_bytes(std::string_view key, std::string_view data, std::stri
 void FsStorage::put_file(std::string_view key, const fs::path& src, std::string_view content_type,
                          std::string_view cache_control) {
   const fs::path path = path_for(key);
-  Fd in(::open(src.c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd in(::open(src.c_str(), O_RDONLY | O_CLOEXEC));
   if (in.get() < 0) throw_io("cannot open", src, errno);
   write_meta(path, content_type, cache_control);
   write_atomically(path, [&](int fd, const fs::path& tmp) { copy_fd(in.get(), fd, src, tmp); });
@@ -172,7 +156,7 @@ std::optional<ObjectInfo> FsStorage::head(std::string_view key) {
                         static_cast<std::uint64_t>(st.st_mtim.tv_nsec);
   info.etag = hex(info.size) + "-" + hex(mtime_ns);
   info.content_type = kDefaultContentType;
-  Fd meta(::open(meta_path(path).c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd meta(::open(meta_path(path).c_str(), O_RDONLY | O_CLOEXEC));
   if (meta.get() >= 0) {
     std::string text(4096, '\0');
     const ssize_t n = ::read(meta.get(), text.data(), text.size());
@@ -192,7 +176,7 @@ std::optional<ObjectInfo> FsStorage::head(std::string_view key) {
 
 std::string FsStorage::read(std::string_view key, std::optional<ByteRange> range) {
   const fs::path path = path_for(key);
-  Fd fd = open_object(path, key);
+  UniqueFd fd = open_object(path, key);
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) throw_io("cannot stat", path, errno);
   const auto size = static_cast<std::uint64_t>(st.st_size);
@@ -222,8 +206,8 @@ std::string FsStorage::read(std::string_view key, std::optional<ByteRange> range
 
 void FsStorage::get_file(std::string_view key, const fs::path& dest) {
   const fs::path path = path_for(key);
-  Fd in = open_object(path, key);
-  Fd out(::open(dest.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  UniqueFd in = open_object(path, key);
+  UniqueFd out(::open(dest.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (out.get() < 0) throw_io("cannot create", dest, errno);
   copy_fd(in.get(), out.get(), path, dest);
 }

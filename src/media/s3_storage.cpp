@@ -16,6 +16,7 @@
 #include "core/crypto.hpp"
 #include "core/log.hpp"
 #include "core/trace.hpp"
+#include "core/unique_fd.hpp"
 #include "media/s3_xml.hpp"
 #include "media/sigv4.hpp"
 
@@ -33,21 +34,6 @@ constexpr std::size_t kDeleteBatch = 1000;
 constexpr std::size_t kMaxErrorBody = std::size_t{64} << 10;
 // The most a response body is sized for up front from its Content-Length.
 constexpr std::uint64_t kMaxReserve = std::uint64_t{64} << 20;
-
-// Closes a descriptor on scope exit.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 bool valid_bucket(std::string_view b) {
   if (b.size() < 3 || b.size() > 63) return false;
@@ -398,7 +384,7 @@ struct S3Storage::Impl {
 
   // Sends a call, retrying transport failures and 5xx with backoff; returns whatever status came back.
   Response execute(const Call& call) {
-    std::optional<Fd> body_fd;
+    std::optional<UniqueFd> body_fd;
     if (call.body_file) {
       body_fd.emplace(::open(call.body_file->c_str(), O_RDONLY | O_CLOEXEC));
       if (body_fd->get() < 0) {
@@ -666,7 +652,7 @@ std::string S3Storage::read(std::string_view key, std::optional<ByteRange> range
 
 void S3Storage::get_file(std::string_view key, const fs::path& dest) {
   validate_key(key);
-  Fd out(::open(dest.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  UniqueFd out(::open(dest.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (out.get() < 0) throw StorageError("io", "cannot create " + dest.string() + ": " + std::strerror(errno));
   Call c = Impl::object_call("GET", key);
   c.large = true;

@@ -397,7 +397,13 @@ awaitable<http::Response> StreamingService::serve_original(std::string path, std
     // Streamed as the client reads, a piece at a time: never the whole object in memory.
     res = http::text_response(slice ? 206 : 200, "",
                               info->content_type.empty() ? "application/octet-stream" : info->content_type);
-    body = std::make_shared<StorageStream>(storage_, key, first, length, kOriginalPiece);
+    auto stream = std::make_shared<StorageStream>(storage_, key, first, length, kOriginalPiece);
+    try {
+      co_await stream->prime();
+    } catch (const media::StorageNotFound&) {
+      throw ApiError::not_found("No such media");
+    }
+    body = std::move(stream);
   }
   if (slice) {
     res.set(http::bhttp::field::content_range, "bytes " + std::to_string(slice->first) + "-" +

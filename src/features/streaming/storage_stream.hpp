@@ -20,7 +20,15 @@ class StorageStream final : public http::BodyStream {
   std::uint64_t size() const override { return length_; }
   boost::asio::awaitable<std::string> next() override;
 
+  // Reads the first piece now, before the response's headers are written: an object removed since
+  // it was found (a rendition pruned by a newer media version) throws media::StorageNotFound here,
+  // to be answered 404, rather than closing the connection after a 200.
+  boost::asio::awaitable<void> prime();
+
  private:
+  boost::asio::awaitable<std::string> read_piece();
+
+  std::string first_piece_;
   media::Storage& storage_;
   std::string key_;
   std::uint64_t first_, length_, piece_;
