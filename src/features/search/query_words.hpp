@@ -27,6 +27,8 @@ struct Tolerance {
   // is two from "bright", in 952 track titles, while "quite" is one swap from "quiet"); a longer
   // word is limited by similarity alone ("midnite" is three edits from "midnight", and 0.42 similar).
   std::optional<int> mistakes;
+
+  bool operator==(const Tolerance&) const = default;
 };
 Tolerance tolerance_for(std::size_t letters);
 

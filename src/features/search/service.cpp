@@ -96,10 +96,12 @@ awaitable<bj::object> SearchService::search(db::Cluster& db, const std::optional
   // an extra or mistyped-beyond-repair word ("aurora bleu band") does not hide the rest. Only then:
   // a second round trip, and fewer words match more loosely.
   bool all_words_matched = true;
-  if (hits.empty() && expansion && expansion->words.size() >= 2 && expansion->words.size() <= 6) {
-    expansion = store::all_but_one(*expansion);
-    all_words_matched = false;
-    hits = co_await store::candidates(db, r.q, expansion, r.genre, viewer_id, naive);
+  if (hits.empty() && expansion) {
+    if (auto relaxed = store::all_but_one(*expansion)) {
+      expansion = std::move(relaxed);
+      all_words_matched = false;
+      hits = co_await store::candidates(db, r.q, expansion, r.genre, viewer_id, naive);
+    }
   }
   auto in_genre = [&r](const Hit& h) {
     return !r.genre || std::find(h.genres.begin(), h.genres.end(), *r.genre) != h.genres.end();

@@ -253,27 +253,24 @@ awaitable<std::optional<Expansion>> expand(db::Cluster& db, const std::vector<st
   // The words by tolerance, each group in query order.
   struct Group {
     Tolerance tolerance;
-    std::vector<std::string> words;
-    std::string exact = "{";
-    std::vector<std::size_t> places;  // in `words`
+    std::vector<std::string> words, exact;  // exact: "t" or "f" per word (a bool[] parameter)
+    std::vector<std::size_t> places;        // in `words`
   };
   std::vector<Group> groups;
   for (std::size_t i = 0; i < words.size(); ++i) {
     const std::size_t letters = letters_in(words[i]);
     const Tolerance tolerance = tolerance_for(letters);
-    auto g = std::find_if(groups.begin(), groups.end(), [&](const Group& x) {
-      return x.tolerance.similarity_tenths == tolerance.similarity_tenths &&
-             x.tolerance.mistakes == tolerance.mistakes;
-    });
-    if (g == groups.end()) g = groups.insert(groups.end(), Group{tolerance, {}, "{", {}});
-    g->exact += std::string(g->words.empty() ? "" : ",") + (letters < 4 && i + 1 < words.size() ? "t" : "f");
+    auto g =
+        std::find_if(groups.begin(), groups.end(), [&](const Group& x) { return x.tolerance == tolerance; });
+    if (g == groups.end()) g = groups.insert(groups.end(), Group{tolerance, {}, {}, {}});
     g->words.push_back(words[i]);
+    g->exact.emplace_back(letters < 4 && i + 1 < words.size() ? "t" : "f");
     g->places.push_back(i);
   }
   std::vector<db::Statement> statements{{&kPlanSettings, {}}};
   for (const Group& g : groups) {
     statements.push_back({&kThresholds.at(static_cast<std::size_t>(g.tolerance.similarity_tenths - 2)), {}});
-    statements.push_back({&kExpandWords, params(g.words, g.exact + "}", g.tolerance.mistakes)});
+    statements.push_back({&kExpandWords, params(g.words, g.exact, g.tolerance.mistakes)});
   }
   if (groups.empty()) co_return std::nullopt;
   db::ReadLease conn = co_await db.reader();
@@ -296,7 +293,9 @@ awaitable<std::optional<Expansion>> expand(db::Cluster& db, const std::vector<st
   co_return out;
 }
 
-Expansion all_but_one(const Expansion& e) {
+std::optional<Expansion> all_but_one(const Expansion& e) {
+  // Fewer than two words leaves nothing to match; more than six makes too wide a query.
+  if (e.words.size() < 2 || e.words.size() > 6) return std::nullopt;
   Expansion out{e.words, {}, {}};
   for (std::size_t skip = 0; skip < e.words.size(); ++skip) {
     const char* sep = skip == 0 ? "" : " | ";

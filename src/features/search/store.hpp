@@ -45,8 +45,9 @@ struct Expansion {
 };
 
 // The same words with any one of them allowed to be missing: for a query that found nothing
-// ("aurora bleu band" for "Aurora Bleu"). For at most six words (six alternatives of five).
-Expansion all_but_one(const Expansion& e);
+// ("aurora bleu band" for "Aurora Bleu"). Nothing for fewer than two words or more than six (six
+// alternatives of five at most).
+std::optional<Expansion> all_but_one(const Expansion& e);
 awaitable<std::optional<Expansion>> expand(db::Cluster& db, const std::vector<std::string>& words);
 
 // The candidates of every kind (up to ~300 each) for `q` (lowercased by the database; may be empty
