@@ -4,19 +4,9 @@
 #   <console_hosts>.<domain>             the guide's grafana, prometheus and thanos names, answered by
 #                                        the region given them (us-east-1, where Grafana and Thanos
 #                                        Query run), with their own certificate on the listener
-resource "aws_route53_record" "prometheus" {
-  zone_id = var.zone_id
-  name    = "prometheus-${var.region}.origin.${var.domain_name}"
-  type    = "A"
-  alias {
-    name                   = aws_lb.this.dns_name
-    zone_id                = aws_lb.this.zone_id
-    evaluate_target_health = false
-  }
-}
-
 locals {
-  console_names = [for h in var.console_hosts : "${h}.${var.domain_name}"]
+  console_names    = [for h in var.console_hosts : "${h}.${var.domain_name}"]
+  monitoring_names = concat(["prometheus-${var.region}.origin.${var.domain_name}"], local.console_names)
   console_validation = length(aws_acm_certificate.console) == 0 ? {} : {
     for o in aws_acm_certificate.console[0].domain_validation_options : o.domain_name => o
   }
@@ -57,8 +47,9 @@ resource "aws_lb_listener_certificate" "console" {
   certificate_arn = aws_acm_certificate_validation.console[0].certificate_arn
 }
 
-resource "aws_route53_record" "console" {
-  for_each = toset(local.console_names)
+# Every monitoring name points at this region's ALB.
+resource "aws_route53_record" "monitoring" {
+  for_each = toset(local.monitoring_names)
   zone_id  = var.zone_id
   name     = each.value
   type     = "A"

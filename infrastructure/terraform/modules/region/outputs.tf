@@ -46,7 +46,7 @@ output "add_on_roles" {
 
 output "monitoring_hosts" {
   description = "The monitoring names this region's ALB answers: its own Prometheus, and the consoles given to it."
-  value       = concat([aws_route53_record.prometheus.name], local.console_names)
+  value       = [for n in local.monitoring_names : aws_route53_record.monitoring[n].name]
 }
 
 output "vpc_cidr" {
